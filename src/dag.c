@@ -1,0 +1,2 @@
+/* dag.c: placeholder, being written */
+#include "weft.h"

@@ -1,0 +1,2 @@
+/* proto.c: placeholder */
+#include "weft.h"

@@ -1,0 +1,3 @@
+#ifndef PROTO_H
+#define PROTO_H
+#endif

@@ -1,0 +1,2 @@
+/* rundir.c: placeholder */
+#include "weft.h"

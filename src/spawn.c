@@ -1,0 +1,2 @@
+/* spawn.c: placeholder */
+#include "weft.h"

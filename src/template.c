@@ -1,0 +1,2 @@
+/* template.c: placeholder, being written */
+#include "weft.h"

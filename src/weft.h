@@ -1,0 +1,226 @@
+/*
+ * weft.h: declarations shared by every module of weft, one section per
+ * source file.  Structures are not typedef'd; ownership is stated where it
+ * is not obvious.
+ */
+
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xmalloc.h"
+
+#define WEFT_FORMAT_VERSION	1
+
+/* Exit codes, documented in weft(1). */
+#define EXIT_TASK_FAILED	1
+#define EXIT_USAGE		2
+#define EXIT_INTERNAL		3
+#define EXIT_INTERRUPTED	130
+
+/* Hard limits that keep hostile input from exhausting memory. */
+#define WEFT_MAX_TASKS		1000000
+#define WEFT_MAX_JOBS		4096
+#define WEFT_MAX_POOLS		256
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+#define printflike(a, b) __attribute__((__format__(__printf__, a, b)))
+
+/* weft.c */
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* one line, after "weft NAME " */
+	const char	*summary;	/* one line, for weft --help */
+	int		 hidden;	/* internal helper role */
+	int		 (*exec)(int, char **);
+};
+extern const char *weft_self;		/* absolute path of this binary */
+__dead void	 cmd_usage(const struct cmd_entry *, int);
+
+/* log.c */
+void		 log_init(const char *, int);
+void		 log_set_role(const char *);
+void		 log_info(const char *, ...) printflike(1, 2);
+void		 log_warnx(const char *, ...) printflike(1, 2);
+void		 log_warn(const char *, ...) printflike(1, 2);
+void		 log_debug(const char *, ...) printflike(1, 2);
+__dead void	 fatal(const char *, ...) printflike(1, 2);
+__dead void	 fatalx(const char *, ...) printflike(1, 2);
+
+/* proctitle.c */
+void		 proctitle_init(int, char **);
+void		 proctitle_set(const char *, ...) printflike(1, 2);
+
+/* spawn.c */
+#define SPAWN_MAX_FDS	8
+struct spawn {
+	const char	*path;		/* program to exec */
+	char *const	*argv;
+	char *const	*envp;		/* NULL: the current environment */
+	const char	*cwd;		/* NULL: inherit */
+	int		 new_pgroup;	/* child leads its own process group */
+	/*
+	 * Descriptors the child keeps: fds[i] in the parent becomes
+	 * descriptor i in the child.  -1 means /dev/null for 0-2 and
+	 * "closed" above.  Every other descriptor is closed in the child.
+	 */
+	int		 fds[SPAWN_MAX_FDS];
+	int		 nfds;
+	/* Files opened in the child for stdout/stderr (NULL: use fds). */
+	const char	*stdout_path;
+	const char	*stderr_path;
+	int		 append;	/* open those with O_APPEND */
+};
+void		 spawn_init(struct spawn *);
+pid_t		 spawn_start(const struct spawn *, int *);
+char		*wait_status_string(int);
+
+/* rundir.c */
+struct rundir {
+	char		*base;		/* .weft, absolute */
+	char		*path;		/* .weft/runs/NNNN, absolute */
+	unsigned	 number;
+	char		 name[16];	/* "0007" */
+};
+int		 rundir_create(const char *, struct rundir *, char **);
+void		 rundir_free(struct rundir *);
+char		*rundir_task_dirname(const char *);
+int		 write_file_atomic(const char *, const void *, size_t);
+int		 copy_file(const char *, const char *);
+int		 mkdir_p(const char *, mode_t);
+
+/* workflow.c */
+enum wf_mode {
+	WF_DEFINITIONS,		/* config, env, plugins, apps; main is skipped */
+	WF_FULL			/* everything; only "weft run"/"weft check" */
+};
+struct wf_mark {
+	int		 line;		/* 1-based, as editors count */
+	int		 col;		/* 1-based */
+};
+struct wf_kv {
+	char		*key;
+	char		*value;
+	struct wf_mark	 mark;		/* of the value */
+};
+struct wf_str {
+	char		*s;
+	struct wf_mark	 mark;
+};
+struct wf_app {
+	char		*name;
+	struct wf_mark	 mark;		/* of the app's key */
+	char		*command;	/* template, NULL for function apps */
+	struct wf_mark	 command_mark;
+	int		 retries;	/* -1: use config.retries */
+};
+struct wf_foreach {
+	char		*key;
+	struct wf_mark	 mark;
+	char	       **values;	/* ranges are expanded */
+	size_t		 nvalues;
+};
+struct wf_call {			/* one entry of main, unexpanded */
+	char		*id;
+	struct wf_mark	 mark;		/* of the entry */
+	char		*app;
+	struct wf_mark	 app_mark;
+	struct wf_kv	*args;
+	size_t		 nargs;
+	struct wf_foreach *foreach;	/* in file order; cross product */
+	size_t		 nforeach;
+	struct wf_str	*inputs;
+	size_t		 ninputs;
+	struct wf_str	*outputs;
+	size_t		 noutputs;
+	struct wf_str	*needs;
+	size_t		 nneeds;
+};
+struct workflow {
+	char		*path;		/* the file that was read */
+	char		*display;	/* its name in messages */
+	char		*dir;		/* absolute; base of relative paths,
+					   the working directory of tasks */
+	enum wf_mode	 mode;
+	int		 version;
+	char		*name;		/* defaults to the file's basename */
+	int		 jobs;		/* 0: number of CPUs */
+	int		 retries;
+	char		*provider;	/* "local" */
+	int		 pools;		/* config.provider.pools, default 1 */
+	struct wf_kv	*env;
+	size_t		 nenv;
+	struct wf_kv	*plugins;
+	size_t		 nplugins;
+	struct wf_app	*apps;
+	size_t		 napps;
+	/* Full mode only; definitions mode leaves these empty. */
+	int		 has_main;
+	struct wf_call	*calls;
+	size_t		 ncalls;
+	/* Definitions mode: YAML events of "main" passed over unread. */
+	size_t		 main_events_skipped;
+};
+/*
+ * Loads a workflow file.  "display" names the file in messages (NULL: the
+ * path); "dir" overrides the base directory (NULL: the file's own, used by
+ * children that load the run's snapshot).  On error returns -1 and sets
+ * *errp to one or more "file:line:col: message" lines (caller frees).
+ */
+int		 workflow_load(const char *, const char *, const char *,
+		     enum wf_mode, struct workflow **, char **);
+void		 workflow_free(struct workflow **);
+const struct wf_app *workflow_find_app(const struct workflow *, const char *);
+
+/* template.c */
+char		*shell_quote(const char *);
+
+/* dag.c */
+struct task {
+	uint32_t	 index;
+	char		*id;		/* "sim[seed=2]", unique */
+	char		*call_id;	/* "sim" */
+	const struct wf_app *app;
+	struct wf_mark	 mark;		/* of the main entry */
+	char		*command;	/* expanded, values shell-quoted */
+	char	       **inputs;	/* expanded paths, as written */
+	size_t		 ninputs;
+	char	       **outputs;
+	size_t		 noutputs;
+	uint32_t	*deps;		/* tasks this one waits for, unique */
+	size_t		 ndeps;
+	uint32_t	*dependents;	/* inverse of deps */
+	size_t		 ndependents;
+	int		 retries;
+};
+struct dag {
+	struct task	*tasks;
+	size_t		 ntasks;
+	size_t		 nedges;
+	size_t		 nroots;	/* tasks with no deps */
+};
+/* Expands main into tasks and edges; errors as workflow_load. */
+int		 dag_build(const struct workflow *, struct dag **, char **);
+void		 dag_free(struct dag **);
+
+/* cmd-run.c */
+int		 cmd_run(int, char **);
+
+/* cmd-check.c */
+int		 cmd_check(int, char **);
+
+/* interchange.c */
+int		 interchange_main(int, char **);
+
+/* pool.c */
+int		 pool_main(int, char **);
+
+#endif /* WEFT_H */

@@ -1,0 +1,2 @@
+/* workflow.c: placeholder, being written */
+#include "weft.h"
