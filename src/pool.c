@@ -1,7 +1,532 @@
-/* pool.c: placeholder */
+/*
+ * pool.c: the "weft pool" helper role.  A pool takes tasks from the
+ * interchange and runs each command with posix_spawn of /bin/sh -c in a
+ * process group of its own, at most "jobs" at a time, with stdout and
+ * stderr in the run directory's tasks/<id>/ folder.  It reports each try's
+ * wait status, wall time and rusage back in batches.
+ *
+ * A pool loads the run's workflow snapshot in definitions mode only: it
+ * learns the apps and the env, and never sees the main body, so it cannot
+ * submit anything.
+ *
+ * Descriptor 3 is the lifeline, the read end of a pipe whose write end
+ * only main holds.  EOF there means main is gone or wants everyone to
+ * stop: running tasks get SIGTERM, then SIGKILL after a grace period, and
+ * the pool exits.
+ */
+
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
 #include "weft.h"
+#include "proto.h"
+
+#define POOL_LIFELINE_FD	3
+#define POOL_KILL_GRACE_MS	1000
+
+struct pool_task {
+	uint32_t	 index;
+	uint32_t	 attempt;
+	char		*id;
+	char		*command;
+};
+
+struct pool_slot {
+	pid_t		 pid;		/* 0: free */
+	uint32_t	 index;
+	uint32_t	 attempt;
+	struct timespec	 start;
+};
+
+struct pool {
+	int		 id;
+	int		 jobs;
+	const char	*run_name;
+	const char	*workdir;
+	void		*ctx;
+	void		*sock;
+	int		 sigfd;
+	int		 lifeline;
+
+	char	       **envp;		/* base environment + one free slot */
+	size_t		 envn;		/* index of the free slot */
+
+	struct pool_slot *slots;
+	int		 busy;
+	int		 shown_busy;
+
+	struct pool_task *queue;	/* FIFO: head..tail */
+	size_t		 qhead, qtail, qcap;
+
+	struct msg_result *results;	/* finished, not yet reported */
+	size_t		 nresults, cresults;
+
+	int		 stopping;
+	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
+	unsigned long	 started, finished;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+tv_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
+/*
+ * The environment of every task: ours (which is main's), with the
+ * workflow's env on top, and a last slot for WEFT_TASK_ID.
+ */
+static void
+pool_build_env(struct pool *p, const struct workflow *wf)
+{
+	extern char	**environ;
+	size_t		 n, i, j, len;
+
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	p->envp = xcalloc(n + wf->nenv + 2, sizeof *p->envp);
+	p->envn = 0;
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "WEFT_TASK_ID=", 13) == 0)
+			continue;
+		for (j = 0; j < wf->nenv; j++) {
+			len = strlen(wf->env[j].key);
+			if (strncmp(environ[i], wf->env[j].key, len) == 0 &&
+			    environ[i][len] == '=')
+				break;
+		}
+		if (j == wf->nenv)
+			p->envp[p->envn++] = environ[i];
+	}
+	for (j = 0; j < wf->nenv; j++)
+		p->envp[p->envn++] = xprintf("%s=%s", wf->env[j].key,
+		    wf->env[j].value);
+}
+
+static void
+pool_title(struct pool *p)
+{
+	if (p->busy == p->shown_busy)
+		return;
+	p->shown_busy = p->busy;
+	proctitle_set("weft: pool %d run %s (%d/%d busy)", p->id, p->run_name,
+	    p->busy, p->jobs);
+}
+
+static struct msg_result *
+pool_new_result(struct pool *p, uint32_t index, uint32_t attempt)
+{
+	struct msg_result	*r;
+
+	if (p->nresults == p->cresults) {
+		p->cresults = p->cresults == 0 ? 64 : p->cresults * 2;
+		p->results = xreallocarray(p->results, p->cresults,
+		    sizeof *p->results);
+	}
+	r = &p->results[p->nresults++];
+	memset(r, 0, sizeof *r);
+	r->index = index;
+	r->attempt = attempt;
+	r->pool = p->id;
+	return r;
+}
+
+/* Starts one task in a free slot. */
+static void
+pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
+{
+	struct spawn		 sp;
+	struct msg_result	*r;
+	char			*dirname, *dir, *out, *err, *idvar;
+	char			*argv[4];
+	pid_t			 pid;
+	int			 error = 0;
+
+	dirname = rundir_task_dirname(t->id);
+	dir = xprintf("tasks/%s", dirname);
+	out = xprintf("%s/stdout", dir);
+	err = xprintf("%s/stderr", dir);
+	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		error = errno;
+
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = t->command;
+	argv[3] = NULL;
+	p->envp[p->envn] = idvar;
+	p->envp[p->envn + 1] = NULL;
+
+	spawn_init(&sp);
+	sp.path = "/bin/sh";
+	sp.argv = argv;
+	sp.envp = p->envp;
+	sp.cwd = p->workdir;
+	sp.new_pgroup = 1;
+	sp.stdout_path = out;
+	sp.stderr_path = err;
+	pid = error == 0 ? spawn_start(&sp, &error) : -1;
+	p->envp[p->envn] = NULL;
+
+	if (pid == -1) {
+		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
+		r = pool_new_result(p, t->index, t->attempt);
+		r->spawn_errno = error != 0 ? error : EIO;
+	} else {
+		log_debug("task %s: started, pid %ld", t->id, (long)pid);
+		slot->pid = pid;
+		slot->index = t->index;
+		slot->attempt = t->attempt;
+		clock_gettime(CLOCK_MONOTONIC, &slot->start);
+		p->busy++;
+		p->started++;
+	}
+	free(idvar);
+	free(err);
+	free(out);
+	free(dir);
+	free(dirname);
+	free(t->id);
+	free(t->command);
+}
+
+/* Starts queued tasks while slots are free. */
+static void
+pool_fill(struct pool *p)
+{
+	int	 i;
+
+	for (i = 0; i < p->jobs && !p->stopping; i++) {
+		if (p->qhead == p->qtail)
+			break;
+		if (p->slots[i].pid != 0)
+			continue;
+		pool_start(p, &p->queue[p->qhead++], &p->slots[i]);
+	}
+	if (p->qhead == p->qtail)
+		p->qhead = p->qtail = 0;
+}
+
+static void
+pool_enqueue(struct pool *p, const struct msg_task *mt)
+{
+	struct pool_task	*t;
+
+	if (p->qtail == p->qcap) {
+		if (p->qhead > 0) {
+			memmove(p->queue, p->queue + p->qhead,
+			    (p->qtail - p->qhead) * sizeof *p->queue);
+			p->qtail -= p->qhead;
+			p->qhead = 0;
+		}
+		if (p->qtail == p->qcap) {
+			p->qcap = p->qcap == 0 ? 64 : p->qcap * 2;
+			p->queue = xreallocarray(p->queue, p->qcap,
+			    sizeof *p->queue);
+		}
+	}
+	t = &p->queue[p->qtail++];
+	t->index = mt->index;
+	t->attempt = mt->attempt;
+	t->id = xstrndup(mt->id, mt->id_len);
+	t->command = xstrndup(mt->command, mt->command_len);
+}
+
+/* Reaps every finished child and records its result. */
+static void
+pool_reap(struct pool *p)
+{
+	struct rusage		 ru;
+	struct timespec		 end;
+	struct msg_result	*r;
+	struct pool_slot	*slot;
+	pid_t			 pid;
+	int			 status, i;
+
+	for (;;) {
+		pid = wait4(-1, &status, WNOHANG, &ru);
+		if (pid <= 0)
+			break;
+		slot = NULL;
+		for (i = 0; i < p->jobs; i++) {
+			if (p->slots[i].pid == pid) {
+				slot = &p->slots[i];
+				break;
+			}
+		}
+		if (slot == NULL)
+			continue;
+		/* Leave nothing of the task behind: its whole group goes. */
+		kill(-pid, SIGKILL);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		r = pool_new_result(p, slot->index, slot->attempt);
+		r->status = status;
+		r->pid = pid;
+		r->wall_us = (end.tv_sec - slot->start.tv_sec) * 1000000LL +
+		    (end.tv_nsec - slot->start.tv_nsec) / 1000;
+		r->utime_us = tv_us(&ru.ru_utime);
+		r->stime_us = tv_us(&ru.ru_stime);
+		r->maxrss_kb = ru.ru_maxrss;
+		slot->pid = 0;
+		p->busy--;
+		p->finished++;
+	}
+}
+
+static void
+pool_flush(struct pool *p)
+{
+	struct msg_out	 m;
+	size_t		 i;
+
+	if (p->nresults == 0 || p->stopping)
+		return;
+	msg_begin(&m, MSG_RESULTS, 1);
+	msgpack_pack_array(&m.pk, p->nresults);
+	for (i = 0; i < p->nresults; i++)
+		msg_pack_result(&m.pk, &p->results[i]);
+	if (msg_send(p->sock, NULL, 0, &m) == -1)
+		log_warnx("cannot send results: %s", zmq_strerror(errno));
+	p->nresults = 0;
+}
+
+static void
+pool_signal_tasks(struct pool *p, int sig)
+{
+	int	 i;
+
+	for (i = 0; i < p->jobs; i++) {
+		if (p->slots[i].pid != 0)
+			kill(-p->slots[i].pid, sig);
+	}
+}
+
+static void
+pool_stop(struct pool *p, const char *why)
+{
+	if (p->stopping)
+		return;
+	log_info("stopping (%s): %d tasks running, %zu queued", why, p->busy,
+	    p->qtail - p->qhead);
+	p->stopping = 1;
+	p->kill_at_ms = now_ms() + POOL_KILL_GRACE_MS;
+	pool_signal_tasks(p, SIGTERM);
+}
+
+static void
+pool_recv(struct pool *p)
+{
+	struct msg_in	 m;
+	struct msg_task	 t;
+	zmq_msg_t	 zm;
+	uint32_t	 i;
+
+	for (;;) {
+		zmq_msg_init(&zm);
+		if (zmq_msg_recv(&zm, p->sock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&zm);
+			break;
+		}
+		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
+			log_warnx("malformed message from interchange ignored");
+			zmq_msg_close(&zm);
+			continue;
+		}
+		if (m.type == MSG_TASKS && m.nfields == 1 &&
+		    m.fields[0].type == MSGPACK_OBJECT_ARRAY) {
+			for (i = 0; i < m.fields[0].via.array.size; i++) {
+				if (msg_get_task(&m.fields[0].via.array.ptr[i],
+				    &t) == -1) {
+					log_warnx("malformed task ignored");
+					continue;
+				}
+				pool_enqueue(p, &t);
+			}
+		} else
+			log_warnx("unexpected message type %d", m.type);
+		msg_in_free(&m);
+		zmq_msg_close(&zm);
+	}
+}
+
+static void
+pool_signal(struct pool *p)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(p->sigfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			pool_reap(p);
+		else
+			pool_stop(p, strsignal(si.ssi_signo));
+	}
+}
+
+static __dead void
+pool_usage(void)
+{
+	fprintf(stderr, "usage: weft pool --run DIR --pool N --jobs N "
+	    "--workdir DIR [--name NNNN] [-v]\n");
+	exit(EXIT_USAGE);
+}
+
 int
 pool_main(int argc, char **argv)
 {
-	return 3;
+	static const struct option longopts[] = {
+		{ "run", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "pool", required_argument, NULL, 'p' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pool		 p;
+	struct workflow		*wf;
+	struct msg_out		 m;
+	zmq_pollitem_t		 items[3];
+	sigset_t		 mask;
+	const char		*rundir = NULL;
+	char			*err = NULL, logname[32], ident[32];
+	int			 ch, verbose = 0, timeout;
+	int64_t			 left;
+
+	memset(&p, 0, sizeof p);
+	p.id = -1;
+	p.shown_busy = -1;
+	p.run_name = "?";
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			rundir = optarg;
+			break;
+		case 'n':
+			p.run_name = optarg;
+			break;
+		case 'p':
+			p.id = atoi(optarg);
+			break;
+		case 'j':
+			p.jobs = atoi(optarg);
+			break;
+		case 'w':
+			p.workdir = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			pool_usage();
+		}
+	}
+	if (rundir == NULL || p.workdir == NULL || p.id < 0 || p.jobs < 1 ||
+	    p.jobs > WEFT_MAX_JOBS || optind != argc)
+		pool_usage();
+
+	snprintf(logname, sizeof logname, "pool-%d", p.id);
+	log_init(NULL, verbose);
+	log_set_role(logname);
+	if (chdir(rundir) == -1)
+		fatal("cannot enter run directory '%s'", rundir);
+	p.lifeline = POOL_LIFELINE_FD;
+	pool_title(&p);
+
+	/*
+	 * Definitions only: this is what makes the main body unreachable
+	 * from here, whatever the file holds.
+	 */
+	if (workflow_load("workflow.yaml", NULL, p.workdir, WF_DEFINITIONS,
+	    &wf, &err) == -1)
+		fatalx("cannot load the workflow snapshot:\n%s", err);
+	log_info("pool %d: loaded definitions from %s/workflow.yaml "
+	    "(%zu apps, %zu env vars); main body not loaded (definitions mode, "
+	    "%zu YAML events skipped)", p.id, rundir, wf->napps, wf->nenv,
+	    wf->main_events_skipped);
+	pool_build_env(&p, wf);
+	p.slots = xcalloc(p.jobs, sizeof *p.slots);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((p.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+
+	snprintf(ident, sizeof ident, "pool-%d", p.id);
+	if ((p.ctx = zmq_ctx_new()) == NULL)
+		fatal("zmq_ctx_new");
+	p.sock = zsock_open(p.ctx, ZMQ_DEALER, ident);
+	if (p.sock == NULL || zsock_connect(p.sock, "ipc://sock/pools") == -1)
+		fatalx("cannot connect to the interchange: %s",
+		    zmq_strerror(errno));
+	msg_begin(&m, MSG_HELLO, 3);
+	msgpack_pack_int32(&m.pk, p.id);
+	msgpack_pack_int32(&m.pk, p.jobs);
+	msgpack_pack_int64(&m.pk, getpid());
+	if (msg_send(p.sock, NULL, 0, &m) == -1)
+		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
+
+	items[0] = (zmq_pollitem_t){ p.sock, 0, ZMQ_POLLIN, 0 };
+	items[1] = (zmq_pollitem_t){ NULL, p.sigfd, ZMQ_POLLIN, 0 };
+	items[2] = (zmq_pollitem_t){ NULL, p.lifeline, ZMQ_POLLIN, 0 };
+	for (;;) {
+		timeout = -1;
+		if (p.stopping) {
+			if (p.busy == 0)
+				break;
+			left = p.kill_at_ms - now_ms();
+			if (left <= 0) {
+				pool_signal_tasks(&p, SIGKILL);
+				p.kill_at_ms = now_ms() + 100;
+				left = 100;
+			}
+			timeout = left;
+		}
+		if (zmq_poll(items, p.stopping ? 2 : 3, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("zmq_poll");
+		}
+		if (items[2].revents != 0 && !p.stopping)
+			pool_stop(&p, "lifeline closed");
+		if (items[1].revents != 0)
+			pool_signal(&p);
+		if (items[0].revents != 0 && !p.stopping)
+			pool_recv(&p);
+		pool_fill(&p);
+		pool_flush(&p);
+		pool_title(&p);
+	}
+	log_info("exiting: %lu tasks started, %lu finished", p.started,
+	    p.finished);
+	zmq_close(p.sock);
+	zmq_ctx_term(p.ctx);
+	return 0;
 }

@@ -1,3 +1,74 @@
-/* proctitle.c: placeholder */
+/*
+ * proctitle.c: lets a helper name itself in ps and top ("weft: pool 0 run
+ * 0007 (3/4 busy)").  Linux has no setproctitle, so the title is written
+ * over the memory that holds argv and the environment strings, which the
+ * kernel shows as /proc/PID/cmdline.  The strings there are copied to the
+ * heap first, so argv and environ stay valid for the rest of the program.
+ */
+
+#include <sys/prctl.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "weft.h"
-void proctitle_init(int argc, char **argv) { (void)argc; (void)argv; }
+
+extern char	**environ;
+
+static char	*title_area;
+static size_t	 title_size;
+
+void
+proctitle_init(int argc, char **argv)
+{
+	char	*end, **env;
+	size_t	 n, i;
+
+	if (argc <= 0 || argv[0] == NULL)
+		return;
+	title_area = argv[0];
+	end = argv[0] + strlen(argv[0]) + 1;
+	for (i = 1; i < (size_t)argc; i++) {
+		if (argv[i] != end)
+			break;
+		end = argv[i] + strlen(argv[i]) + 1;
+	}
+	for (n = 0; environ[n] != NULL; n++) {
+		if (environ[n] == end)
+			end = environ[n] + strlen(environ[n]) + 1;
+	}
+	env = xcalloc(n + 1, sizeof *env);
+	for (i = 0; i < n; i++)
+		env[i] = xstrdup(environ[i]);
+	environ = env;
+	for (i = 0; i < (size_t)argc; i++)
+		argv[i] = xstrdup(argv[i]);
+	title_size = end - title_area;
+}
+
+void
+proctitle_set(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[256], comm[16];
+	size_t	 len;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+
+	/* The short name that top shows: "weft-pool" and the like. */
+	memcpy(comm, buf, sizeof comm - 1);
+	comm[sizeof comm - 1] = '\0';
+	prctl(PR_SET_NAME, comm, 0, 0, 0);
+
+	if (title_area == NULL || title_size < 2)
+		return;
+	len = strlen(buf);
+	if (len > title_size - 1)
+		len = title_size - 1;
+	memcpy(title_area, buf, len);
+	memset(title_area + len, '\0', title_size - len);
+}

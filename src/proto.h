@@ -1,3 +1,84 @@
+/*
+ * proto.h: the messages that weft processes exchange over ZeroMQ.
+ *
+ * Every message is one ZeroMQ frame holding a MessagePack array:
+ * [PROTO_VERSION, type, fields...].  Tasks and results travel in batches
+ * (one array of many), because per-message cost, not per-byte cost,
+ * dominates at thousands of tasks a second.
+ *
+ * Bump PROTO_VERSION if any of these change.
+ */
+
 #ifndef PROTO_H
 #define PROTO_H
-#endif
+
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#define PROTO_VERSION	1
+
+enum msg_type {
+	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid] */
+	MSG_TASKS,		/* main -> interchange -> pool: [[task]...] */
+	MSG_RESULTS,		/* pool -> interchange -> main: [[result]...] */
+	MSG_BYE,		/* pool -> interchange: [pool] */
+};
+
+/* One task to run; strings point into the received message. */
+struct msg_task {
+	uint32_t	 index;		/* in main's task array */
+	uint32_t	 attempt;	/* 0 for the first try */
+	const char	*id;
+	uint32_t	 id_len;
+	const char	*command;
+	uint32_t	 command_len;
+};
+
+/* What became of one try. */
+struct msg_result {
+	uint32_t	 index;
+	uint32_t	 attempt;
+	int32_t		 pool;
+	int32_t		 status;	/* wait status, when spawn_errno == 0 */
+	int32_t		 spawn_errno;	/* the task could not be started */
+	int64_t		 pid;
+	uint64_t	 wall_us;
+	uint64_t	 utime_us;
+	uint64_t	 stime_us;
+	int64_t		 maxrss_kb;
+};
+
+/* A message being built. */
+struct msg_out {
+	msgpack_sbuffer	 sbuf;
+	msgpack_packer	 pk;
+};
+
+/* A received message: type, and its fields after version and type. */
+struct msg_in {
+	msgpack_unpacked	 up;
+	enum msg_type		 type;
+	const msgpack_object	*fields;
+	uint32_t		 nfields;
+};
+
+void	 msg_begin(struct msg_out *, enum msg_type, uint32_t);
+int	 msg_send(void *, const void *, size_t, struct msg_out *);
+void	 msg_out_free(struct msg_out *);
+int	 msg_parse(struct msg_in *, const void *, size_t);
+void	 msg_in_free(struct msg_in *);
+
+void	 msg_pack_task(msgpack_packer *, const struct msg_task *);
+int	 msg_get_task(const msgpack_object *, struct msg_task *);
+void	 msg_pack_result(msgpack_packer *, const struct msg_result *);
+int	 msg_get_result(const msgpack_object *, struct msg_result *);
+int	 msg_get_uint(const msgpack_object *, uint64_t *);
+int	 msg_get_int(const msgpack_object *, int64_t *);
+
+/* ZeroMQ sockets as every weft process configures them. */
+void	*zsock_open(void *, int, const char *);
+int	 zsock_bind(void *, const char *);
+int	 zsock_connect(void *, const char *);
+
+#endif /* PROTO_H */

@@ -1,2 +1,248 @@
-/* rundir.c: placeholder */
+/*
+ * rundir.c: the run directory.  Runs are numbered .weft/runs/0001, 0002,
+ * ... under an flock on .weft/runs/.lock, and the directory is created
+ * with mkdir, which fails if it exists, so two concurrent "weft run"s can
+ * never share one.  Also small file helpers used around it.
+ */
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "weft.h"
+
+/* Like mkdir -p; the last component gets the mode. */
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char	*copy, *p;
+	int	 rc = 0;
+
+	copy = xstrdup(path);
+	for (p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) == -1 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(copy, mode) == -1 && errno != EEXIST)
+		rc = -1;
+	free(copy);
+	return rc;
+}
+
+static unsigned
+highest_run(const char *runs)
+{
+	DIR		*d;
+	struct dirent	*de;
+	unsigned long	 n, max = 0;
+	char		*end;
+
+	if ((d = opendir(runs)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		n = strtoul(de->d_name, &end, 10);
+		if (*end == '\0' && n > max && n < UINT_MAX)
+			max = n;
+	}
+	closedir(d);
+	return max;
+}
+
+/*
+ * Creates BASE/runs/NNNN with its sock/ and tasks/ folders.  BASE is made
+ * absolute so that helpers, which run with the run directory as their
+ * working directory, see the same paths as main.
+ */
+int
+rundir_create(const char *base, struct rundir *rd, char **errp)
+{
+	char		*runs = NULL, *lock = NULL, *path = NULL, *sub;
+	char		 abs[PATH_MAX];
+	unsigned	 n;
+	int		 fd = -1, tries;
+
+	memset(rd, 0, sizeof *rd);
+	if (mkdir_p(base, 0755) == -1 || realpath(base, abs) == NULL) {
+		xasprintf(errp, "weft: cannot create '%s': %s", base,
+		    strerror(errno));
+		return -1;
+	}
+	rd->base = xstrdup(abs);
+	runs = xprintf("%s/runs", rd->base);
+	lock = xprintf("%s/.lock", runs);
+	if (mkdir(runs, 0755) == -1 && errno != EEXIST)
+		goto fail;
+	if ((fd = open(lock, O_RDWR|O_CREAT|O_CLOEXEC, 0644)) == -1)
+		goto fail;
+	if (flock(fd, LOCK_EX) == -1)
+		goto fail;
+	n = highest_run(runs);
+	for (tries = 0; tries < 1000; tries++) {
+		n++;
+		free(path);
+		path = xprintf("%s/%04u", runs, n);
+		if (mkdir(path, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			goto fail;
+	}
+	close(fd);
+	fd = -1;
+	rd->number = n;
+	rd->path = path;
+	path = NULL;
+	snprintf(rd->name, sizeof rd->name, "%04u", n);
+
+	sub = xprintf("%s/sock", rd->path);
+	if (mkdir(sub, 0700) == -1) {
+		free(sub);
+		goto fail;
+	}
+	free(sub);
+	sub = xprintf("%s/tasks", rd->path);
+	if (mkdir(sub, 0755) == -1) {
+		free(sub);
+		goto fail;
+	}
+	free(sub);
+	free(runs);
+	free(lock);
+	return 0;
+
+fail:
+	xasprintf(errp, "weft: cannot create run directory under '%s': %s",
+	    runs, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	free(path);
+	free(runs);
+	free(lock);
+	rundir_free(rd);
+	return -1;
+}
+
+void
+rundir_free(struct rundir *rd)
+{
+	free(rd->base);
+	free(rd->path);
+	rd->base = rd->path = NULL;
+}
+
+/*
+ * The folder name of a task under tasks/: the id, with the characters a
+ * file name cannot hold (or would hide) escaped as %XX.
+ */
+char *
+rundir_task_dirname(const char *id)
+{
+	char	*out, *o;
+	const char *p;
+
+	out = o = xmalloc(strlen(id) * 3 + 1);
+	for (p = id; *p != '\0'; p++) {
+		if (*p == '%' || *p == '/' || (p == id && *p == '.')) {
+			sprintf(o, "%%%02X", (unsigned char)*p);
+			o += 3;
+		} else
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Writes a file whole or not at all: to a temporary name, then rename. */
+int
+write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char		*tmp;
+	const char	*p = data;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0644);
+	if (fd == -1) {
+		free(tmp);
+		return -1;
+	}
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		len -= n;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+/* Copies SRC to DST atomically. */
+int
+copy_file(const char *src, const char *dst)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 n;
+	int	 fd, rc, saved;
+
+	if ((fd = open(src, O_RDONLY|O_CLOEXEC)) == -1)
+		return -1;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	saved = errno;
+	close(fd);
+	if (n == -1) {
+		free(buf);
+		errno = saved;
+		return -1;
+	}
+	rc = write_file_atomic(dst, buf, len);
+	free(buf);
+	return rc;
+}

@@ -99,12 +99,18 @@ int		 mkdir_p(const char *, mode_t);
 
 /* workflow.c */
 enum wf_mode {
-	WF_DEFINITIONS,		/* config, env, plugins, apps; main is skipped */
+	WF_DEFINITIONS,		/* config, env, plugins, apps; main skipped */
 	WF_FULL			/* everything; only "weft run"/"weft check" */
 };
 struct wf_mark {
 	int		 line;		/* 1-based, as editors count */
 	int		 col;		/* 1-based */
+	/*
+	 * Column of the value's first character when the value sits on one
+	 * line exactly as written (no escapes, no folding), so that a byte
+	 * offset into it maps to a column (template_column); else 0.
+	 */
+	int		 text_col;
 };
 struct wf_kv {
 	char		*key;
@@ -121,6 +127,7 @@ struct wf_app {
 	char		*command;	/* template, NULL for function apps */
 	struct wf_mark	 command_mark;
 	int		 retries;	/* -1: use config.retries */
+	char		*walltime;	/* as written, NULL if not given */
 };
 struct wf_foreach {
 	char		*key;
@@ -180,8 +187,71 @@ int		 workflow_load(const char *, const char *, const char *,
 void		 workflow_free(struct workflow **);
 const struct wf_app *workflow_find_app(const struct workflow *, const char *);
 
+/*
+ * Error lists shared by the loader and dag_build: at most WF_MAX_ERRORS
+ * messages are kept, then one "too many errors" line ends the list.
+ * wf_errors_take returns the lines sorted by position, joined by '\n' with
+ * no final newline (NULL if there were none), and empties the list.
+ */
+#define WF_MAX_ERRORS	20
+struct wf_error {
+	struct wf_mark	 mark;		/* line 0: no position */
+	size_t		 seq;
+	char		*msg;
+};
+struct wf_errors {
+	const char	*display;
+	struct wf_error	*v;
+	size_t		 n;
+	int		 overflow;
+};
+void		 wf_errors_init(struct wf_errors *, const char *);
+void		 wf_error(struct wf_errors *, const struct wf_mark *,
+		     const char *, ...) printflike(3, 4);
+int		 wf_errors_full(const struct wf_errors *);
+char		*wf_errors_take(struct wf_errors *);
+/* Levenshtein distance, for "did you mean" hints. */
+size_t		 wf_distance(const char *, const char *);
+
 /* template.c */
+/*
+ * Templates: "{name}" is replaced by the words the caller's lookup function
+ * gives for name, "{{" and "}}" are literal braces.  With TPL_SHELL each
+ * word is shell-quoted; words are joined by single spaces.
+ */
+enum tpl_quote {
+	TPL_RAW,
+	TPL_SHELL
+};
+#define TPL_NAME_MAX	128
+struct tpl_error {
+	size_t		 offset;	/* byte offset of the bad '{' or '}' */
+	char		 msg[TPL_NAME_MAX + 128];
+};
+/*
+ * Returns 0 and sets *words and *nwords to what name stands for (the
+ * caller keeps ownership), or -1 if name is undefined.
+ */
+typedef int	 tpl_lookup_fn(void *, const char *, const char *const **,
+		     size_t *);
 char		*shell_quote(const char *);
+/*
+ * Expands tpl into *out (caller frees).  On error returns -1, sets *out to
+ * NULL and fills *err: the message is "undefined placeholder '{x}'",
+ * "unclosed '{' ...", "empty placeholder '{}'", and so on.  A NULL lookup
+ * accepts every name as empty; a NULL out only checks.
+ */
+int		 template_expand(const char *, enum tpl_quote, tpl_lookup_fn *,
+		     void *, char **, struct tpl_error *);
+/* Checks the syntax only. */
+int		 template_check(const char *, struct tpl_error *);
+/*
+ * Returns 1 if s is exactly one placeholder ("{sim.outputs}") and copies
+ * its name into name (size TPL_NAME_MAX + 1), else 0.
+ */
+int		 template_single(const char *, char *);
+/* Column of byte offset off of a value whose text starts at col. */
+int		 template_column(const char *, size_t, int);
 
 /* dag.c */
 struct task {
@@ -210,6 +280,25 @@ struct dag {
 /* Expands main into tasks and edges; errors as workflow_load. */
 int		 dag_build(const struct workflow *, struct dag **, char **);
 void		 dag_free(struct dag **);
+/* Normalises a path for comparison: drops "./", "//" and a final "/". */
+char		*dag_path_normalise(const char *);
+
+/*
+ * A string to uint32_t hash map with open addressing.  Keys are not
+ * copied: they must outlive the map.
+ */
+struct strmap {
+	const char	**keys;
+	uint32_t	 *vals;
+	size_t		  cap;		/* a power of two */
+	size_t		  n;
+};
+void		 strmap_init(struct strmap *, size_t);
+/* Returns 0 and sets *val (if not NULL), or -1 if key is absent. */
+int		 strmap_get(const struct strmap *, const char *, uint32_t *);
+/* Adds or replaces; returns 1 if key was already there, else 0. */
+int		 strmap_put(struct strmap *, const char *, uint32_t);
+void		 strmap_free(struct strmap *);
 
 /* cmd-run.c */
 int		 cmd_run(int, char **);
