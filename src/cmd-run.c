@@ -43,6 +43,7 @@
 enum task_state {
 	TS_WAITING,		/* dependencies not yet done */
 	TS_SENT,		/* handed to the interchange */
+	TS_RUNNING,		/* a pool has started it */
 	TS_DONE,
 	TS_FAILED,
 	TS_DEP_FAIL,
@@ -52,7 +53,7 @@ enum task_state {
 };
 
 static const char *state_names[TS_NSTATES] = {
-	"waiting", "sent", "done", "failed", "dep_fail", "killed", "not_run"
+	"waiting", "sent", "running", "done", "failed", "dep_fail", "killed", "not_run"
 };
 
 struct helper {
@@ -94,7 +95,7 @@ struct run {
 	uint32_t	*ready;		/* to send at the end of this turn */
 	size_t		 nready;
 	size_t		 nfinished;
-	size_t		 nsent;		/* in flight */
+	size_t		 nsent;		/* in flight: sent or running */
 	size_t		 counts[TS_NSTATES];
 	size_t		 nretried;
 
@@ -200,12 +201,12 @@ set_state(struct run *r, uint32_t i, enum task_state st)
 {
 	struct task_run	*tr = &r->tasks[i];
 
-	if (tr->state == TS_SENT)
+	if (tr->state == TS_SENT || tr->state == TS_RUNNING)
 		r->nsent--;
 	r->counts[tr->state]--;
 	tr->state = st;
 	r->counts[st]++;
-	if (st == TS_SENT)
+	if (st == TS_SENT || st == TS_RUNNING)
 		r->nsent++;
 	else if (st != TS_WAITING)
 		r->nfinished++;
@@ -300,7 +301,8 @@ handle_result(struct run *r, const struct msg_result *res)
 	}
 	t = &r->dag->tasks[res->index];
 	tr = &r->tasks[res->index];
-	if (tr->state != TS_SENT || tr->attempt != res->attempt) {
+	if ((tr->state != TS_SENT && tr->state != TS_RUNNING) ||
+	    tr->attempt != res->attempt) {
 		log_warnx("stale result for %s ignored", t->id);
 		return;
 	}
@@ -331,6 +333,7 @@ handle_result(struct run *r, const struct msg_result *res)
 		event_line(r, 1, "retry    %s %s (try %u of %d)", t->id, why,
 		    tr->attempt + 1, t->retries + 1);
 		r->ready[r->nready++] = res->index;
+		set_state(r, res->index, TS_SENT);
 		free(why);
 		return;
 	}
@@ -338,6 +341,23 @@ handle_result(struct run *r, const struct msg_result *res)
 	event_line(r, 1, "failed   %s %s", t->id, why);
 	free(why);
 	fail_dependents(r, res->index);
+}
+
+static void
+handle_started(struct run *r, const msgpack_object *o)
+{
+	uint64_t	 index, attempt;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
+	    msg_get_uint(&o->via.array.ptr[0], &index) == -1 ||
+	    msg_get_uint(&o->via.array.ptr[1], &attempt) == -1 ||
+	    index >= r->dag->ntasks) {
+		log_warnx("malformed start notice ignored");
+		return;
+	}
+	if (r->tasks[index].state == TS_SENT &&
+	    r->tasks[index].attempt == attempt)
+		set_state(r, index, TS_RUNNING);
 }
 
 static void
@@ -360,8 +380,12 @@ read_results(struct run *r)
 			zmq_msg_close(&zm);
 			continue;
 		}
-		if (m.type == MSG_RESULTS && m.nfields == 1 &&
-		    m.fields[0].type == MSGPACK_OBJECT_ARRAY) {
+		if (m.type == MSG_RESULTS && m.nfields == 2 &&
+		    m.fields[0].type == MSGPACK_OBJECT_ARRAY &&
+		    m.fields[1].type == MSGPACK_OBJECT_ARRAY) {
+			list = &m.fields[1];
+			for (i = 0; i < list->via.array.size; i++)
+				handle_started(r, &list->via.array.ptr[i]);
 			list = &m.fields[0];
 			for (i = 0; i < list->via.array.size; i++) {
 				if (msg_get_result(&list->via.array.ptr[i],
@@ -526,9 +550,9 @@ handle_signals(struct run *r, int running)
 			continue;
 		progress_clear(r);
 		fflush(stdout);
-		fprintf(stderr, "weft: interrupted by %s, stopping run %s\n",
+		fprintf(stderr, "weft: interrupted (SIG%s), stopping run %s\n",
 		    sigabbrev_np(si.ssi_signo) != NULL ?
-		    sigabbrev_np(si.ssi_signo) : "a signal", r->rd.name);
+		    sigabbrev_np(si.ssi_signo) : "?", r->rd.name);
 		log_info("interrupted by signal %d", si.ssi_signo);
 		r->interrupted = 1;
 	}
@@ -703,9 +727,10 @@ settle_unfinished(struct run *r)
 	size_t	 i;
 
 	for (i = 0; i < r->dag->ntasks; i++) {
-		if (r->tasks[i].state == TS_SENT)
+		if (r->tasks[i].state == TS_RUNNING)
 			set_state(r, i, TS_KILLED);
-		else if (r->tasks[i].state == TS_WAITING)
+		else if (r->tasks[i].state == TS_SENT ||
+		    r->tasks[i].state == TS_WAITING)
 			set_state(r, i, TS_NOT_RUN);
 	}
 }

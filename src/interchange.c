@@ -242,7 +242,7 @@ ix_results(struct ix *ix, struct ix_pool *pp, const struct msg_in *m,
 	struct msg_result	 r;
 	uint32_t		 i, n;
 
-	if (m->nfields != 1 || m->fields[0].type != MSGPACK_OBJECT_ARRAY) {
+	if (m->nfields != 2 || m->fields[0].type != MSGPACK_OBJECT_ARRAY) {
 		log_warnx("malformed results from %s ignored", pp->ident);
 		return;
 	}

@@ -74,6 +74,8 @@ struct pool {
 
 	struct msg_result *results;	/* finished, not yet reported */
 	size_t		 nresults, cresults;
+	uint32_t	*started_list;	/* (index, attempt) pairs, unreported */
+	size_t		 nstarted;
 
 	int		 stopping;
 	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
@@ -203,6 +205,8 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		clock_gettime(CLOCK_MONOTONIC, &slot->start);
 		p->busy++;
 		p->started++;
+		p->started_list[p->nstarted++] = t->index;
+		p->started_list[p->nstarted++] = t->attempt;
 	}
 	free(idvar);
 	free(err);
@@ -302,15 +306,22 @@ pool_flush(struct pool *p)
 	struct msg_out	 m;
 	size_t		 i;
 
-	if (p->nresults == 0 || p->stopping)
+	if ((p->nresults == 0 && p->nstarted == 0) || p->stopping)
 		return;
-	msg_begin(&m, MSG_RESULTS, 1);
+	msg_begin(&m, MSG_RESULTS, 2);
 	msgpack_pack_array(&m.pk, p->nresults);
 	for (i = 0; i < p->nresults; i++)
 		msg_pack_result(&m.pk, &p->results[i]);
+	msgpack_pack_array(&m.pk, p->nstarted / 2);
+	for (i = 0; i < p->nstarted; i += 2) {
+		msgpack_pack_array(&m.pk, 2);
+		msgpack_pack_uint32(&m.pk, p->started_list[i]);
+		msgpack_pack_uint32(&m.pk, p->started_list[i + 1]);
+	}
 	if (msg_send(p->sock, NULL, 0, &m) == -1)
 		log_warnx("cannot send results: %s", zmq_strerror(errno));
 	p->nresults = 0;
+	p->nstarted = 0;
 }
 
 static void
@@ -468,6 +479,8 @@ pool_main(int argc, char **argv)
 	    wf->main_events_skipped);
 	pool_build_env(&p, wf);
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
+	/* At most one start per slot between two flushes. */
+	p.started_list = xcalloc(2 * p.jobs, sizeof *p.started_list);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

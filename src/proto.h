@@ -21,7 +21,9 @@
 enum msg_type {
 	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid] */
 	MSG_TASKS,		/* main -> interchange -> pool: [[task]...] */
-	MSG_RESULTS,		/* pool -> interchange -> main: [[result]...] */
+	MSG_RESULTS,		/* pool -> interchange -> main:
+				   [[result]...], [[index, attempt]...]
+				   (tries ended, tries started) */
 	MSG_BYE,		/* pool -> interchange: [pool] */
 };
 
