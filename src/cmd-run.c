@@ -170,8 +170,9 @@ progress_show(struct run *r)
 	if (!r->tty || r->quiet)
 		return;
 	progress_clear(r);
-	printf("[%zu/%zu] %zu running, %zu done, %zu failed, %zu dep_fail",
-	    r->nfinished, r->dag->ntasks, r->nsent, r->counts[TS_DONE],
+	printf("[%zu/%zu] %zu running, %zu queued, %zu done, %zu failed, "
+	    "%zu dep_fail", r->nfinished, r->dag->ntasks,
+	    r->counts[TS_RUNNING], r->counts[TS_SENT], r->counts[TS_DONE],
 	    r->counts[TS_FAILED], r->counts[TS_DEP_FAIL]);
 	r->progress_shown = 1;
 	fflush(stdout);
@@ -311,8 +312,11 @@ handle_result(struct run *r, const struct msg_result *res)
 	tr->wall_us = res->wall_us;
 	ok = res->spawn_errno == 0 && WIFEXITED(res->status) &&
 	    WEXITSTATUS(res->status) == 0;
-	log_debug("%s: try %u on pool %d: %s in %.3fs", t->id, res->attempt,
-	    res->pool, ok ? "ok" : "failed", res->wall_us / 1e6);
+	log_debug("%s: try %u on pool %d (pid %lld): %s in %.3fs, user %.3fs, "
+	    "system %.3fs, max rss %lld KiB", t->id, res->attempt, res->pool,
+	    (long long)res->pid, ok ? "ok" : "failed", res->wall_us / 1e6,
+	    res->utime_us / 1e6, res->stime_us / 1e6,
+	    (long long)res->maxrss_kb);
 
 	if (ok) {
 		set_state(r, res->index, TS_DONE);
