@@ -1,7 +1,138 @@
-/* cmd-check.c: placeholder */
+/*
+ * cmd-check.c: "weft check [--dot] FILE".  Loads a workflow the way
+ * "weft run" does, builds its task graph, and either summarises it or
+ * prints it as a DOT graph.  Nothing is run and nothing is written.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "weft.h"
+
+static void
+check_usage(FILE *f)
+{
+	fprintf(f, "usage: weft check [--dot] FILE\n"
+	    "\n"
+	    "options:\n"
+	    "  --dot       print the task graph in DOT format\n"
+	    "  -h, --help  show this help\n");
+}
+
+/* A DOT string: quotes and backslashes escaped. */
+static void
+dot_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+print_dot(const struct workflow *wf, const struct dag *dag)
+{
+	const struct task	*t;
+	size_t			 i, j;
+
+	fputs("digraph ", stdout);
+	dot_string(stdout, wf->name);
+	fputs(" {\n", stdout);
+	for (i = 0; i < dag->ntasks; i++) {
+		fputs("  ", stdout);
+		dot_string(stdout, dag->tasks[i].id);
+		fputs(";\n", stdout);
+	}
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		for (j = 0; j < t->ndeps; j++) {
+			fputs("  ", stdout);
+			dot_string(stdout, dag->tasks[t->deps[j]].id);
+			fputs(" -> ", stdout);
+			dot_string(stdout, t->id);
+			fputs(";\n", stdout);
+		}
+	}
+	fputs("}\n", stdout);
+}
+
 int
 cmd_check(int argc, char **argv)
 {
-	return 3;
+	static const struct option	 longopts[] = {
+		{ "dot", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct workflow	*wf = NULL;
+	struct dag	*dag = NULL;
+	char		*err = NULL;
+	const char	*file;
+	int		 ch, dot = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			dot = 1;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return 0;
+		default:
+			if (optopt != 0 && optopt != 'd' && optopt != 'h')
+				fprintf(stderr, "weft check: unknown option "
+				    "'-%c'\n", optopt);
+			else
+				fprintf(stderr, "weft check: unknown option "
+				    "'%s'\n", argv[optind - 1]);
+			check_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "weft check: missing FILE\n");
+		check_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "weft check: too many arguments\n");
+		check_usage(stderr);
+		return EXIT_USAGE;
+	}
+	file = argv[optind];
+
+	if (workflow_load(file, file, NULL, WF_FULL, &wf, &err) != 0 ||
+	    dag_build(wf, &dag, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		workflow_free(&wf);
+		return EXIT_USAGE;
+	}
+	if (dot)
+		print_dot(wf, dag);
+	else {
+		printf("%s: ok\n", file);
+		printf("name: %s\n", wf->name);
+		printf("apps: %zu\n", wf->napps);
+		printf("tasks: %zu\n", dag->ntasks);
+		printf("edges: %zu\n", dag->nedges);
+		printf("roots: %zu\n", dag->nroots);
+	}
+	dag_free(&dag);
+	workflow_free(&wf);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "weft check: cannot write output\n");
+		return EXIT_INTERNAL;
+	}
+	return 0;
 }

@@ -53,7 +53,7 @@ enum task_state {
 };
 
 static const char *state_names[TS_NSTATES] = {
-	"waiting", "sent", "running", "done", "failed", "dep_fail", "killed", "not_run"
+	TS_RUNNING,		/* started by a pool */
 };
 
 struct helper {

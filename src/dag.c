@@ -1,2 +1,1070 @@
-/* dag.c: placeholder, being written */
+/*
+ * dag.c: the task graph.  Each entry of main becomes one task, or one per
+ * combination of its foreach values; templates are filled in; edges come
+ * from needs, from {ID.outputs} and from inputs that are another task's
+ * outputs.  Everything is kept in flat arrays and hash maps so that a
+ * graph of a million tasks is built in linear time.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "weft.h"
+
+/* Above this many edges the graph is refused rather than built. */
+#define DAG_MAX_EDGES	(16 * (size_t)WEFT_MAX_TASKS)
+
+struct call_info {
+	const struct wf_call	*c;
+	const struct wf_app	*app;
+	uint32_t		 first;		/* index of its first task */
+	uint32_t		 ntasks;
+	uint32_t		*refs;		/* {ID.outputs} named */
+	size_t			 nrefs;
+	const char	       **outwords;	/* every output of its tasks */
+	size_t			 noutwords;
+	int			 failed;
+};
+
+struct builder {
+	const struct workflow	*wf;
+	struct dag		*dag;
+	struct wf_errors	 errs;
+	struct call_info	*ci;
+	size_t			 ncalls;
+	struct strmap		 callmap;	/* call id -> call */
+	struct strmap		 taskmap;	/* task id -> task */
+	struct strmap		 outmap;	/* normalised output -> task */
+	char		       **outkeys;	/* keys of outmap */
+	size_t			 noutkeys;
+	uint32_t	       **out_src;	/* per task: output template */
+	uint32_t		*task_call;	/* task -> call */
+	size_t			 nedges;
+};
+
+/* What a template may name while one task is being expanded. */
+struct scope {
+	struct builder		*b;
+	const struct wf_call	*c;
+	uint32_t		 call;
+	const size_t		*combo;		/* foreach value indices */
+	char		       **argv;		/* expanded args; NULL: none */
+	size_t			 nargv;
+	struct task		*t;
+	int			 inputs_ok;
+	int			 outputs_ok;
+	int			 record;	/* only note {ID.outputs} */
+};
+
+struct strvec {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+/* Hash maps. */
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void
+strmap_init(struct strmap *m, size_t hint)
+{
+	size_t	 cap = 16;
+
+	while (cap < hint * 2)
+		cap *= 2;
+	m->keys = xcalloc(cap, sizeof *m->keys);
+	m->vals = xcalloc(cap, sizeof *m->vals);
+	m->cap = cap;
+	m->n = 0;
+}
+
+int
+strmap_get(const struct strmap *m, const char *key, uint32_t *val)
+{
+	size_t	 i;
+
+	if (m->cap == 0)
+		return -1;
+	i = str_hash(key) & (m->cap - 1);
+	while (m->keys[i] != NULL) {
+		if (strcmp(m->keys[i], key) == 0) {
+			if (val != NULL)
+				*val = m->vals[i];
+			return 0;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	return -1;
+}
+
+static void
+strmap_grow(struct strmap *m)
+{
+	struct strmap	 new;
+	size_t		 i;
+
+	strmap_init(&new, m->cap);
+	for (i = 0; i < m->cap; i++) {
+		if (m->keys[i] != NULL)
+			strmap_put(&new, m->keys[i], m->vals[i]);
+	}
+	strmap_free(m);
+	*m = new;
+}
+
+int
+strmap_put(struct strmap *m, const char *key, uint32_t val)
+{
+	size_t	 i;
+
+	if (m->cap == 0)
+		strmap_init(m, 8);
+	if ((m->n + 1) * 2 > m->cap)
+		strmap_grow(m);
+	i = str_hash(key) & (m->cap - 1);
+	while (m->keys[i] != NULL) {
+		if (strcmp(m->keys[i], key) == 0) {
+			m->vals[i] = val;
+			return 1;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return 0;
+}
+
+void
+strmap_free(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* Small helpers. */
+
+static void
+strvec_add(struct strvec *v, char *s)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap == 0 ? 4 : v->cap * 2;
+		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+	}
+	v->v[v->n++] = s;
+}
+
+char *
+dag_path_normalise(const char *path)
+{
+	char		*out, *o;
+	const char	*p, *seg;
+	size_t		 n;
+	int		 abs = path[0] == '/';
+
+	out = xmalloc(strlen(path) + 2);
+	o = out;
+	if (abs)
+		*o++ = '/';
+	for (p = path; *p != '\0'; p += n) {
+		while (*p == '/')
+			p++;
+		seg = p;
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (o > out && o[-1] != '/')
+			*o++ = '/';
+		memcpy(o, seg, n);
+		o += n;
+	}
+	if (o == out)
+		*o++ = '.';
+	*o = '\0';
+	return out;
+}
+
+/* A template error, at its column when the value allows. */
+static void
+tpl_report(struct builder *b, const struct wf_mark *mark, const char *s,
+    const struct tpl_error *te, const char *task)
+{
+	struct wf_mark	 m = *mark;
+
+	if (m.text_col > 0 && memchr(s, '\n', te->offset) == NULL)
+		m.col = template_column(s, te->offset, m.text_col);
+	wf_error(&b->errs, &m, "%s in task '%s'", te->msg, task);
+}
+
+static int
+scope_lookup(void *arg, const char *name, const char *const **words,
+    size_t *nwords)
+{
+	struct scope		*s = arg;
+	struct builder		*b = s->b;
+	struct call_info	*ci;
+	char			 id[TPL_NAME_MAX + 1];
+	size_t			 len = strlen(name), i;
+	uint32_t		 call;
+
+	*words = NULL;
+	*nwords = 0;
+	if (len > 8 && strcmp(name + len - 8, ".outputs") == 0) {
+		memcpy(id, name, len - 8);
+		id[len - 8] = '\0';
+		if (strmap_get(&b->callmap, id, &call) != 0)
+			return -1;
+		ci = &b->ci[call];
+		if (s->record) {
+			ci = &b->ci[s->call];
+			for (i = 0; i < ci->nrefs; i++) {
+				if (ci->refs[i] == call)
+					return 0;
+			}
+			ci->refs = xreallocarray(ci->refs, ci->nrefs + 1,
+			    sizeof *ci->refs);
+			ci->refs[ci->nrefs++] = call;
+			return 0;
+		}
+		*words = ci->outwords;
+		*nwords = ci->noutwords;
+		return 0;
+	}
+	if (s->record)
+		return 0;
+	if (strcmp(name, "inputs") == 0) {
+		if (!s->inputs_ok)
+			return -1;
+		*words = (const char *const *)s->t->inputs;
+		*nwords = s->t->ninputs;
+		return 0;
+	}
+	if (strcmp(name, "outputs") == 0) {
+		if (!s->outputs_ok)
+			return -1;
+		*words = (const char *const *)s->t->outputs;
+		*nwords = s->t->noutputs;
+		return 0;
+	}
+	for (i = 0; i < s->c->nforeach; i++) {
+		if (strcmp(s->c->foreach[i].key, name) == 0) {
+			*words = (const char *const *)
+			    &s->c->foreach[i].values[s->combo[i]];
+			*nwords = 1;
+			return 0;
+		}
+	}
+	for (i = 0; s->argv != NULL && i < s->nargv; i++) {
+		if (strcmp(s->c->args[i].key, name) == 0) {
+			*words = (const char *const *)&s->argv[i];
+			*nwords = 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static char *
+task_id(const struct wf_call *c, const size_t *combo)
+{
+	char	*id, *tmp;
+	size_t	 i;
+
+	if (c->nforeach == 0)
+		return xstrdup(c->id);
+	id = xprintf("%s[", c->id);
+	for (i = 0; i < c->nforeach; i++) {
+		tmp = xprintf("%s%s%s=%s", id, i > 0 ? "," : "",
+		    c->foreach[i].key, c->foreach[i].values[combo[i]]);
+		free(id);
+		id = tmp;
+	}
+	tmp = xprintf("%s]", id);
+	free(id);
+	return tmp;
+}
+
+/*
+ * Expands a list of path templates.  An item that is exactly one
+ * placeholder becomes as many items as the placeholder has words.
+ */
+static int
+expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
+    const char *what, struct strvec *out, uint32_t **src)
+{
+	struct tpl_error	 te;
+	const char *const	*words;
+	char			 name[TPL_NAME_MAX + 1], *e;
+	size_t			 i, j, nwords, before;
+
+	for (i = 0; i < ntpl; i++) {
+		before = out->n;
+		if (template_single(tpl[i].s, name)) {
+			if (scope_lookup(s, name, &words, &nwords) != 0) {
+				te.offset = 0;
+				snprintf(te.msg, sizeof te.msg, "undefined "
+				    "placeholder '{%s}'", name);
+				tpl_report(s->b, &tpl[i].mark, tpl[i].s, &te,
+				    s->t->id);
+				return -1;
+			}
+			for (j = 0; j < nwords; j++) {
+				if (words[j][0] == '\0') {
+					wf_error(&s->b->errs, &tpl[i].mark,
+					    "empty %s path in task '%s'", what,
+					    s->t->id);
+					return -1;
+				}
+				strvec_add(out, xstrdup(words[j]));
+			}
+		} else {
+			if (template_expand(tpl[i].s, TPL_RAW, scope_lookup,
+			    s, &e, &te) != 0) {
+				tpl_report(s->b, &tpl[i].mark, tpl[i].s, &te,
+				    s->t->id);
+				return -1;
+			}
+			if (e[0] == '\0') {
+				free(e);
+				wf_error(&s->b->errs, &tpl[i].mark, "empty %s "
+				    "path in task '%s'", what, s->t->id);
+				return -1;
+			}
+			strvec_add(out, e);
+		}
+		if (src != NULL) {
+			*src = xreallocarray(*src, out->n + 1, sizeof **src);
+			for (j = before; j < out->n; j++)
+				(*src)[j] = (uint32_t)i;
+		}
+	}
+	return 0;
+}
+
+/* Fills in one task; on error reports it and returns -1. */
+static int
+expand_task(struct builder *b, uint32_t call, const size_t *combo,
+    struct task *t)
+{
+	struct call_info	*ci = &b->ci[call];
+	const struct wf_call	*c = ci->c;
+	struct scope		 s;
+	struct tpl_error	 te;
+	struct strvec		 v;
+	size_t			 i;
+	int			 rc = -1;
+
+	memset(&s, 0, sizeof s);
+	s.b = b;
+	s.c = c;
+	s.call = call;
+	s.combo = combo;
+	s.t = t;
+
+	t->id = task_id(c, combo);
+	t->call_id = xstrdup(c->id);
+	t->app = ci->app;
+	t->mark = c->mark;
+	t->retries = ci->app->retries >= 0 ? ci->app->retries :
+	    b->wf->retries;
+
+	/* Arguments see foreach values and other entries' outputs. */
+	s.argv = xcalloc(c->nargs + 1, sizeof *s.argv);
+	for (i = 0; i < c->nargs; i++) {
+		if (template_expand(c->args[i].value, TPL_RAW, scope_lookup,
+		    &s, &s.argv[i], &te) != 0) {
+			tpl_report(b, &c->args[i].mark, c->args[i].value, &te,
+			    t->id);
+			goto out;
+		}
+	}
+	s.nargv = c->nargs;
+
+	memset(&v, 0, sizeof v);
+	if (expand_paths(&s, c->inputs, c->ninputs, "input", &v, NULL) != 0) {
+		t->inputs = v.v;
+		t->ninputs = v.n;
+		goto out;
+	}
+	t->inputs = v.v;
+	t->ninputs = v.n;
+
+	s.inputs_ok = 1;
+	memset(&v, 0, sizeof v);
+	if (expand_paths(&s, c->outputs, c->noutputs, "output", &v,
+	    &b->out_src[t->index]) != 0) {
+		t->outputs = v.v;
+		t->noutputs = v.n;
+		goto out;
+	}
+	t->outputs = v.v;
+	t->noutputs = v.n;
+
+	s.outputs_ok = 1;
+	if (template_expand(ci->app->command, TPL_SHELL, scope_lookup, &s,
+	    &t->command, &te) != 0) {
+		tpl_report(b, &ci->app->command_mark, ci->app->command, &te,
+		    t->id);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < c->nargs; i++)
+		free(s.argv[i]);
+	free(s.argv);
+	return rc;
+}
+
+/* Expands every task of one entry, then lists its outputs. */
+static void
+expand_call(struct builder *b, uint32_t call)
+{
+	struct call_info	*ci = &b->ci[call];
+	const struct wf_call	*c = ci->c;
+	struct task		*t;
+	size_t			*combo, i, j, n = 0;
+	uint32_t		 prev;
+
+	combo = xcalloc(c->nforeach + 1, sizeof *combo);
+	for (i = 0; i < ci->ntasks; i++) {
+		t = &b->dag->tasks[ci->first + i];
+		if (expand_task(b, call, combo, t) != 0) {
+			ci->failed = 1;
+			break;
+		}
+		if (strmap_put(&b->taskmap, t->id, t->index) != 0) {
+			strmap_get(&b->taskmap, t->id, &prev);
+			wf_error(&b->errs, &c->mark, "duplicate task id '%s' "
+			    "(first at line %d)", t->id,
+			    b->dag->tasks[prev].mark.line);
+			ci->failed = 1;
+			break;
+		}
+		n += t->noutputs;
+		/* The last key varies fastest. */
+		for (j = c->nforeach; j-- > 0;) {
+			if (++combo[j] < c->foreach[j].nvalues)
+				break;
+			combo[j] = 0;
+		}
+	}
+	free(combo);
+	if (ci->failed)
+		return;
+	ci->outwords = xcalloc(n + 1, sizeof *ci->outwords);
+	for (i = 0; i < ci->ntasks; i++) {
+		t = &b->dag->tasks[ci->first + i];
+		for (j = 0; j < t->noutputs; j++)
+			ci->outwords[ci->noutwords++] = t->outputs[j];
+	}
+}
+
+/* Notes which entries' outputs an entry's templates name. */
+static void
+record_refs(struct builder *b, uint32_t call)
+{
+	struct call_info	*ci = &b->ci[call];
+	const struct wf_call	*c = ci->c;
+	struct scope		 s;
+	size_t			 i;
+
+	memset(&s, 0, sizeof s);
+	s.b = b;
+	s.c = c;
+	s.call = call;
+	s.record = 1;
+	for (i = 0; i < c->nargs; i++)
+		template_expand(c->args[i].value, TPL_RAW, scope_lookup, &s,
+		    NULL, NULL);
+	for (i = 0; i < c->ninputs; i++)
+		template_expand(c->inputs[i].s, TPL_RAW, scope_lookup, &s,
+		    NULL, NULL);
+	for (i = 0; i < c->noutputs; i++)
+		template_expand(c->outputs[i].s, TPL_RAW, scope_lookup, &s,
+		    NULL, NULL);
+	template_expand(ci->app->command, TPL_RAW, scope_lookup, &s, NULL,
+	    NULL);
+}
+
+/*
+ * Walks back from a node left over by Kahn's algorithm until a node
+ * repeats: every left-over node waits for another left-over node, so the
+ * walk must close a cycle.  Returns the cycle in running order, starting
+ * from its lowest index.
+ */
+static uint32_t *
+find_cycle(size_t n, uint32_t start, const uint8_t *done,
+    uint32_t (*pred)(void *, uint32_t, const uint8_t *), void *arg,
+    size_t *lenp)
+{
+	uint32_t	*path, *cyc, x;
+	int64_t		*pos;
+	size_t		 len = 0, clen, i, low;
+
+	pos = xcalloc(n, sizeof *pos);
+	for (i = 0; i < n; i++)
+		pos[i] = -1;
+	path = xcalloc(n + 1, sizeof *path);
+	x = start;
+	while (pos[x] < 0) {
+		pos[x] = len;
+		path[len++] = x;
+		x = pred(arg, x, done);
+	}
+	/* path[pos[x]..] waits in turn on the next: reverse for run order. */
+	clen = len - pos[x];
+	cyc = xcalloc(clen + 1, sizeof *cyc);
+	for (i = 0; i < clen; i++)
+		cyc[i] = path[len - 1 - i];
+	low = 0;
+	for (i = 1; i < clen; i++) {
+		if (cyc[i] < cyc[low])
+			low = i;
+	}
+	for (i = 0; i < clen; i++)
+		path[i] = cyc[(low + i) % clen];
+	memcpy(cyc, path, clen * sizeof *cyc);
+	free(path);
+	free(pos);
+	*lenp = clen;
+	return cyc;
+}
+
+static uint32_t
+call_pred(void *arg, uint32_t x, const uint8_t *done)
+{
+	struct builder	*b = arg;
+	size_t		 i;
+
+	for (i = 0; i < b->ci[x].nrefs; i++) {
+		if (!done[b->ci[x].refs[i]])
+			return b->ci[x].refs[i];
+	}
+	return x;
+}
+
+static uint32_t
+task_pred(void *arg, uint32_t x, const uint8_t *done)
+{
+	struct dag	*dag = arg;
+	size_t		 i;
+
+	for (i = 0; i < dag->tasks[x].ndeps; i++) {
+		if (!done[dag->tasks[x].deps[i]])
+			return dag->tasks[x].deps[i];
+	}
+	return x;
+}
+
+static void
+report_cycle(struct builder *b, const uint32_t *cyc, size_t len, int calls)
+{
+	char		*msg, *tmp, **names;
+	size_t		*combo, i;
+	struct wf_mark	 mark;
+
+	names = xcalloc(len, sizeof *names);
+	for (i = 0; i < len; i++) {
+		if (calls) {
+			combo = xcalloc(b->ci[cyc[i]].c->nforeach + 1,
+			    sizeof *combo);
+			names[i] = task_id(b->ci[cyc[i]].c, combo);
+			free(combo);
+		} else
+			names[i] = xstrdup(b->dag->tasks[cyc[i]].id);
+	}
+	msg = xstrdup("dependency cycle:");
+	for (i = 0; i <= len; i++) {
+		tmp = xprintf("%s%s %s", msg, i > 0 ? " ->" : "",
+		    names[i % len]);
+		free(msg);
+		msg = tmp;
+	}
+	mark = calls ? b->ci[cyc[0]].c->mark : b->dag->tasks[cyc[0]].mark;
+	wf_error(&b->errs, &mark, "%s", msg);
+	free(msg);
+	for (i = 0; i < len; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * Orders the entries so that an entry is expanded after those whose
+ * outputs its templates name.  Returns the order, or NULL on a cycle.
+ */
+static uint32_t *
+order_calls(struct builder *b)
+{
+	uint32_t	*order, *indeg, **users, *nusers, x, u, *cyc;
+	uint8_t		*done;
+	size_t		 i, j, head = 0, tail = 0, len;
+
+	indeg = xcalloc(b->ncalls + 1, sizeof *indeg);
+	nusers = xcalloc(b->ncalls + 1, sizeof *nusers);
+	users = xcalloc(b->ncalls + 1, sizeof *users);
+	order = xcalloc(b->ncalls + 1, sizeof *order);
+	done = xcalloc(b->ncalls + 1, 1);
+	for (i = 0; i < b->ncalls; i++) {
+		for (j = 0; j < b->ci[i].nrefs; j++) {
+			x = b->ci[i].refs[j];
+			users[x] = xreallocarray(users[x], nusers[x] + 1,
+			    sizeof **users);
+			users[x][nusers[x]++] = i;
+			indeg[i]++;
+		}
+	}
+	for (i = 0; i < b->ncalls; i++) {
+		if (indeg[i] == 0)
+			order[tail++] = i;
+	}
+	while (head < tail) {
+		x = order[head++];
+		done[x] = 1;
+		for (j = 0; j < nusers[x]; j++) {
+			u = users[x][j];
+			if (--indeg[u] == 0)
+				order[tail++] = u;
+		}
+	}
+	if (tail < b->ncalls) {
+		for (i = 0; done[i]; i++)
+			;
+		cyc = find_cycle(b->ncalls, i, done, call_pred, b, &len);
+		report_cycle(b, cyc, len, 1);
+		free(cyc);
+		free(order);
+		order = NULL;
+	}
+	for (i = 0; i < b->ncalls; i++)
+		free(users[i]);
+	free(users);
+	free(nusers);
+	free(indeg);
+	free(done);
+	return order;
+}
+
+static int
+dep_cmp(const void *a, const void *b)
+{
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds dependency p to task t unless it is there already. */
+static int
+dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
+    uint32_t *stamp, uint32_t t, uint32_t p)
+{
+	if (stamp[p] == t + 1)
+		return 0;
+	if (++b->nedges > DAG_MAX_EDGES) {
+		wf_error(&b->errs, &b->dag->tasks[t].mark, "the task graph "
+		    "has more than %zu edges", DAG_MAX_EDGES);
+		return -1;
+	}
+	stamp[p] = t + 1;
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 8 : *cap * 2;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
+	(*v)[(*n)++] = p;
+	return 0;
+}
+
+static void
+needs_unknown(struct builder *b, const struct wf_str *need)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = SIZE_MAX;
+
+	for (i = 0; i < b->ncalls && i < 10000; i++) {
+		if (b->ci[i].c->id == NULL)
+			continue;
+		d = wf_distance(need->s, b->ci[i].c->id);
+		if (d < bestd) {
+			bestd = d;
+			best = b->ci[i].c->id;
+		}
+	}
+	if (best != NULL && bestd <= 2 && bestd < strlen(need->s)) {
+		wf_error(&b->errs, &need->mark, "needs unknown task '%s' (did "
+		    "you mean '%s'?)", need->s, best);
+	} else
+		wf_error(&b->errs, &need->mark, "needs unknown task '%s'",
+		    need->s);
+}
+
+/* Outputs must be unique: they key the path map. */
+static void
+index_outputs(struct builder *b)
+{
+	struct dag		*dag = b->dag;
+	struct task		*t;
+	const struct wf_call	*c;
+	struct wf_mark		 mark;
+	char			*key;
+	size_t			 i, j, total = 0;
+	uint32_t		 prev;
+
+	for (i = 0; i < dag->ntasks; i++)
+		total += dag->tasks[i].noutputs;
+	strmap_init(&b->outmap, total);
+	b->outkeys = xcalloc(total + 1, sizeof *b->outkeys);
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		c = b->ci[b->task_call[i]].c;
+		for (j = 0; j < t->noutputs; j++) {
+			key = dag_path_normalise(t->outputs[j]);
+			if (strmap_get(&b->outmap, key, &prev) != 0) {
+				b->outkeys[b->noutkeys++] = key;
+				strmap_put(&b->outmap, key, t->index);
+				continue;
+			}
+			free(key);
+			mark = c->outputs[b->out_src[i][j]].mark;
+			if (prev == t->index) {
+				wf_error(&b->errs, &mark, "output '%s' is "
+				    "declared twice by '%s'", t->outputs[j],
+				    t->id);
+			} else {
+				wf_error(&b->errs, &mark, "output '%s' is "
+				    "declared by both '%s' and '%s'",
+				    t->outputs[j], dag->tasks[prev].id, t->id);
+			}
+			if (wf_errors_full(&b->errs))
+				return;
+		}
+	}
+}
+
+static int
+task_deps(struct builder *b, struct task *t, uint32_t *stamp,
+    uint32_t **v, size_t *cap)
+{
+	const struct call_info	*ci = &b->ci[b->task_call[t->index]], *ri;
+	const struct wf_call	*c = ci->c;
+	char			*key;
+	size_t			 i, n = 0;
+	uint32_t		 x, p;
+	int			 found;
+
+	for (i = 0; i < c->nneeds; i++) {
+		if (strmap_get(&b->callmap, c->needs[i].s, &x) == 0) {
+			ri = &b->ci[x];
+			for (p = ri->first; p < ri->first + ri->ntasks; p++) {
+				if (dep_add(b, v, &n, cap, stamp, t->index,
+				    p) != 0)
+					return -1;
+			}
+		} else if (strmap_get(&b->taskmap, c->needs[i].s, &p) == 0) {
+			if (dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
+				return -1;
+		}
+	}
+	for (i = 0; i < ci->nrefs; i++) {
+		ri = &b->ci[ci->refs[i]];
+		for (p = ri->first; p < ri->first + ri->ntasks; p++) {
+			if (dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
+				return -1;
+		}
+	}
+	for (i = 0; i < t->ninputs; i++) {
+		key = dag_path_normalise(t->inputs[i]);
+		found = strmap_get(&b->outmap, key, &p) == 0;
+		free(key);
+		if (found && p != t->index &&
+		    dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
+			return -1;
+	}
+	if (n > 0) {
+		qsort(*v, n, sizeof **v, dep_cmp);
+		t->deps = xcalloc(n, sizeof *t->deps);
+		memcpy(t->deps, *v, n * sizeof *t->deps);
+	}
+	t->ndeps = n;
+	return 0;
+}
+
+static void
+add_deps(struct builder *b)
+{
+	struct dag		*dag = b->dag;
+	struct task		*t;
+	const struct wf_call	*c;
+	uint32_t		*stamp, *v = NULL, x;
+	size_t			 i, j, cap = 0;
+
+	for (i = 0; i < b->ncalls; i++) {
+		c = b->ci[i].c;
+		for (j = 0; j < c->nneeds; j++) {
+			if (strmap_get(&b->callmap, c->needs[j].s, &x) != 0 &&
+			    strmap_get(&b->taskmap, c->needs[j].s, &x) != 0)
+				needs_unknown(b, &c->needs[j]);
+		}
+	}
+	if (b->errs.n > 0)
+		return;
+
+	stamp = xcalloc(dag->ntasks + 1, sizeof *stamp);
+	for (i = 0; i < dag->ntasks; i++) {
+		if (task_deps(b, &dag->tasks[i], stamp, &v, &cap) != 0)
+			break;
+	}
+	free(stamp);
+	free(v);
+	if (b->errs.n > 0)
+		return;
+
+	/* The inverse lists, and the counts. */
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		for (j = 0; j < t->ndeps; j++)
+			dag->tasks[t->deps[j]].ndependents++;
+		dag->nedges += t->ndeps;
+		if (t->ndeps == 0)
+			dag->nroots++;
+	}
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		if (t->ndependents > 0) {
+			t->dependents = xcalloc(t->ndependents,
+			    sizeof *t->dependents);
+			t->ndependents = 0;
+		}
+	}
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		for (j = 0; j < t->ndeps; j++) {
+			x = t->deps[j];
+			dag->tasks[x].dependents[dag->tasks[x].ndependents++] =
+			    t->index;
+		}
+	}
+}
+
+/* Kahn's algorithm; a task left over lies on or behind a cycle. */
+static void
+check_cycles(struct builder *b)
+{
+	struct dag	*dag = b->dag;
+	struct task	*t;
+	uint32_t	*indeg, *queue, *cyc, x, d;
+	uint8_t		*done;
+	size_t		 i, head = 0, tail = 0, len;
+
+	indeg = xcalloc(dag->ntasks + 1, sizeof *indeg);
+	queue = xcalloc(dag->ntasks + 1, sizeof *queue);
+	done = xcalloc(dag->ntasks + 1, 1);
+	for (i = 0; i < dag->ntasks; i++) {
+		indeg[i] = dag->tasks[i].ndeps;
+		if (indeg[i] == 0)
+			queue[tail++] = i;
+	}
+	while (head < tail) {
+		x = queue[head++];
+		done[x] = 1;
+		t = &dag->tasks[x];
+		for (i = 0; i < t->ndependents; i++) {
+			d = t->dependents[i];
+			if (--indeg[d] == 0)
+				queue[tail++] = d;
+		}
+	}
+	if (tail < dag->ntasks) {
+		for (i = 0; done[i]; i++)
+			;
+		cyc = find_cycle(dag->ntasks, i, done, task_pred, dag, &len);
+		report_cycle(b, cyc, len, 0);
+		free(cyc);
+	}
+	free(indeg);
+	free(queue);
+	free(done);
+}
+
+/* Sets up one record per entry and places its tasks. */
+static int
+plan_calls(struct builder *b)
+{
+	const struct workflow	*wf = b->wf;
+	const struct wf_call	*c;
+	struct call_info	*ci;
+	size_t			 i, j, n, total = 0;
+	uint32_t		 prev;
+
+	b->ncalls = wf->ncalls;
+	b->ci = xcalloc(b->ncalls + 1, sizeof *b->ci);
+	strmap_init(&b->callmap, b->ncalls);
+	for (i = 0; i < b->ncalls; i++) {
+		c = &wf->calls[i];
+		ci = &b->ci[i];
+		ci->c = c;
+		if (c->id == NULL || c->app == NULL) {
+			wf_error(&b->errs, &c->mark, "main entry %zu has no "
+			    "'id' or no 'app'", i + 1);
+			continue;
+		}
+		if ((ci->app = workflow_find_app(wf, c->app)) == NULL) {
+			wf_error(&b->errs, &c->app_mark, "unknown app '%s'",
+			    c->app);
+		} else if (ci->app->command == NULL) {
+			wf_error(&b->errs, &c->app_mark, "app '%s' has no "
+			    "'command'", c->app);
+		}
+		if (strmap_get(&b->callmap, c->id, &prev) == 0) {
+			wf_error(&b->errs, &c->mark, "duplicate task id '%s' "
+			    "(first at line %d)", c->id,
+			    wf->calls[prev].mark.line);
+		} else
+			strmap_put(&b->callmap, c->id, i);
+		n = 1;
+		for (j = 0; j < c->nforeach; j++) {
+			if (c->foreach[j].nvalues == 0 ||
+			    n > WEFT_MAX_TASKS / c->foreach[j].nvalues) {
+				n = WEFT_MAX_TASKS + 1;
+				break;
+			}
+			n *= c->foreach[j].nvalues;
+		}
+		if (n == 0 || n > WEFT_MAX_TASKS - total) {
+			wf_error(&b->errs, &c->mark, "main gives more than %d "
+			    "tasks", WEFT_MAX_TASKS);
+			return -1;
+		}
+		ci->first = total;
+		ci->ntasks = n;
+		total += n;
+	}
+	if (b->errs.n > 0)
+		return -1;
+	b->dag->ntasks = total;
+	b->dag->tasks = xcalloc(total + 1, sizeof *b->dag->tasks);
+	b->task_call = xcalloc(total + 1, sizeof *b->task_call);
+	b->out_src = xcalloc(total + 1, sizeof *b->out_src);
+	for (i = 0; i < b->ncalls; i++) {
+		ci = &b->ci[i];
+		for (j = 0; j < ci->ntasks; j++) {
+			b->dag->tasks[ci->first + j].index = ci->first + j;
+			b->task_call[ci->first + j] = i;
+		}
+	}
+	return 0;
+}
+
+static void
+builder_free(struct builder *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->ncalls; i++) {
+		free(b->ci[i].refs);
+		free(b->ci[i].outwords);
+	}
+	free(b->ci);
+	for (i = 0; i < b->noutkeys; i++)
+		free(b->outkeys[i]);
+	free(b->outkeys);
+	if (b->out_src != NULL) {
+		for (i = 0; i < b->dag->ntasks; i++)
+			free(b->out_src[i]);
+		free(b->out_src);
+	}
+	free(b->task_call);
+	strmap_free(&b->callmap);
+	strmap_free(&b->taskmap);
+	strmap_free(&b->outmap);
+}
+
+int
+dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
+{
+	struct builder	 b;
+	uint32_t	*order = NULL;
+	size_t		 i;
+
+	*dagp = NULL;
+	*errp = NULL;
+	memset(&b, 0, sizeof b);
+	b.wf = wf;
+	b.dag = xcalloc(1, sizeof *b.dag);
+	wf_errors_init(&b.errs, wf->display);
+
+	if (wf->ncalls == 0) {
+		wf_error(&b.errs, NULL, "'main' is empty: nothing to run");
+		goto out;
+	}
+	if (plan_calls(&b) != 0)
+		goto out;
+	strmap_init(&b.taskmap, b.dag->ntasks);
+	for (i = 0; i < b.ncalls; i++)
+		record_refs(&b, i);
+	if ((order = order_calls(&b)) == NULL)
+		goto out;
+	for (i = 0; i < b.ncalls; i++) {
+		expand_call(&b, order[i]);
+		if (wf_errors_full(&b.errs))
+			break;
+	}
+	if (b.errs.n > 0)
+		goto out;
+	index_outputs(&b);
+	if (b.errs.n > 0)
+		goto out;
+	add_deps(&b);
+	if (b.errs.n > 0)
+		goto out;
+	check_cycles(&b);
+out:
+	free(order);
+	builder_free(&b);
+	if (b.errs.n > 0) {
+		*errp = wf_errors_take(&b.errs);
+		dag_free(&b.dag);
+		return -1;
+	}
+	*dagp = b.dag;
+	return 0;
+}
+
+void
+dag_free(struct dag **dagp)
+{
+	struct dag	*dag = *dagp;
+	struct task	*t;
+	size_t		 i, j;
+
+	if (dag == NULL)
+		return;
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		free(t->id);
+		free(t->call_id);
+		free(t->command);
+		for (j = 0; j < t->ninputs; j++)
+			free(t->inputs[j]);
+		free(t->inputs);
+		for (j = 0; j < t->noutputs; j++)
+			free(t->outputs[j]);
+		free(t->outputs);
+		free(t->deps);
+		free(t->dependents);
+	}
+	free(dag->tasks);
+	free(dag);
+	*dagp = NULL;
+}

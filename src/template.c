@@ -1,2 +1,248 @@
-/* template.c: placeholder, being written */
+/*
+ * template.c: the placeholder language of workflow files.  "{name}" stands
+ * for the words a lookup function gives (a foreach value, an argument, a
+ * task's inputs or outputs, every output of another entry), "{{" and "}}"
+ * are literal braces.  Inside commands each word is shell-quoted, so a
+ * value reaches /bin/sh as literal text whatever it contains.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "weft.h"
+
+struct tbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+tbuf_add(struct tbuf *b, const char *s, size_t n)
+{
+	size_t	 cap;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap == 0 ? 64 : b->cap;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = xreallocarray(b->p, cap, 1);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Characters that mean nothing to /bin/sh, anywhere in a word. */
+static int
+shell_safe(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != '\0' && strchr("_-./+,:@", c) != NULL;
+}
+
+static void
+tbuf_add_quoted(struct tbuf *b, const char *s)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (!shell_safe((unsigned char)*p))
+			break;
+	}
+	if (*s != '\0' && *p == '\0') {
+		tbuf_add(b, s, strlen(s));
+		return;
+	}
+	/* Single quotes keep everything but a single quote: close, \', reopen. */
+	tbuf_add(b, "'", 1);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			tbuf_add(b, "'\\''", 4);
+		else
+			tbuf_add(b, p, 1);
+	}
+	tbuf_add(b, "'", 1);
+}
+
+/*
+ * Quotes s as one shell word: unchanged if it has only harmless characters,
+ * else in single quotes.
+ */
+char *
+shell_quote(const char *s)
+{
+	struct tbuf	 b = { NULL, 0, 0 };
+
+	tbuf_add_quoted(&b, s);
+	return b.p;
+}
+
+static int
+name_valid(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return 0;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	    s[0] == '_'))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-' || s[i] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+tpl_fail(struct tpl_error *err, size_t off, const char *msg, const char *text,
+    size_t n)
+{
+	if (err == NULL)
+		return -1;
+	err->offset = off;
+	if (text == NULL) {
+		snprintf(err->msg, sizeof err->msg, "%s", msg);
+		return -1;
+	}
+	if (n > 64) {
+		snprintf(err->msg, sizeof err->msg, "%s '{%.64s...'", msg,
+		    text);
+	} else {
+		snprintf(err->msg, sizeof err->msg, "%s '{%.*s}'", msg,
+		    (int)n, text);
+	}
+	return -1;
+}
+
+int
+template_expand(const char *tpl, enum tpl_quote quote, tpl_lookup_fn *lookup,
+    void *arg, char **out, struct tpl_error *err)
+{
+	struct tbuf		 b = { NULL, 0, 0 };
+	const char		*p, *start, *end;
+	const char *const	*words;
+	char			 name[TPL_NAME_MAX + 1];
+	size_t			 n, nwords, i;
+
+	if (out != NULL)
+		*out = NULL;
+	tbuf_add(&b, "", 0);
+	for (p = tpl; *p != '\0'; p++) {
+		if (*p == '}') {
+			if (p[1] != '}') {
+				tpl_fail(err, p - tpl, "single '}' (write '}}' "
+				    "for a literal brace)", NULL, 0);
+				goto fail;
+			}
+			tbuf_add(&b, "}", 1);
+			p++;
+			continue;
+		}
+		if (*p != '{') {
+			/* Copy the run of plain text in one go. */
+			n = strcspn(p, "{}");
+			tbuf_add(&b, p, n);
+			p += n - 1;
+			continue;
+		}
+		if (p[1] == '{') {
+			tbuf_add(&b, "{", 1);
+			p++;
+			continue;
+		}
+		start = p + 1;
+		end = start + strcspn(start, "{}");
+		if (*end != '}') {
+			tpl_fail(err, p - tpl, "unclosed '{' (write '{{' for a "
+			    "literal brace)", NULL, 0);
+			goto fail;
+		}
+		n = end - start;
+		if (n == 0) {
+			tpl_fail(err, p - tpl, "empty placeholder '{}'", NULL,
+			    0);
+			goto fail;
+		}
+		if (n > TPL_NAME_MAX || !name_valid(start, n)) {
+			tpl_fail(err, p - tpl, "invalid placeholder", start, n);
+			goto fail;
+		}
+		memcpy(name, start, n);
+		name[n] = '\0';
+		if (lookup != NULL) {
+			if (lookup(arg, name, &words, &nwords) != 0) {
+				tpl_fail(err, p - tpl, "undefined placeholder",
+				    start, n);
+				goto fail;
+			}
+			for (i = 0; i < nwords; i++) {
+				if (i > 0)
+					tbuf_add(&b, " ", 1);
+				if (quote == TPL_SHELL)
+					tbuf_add_quoted(&b, words[i]);
+				else {
+					tbuf_add(&b, words[i],
+					    strlen(words[i]));
+				}
+			}
+		}
+		p = end;
+	}
+	if (out != NULL)
+		*out = b.p;
+	else
+		free(b.p);
+	return 0;
+
+fail:
+	free(b.p);
+	return -1;
+}
+
+int
+template_check(const char *tpl, struct tpl_error *err)
+{
+	return template_expand(tpl, TPL_RAW, NULL, NULL, NULL, err);
+}
+
+int
+template_single(const char *s, char *name)
+{
+	size_t	 n;
+
+	if (s[0] != '{' || s[1] == '{')
+		return 0;
+	n = strcspn(s + 1, "{}");
+	if (s[1 + n] != '}' || s[2 + n] != '\0')
+		return 0;
+	if (n == 0 || n > TPL_NAME_MAX || !name_valid(s + 1, n))
+		return 0;
+	memcpy(name, s + 1, n);
+	name[n] = '\0';
+	return 1;
+}
+
+/*
+ * libyaml counts columns in characters, so a byte offset into a value is
+ * turned into characters before it is added to the value's column.
+ */
+int
+template_column(const char *s, size_t off, int col)
+{
+	size_t	 i;
+
+	for (i = 0; i < off && s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			col++;
+	}
+	return col;
+}

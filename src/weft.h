@@ -180,7 +180,9 @@ struct workflow {
  * Loads a workflow file.  "display" names the file in messages (NULL: the
  * path); "dir" overrides the base directory (NULL: the file's own, used by
  * children that load the run's snapshot).  On error returns -1 and sets
- * *errp to one or more "file:line:col: message" lines (caller frees).
+ * *errp to one or more "file:line:col: message" lines (caller frees), no
+ * final newline; a file that cannot be opened or read gives the single
+ * line "weft: cannot read 'FILE': <strerror>".
  */
 int		 workflow_load(const char *, const char *, const char *,
 		     enum wf_mode, struct workflow **, char **);

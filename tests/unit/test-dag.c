@@ -1,0 +1,570 @@
+/*
+ * test-dag.c: expansion of main into tasks and edges.  Each test writes a
+ * workflow into a private temporary directory, loads it in full mode and
+ * checks the tasks, their commands and edges, or the exact errors.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "weft.h"
+
+static char	 tmpdir[] = "/tmp/weft-test-dag.XXXXXX";
+static char	*path;
+
+static int
+setup(void **state)
+{
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	path = xprintf("%s/t.yaml", tmpdir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unlink(path);
+	free(path);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static void
+write_yaml(const char *text)
+{
+	FILE	*f;
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Loads and builds; the workflow is returned for freeing. */
+static struct dag *
+build_ok(const char *text, struct workflow **wfp)
+{
+	struct dag	*dag = NULL;
+	char		*err = NULL;
+
+	write_yaml(text);
+	if (workflow_load(path, "t.yaml", NULL, WF_FULL, wfp, &err) != 0 ||
+	    dag_build(*wfp, &dag, &err) != 0) {
+		print_error("unexpected error: %s\n", err);
+		free(err);
+		fail();
+	}
+	assert_non_null(dag);
+	return dag;
+}
+
+static void
+build_err(const char *text, const char *want)
+{
+	struct workflow	*wf = NULL;
+	struct dag	*dag = NULL;
+	char		*err = NULL;
+
+	write_yaml(text);
+	if (workflow_load(path, "t.yaml", NULL, WF_FULL, &wf, &err) != 0) {
+		print_error("load error: %s\n", err);
+		free(err);
+		fail();
+	}
+	assert_int_equal(dag_build(wf, &dag, &err), -1);
+	assert_null(dag);
+	assert_non_null(err);
+	assert_string_equal(err, want);
+	free(err);
+	workflow_free(&wf);
+}
+
+static const struct task *
+find(const struct dag *dag, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < dag->ntasks; i++) {
+		if (strcmp(dag->tasks[i].id, id) == 0)
+			return &dag->tasks[i];
+	}
+	print_error("no task '%s'\n", id);
+	fail();
+	return NULL;
+}
+
+/* Does a run before b (an edge a -> b)? */
+static int
+edge(const struct dag *dag, const char *a, const char *b)
+{
+	const struct task	*ta = find(dag, a), *tb = find(dag, b);
+	size_t			 i, found = 0;
+
+	for (i = 0; i < tb->ndeps; i++)
+		found += tb->deps[i] == ta->index;
+	for (i = 0; i < ta->ndependents; i++)
+		found += ta->dependents[i] == tb->index;
+	assert_true(found == 0 || found == 2);
+	return found == 2;
+}
+
+static void
+test_single_and_ids(void **state)
+{
+	struct workflow		*wf = NULL;
+	struct dag		*dag;
+	const struct task	*t;
+
+	dag = build_ok("weft: 1\n"
+	    "config: {retries: 3}\n"
+	    "apps:\n"
+	    "  a: {command: \"echo {msg} > {outputs}\", retries: 1}\n"
+	    "  b: {command: \"cat {inputs}\"}\n"
+	    "main:\n"
+	    "  - id: hello\n"
+	    "    app: a\n"
+	    "    args: {msg: \"hi there\"}\n"
+	    "    outputs: [out/hello.txt]\n"
+	    "  - id: read\n"
+	    "    app: b\n"
+	    "    inputs: [out/hello.txt, other.txt]\n", &wf);
+	assert_int_equal(dag->ntasks, 2);
+	t = &dag->tasks[0];
+	assert_int_equal(t->index, 0);
+	assert_string_equal(t->id, "hello");
+	assert_string_equal(t->call_id, "hello");
+	assert_string_equal(t->app->name, "a");
+	assert_string_equal(t->command, "echo 'hi there' > out/hello.txt");
+	assert_int_equal(t->retries, 1);
+	assert_int_equal(t->mark.line, 7);
+	assert_int_equal(t->mark.col, 5);
+	t = &dag->tasks[1];
+	assert_string_equal(t->command, "cat out/hello.txt other.txt");
+	assert_int_equal(t->retries, 3);
+	assert_int_equal(t->ninputs, 2);
+	assert_int_equal(dag->nedges, 1);
+	assert_int_equal(dag->nroots, 1);
+	assert_true(edge(dag, "hello", "read"));
+	dag_free(&dag);
+	assert_null(dag);
+	workflow_free(&wf);
+}
+
+static void
+test_cross_product(void **state)
+{
+	struct workflow	*wf = NULL;
+	struct dag	*dag;
+	static const char *const ids[] = {
+		"sim[seed=1,n=3]", "sim[seed=1,n=4]", "sim[seed=1,n=5]",
+		"sim[seed=b c,n=3]", "sim[seed=b c,n=4]", "sim[seed=b c,n=5]",
+	};
+	size_t		 i;
+
+	dag = build_ok("weft: 1\n"
+	    "apps: {s: {command: \"./sim --seed {seed} -n {n} > {out}\"}}\n"
+	    "main:\n"
+	    "  - id: sim\n"
+	    "    app: s\n"
+	    "    foreach: {seed: [1, \"b c\"], n: \"3..5\"}\n"
+	    "    args: {out: \"out/{seed}-{n}.txt\"}\n"
+	    "    outputs: \"out/{seed}-{n}.txt\"\n", &wf);
+	assert_int_equal(dag->ntasks, 6);
+	for (i = 0; i < 6; i++) {
+		assert_string_equal(dag->tasks[i].id, ids[i]);
+		assert_string_equal(dag->tasks[i].call_id, "sim");
+	}
+	assert_string_equal(dag->tasks[0].command,
+	    "./sim --seed 1 -n 3 > out/1-3.txt");
+	assert_string_equal(dag->tasks[5].command,
+	    "./sim --seed 'b c' -n 5 > 'out/b c-5.txt'");
+	assert_string_equal(dag->tasks[5].outputs[0], "out/b c-5.txt");
+	assert_int_equal(dag->nedges, 0);
+	assert_int_equal(dag->nroots, 6);
+	dag_free(&dag);
+	workflow_free(&wf);
+}
+
+static void
+test_hostile_values(void **state)
+{
+	struct workflow	*wf = NULL;
+	struct dag	*dag;
+
+	dag = build_ok("weft: 1\n"
+	    "apps: {e: {command: \"echo {v}\"}}\n"
+	    "main:\n"
+	    "  - id: t\n"
+	    "    app: e\n"
+	    "    foreach:\n"
+	    "      v: [\"'; touch /tmp/pwned; echo '\", \"$(reboot)\", "
+	    "\"`id`\", \"\"]\n", &wf);
+	assert_int_equal(dag->ntasks, 4);
+	assert_string_equal(dag->tasks[0].id,
+	    "t[v='; touch /tmp/pwned; echo ']");
+	assert_string_equal(dag->tasks[0].command,
+	    "echo ''\\''; touch /tmp/pwned; echo '\\'''");
+	assert_string_equal(dag->tasks[1].command, "echo '$(reboot)'");
+	assert_string_equal(dag->tasks[2].command, "echo '`id`'");
+	assert_string_equal(dag->tasks[3].id, "t[v=]");
+	assert_string_equal(dag->tasks[3].command, "echo ''");
+	dag_free(&dag);
+	workflow_free(&wf);
+}
+
+static void
+test_three_kinds_of_deps(void **state)
+{
+	struct workflow		*wf = NULL;
+	struct dag		*dag;
+	const struct task	*t;
+
+	dag = build_ok("weft: 1\n"
+	    "apps:\n"
+	    "  w: {command: \"work > {outputs}\"}\n"
+	    "  c: {command: \"cat {inputs} > {outputs}\"}\n"
+	    "main:\n"
+	    "  - id: prep\n"
+	    "    app: w\n"
+	    "    outputs: data//raw/\n"
+	    "  - id: sim\n"
+	    "    app: w\n"
+	    "    foreach: {seed: \"1..3\"}\n"
+	    "    outputs: [\"out/sim-{seed}.txt\", \"log/{seed}\"]\n"
+	    "    inputs: ./data/raw\n"
+	    "  - id: mean\n"
+	    "    app: c\n"
+	    "    inputs: [\"{sim.outputs}\"]\n"
+	    "    outputs: mean.txt\n"
+	    "    needs: [prep, sim]\n"
+	    "  - id: report\n"
+	    "    app: c\n"
+	    "    inputs: [mean.txt, ./out/sim-2.txt]\n"
+	    "    needs: sim[seed=3]\n", &wf);
+	assert_int_equal(dag->ntasks, 6);
+
+	/* By path, normalised: ./data/raw is data//raw/. */
+	assert_true(edge(dag, "prep", "sim[seed=1]"));
+	assert_true(edge(dag, "prep", "sim[seed=3]"));
+	/* By {sim.outputs}, which is also a list of six inputs. */
+	t = find(dag, "mean");
+	assert_int_equal(t->ninputs, 6);
+	assert_string_equal(t->inputs[0], "out/sim-1.txt");
+	assert_string_equal(t->inputs[1], "log/1");
+	assert_string_equal(t->command, "cat out/sim-1.txt log/1 "
+	    "out/sim-2.txt log/2 out/sim-3.txt log/3 > mean.txt");
+	assert_true(edge(dag, "sim[seed=1]", "mean"));
+	assert_true(edge(dag, "sim[seed=2]", "mean"));
+	/* By needs: prep, and sim again (no duplicate edge). */
+	assert_true(edge(dag, "prep", "mean"));
+	assert_int_equal(t->ndeps, 4);
+	/* needs naming one fan-out task; paths. */
+	t = find(dag, "report");
+	assert_true(edge(dag, "mean", "report"));
+	assert_true(edge(dag, "sim[seed=2]", "report"));
+	assert_true(edge(dag, "sim[seed=3]", "report"));
+	assert_false(edge(dag, "sim[seed=1]", "report"));
+	assert_int_equal(t->ndeps, 3);
+	assert_int_equal(find(dag, "prep")->ndependents, 4);
+
+	assert_int_equal(dag->nedges, 3 + 4 + 3);
+	assert_int_equal(dag->nroots, 1);
+	dag_free(&dag);
+	workflow_free(&wf);
+}
+
+static void
+test_outputs_refs_and_lists(void **state)
+{
+	struct workflow		*wf = NULL;
+	struct dag		*dag;
+	const struct task	*t;
+
+	/* Entries may come before the ones whose outputs they name. */
+	dag = build_ok("weft: 1\n"
+	    "apps:\n"
+	    "  c: {command: \"tar cf {outputs} {inputs} # {n} {files}\"}\n"
+	    "  w: {command: \"work > {outputs}\"}\n"
+	    "main:\n"
+	    "  - id: pack\n"
+	    "    app: c\n"
+	    "    args: {files: \"{gen.outputs}\", n: \"{{n}}\"}\n"
+	    "    inputs: \"{gen.outputs}\"\n"
+	    "    outputs: all.tar\n"
+	    "  - id: gen\n"
+	    "    app: w\n"
+	    "    foreach: {i: [a, b]}\n"
+	    "    outputs: \"gen/{i} x\"\n"
+	    "  - id: copy\n"
+	    "    app: w\n"
+	    "    inputs: [r1, r2]\n"
+	    "    outputs: [\"{inputs}\", \"{inputs}.bak\"]\n", &wf);
+	t = find(dag, "pack");
+	assert_int_equal(t->ninputs, 2);
+	assert_string_equal(t->inputs[1], "gen/b x");
+	assert_int_equal(t->noutputs, 1);
+	assert_string_equal(t->command, "tar cf all.tar 'gen/a x' 'gen/b x' "
+	    "# '{n}' 'gen/a x gen/b x'");
+	assert_int_equal(t->ndeps, 2);
+	t = find(dag, "copy");
+	assert_int_equal(t->noutputs, 3);
+	assert_string_equal(t->outputs[0], "r1");
+	assert_string_equal(t->outputs[1], "r2");
+	assert_string_equal(t->outputs[2], "r1 r2.bak");
+	assert_string_equal(t->command, "work > r1 r2 'r1 r2.bak'");
+	assert_int_equal(dag->nedges, 2);
+	dag_free(&dag);
+	workflow_free(&wf);
+}
+
+static void
+test_cycles(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: x, app: a}\n"
+	    "  - id: a\n    app: a\n    needs: b\n"
+	    "  - id: b\n    app: a\n    needs: c\n"
+	    "  - id: c\n    app: a\n    needs: a\n",
+	    "t.yaml:5:5: dependency cycle: a -> c -> b -> a");
+	/* Through paths. */
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: p, app: a, inputs: q.txt, outputs: p.txt}\n"
+	    "  - {id: q, app: a, inputs: ./p.txt, outputs: q.txt}\n",
+	    "t.yaml:4:5: dependency cycle: p -> q -> p");
+	/* Through {ID.outputs}, which orders expansion too. */
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: p, app: a, inputs: \"{q.outputs}\", outputs: p.txt}\n"
+	    "  - id: q\n    app: a\n    foreach: {n: [1, 2]}\n"
+	    "    outputs: \"q{n}\"\n    args: {x: \"{p.outputs}\"}\n",
+	    "t.yaml:4:5: dependency cycle: p -> q[n=1] -> p");
+	/* An entry naming its own outputs waits for itself. */
+	build_err("weft: 1\n"
+	    "apps: {a: {command: \"cat {s.outputs}\"}}\n"
+	    "main:\n"
+	    "  - {id: s, app: a, outputs: x}\n",
+	    "t.yaml:4:5: dependency cycle: s -> s");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: s, app: a, needs: s}\n",
+	    "t.yaml:4:5: dependency cycle: s -> s");
+}
+
+static void
+test_duplicates(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: t, app: a}\n"
+	    "  - {id: t, app: a}\n",
+	    "t.yaml:5:5: duplicate task id 't' (first at line 4)");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: t, app: a, foreach: {n: [1, 2, 1]}}\n",
+	    "t.yaml:4:5: duplicate task id 't[n=1]' (first at line 4)");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: a, app: a, outputs: out/x}\n"
+	    "  - {id: b, app: a, outputs: [y, ./out//x/]}\n"
+	    "  - {id: c, app: a, outputs: [z, z]}\n",
+	    "t.yaml:5:34: output './out//x/' is declared by both 'a' and 'b'\n"
+	    "t.yaml:6:34: output 'z' is declared twice by 'c'");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: s, app: a, foreach: {n: [1, 2]}, outputs: same}\n",
+	    "t.yaml:4:52: output 'same' is declared by both 's[n=1]' and "
+	    "'s[n=2]'");
+}
+
+static void
+test_needs_unknown(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: prep, app: a}\n"
+	    "  - {id: t, app: a, needs: [prep, prepp, zzz, \"prep[n=1]\"]}\n",
+	    "t.yaml:5:35: needs unknown task 'prepp' (did you mean 'prep'?)\n"
+	    "t.yaml:5:42: needs unknown task 'zzz'\n"
+	    "t.yaml:5:47: needs unknown task 'prep[n=1]'");
+}
+
+static void
+test_undefined_placeholders(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps: {a: {command: \"echo {seed} {nope}\"}}\n"
+	    "main:\n"
+	    "  - {id: t, app: a, foreach: {seed: [1, 2]}}\n",
+	    "t.yaml:2:34: undefined placeholder '{nope}' in task 't[seed=1]'");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - id: t\n"
+	    "    app: a\n"
+	    "    args: {x: \"{y}\"}\n"
+	    "    inputs: \"in/{x}/{outputs}\"\n"
+	    "    outputs: \"{other.outputs}\"\n",
+	    "t.yaml:6:16: undefined placeholder '{y}' in task 't'");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - id: t\n"
+	    "    app: a\n"
+	    "    inputs: \"in/{outputs}\"\n",
+	    "t.yaml:6:17: undefined placeholder '{outputs}' in task 't'");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - id: t\n"
+	    "    app: a\n"
+	    "    outputs: [\"{other.outputs}\"]\n",
+	    "t.yaml:6:16: undefined placeholder '{other.outputs}' in task 't'");
+	/* Not on one line as written: the string's own position. */
+	build_err("weft: 1\n"
+	    "apps:\n"
+	    "  a:\n"
+	    "    command: |\n"
+	    "      echo {x}\n"
+	    "main:\n"
+	    "  - {id: t, app: a}\n",
+	    "t.yaml:4:14: undefined placeholder '{x}' in task 't'");
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: t, app: a, outputs: \"a\\tb{zz}\"}\n",
+	    "t.yaml:4:30: undefined placeholder '{zz}' in task 't'");
+}
+
+static void
+test_empty_path(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: t, app: a, outputs: \"{e}\", foreach: {e: [\"\"]}}\n",
+	    "t.yaml:4:30: empty output path in task 't[e=]'");
+}
+
+static void
+test_normalise(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "a/b", "a/b" },
+		{ "./a/b", "a/b" },
+		{ "a//b", "a/b" },
+		{ "a/b/", "a/b" },
+		{ "a/./b/.", "a/b" },
+		{ ".//a///b//", "a/b" },
+		{ "/abs//x/", "/abs/x" },
+		{ "/", "/" },
+		{ ".", "." },
+		{ "./", "." },
+		{ "a/../b", "a/../b" },
+		{ "..", ".." },
+	};
+	char	*n;
+	size_t	 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		n = dag_path_normalise(cases[i][0]);
+		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+}
+
+static void
+test_strmap(void **state)
+{
+	struct strmap	 m;
+	char		*keys[5000];
+	uint32_t	 v;
+	size_t		 i;
+
+	memset(&m, 0, sizeof m);
+	assert_int_equal(strmap_get(&m, "x", &v), -1);
+	strmap_init(&m, 1);
+	for (i = 0; i < 5000; i++) {
+		keys[i] = xprintf("key-%zu", i);
+		assert_int_equal(strmap_put(&m, keys[i], i), 0);
+	}
+	assert_int_equal(m.n, 5000);
+	assert_int_equal(strmap_put(&m, keys[7], 70), 1);
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(strmap_get(&m, keys[i], &v), 0);
+		assert_int_equal(v, i == 7 ? 70 : i);
+	}
+	assert_int_equal(strmap_get(&m, "key-5000", NULL), -1);
+	strmap_free(&m);
+	for (i = 0; i < 5000; i++)
+		free(keys[i]);
+}
+
+/* A large graph: a fan-out, a chain by paths, a fan-in. */
+static void
+test_large(void **state)
+{
+	struct workflow	*wf = NULL;
+	struct dag	*dag;
+
+	dag = build_ok("weft: 1\n"
+	    "apps:\n"
+	    "  a: {command: \"work {n} > {outputs}\"}\n"
+	    "  b: {command: \"cat {inputs} > {outputs}\"}\n"
+	    "main:\n"
+	    "  - {id: s, app: a, foreach: {n: \"1..30000\"}, outputs: "
+	    "\"o/{n}\"}\n"
+	    "  - {id: t, app: b, foreach: {n: \"1..30000\"}, inputs: "
+	    "\"./o/{n}\", outputs: \"p/{n}\"}\n"
+	    "  - {id: u, app: b, inputs: \"{t.outputs}\", outputs: final}\n",
+	    &wf);
+	assert_int_equal(dag->ntasks, 60001);
+	assert_int_equal(dag->nedges, 60000);
+	assert_int_equal(dag->nroots, 30000);
+	assert_true(edge(dag, "s[n=29999]", "t[n=29999]"));
+	assert_int_equal(find(dag, "u")->ndeps, 30000);
+	dag_free(&dag);
+	workflow_free(&wf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_and_ids),
+		cmocka_unit_test(test_cross_product),
+		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_three_kinds_of_deps),
+		cmocka_unit_test(test_outputs_refs_and_lists),
+		cmocka_unit_test(test_cycles),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_needs_unknown),
+		cmocka_unit_test(test_undefined_placeholders),
+		cmocka_unit_test(test_empty_path),
+		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_large),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,216 @@
+/*
+ * test-template.c: the placeholder language and shell quoting.  Quoting is
+ * checked against exact strings: a value must reach /bin/sh as one literal
+ * word whatever it holds.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "weft.h"
+
+static void
+check_quote(const char *in, const char *want)
+{
+	char	*q;
+
+	q = shell_quote(in);
+	assert_string_equal(q, want);
+	free(q);
+}
+
+static void
+test_quote_safe_words(void **state)
+{
+	check_quote("abc/def-1.txt", "abc/def-1.txt");
+	check_quote("out/sim-3.txt", "out/sim-3.txt");
+	check_quote("-42", "-42");
+	check_quote("a_b.c,d:e@f+g", "a_b.c,d:e@f+g");
+}
+
+static void
+test_quote_hostile(void **state)
+{
+	check_quote("'; touch /tmp/pwned; echo '",
+	    "''\\''; touch /tmp/pwned; echo '\\'''");
+	check_quote("$(reboot)", "'$(reboot)'");
+	check_quote("`reboot`", "'`reboot`'");
+	check_quote("a\nb", "'a\nb'");
+	check_quote("", "''");
+	check_quote("a b", "'a b'");
+	check_quote("it's", "'it'\\''s'");
+	check_quote("'", "''\\'''");
+	check_quote("A=1", "'A=1'");
+	check_quote("~root", "'~root'");
+	check_quote("*", "'*'");
+	check_quote("$HOME", "'$HOME'");
+	check_quote("a;b|c&d>e<f", "'a;b|c&d>e<f'");
+	check_quote("\\", "'\\'");
+	check_quote("é", "'é'");
+}
+
+/* A lookup over a fixed table; "many" has three words, "none" none. */
+static int
+lookup(void *arg, const char *name, const char *const **words,
+    size_t *nwords)
+{
+	static const char *const one[] = { "a b" };
+	static const char *const hostile[] = { "$(reboot)" };
+	static const char *const many[] = { "x", "y z", "'" };
+	static const char *const plain[] = { "v1" };
+
+	(void)arg;
+	if (strcmp(name, "one") == 0) {
+		*words = one;
+		*nwords = 1;
+	} else if (strcmp(name, "hostile") == 0) {
+		*words = hostile;
+		*nwords = 1;
+	} else if (strcmp(name, "many") == 0 ||
+	    strcmp(name, "sim.outputs") == 0) {
+		*words = many;
+		*nwords = 3;
+	} else if (strcmp(name, "none") == 0) {
+		*words = NULL;
+		*nwords = 0;
+	} else if (strcmp(name, "v") == 0 || strcmp(name, "with-dash") == 0) {
+		*words = plain;
+		*nwords = 1;
+	} else
+		return -1;
+	return 0;
+}
+
+static void
+check_expand(const char *tpl, enum tpl_quote q, const char *want)
+{
+	struct tpl_error	 te;
+	char			*out = NULL;
+
+	assert_int_equal(template_expand(tpl, q, lookup, NULL, &out, &te), 0);
+	assert_non_null(out);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+check_error(const char *tpl, size_t offset, const char *msg)
+{
+	struct tpl_error	 te;
+	char			*out = (char *)1;
+
+	assert_int_equal(template_expand(tpl, TPL_SHELL, lookup, NULL, &out,
+	    &te), -1);
+	assert_null(out);
+	assert_int_equal(te.offset, offset);
+	assert_string_equal(te.msg, msg);
+}
+
+static void
+test_expand_raw(void **state)
+{
+	check_expand("", TPL_RAW, "");
+	check_expand("plain text", TPL_RAW, "plain text");
+	check_expand("{one}", TPL_RAW, "a b");
+	check_expand("x{v}y", TPL_RAW, "xv1y");
+	check_expand("{many}", TPL_RAW, "x y z '");
+	check_expand("[{none}]", TPL_RAW, "[]");
+	check_expand("{hostile}", TPL_RAW, "$(reboot)");
+	check_expand("{with-dash}", TPL_RAW, "v1");
+}
+
+static void
+test_expand_shell(void **state)
+{
+	check_expand("echo {one}", TPL_SHELL, "echo 'a b'");
+	check_expand("echo {hostile}", TPL_SHELL, "echo '$(reboot)'");
+	check_expand("cat {many} > out", TPL_SHELL, "cat x 'y z' ''\\''' > out");
+	check_expand("cat {sim.outputs}", TPL_SHELL, "cat x 'y z' ''\\'''");
+	check_expand("cat {none}", TPL_SHELL, "cat ");
+	check_expand("./sim --seed {v}", TPL_SHELL, "./sim --seed v1");
+}
+
+static void
+test_braces(void **state)
+{
+	check_expand("{{", TPL_SHELL, "{");
+	check_expand("}}", TPL_SHELL, "}");
+	check_expand("{{v}}", TPL_SHELL, "{v}");
+	check_expand("awk '{{print $1}}' {v}", TPL_SHELL,
+	    "awk '{print $1}' v1");
+	check_expand("{{{v}}}", TPL_RAW, "{v1}");
+	check_expand("${{HOME}}", TPL_RAW, "${HOME}");
+}
+
+static void
+test_errors(void **state)
+{
+	check_error("echo {x", 5, "unclosed '{' (write '{{' for a literal "
+	    "brace)");
+	check_error("{", 0, "unclosed '{' (write '{{' for a literal brace)");
+	check_error("a {b {c}", 2, "unclosed '{' (write '{{' for a literal "
+	    "brace)");
+	check_error("echo {}", 5, "empty placeholder '{}'");
+	check_error("a } b", 2, "single '}' (write '}}' for a literal brace)");
+	check_error("x}", 1, "single '}' (write '}}' for a literal brace)");
+	check_error("run {nope} now", 4, "undefined placeholder '{nope}'");
+	check_error("{v} {other.outputs}", 4,
+	    "undefined placeholder '{other.outputs}'");
+	check_error("{a b}", 0, "invalid placeholder '{a b}'");
+	check_error("{1abc}", 0, "invalid placeholder '{1abc}'");
+	check_error("echo '{\"a\": 1}'", 6, "invalid placeholder '{\"a\": 1}'");
+}
+
+static void
+test_check_and_single(void **state)
+{
+	struct tpl_error	 te;
+	char			 name[TPL_NAME_MAX + 1];
+
+	assert_int_equal(template_check("echo {anything} {{x}}", &te), 0);
+	assert_int_equal(template_check("echo {x", &te), -1);
+	assert_int_equal(te.offset, 5);
+	assert_int_equal(template_check("{}", NULL), -1);
+
+	assert_int_equal(template_single("{sim.outputs}", name), 1);
+	assert_string_equal(name, "sim.outputs");
+	assert_int_equal(template_single("{inputs}", name), 1);
+	assert_string_equal(name, "inputs");
+	assert_int_equal(template_single("x{a}", name), 0);
+	assert_int_equal(template_single("{a}x", name), 0);
+	assert_int_equal(template_single("{{a}}", name), 0);
+	assert_int_equal(template_single("{a}{b}", name), 0);
+	assert_int_equal(template_single("{}", name), 0);
+	assert_int_equal(template_single("", name), 0);
+}
+
+static void
+test_column(void **state)
+{
+	assert_int_equal(template_column("echo {x}", 5, 10), 15);
+	assert_int_equal(template_column("é {x}", 3, 1), 3);
+	assert_int_equal(template_column("abc", 0, 7), 7);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quote_safe_words),
+		cmocka_unit_test(test_quote_hostile),
+		cmocka_unit_test(test_expand_raw),
+		cmocka_unit_test(test_expand_shell),
+		cmocka_unit_test(test_braces),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_check_and_single),
+		cmocka_unit_test(test_column),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
