@@ -53,7 +53,8 @@ enum task_state {
 };
 
 static const char *state_names[TS_NSTATES] = {
-	TS_RUNNING,		/* started by a pool */
+	"waiting", "sent", "running", "done", "failed", "dep_fail",
+	"killed", "not_run"
 };
 
 struct helper {
