@@ -555,9 +555,8 @@ handle_signals(struct run *r, int running)
 			continue;
 		progress_clear(r);
 		fflush(stdout);
-		fprintf(stderr, "weft: interrupted (SIG%s), stopping run %s\n",
-		    sigabbrev_np(si.ssi_signo) != NULL ?
-		    sigabbrev_np(si.ssi_signo) : "?", r->rd.name);
+		fprintf(stderr, "weft: interrupted, stopping run %s\n",
+		    r->rd.name);
 		log_info("interrupted by signal %d", si.ssi_signo);
 		r->interrupted = 1;
 	}

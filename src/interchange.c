@@ -4,10 +4,12 @@
  *
  * Main sends batches of ready tasks; the interchange queues them and
  * hands them to pools by free capacity: first to fill every free slot
- * across the pools, then up to one extra task per slot as a prefetch, so
- * that a pool starts its next task the moment one ends instead of waiting
- * for a round trip.  Results come back from pools in batches and are
- * passed to main unchanged.
+ * across the pools, then, while tasks are short, up to one extra task per
+ * slot as a prefetch, so that a pool starts its next task the moment one
+ * ends instead of waiting for a round trip.  Prefetching long tasks would
+ * gain nothing and could leave a task queued behind a long one while
+ * another pool idles, so it stops when the average task is long.  Results
+ * come back from pools in batches and are passed to main unchanged.
  *
  * Endpoints (relative to the run directory, which is the working
  * directory of every helper, so the path never overflows sun_path):
@@ -32,7 +34,9 @@
 #include "weft.h"
 #include "proto.h"
 
-#define IX_LIFELINE_FD	3
+#define IX_LIFELINE_FD		3
+#define IX_PREFETCH_MAX_US	50000	/* prefetch while tasks are shorter */
+#define IX_PREFETCH_SAMPLES	8	/* results seen before prefetching */
 
 struct ix_task {
 	uint32_t	 index;
@@ -66,6 +70,7 @@ struct ix {
 	size_t		 npools;
 
 	unsigned long	 received, dispatched, done;
+	double		 avg_wall_us;	/* moving average of task wall time */
 };
 
 static void
@@ -121,12 +126,14 @@ ix_dispatch(struct ix *ix)
 	struct ix_pool	*pp;
 	struct msg_out	 m;
 	struct ix_task	*t;
-	size_t		 i, j, round, limit;
+	size_t		 i, j, round, rounds, limit;
 	int		 progress;
 
 	if (ix->qhead == ix->qtail || ix->npools == 0)
 		return;
-	for (round = 1; round <= 2; round++) {
+	rounds = ix->done >= IX_PREFETCH_SAMPLES &&
+	    ix->avg_wall_us < IX_PREFETCH_MAX_US ? 2 : 1;
+	for (round = 1; round <= rounds; round++) {
 		do {
 			progress = 0;
 			for (i = 0; i < ix->npools; i++) {
@@ -156,6 +163,8 @@ ix_dispatch(struct ix *ix)
 		if (msg_send(ix->pool_sock, pp->ident, pp->identlen, &m) == -1)
 			fatalx("cannot send tasks to %s: %s", pp->ident,
 			    zmq_strerror(errno));
+		log_debug("%zu tasks to %s (%u outstanding)", pp->nbatch,
+		    pp->ident, pp->outstanding + (unsigned)pp->nbatch);
 		pp->outstanding += pp->nbatch;
 		ix->dispatched += pp->nbatch;
 		pp->nbatch = 0;
@@ -255,7 +264,11 @@ ix_results(struct ix *ix, struct ix_pool *pp, const struct msg_in *m,
 		if (pp->outstanding > 0)
 			pp->outstanding--;
 		ix->done++;
+		ix->avg_wall_us += (r.wall_us - ix->avg_wall_us) /
+		    (ix->done < IX_PREFETCH_SAMPLES ? ix->done :
+		    IX_PREFETCH_SAMPLES);
 	}
+	log_debug("%u results from %s", n, pp->ident);
 	/* Main reads the same batch; no need to pack it again. */
 	if (zmq_msg_send(zm, ix->main_sock, 0) == -1)
 		fatalx("cannot pass results to main: %s", zmq_strerror(errno));
