@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+#
+# hygiene.bats: process hygiene while a run goes.  No zombie lingers under
+# a weft process; a pool holds no pipe but its lifeline and no log file of
+# a finished task; no descriptor leaks from the user into helpers or tasks;
+# and (under strace) every process a weft process creates execs: no bare
+# fork.
+
+load setup
+
+# hold_flow: twelve quick tasks, then "h" that waits (up to 60 s) until
+# the file "go" exists.  The hold task's command line carries a marker.
+hold_flow()
+{
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 4}
+apps:
+  quick: {command: "touch q-{n}"}
+  hold: {command: ": hold-@DIR@; i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1200 ] && exit 1; sleep 0.05; done"}
+main:
+  - id: q
+    app: quick
+    foreach: {n: "1..12"}
+  - {id: h, app: hold, needs: q}
+EOF
+}
+
+# start_hold: starts the hold run with a canary descriptor (9) that no
+# helper or task may inherit, and waits until the quick tasks are done
+# and the hold task runs.
+start_hold()
+{
+	local n files=()
+
+	hold_flow
+	for n in $(seq 1 12); do
+		files+=("q-$n")
+	done
+	exec 9>"$WEFT_WORK/canary"
+	weft_start run flow.yaml
+	exec 9>&-
+	wait_for 30 files_exist "${files[@]}" ||
+	    fail "quick tasks did not run: $(cat "$WEFT_ERR")"
+	wait_for 30 hold_pid >/dev/null ||
+	    fail "the hold task did not start: $(cat "$WEFT_ERR")"
+}
+
+# finish_hold: lets the hold task end; the run must succeed.
+finish_hold()
+{
+	touch go
+	wait_for 30 weft_exited || fail "the run did not finish"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 0 ] || fail "exit $WEFT_STATUS: $(cat "$WEFT_ERR")"
+}
+
+# hold_pid: the shell of the hold task.
+hold_pid()
+{
+	local p
+
+	p=$(marker_pids ": hold-$WEFT_WORK;" | head -n 1)
+	[ -n "$p" ] && echo "$p"
+}
+
+# weft_zombies: zombies whose parent is weft run or one of its helpers.
+weft_zombies()
+{
+	local parents
+
+	parents=" $(weft_test_procs | tr '\n' ' ') $WEFT_PID "
+	ps -e -o pid=,ppid=,stat= | P="$parents" awk '
+	    $3 ~ /^Z/ && index(ENVIRON["P"], " " $2 " ") { print $1 " (parent " $2 ")" }'
+}
+
+no_weft_zombies()
+{
+	[ -z "$(weft_zombies)" ]
+}
+
+# fds PID: "FD TARGET" for each open descriptor of PID.
+fds()
+{
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f %l\n' 2>/dev/null
+}
+
+# pool_fds_clean PID: at most one pipe (the lifeline), no log file of a
+# finished (quick) task, not the canary.
+pool_fds_clean()
+{
+	local out
+
+	out=$(fds "$1")
+	[ "$(grep -c ' pipe:' <<<"$out")" -le 1 ] &&
+	    ! grep -q '/tasks/q\[' <<<"$out" &&
+	    ! grep -q '/canary$' <<<"$out"
+}
+
+@test "no zombie lingers under weft processes while a run goes" {
+	start_hold
+	wait_for 3 no_weft_zombies ||
+	    fail "zombies: $(weft_zombies); processes: $(show_test_procs)"
+	finish_hold
+}
+
+@test "a pool holds only its lifeline pipe and no finished task's logs" {
+	local pool
+	start_hold
+	pool=$(weft_helper_pid "pool 0") || fail "no pool 0: $(show_test_procs)"
+	wait_for 3 pool_fds_clean "$pool" ||
+	    fail "pool 0 (pid $pool) descriptors: $(fds "$pool")"
+	finish_hold
+}
+
+@test "helpers do not inherit the user's descriptors" {
+	local p
+	start_hold
+	for p in $(weft_pids_of_run .weft/runs/0001); do
+		if fds "$p" | grep -q '/canary$'; then
+			fail "helper $p ($(proc_cmdline "$p")) holds the canary: $(fds "$p")"
+		fi
+	done
+	[ -n "$(weft_pids_of_run .weft/runs/0001)" ] || fail "no helpers found"
+	finish_hold
+}
+
+@test "a task has only stdin (/dev/null), its stdout and its stderr" {
+	local p t bad
+	start_hold
+	p=$(hold_pid)
+	t=$WEFT_WORK/.weft/runs/0001/tasks/h
+	bad=$(fds "$p" | awk -v o="$t/stdout" -v e="$t/stderr" '
+	    !($2 == "/dev/null" || $2 == o || $2 == e)')
+	[ -z "$bad" ] || fail "task descriptors: $(fds "$p")"
+	fds "$p" | grep -qx "0 /dev/null"
+	fds "$p" | grep -qx "1 $t/stdout"
+	fds "$p" | grep -qx "2 $t/stderr"
+	finish_hold
+}
+
+# check_execs TRACE PROG: every process that a process running PROG
+# created (not a thread) called execve successfully.  Prints the number
+# of such processes, or the offenders and fails.
+check_execs()
+{
+	awk -v prog="$2" '
+	function retval(l) {
+		if (match(l, /= [0-9]+$/))
+			return substr(l, RSTART + 2) + 0
+		return -1
+	}
+	function created(pid, call, ret) {
+		if (ret <= 0)
+			return
+		if ((pid in kids) && !(pid in execd)) {
+			print "process " pid " created " ret " before its execve"
+			early = 1
+		}
+		if (call ~ /CLONE_THREAD/) {
+			cur[ret] = cur[pid]
+			return
+		}
+		cur[ret] = cur[pid]
+		if (cur[pid] == prog)
+			kids[ret] = pid
+	}
+	{
+		pid = $1
+		if ($0 ~ /execve\(/ && $0 !~ /resumed>/) {
+			match($0, /execve\("[^"]*"/)
+			path = substr($0, RSTART + 8, RLENGTH - 9)
+			if ($0 ~ /<unfinished/)
+				pexec[pid] = path
+			else if ($0 ~ /= 0$/) {
+				cur[pid] = path
+				execd[pid] = 1
+			}
+		} else if ($0 ~ /<\.\.\. execve resumed>/) {
+			if ($0 ~ /= 0$/) {
+				cur[pid] = pexec[pid]
+				execd[pid] = 1
+			}
+		} else if ($0 ~ /(clone3?|v?fork)\(/ && $0 !~ /resumed>/) {
+			if ($0 ~ /<unfinished/)
+				pend[pid] = $0
+			else
+				created(pid, $0, retval($0))
+		} else if ($0 ~ /<\.\.\. (clone3?|v?fork) resumed>/) {
+			created(pid, pend[pid] $0, retval($0))
+		}
+	}
+	END {
+		n = 0
+		bad = 0
+		for (k in kids) {
+			n++
+			if (!(k in execd)) {
+				print "process " k " (created by " kids[k] ") did not exec"
+				bad = 1
+			}
+		}
+		if (bad || early)
+			exit 1
+		print n
+	}' "$1"
+}
+
+@test "every process a weft process creates execs (strace)" {
+	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
+	strace -f -qq -o /dev/null true 2>/dev/null ||
+	    skip "ptrace is not permitted here (strace fails)"
+	write_flow <<'EOF'
+weft: 1
+config:
+  jobs: 2
+  provider: {kind: local, pools: 2}
+apps:
+  quick: {command: "touch s-{n}"}
+main:
+  - id: s
+    app: quick
+    foreach: {n: "1..4"}
+EOF
+	run timeout 60 strace -f -qq -e trace=clone,clone3,fork,vfork,execve \
+	    -o trace.txt "$WEFT_REAL" run flow.yaml
+	assert_success
+	[ -f s-4 ]
+	run check_execs trace.txt "$WEFT_REAL"
+	assert_success
+	# The interchange, two pools and four tasks at least.
+	[ "$output" -ge 7 ] ||
+	    fail "only $output processes created by weft were traced"
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+#
+# signals.bats: SIGINT and SIGTERM stop a run (exit 130 within 2 s, task
+# process groups killed, helpers gone); SIGKILL of "weft run" leaves no
+# helper and no task within 3 s; SIGKILL of a helper aborts the run with
+# exit 3 and a message naming it, leaving nothing behind.  Task processes
+# are found by the marked sleep (@SLEEP@) in their command line.
+
+load setup
+
+# long_flow JOBS [POOLS]: three tasks that sleep for 300 s, JOBS slots in
+# each of POOLS pools.
+long_flow()
+{
+	write_flow <<EOF
+weft: 1
+config:
+  jobs: $1
+  provider: {kind: local, pools: ${2:-1}}
+apps:
+  nap: {command: "@SLEEP@ 300"}
+main:
+  - id: t
+    app: nap
+    foreach: {n: "1..3"}
+EOF
+}
+
+# stopped_clean: weft has exited and nothing of the test is left.
+stopped_clean()
+{
+	weft_exited && no_test_procs
+}
+
+# start_naps JOBS [POOLS]: starts the long run and waits until JOBS x
+# POOLS (at most 3) tasks are asleep and the helpers are up.
+start_naps()
+{
+	local want=$(($1 * ${2:-1}))
+
+	[ "$want" -gt 3 ] && want=3
+	long_flow "$@"
+	weft_start run flow.yaml
+	wait_for 30 count_sleepers "$want" ||
+	    fail "tasks did not start; stderr: $(cat "$WEFT_ERR")"
+	HELPERS=$(weft_pids_of_run .weft/runs/0001)
+	[ -n "$HELPERS" ] || fail "no helper of run 0001 found: $(show_test_procs)"
+}
+
+# interrupt SIG: the common body of the SIGINT and SIGTERM tests.
+interrupt()
+{
+	start_naps 2
+	kill -"$1" "$WEFT_PID"
+	wait_for 2 stopped_clean ||
+	    fail "2 s after SIG$1: still running: $(show_test_procs)"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 130 ] ||
+	    fail "exit status $WEFT_STATUS, not 130; stderr: $(cat "$WEFT_ERR")"
+	grep -qE '^summary: 3 tasks: 2 killed, 1 not_run in [0-9]+\.[0-9]+s$' \
+	    "$WEFT_OUT" || fail "summary: $(cat "$WEFT_OUT")"
+	grep -qxF 'weft: interrupted, stopping run 0001' "$WEFT_ERR" ||
+	    fail "not the spec's message; stderr: $(cat "$WEFT_ERR")"
+}
+
+@test "SIGINT: exit 130 within 2 s, tasks and helpers gone" {
+	interrupt INT
+}
+
+@test "SIGTERM: exit 130 within 2 s, tasks and helpers gone" {
+	interrupt TERM
+}
+
+@test "SIGINT kills the whole process group of a running task" {
+	# The task's shell starts a background grandchild in its own group
+	# (the task's process group); that one must go as well.
+	write_flow <<'EOF'
+weft: 1
+apps:
+  tree: {command: "@SLEEP@ 300 & @SLEEP@ 301; wait"}
+main:
+  - {id: t, app: tree}
+EOF
+	weft_start run flow.yaml
+	wait_for 30 count_sleepers 2 ||
+	    fail "the task did not start; stderr: $(cat "$WEFT_ERR")"
+	kill -INT "$WEFT_PID"
+	wait_for 2 stopped_clean ||
+	    fail "2 s after SIGINT: still running: $(show_test_procs)"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 130 ]
+}
+
+@test "SIGKILL of weft run: no helper and no task left within 3 s" {
+	start_naps 2
+	kill -KILL "$WEFT_PID"
+	wait_for 3 no_test_procs ||
+	    fail "3 s after SIGKILL: still running: $(show_test_procs)"
+	[ -z "$(marker_pids "$SLEEPER")" ]
+}
+
+@test "SIGKILL of weft run with several pools: nothing left within 3 s" {
+	start_naps 1 3
+	kill -KILL "$WEFT_PID"
+	wait_for 3 no_test_procs ||
+	    fail "3 s after SIGKILL: still running: $(show_test_procs)"
+}
+
+# helper_dies ROLE NAME [POOLS]: SIGKILL of helper ROLE ("interchange",
+# "pool 1") ends the run with exit 3 and names the helper NAME.
+helper_dies()
+{
+	local pid
+
+	start_naps 1 "${3:-1}"
+	pid=$(weft_helper_pid "$1") ||
+	    fail "no helper '$1' found: $(show_test_procs)"
+	kill -KILL "$pid"
+	wait_for 10 weft_exited ||
+	    fail "weft run still runs 10 s after its $1 died"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 3 ] ||
+	    fail "exit status $WEFT_STATUS, not 3; stderr: $(cat "$WEFT_ERR")"
+	# A suffix (such as the helper's log file) may follow.
+	grep -q "^weft: helper $2 (pid $pid) died: killed by SIGKILL" \
+	    "$WEFT_ERR" || fail "stderr: $(cat "$WEFT_ERR")"
+	grep -qxF 'weft: run 0001 aborted' "$WEFT_ERR" ||
+	    fail "stderr: $(cat "$WEFT_ERR")"
+	wait_for 3 no_test_procs ||
+	    fail "left behind: $(show_test_procs)"
+}
+
+@test "SIGKILL of the interchange: exit 3, helper named, nothing left" {
+	helper_dies interchange interchange
+}
+
+@test "SIGKILL of a pool: exit 3, helper named, nothing left" {
+	helper_dies "pool 0" pool-0
+}
+
+@test "SIGKILL of the second of two pools names pool-1" {
+	helper_dies "pool 1" pool-1 2
+}
