@@ -61,6 +61,7 @@ struct helper {
 	char		 name[32];	/* "interchange", "pool-0" */
 	pid_t		 pid;
 	int		 alive;
+	int		 killed;	/* main gave up waiting and killed it */
 };
 
 struct task_run {
@@ -536,6 +537,12 @@ reap_children(struct run *r, int running)
 			    "(see %s/%s.log)\n", h->name, (long)pid, why,
 			    r->rd.path, h->name);
 			r->aborted = 1;
+		} else if (!running && !h->killed &&
+		    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+			/* It failed while stopping: tell, it may hide a bug. */
+			fprintf(stderr, "weft: warning: helper %s (pid %ld) "
+			    "ended badly: %s (see %s/%s.log)\n", h->name,
+			    (long)pid, why, r->rd.path, h->name);
 		}
 		free(why);
 	}
@@ -641,6 +648,7 @@ stop_helpers(struct run *r)
 			log_warnx("%s did not stop in time; killing it",
 			    r->helpers[i].name);
 			kill(r->helpers[i].pid, SIGKILL);
+			r->helpers[i].killed = 1;
 		}
 	}
 	while (helpers_alive(r) > 0) {

@@ -313,6 +313,19 @@ next:
 	}
 }
 
+static void
+ix_free(struct ix *ix)
+{
+	size_t	 i;
+
+	for (i = ix->qhead; i < ix->qtail; i++)
+		free(ix->queue[i].data);
+	free(ix->queue);
+	for (i = 0; i < ix->npools; i++)
+		free(ix->pools[i].batch);
+	free(ix->pools);
+}
+
 static __dead void
 ix_usage(void)
 {
@@ -414,5 +427,6 @@ interchange_main(int argc, char **argv)
 	zmq_close(ix.main_sock);
 	zmq_close(ix.pool_sock);
 	zmq_ctx_term(ix.ctx);
+	ix_free(&ix);
 	return 0;
 }

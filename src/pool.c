@@ -64,6 +64,7 @@ struct pool {
 
 	char	       **envp;		/* base environment + one free slot */
 	size_t		 envn;		/* index of the free slot */
+	size_t		 envown;	/* envp[envown..envn) are ours */
 
 	struct pool_slot *slots;
 	int		 busy;
@@ -123,9 +124,28 @@ pool_build_env(struct pool *p, const struct workflow *wf)
 		if (j == wf->nenv)
 			p->envp[p->envn++] = environ[i];
 	}
+	p->envown = p->envn;
 	for (j = 0; j < wf->nenv; j++)
 		p->envp[p->envn++] = xprintf("%s=%s", wf->env[j].key,
 		    wf->env[j].value);
+}
+
+static void
+pool_free(struct pool *p)
+{
+	size_t	 i;
+
+	for (i = p->envown; i < p->envn; i++)
+		free(p->envp[i]);
+	free(p->envp);
+	for (i = p->qhead; i < p->qtail; i++) {
+		free(p->queue[i].id);
+		free(p->queue[i].command);
+	}
+	free(p->queue);
+	free(p->results);
+	free(p->started_list);
+	free(p->slots);
 }
 
 static void
@@ -541,5 +561,7 @@ pool_main(int argc, char **argv)
 	    p.finished);
 	zmq_close(p.sock);
 	zmq_ctx_term(p.ctx);
+	pool_free(&p);
+	workflow_free(&wf);
 	return 0;
 }
