@@ -9,15 +9,24 @@
  * (signalfd), and is a child subreaper so that tasks orphaned by a dead
  * pool come back to it to be killed.
  *
- * All helpers hold the read end of one lifeline pipe whose write end only
- * main holds.  Closing it is how main tells them to stop, and the kernel
- * closes it for us when main dies, even by SIGKILL.
+ * Helpers hold the read end of a lifeline pipe whose write end only main
+ * holds.  Closing it is how main tells them to stop, and the kernel closes
+ * it for us when main dies, even by SIGKILL.  There are two: one for the
+ * interchange and pools, one for the monitoring helpers (router and
+ * database writer), which must outlive the others to record their end.
+ *
+ * Every state change of a task is also sent as a monitoring event (see
+ * monitor.c), and main supervises the monitoring helpers: one that dies
+ * is restarted, and one that keeps dying is given up on without failing
+ * the run.
  */
 
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <pwd.h>
 #include <zmq.h>
 
 #include "weft.h"
@@ -39,6 +50,11 @@
 #define RUN_BATCH_MAX		4096	/* tasks per message to interchange */
 #define RUN_STOP_GRACE_MS	1800	/* then helpers get SIGKILL */
 #define RUN_PROGRESS_MS		100	/* terminal progress refresh */
+#define RUN_MON_DRAIN_MS	30000	/* main's own events to the router */
+#define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
+#define HELPER_ARGS		20
+#define HELPER_MAX_RESTARTS	5
+#define HELPER_RESTART_MS	50	/* first pause, doubled each time */
 
 enum task_state {
 	TS_WAITING,		/* dependencies not yet done */
@@ -57,11 +73,23 @@ static const char *state_names[TS_NSTATES] = {
 	"killed", "not_run"
 };
 
+enum helper_role {
+	H_INTERCHANGE,
+	H_POOL,
+	H_ROUTER,
+	H_DBWRITER
+};
+
 struct helper {
 	char		 name[32];	/* "interchange", "pool-0" */
+	enum helper_role role;
+	char		*argv[HELPER_ARGS];
+	int		 lifeline;	/* read end it gets as descriptor 3 */
 	pid_t		 pid;
 	int		 alive;
 	int		 killed;	/* main gave up waiting and killed it */
+	int		 restarts;
+	int64_t		 restart_at;	/* ms since start; 0: none due */
 };
 
 struct task_run {
@@ -71,6 +99,7 @@ struct task_run {
 	int		 status;
 	int		 spawn_errno;
 	uint32_t	 cause;		/* dep_fail: the failed task */
+	uint32_t	 fails;		/* failed tries */
 	uint64_t	 wall_us;
 };
 
@@ -89,6 +118,13 @@ struct run {
 	int		 sigfd;
 	int		 timerfd;
 	int		 lifeline[2];
+	int		 mon_lifeline[2];
+	char		*dbpath;
+	struct monitor	*mon;		/* NULL: monitoring off */
+	int		 mon_finishing;	/* router told to drain and end */
+	int		 mon_given_up;
+	int		 mon_incomplete;
+	char		 hostname[256];
 
 	struct helper	*helpers;
 	size_t		 nhelpers;
@@ -105,6 +141,7 @@ struct run {
 	int		 aborted;
 	int		 progress_shown;
 	struct timespec	 t0;
+	double		 began;		/* wall clock, for the record */
 };
 
 static const struct option run_longopts[] = {
@@ -157,6 +194,8 @@ parse_jobs(const char *s, int *out)
 }
 
 /* Erases the terminal progress line before printing a line of output. */
+static void	 pump_once(struct run *, int64_t);
+
 static void
 progress_clear(struct run *r)
 {
@@ -199,6 +238,178 @@ event_line(struct run *r, int always, const char *fmt, ...)
 	putchar('\n');
 }
 
+/* Monitoring events of main: the workflow, its tasks, their states. */
+
+static void
+pack_int_or_nil(msgpack_packer *pk, int has, int v)
+{
+	if (has)
+		msgpack_pack_int(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+static char *
+json_paths(char **paths, size_t n)
+{
+	json_t	*a = json_array();
+	char	*s;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(paths[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s != NULL ? s : xstrdup("[]");
+}
+
+static void
+ev_workflow(struct run *r)
+{
+	msgpack_packer	*pk;
+	struct passwd	*pw;
+	struct stat	 st;
+	char		 version[40] = "";
+
+	if (r->mon == NULL)
+		return;
+	/* As Parsl does, the file's modification time is its version. */
+	if (stat(r->wf->path, &st) == 0)
+		db_time(st.st_mtime, version, sizeof version);
+	pw = getpwuid(getuid());
+	pk = monitor_event(r->mon, EV_WORKFLOW, 8);
+	msgpack_pack_double(pk, r->began);
+	monitor_pack_str(pk, r->wf->name);
+	monitor_pack_str(pk, version);
+	monitor_pack_str(pk, r->hostname);
+	monitor_pack_str(pk, pw != NULL ? pw->pw_name : NULL);
+	monitor_pack_str(pk, r->rd.path);
+	monitor_pack_str(pk, r->wf->path);
+	msgpack_pack_uint64(pk, r->dag->ntasks);
+}
+
+/* A task row for every task, and its first status, pending. */
+static void
+ev_tasks(struct run *r)
+{
+	msgpack_packer	*pk;
+	struct task	*t;
+	char		*deps, *in, *out, *dir, *path;
+	size_t		 i, j, len;
+
+	if (r->mon == NULL)
+		return;
+	for (i = 0; i < r->dag->ntasks; i++) {
+		t = &r->dag->tasks[i];
+		deps = xcalloc(t->ndeps * 11 + 1, 1);
+		for (j = 0, len = 0; j < t->ndeps; j++)
+			len += sprintf(deps + len, "%s%u", j > 0 ? "," : "",
+			    t->deps[j]);
+		in = json_paths(t->inputs, t->ninputs);
+		out = json_paths(t->outputs, t->noutputs);
+		dir = rundir_task_dirname(t->id);
+		path = xprintf("%s/tasks/%s/stdout", r->rd.path, dir);
+		pk = monitor_event(r->mon, EV_TASK, 10);
+		msgpack_pack_uint32(pk, t->index);
+		monitor_pack_str(pk, t->id);
+		monitor_pack_str(pk, t->app != NULL ? t->app->name : NULL);
+		monitor_pack_str(pk, deps);
+		monitor_pack_str(pk, in);
+		monitor_pack_str(pk, out);
+		monitor_pack_str(pk, path);
+		path[strlen(path) - 6] = '\0';
+		free(dir);
+		dir = xprintf("%sstderr", path);
+		monitor_pack_str(pk, dir);
+		msgpack_pack_double(pk, r->began);
+		monitor_pack_str(pk, "command");
+		monitor_status(r->mon, t->index, 0, "pending", r->began);
+		free(dir);
+		free(path);
+		free(in);
+		free(out);
+		free(deps);
+	}
+}
+
+static void
+ev_launched(struct run *r, uint32_t i)
+{
+	msgpack_packer	*pk;
+	double		 now;
+
+	if (r->mon == NULL)
+		return;
+	now = db_now();
+	monitor_status(r->mon, i, r->tasks[i].attempt, "launched", now);
+	pk = monitor_event(r->mon, EV_TRY, 12);
+	msgpack_pack_uint32(pk, i);
+	msgpack_pack_uint32(pk, r->tasks[i].attempt);
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	monitor_pack_str(pk, "local");
+	msgpack_pack_double(pk, now);
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+}
+
+/* A task's last status and its final row. */
+static void
+ev_task_end(struct run *r, uint32_t i, const char *status,
+    const char *state, const char *reason)
+{
+	struct task_run	*tr = &r->tasks[i];
+	msgpack_packer	*pk;
+	double		 now;
+	int		 ran;
+
+	if (r->mon == NULL)
+		return;
+	now = db_now();
+	if (status != NULL)
+		monitor_status(r->mon, i, tr->attempt, status, now);
+	if (reason != NULL) {
+		pk = monitor_event(r->mon, EV_TRY, 12);
+		msgpack_pack_uint32(pk, i);
+		msgpack_pack_uint32(pk, tr->attempt);
+		for (ran = 0; ran < 9; ran++)
+			msgpack_pack_nil(pk);
+		monitor_pack_str(pk, reason);
+	}
+	ran = tr->spawn_errno == 0 && (tr->state == TS_DONE ||
+	    tr->state == TS_FAILED);
+	pk = monitor_event(r->mon, EV_TASK_END, 6);
+	msgpack_pack_uint32(pk, i);
+	msgpack_pack_double(pk, now);
+	monitor_pack_str(pk, state);
+	msgpack_pack_uint32(pk, tr->fails);
+	pack_int_or_nil(pk, ran && WIFEXITED(tr->status),
+	    WEXITSTATUS(tr->status));
+	pack_int_or_nil(pk, ran && WIFSIGNALED(tr->status),
+	    WTERMSIG(tr->status));
+}
+
+static void
+ev_workflow_end(struct run *r, const char *state, int rc)
+{
+	msgpack_packer	*pk;
+
+	if (r->mon == NULL)
+		return;
+	pk = monitor_event(r->mon, EV_WORKFLOW_END, 6);
+	msgpack_pack_double(pk, db_now());
+	msgpack_pack_uint64(pk, r->counts[TS_DONE]);
+	msgpack_pack_uint64(pk, r->counts[TS_FAILED] +
+	    r->counts[TS_DEP_FAIL]);
+	monitor_pack_str(pk, state);
+	msgpack_pack_int(pk, rc);
+	msgpack_pack_int(pk, !r->mon_incomplete);
+}
+
 static void
 set_state(struct run *r, uint32_t i, enum task_state st)
 {
@@ -220,6 +431,7 @@ make_ready(struct run *r, uint32_t i)
 {
 	r->ready[r->nready++] = i;
 	set_state(r, i, TS_SENT);
+	ev_launched(r, i);
 }
 
 /* Sends every ready task, in batches. */
@@ -272,6 +484,7 @@ fail_dependents(struct run *r, uint32_t failed)
 				continue;
 			r->tasks[d].cause = failed;
 			set_state(r, d, TS_DEP_FAIL);
+			ev_task_end(r, d, "dep_fail", "dep_fail", NULL);
 			event_line(r, 0, "dep_fail %s (needs %s)",
 			    r->dag->tasks[d].id, r->dag->tasks[failed].id);
 			stack[n++] = d;
@@ -322,6 +535,7 @@ handle_result(struct run *r, const struct msg_result *res)
 
 	if (ok) {
 		set_state(r, res->index, TS_DONE);
+		ev_task_end(r, res->index, "exec_done", "done", NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,
 		    res->wall_us / 1e6);
 		for (i = 0; i < t->ndependents; i++) {
@@ -332,7 +546,10 @@ handle_result(struct run *r, const struct msg_result *res)
 	}
 
 	why = result_string(tr);
+	tr->fails++;
 	if ((int)tr->attempt < t->retries) {
+		monitor_status(r->mon, res->index, tr->attempt,
+		    "fail_retryable", db_now());
 		tr->attempt++;
 		if (tr->attempt == 1)
 			r->nretried++;
@@ -340,10 +557,13 @@ handle_result(struct run *r, const struct msg_result *res)
 		    tr->attempt + 1, t->retries + 1);
 		r->ready[r->nready++] = res->index;
 		set_state(r, res->index, TS_SENT);
+		ev_launched(r, res->index);
 		free(why);
 		return;
 	}
 	set_state(r, res->index, TS_FAILED);
+	ev_task_end(r, res->index, "failed", "failed",
+	    res->spawn_errno != 0 ? why : NULL);
 	event_line(r, 1, "failed   %s %s", t->id, why);
 	free(why);
 	fail_dependents(r, res->index);
@@ -407,58 +627,105 @@ read_results(struct run *r)
 	}
 }
 
-static pid_t
-start_helper(struct run *r, const char *name, char **argv)
+/* Adds a helper to the table; ARGV is copied, NULL-terminated. */
+static struct helper *
+add_helper(struct run *r, enum helper_role role, const char *name,
+    char **argv)
+{
+	struct helper	*h;
+	int		 i;
+
+	h = &r->helpers[r->nhelpers++];
+	memset(h, 0, sizeof *h);
+	snprintf(h->name, sizeof h->name, "%s", name);
+	h->role = role;
+	for (i = 0; argv[i] != NULL && i < HELPER_ARGS - 1; i++)
+		h->argv[i] = xstrdup(argv[i]);
+	h->lifeline = role == H_ROUTER || role == H_DBWRITER ?
+	    r->mon_lifeline[0] : r->lifeline[0];
+	return h;
+}
+
+/* Starts (or restarts) a helper: our own binary, its log as stderr. */
+static int
+spawn_helper(struct run *r, struct helper *h)
 {
 	struct spawn	 sp;
-	struct helper	*h;
 	char		*logpath;
 	pid_t		 pid;
 	int		 error;
 
-	logpath = xprintf("%s.log", name);
+	logpath = xprintf("%s.log", h->name);
 	spawn_init(&sp);
 	sp.path = weft_self;
-	sp.argv = argv;
+	sp.argv = h->argv;
 	sp.stderr_path = logpath;
 	sp.append = 1;
 	sp.new_pgroup = 1;	/* the terminal's ^C is main's to handle */
-	sp.fds[3] = r->lifeline[0];
+	sp.fds[3] = h->lifeline;
 	sp.nfds = 4;
 	pid = spawn_start(&sp, &error);
 	free(logpath);
 	if (pid == -1) {
-		fprintf(stderr, "weft: cannot start helper %s: %s\n", name,
+		fprintf(stderr, "weft: cannot start helper %s: %s\n", h->name,
 		    strerror(error));
+		log_warnx("cannot start %s: %s", h->name, strerror(error));
 		return -1;
 	}
-	r->helpers = xreallocarray(r->helpers, r->nhelpers + 1,
-	    sizeof *r->helpers);
-	h = &r->helpers[r->nhelpers++];
-	snprintf(h->name, sizeof h->name, "%s", name);
 	h->pid = pid;
 	h->alive = 1;
-	log_info("started %s, pid %ld", name, (long)pid);
-	return pid;
+	h->killed = 0;
+	log_info("started %s, pid %ld", h->name, (long)pid);
+	return 0;
+}
+
+static void
+helper_args(struct run *r, char **argv, int *n, const char *role)
+{
+	argv[(*n)++] = "weft";
+	argv[(*n)++] = (char *)role;
+	argv[(*n)++] = "--run";
+	argv[(*n)++] = r->rd.path;
+	argv[(*n)++] = "--name";
+	argv[(*n)++] = r->rd.name;
+	if (r->verbose)
+		argv[(*n)++] = "-v";
+}
+
+/* The router and the writer come first, so that no event is missed. */
+static int
+start_monitoring(struct run *r)
+{
+	char	*argv[HELPER_ARGS];
+	int	 n;
+
+	n = 0;
+	helper_args(r, argv, &n, "router");
+	argv[n] = NULL;
+	if (spawn_helper(r, add_helper(r, H_ROUTER, "router", argv)) == -1)
+		return -1;
+	n = 0;
+	helper_args(r, argv, &n, "dbwriter");
+	argv[n++] = "--db";
+	argv[n++] = r->dbpath;
+	argv[n] = NULL;
+	if (spawn_helper(r, add_helper(r, H_DBWRITER, "dbwriter",
+	    argv)) == -1)
+		return -1;
+	return 0;
 }
 
 static int
 start_helpers(struct run *r)
 {
-	char	*argv[16], name[32], pool[16], jobs[16];
+	char	*argv[HELPER_ARGS], name[32], pool[16], jobs[16];
 	int	 i, n;
 
 	n = 0;
-	argv[n++] = "weft";
-	argv[n++] = "interchange";
-	argv[n++] = "--run";
-	argv[n++] = r->rd.path;
-	argv[n++] = "--name";
-	argv[n++] = r->rd.name;
-	if (r->verbose)
-		argv[n++] = "-v";
+	helper_args(r, argv, &n, "interchange");
 	argv[n] = NULL;
-	if (start_helper(r, "interchange", argv) == -1)
+	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, "interchange",
+	    argv)) == -1)
 		return -1;
 
 	for (i = 0; i < r->pools; i++) {
@@ -466,22 +733,15 @@ start_helpers(struct run *r)
 		snprintf(pool, sizeof pool, "%d", i);
 		snprintf(jobs, sizeof jobs, "%d", r->jobs);
 		n = 0;
-		argv[n++] = "weft";
-		argv[n++] = "pool";
-		argv[n++] = "--run";
-		argv[n++] = r->rd.path;
-		argv[n++] = "--name";
-		argv[n++] = r->rd.name;
+		helper_args(r, argv, &n, "pool");
 		argv[n++] = "--pool";
 		argv[n++] = pool;
 		argv[n++] = "--jobs";
 		argv[n++] = jobs;
 		argv[n++] = "--workdir";
 		argv[n++] = r->wf->dir;
-		if (r->verbose)
-			argv[n++] = "-v";
 		argv[n] = NULL;
-		if (start_helper(r, name, argv) == -1)
+		if (spawn_helper(r, add_helper(r, H_POOL, name, argv)) == -1)
 			return -1;
 	}
 	return 0;
@@ -493,20 +753,104 @@ find_helper(struct run *r, pid_t pid)
 	size_t	 i;
 
 	for (i = 0; i < r->nhelpers; i++) {
-		if (r->helpers[i].pid == pid)
+		if (r->helpers[i].alive && r->helpers[i].pid == pid)
 			return &r->helpers[i];
 	}
 	return NULL;
 }
 
+static int
+is_monitoring(const struct helper *h)
+{
+	return h->role == H_ROUTER || h->role == H_DBWRITER;
+}
+
+/* Helpers of one side (task side, or monitoring) alive or due. */
 static size_t
-helpers_alive(struct run *r)
+helpers_alive(struct run *r, int monitoring)
 {
 	size_t	 i, n = 0;
 
-	for (i = 0; i < r->nhelpers; i++)
-		n += r->helpers[i].alive;
+	for (i = 0; i < r->nhelpers; i++) {
+		if (is_monitoring(&r->helpers[i]) == monitoring)
+			n += r->helpers[i].alive ||
+			    r->helpers[i].restart_at != 0;
+	}
 	return n;
+}
+
+/*
+ * Monitoring is given up: the run goes on, and says that its record is
+ * incomplete.
+ */
+static void
+give_up_monitoring(struct run *r, const char *why)
+{
+	if (r->mon_given_up)
+		return;
+	r->mon_given_up = 1;
+	r->mon_incomplete = 1;
+	progress_clear(r);
+	fflush(stdout);
+	fprintf(stderr, "weft: warning: %s; monitoring given up, the record "
+	    "of run %s will be incomplete\n", why, r->rd.name);
+	log_warnx("monitoring given up: %s", why);
+	monitor_disable(r->mon);
+}
+
+/* A monitoring helper died: start it again after a growing pause. */
+static void
+schedule_restart(struct run *r, struct helper *h)
+{
+	char	*why;
+
+	if (r->mon_given_up)
+		return;
+	if (h->restarts >= HELPER_MAX_RESTARTS) {
+		why = xprintf("the %s died %d times", h->name,
+		    h->restarts + 1);
+		give_up_monitoring(r, why);
+		free(why);
+		return;
+	}
+	h->restart_at = elapsed_ms(&r->t0) +
+	    ((int64_t)HELPER_RESTART_MS << h->restarts);
+}
+
+/* Restarts whatever is due; returns ms until the next one, or -1. */
+static int
+restart_due(struct run *r)
+{
+	struct helper	*h;
+	int64_t		 now = elapsed_ms(&r->t0), next = -1;
+	size_t		 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (h->restart_at == 0)
+			continue;
+		if (r->mon_given_up) {
+			h->restart_at = 0;
+			continue;
+		}
+		if (h->restart_at > now) {
+			if (next == -1 || h->restart_at - now < next)
+				next = h->restart_at - now;
+			continue;
+		}
+		h->restart_at = 0;
+		h->restarts++;
+		log_info("restarting %s (restart %d of %d)", h->name,
+		    h->restarts, HELPER_MAX_RESTARTS);
+		if (spawn_helper(r, h) == -1) {
+			schedule_restart(r, h);
+			continue;
+		}
+		/* A new router must hear that main is finishing. */
+		if (h->role == H_ROUTER && r->mon_finishing)
+			monitor_control(r->mon, MSG_FINISH);
+	}
+	return (int)next;
 }
 
 /*
@@ -530,7 +874,12 @@ reap_children(struct run *r, int running)
 		h->alive = 0;
 		why = wait_status_string(status);
 		log_info("%s (pid %ld) ended: %s", h->name, (long)pid, why);
-		if (running && !r->aborted && !r->interrupted) {
+		if (is_monitoring(h)) {
+			/* Their normal end is after main's finish. */
+			if (!r->mon_finishing || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				schedule_restart(r, h);
+		} else if (running && !r->aborted && !r->interrupted) {
 			progress_clear(r);
 			fflush(stdout);
 			fprintf(stderr, "weft: helper %s (pid %ld) died: %s "
@@ -591,7 +940,7 @@ kill_orphans(struct run *r)
 			return;
 		while ((de = readdir(d)) != NULL) {
 			pid = atoi(de->d_name);
-			if (pid <= 0 || pid == me)
+			if (pid <= 0 || pid == me || find_helper(r, pid) != NULL)
 				continue;
 			snprintf(path, sizeof path, "/proc/%ld/stat",
 			    (long)pid);
@@ -620,11 +969,9 @@ kill_orphans(struct run *r)
 	}
 }
 
-/* Asks every helper to stop, waits a bounded time, then forces them. */
 static void
 stop_helpers(struct run *r)
 {
-	zmq_pollitem_t	 item;
 	struct timespec	 t0;
 	int64_t		 left;
 	size_t		 i;
@@ -634,32 +981,81 @@ stop_helpers(struct run *r)
 		r->lifeline[1] = -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	item = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
 	reap_children(r, 0);
-	while (helpers_alive(r) > 0) {
+	while (helpers_alive(r, 0) > 0) {
 		left = RUN_STOP_GRACE_MS - elapsed_ms(&t0);
 		if (left <= 0)
 			break;
-		if (zmq_poll(&item, 1, left) > 0)
-			handle_signals(r, 0);
+		pump_once(r, left);
 	}
 	for (i = 0; i < r->nhelpers; i++) {
-		if (r->helpers[i].alive) {
+		if (r->helpers[i].alive && !is_monitoring(&r->helpers[i])) {
 			log_warnx("%s did not stop in time; killing it",
 			    r->helpers[i].name);
 			kill(r->helpers[i].pid, SIGKILL);
 			r->helpers[i].killed = 1;
 		}
 	}
-	while (helpers_alive(r) > 0) {
-		if (zmq_poll(&item, 1, 100) > 0)
-			handle_signals(r, 0);
-		else
-			reap_children(r, 0);
-	}
+	while (helpers_alive(r, 0) > 0)
+		pump_once(r, 100);
 	kill_orphans(r);
 }
 
+/*
+ * Ends monitoring in order: main's last events reach the router, the
+ * router is told to finish, and both it and the writer exit once the
+ * whole spool is in the database.  Bounded in time; anything that does
+ * not make it marks the record incomplete.
+ */
+static void
+finish_monitoring(struct run *r)
+{
+	struct timespec	 t0;
+	int64_t		 left;
+	size_t		 i;
+
+	if (r->mon != NULL && !r->mon_given_up) {
+		monitor_flush(r->mon);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (monitor_pending(r->mon) > 0 && !r->mon_given_up) {
+			left = RUN_MON_DRAIN_MS - elapsed_ms(&t0);
+			if (left <= 0) {
+				log_warnx("router did not take main's last "
+				    "events");
+				r->mon_incomplete = 1;
+				break;
+			}
+			pump_once(r, left);
+		}
+		r->mon_finishing = 1;
+		monitor_control(r->mon, MSG_FINISH);
+		log_info("waiting for the monitoring record to be written");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (helpers_alive(r, 1) > 0 && !r->mon_given_up) {
+			left = RUN_MON_FINISH_MS - elapsed_ms(&t0);
+			if (left <= 0) {
+				log_warnx("monitoring did not finish in time");
+				r->mon_incomplete = 1;
+				break;
+			}
+			pump_once(r, left);
+		}
+	}
+	if (r->mon_lifeline[1] != -1) {
+		close(r->mon_lifeline[1]);
+		r->mon_lifeline[1] = -1;
+	}
+	for (i = 0; i < r->nhelpers; i++) {
+		r->helpers[i].restart_at = 0;
+		if (r->helpers[i].alive) {
+			kill(r->helpers[i].pid, SIGTERM);
+			r->helpers[i].killed = 1;
+		}
+	}
+	r->mon_finishing = 1;
+	while (helpers_alive(r, 1) > 0)
+		pump_once(r, 100);
+}
 static void
 print_summary(struct run *r)
 {
@@ -685,6 +1081,9 @@ print_summary(struct run *r)
 	if (r->nretried > 0)
 		printf(" (%zu needed retries)", r->nretried);
 	putchar('\n');
+	if (r->mon_incomplete)
+		printf("monitoring: record incomplete (see %s/weft.log)\n",
+		    r->rd.path);
 	for (i = 0; i < r->dag->ntasks; i++) {
 		if (r->tasks[i].state != TS_FAILED)
 			continue;
@@ -698,25 +1097,34 @@ print_summary(struct run *r)
 	}
 }
 
-/* The event loop: results in, ready tasks out, until all are settled. */
 static void
 run_loop(struct run *r)
 {
-	zmq_pollitem_t	 items[3];
+	zmq_pollitem_t	 items[4];
 	uint64_t	 ticks;
-	int		 nitems = 2;
+	int		 nitems = 2, timeout, t, mon = -1, tick = -1;
 
 	items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
+	if (r->mon != NULL) {
+		mon = nitems++;
+		items[mon] = (zmq_pollitem_t){ monitor_socket(r->mon), 0,
+		    ZMQ_POLLIN, 0 };
+	}
 	if (r->timerfd != -1) {
-		items[2] = (zmq_pollitem_t){ NULL, r->timerfd, ZMQ_POLLIN, 0 };
-		nitems = 3;
+		tick = nitems++;
+		items[tick] = (zmq_pollitem_t){ NULL, r->timerfd, ZMQ_POLLIN,
+		    0 };
 	}
 	while (r->nfinished < r->dag->ntasks && !r->aborted &&
 	    !r->interrupted) {
 		send_ready(r);
 		fflush(stdout);
-		if (zmq_poll(items, nitems, -1) == -1) {
+		timeout = restart_due(r);
+		t = monitor_timeout(r->mon);
+		if (t != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
+		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
@@ -725,13 +1133,47 @@ run_loop(struct run *r)
 			handle_signals(r, 1);
 		if (items[0].revents != 0)
 			read_results(r);
-		if (nitems == 3 && items[2].revents != 0) {
+		if (mon != -1 && items[mon].revents != 0)
+			monitor_recv(r->mon);
+		monitor_tick(r->mon);
+		if (tick != -1 && items[tick].revents != 0) {
 			if (read(r->timerfd, &ticks, sizeof ticks) > 0)
 				progress_show(r);
 		}
 	}
 }
 
+/*
+ * One turn of the loop used while stopping: signals (reaping, restarts)
+ * and monitoring acknowledgements, for at most TIMEOUT ms.
+ */
+static void
+pump_once(struct run *r, int64_t timeout)
+{
+	zmq_pollitem_t	 items[2];
+	int		 n = 1, t;
+
+	items[0] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
+	if (r->mon != NULL) {
+		items[1] = (zmq_pollitem_t){ monitor_socket(r->mon), 0,
+		    ZMQ_POLLIN, 0 };
+		n = 2;
+	}
+	t = restart_due(r);
+	if (t != -1 && t < timeout)
+		timeout = t;
+	t = monitor_timeout(r->mon);
+	if (t != -1 && t < timeout)
+		timeout = t;
+	if (zmq_poll(items, n, timeout) > 0) {
+		if (items[0].revents != 0)
+			handle_signals(r, 0);
+		if (n == 2 && items[1].revents != 0)
+			monitor_recv(r->mon);
+	}
+	reap_children(r, 0);
+	monitor_tick(r->mon);
+}
 /* Everything still open when the run stops is killed or not run. */
 static void
 settle_unfinished(struct run *r)
@@ -739,11 +1181,15 @@ settle_unfinished(struct run *r)
 	size_t	 i;
 
 	for (i = 0; i < r->dag->ntasks; i++) {
-		if (r->tasks[i].state == TS_RUNNING)
+		if (r->tasks[i].state == TS_RUNNING) {
 			set_state(r, i, TS_KILLED);
-		else if (r->tasks[i].state == TS_SENT ||
-		    r->tasks[i].state == TS_WAITING)
+			ev_task_end(r, i, "failed", "killed",
+			    "killed: the run stopped");
+		} else if (r->tasks[i].state == TS_SENT ||
+		    r->tasks[i].state == TS_WAITING) {
 			set_state(r, i, TS_NOT_RUN);
+			ev_task_end(r, i, NULL, "not_run", NULL);
+		}
 	}
 }
 
@@ -790,7 +1236,8 @@ run_setup(struct run *r, const char *base)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1 ||
-	    pipe2(r->lifeline, O_CLOEXEC) == -1) {
+	    pipe2(r->lifeline, O_CLOEXEC) == -1 ||
+	    pipe2(r->mon_lifeline, O_CLOEXEC) == -1) {
 		fprintf(stderr, "weft: %s\n", strerror(errno));
 		return -1;
 	}
@@ -813,6 +1260,18 @@ run_setup(struct run *r, const char *base)
 		return -1;
 	}
 
+	r->helpers = xcalloc(r->pools + 3, sizeof *r->helpers);
+	r->began = db_now();
+	if (gethostname(r->hostname, sizeof r->hostname - 1) == -1)
+		snprintf(r->hostname, sizeof r->hostname, "localhost");
+	if (r->wf->monitoring) {
+		r->dbpath = xprintf("%s/monitoring.db", r->rd.base);
+		if (start_monitoring(r) == -1)
+			return -1;
+		if ((r->mon = monitor_open(r->ctx, "main")) == NULL)
+			give_up_monitoring(r, "cannot reach the router");
+	}
+
 	r->tasks = xcalloc(r->dag->ntasks, sizeof *r->tasks);
 	r->ready = xcalloc(r->dag->ntasks, sizeof *r->ready);
 	r->counts[TS_WAITING] = r->dag->ntasks;
@@ -824,10 +1283,19 @@ run_setup(struct run *r, const char *base)
 static void
 run_free(struct run *r)
 {
+	size_t	 i;
+	int	 j;
+
+	monitor_close(&r->mon);
 	if (r->sock != NULL)
 		zmq_close(r->sock);
 	if (r->ctx != NULL)
 		zmq_ctx_term(r->ctx);
+	for (i = 0; i < r->nhelpers; i++) {
+		for (j = 0; r->helpers[i].argv[j] != NULL; j++)
+			free(r->helpers[i].argv[j]);
+	}
+	free(r->dbpath);
 	free(r->tasks);
 	free(r->ready);
 	free(r->helpers);
@@ -842,12 +1310,14 @@ cmd_run(int argc, char **argv)
 	struct run	 r;
 	const char	*rundir_opt = NULL;
 	char		*err = NULL, *base;
+	const char	*state;
 	int		 ch, jobs = 0, rc;
 	size_t		 i;
 	long		 ncpu;
 
 	memset(&r, 0, sizeof r);
 	r.lifeline[0] = r.lifeline[1] = -1;
+	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
 	while ((ch = getopt_long(argc, argv, "+j:qvh", run_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -911,6 +1381,10 @@ cmd_run(int argc, char **argv)
 	    r.rd.name, r.rd.path, r.dag->ntasks, r.dag->ntasks == 1 ? "" : "s",
 	    r.pools, r.pools == 1 ? "" : "s", r.jobs);
 
+	if (r.mon != NULL) {
+		ev_workflow(&r);
+		ev_tasks(&r);
+	}
 	if (start_helpers(&r) == -1)
 		r.aborted = 1;
 	else {
@@ -922,18 +1396,20 @@ cmd_run(int argc, char **argv)
 	}
 	stop_helpers(&r);
 	settle_unfinished(&r);
+	if (r.aborted)
+		rc = EXIT_INTERNAL, state = "aborted";
+	else if (r.interrupted)
+		rc = EXIT_INTERRUPTED, state = "interrupted";
+	else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0)
+		rc = EXIT_TASK_FAILED, state = "failed";
+	else
+		rc = 0, state = "done";
+	ev_workflow_end(&r, state, rc);
+	finish_monitoring(&r);
 	print_summary(&r);
 	fflush(stdout);
-
-	if (r.aborted) {
+	if (r.aborted)
 		fprintf(stderr, "weft: run %s aborted\n", r.rd.name);
-		rc = EXIT_INTERNAL;
-	} else if (r.interrupted)
-		rc = EXIT_INTERRUPTED;
-	else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0)
-		rc = EXIT_TASK_FAILED;
-	else
-		rc = 0;
 	log_info("run %s finished: exit %d", r.rd.name, rc);
 	run_free(&r);
 	return rc;

@@ -68,7 +68,7 @@ msg_parse(struct msg_in *m, const void *data, size_t len)
 	    version != PROTO_VERSION)
 		goto bad;
 	if (msg_get_uint(&o->via.array.ptr[1], &type) == -1 ||
-	    type < MSG_HELLO || type > MSG_BYE)
+	    type < MSG_HELLO || type > MSG_LAST)
 		goto bad;
 	m->type = type;
 	m->fields = o->via.array.ptr + 2;

@@ -24,8 +24,41 @@ enum msg_type {
 	MSG_RESULTS,		/* pool -> interchange -> main:
 				   [[result]...], [[index, attempt]...]
 				   (tries ended, tries started) */
-	MSG_BYE,		/* pool -> interchange: [pool] */
+	MSG_BYE,		/* router -> dbwriter: [] all is written */
+	MSG_EVENTS,		/* any -> router: [sender, seq, [event]...] */
+	MSG_ACK,		/* router -> sender: [seq] spooled up to seq */
+	MSG_SPOOLED,		/* router -> dbwriter: [start, end, events] */
+	MSG_COMMITTED,		/* dbwriter -> router: [offset, hello] */
+	MSG_ROUTER_HELLO,	/* router -> dbwriter: [] say where you are */
+	MSG_FINISH,		/* main -> router: [] drain all, then exit */
 };
+#define MSG_LAST	MSG_FINISH
+
+/*
+ * Monitoring events, inside MSG_EVENTS: each an array [kind, fields...].
+ * A nil field leaves the column as it is, so events about one row may come
+ * from several processes in any order.
+ */
+enum event_kind {
+	EV_WORKFLOW = 1,	/* began, name, version, host, user, rundir,
+				   file, ntasks */
+	EV_WORKFLOW_END,	/* completed, done, failed, state, exit,
+				   complete */
+	EV_TASK,		/* task, id, app, depends, inputs, outputs,
+				   stdout, stderr, invoked, kind */
+	EV_STATUS,		/* task, try, name, time */
+	EV_TASK_END,		/* task, returned, state, fail_count, exit,
+				   signal */
+	EV_TRY,			/* task, try, block, host, executor, launched,
+				   running, returned, pid, exit, signal,
+				   reason */
+	EV_RESOURCE,		/* task, try, time, interval, pid, user, system,
+				   rss, vms, read, write, children, status,
+				   final */
+	EV_BLOCK,		/* block, status, time, job */
+	EV_NODE,		/* block, host, cpus, memory, workers, time */
+};
+#define EV_LAST		EV_NODE
 
 /* One task to run; strings point into the received message. */
 struct msg_task {
@@ -82,5 +115,23 @@ int	 msg_get_int(const msgpack_object *, int64_t *);
 void	*zsock_open(void *, int, const char *);
 int	 zsock_bind(void *, const char *);
 int	 zsock_connect(void *, const char *);
+
+/* monitor.c: the sending end of monitoring. */
+struct monitor;
+struct monitor	*monitor_open(void *, const char *);
+void		*monitor_socket(struct monitor *);
+msgpack_packer	*monitor_event(struct monitor *, enum event_kind, uint32_t);
+void		 monitor_pack_str(msgpack_packer *, const char *);
+void		 monitor_status(struct monitor *, uint32_t, uint32_t,
+		     const char *, double);
+void		 monitor_flush(struct monitor *);
+void		 monitor_recv(struct monitor *);
+int		 monitor_timeout(struct monitor *);
+void		 monitor_tick(struct monitor *);
+size_t		 monitor_pending(struct monitor *);
+int		 monitor_drain(struct monitor *, int);
+void		 monitor_disable(struct monitor *);
+int		 monitor_control(struct monitor *, enum msg_type);
+void		 monitor_close(struct monitor **);
 
 #endif /* PROTO_H */

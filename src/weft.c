@@ -20,10 +20,19 @@ static const struct cmd_entry cmd_table[] = {
 	  "run a workflow", 0, cmd_run },
 	{ "check", "[--dot] FILE",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
+	{ "runs", "[--json] [--run-dir DIR]",
+	  "list the runs recorded in the monitoring database", 0, cmd_runs },
+	{ "tasks", "[--json] [--state STATE] [--run-dir DIR] [RUN]",
+	  "list the tasks of a run from the monitoring database", 0,
+	  cmd_tasks },
 	{ "interchange", "--run-dir DIR", "internal: task broker", 1,
 	  interchange_main },
-	{ "pool", "--run-dir DIR --pool N --jobs N --workdir DIR",
+	{ "pool", "--run DIR --pool N --jobs N --workdir DIR",
 	  "internal: worker pool", 1, pool_main },
+	{ "router", "--run DIR", "internal: monitoring fan-in", 1,
+	  router_main },
+	{ "dbwriter", "--run DIR --db PATH", "internal: database writer", 1,
+	  dbwriter_main },
 };
 
 static void

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "xmalloc.h"
 
@@ -163,6 +164,8 @@ struct workflow {
 	int		 retries;
 	char		*provider;	/* "local" */
 	int		 pools;		/* config.provider.pools, default 1 */
+	int		 monitoring;	/* config.monitoring, default on */
+	double		 resource_interval; /* seconds between samples */
 	struct wf_kv	*env;
 	size_t		 nenv;
 	struct wf_kv	*plugins;
@@ -302,16 +305,76 @@ int		 strmap_get(const struct strmap *, const char *, uint32_t *);
 int		 strmap_put(struct strmap *, const char *, uint32_t);
 void		 strmap_free(struct strmap *);
 
+/* db.c */
+#define DB_SCHEMA_VERSION	1
+#define DB_READ			0
+#define DB_WRITE		1
+struct sqlite3;
+struct sqlite3	*db_open(const char *, int, char **);
+int		 db_migrate(struct sqlite3 *, char **);
+void		 db_time(double, char *, size_t);
+double		 db_now(void);
+
 /* cmd-run.c */
 int		 cmd_run(int, char **);
 
 /* cmd-check.c */
 int		 cmd_check(int, char **);
 
+/* cmd-runs.c */
+struct sqlite3_stmt;
+struct json_t;
+struct table_col {
+	const char	*title;
+	size_t		 width;		/* minimum; grows to the widest cell */
+	int		 right;		/* right-aligned */
+};
+struct table {
+	struct table_col *cols;		/* a copy */
+	size_t		  ncols;
+	char		**cells;	/* row after row, owned */
+	size_t		  ncells;
+	size_t		  cap;
+};
+int		 cmd_runs(int, char **);
+/*
+ * What "weft runs" and "weft tasks" share.  dbread_open opens
+ * DIR/monitoring.db read-only inside a read transaction, never creating
+ * it; on failure it prints the message and returns the exit code.  The
+ * strings returned by the dbread_ functions are the caller's to free.
+ */
+int		 dbread_open(const char *, struct sqlite3 **, char **, int *);
+void		 dbread_close(struct sqlite3 *);
+int		 dbread_error(struct sqlite3 *, const char *);
+int		 dbread_bad_option(const char *, int, char **,
+		     void (*)(FILE *));
+char		*dbread_text(struct sqlite3_stmt *, int);
+char		*dbread_duration(double, int);
+char		*dbread_signal_name(int);
+void		 dbread_json_init(void);
+struct json_t	*dbread_json_string(const char *);
+struct json_t	*dbread_json_seconds(double, int);
+int		 dbread_json_print(struct json_t *);
+int		 dbread_flush(const char *);
+void		 table_init(struct table *, const struct table_col *, size_t);
+void		 table_cell(struct table *, const char *, ...)
+		     printflike(2, 3);
+void		 table_print(const struct table *, FILE *);
+void		 table_free(struct table *);
+
+/* cmd-tasks.c */
+int		 cmd_tasks(int, char **);
+
 /* interchange.c */
 int		 interchange_main(int, char **);
 
 /* pool.c */
 int		 pool_main(int, char **);
+
+/* router.c */
+int		 router_main(int, char **);
+
+/* dbwriter.c */
+int		 dbwriter_main(int, char **);
 
 #endif /* WEFT_H */

@@ -88,6 +88,9 @@ static const char *const config_keys[] = {
 	"jobs", "retries", "monitoring", "provider", NULL
 };
 static const char *const provider_keys[] = { "kind", "pools", NULL };
+static const char *const monitoring_keys[] = {
+	"enabled", "resource_interval", NULL
+};
 static const char *const app_keys[] = {
 	"command", "function", "walltime", "retries", NULL
 };
@@ -903,12 +906,60 @@ want_map(struct loader *l, const struct ynode *n, const char *what)
 	return -1;
 }
 
+/* A YAML boolean; returns -1 (and reports) for anything else. */
+static int
+get_bool(struct loader *l, const struct ynode *v, const char *what, int *out)
+{
+	const char	*b = v->type == YN_SCALAR && v->plain ? v->s : "";
+
+	if (strcmp(b, "true") == 0 || strcmp(b, "True") == 0 ||
+	    strcmp(b, "TRUE") == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (strcmp(b, "false") == 0 || strcmp(b, "False") == 0 ||
+	    strcmp(b, "FALSE") == 0) {
+		*out = 0;
+		return 0;
+	}
+	wf_error(&l->errs, &v->mark, "'%s' must be true or false", what);
+	return -1;
+}
+
+/* monitoring: a boolean, or {enabled: BOOL, resource_interval: SECONDS}. */
+static void
+load_monitoring(struct loader *l, const struct ynode *v)
+{
+	const struct ynode	*e;
+	char			*end;
+	double			 d;
+
+	if (v->type != YN_MAP) {
+		get_bool(l, v, "monitoring", &l->wf->monitoring);
+		return;
+	}
+	check_keys(l, v, monitoring_keys, "in config.monitoring");
+	if ((e = map_get(v, "enabled")) != NULL)
+		get_bool(l, e, "enabled", &l->wf->monitoring);
+	if ((e = map_get(v, "resource_interval")) == NULL)
+		return;
+	d = 0;
+	if (e->type == YN_SCALAR && e->plain && e->s[0] != '\0')
+		d = strtod(e->s, &end);
+	if (d <= 0 || d > 86400 || e->type != YN_SCALAR || !e->plain ||
+	    *end != '\0') {
+		wf_error(&l->errs, &e->mark, "'resource_interval' must be a "
+		    "number of seconds from 0 to 86400 (not 0)");
+		return;
+	}
+	l->wf->resource_interval = d;
+}
+
 static void
 load_config(struct loader *l, const struct ynode *map)
 {
 	struct workflow		*wf = l->wf;
 	const struct ynode	*v, *pv;
-	const char		*b;
 
 	if (want_map(l, map, "'config'") != 0)
 		return;
@@ -917,15 +968,8 @@ load_config(struct loader *l, const struct ynode *map)
 		get_int(l, v, "jobs", 1, WEFT_MAX_JOBS, &wf->jobs);
 	if ((v = map_get(map, "retries")) != NULL)
 		get_int(l, v, "retries", 0, INT_MAX, &wf->retries);
-	if ((v = map_get(map, "monitoring")) != NULL) {
-		b = v->type == YN_SCALAR && v->plain ? v->s : "";
-		if (strcmp(b, "true") != 0 && strcmp(b, "false") != 0 &&
-		    strcmp(b, "True") != 0 && strcmp(b, "False") != 0 &&
-		    strcmp(b, "TRUE") != 0 && strcmp(b, "FALSE") != 0) {
-			wf_error(&l->errs, &v->mark, "'monitoring' must be "
-			    "true or false");
-		}
-	}
+	if ((v = map_get(map, "monitoring")) != NULL)
+		load_monitoring(l, v);
 	if ((v = map_get(map, "provider")) == NULL)
 		return;
 	if (v->type == YN_SCALAR && !is_null(v))
@@ -1533,6 +1577,8 @@ workflow_load(const char *path, const char *display, const char *dir,
 	wf->display = xstrdup(display);
 	wf->mode = mode;
 	wf->pools = 1;
+	wf->monitoring = 1;
+	wf->resource_interval = 5;
 	if ((wf->dir = file_dir(path, dir)) == NULL) {
 		*errp = xprintf("weft: cannot read '%s': %s",
 		    dir != NULL ? dir : display, strerror(errno));

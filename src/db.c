@@ -1,0 +1,242 @@
+/*
+ * db.c: the monitoring database, .weft/monitoring.db, shared by every run
+ * in that folder.  Table and column names follow Parsl's monitoring schema
+ * where the meaning is the same, so that people and tools that know
+ * Parsl's database can read this one; weft's own columns are prefixed
+ * "weft_".  Timestamps are text, 'YYYY-MM-DD HH:MM:SS.ffffff' in local
+ * time, as Parsl stores them, so julianday() works on them.
+ *
+ * Only the dbwriter writes.  Everyone else opens the file read-only; WAL
+ * journaling means readers never block the writer nor it them.
+ *
+ * Bump DB_SCHEMA_VERSION and add a step to db_migrate() when the schema
+ * changes.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "weft.h"
+
+static const char *schema_v1 =
+	"CREATE TABLE IF NOT EXISTS weft_meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT);"
+	"CREATE TABLE IF NOT EXISTS workflow ("
+	"  run_id TEXT PRIMARY KEY,"
+	"  workflow_name TEXT,"
+	"  workflow_version TEXT,"
+	"  time_began TEXT,"
+	"  time_completed TEXT,"
+	"  host TEXT,"
+	"  user TEXT,"
+	"  rundir TEXT,"
+	"  tasks_failed_count INTEGER NOT NULL DEFAULT 0,"
+	"  tasks_completed_count INTEGER NOT NULL DEFAULT 0,"
+	"  weft_workflow_file TEXT,"
+	"  weft_task_count INTEGER,"
+	"  weft_state TEXT,"		/* running, done, failed, ... */
+	"  weft_exit_code INTEGER,"
+	"  weft_monitoring_complete INTEGER);"
+	"CREATE TABLE IF NOT EXISTS task ("
+	"  task_id INTEGER NOT NULL,"
+	"  run_id TEXT NOT NULL,"
+	"  task_depends TEXT,"
+	"  task_func_name TEXT,"
+	"  task_memoize INTEGER,"
+	"  task_hashsum TEXT,"
+	"  task_inputs TEXT,"
+	"  task_outputs TEXT,"
+	"  task_stdin TEXT,"
+	"  task_stdout TEXT,"
+	"  task_stderr TEXT,"
+	"  task_time_invoked TEXT,"
+	"  task_time_returned TEXT,"
+	"  task_fail_count INTEGER NOT NULL DEFAULT 0,"
+	"  task_fail_cost REAL NOT NULL DEFAULT 0,"
+	"  weft_task_id TEXT NOT NULL,"
+	"  weft_app_kind TEXT,"
+	"  weft_state TEXT,"
+	"  weft_exit_code INTEGER,"
+	"  weft_signal INTEGER,"
+	"  PRIMARY KEY (task_id, run_id));"
+	"CREATE TABLE IF NOT EXISTS try ("
+	"  try_id INTEGER NOT NULL,"
+	"  task_id INTEGER NOT NULL,"
+	"  run_id TEXT NOT NULL,"
+	"  block_id TEXT,"
+	"  hostname TEXT,"
+	"  task_executor TEXT,"
+	"  task_try_time_launched TEXT,"
+	"  task_try_time_running TEXT,"
+	"  task_try_time_returned TEXT,"
+	"  task_fail_history TEXT,"
+	"  task_joins TEXT,"
+	"  weft_pid INTEGER,"
+	"  weft_exit_code INTEGER,"
+	"  weft_signal INTEGER,"
+	"  weft_fail_reason TEXT,"
+	"  PRIMARY KEY (try_id, task_id, run_id));"
+	"CREATE TABLE IF NOT EXISTS status ("
+	"  task_id INTEGER NOT NULL,"
+	"  task_status_name TEXT NOT NULL,"
+	"  timestamp TEXT NOT NULL,"
+	"  run_id TEXT NOT NULL,"
+	"  try_id INTEGER);"
+	"CREATE INDEX IF NOT EXISTS status_run ON status (run_id, task_id);"
+	"CREATE TABLE IF NOT EXISTS resource ("
+	"  task_id INTEGER NOT NULL,"
+	"  try_id INTEGER NOT NULL,"
+	"  run_id TEXT NOT NULL,"
+	"  timestamp TEXT NOT NULL,"
+	"  resource_monitoring_interval REAL,"
+	"  psutil_process_pid INTEGER,"
+	"  psutil_process_cpu_percent REAL,"
+	"  psutil_process_memory_percent REAL,"
+	"  psutil_process_children_count INTEGER,"
+	"  psutil_process_time_user REAL,"
+	"  psutil_process_time_system REAL,"
+	"  psutil_process_memory_virtual INTEGER,"
+	"  psutil_process_memory_resident INTEGER,"
+	"  psutil_process_disk_read INTEGER,"
+	"  psutil_process_disk_write INTEGER,"
+	"  psutil_process_status TEXT,"
+	"  psutil_cpu_num TEXT,"
+	"  weft_final INTEGER NOT NULL DEFAULT 0);"	/* 1: rusage at end */
+	"CREATE INDEX IF NOT EXISTS resource_run ON resource (run_id, task_id);"
+	"CREATE TABLE IF NOT EXISTS node ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  run_id TEXT NOT NULL,"
+	"  hostname TEXT,"
+	"  uid TEXT,"
+	"  block_id TEXT,"
+	"  cpu_count INTEGER,"
+	"  total_memory INTEGER,"
+	"  active INTEGER,"
+	"  worker_count INTEGER,"
+	"  python_version TEXT,"
+	"  timestamp TEXT,"
+	"  last_heartbeat TEXT);"
+	"CREATE TABLE IF NOT EXISTS block ("
+	"  run_id TEXT NOT NULL,"
+	"  executor_label TEXT,"
+	"  block_id TEXT NOT NULL,"
+	"  job_id TEXT,"
+	"  timestamp TEXT NOT NULL,"
+	"  status TEXT,"
+	"  PRIMARY KEY (run_id, block_id, timestamp));"
+	/* Exactly-once bookkeeping of the writer (see dbwriter.c). */
+	"CREATE TABLE IF NOT EXISTS weft_sender ("
+	"  run_id TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  last_seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, sender));"
+	"CREATE TABLE IF NOT EXISTS weft_spool ("
+	"  run_id TEXT PRIMARY KEY,"
+	"  committed INTEGER NOT NULL);";
+
+/* Formats an epoch time as the text timestamps of the database. */
+void
+db_time(double t, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 s = (time_t)t;
+	long		 us = (long)((t - (double)s) * 1e6);
+	char		 base[32];
+
+	if (us < 0)
+		us = 0;
+	if (us > 999999)
+		us = 999999;
+	localtime_r(&s, &tm);
+	strftime(base, sizeof base, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06ld", base, us);
+}
+
+double
+db_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+db_exec(sqlite3 *db, const char *sql, char **errp)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (errp != NULL)
+			xasprintf(errp, "%s", msg != NULL ? msg :
+			    sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Opens the database.  The writer (DB_WRITE) creates or migrates the
+ * schema and switches to WAL; readers open read-only and never create
+ * anything.  Returns NULL with a message in *errp.
+ */
+sqlite3 *
+db_open(const char *path, int mode, char **errp)
+{
+	sqlite3		*db = NULL;
+	int		 flags;
+	char		*err = NULL;
+
+	flags = mode == DB_WRITE ?
+	    SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE :
+	    SQLITE_OPEN_READONLY;
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		xasprintf(errp, "cannot open '%s': %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	/* Long enough for another run's writer to finish a batch. */
+	sqlite3_busy_timeout(db, 30000);
+	if (mode != DB_WRITE)
+		return db;
+	if (db_exec(db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;", &err) == -1 ||
+	    db_migrate(db, &err) == -1) {
+		xasprintf(errp, "cannot set up '%s': %s", path, err);
+		free(err);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Creates the schema, or brings an older one up to date. */
+int
+db_migrate(sqlite3 *db, char **errp)
+{
+	char	*sql;
+	int	 rc;
+
+	if (db_exec(db, "BEGIN IMMEDIATE;", errp) == -1)
+		return -1;
+	if (db_exec(db, schema_v1, errp) == -1) {
+		db_exec(db, "ROLLBACK;", NULL);
+		return -1;
+	}
+	sql = xprintf("INSERT OR IGNORE INTO weft_meta VALUES "
+	    "('schema_version', '%d');", DB_SCHEMA_VERSION);
+	rc = db_exec(db, sql, errp);
+	free(sql);
+	if (rc == -1 || db_exec(db, "COMMIT;", errp) == -1) {
+		db_exec(db, "ROLLBACK;", NULL);
+		return -1;
+	}
+	return 0;
+}

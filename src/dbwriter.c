@@ -1,0 +1,667 @@
+/*
+ * dbwriter.c: the "weft dbwriter" helper role, the only process that
+ * writes the monitoring database.
+ *
+ * The router feeds it spooled batches with their spool offsets.  Batches
+ * are applied in transactions that close by count (DBW_TX_ROWS) or by age
+ * (DBW_TX_MS), whichever comes first; then the committed spool offset goes
+ * back to the router.  The offset and, per sender, the last batch sequence
+ * number applied are stored in the same transaction as the rows, so after
+ * any death and restart (of this process, the router, or a sender that
+ * sends again) every batch is applied exactly once: a batch out of order
+ * is refused and the router sends again from the committed offset, and a
+ * batch seen before is skipped.
+ *
+ * Rows about one task or try come from several processes in no fixed
+ * order, so they are upserts in which a missing (nil) field leaves the
+ * column alone.
+ */
+
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <zmq.h>
+
+#include "weft.h"
+#include "proto.h"
+
+#define DBW_LIFELINE_FD	3
+#define DBW_TX_ROWS	20000	/* commit after this many rows */
+#define DBW_TX_MS	100	/* or when the transaction is this old */
+#define DBW_IDLE_MS	3000	/* orphaned and nothing heard: exit */
+
+enum dbw_stmt {
+	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_TASK_END, ST_TRY,
+	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_SENDER, ST_SPOOL, ST_NSTMTS
+};
+
+static const char *dbw_sql[ST_NSTMTS] = {
+	[ST_WORKFLOW] = "INSERT INTO workflow (run_id, time_began, "
+	    "workflow_name, workflow_version, host, user, rundir, "
+	    "weft_workflow_file, weft_task_count, weft_state) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running') "
+	    "ON CONFLICT (run_id) DO UPDATE SET time_began = ?2, "
+	    "workflow_name = ?3, workflow_version = ?4, host = ?5, user = ?6, "
+	    "rundir = ?7, weft_workflow_file = ?8, weft_task_count = ?9",
+	[ST_WORKFLOW_END] = "UPDATE workflow SET time_completed = ?2, "
+	    "tasks_completed_count = ?3, tasks_failed_count = ?4, "
+	    "weft_state = ?5, weft_exit_code = ?6, "
+	    "weft_monitoring_complete = ?7 WHERE run_id = ?1",
+	[ST_TASK] = "INSERT INTO task (run_id, task_id, weft_task_id, "
+	    "task_func_name, task_depends, task_inputs, task_outputs, "
+	    "task_stdout, task_stderr, task_time_invoked, weft_app_kind, "
+	    "task_memoize, task_stdin, weft_state) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending') "
+	    "ON CONFLICT (task_id, run_id) DO NOTHING",
+	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
+	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
+	    "weft_state = ?4, task_fail_count = ?5, task_fail_cost = ?5, "
+	    "weft_exit_code = ?6, weft_signal = ?7 "
+	    "WHERE run_id = ?1 AND task_id = ?2",
+	[ST_TRY] = "INSERT INTO try (run_id, task_id, try_id, block_id, "
+	    "hostname, task_executor, task_try_time_launched, "
+	    "task_try_time_running, task_try_time_returned, weft_pid, "
+	    "weft_exit_code, weft_signal, weft_fail_reason) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+	    "ON CONFLICT (try_id, task_id, run_id) DO UPDATE SET "
+	    "block_id = coalesce(?4, block_id), "
+	    "hostname = coalesce(?5, hostname), "
+	    "task_executor = coalesce(?6, task_executor), "
+	    "task_try_time_launched = coalesce(?7, task_try_time_launched), "
+	    "task_try_time_running = coalesce(?8, task_try_time_running), "
+	    "task_try_time_returned = coalesce(?9, task_try_time_returned), "
+	    "weft_pid = coalesce(?10, weft_pid), "
+	    "weft_exit_code = coalesce(?11, weft_exit_code), "
+	    "weft_signal = coalesce(?12, weft_signal), "
+	    "weft_fail_reason = coalesce(?13, weft_fail_reason)",
+	[ST_RESOURCE] = "INSERT INTO resource (run_id, task_id, try_id, "
+	    "timestamp, resource_monitoring_interval, psutil_process_pid, "
+	    "psutil_process_time_user, psutil_process_time_system, "
+	    "psutil_process_memory_resident, psutil_process_memory_virtual, "
+	    "psutil_process_disk_read, psutil_process_disk_write, "
+	    "psutil_process_children_count, psutil_process_status, "
+	    "weft_final) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?11, ?12, ?13, ?14, ?15)",
+	[ST_BLOCK] = "INSERT OR REPLACE INTO block (run_id, block_id, status, "
+	    "timestamp, job_id, executor_label) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, 'local')",
+	[ST_NODE] = "INSERT INTO node (run_id, block_id, hostname, cpu_count, "
+	    "total_memory, worker_count, timestamp, last_heartbeat, active, "
+	    "uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8)",
+	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (run_id, sender) "
+	    "DO UPDATE SET last_seq = ?3",
+	[ST_SPOOL] = "INSERT INTO weft_spool (run_id, committed) "
+	    "VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET committed = ?2",
+};
+
+/* Number of fields after the kind, per event kind. */
+static const uint32_t dbw_nfields[EV_LAST + 1] = {
+	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
+	[EV_STATUS] = 4, [EV_TASK_END] = 6, [EV_TRY] = 12,
+	[EV_RESOURCE] = 14, [EV_BLOCK] = 4, [EV_NODE] = 6,
+};
+
+struct dbw_sender {
+	char		*name;
+	uint64_t	 last_seq;	/* applied, maybe not yet committed */
+	uint64_t	 saved_seq;	/* committed */
+};
+
+struct dbw {
+	const char	*run;
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_NSTMTS];
+	void		*ctx;
+	void		*sock;
+	int		 sigfd;
+
+	uint64_t	 committed;	/* spool offset in the database */
+	uint64_t	 pending;	/* applied in the open transaction */
+	int		 in_tx;
+	int64_t		 tx_start_ms;
+	size_t		 tx_rows;
+
+	struct dbw_sender *senders;
+	size_t		 nsenders;
+
+	unsigned long	 rows, batches, skipped, commits;
+	int		 failing;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Binds a msgpack field to parameter I, as its natural SQL type. */
+static void
+bind_obj(sqlite3_stmt *st, int i, const msgpack_object *o)
+{
+	switch (o->type) {
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		sqlite3_bind_int64(st, i, (sqlite3_int64)o->via.u64);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		sqlite3_bind_int64(st, i, o->via.i64);
+		break;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		sqlite3_bind_double(st, i, o->via.f64);
+		break;
+	case MSGPACK_OBJECT_STR:
+		sqlite3_bind_text(st, i, o->via.str.ptr, o->via.str.size,
+		    SQLITE_TRANSIENT);
+		break;
+	case MSGPACK_OBJECT_BOOLEAN:
+		sqlite3_bind_int(st, i, o->via.boolean);
+		break;
+	default:
+		sqlite3_bind_null(st, i);
+		break;
+	}
+}
+
+/* Binds an epoch time field as the database's text timestamp. */
+static void
+bind_time(sqlite3_stmt *st, int i, const msgpack_object *o)
+{
+	char	 buf[40];
+
+	if (o->type != MSGPACK_OBJECT_FLOAT64 &&
+	    o->type != MSGPACK_OBJECT_FLOAT32) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	db_time(o->via.f64, buf, sizeof buf);
+	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+static int
+dbw_step(struct dbw *w, enum dbw_stmt which)
+{
+	sqlite3_stmt	*st = w->st[which];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", sqlite3_errmsg(w->db));
+		return -1;
+	}
+	w->tx_rows++;
+	w->rows++;
+	return 0;
+}
+
+/*
+ * Applies one event.  Field positions follow enum event_kind in proto.h;
+ * for each statement, which fields are times is written out here.
+ */
+static int
+dbw_event(struct dbw *w, const msgpack_object *ev)
+{
+	const msgpack_object	*f;
+	sqlite3_stmt		*st;
+	uint64_t		 kind;
+	enum dbw_stmt		 which;
+	uint32_t		 i, n;
+	/* Bit i set: field i is an epoch time. */
+	uint32_t		 times;
+
+	if (ev->type != MSGPACK_OBJECT_ARRAY || ev->via.array.size < 1 ||
+	    msg_get_uint(&ev->via.array.ptr[0], &kind) == -1 ||
+	    kind < EV_WORKFLOW || kind > EV_LAST ||
+	    ev->via.array.size != dbw_nfields[kind] + 1) {
+		log_warnx("malformed event ignored");
+		return 0;
+	}
+	f = ev->via.array.ptr + 1;
+	n = dbw_nfields[kind];
+	switch (kind) {
+	case EV_WORKFLOW:
+		which = ST_WORKFLOW;
+		times = 1u << 0;
+		break;
+	case EV_WORKFLOW_END:
+		which = ST_WORKFLOW_END;
+		times = 1u << 0;
+		break;
+	case EV_TASK:
+		which = ST_TASK;
+		times = 1u << 8;
+		break;
+	case EV_STATUS:
+		/* Fields: task, try, name, time; columns in that order. */
+		which = ST_STATUS;
+		times = 1u << 3;
+		break;
+	case EV_TASK_END:
+		which = ST_TASK_END;
+		times = 1u << 1;
+		break;
+	case EV_TRY:
+		which = ST_TRY;
+		times = 1u << 5 | 1u << 6 | 1u << 7;
+		break;
+	case EV_RESOURCE:
+		which = ST_RESOURCE;
+		times = 1u << 2;
+		break;
+	case EV_BLOCK:
+		which = ST_BLOCK;
+		times = 1u << 2;
+		break;
+	default:
+		which = ST_NODE;
+		times = 1u << 5;
+		break;
+	}
+	st = w->st[which];
+	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+	for (i = 0; i < n; i++) {
+		if (times & (1u << i))
+			bind_time(st, i + 2, &f[i]);
+		else
+			bind_obj(st, i + 2, &f[i]);
+	}
+	if (kind == EV_NODE)
+		sqlite3_bind_int64(st, 8, getuid());
+	return dbw_step(w, which);
+}
+
+static struct dbw_sender *
+dbw_sender(struct dbw *w, const char *name, size_t len)
+{
+	struct dbw_sender	*s;
+	size_t			 i;
+
+	for (i = 0; i < w->nsenders; i++) {
+		s = &w->senders[i];
+		if (strlen(s->name) == len && memcmp(s->name, name, len) == 0)
+			return s;
+	}
+	w->senders = xreallocarray(w->senders, w->nsenders + 1,
+	    sizeof *w->senders);
+	s = &w->senders[w->nsenders++];
+	s->name = xstrndup(name, len);
+	s->last_seq = s->saved_seq = 0;
+	return s;
+}
+
+static void
+dbw_load(struct dbw *w)
+{
+	sqlite3_stmt		*st;
+	struct dbw_sender	*s;
+	const char		*name;
+
+	if (sqlite3_prepare_v2(w->db, "SELECT committed FROM weft_spool "
+	    "WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		fatalx("database: %s", sqlite3_errmsg(w->db));
+	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		w->committed = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(w->db, "SELECT sender, last_seq FROM "
+	    "weft_sender WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		fatalx("database: %s", sqlite3_errmsg(w->db));
+	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		s = dbw_sender(w, name, strlen(name));
+		s->last_seq = s->saved_seq = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	w->pending = w->committed;
+}
+
+static void
+dbw_reply(struct dbw *w, int hello)
+{
+	struct msg_out	 m;
+
+	msg_begin(&m, MSG_COMMITTED, 2);
+	msgpack_pack_uint64(&m.pk, w->committed);
+	msgpack_pack_uint32(&m.pk, hello);
+	if (msg_send(w->sock, NULL, 0, &m) == -1)
+		log_debug("cannot reach the router: %s", zmq_strerror(errno));
+}
+
+static int
+dbw_exec(struct dbw *w, const char *sql)
+{
+	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("database: %s: %s", sql, sqlite3_errmsg(w->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Forgets the open transaction: the router will send it all again. */
+static void
+dbw_rollback(struct dbw *w)
+{
+	size_t	 i;
+
+	dbw_exec(w, "ROLLBACK");
+	for (i = 0; i < w->nsenders; i++)
+		w->senders[i].last_seq = w->senders[i].saved_seq;
+	w->pending = w->committed;
+	w->in_tx = 0;
+	w->failing = 1;
+}
+
+static void
+dbw_commit(struct dbw *w)
+{
+	struct dbw_sender	*s;
+	sqlite3_stmt		*st;
+	size_t			 i;
+
+	if (!w->in_tx)
+		return;
+	for (i = 0; i < w->nsenders; i++) {
+		s = &w->senders[i];
+		if (s->last_seq == s->saved_seq)
+			continue;
+		st = w->st[ST_SENDER];
+		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, s->last_seq);
+		if (dbw_step(w, ST_SENDER) == -1)
+			goto fail;
+	}
+	st = w->st[ST_SPOOL];
+	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, w->pending);
+	if (dbw_step(w, ST_SPOOL) == -1)
+		goto fail;
+	/* With a busy timeout, a competing writer only delays us. */
+	while (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (sqlite3_errcode(w->db) != SQLITE_BUSY) {
+			log_warnx("database: commit: %s",
+			    sqlite3_errmsg(w->db));
+			goto fail;
+		}
+	}
+	for (i = 0; i < w->nsenders; i++)
+		w->senders[i].saved_seq = w->senders[i].last_seq;
+	log_debug("committed %zu rows up to offset %llu", w->tx_rows,
+	    (unsigned long long)w->pending);
+	w->committed = w->pending;
+	w->in_tx = 0;
+	w->commits++;
+	if (w->failing)
+		log_info("database writable again");
+	w->failing = 0;
+	dbw_reply(w, 0);
+	return;
+fail:
+	dbw_rollback(w);
+}
+
+/* Applies one spooled MSG_EVENTS batch. */
+static int
+dbw_batch(struct dbw *w, const char *data, size_t len)
+{
+	struct msg_in		 m;
+	struct dbw_sender	*s;
+	const msgpack_object	*evs;
+	uint64_t		 seq;
+	uint32_t		 i;
+	int			 rc = 0;
+
+	if (msg_parse(&m, data, len) == -1)
+		return 0;
+	if (m.type != MSG_EVENTS || m.nfields != 3 ||
+	    m.fields[0].type != MSGPACK_OBJECT_STR ||
+	    msg_get_uint(&m.fields[1], &seq) == -1 ||
+	    m.fields[2].type != MSGPACK_OBJECT_ARRAY) {
+		log_warnx("malformed batch ignored");
+		goto out;
+	}
+	s = dbw_sender(w, m.fields[0].via.str.ptr, m.fields[0].via.str.size);
+	if (seq <= s->last_seq) {
+		w->skipped++;
+		goto out;
+	}
+	evs = &m.fields[2];
+	for (i = 0; i < evs->via.array.size && rc == 0; i++)
+		rc = dbw_event(w, &evs->via.array.ptr[i]);
+	s->last_seq = seq;
+	w->batches++;
+out:
+	msg_in_free(&m);
+	return rc;
+}
+
+static void
+dbw_spooled(struct dbw *w, const struct msg_in *m)
+{
+	const msgpack_object	*recs;
+	uint64_t		 start, end;
+	uint32_t		 i;
+
+	if (m->nfields != 3 || msg_get_uint(&m->fields[0], &start) == -1 ||
+	    m->fields[1].type != MSGPACK_OBJECT_ARRAY ||
+	    msg_get_uint(&m->fields[2], &end) == -1) {
+		log_warnx("malformed spool message ignored");
+		return;
+	}
+	/* Only the very next bytes of the spool: the router will resend. */
+	if (start != w->pending) {
+		log_debug("spool from %llu refused, at %llu",
+		    (unsigned long long)start, (unsigned long long)w->pending);
+		return;
+	}
+	if (!w->in_tx) {
+		if (dbw_exec(w, "BEGIN IMMEDIATE") == -1) {
+			w->failing = 1;
+			return;
+		}
+		w->in_tx = 1;
+		w->tx_start_ms = mono_ms();
+		w->tx_rows = 0;
+	}
+	recs = &m->fields[1];
+	for (i = 0; i < recs->via.array.size; i++) {
+		if (recs->via.array.ptr[i].type != MSGPACK_OBJECT_BIN)
+			continue;
+		if (dbw_batch(w, recs->via.array.ptr[i].via.bin.ptr,
+		    recs->via.array.ptr[i].via.bin.size) == -1) {
+			dbw_rollback(w);
+			return;
+		}
+	}
+	w->pending = end;
+	if (w->tx_rows >= DBW_TX_ROWS)
+		dbw_commit(w);
+}
+
+static int
+dbw_recv(struct dbw *w)
+{
+	struct msg_in	 m;
+	zmq_msg_t	 zm;
+	int		 bye = 0;
+
+	for (;;) {
+		zmq_msg_init(&zm);
+		if (zmq_msg_recv(&zm, w->sock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&zm);
+			break;
+		}
+		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == 0) {
+			if (m.type == MSG_SPOOLED)
+				dbw_spooled(w, &m);
+			else if (m.type == MSG_ROUTER_HELLO) {
+				dbw_commit(w);
+				dbw_reply(w, 1);
+			} else if (m.type == MSG_BYE)
+				bye = 1;
+			msg_in_free(&m);
+		}
+		zmq_msg_close(&zm);
+	}
+	return bye;
+}
+
+static __dead void
+dbw_usage(void)
+{
+	fprintf(stderr, "usage: weft dbwriter --run DIR --db PATH "
+	    "[--name NNNN] [-v]\n");
+	exit(EXIT_USAGE);
+}
+
+int
+dbwriter_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "run", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dbw		 w;
+	struct signalfd_siginfo	 si;
+	zmq_pollitem_t		 items[3];
+	sigset_t		 mask;
+	const char		*rundir = NULL, *dbpath = NULL;
+	char			*err = NULL;
+	int			 ch, verbose = 0, timeout, orphaned = 0, i;
+	int64_t			 heard, now;
+
+	memset(&w, 0, sizeof w);
+	w.run = "?";
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			rundir = optarg;
+			break;
+		case 'n':
+			w.run = optarg;
+			break;
+		case 'd':
+			dbpath = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			dbw_usage();
+		}
+	}
+	if (rundir == NULL || dbpath == NULL || optind != argc)
+		dbw_usage();
+	log_init(NULL, verbose);
+	log_set_role("dbwriter");
+	if (chdir(rundir) == -1)
+		fatal("cannot enter run directory '%s'", rundir);
+	proctitle_set("weft: dbwriter run %s", w.run);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((w.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+
+	if ((w.db = db_open(dbpath, DB_WRITE, &err)) == NULL)
+		fatalx("%s", err);
+	for (i = 0; i < ST_NSTMTS; i++) {
+		if (sqlite3_prepare_v3(w.db, dbw_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &w.st[i], NULL) != SQLITE_OK)
+			fatalx("database: %s", sqlite3_errmsg(w.db));
+	}
+	dbw_load(&w);
+
+	if ((w.ctx = zmq_ctx_new()) == NULL)
+		fatal("zmq_ctx_new");
+	w.sock = zsock_open(w.ctx, ZMQ_DEALER, NULL);
+	if (w.sock == NULL || zsock_connect(w.sock, "ipc://sock/dbwriter"))
+		fatalx("cannot connect to the router: %s",
+		    zmq_strerror(errno));
+	dbw_reply(&w, 1);
+	log_info("writer for run %s ready: %s, committed up to %llu", w.run,
+	    dbpath, (unsigned long long)w.committed);
+
+	items[0] = (zmq_pollitem_t){ w.sock, 0, ZMQ_POLLIN, 0 };
+	items[1] = (zmq_pollitem_t){ NULL, w.sigfd, ZMQ_POLLIN, 0 };
+	items[2] = (zmq_pollitem_t){ NULL, DBW_LIFELINE_FD, ZMQ_POLLIN, 0 };
+	heard = mono_ms();
+	for (;;) {
+		now = mono_ms();
+		timeout = -1;
+		if (w.in_tx) {
+			timeout = w.tx_start_ms + DBW_TX_MS - now;
+			if (timeout < 0)
+				timeout = 0;
+		} else if (w.failing)
+			timeout = 1000;
+		if (orphaned) {
+			if (now - heard >= DBW_IDLE_MS)
+				break;
+			if (timeout == -1 || timeout > 100)
+				timeout = 100;
+		}
+		if (zmq_poll(items, orphaned ? 2 : 3, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("zmq_poll");
+		}
+		if (items[2].revents != 0 && !orphaned) {
+			log_info("lifeline closed");
+			orphaned = 1;
+		}
+		if (items[1].revents != 0 &&
+		    read(w.sigfd, &si, sizeof si) == sizeof si) {
+			log_info("stopping on %s", strsignal(si.ssi_signo));
+			break;
+		}
+		if (items[0].revents != 0) {
+			heard = mono_ms();
+			if (dbw_recv(&w)) {
+				dbw_commit(&w);
+				break;
+			}
+		}
+		if (w.in_tx && mono_ms() - w.tx_start_ms >= DBW_TX_MS)
+			dbw_commit(&w);
+		else if (w.failing && !w.in_tx)
+			dbw_reply(&w, 1);	/* ask for it all again */
+	}
+	dbw_commit(&w);
+	log_info("exiting: %lu rows in %lu batches, %lu commits, %lu "
+	    "batches seen before", w.rows, w.batches, w.commits, w.skipped);
+	i = 200;
+	zmq_setsockopt(w.sock, ZMQ_LINGER, &i, sizeof i);
+	zmq_close(w.sock);
+	zmq_ctx_term(w.ctx);
+	for (i = 0; i < ST_NSTMTS; i++)
+		sqlite3_finalize(w.st[i]);
+	sqlite3_close(w.db);
+	for (i = 0; i < (int)w.nsenders; i++)
+		free(w.senders[i].name);
+	free(w.senders);
+	return 0;
+}

@@ -1,0 +1,363 @@
+/*
+ * monitor.c: the sending end of monitoring, used by every process of a
+ * run that reports events (main, interchange, pools).
+ *
+ * Events are packed into a batch, which is sent to the router when it is
+ * big enough or old enough (MONITOR_FLUSH_MS), so the cost per event is a
+ * few bytes of packing.  Each batch carries this sender's name, which
+ * includes its pid so that a restarted process never reuses one, and a
+ * sequence number.  A batch is kept until the router acknowledges that it
+ * reached the spool file; if the router goes quiet (it died and is being
+ * restarted) every unacknowledged batch is sent again.  The database
+ * writer skips a (sender, seq) it has already applied, so a batch sent
+ * twice is recorded once.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "weft.h"
+#include "proto.h"
+
+#define MONITOR_FLUSH_MS	20	/* oldest event waits at most this */
+#define MONITOR_FLUSH_EVENTS	1024	/* or until this many are waiting */
+#define MONITOR_RESEND_MS	2000	/* router silent this long: resend */
+#define MONITOR_MAX_UNACKED	(256u << 20)	/* bytes kept for the router */
+
+struct monitor_batch {
+	uint64_t	 seq;
+	char		*data;
+	size_t		 len;
+};
+
+struct monitor {
+	char		 sender[64];
+	void		*sock;
+	msgpack_sbuffer	 body;		/* events of the open batch */
+	msgpack_packer	 pk;
+	uint32_t	 nevents;
+	int64_t		 first_ms;	/* when the open batch began */
+	uint64_t	 seq;
+	struct monitor_batch *unacked;
+	size_t		 nunacked, cunacked;
+	size_t		 unacked_bytes;
+	int64_t		 heard_ms;	/* last ack, or last (re)send */
+	unsigned long	 dropped;
+	int		 disabled;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connects to the run's router; ROLE names the sender ("pool-0"). */
+struct monitor *
+monitor_open(void *ctx, const char *role)
+{
+	struct monitor	*m;
+
+	m = xcalloc(1, sizeof *m);
+	snprintf(m->sender, sizeof m->sender, "%s/%ld", role, (long)getpid());
+	m->sock = zsock_open(ctx, ZMQ_DEALER, m->sender);
+	if (m->sock == NULL || zsock_connect(m->sock, "ipc://sock/router")) {
+		log_warnx("monitoring: cannot connect to the router: %s",
+		    zmq_strerror(errno));
+		if (m->sock != NULL)
+			zmq_close(m->sock);
+		free(m);
+		return NULL;
+	}
+	msgpack_sbuffer_init(&m->body);
+	msgpack_packer_init(&m->pk, &m->body, msgpack_sbuffer_write);
+	m->heard_ms = mono_ms();
+	return m;
+}
+
+void *
+monitor_socket(struct monitor *m)
+{
+	return m != NULL ? m->sock : NULL;
+}
+
+/* Starts an event of KIND with NFIELDS fields; the caller packs them. */
+msgpack_packer *
+monitor_event(struct monitor *m, enum event_kind kind, uint32_t nfields)
+{
+	if (m->nevents == 0)
+		m->first_ms = mono_ms();
+	m->nevents++;
+	msgpack_pack_array(&m->pk, nfields + 1);
+	msgpack_pack_uint32(&m->pk, kind);
+	return &m->pk;
+}
+
+/* Packing helpers for the common field types; NULL packs nil. */
+void
+monitor_pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t	 len;
+
+	if (s == NULL) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	len = strlen(s);
+	msgpack_pack_str(pk, len);
+	msgpack_pack_str_body(pk, s, len);
+}
+
+/* The common case, one status transition. */
+void
+monitor_status(struct monitor *m, uint32_t task, uint32_t attempt,
+    const char *status, double when)
+{
+	msgpack_packer	*pk;
+
+	if (m == NULL)
+		return;
+	pk = monitor_event(m, EV_STATUS, 4);
+	msgpack_pack_uint32(pk, task);
+	msgpack_pack_uint32(pk, attempt);
+	monitor_pack_str(pk, status);
+	msgpack_pack_double(pk, when);
+}
+
+static void
+monitor_send(struct monitor *m, const struct monitor_batch *b)
+{
+	if (zmq_send(m->sock, b->data, b->len, ZMQ_DONTWAIT) == -1)
+		log_debug("monitoring: send deferred: %s",
+		    zmq_strerror(errno));
+}
+
+/* Closes the open batch and sends it. */
+void
+monitor_flush(struct monitor *m)
+{
+	struct monitor_batch	*b;
+	struct msg_out		 out;
+
+	if (m == NULL || m->nevents == 0)
+		return;
+	msg_begin(&out, MSG_EVENTS, 3);
+	monitor_pack_str(&out.pk, m->sender);
+	msgpack_pack_uint64(&out.pk, ++m->seq);
+	msgpack_pack_array(&out.pk, m->nevents);
+	msgpack_sbuffer_write(&out.sbuf, m->body.data, m->body.size);
+	msgpack_sbuffer_clear(&m->body);
+	m->nevents = 0;
+
+	if (m->disabled) {
+		msg_out_free(&out);
+		return;
+	}
+	while (m->unacked_bytes > MONITOR_MAX_UNACKED && m->nunacked > 0) {
+		/* The router has been gone too long: keep the newest. */
+		if (m->dropped++ == 0)
+			log_warnx("monitoring: router unreachable, dropping "
+			    "the oldest events");
+		m->unacked_bytes -= m->unacked[0].len;
+		free(m->unacked[0].data);
+		memmove(m->unacked, m->unacked + 1,
+		    --m->nunacked * sizeof *m->unacked);
+	}
+	if (m->nunacked == m->cunacked) {
+		m->cunacked = m->cunacked == 0 ? 16 : m->cunacked * 2;
+		m->unacked = xreallocarray(m->unacked, m->cunacked,
+		    sizeof *m->unacked);
+	}
+	if (m->nunacked == 0)
+		m->heard_ms = mono_ms();
+	b = &m->unacked[m->nunacked++];
+	b->seq = m->seq;
+	b->len = out.sbuf.size;
+	b->data = msgpack_sbuffer_release(&out.sbuf);
+	m->unacked_bytes += b->len;
+	msg_out_free(&out);
+	monitor_send(m, b);
+}
+
+static void
+monitor_acked(struct monitor *m, uint64_t seq)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->nunacked && m->unacked[i].seq <= seq; i++) {
+		m->unacked_bytes -= m->unacked[i].len;
+		free(m->unacked[i].data);
+		n++;
+	}
+	if (n > 0) {
+		memmove(m->unacked, m->unacked + n,
+		    (m->nunacked - n) * sizeof *m->unacked);
+		m->nunacked -= n;
+	}
+	m->heard_ms = mono_ms();
+}
+
+/* Reads acknowledgements; call when the socket is readable. */
+void
+monitor_recv(struct monitor *m)
+{
+	struct msg_in	 in;
+	zmq_msg_t	 zm;
+	uint64_t	 seq;
+
+	if (m == NULL)
+		return;
+	for (;;) {
+		zmq_msg_init(&zm);
+		if (zmq_msg_recv(&zm, m->sock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&zm);
+			break;
+		}
+		if (msg_parse(&in, zmq_msg_data(&zm), zmq_msg_size(&zm)) == 0) {
+			if (in.type == MSG_ACK && in.nfields == 1 &&
+			    msg_get_uint(&in.fields[0], &seq) == 0)
+				monitor_acked(m, seq);
+			msg_in_free(&in);
+		}
+		zmq_msg_close(&zm);
+	}
+}
+
+/* Milliseconds until monitor_tick has work, or -1. */
+int
+monitor_timeout(struct monitor *m)
+{
+	int64_t	 now, t = -1, d;
+
+	if (m == NULL)
+		return -1;
+	now = mono_ms();
+	if (m->nevents > 0) {
+		d = m->first_ms + MONITOR_FLUSH_MS - now;
+		t = d < 0 ? 0 : d;
+	}
+	if (m->nunacked > 0) {
+		d = m->heard_ms + MONITOR_RESEND_MS - now;
+		if (d < 0)
+			d = 0;
+		if (t == -1 || d < t)
+			t = d;
+	}
+	return (int)t;
+}
+
+/* Flushes a batch that is due and resends when the router went quiet. */
+void
+monitor_tick(struct monitor *m)
+{
+	int64_t	 now;
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	now = mono_ms();
+	if (m->nevents >= MONITOR_FLUSH_EVENTS ||
+	    (m->nevents > 0 && now - m->first_ms >= MONITOR_FLUSH_MS))
+		monitor_flush(m);
+	if (m->nunacked > 0 && now - m->heard_ms >= MONITOR_RESEND_MS) {
+		log_info("monitoring: no word from the router for %d ms; "
+		    "sending %zu batches again", MONITOR_RESEND_MS,
+		    m->nunacked);
+		for (i = 0; i < m->nunacked; i++)
+			monitor_send(m, &m->unacked[i]);
+		m->heard_ms = now;
+	}
+}
+
+/* Events not yet acknowledged by the router. */
+size_t
+monitor_pending(struct monitor *m)
+{
+	return m != NULL ? m->nunacked + (m->nevents > 0) : 0;
+}
+
+/*
+ * Flushes and waits up to TIMEOUT_MS for the router to acknowledge
+ * everything.  Returns 0 when all is acknowledged.
+ */
+int
+monitor_drain(struct monitor *m, int timeout_ms)
+{
+	zmq_pollitem_t	 item;
+	int64_t		 deadline, left;
+	int		 t;
+
+	if (m == NULL || m->disabled)
+		return 0;
+	monitor_flush(m);
+	deadline = mono_ms() + timeout_ms;
+	while (m->nunacked > 0) {
+		left = deadline - mono_ms();
+		if (left <= 0) {
+			log_warnx("monitoring: %zu batches not acknowledged "
+			    "by the router", m->nunacked);
+			return -1;
+		}
+		t = monitor_timeout(m);
+		if (t == -1 || t > left)
+			t = left;
+		item = (zmq_pollitem_t){ m->sock, 0, ZMQ_POLLIN, 0 };
+		if (zmq_poll(&item, 1, t) > 0)
+			monitor_recv(m);
+		monitor_tick(m);
+	}
+	return 0;
+}
+
+/* Stops sending: monitoring was given up.  Events are dropped. */
+void
+monitor_disable(struct monitor *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	m->disabled = 1;
+	for (i = 0; i < m->nunacked; i++)
+		free(m->unacked[i].data);
+	m->nunacked = 0;
+	m->unacked_bytes = 0;
+}
+
+/* Sends a bare message of TYPE to the router (MSG_FINISH). */
+int
+monitor_control(struct monitor *m, enum msg_type type)
+{
+	struct msg_out	 out;
+
+	if (m == NULL)
+		return -1;
+	msg_begin(&out, type, 0);
+	return msg_send(m->sock, NULL, 0, &out);
+}
+
+void
+monitor_close(struct monitor **mp)
+{
+	struct monitor	*m = *mp;
+	size_t		 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nunacked; i++)
+		free(m->unacked[i].data);
+	free(m->unacked);
+	msgpack_sbuffer_destroy(&m->body);
+	zmq_close(m->sock);
+	free(m);
+	*mp = NULL;
+}

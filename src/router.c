@@ -1,0 +1,463 @@
+/*
+ * router.c: the "weft router" helper role, the fan-in of monitoring.
+ *
+ * Every process of the run sends batches of events here (ipc://sock/router,
+ * a ROUTER socket).  Each batch is appended to the spool file,
+ * runs/NNNN/monitor.spool, before it is acknowledged to its sender, so an
+ * acknowledged batch survives the death of any process.  The database
+ * writer is fed from the spool (ipc://sock/dbwriter) with the file offsets
+ * of what it gets; it acknowledges the offset it has committed.  Whatever
+ * is sent but not committed when the writer dies or goes quiet is sent
+ * again from the committed offset, so a slow, stopped or restarting writer
+ * delays the record and never loses it.
+ *
+ * Spool records are [length, 4 bytes little-endian][MSG_EVENTS message].
+ * A restarted router finds the spool as its predecessor left it, trims a
+ * torn last record, and asks the writer where it stands.
+ *
+ * Descriptor 3 is the lifeline from main.  After main's MSG_FINISH the
+ * router stays until the writer has committed the whole spool; if the
+ * lifeline closes without it (main died), it tries for a short while.
+ */
+
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "weft.h"
+#include "proto.h"
+
+#define ROUTER_LIFELINE_FD	3
+#define ROUTER_WINDOW		(8u << 20)	/* sent, not yet committed */
+#define ROUTER_CHUNK		(1u << 20)	/* read from the spool at once */
+#define ROUTER_STALL_MS		3000	/* writer silent: send again */
+#define ROUTER_ORPHAN_MS	2000	/* main gone: time to drain */
+#define ROUTER_RECORD_MAX	(64u << 20)
+
+struct router {
+	const char	*run_name;
+	void		*ctx;
+	void		*in;		/* senders */
+	void		*out;		/* the writer */
+	int		 sigfd;
+	int		 spool;
+	uint64_t	 written;	/* end of the spool */
+	uint64_t	 sent;		/* handed to the writer up to here */
+	uint64_t	 committed;	/* in the database up to here */
+	int		 writer_known;	/* committed is the writer's word */
+	int64_t		 heard_ms;	/* last word from the writer */
+	int		 finishing;	/* main said finish */
+	int		 orphaned;	/* lifeline closed without finish */
+	int64_t		 orphan_deadline;
+	int		 write_failed;
+	char		*buf;
+	unsigned long	 batches, acked;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+get_le32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Opens the spool and finds its end: the end of the last whole record.
+ * A record torn by a killed predecessor is cut off.
+ */
+static void
+router_open_spool(struct router *r)
+{
+	unsigned char	 hdr[4];
+	struct stat	 st;
+	uint64_t	 off = 0;
+	uint32_t	 len;
+
+	r->spool = open("monitor.spool", O_RDWR|O_CREAT|O_APPEND|O_CLOEXEC,
+	    0600);
+	if (r->spool == -1)
+		fatal("cannot open monitor.spool");
+	if (fstat(r->spool, &st) == -1)
+		fatal("fstat monitor.spool");
+	while (off + 4 <= (uint64_t)st.st_size) {
+		if (pread(r->spool, hdr, 4, off) != 4)
+			break;
+		len = get_le32(hdr);
+		if (len == 0 || len > ROUTER_RECORD_MAX ||
+		    off + 4 + len > (uint64_t)st.st_size)
+			break;
+		off += 4 + len;
+	}
+	if (off != (uint64_t)st.st_size) {
+		log_warnx("spool: cutting a torn record at offset %llu",
+		    (unsigned long long)off);
+		if (ftruncate(r->spool, off) == -1)
+			fatal("ftruncate monitor.spool");
+	}
+	r->written = off;
+	if (off > 0)
+		log_info("spool: %llu bytes left by a previous router",
+		    (unsigned long long)off);
+}
+
+/* Appends one batch; returns -1 if it could not be stored. */
+static int
+router_append(struct router *r, const void *data, size_t len)
+{
+	unsigned char	 hdr[4];
+	struct iovec	 iov[2];
+	ssize_t		 n;
+
+	hdr[0] = len & 0xff;
+	hdr[1] = (len >> 8) & 0xff;
+	hdr[2] = (len >> 16) & 0xff;
+	hdr[3] = (len >> 24) & 0xff;
+	iov[0] = (struct iovec){ hdr, 4 };
+	iov[1] = (struct iovec){ (void *)data, len };
+	n = writev(r->spool, iov, 2);
+	if (n != (ssize_t)(len + 4)) {
+		if (!r->write_failed)
+			log_warn("spool: cannot append; events wait at their "
+			    "senders");
+		r->write_failed = 1;
+		/* Undo a short write so the spool stays whole. */
+		if (n > 0 && ftruncate(r->spool, r->written) == -1)
+			fatal("ftruncate monitor.spool");
+		return -1;
+	}
+	r->write_failed = 0;
+	r->written += n;
+	return 0;
+}
+
+static void
+router_ack(struct router *r, zmq_msg_t *id, uint64_t seq)
+{
+	struct msg_out	 m;
+
+	msg_begin(&m, MSG_ACK, 1);
+	msgpack_pack_uint64(&m.pk, seq);
+	if (msg_send(r->in, zmq_msg_data(id), zmq_msg_size(id), &m) == -1)
+		log_debug("cannot acknowledge: %s", zmq_strerror(errno));
+	r->acked++;
+}
+
+static void
+router_from_senders(struct router *r)
+{
+	struct msg_in	 m;
+	zmq_msg_t	 id, zm;
+	uint64_t	 seq;
+
+	for (;;) {
+		zmq_msg_init(&id);
+		if (zmq_msg_recv(&id, r->in, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&id);
+			break;
+		}
+		zmq_msg_init(&zm);
+		if (!zmq_msg_more(&id) || zmq_msg_recv(&zm, r->in, 0) == -1 ||
+		    msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
+			log_warnx("malformed message ignored");
+			goto next;
+		}
+		if (m.type == MSG_FINISH) {
+			log_info("main asks to finish: %llu bytes to commit",
+			    (unsigned long long)(r->written - r->committed));
+			r->finishing = 1;
+		} else if (m.type == MSG_EVENTS && m.nfields == 3 &&
+		    m.fields[0].type == MSGPACK_OBJECT_STR &&
+		    msg_get_uint(&m.fields[1], &seq) == 0 &&
+		    m.fields[2].type == MSGPACK_OBJECT_ARRAY) {
+			r->batches++;
+			if (router_append(r, zmq_msg_data(&zm),
+			    zmq_msg_size(&zm)) == 0)
+				router_ack(r, &id, seq);
+		} else
+			log_warnx("unexpected message type %d ignored", m.type);
+		msg_in_free(&m);
+next:
+		zmq_msg_close(&zm);
+		zmq_msg_close(&id);
+	}
+}
+
+/* Feeds the writer from the spool, within the window. */
+static void
+router_pump(struct router *r)
+{
+	struct msg_out	 m;
+	uint64_t	 start, end, want;
+	uint32_t	 len, nrec;
+	size_t		 off, have;
+	ssize_t		 n;
+
+	while (r->writer_known && r->sent < r->written &&
+	    r->sent - r->committed < ROUTER_WINDOW) {
+		want = r->written - r->sent;
+		if (want > ROUTER_CHUNK)
+			want = ROUTER_CHUNK;
+		n = pread(r->spool, r->buf, want, r->sent);
+		if (n <= 0) {
+			log_warn("spool: cannot read at %llu",
+			    (unsigned long long)r->sent);
+			return;
+		}
+		have = n;
+		/* Count the whole records in the chunk. */
+		off = 0;
+		nrec = 0;
+		while (off + 4 <= have) {
+			len = get_le32((unsigned char *)r->buf + off);
+			if (off + 4 + len > have)
+				break;
+			off += 4 + len;
+			nrec++;
+		}
+		if (nrec == 0) {
+			/* One record bigger than the chunk. */
+			len = get_le32((unsigned char *)r->buf);
+			r->buf = xreallocarray(r->buf, len + 4, 1);
+			if (pread(r->spool, r->buf, len + 4, r->sent) !=
+			    (ssize_t)len + 4)
+				fatal("spool: cannot read a record");
+			have = len + 4;
+			nrec = 1;
+		}
+		start = r->sent;
+		msg_begin(&m, MSG_SPOOLED, 3);
+		msgpack_pack_uint64(&m.pk, start);
+		msgpack_pack_array(&m.pk, nrec);
+		off = 0;
+		end = start;
+		while (nrec-- > 0) {
+			len = get_le32((unsigned char *)r->buf + off);
+			msgpack_pack_bin(&m.pk, len);
+			msgpack_pack_bin_body(&m.pk, r->buf + off + 4, len);
+			off += 4 + len;
+		}
+		end = start + off;
+		msgpack_pack_uint64(&m.pk, end);
+		if (msg_send(r->out, NULL, 0, &m) == -1) {
+			log_debug("cannot feed the writer: %s",
+			    zmq_strerror(errno));
+			return;
+		}
+		r->sent = end;
+	}
+}
+
+static void
+router_from_writer(struct router *r)
+{
+	struct msg_in	 m;
+	zmq_msg_t	 zm;
+	uint64_t	 off, hello;
+
+	for (;;) {
+		zmq_msg_init(&zm);
+		if (zmq_msg_recv(&zm, r->out, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&zm);
+			break;
+		}
+		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == 0) {
+			if (m.type == MSG_COMMITTED && m.nfields == 2 &&
+			    msg_get_uint(&m.fields[0], &off) == 0 &&
+			    msg_get_uint(&m.fields[1], &hello) == 0 &&
+			    off <= r->written) {
+				r->heard_ms = mono_ms();
+				if (hello) {
+					/* A new writer, or one that lost its
+					   place: start over from its word. */
+					log_info("writer committed up to %llu",
+					    (unsigned long long)off);
+					r->committed = r->sent = off;
+					r->writer_known = 1;
+				} else if (off > r->committed) {
+					r->committed = off;
+					if (r->sent < off)
+						r->sent = off;
+				}
+			} else
+				log_warnx("unexpected message from the writer");
+			msg_in_free(&m);
+		}
+		zmq_msg_close(&zm);
+	}
+}
+
+static void
+router_hello(struct router *r)
+{
+	struct msg_out	 m;
+
+	msg_begin(&m, MSG_ROUTER_HELLO, 0);
+	msg_send(r->out, NULL, 0, &m);
+}
+
+static __dead void
+router_usage(void)
+{
+	fprintf(stderr, "usage: weft router --run DIR [--name NNNN] [-v]\n");
+	exit(EXIT_USAGE);
+}
+
+int
+router_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "run", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct router		 r;
+	struct signalfd_siginfo	 si;
+	struct msg_out		 bye;
+	zmq_pollitem_t		 items[4];
+	sigset_t		 mask;
+	const char		*rundir = NULL;
+	int			 ch, verbose = 0, timeout, n;
+	int64_t			 now;
+
+	memset(&r, 0, sizeof r);
+	r.run_name = "?";
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			rundir = optarg;
+			break;
+		case 'n':
+			r.run_name = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			router_usage();
+		}
+	}
+	if (rundir == NULL || optind != argc)
+		router_usage();
+	log_init(NULL, verbose);
+	log_set_role("router");
+	if (chdir(rundir) == -1)
+		fatal("cannot enter run directory '%s'", rundir);
+	proctitle_set("weft: router run %s", r.run_name);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((r.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	router_open_spool(&r);
+	r.buf = xmalloc(ROUTER_CHUNK);
+
+	if ((r.ctx = zmq_ctx_new()) == NULL)
+		fatal("zmq_ctx_new");
+	r.in = zsock_open(r.ctx, ZMQ_ROUTER, NULL);
+	r.out = zsock_open(r.ctx, ZMQ_DEALER, NULL);
+	if (r.in == NULL || r.out == NULL ||
+	    zsock_bind(r.in, "ipc://sock/router") == -1 ||
+	    zsock_bind(r.out, "ipc://sock/dbwriter") == -1)
+		fatalx("cannot bind the router's endpoints: %s",
+		    zmq_strerror(errno));
+	/* No writer connected: a send must fail, never block the router. */
+	n = 0;
+	zmq_setsockopt(r.out, ZMQ_SNDTIMEO, &n, sizeof n);
+	router_hello(&r);
+	r.heard_ms = mono_ms();
+	log_info("router for run %s ready", r.run_name);
+
+	items[0] = (zmq_pollitem_t){ r.in, 0, ZMQ_POLLIN, 0 };
+	items[1] = (zmq_pollitem_t){ r.out, 0, ZMQ_POLLIN, 0 };
+	items[2] = (zmq_pollitem_t){ NULL, r.sigfd, ZMQ_POLLIN, 0 };
+	items[3] = (zmq_pollitem_t){ NULL, ROUTER_LIFELINE_FD, ZMQ_POLLIN, 0 };
+	for (;;) {
+		now = mono_ms();
+		if ((r.finishing || r.orphaned) && r.writer_known &&
+		    r.committed == r.written)
+			break;
+		if (r.orphaned && !r.finishing && now >= r.orphan_deadline) {
+			log_warnx("main is gone; %llu spooled bytes were not "
+			    "committed", (unsigned long long)
+			    (r.written - r.committed));
+			break;
+		}
+		/* A writer that went quiet gets everything again. */
+		if ((r.sent > r.committed || !r.writer_known) &&
+		    now - r.heard_ms >= ROUTER_STALL_MS) {
+			log_info("writer silent; asking where it stands");
+			router_hello(&r);
+			r.sent = r.committed;
+			r.heard_ms = now;
+		}
+		timeout = r.sent > r.committed || !r.writer_known ?
+		    ROUTER_STALL_MS : -1;
+		if (r.orphaned)
+			timeout = 100;
+		n = zmq_poll(items, r.orphaned ? 3 : 4, timeout);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("zmq_poll");
+		}
+		if (items[3].revents != 0 && !r.orphaned) {
+			r.orphaned = 1;
+			r.orphan_deadline = mono_ms() + ROUTER_ORPHAN_MS;
+			log_info("lifeline closed");
+		}
+		if (items[2].revents != 0 &&
+		    read(r.sigfd, &si, sizeof si) == sizeof si) {
+			log_info("stopping on %s", strsignal(si.ssi_signo));
+			break;
+		}
+		if (items[0].revents != 0)
+			router_from_senders(&r);
+		if (items[1].revents != 0)
+			router_from_writer(&r);
+		router_pump(&r);
+	}
+	if (r.writer_known && r.committed == r.written) {
+		msg_begin(&bye, MSG_BYE, 0);
+		msg_send(r.out, NULL, 0, &bye);
+		/* Everything is in the database: the spool has done its job. */
+		if (unlink("monitor.spool") == -1)
+			log_warn("cannot remove monitor.spool");
+	}
+	log_info("exiting: %lu batches received, %lu acknowledged, %llu "
+	    "bytes spooled, %llu committed", r.batches, r.acked,
+	    (unsigned long long)r.written, (unsigned long long)r.committed);
+	/* Give the goodbye a moment to leave; LINGER is 0 elsewhere. */
+	n = 200;
+	zmq_setsockopt(r.out, ZMQ_LINGER, &n, sizeof n);
+	zmq_close(r.in);
+	zmq_close(r.out);
+	zmq_ctx_term(r.ctx);
+	free(r.buf);
+	close(r.spool);
+	return 0;
+}
