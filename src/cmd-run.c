@@ -723,6 +723,8 @@ start_helpers(struct run *r)
 
 	n = 0;
 	helper_args(r, argv, &n, "interchange");
+	if (r->mon != NULL)
+		argv[n++] = "--monitor";
 	argv[n] = NULL;
 	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, "interchange",
 	    argv)) == -1)
@@ -940,7 +942,8 @@ kill_orphans(struct run *r)
 			return;
 		while ((de = readdir(d)) != NULL) {
 			pid = atoi(de->d_name);
-			if (pid <= 0 || pid == me || find_helper(r, pid) != NULL)
+			if (pid <= 0 || pid == me ||
+			    find_helper(r, pid) != NULL)
 				continue;
 			snprintf(path, sizeof path, "/proc/%ld/stat",
 			    (long)pid);

@@ -69,6 +69,7 @@ struct ix {
 	struct ix_pool	*pools;
 	size_t		 npools;
 
+	struct monitor	*mon;		/* NULL: monitoring off */
 	unsigned long	 received, dispatched, done;
 	double		 avg_wall_us;	/* moving average of task wall time */
 };
@@ -217,6 +218,8 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
     const struct msg_in *m)
 {
 	struct ix_pool	*pp;
+	msgpack_packer	*pk;
+	char		 block[16];
 	int64_t		 id, slots, pid;
 
 	if (m->nfields != 3 || msg_get_int(&m->fields[0], &id) == -1 ||
@@ -242,6 +245,14 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
 	pp->batch = xcalloc(2 * slots, sizeof *pp->batch);
 	log_info("pool %d registered: pid %ld, %d slots", pp->id, (long)pid,
 	    (int)slots);
+	if (ix->mon != NULL) {
+		pk = monitor_event(ix->mon, EV_BLOCK, 4);
+		snprintf(block, sizeof block, "%d", pp->id);
+		monitor_pack_str(pk, block);
+		monitor_pack_str(pk, "running");
+		msgpack_pack_double(pk, db_now());
+		msgpack_pack_int64(pk, pid);
+	}
 }
 
 static void
@@ -330,7 +341,7 @@ static __dead void
 ix_usage(void)
 {
 	fprintf(stderr, "usage: weft interchange --run DIR [--name NNNN] "
-	    "[-v]\n");
+	    "[--monitor] [-v]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -341,14 +352,15 @@ interchange_main(int argc, char **argv)
 		{ "run", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "monitor", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ix		 ix;
 	struct signalfd_siginfo	 si;
-	zmq_pollitem_t		 items[4];
+	zmq_pollitem_t		 items[5];
 	sigset_t		 mask;
 	const char		*rundir = NULL;
-	int			 ch, verbose = 0, stop = 0;
+	int			 ch, verbose = 0, stop = 0, monitoring = 0;
 
 	memset(&ix, 0, sizeof ix);
 	ix.run_name = "?";
@@ -362,6 +374,9 @@ interchange_main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'm':
+			monitoring = 1;
 			break;
 		default:
 			ix_usage();
@@ -400,8 +415,12 @@ interchange_main(int argc, char **argv)
 	items[1] = (zmq_pollitem_t){ ix.pool_sock, 0, ZMQ_POLLIN, 0 };
 	items[2] = (zmq_pollitem_t){ NULL, ix.sigfd, ZMQ_POLLIN, 0 };
 	items[3] = (zmq_pollitem_t){ NULL, IX_LIFELINE_FD, ZMQ_POLLIN, 0 };
+	if (monitoring)
+		ix.mon = monitor_open(ix.ctx, "interchange");
+	items[4] = (zmq_pollitem_t){ monitor_socket(ix.mon), 0, ZMQ_POLLIN, 0 };
 	while (!stop) {
-		if (zmq_poll(items, 4, -1) == -1) {
+		if (zmq_poll(items, ix.mon != NULL ? 5 : 4,
+		    monitor_timeout(ix.mon)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
@@ -419,8 +438,13 @@ interchange_main(int argc, char **argv)
 			ix_from_pools(&ix);
 		if (items[0].revents != 0)
 			ix_from_main(&ix);
+		if (ix.mon != NULL && items[4].revents != 0)
+			monitor_recv(ix.mon);
 		ix_dispatch(&ix);
+		monitor_tick(ix.mon);
 	}
+	monitor_drain(ix.mon, 600);
+	monitor_close(&ix.mon);
 	log_info("exiting: %lu tasks received, %lu dispatched, %lu done, "
 	    "%zu still queued", ix.received, ix.dispatched, ix.done,
 	    ix.qtail - ix.qhead);

@@ -9,6 +9,10 @@
  * learns the apps and the env, and never sees the main body, so it cannot
  * submit anything.
  *
+ * With monitoring on, the pool records each try's start and end, the
+ * rusage of its process group at the end, and /proc samples of every try
+ * that runs longer than the resource interval.
+ *
  * Descriptor 3 is the lifeline, the read end of a pipe whose write end
  * only main holds.  EOF there means main is gone or wants everyone to
  * stop: running tasks get SIGTERM, then SIGKILL after a grace period, and
@@ -16,11 +20,14 @@
  */
 
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +44,7 @@
 
 #define POOL_LIFELINE_FD	3
 #define POOL_KILL_GRACE_MS	1000
+#define POOL_DRAIN_MS		600	/* last events to the router */
 
 struct pool_task {
 	uint32_t	 index;
@@ -50,6 +58,7 @@ struct pool_slot {
 	uint32_t	 index;
 	uint32_t	 attempt;
 	struct timespec	 start;
+	double		 began;		/* wall clock, for the record */
 };
 
 struct pool {
@@ -80,6 +89,12 @@ struct pool {
 
 	int		 stopping;
 	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
+
+	struct monitor	*mon;		/* NULL: monitoring off */
+	char		 block[16];	/* this pool's number, as text */
+	char		 host[256];
+	double		 interval;	/* resource samples, seconds */
+	int64_t		 sample_at_ms;
 	unsigned long	 started, finished;
 };
 
@@ -176,6 +191,195 @@ pool_new_result(struct pool *p, uint32_t index, uint32_t attempt)
 	return r;
 }
 
+/* A try row update; NULL and -1 fields are left as they are. */
+static void
+pool_ev_try(struct pool *p, uint32_t index, uint32_t attempt, int start,
+    double when, pid_t pid, int status, const char *reason)
+{
+	msgpack_packer	*pk;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_TRY, 12);
+	msgpack_pack_uint32(pk, index);
+	msgpack_pack_uint32(pk, attempt);
+	monitor_pack_str(pk, start ? p->block : NULL);
+	monitor_pack_str(pk, start ? p->host : NULL);
+	monitor_pack_str(pk, start ? "local" : NULL);
+	msgpack_pack_nil(pk);
+	if (start) {
+		msgpack_pack_double(pk, when);
+		msgpack_pack_nil(pk);
+		msgpack_pack_int64(pk, pid);
+	} else {
+		msgpack_pack_nil(pk);
+		msgpack_pack_double(pk, when);
+		msgpack_pack_nil(pk);
+	}
+	if (!start && status != -1 && WIFEXITED(status))
+		msgpack_pack_int(pk, WEXITSTATUS(status));
+	else
+		msgpack_pack_nil(pk);
+	if (!start && status != -1 && WIFSIGNALED(status))
+		msgpack_pack_int(pk, WTERMSIG(status));
+	else
+		msgpack_pack_nil(pk);
+	monitor_pack_str(pk, reason);
+}
+
+static void
+pool_ev_resource(struct pool *p, const struct pool_slot *slot, double when,
+    int final, double user, double sys, int64_t rss, int64_t vms,
+    int64_t rd, int64_t wr, int64_t children, const char *state)
+{
+	msgpack_packer	*pk;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_RESOURCE, 14);
+	msgpack_pack_uint32(pk, slot->index);
+	msgpack_pack_uint32(pk, slot->attempt);
+	msgpack_pack_double(pk, when);
+	msgpack_pack_double(pk, p->interval);
+	msgpack_pack_int64(pk, slot->pid);
+	msgpack_pack_double(pk, user);
+	msgpack_pack_double(pk, sys);
+	msgpack_pack_int64(pk, rss);
+	msgpack_pack_int64(pk, vms);
+	msgpack_pack_int64(pk, rd);
+	msgpack_pack_int64(pk, wr);
+	msgpack_pack_int64(pk, children);
+	monitor_pack_str(pk, state);
+	msgpack_pack_int(pk, final);
+}
+
+static void
+pool_ev_block(struct pool *p, const char *status)
+{
+	msgpack_packer	*pk;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_BLOCK, 4);
+	monitor_pack_str(pk, p->block);
+	monitor_pack_str(pk, status);
+	msgpack_pack_double(pk, db_now());
+	msgpack_pack_int64(pk, getpid());
+}
+
+static void
+pool_ev_node(struct pool *p)
+{
+	msgpack_packer	*pk;
+	struct sysinfo	 si;
+
+	if (p->mon == NULL)
+		return;
+	if (sysinfo(&si) == -1)
+		memset(&si, 0, sizeof si);
+	pk = monitor_event(p->mon, EV_NODE, 6);
+	monitor_pack_str(pk, p->block);
+	monitor_pack_str(pk, p->host);
+	msgpack_pack_long(pk, sysconf(_SC_NPROCESSORS_ONLN));
+	msgpack_pack_uint64(pk, (uint64_t)si.totalram * si.mem_unit);
+	msgpack_pack_int(pk, p->jobs);
+	msgpack_pack_double(pk, db_now());
+}
+
+/* Reads "name value" lines of /proc/PID/io for two counters. */
+static void
+proc_io(pid_t pid, int64_t *rd, int64_t *wr)
+{
+	char	 path[64], buf[1024], *s;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if ((s = strstr(buf, "read_bytes: ")) != NULL)
+		*rd += strtoll(s + 12, NULL, 10);
+	if ((s = strstr(buf, "write_bytes: ")) != NULL)
+		*wr += strtoll(s + 13, NULL, 10);
+}
+
+/*
+ * Samples every try that has run for at least the interval: CPU time,
+ * memory and I/O summed over its process group, from one pass over /proc.
+ */
+static void
+pool_sample(struct pool *p)
+{
+	struct usage {
+		double	 user, sys;
+		int64_t	 rss, vms, rd, wr, procs;
+		char	 state;
+	}		*u;
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[64], buf[1024], *s, st;
+	long		 tck = sysconf(_SC_CLK_TCK);
+	long		 page = sysconf(_SC_PAGESIZE);
+	unsigned long	 utime, stime, vsize;
+	long		 rss, pgrp;
+	double		 now = db_now();
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 i, fd, any = 0;
+
+	for (i = 0; i < p->jobs; i++)
+		any |= p->slots[i].pid != 0 && now - p->slots[i].began >=
+		    p->interval;
+	if (!any || (d = opendir("/proc")) == NULL)
+		return;
+	u = xcalloc(p->jobs, sizeof *u);
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = atoi(de->d_name)) <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if ((s = strrchr(buf, ')')) == NULL ||
+		    sscanf(s + 1, " %c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld", &st, &pgrp,
+		    &utime, &stime, &vsize, &rss) != 6)
+			continue;
+		for (i = 0; i < p->jobs; i++) {
+			if (p->slots[i].pid == 0 || p->slots[i].pid != pgrp)
+				continue;
+			u[i].user += (double)utime / tck;
+			u[i].sys += (double)stime / tck;
+			u[i].vms += vsize;
+			u[i].rss += rss * page;
+			u[i].procs++;
+			if (pid == pgrp)
+				u[i].state = st;
+			proc_io(pid, &u[i].rd, &u[i].wr);
+		}
+	}
+	closedir(d);
+	for (i = 0; i < p->jobs; i++) {
+		if (p->slots[i].pid == 0 || u[i].procs == 0 ||
+		    now - p->slots[i].began < p->interval)
+			continue;
+		buf[0] = u[i].state != 0 ? u[i].state : '?';
+		buf[1] = '\0';
+		pool_ev_resource(p, &p->slots[i], now, 0, u[i].user, u[i].sys,
+		    u[i].rss, u[i].vms, u[i].rd, u[i].wr, u[i].procs - 1, buf);
+	}
+	free(u);
+}
+
 /* Starts one task in a free slot. */
 static void
 pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
@@ -217,12 +421,22 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
 		r = pool_new_result(p, t->index, t->attempt);
 		r->spawn_errno = error != 0 ? error : EIO;
+		free(idvar);
+		idvar = xprintf("could not start: %s",
+		    strerror(r->spawn_errno));
+		pool_ev_try(p, t->index, t->attempt, 0, db_now(), 0, -1,
+		    idvar);
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
 		slot->pid = pid;
 		slot->index = t->index;
 		slot->attempt = t->attempt;
 		clock_gettime(CLOCK_MONOTONIC, &slot->start);
+		slot->began = db_now();
+		pool_ev_try(p, t->index, t->attempt, 1, slot->began, pid, -1,
+		    NULL);
+		monitor_status(p->mon, t->index, t->attempt, "running",
+		    slot->began);
 		p->busy++;
 		p->started++;
 		p->started_list[p->nstarted++] = t->index;
@@ -287,6 +501,8 @@ pool_reap(struct pool *p)
 	struct timespec		 end;
 	struct msg_result	*r;
 	struct pool_slot	*slot;
+	char			*why;
+	double			 now;
 	pid_t			 pid;
 	int			 status, i;
 
@@ -314,6 +530,21 @@ pool_reap(struct pool *p)
 		r->utime_us = tv_us(&ru.ru_utime);
 		r->stime_us = tv_us(&ru.ru_stime);
 		r->maxrss_kb = ru.ru_maxrss;
+		if (p->mon != NULL) {
+			now = db_now();
+			why = WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
+			    NULL : wait_status_string(status);
+			pool_ev_try(p, slot->index, slot->attempt, 0, now, pid,
+			    status, why);
+			monitor_status(p->mon, slot->index, slot->attempt,
+			    "running_ended", now);
+			pool_ev_resource(p, slot, now, 1, r->utime_us / 1e6,
+			    r->stime_us / 1e6, (int64_t)ru.ru_maxrss * 1024, 0,
+			    (int64_t)ru.ru_inblock * 512,
+			    (int64_t)ru.ru_oublock * 512, 0,
+			    WIFEXITED(status) ? "exited" : "killed");
+			free(why);
+		}
 		slot->pid = 0;
 		p->busy--;
 		p->finished++;
@@ -439,11 +670,11 @@ pool_main(int argc, char **argv)
 	struct pool		 p;
 	struct workflow		*wf;
 	struct msg_out		 m;
-	zmq_pollitem_t		 items[3];
+	zmq_pollitem_t		 items[4];
 	sigset_t		 mask;
 	const char		*rundir = NULL;
 	char			*err = NULL, logname[32], ident[32];
-	int			 ch, verbose = 0, timeout;
+	int			 ch, verbose = 0, timeout, t, nitems;
 	int64_t			 left;
 
 	memset(&p, 0, sizeof p);
@@ -526,9 +757,18 @@ pool_main(int argc, char **argv)
 	if (msg_send(p.sock, NULL, 0, &m) == -1)
 		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
 
+	snprintf(p.block, sizeof p.block, "%d", p.id);
+	if (gethostname(p.host, sizeof p.host - 1) == -1)
+		snprintf(p.host, sizeof p.host, "localhost");
+	p.interval = wf->resource_interval;
+	if (wf->monitoring && (p.mon = monitor_open(p.ctx, ident)) != NULL)
+		pool_ev_node(&p);
+	p.sample_at_ms = now_ms() + (int64_t)(p.interval * 1000);
+
 	items[0] = (zmq_pollitem_t){ p.sock, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ NULL, p.sigfd, ZMQ_POLLIN, 0 };
 	items[2] = (zmq_pollitem_t){ NULL, p.lifeline, ZMQ_POLLIN, 0 };
+	items[3] = (zmq_pollitem_t){ monitor_socket(p.mon), 0, ZMQ_POLLIN, 0 };
 	for (;;) {
 		timeout = -1;
 		if (p.stopping) {
@@ -542,11 +782,29 @@ pool_main(int argc, char **argv)
 			}
 			timeout = left;
 		}
-		if (zmq_poll(items, p.stopping ? 2 : 3, timeout) == -1) {
+		if (p.mon != NULL && p.busy > 0) {
+			left = p.sample_at_ms - now_ms();
+			t = left < 0 ? 0 : (int)left;
+			if (timeout == -1 || t < timeout)
+				timeout = t;
+		}
+		t = monitor_timeout(p.mon);
+		if (t != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
+		/* Once stopping, the lifeline is closed: stop polling it. */
+		nitems = p.stopping ? 2 : 3;
+		if (p.mon != NULL) {
+			items[nitems] = items[3];
+			items[nitems].socket = monitor_socket(p.mon);
+			nitems++;
+		}
+		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
 		}
+		if (p.mon != NULL && items[nitems - 1].revents != 0)
+			monitor_recv(p.mon);
 		if (items[2].revents != 0 && !p.stopping)
 			pool_stop(&p, "lifeline closed");
 		if (items[1].revents != 0)
@@ -556,7 +814,16 @@ pool_main(int argc, char **argv)
 		pool_fill(&p);
 		pool_flush(&p);
 		pool_title(&p);
+		if (p.mon != NULL && now_ms() >= p.sample_at_ms) {
+			pool_sample(&p);
+			p.sample_at_ms = now_ms() +
+			    (int64_t)(p.interval * 1000);
+		}
+		monitor_tick(p.mon);
 	}
+	pool_ev_block(&p, "exited");
+	monitor_drain(p.mon, POOL_DRAIN_MS);
+	monitor_close(&p.mon);
 	log_info("exiting: %lu tasks started, %lu finished", p.started,
 	    p.finished);
 	zmq_close(p.sock);

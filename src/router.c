@@ -41,7 +41,7 @@
 
 #define ROUTER_LIFELINE_FD	3
 #define ROUTER_WINDOW		(8u << 20)	/* sent, not yet committed */
-#define ROUTER_CHUNK		(1u << 20)	/* read from the spool at once */
+#define ROUTER_CHUNK		(1u << 20)	/* spool read at once */
 #define ROUTER_STALL_MS		3000	/* writer silent: send again */
 #define ROUTER_ORPHAN_MS	2000	/* main gone: time to drain */
 #define ROUTER_RECORD_MAX	(64u << 20)

@@ -1,0 +1,348 @@
+/*
+ * cmd-tasks.c: "weft tasks [--json] [--state STATE] [--run-dir DIR] [RUN]",
+ * the tasks of one run (the newest by default) as the monitoring database
+ * records them: state, number of tries, the last try's wall time and how
+ * it ended.  Reads the database only; see cmd-runs.c for what the two
+ * reading commands share.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "weft.h"
+
+#define TASKS_OPT_JSON		256
+#define TASKS_OPT_RUNDIR	257
+#define TASKS_OPT_STATE		258
+
+/* The values of task.weft_state, in the order a task can reach them. */
+static const char *task_states[] = {
+	"pending", "done", "failed", "dep_fail", "killed", "not_run"
+};
+#define TASK_STATES_HELP "done, failed, dep_fail, killed, not_run, pending"
+
+static void
+tasks_usage(FILE *f)
+{
+	fprintf(f, "usage: weft tasks [--json] [--state STATE] "
+	    "[--run-dir DIR] [RUN]\n"
+	    "\n"
+	    "RUN is a run number such as 7 or 0007; the default is the "
+	    "newest run.\n"
+	    "\n"
+	    "options:\n"
+	    "  --json           print the tasks as a JSON array\n"
+	    "  --state STATE    only the tasks in STATE: done, failed, "
+	    "dep_fail,\n"
+	    "                   killed, not_run or pending\n"
+	    "  --run-dir DIR    read DIR/monitoring.db (default: .weft)\n"
+	    "  -h, --help       show this help\n");
+}
+
+/*
+ * Parses a run number ("7", "0007") into its name as the run directory
+ * spells it ("0007").  Only digits; 1 to UINT_MAX - 1 as rundir.c counts.
+ */
+static int
+tasks_parse_run(const char *s, char *name, size_t len)
+{
+	unsigned long long	 n;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || n == 0 || n >= UINT_MAX)
+		return -1;
+	snprintf(name, len, "%04u", (unsigned)n);
+	return 0;
+}
+
+/*
+ * Finds the run to show: the one named, or the newest.  Returns 0, or
+ * prints why not and returns the exit code.
+ */
+static int
+tasks_find_run(sqlite3 *db, const char *path, int empty, char *name,
+    size_t len)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (*name != '\0') {
+		if (empty)
+			goto none;
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM workflow "
+		    "WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) !=
+		    SQLITE_OK)
+			goto fail;
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+			goto none;
+		if (rc != SQLITE_ROW)
+			goto fail;
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (empty)
+		goto no_runs;
+	if (sqlite3_prepare_v2(db, "SELECT run_id FROM workflow "
+	    "ORDER BY CAST(run_id AS INTEGER) DESC, run_id DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		goto no_runs;
+	if (rc != SQLITE_ROW)
+		goto fail;
+	snprintf(name, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return 0;
+
+none:
+	sqlite3_finalize(st);
+	fprintf(stderr, "weft: no run %s in %s\n", name, path);
+	return EXIT_USAGE;
+no_runs:
+	sqlite3_finalize(st);
+	fprintf(stderr, "weft: no runs in %s\n", path);
+	return EXIT_USAGE;
+fail:
+	rc = dbread_error(db, path);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * One row per task of run ?1 (only those in state ?2 unless it is NULL),
+ * with the number of tries and the last try's times.  The try counts are
+ * grouped once rather than looked up per task: the try table's key does
+ * not start with the task.
+ */
+static const char *tasks_sql =
+	"SELECT t.weft_task_id, t.task_id, t.weft_state,"
+	"  coalesce(n.tries, 0),"
+	"  (julianday(y.task_try_time_returned) -"
+	"   julianday(coalesce(y.task_try_time_running,"
+	"     y.task_try_time_launched))) * 86400.0,"
+	"  t.weft_exit_code, t.weft_signal, t.task_stdout, t.task_stderr "
+	"FROM task t "
+	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last"
+	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"
+	"  ON n.task_id = t.task_id "
+	"LEFT JOIN try y ON y.run_id = ?1 AND y.task_id = t.task_id"
+	"  AND y.try_id = n.last "
+	"WHERE t.run_id = ?1 AND (?2 IS NULL OR t.weft_state = ?2) "
+	"ORDER BY t.task_id";
+
+enum {
+	TC_TASK, TC_ID, TC_STATE, TC_TRIES, TC_DURATION, TC_EXIT, TC_SIGNAL,
+	TC_STDOUT, TC_STDERR
+};
+
+static const struct table_col tasks_cols[] = {
+	{ "TASK", 16, 0 },
+	{ "STATE", 8, 0 },
+	{ "TRIES", 5, 1 },
+	{ "DURATION", 8, 1 },
+	{ "EXIT", 4, 0 },
+};
+
+/* The signal number of a row, 0 if none. */
+static int
+tasks_signal(sqlite3_stmt *st)
+{
+	if (sqlite3_column_type(st, TC_SIGNAL) == SQLITE_NULL)
+		return 0;
+	return sqlite3_column_int(st, TC_SIGNAL);
+}
+
+static json_t *
+tasks_json_row(sqlite3_stmt *st)
+{
+	json_t	*o;
+	char	*s;
+	int	 sig, known;
+
+	o = json_object();
+	json_object_set_new(o, "task", dbread_json_string(
+	    (const char *)sqlite3_column_text(st, TC_TASK)));
+	json_object_set_new(o, "task_id",
+	    json_integer(sqlite3_column_int64(st, TC_ID)));
+	json_object_set_new(o, "state", dbread_json_string(
+	    (const char *)sqlite3_column_text(st, TC_STATE)));
+	json_object_set_new(o, "tries",
+	    json_integer(sqlite3_column_int64(st, TC_TRIES)));
+	known = sqlite3_column_type(st, TC_DURATION) != SQLITE_NULL;
+	json_object_set_new(o, "duration", dbread_json_seconds(
+	    sqlite3_column_double(st, TC_DURATION), known));
+	if (sqlite3_column_type(st, TC_EXIT) == SQLITE_NULL)
+		json_object_set_new(o, "exit_code", json_null());
+	else
+		json_object_set_new(o, "exit_code",
+		    json_integer(sqlite3_column_int64(st, TC_EXIT)));
+	if ((sig = tasks_signal(st)) == 0)
+		json_object_set_new(o, "signal", json_null());
+	else {
+		s = dbread_signal_name(sig);
+		json_object_set_new(o, "signal", json_string(s));
+		free(s);
+	}
+	json_object_set_new(o, "stdout", dbread_json_string(
+	    (const char *)sqlite3_column_text(st, TC_STDOUT)));
+	json_object_set_new(o, "stderr", dbread_json_string(
+	    (const char *)sqlite3_column_text(st, TC_STDERR)));
+	return o;
+}
+
+static void
+tasks_table_row(struct table *t, sqlite3_stmt *st)
+{
+	char	*s;
+	int	 sig, known;
+
+	s = dbread_text(st, TC_TASK);
+	table_cell(t, "%s", s != NULL ? s : "-");
+	free(s);
+	s = dbread_text(st, TC_STATE);
+	table_cell(t, "%s", s != NULL && *s != '\0' ? s : "-");
+	free(s);
+	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, TC_TRIES));
+	known = sqlite3_column_type(st, TC_DURATION) != SQLITE_NULL;
+	s = dbread_duration(sqlite3_column_double(st, TC_DURATION), known);
+	table_cell(t, "%s", s);
+	free(s);
+	if ((sig = tasks_signal(st)) != 0) {
+		s = dbread_signal_name(sig);
+		table_cell(t, "%s", s);
+		free(s);
+	} else if (sqlite3_column_type(st, TC_EXIT) != SQLITE_NULL)
+		table_cell(t, "%lld",
+		    (long long)sqlite3_column_int64(st, TC_EXIT));
+	else
+		table_cell(t, "-");
+}
+
+int
+cmd_tasks(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json", no_argument, NULL, TASKS_OPT_JSON },
+		{ "run-dir", required_argument, NULL, TASKS_OPT_RUNDIR },
+		{ "state", required_argument, NULL, TASKS_OPT_STATE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct table	 t;
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	json_t		*arr = NULL;
+	const char	*dir = ".weft", *state = NULL;
+	char		*path = NULL, run[32] = "";
+	size_t		 i;
+	int		 ch, json = 0, empty, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case TASKS_OPT_JSON:
+			json = 1;
+			break;
+		case TASKS_OPT_RUNDIR:
+			if (*optarg == '\0')
+				return dbread_bad_option("tasks", ':', argv,
+				    tasks_usage);
+			dir = optarg;
+			break;
+		case TASKS_OPT_STATE:
+			state = optarg;
+			break;
+		case 'h':
+			tasks_usage(stdout);
+			return 0;
+		default:
+			return dbread_bad_option("tasks", ch, argv,
+			    tasks_usage);
+		}
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "weft tasks: too many arguments\n");
+		tasks_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind < argc && tasks_parse_run(argv[optind], run,
+	    sizeof run) == -1) {
+		fprintf(stderr, "weft: invalid run '%s': expected a run "
+		    "number such as 7 or 0007\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (state != NULL) {
+		for (i = 0; i < sizeof task_states / sizeof task_states[0];
+		    i++) {
+			if (strcmp(state, task_states[i]) == 0)
+				break;
+		}
+		if (i == sizeof task_states / sizeof task_states[0]) {
+			fprintf(stderr, "weft: invalid --state value '%s': "
+			    "expected one of " TASK_STATES_HELP "\n", state);
+			return EXIT_USAGE;
+		}
+	}
+
+	if ((rc = dbread_open(dir, &db, &path, &empty)) != 0) {
+		free(path);
+		return rc;
+	}
+	if ((rc = tasks_find_run(db, path, empty, run, sizeof run)) != 0) {
+		dbread_close(db);
+		free(path);
+		return rc;
+	}
+	dbread_json_init();
+	table_init(&t, tasks_cols, sizeof tasks_cols / sizeof tasks_cols[0]);
+	if (json)
+		arr = json_array();
+	if (sqlite3_prepare_v2(db, tasks_sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    (state != NULL ? sqlite3_bind_text(st, 2, state, -1,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 2)) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json)
+			json_array_append_new(arr, tasks_json_row(st));
+		else
+			tasks_table_row(&t, st);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	dbread_close(db);
+	free(path);
+	if (json)
+		rc = dbread_json_print(arr);
+	else {
+		table_print(&t, stdout);
+		rc = 0;
+	}
+	table_free(&t);
+	if (rc == 0)
+		rc = dbread_flush("tasks");
+	return rc;
+
+fail:
+	rc = dbread_error(db, path);
+	sqlite3_finalize(st);
+	dbread_close(db);
+	free(path);
+	json_decref(arr);
+	table_free(&t);
+	return rc;
+}
