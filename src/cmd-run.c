@@ -48,7 +48,8 @@
 #include "proto.h"
 
 #define RUN_BATCH_MAX		4096	/* tasks per message to interchange */
-#define RUN_STOP_GRACE_MS	1800	/* then helpers get SIGKILL */
+#define RUN_STOP_GRACE_MS	3000	/* then helpers get SIGKILL */
+#define RUN_STOP_FAST_MS	1800	/* the same when interrupted */
 #define RUN_PROGRESS_MS		100	/* terminal progress refresh */
 #define RUN_MON_DRAIN_MS	30000	/* main's own events to the router */
 #define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
@@ -986,7 +987,8 @@ stop_helpers(struct run *r)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	reap_children(r, 0);
 	while (helpers_alive(r, 0) > 0) {
-		left = RUN_STOP_GRACE_MS - elapsed_ms(&t0);
+		left = (r->interrupted || r->aborted ? RUN_STOP_FAST_MS :
+		    RUN_STOP_GRACE_MS) - elapsed_ms(&t0);
 		if (left <= 0)
 			break;
 		pump_once(r, left);

@@ -133,7 +133,8 @@ static const char *schema_v1 =
 	"CREATE TABLE IF NOT EXISTS weft_sender ("
 	"  run_id TEXT NOT NULL,"
 	"  sender TEXT NOT NULL,"
-	"  last_seq INTEGER NOT NULL,"
+	"  last_seq INTEGER NOT NULL,"	/* every seq up to here applied */
+	"  applied_above TEXT,"		/* and these, comma-separated */
 	"  PRIMARY KEY (run_id, sender));"
 	"CREATE TABLE IF NOT EXISTS weft_spool ("
 	"  run_id TEXT PRIMARY KEY,"

@@ -8,9 +8,11 @@
  * back to the router.  The offset and, per sender, the last batch sequence
  * number applied are stored in the same transaction as the rows, so after
  * any death and restart (of this process, the router, or a sender that
- * sends again) every batch is applied exactly once: a batch out of order
- * is refused and the router sends again from the committed offset, and a
- * batch seen before is skipped.
+ * sends again) every batch is applied exactly once: spool bytes out of
+ * order are refused and the router sends again from the committed offset,
+ * and a batch seen before is skipped.  A sender's batches can reach the
+ * spool out of order (one lost in a dying router is sent again later), so
+ * what was applied is kept as "every seq up to N, and these above it".
  *
  * Rows about one task or try come from several processes in no fixed
  * order, so they are upserts in which a missing (nil) field leaves the
@@ -98,9 +100,9 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	[ST_NODE] = "INSERT INTO node (run_id, block_id, hostname, cpu_count, "
 	    "total_memory, worker_count, timestamp, last_heartbeat, active, "
 	    "uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8)",
-	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq) "
-	    "VALUES (?1, ?2, ?3) ON CONFLICT (run_id, sender) "
-	    "DO UPDATE SET last_seq = ?3",
+	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq, "
+	    "applied_above) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, "
+	    "sender) DO UPDATE SET last_seq = ?3, applied_above = ?4",
 	[ST_SPOOL] = "INSERT INTO weft_spool (run_id, committed) "
 	    "VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET committed = ?2",
 };
@@ -112,10 +114,17 @@ static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_RESOURCE] = 14, [EV_BLOCK] = 4, [EV_NODE] = 6,
 };
 
+struct dbw_seqs {
+	uint64_t	 base;		/* every seq <= base is applied */
+	uint64_t	*above;		/* applied seqs > base, sorted */
+	size_t		 nabove;
+};
+
 struct dbw_sender {
 	char		*name;
-	uint64_t	 last_seq;	/* applied, maybe not yet committed */
-	uint64_t	 saved_seq;	/* committed */
+	struct dbw_seqs	 now;		/* applied, maybe not yet committed */
+	struct dbw_seqs	 saved;		/* committed */
+	int		 dirty;
 };
 
 struct dbw {
@@ -285,6 +294,73 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	return dbw_step(w, which);
 }
 
+static int
+seqs_has(const struct dbw_seqs *q, uint64_t seq)
+{
+	size_t	 i;
+
+	if (seq <= q->base)
+		return 1;
+	for (i = 0; i < q->nabove; i++) {
+		if (q->above[i] == seq)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+seqs_add(struct dbw_seqs *q, uint64_t seq)
+{
+	size_t	 i, n;
+
+	q->above = xreallocarray(q->above, q->nabove + 1, sizeof *q->above);
+	for (i = q->nabove; i > 0 && q->above[i - 1] > seq; i--)
+		q->above[i] = q->above[i - 1];
+	q->above[i] = seq;
+	q->nabove++;
+	for (n = 0; n < q->nabove && q->above[n] == q->base + 1; n++)
+		q->base++;
+	memmove(q->above, q->above + n, (q->nabove - n) * sizeof *q->above);
+	q->nabove -= n;
+}
+
+static void
+seqs_copy(struct dbw_seqs *to, const struct dbw_seqs *from)
+{
+	to->base = from->base;
+	to->nabove = from->nabove;
+	to->above = xreallocarray(to->above, from->nabove + 1,
+	    sizeof *to->above);
+	memcpy(to->above, from->above, from->nabove * sizeof *to->above);
+}
+
+static char *
+seqs_text(const struct dbw_seqs *q)
+{
+	char	*s;
+	size_t	 i, len = 0;
+
+	s = xmalloc(q->nabove * 21 + 1);
+	s[0] = '\0';
+	for (i = 0; i < q->nabove; i++)
+		len += sprintf(s + len, "%s%llu", i > 0 ? "," : "",
+		    (unsigned long long)q->above[i]);
+	return s;
+}
+
+static void
+seqs_parse(struct dbw_seqs *q, const char *s)
+{
+	char	*end;
+
+	while (s != NULL && *s != '\0') {
+		seqs_add(q, strtoull(s, &end, 10));
+		if (end == s)
+			break;
+		s = *end == ',' ? end + 1 : end;
+	}
+}
+
 static struct dbw_sender *
 dbw_sender(struct dbw *w, const char *name, size_t len)
 {
@@ -299,8 +375,8 @@ dbw_sender(struct dbw *w, const char *name, size_t len)
 	w->senders = xreallocarray(w->senders, w->nsenders + 1,
 	    sizeof *w->senders);
 	s = &w->senders[w->nsenders++];
+	memset(s, 0, sizeof *s);
 	s->name = xstrndup(name, len);
-	s->last_seq = s->saved_seq = 0;
 	return s;
 }
 
@@ -318,14 +394,17 @@ dbw_load(struct dbw *w)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		w->committed = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(w->db, "SELECT sender, last_seq FROM "
-	    "weft_sender WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(w->db, "SELECT sender, last_seq, applied_above "
+	    "FROM weft_sender WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
 		fatalx("database: %s", sqlite3_errmsg(w->db));
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(st, 0);
 		s = dbw_sender(w, name, strlen(name));
-		s->last_seq = s->saved_seq = sqlite3_column_int64(st, 1);
+		s->now.base = sqlite3_column_int64(st, 1);
+		seqs_parse(&s->now,
+		    (const char *)sqlite3_column_text(st, 2));
+		seqs_copy(&s->saved, &s->now);
 	}
 	sqlite3_finalize(st);
 	w->pending = w->committed;
@@ -360,8 +439,10 @@ dbw_rollback(struct dbw *w)
 	size_t	 i;
 
 	dbw_exec(w, "ROLLBACK");
-	for (i = 0; i < w->nsenders; i++)
-		w->senders[i].last_seq = w->senders[i].saved_seq;
+	for (i = 0; i < w->nsenders; i++) {
+		seqs_copy(&w->senders[i].now, &w->senders[i].saved);
+		w->senders[i].dirty = 0;
+	}
 	w->pending = w->committed;
 	w->in_tx = 0;
 	w->failing = 1;
@@ -372,19 +453,25 @@ dbw_commit(struct dbw *w)
 {
 	struct dbw_sender	*s;
 	sqlite3_stmt		*st;
+	char			*above;
 	size_t			 i;
+	int			 rc;
 
 	if (!w->in_tx)
 		return;
 	for (i = 0; i < w->nsenders; i++) {
 		s = &w->senders[i];
-		if (s->last_seq == s->saved_seq)
+		if (!s->dirty)
 			continue;
 		st = w->st[ST_SENDER];
+		above = seqs_text(&s->now);
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, s->last_seq);
-		if (dbw_step(w, ST_SENDER) == -1)
+		sqlite3_bind_int64(st, 3, s->now.base);
+		sqlite3_bind_text(st, 4, above, -1, SQLITE_TRANSIENT);
+		rc = dbw_step(w, ST_SENDER);
+		free(above);
+		if (rc == -1)
 			goto fail;
 	}
 	st = w->st[ST_SPOOL];
@@ -400,8 +487,11 @@ dbw_commit(struct dbw *w)
 			goto fail;
 		}
 	}
-	for (i = 0; i < w->nsenders; i++)
-		w->senders[i].saved_seq = w->senders[i].last_seq;
+	for (i = 0; i < w->nsenders; i++) {
+		if (w->senders[i].dirty)
+			seqs_copy(&w->senders[i].saved, &w->senders[i].now);
+		w->senders[i].dirty = 0;
+	}
 	log_debug("committed %zu rows up to offset %llu", w->tx_rows,
 	    (unsigned long long)w->pending);
 	w->committed = w->pending;
@@ -437,14 +527,15 @@ dbw_batch(struct dbw *w, const char *data, size_t len)
 		goto out;
 	}
 	s = dbw_sender(w, m.fields[0].via.str.ptr, m.fields[0].via.str.size);
-	if (seq <= s->last_seq) {
+	if (seqs_has(&s->now, seq)) {
 		w->skipped++;
 		goto out;
 	}
 	evs = &m.fields[2];
 	for (i = 0; i < evs->via.array.size && rc == 0; i++)
 		rc = dbw_event(w, &evs->via.array.ptr[i]);
-	s->last_seq = seq;
+	seqs_add(&s->now, seq);
+	s->dirty = 1;
 	w->batches++;
 out:
 	msg_in_free(&m);
@@ -660,8 +751,11 @@ dbwriter_main(int argc, char **argv)
 	for (i = 0; i < ST_NSTMTS; i++)
 		sqlite3_finalize(w.st[i]);
 	sqlite3_close(w.db);
-	for (i = 0; i < (int)w.nsenders; i++)
+	for (i = 0; i < (int)w.nsenders; i++) {
 		free(w.senders[i].name);
+		free(w.senders[i].now.above);
+		free(w.senders[i].saved.above);
+	}
 	free(w.senders);
 	return 0;
 }

@@ -6,11 +6,12 @@
  * big enough or old enough (MONITOR_FLUSH_MS), so the cost per event is a
  * few bytes of packing.  Each batch carries this sender's name, which
  * includes its pid so that a restarted process never reuses one, and a
- * sequence number.  A batch is kept until the router acknowledges that it
- * reached the spool file; if the router goes quiet (it died and is being
- * restarted) every unacknowledged batch is sent again.  The database
- * writer skips a (sender, seq) it has already applied, so a batch sent
- * twice is recorded once.
+ * sequence number.  A batch is kept until the router acknowledges that
+ * very batch (acknowledgements are not cumulative: a batch lost in a
+ * router that died must not be covered by a later one's); a batch not
+ * acknowledged in MONITOR_RESEND_MS is sent again.  The database writer
+ * skips a (sender, seq) it has already applied, so a batch sent twice is
+ * recorded once.
  */
 
 #include <errno.h>
@@ -27,13 +28,15 @@
 
 #define MONITOR_FLUSH_MS	20	/* oldest event waits at most this */
 #define MONITOR_FLUSH_EVENTS	1024	/* or until this many are waiting */
-#define MONITOR_RESEND_MS	2000	/* router silent this long: resend */
+#define MONITOR_RESEND_MS	1000	/* unacknowledged this long: resend */
+#define MONITOR_DRAIN_RESEND_MS	250	/* the same, when time is short */
 #define MONITOR_MAX_UNACKED	(256u << 20)	/* bytes kept for the router */
 
 struct monitor_batch {
 	uint64_t	 seq;
 	char		*data;
 	size_t		 len;
+	int64_t		 sent_ms;
 };
 
 struct monitor {
@@ -47,8 +50,8 @@ struct monitor {
 	struct monitor_batch *unacked;
 	size_t		 nunacked, cunacked;
 	size_t		 unacked_bytes;
-	int64_t		 heard_ms;	/* last ack, or last (re)send */
-	unsigned long	 dropped;
+	int		 resend_ms;
+	unsigned long	 dropped, resent;
 	int		 disabled;
 };
 
@@ -80,7 +83,7 @@ monitor_open(void *ctx, const char *role)
 	}
 	msgpack_sbuffer_init(&m->body);
 	msgpack_packer_init(&m->pk, &m->body, msgpack_sbuffer_write);
-	m->heard_ms = mono_ms();
+	m->resend_ms = MONITOR_RESEND_MS;
 	return m;
 }
 
@@ -134,8 +137,9 @@ monitor_status(struct monitor *m, uint32_t task, uint32_t attempt,
 }
 
 static void
-monitor_send(struct monitor *m, const struct monitor_batch *b)
+monitor_send(struct monitor *m, struct monitor_batch *b)
 {
+	b->sent_ms = mono_ms();
 	if (zmq_send(m->sock, b->data, b->len, ZMQ_DONTWAIT) == -1)
 		log_debug("monitoring: send deferred: %s",
 		    zmq_strerror(errno));
@@ -177,8 +181,6 @@ monitor_flush(struct monitor *m)
 		m->unacked = xreallocarray(m->unacked, m->cunacked,
 		    sizeof *m->unacked);
 	}
-	if (m->nunacked == 0)
-		m->heard_ms = mono_ms();
 	b = &m->unacked[m->nunacked++];
 	b->seq = m->seq;
 	b->len = out.sbuf.size;
@@ -191,19 +193,20 @@ monitor_flush(struct monitor *m)
 static void
 monitor_acked(struct monitor *m, uint64_t seq)
 {
-	size_t	 i, n = 0;
+	size_t	 i;
 
-	for (i = 0; i < m->nunacked && m->unacked[i].seq <= seq; i++) {
-		m->unacked_bytes -= m->unacked[i].len;
-		free(m->unacked[i].data);
-		n++;
+	/* Batches are kept in seq order; the oldest is acked first. */
+	for (i = 0; i < m->nunacked; i++) {
+		if (m->unacked[i].seq == seq)
+			break;
 	}
-	if (n > 0) {
-		memmove(m->unacked, m->unacked + n,
-		    (m->nunacked - n) * sizeof *m->unacked);
-		m->nunacked -= n;
-	}
-	m->heard_ms = mono_ms();
+	if (i == m->nunacked)
+		return;		/* a duplicate acknowledgement */
+	m->unacked_bytes -= m->unacked[i].len;
+	free(m->unacked[i].data);
+	memmove(m->unacked + i, m->unacked + i + 1,
+	    (m->nunacked - i - 1) * sizeof *m->unacked);
+	m->nunacked--;
 }
 
 /* Reads acknowledgements; call when the socket is readable. */
@@ -237,6 +240,7 @@ int
 monitor_timeout(struct monitor *m)
 {
 	int64_t	 now, t = -1, d;
+	size_t	 i;
 
 	if (m == NULL)
 		return -1;
@@ -245,8 +249,8 @@ monitor_timeout(struct monitor *m)
 		d = m->first_ms + MONITOR_FLUSH_MS - now;
 		t = d < 0 ? 0 : d;
 	}
-	if (m->nunacked > 0) {
-		d = m->heard_ms + MONITOR_RESEND_MS - now;
+	for (i = 0; i < m->nunacked; i++) {
+		d = m->unacked[i].sent_ms + m->resend_ms - now;
 		if (d < 0)
 			d = 0;
 		if (t == -1 || d < t)
@@ -268,13 +272,13 @@ monitor_tick(struct monitor *m)
 	if (m->nevents >= MONITOR_FLUSH_EVENTS ||
 	    (m->nevents > 0 && now - m->first_ms >= MONITOR_FLUSH_MS))
 		monitor_flush(m);
-	if (m->nunacked > 0 && now - m->heard_ms >= MONITOR_RESEND_MS) {
-		log_info("monitoring: no word from the router for %d ms; "
-		    "sending %zu batches again", MONITOR_RESEND_MS,
-		    m->nunacked);
-		for (i = 0; i < m->nunacked; i++)
-			monitor_send(m, &m->unacked[i]);
-		m->heard_ms = now;
+	for (i = 0; i < m->nunacked; i++) {
+		if (now - m->unacked[i].sent_ms < m->resend_ms)
+			continue;
+		if (m->resent++ == 0)
+			log_info("monitoring: the router did not acknowledge "
+			    "in %d ms; sending again", m->resend_ms);
+		monitor_send(m, &m->unacked[i]);
 	}
 }
 
@@ -299,6 +303,7 @@ monitor_drain(struct monitor *m, int timeout_ms)
 	if (m == NULL || m->disabled)
 		return 0;
 	monitor_flush(m);
+	m->resend_ms = MONITOR_DRAIN_RESEND_MS;
 	deadline = mono_ms() + timeout_ms;
 	while (m->nunacked > 0) {
 		left = deadline - mono_ms();

@@ -44,7 +44,8 @@
 
 #define POOL_LIFELINE_FD	3
 #define POOL_KILL_GRACE_MS	1000
-#define POOL_DRAIN_MS		600	/* last events to the router */
+#define POOL_DRAIN_MS		1500	/* last events to the router */
+#define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
 
 struct pool_task {
 	uint32_t	 index;
@@ -88,6 +89,7 @@ struct pool {
 	size_t		 nstarted;
 
 	int		 stopping;
+	int		 killing;	/* tasks were running when told to */
 	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
 
 	struct monitor	*mon;		/* NULL: monitoring off */
@@ -594,6 +596,7 @@ pool_stop(struct pool *p, const char *why)
 	log_info("stopping (%s): %d tasks running, %zu queued", why, p->busy,
 	    p->qtail - p->qhead);
 	p->stopping = 1;
+	p->killing = p->busy > 0;
 	p->kill_at_ms = now_ms() + POOL_KILL_GRACE_MS;
 	pool_signal_tasks(p, SIGTERM);
 }
@@ -822,7 +825,8 @@ pool_main(int argc, char **argv)
 		monitor_tick(p.mon);
 	}
 	pool_ev_block(&p, "exited");
-	monitor_drain(p.mon, POOL_DRAIN_MS);
+	/* A run being stopped must be gone within two seconds. */
+	monitor_drain(p.mon, p.killing ? POOL_DRAIN_FAST_MS : POOL_DRAIN_MS);
 	monitor_close(&p.mon);
 	log_info("exiting: %lu tasks started, %lu finished", p.started,
 	    p.finished);
