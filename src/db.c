@@ -218,15 +218,40 @@ db_open(const char *path, int mode, char **errp)
 	return db;
 }
 
-/* Creates the schema, or brings an older one up to date. */
+/* The schema version a database says it has; 0 for a new one. */
+static int
+db_version(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM weft_meta WHERE "
+	    "key = 'schema_version'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Creates the schema, or brings an older one up to date.  A database
+ * written by a newer weft is left alone.
+ */
 int
 db_migrate(sqlite3 *db, char **errp)
 {
 	char	*sql;
-	int	 rc;
+	int	 rc, v;
 
 	if (db_exec(db, "BEGIN IMMEDIATE;", errp) == -1)
 		return -1;
+	if ((v = db_version(db)) > DB_SCHEMA_VERSION) {
+		xasprintf(errp, "its schema version %d is newer than this "
+		    "weft's (%d)", v, DB_SCHEMA_VERSION);
+		db_exec(db, "ROLLBACK;", NULL);
+		return -1;
+	}
 	if (db_exec(db, schema_v1, errp) == -1) {
 		db_exec(db, "ROLLBACK;", NULL);
 		return -1;

@@ -43,6 +43,13 @@ workdir()
 	echo "$d"
 }
 
+# commands: the commands "weft --help" lists (the internal roles are
+# hidden), one per line.
+commands()
+{
+	weft --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p'
+}
+
 # render PAGE: the page as plain text, or status 1 without a formatter.
 render()
 {
@@ -164,10 +171,19 @@ hello, sun"
 	assert_output ok
 }
 
+@test "weft --help lists the documented commands" {
+	run commands
+	assert_success
+	assert_line run
+	assert_line check
+	assert_line runs
+	assert_line tasks
+}
+
 @test "every long option in --help is documented in weft(1)" {
 	local cmd opt missing=
 
-	for cmd in "" run check; do
+	for cmd in "" $(commands); do
 		run weft $cmd --help
 		assert_success
 		for opt in $(printf '%s\n' "$output" |
@@ -185,7 +201,7 @@ hello, sun"
 	page=$(render "$man1") || skip "neither mandoc nor man is installed"
 	synopsis=$(printf '%s\n' "$page" |
 	    sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed 's/^ *//')
-	for cmd in "" run check; do
+	for cmd in "" $(commands); do
 		run weft $cmd --help
 		assert_success
 		usage=$(printf '%s\n' "$output" | sed -n 's/^usage: //p' |
