@@ -62,6 +62,7 @@ struct router {
 	int		 orphaned;	/* lifeline closed without finish */
 	int64_t		 orphan_deadline;
 	int		 write_failed;
+	uint64_t	 flush_asked;	/* commit asked up to here */
 	char		*buf;
 	unsigned long	 batches, acked;
 };
@@ -440,6 +441,15 @@ router_main(int argc, char **argv)
 		if (items[1].revents != 0)
 			router_from_writer(&r);
 		router_pump(&r);
+		/*
+		 * Finishing with everything sent: ask the writer to commit
+		 * now rather than when its transaction times out.
+		 */
+		if (r.finishing && r.writer_known && r.sent == r.written &&
+		    r.committed < r.written && r.flush_asked < r.written) {
+			router_hello(&r);
+			r.flush_asked = r.written;
+		}
 	}
 	if (r.writer_known && r.committed == r.written) {
 		msg_begin(&bye, MSG_BYE, 0);
