@@ -125,6 +125,7 @@ struct run {
 	int		 mon_finishing;	/* router told to drain and end */
 	int		 mon_given_up;
 	int		 mon_incomplete;
+	int		 hurry;		/* signalled again while stopping */
 	char		 hostname[256];
 
 	struct helper	*helpers;
@@ -910,7 +911,12 @@ handle_signals(struct run *r, int running)
 			reap_children(r, running);
 			continue;
 		}
-		if (!running || r->interrupted)
+		if (!running) {
+			/* A user who insists while we finish: hurry. */
+			r->hurry = 1;
+			continue;
+		}
+		if (r->interrupted)
 			continue;
 		progress_clear(r);
 		fflush(stdout);
@@ -1024,7 +1030,7 @@ finish_monitoring(struct run *r)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		while (monitor_pending(r->mon) > 0 && !r->mon_given_up) {
 			left = RUN_MON_DRAIN_MS - elapsed_ms(&t0);
-			if (left <= 0) {
+			if (left <= 0 || r->hurry) {
 				log_warnx("router did not take main's last "
 				    "events");
 				r->mon_incomplete = 1;
@@ -1038,7 +1044,7 @@ finish_monitoring(struct run *r)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		while (helpers_alive(r, 1) > 0 && !r->mon_given_up) {
 			left = RUN_MON_FINISH_MS - elapsed_ms(&t0);
-			if (left <= 0) {
+			if (left <= 0 || r->hurry) {
 				log_warnx("monitoring did not finish in time");
 				r->mon_incomplete = 1;
 				break;
@@ -1050,6 +1056,8 @@ finish_monitoring(struct run *r)
 		close(r->mon_lifeline[1]);
 		r->mon_lifeline[1] = -1;
 	}
+	/* No restarts from here on; a helper left gets TERM, then KILL. */
+	r->mon_given_up = 1;
 	for (i = 0; i < r->nhelpers; i++) {
 		r->helpers[i].restart_at = 0;
 		if (r->helpers[i].alive) {
@@ -1057,9 +1065,16 @@ finish_monitoring(struct run *r)
 			r->helpers[i].killed = 1;
 		}
 	}
-	r->mon_finishing = 1;
-	while (helpers_alive(r, 1) > 0)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (helpers_alive(r, 1) > 0) {
+		if (elapsed_ms(&t0) >= 1000) {
+			for (i = 0; i < r->nhelpers; i++) {
+				if (r->helpers[i].alive)
+					kill(r->helpers[i].pid, SIGKILL);
+			}
+		}
 		pump_once(r, 100);
+	}
 }
 static void
 print_summary(struct run *r)
