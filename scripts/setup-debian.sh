@@ -13,7 +13,7 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     build-essential autoconf automake pkg-config \
     libyaml-dev libzmq3-dev libmsgpack-dev libjansson-dev libsqlite3-dev \
     libcmocka-dev bats bats-assert bats-support \
-    sqlite3 strace procps >/dev/null
+    sqlite3 jq mandoc strace procps >/dev/null
 
 [ -x configure ] || ./bootstrap
 [ -f Makefile ] || ./configure

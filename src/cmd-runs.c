@@ -94,7 +94,7 @@ dbread_open(const char *dir, sqlite3 **dbp, char **pathp, int *emptyp)
 	len = strlen(base);
 	while (len > 1 && base[len - 1] == '/')
 		base[--len] = '\0';
-	path = xprintf("%s/monitoring.db", base);
+	path = xprintf("%s/monitoring.db", strcmp(base, "/") == 0 ? "" : base);
 	/* "./" keeps a folder named like "file:..." from being a URI. */
 	open_path = base[0] == '/' ? xstrdup(path) :
 	    xprintf("./%s", path);
@@ -157,10 +157,11 @@ dbread_open(const char *dir, sqlite3 **dbp, char **pathp, int *emptyp)
 	return 0;
 
 fail:
-	rc = dbread_error(db, path);
+	/* Not a database, or not one we can read: as if there were none. */
+	dbread_error(db, path);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	return rc;
+	return EXIT_USAGE;
 }
 
 /* Ends the read transaction and closes. */

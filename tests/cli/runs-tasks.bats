@@ -1,0 +1,493 @@
+#!/usr/bin/env bats
+#
+# runs-tasks.bats: "weft runs" and "weft tasks" read the monitoring
+# database and never write it.  Most tests use a database built with the
+# sqlite3 command from the schema in src/db.c and the rows of
+# tests/fixtures/monitoring.sql (three runs: done, failed, still running);
+# the last ones use the database of a real run.  Both commands must work
+# while another process holds a read or a write transaction.
+
+load setup
+load dbfixture
+
+# json EXPR INDEX [KEY]: element INDEX (or its KEY) of the JSON array on
+# stdin, compact, as jq -c prints it; EXPR is "length", "keys" or "get".
+json()
+{
+	if command -v jq >/dev/null 2>&1; then
+		case $1 in
+		length)	jq -c 'length' ;;
+		keys)	jq -c ".[$2] | keys_unsorted" ;;
+		get)	jq -c ".[$2][\"$3\"]" ;;
+		esac
+	elif command -v python3 >/dev/null 2>&1; then
+		python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+op = sys.argv[1]
+if op == "length":
+    v = len(a)
+elif op == "keys":
+    v = list(a[int(sys.argv[2])].keys())
+else:
+    v = a[int(sys.argv[2])][sys.argv[3]]
+print(json.dumps(v, separators=(",", ":"), ensure_ascii=False))
+' "$@"
+	else
+		skip "neither jq nor python3 is installed"
+	fi
+}
+
+# hold_transaction KIND SECS: sqlite3 in the background holds a KIND
+# ("read", "write" or "exclusive") transaction on .weft/monitoring.db for
+# SECS seconds, then commits; returns once the transaction is held.  A
+# write adds run RUN (default 0004).  Sets HOLD_PID.
+hold_transaction()
+{
+	local begin body run=${3:-0004}
+
+	case $1 in
+	read)	begin='BEGIN;'
+		body='SELECT count(*) FROM task;' ;;
+	write)	begin='BEGIN IMMEDIATE;'
+		body="INSERT INTO workflow (run_id, workflow_name, time_began,
+		    weft_state) VALUES ('$run', 'new',
+		    '2026-11-25 08:00:00.000000', 'running');" ;;
+	exclusive)
+		begin='BEGIN EXCLUSIVE;'
+		body="INSERT INTO workflow (run_id, workflow_name, time_began,
+		    weft_state) VALUES ('$run', 'new',
+		    '2026-11-25 08:00:00.000000', 'running');" ;;
+	esac
+	{
+		echo "$begin $body SELECT 'held';"
+		sleep "$2"
+		echo 'COMMIT;'
+	} | sqlite3 .weft/monitoring.db >"$WEFT_WORK/hold.out" 2>&1 &
+	HOLD_PID=$!
+	WEFT_BG_PIDS+=("$HOLD_PID")
+	wait_for 5 grep -q held "$WEFT_WORK/hold.out"
+}
+
+@test "runs and tasks print their usage with --help" {
+	run weft runs --help
+	assert_success
+	assert_line --index 0 'usage: weft runs [--json] [--run-dir DIR]'
+	assert_line --partial '--json'
+	assert_line --partial '--run-dir DIR'
+	run weft tasks --help
+	assert_success
+	assert_line --index 0 \
+	    'usage: weft tasks [--json] [--state STATE] [--run-dir DIR] [RUN]'
+	assert_line --partial '--state STATE'
+	run weft --help
+	assert_success
+	assert_line --partial '  runs '
+	assert_line --partial '  tasks '
+}
+
+@test "runs lists every run, oldest first, with the spec's columns" {
+	make_db
+	run weft runs
+	assert_success
+	assert_output "\
+RUN   NAME      STARTED              DURATION  STATE        TASKS  DONE  FAILED
+0001  pi        2026-11-22 04:55:12  1.23s     done             4     4       0
+0002  sweep     2026-11-23 10:00:00  2.50s     failed           5     1       3
+0003  live      2026-11-24 09:00:00  -         running          3     1       0"
+}
+
+@test "runs --json prints an array of objects with the spec's keys" {
+	make_db
+	run weft runs --json
+	assert_success
+	run json length <<<"$output"
+	assert_output 3
+	run weft runs --json
+	local out=$output
+	run json keys 0 <<<"$out"
+	assert_output '["run","name","started","completed","duration","state","tasks","done","failed","exit_code","monitoring_complete"]'
+	run json get 0 run <<<"$out"
+	assert_output '"0001"'
+	run json get 0 started <<<"$out"
+	assert_output '"2026-11-22 04:55:12.250000"'
+	run json get 0 duration <<<"$out"
+	assert_output 1.23
+	run json get 1 failed <<<"$out"
+	assert_output 3
+	run json get 1 exit_code <<<"$out"
+	assert_output 1
+	run json get 1 monitoring_complete <<<"$out"
+	assert_output true
+	run json get 2 completed <<<"$out"
+	assert_output null
+	run json get 2 duration <<<"$out"
+	assert_output null
+	run json get 2 exit_code <<<"$out"
+	assert_output null
+	run json get 2 state <<<"$out"
+	assert_output '"running"'
+}
+
+@test "runs orders runs by number, not as text" {
+	make_db
+	sql "INSERT INTO workflow (run_id, workflow_name, time_began,
+	    weft_state) VALUES ('10000', 'big', '2026-11-26 00:00:00.0',
+	    'running'), ('9999', 'nine', '2026-11-25 00:00:00.0', 'done');"
+	run weft runs
+	assert_success
+	assert_line --index 4 --regexp '^9999   nine '
+	assert_line --index 5 --regexp '^10000  big '
+	run weft tasks
+	assert_success
+	assert_output 'TASK              STATE     TRIES  DURATION  EXIT'
+}
+
+@test "tasks shows the newest run by default" {
+	make_db
+	run weft tasks
+	assert_success
+	assert_output "\
+TASK              STATE     TRIES  DURATION  EXIT
+a                 done          1     0.50s  0
+b                 pending       1         -  -
+c                 pending       0         -  -"
+}
+
+@test "tasks RUN shows that run: tries, last try's time, exit or signal" {
+	make_db
+	local want="\
+TASK              STATE     TRIES  DURATION  EXIT
+sim[seed=1]       done          1     0.01s  0
+sim[seed=2]       failed        2     0.25s  3
+t                 failed        1     2.00s  SIGKILL
+mean              dep_fail      0         -  -
+late              not_run       0         -  -"
+	run weft tasks 2
+	assert_success
+	assert_output "$want"
+	run weft tasks 0002
+	assert_output "$want"
+	run weft tasks 000002
+	assert_output "$want"
+}
+
+@test "tasks --state keeps the tasks in that state" {
+	make_db
+	run weft tasks --state failed 2
+	assert_success
+	assert_output "\
+TASK              STATE     TRIES  DURATION  EXIT
+sim[seed=2]       failed        2     0.25s  3
+t                 failed        1     2.00s  SIGKILL"
+	run weft tasks 2 --state dep_fail
+	assert_success
+	assert_output "\
+TASK              STATE     TRIES  DURATION  EXIT
+mean              dep_fail      0         -  -"
+	run weft tasks --state=not_run 2
+	assert_line --index 1 --regexp '^late  '
+	run weft tasks --state pending
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	run weft tasks --state killed 2
+	assert_success
+	assert_output 'TASK              STATE     TRIES  DURATION  EXIT'
+	run weft tasks --state done 1
+	assert_equal "${#lines[@]}" 5
+}
+
+@test "tasks --json prints an array of objects with the spec's keys" {
+	make_db
+	run weft tasks --json 2
+	assert_success
+	local out=$output
+	run json length <<<"$out"
+	assert_output 5
+	run json keys 0 <<<"$out"
+	assert_output '["task","task_id","state","tries","duration","exit_code","signal","stdout","stderr"]'
+	run json get 1 task <<<"$out"
+	assert_output '"sim[seed=2]"'
+	run json get 1 task_id <<<"$out"
+	assert_output 1
+	run json get 1 tries <<<"$out"
+	assert_output 2
+	run json get 1 duration <<<"$out"
+	assert_output 0.25
+	run json get 1 exit_code <<<"$out"
+	assert_output 3
+	run json get 1 signal <<<"$out"
+	assert_output null
+	run json get 2 signal <<<"$out"
+	assert_output '"SIGKILL"'
+	run json get 2 exit_code <<<"$out"
+	assert_output null
+	run json get 3 duration <<<"$out"
+	assert_output null
+	run json get 3 stderr <<<"$out"
+	assert_output '"/w/.weft/runs/0002/tasks/mean/stderr"'
+	run weft tasks --json --state failed 2
+	run json length <<<"$output"
+	assert_output 2
+	run weft tasks --json --state killed 2
+	assert_success
+	assert_output '[]'
+}
+
+@test "without a database both say so, exit 2, and create nothing" {
+	run weft runs
+	assert_failure 2
+	assert_output 'weft: no monitoring database at .weft/monitoring.db'
+	run weft tasks
+	assert_failure 2
+	assert_output 'weft: no monitoring database at .weft/monitoring.db'
+	run weft tasks 3
+	assert_failure 2
+	run weft runs --run-dir elsewhere/
+	assert_failure 2
+	assert_output 'weft: no monitoring database at elsewhere/monitoring.db'
+	[ ! -e .weft ] && [ ! -e elsewhere ] || fail "something was created"
+	mkdir .weft
+	run weft tasks --json
+	assert_failure 2
+	[ -z "$(ls -A .weft)" ] || fail "something was created in .weft"
+}
+
+@test "--run-dir names the folder that holds monitoring.db" {
+	make_db "$WEFT_WORK/records"
+	make_db "$WEFT_WORK/file:x"
+	run weft runs --run-dir "$WEFT_WORK/records/"
+	assert_success
+	assert_line --index 3 --regexp '^0003  live '
+	run weft tasks --run-dir records 1
+	assert_success
+	assert_line --index 4 --regexp '^mean  '
+	run weft runs --run-dir 'file:x'
+	assert_success
+	assert_line --index 1 --regexp '^0001  pi '
+}
+
+@test "tasks names a run that is not there" {
+	make_db
+	run weft tasks 9
+	assert_failure 2
+	assert_output 'weft: no run 0009 in .weft/monitoring.db'
+	run weft tasks --run-dir .weft 12345
+	assert_failure 2
+	assert_output 'weft: no run 12345 in .weft/monitoring.db'
+}
+
+@test "tasks rejects run numbers that are not run numbers" {
+	local bad
+
+	make_db
+	for bad in abc -1 99999999999999999999 '' 0 0000 ' 7' '+7' 7x 1.5 \
+	    4294967295 "1' OR '1'='1"; do
+		run weft tasks -- "$bad"
+		assert_failure 2
+		assert_output "weft: invalid run '$bad': expected a run number such as 7 or 0007"
+	done
+	run weft tasks -1
+	assert_failure 2
+	assert_line --index 0 "weft tasks: unknown option '-1'"
+	run weft tasks 1 2
+	assert_failure 2
+	assert_line --index 0 'weft tasks: too many arguments'
+}
+
+@test "bad states and options are usage errors" {
+	make_db
+	run weft tasks --state running
+	assert_failure 2
+	assert_output "weft: invalid --state value 'running': expected one of done, failed, dep_fail, killed, not_run, pending"
+	run weft tasks --state "done' OR 1=1 --"
+	assert_failure 2
+	run weft tasks --state
+	assert_failure 2
+	assert_line --index 0 "weft tasks: option '--state' needs an argument"
+	run weft runs --run-dir
+	assert_failure 2
+	assert_line --index 0 "weft runs: option '--run-dir' needs an argument"
+	run weft runs --run-dir ''
+	assert_failure 2
+	run weft runs --bogus
+	assert_failure 2
+	assert_line --index 0 "weft runs: unknown option '--bogus'"
+	assert_line --index 1 'usage: weft runs [--json] [--run-dir DIR]'
+	run weft runs 1
+	assert_failure 2
+	assert_line --index 0 'weft runs: too many arguments'
+}
+
+@test "an empty database has no runs" {
+	mkdir .weft
+	: >.weft/monitoring.db
+	run weft runs
+	assert_success
+	assert_output 'RUN   NAME      STARTED              DURATION  STATE        TASKS  DONE  FAILED'
+	run weft runs --json
+	assert_success
+	assert_output '[]'
+	run weft tasks
+	assert_failure 2
+	assert_output 'weft: no runs in .weft/monitoring.db'
+	run weft tasks 1
+	assert_failure 2
+	assert_output 'weft: no run 0001 in .weft/monitoring.db'
+	schema_sql | sqlite3 .weft/monitoring.db
+	run weft runs
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	run weft tasks
+	assert_failure 2
+	assert_output 'weft: no runs in .weft/monitoring.db'
+}
+
+@test "a database from a newer weft is refused" {
+	make_db
+	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
+	run weft runs
+	assert_failure 2
+	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 1)'
+}
+
+@test "reading never changes the database" {
+	local before
+
+	make_db
+	sql 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+	before=$(cksum <.weft/monitoring.db)
+	run weft runs
+	assert_success
+	run weft runs --json
+	run weft tasks --json 2
+	run weft tasks --state failed 2
+	assert_success
+	assert_equal "$(cksum <.weft/monitoring.db)" "$before"
+	assert_equal "$(sql 'SELECT count(*) FROM workflow')" 3
+}
+
+@test "control characters in names cannot reach the terminal" {
+	make_db
+	sql "UPDATE task SET weft_task_id = 'x[v=a' || char(10) || 'b' ||
+	    char(27) || '[31m]' WHERE run_id = '0001' AND task_id = 0"
+	run weft tasks 1
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	assert_line --index 1 --regexp '^x\[v=a\?b\?\[31m\]  +done '
+	run weft tasks --json 1
+	run json get 0 task <<<"$output"
+	assert_output '"x[v=a\nb\u001b[31m]"'
+}
+
+@test "both work while another process holds a read transaction" {
+	make_db
+	hold_transaction read 3
+	run weft runs
+	assert_success
+	assert_line --index 3 --regexp '^0003  live '
+	run weft tasks --json 2
+	assert_success
+	run weft tasks
+	assert_success
+	kill -0 "$HOLD_PID" || fail "the read transaction ended too early"
+	wait "$HOLD_PID"
+}
+
+@test "both work, without waiting, while a writer holds its transaction" {
+	local t0 t1
+
+	make_db
+	hold_transaction write 2
+	t0=$(now_us)
+	run weft runs
+	t1=$(now_us)
+	assert_success
+	# WAL: the reader sees the last commit and does not wait for the next.
+	assert_line --index 3 --regexp '^0003  live '
+	refute_line --partial '0004'
+	[ $(( t1 - t0 )) -lt 1500000 ] || fail "runs waited for the writer"
+	run weft tasks 2
+	assert_success
+	assert_line --index 2 --regexp '^sim\[seed=2\] '
+	wait "$HOLD_PID"
+	run weft runs
+	assert_success
+	assert_line --index 4 --regexp '^0004  new '
+}
+
+@test "without WAL, both wait for an exclusive writer and then succeed" {
+	make_db
+	sql 'PRAGMA journal_mode=DELETE;' >/dev/null
+	hold_transaction exclusive 2
+	run weft runs
+	assert_success
+	# It waited for the commit, so it sees the new run.
+	assert_line --index 4 --regexp '^0004  new '
+	wait "$HOLD_PID"
+	hold_transaction exclusive 2 0005
+	run weft tasks
+	assert_success
+	assert_output 'TASK              STATE     TRIES  DURATION  EXIT'
+	run weft runs
+	assert_line --index 5 --regexp '^0005  new '
+	wait "$HOLD_PID"
+}
+
+@test "runs and tasks are clean under valgrind" {
+	command -v valgrind >/dev/null 2>&1 || skip "valgrind is not installed"
+	make_db
+	local args
+
+	for args in "runs" "runs --json" "tasks" "tasks --json 2" \
+	    "tasks --state failed 2" "tasks 9" "tasks abc" \
+	    "runs --run-dir nowhere"; do
+		# shellcheck disable=SC2086
+		run valgrind -q --leak-check=full --error-exitcode=9 \
+		    "$WEFT" $args
+		[ "$status" -ne 9 ] || fail "valgrind: weft $args: $output"
+	done
+}
+
+# The database of a real run, once the dbwriter writes one.
+real_run()
+{
+	write_flow <<'EOF'
+weft: 1
+name: real
+apps:
+  ok: {command: "echo {n}"}
+  bad: {command: "exit 3"}
+main:
+  - id: sim
+    app: ok
+    foreach: {n: "1..3"}
+  - id: b
+    app: bad
+  - id: after
+    app: ok
+    args: {n: 0}
+    needs: [b]
+EOF
+	run weft run -q flow.yaml
+	assert_failure 1
+	[ -f .weft/monitoring.db ] ||
+	    skip "weft run wrote no monitoring database"
+}
+
+@test "runs and tasks read the database of a real run" {
+	real_run
+	run weft runs
+	assert_success
+	assert_line --index 1 --regexp '^0001  real  +[0-9-]{10} [0-9:]{8}  [0-9]+\.[0-9]{2}s +failed +5 +3 +2$'
+	run weft tasks
+	assert_success
+	assert_line --index 1 --regexp '^sim\[n=1\]  +done  +1  +[0-9]+\.[0-9]{2}s  0$'
+	assert_line --index 4 --regexp '^b  +failed  +1  +[0-9]+\.[0-9]{2}s  3$'
+	assert_line --index 5 --regexp '^after  +dep_fail  +0  +-  -$'
+	run weft tasks --state done 1
+	assert_equal "${#lines[@]}" 4
+	run weft tasks --json --state failed
+	run json get 0 stderr <<<"$output"
+	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/stderr\""
+}
