@@ -63,7 +63,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "task_stdout, task_stderr, task_time_invoked, weft_app_kind, "
 	    "task_memoize, task_stdin, weft_state) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending') "
-	    "ON CONFLICT (task_id, run_id) DO NOTHING",
+	    "ON CONFLICT (run_id, task_id) DO NOTHING",
 	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
 	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
@@ -75,7 +75,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "task_try_time_running, task_try_time_returned, weft_pid, "
 	    "weft_exit_code, weft_signal, weft_fail_reason) VALUES (?1, ?2, "
 	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-	    "ON CONFLICT (try_id, task_id, run_id) DO UPDATE SET "
+	    "ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET "
 	    "block_id = coalesce(?4, block_id), "
 	    "hostname = coalesce(?5, hostname), "
 	    "task_executor = coalesce(?6, task_executor), "
