@@ -78,8 +78,11 @@ weft_teardown()
 {
 	local p i pids
 
+	# A group is killed only while its leader still carries this test's
+	# mark: after a busy run the number may belong to someone else.
 	for p in "${WEFT_BG_PIDS[@]}"; do
-		kill -KILL -- "-$p" 2>/dev/null
+		grep -qsaF -- "WEFT_TEST_MARK=$WEFT_WORK" "/proc/$p/environ" &&
+		    kill -KILL -- "-$p" 2>/dev/null
 	done
 	for i in 1 2 3 4 5; do
 		pids=$(weft_test_procs)
