@@ -1425,6 +1425,7 @@ cmd_run(int argc, char **argv)
 	else
 		rc = 0, state = "done";
 	ev_workflow_end(&r, state, rc);
+	fflush(stdout);
 	finish_monitoring(&r);
 	print_summary(&r);
 	fflush(stdout);

@@ -49,8 +49,9 @@ enum dbw_stmt {
 static const char *dbw_sql[ST_NSTMTS] = {
 	[ST_WORKFLOW] = "INSERT INTO workflow (run_id, time_began, "
 	    "workflow_name, workflow_version, host, user, rundir, "
-	    "weft_workflow_file, weft_task_count, weft_state) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running') "
+	    "weft_workflow_file, weft_task_count, weft_state, "
+	    "weft_monitoring_complete) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', 0) "
 	    "ON CONFLICT (run_id) DO UPDATE SET time_began = ?2, "
 	    "workflow_name = ?3, workflow_version = ?4, host = ?5, user = ?6, "
 	    "rundir = ?7, weft_workflow_file = ?8, weft_task_count = ?9",
