@@ -69,7 +69,8 @@ if [ "$use_parallel" = 1 ] && command -v parallel >/dev/null 2>&1 &&
 	have_parallel=1
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench.XXXXXX") || die "mktemp failed"
+# Next to the build, not in /tmp: see bench/README.md on file systems.
+tmp=$(mktemp -d "${TMPDIR:-$srcdir}/bench-tmp.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
@@ -171,7 +172,6 @@ runners="weft xargs"
 run_weft || weft_failed
 run_xargs || die "xargs failed"
 [ "$have_parallel" = 1 ] && { run_parallel || die "GNU parallel failed"; }
-rm -rf "$tmp/many/.weft"
 
 declare -A best
 for ((r = 1; r <= repeat; r++)); do
@@ -180,8 +180,9 @@ for ((r = 1; r <= repeat; r++)); do
 			[ "$runner" = weft ] && weft_failed
 			die "$runner failed"
 		}
-		# Keep the run directory from growing across rounds.
-		rm -rf "$tmp/many/.weft"
+		# Run directories are kept until the end: deleting thousands
+		# of files stalls this kind of file system for a while after,
+		# which would slow whatever is measured next.
 		if [ -z "${best[$runner]:-}" ] || [ "$ns" -lt "${best[$runner]}" ]; then
 			best[$runner]=$ns
 		fi
@@ -196,7 +197,6 @@ for ((r = 1; r <= lat_runs; r++)); do
 	t1=$(now)
 	lat+=($((t1 - t0)))
 done
-rm -rf "$tmp/one/.weft"
 
 echo "weft throughput benchmark"
 echo "  weft:    $weft ($("$weft" --version 2>/dev/null | head -n 1))"

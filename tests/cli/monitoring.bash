@@ -23,7 +23,7 @@ MON_OK_SEQ='pending launched running running_ended exec_done'
 
 q()
 {
-	sqlite3 -batch -readonly "$WEFT_WORK/$MON_DB" "$@"
+	sqlite3 -batch -readonly -cmd '.timeout 10000' "$WEFT_WORK/$MON_DB" "$@"
 }
 
 qv()
