@@ -242,6 +242,10 @@ weft_test_procs()
 		{
 			pid[NR] = $1; st[$1] = $2; pp[$1] = $3; ss[$1] = $4
 			line[$1] = $0
+			# The programs of bats itself, run directly or by bash.
+			if ($5 ~ /(^|\/)bats(-[a-z-]+)?$/ ||
+			    $6 ~ /bats-core\/|(^|\/)bats$/)
+				isbats[$1] = 1
 		}
 		END {
 			for (p = ENVIRON["SELF"]; p > 1 && !(p in skip); p = pp[p])
@@ -249,6 +253,10 @@ weft_test_procs()
 			for (i = 1; i <= NR; i++) {
 				p = pid[i]
 				if (p in skip || st[p] ~ /^Z/)
+					continue
+				# bats itself (its timers, its output) is not
+				# ours to kill, whatever its cwd.
+				if (p in isbats)
 					continue
 				if (p in cand || ss[p] in sid ||
 				    index(line[p], ENVIRON["W"]))
