@@ -39,7 +39,9 @@
 #define DBW_LIFELINE_FD	3
 #define DBW_TX_ROWS	20000	/* commit after this many rows */
 #define DBW_TX_MS	100	/* or when the transaction is this old */
-#define DBW_IDLE_MS	3000	/* orphaned and nothing heard: exit */
+#define DBW_IDLE_MS	1000	/* orphaned and nothing heard: exit */
+#define DBW_ORPHAN_MS	2500	/* orphaned: exit after this at most,
+				   so nothing outlives main by 3 s */
 
 enum dbw_stmt {
 	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_TASK_END, ST_TRY,
@@ -639,7 +641,7 @@ dbwriter_main(int argc, char **argv)
 	const char		*rundir = NULL, *dbpath = NULL;
 	char			*err = NULL;
 	int			 ch, verbose = 0, timeout, orphaned = 0, i;
-	int64_t			 heard, now;
+	int64_t			 heard, now, orphaned_at = 0;
 
 	memset(&w, 0, sizeof w);
 	w.run = "?";
@@ -711,7 +713,8 @@ dbwriter_main(int argc, char **argv)
 		} else if (w.failing)
 			timeout = 1000;
 		if (orphaned) {
-			if (now - heard >= DBW_IDLE_MS)
+			if (now - heard >= DBW_IDLE_MS ||
+			    now - orphaned_at >= DBW_ORPHAN_MS)
 				break;
 			if (timeout == -1 || timeout > 100)
 				timeout = 100;
@@ -724,6 +727,7 @@ dbwriter_main(int argc, char **argv)
 		if (items[2].revents != 0 && !orphaned) {
 			log_info("lifeline closed");
 			orphaned = 1;
+			orphaned_at = mono_ms();
 		}
 		if (items[1].revents != 0 &&
 		    read(w.sigfd, &si, sizeof si) == sizeof si) {
