@@ -151,15 +151,6 @@ struct dbw {
 	int		 failing;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Binds a msgpack field to parameter I, as its natural SQL type. */
 static void
 bind_obj(sqlite3_stmt *st, int i, const msgpack_object *o)
@@ -637,7 +628,6 @@ dbwriter_main(int argc, char **argv)
 	struct dbw		 w;
 	struct signalfd_siginfo	 si;
 	zmq_pollitem_t		 items[3];
-	sigset_t		 mask;
 	const char		*rundir = NULL, *dbpath = NULL;
 	char			*err = NULL;
 	int			 ch, verbose = 0, timeout, orphaned = 0, i;
@@ -665,20 +655,8 @@ dbwriter_main(int argc, char **argv)
 	}
 	if (rundir == NULL || dbpath == NULL || optind != argc)
 		dbw_usage();
-	log_init(NULL, verbose);
-	log_set_role("dbwriter");
-	if (chdir(rundir) == -1)
-		fatal("cannot enter run directory '%s'", rundir);
+	w.sigfd = helper_begin("dbwriter", rundir, verbose, 0);
 	proctitle_set("weft: dbwriter run %s", w.run);
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((w.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
 
 	if ((w.db = db_open(dbpath, DB_WRITE, &err)) == NULL)
 		fatalx("%s", err);

@@ -358,7 +358,6 @@ interchange_main(int argc, char **argv)
 	struct ix		 ix;
 	struct signalfd_siginfo	 si;
 	zmq_pollitem_t		 items[5];
-	sigset_t		 mask;
 	const char		*rundir = NULL;
 	int			 ch, verbose = 0, stop = 0, monitoring = 0;
 
@@ -384,20 +383,8 @@ interchange_main(int argc, char **argv)
 	}
 	if (rundir == NULL || optind != argc)
 		ix_usage();
-	log_init(NULL, verbose);
-	log_set_role("interchange");
-	if (chdir(rundir) == -1)
-		fatal("cannot enter run directory '%s'", rundir);
+	ix.sigfd = helper_begin("interchange", rundir, verbose, 0);
 	proctitle_set("weft: interchange run %s", ix.run_name);
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((ix.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
 
 	if ((ix.ctx = zmq_ctx_new()) == NULL)
 		fatal("zmq_ctx_new");

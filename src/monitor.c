@@ -55,15 +55,6 @@ struct monitor {
 	int		 disabled;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Connects to the run's router; ROLE names the sender ("pool-0"). */
 struct monitor *
 monitor_open(void *ctx, const char *role)

@@ -100,15 +100,6 @@ struct pool {
 	unsigned long	 started, finished;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t
 tv_us(const struct timeval *tv)
 {
@@ -597,7 +588,7 @@ pool_stop(struct pool *p, const char *why)
 	    p->qtail - p->qhead);
 	p->stopping = 1;
 	p->killing = p->busy > 0;
-	p->kill_at_ms = now_ms() + POOL_KILL_GRACE_MS;
+	p->kill_at_ms = mono_ms() + POOL_KILL_GRACE_MS;
 	pool_signal_tasks(p, SIGTERM);
 }
 
@@ -674,7 +665,6 @@ pool_main(int argc, char **argv)
 	struct workflow		*wf;
 	struct msg_out		 m;
 	zmq_pollitem_t		 items[4];
-	sigset_t		 mask;
 	const char		*rundir = NULL;
 	char			*err = NULL, logname[32], ident[32];
 	int			 ch, verbose = 0, timeout, t, nitems;
@@ -713,10 +703,7 @@ pool_main(int argc, char **argv)
 		pool_usage();
 
 	snprintf(logname, sizeof logname, "pool-%d", p.id);
-	log_init(NULL, verbose);
-	log_set_role(logname);
-	if (chdir(rundir) == -1)
-		fatal("cannot enter run directory '%s'", rundir);
+	p.sigfd = helper_begin(logname, rundir, verbose, 1);
 	p.lifeline = POOL_LIFELINE_FD;
 	pool_title(&p);
 
@@ -735,16 +722,6 @@ pool_main(int argc, char **argv)
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
 	/* At most one start per slot between two flushes. */
 	p.started_list = xcalloc(2 * p.jobs, sizeof *p.started_list);
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((p.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
 
 	snprintf(ident, sizeof ident, "pool-%d", p.id);
 	if ((p.ctx = zmq_ctx_new()) == NULL)
@@ -766,7 +743,7 @@ pool_main(int argc, char **argv)
 	p.interval = wf->resource_interval;
 	if (wf->monitoring && (p.mon = monitor_open(p.ctx, ident)) != NULL)
 		pool_ev_node(&p);
-	p.sample_at_ms = now_ms() + (int64_t)(p.interval * 1000);
+	p.sample_at_ms = mono_ms() + (int64_t)(p.interval * 1000);
 
 	items[0] = (zmq_pollitem_t){ p.sock, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ NULL, p.sigfd, ZMQ_POLLIN, 0 };
@@ -777,16 +754,16 @@ pool_main(int argc, char **argv)
 		if (p.stopping) {
 			if (p.busy == 0)
 				break;
-			left = p.kill_at_ms - now_ms();
+			left = p.kill_at_ms - mono_ms();
 			if (left <= 0) {
 				pool_signal_tasks(&p, SIGKILL);
-				p.kill_at_ms = now_ms() + 100;
+				p.kill_at_ms = mono_ms() + 100;
 				left = 100;
 			}
 			timeout = left;
 		}
 		if (p.mon != NULL && p.busy > 0) {
-			left = p.sample_at_ms - now_ms();
+			left = p.sample_at_ms - mono_ms();
 			t = left < 0 ? 0 : (int)left;
 			if (timeout == -1 || t < timeout)
 				timeout = t;
@@ -817,9 +794,9 @@ pool_main(int argc, char **argv)
 		pool_fill(&p);
 		pool_flush(&p);
 		pool_title(&p);
-		if (p.mon != NULL && now_ms() >= p.sample_at_ms) {
+		if (p.mon != NULL && mono_ms() >= p.sample_at_ms) {
 			pool_sample(&p);
-			p.sample_at_ms = now_ms() +
+			p.sample_at_ms = mono_ms() +
 			    (int64_t)(p.interval * 1000);
 		}
 		monitor_tick(p.mon);

@@ -67,15 +67,6 @@ struct router {
 	unsigned long	 batches, acked;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint32_t
 get_le32(const unsigned char *p)
 {
@@ -336,7 +327,6 @@ router_main(int argc, char **argv)
 	struct signalfd_siginfo	 si;
 	struct msg_out		 bye;
 	zmq_pollitem_t		 items[4];
-	sigset_t		 mask;
 	const char		*rundir = NULL;
 	int			 ch, verbose = 0, timeout, n;
 	int64_t			 now;
@@ -360,20 +350,8 @@ router_main(int argc, char **argv)
 	}
 	if (rundir == NULL || optind != argc)
 		router_usage();
-	log_init(NULL, verbose);
-	log_set_role("router");
-	if (chdir(rundir) == -1)
-		fatal("cannot enter run directory '%s'", rundir);
+	r.sigfd = helper_begin("router", rundir, verbose, 0);
 	proctitle_set("weft: router run %s", r.run_name);
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((r.sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
 	router_open_spool(&r);
 	r.buf = xmalloc(ROUTER_CHUNK);
 

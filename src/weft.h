@@ -56,6 +56,10 @@ void		 log_debug(const char *, ...) printflike(1, 2);
 __dead void	 fatal(const char *, ...) printflike(1, 2);
 __dead void	 fatalx(const char *, ...) printflike(1, 2);
 
+/* helper.c */
+int		 helper_begin(const char *, const char *, int, int);
+int64_t		 mono_ms(void);
+
 /* proctitle.c */
 void		 proctitle_init(int, char **);
 void		 proctitle_set(const char *, ...) printflike(1, 2);
