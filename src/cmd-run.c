@@ -1338,7 +1338,7 @@ cmd_run(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.lifeline[0] = r.lifeline[1] = -1;
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
-	while ((ch = getopt_long(argc, argv, "+j:qvh", run_longopts,
+	while ((ch = getopt_long(argc, argv, "j:qvh", run_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -1350,6 +1350,11 @@ cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'd':
+			if (*optarg == '\0') {
+				fprintf(stderr, "weft: --run-dir needs a "
+				    "directory name\n");
+				return EXIT_USAGE;
+			}
 			rundir_opt = optarg;
 			break;
 		case 'q':

@@ -49,6 +49,9 @@ dbread_bad_option(const char *cmd, int ch, char **argv,
 {
 	const char	*arg = argv[optind - 1];
 
+	/* "--run-dir ''": the empty word is the argument, not the option. */
+	if (ch == ':' && *arg == '\0' && optind >= 2)
+		arg = argv[optind - 2];
 	if (ch == ':')
 		fprintf(stderr, "weft %s: option '%s' needs an argument\n",
 		    cmd, arg);

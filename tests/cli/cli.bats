@@ -135,3 +135,21 @@ EOF
 	assert_success
 	assert_line --index 0 --regexp '\(1 tasks?, 1 pool x 2 jobs\)$'
 }
+
+@test "run takes options after the workflow file too" {
+	good_flow
+	run weft run flow.yaml -q -j 1
+	assert_success
+	assert_line --index 0 --regexp '\(1 tasks?, 1 pool x 1 jobs?\)$'
+	refute_line --regexp '^done '
+}
+
+@test "an empty --run-dir is a usage error, and nothing is created" {
+	good_flow
+	run -2 --separate-stderr weft run --run-dir '' flow.yaml
+	assert_equal "$stderr" "weft: --run-dir needs a directory name"
+	[ ! -e .weft ]
+	run -2 --separate-stderr weft runs --run-dir ''
+	assert_equal "${stderr_lines[0]}" \
+	    "weft runs: option '--run-dir' needs an argument"
+}
