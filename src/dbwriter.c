@@ -45,7 +45,8 @@
 
 enum dbw_stmt {
 	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_TASK_END, ST_TRY,
-	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_SENDER, ST_SPOOL, ST_NSTMTS
+	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_SENDER, ST_SPOOL,
+	ST_NSTMTS
 };
 
 static const char *dbw_sql[ST_NSTMTS] = {
@@ -103,6 +104,13 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	[ST_NODE] = "INSERT INTO node (run_id, block_id, hostname, cpu_count, "
 	    "total_memory, worker_count, timestamp, last_heartbeat, active, "
 	    "uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8)",
+	[ST_WORKFLOW_LOST] = "UPDATE workflow SET weft_state = 'lost', "
+	    "time_completed = ?2, weft_monitoring_complete = 0, "
+	    "tasks_completed_count = (SELECT count(*) FROM task WHERE "
+	    "run_id = ?1 AND weft_state = 'done'), tasks_failed_count = "
+	    "(SELECT count(*) FROM task WHERE run_id = ?1 AND weft_state IN "
+	    "('failed', 'dep_fail')) WHERE run_id = ?1 AND "
+	    "time_completed IS NULL",
 	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq, "
 	    "applied_above) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, "
 	    "sender) DO UPDATE SET last_seq = ?3, applied_above = ?4",
@@ -115,6 +123,7 @@ static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
 	[EV_STATUS] = 4, [EV_TASK_END] = 6, [EV_TRY] = 12,
 	[EV_RESOURCE] = 14, [EV_BLOCK] = 4, [EV_NODE] = 6,
+	[EV_WORKFLOW_LOST] = 1,
 };
 
 struct dbw_seqs {
@@ -269,6 +278,10 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	case EV_BLOCK:
 		which = ST_BLOCK;
 		times = 1u << 2;
+		break;
+	case EV_WORKFLOW_LOST:
+		which = ST_WORKFLOW_LOST;
+		times = 1u << 0;
 		break;
 	default:
 		which = ST_NODE;

@@ -57,8 +57,9 @@ enum event_kind {
 				   final */
 	EV_BLOCK,		/* block, status, time, job */
 	EV_NODE,		/* block, host, cpus, memory, workers, time */
+	EV_WORKFLOW_LOST,	/* time: main died before recording its end */
 };
-#define EV_LAST		EV_NODE
+#define EV_LAST		EV_WORKFLOW_LOST
 
 /* One task to run; strings point into the received message. */
 struct msg_task {

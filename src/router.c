@@ -298,6 +298,30 @@ router_from_writer(struct router *r)
 	}
 }
 
+/*
+ * Main is gone without asking us to finish: record that the run's end was
+ * lost, as this router's own one-event batch, before draining the spool.
+ */
+static void
+router_lost(struct router *r)
+{
+	struct msg_out	 m;
+	char		 sender[64];
+
+	snprintf(sender, sizeof sender, "router/%ld", (long)getpid());
+	msg_begin(&m, MSG_EVENTS, 3);
+	msgpack_pack_str(&m.pk, strlen(sender));
+	msgpack_pack_str_body(&m.pk, sender, strlen(sender));
+	msgpack_pack_uint64(&m.pk, 1);
+	msgpack_pack_array(&m.pk, 1);
+	msgpack_pack_array(&m.pk, 2);
+	msgpack_pack_uint32(&m.pk, EV_WORKFLOW_LOST);
+	msgpack_pack_double(&m.pk, db_now());
+	if (router_append(r, m.sbuf.data, m.sbuf.size) == 0)
+		log_info("recorded that main is gone");
+	msg_out_free(&m);
+}
+
 static void
 router_hello(struct router *r)
 {
@@ -408,6 +432,8 @@ router_main(int argc, char **argv)
 			r.orphaned = 1;
 			r.orphan_deadline = mono_ms() + ROUTER_ORPHAN_MS;
 			log_info("lifeline closed");
+			if (!r.finishing)
+				router_lost(&r);
 		}
 		if (items[2].revents != 0 &&
 		    read(r.sigfd, &si, sizeof si) == sizeof si) {

@@ -342,6 +342,31 @@ EOF
 	assert_output 0
 }
 
+@test "SIGKILL of weft run: the router records the run as lost" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 2}
+apps:
+  quick: {command: "true"}
+  nap: {command: "@SLEEP@ 300"}
+main:
+  - id: q
+    app: quick
+    foreach: {n: "1..4"}
+  - {id: t, app: nap, needs: q}
+EOF
+	weft_start run flow.yaml
+	wait_for 30 count_sleepers 1 ||
+	    fail "the long task did not start; stderr: $(cat "$WEFT_ERR")"
+	kill -KILL "$WEFT_PID"
+	wait_for 5 no_test_procs || fail "left behind: $(show_test_procs)"
+	weft_reap
+	run q "SELECT weft_state, time_completed IS NOT NULL,
+	    tasks_completed_count, weft_monitoring_complete,
+	    weft_exit_code IS NULL FROM workflow WHERE run_id = '0001';"
+	assert_output 'lost|1|4|0|1'
+}
+
 @test "SIGINT: exit 130, workflow interrupted, killed and not_run tasks" {
 	write_flow <<'EOF'
 weft: 1
