@@ -1234,6 +1234,13 @@ run_setup(struct run *r, const char *base)
 		return -1;
 	}
 	free(path);
+	/* For "weft stop", and so that every process of the run knows it. */
+	if (rundir_mark_live(&r->rd) == -1 ||
+	    setenv("WEFT_RUN_DIR", r->rd.path, 1) == -1) {
+		fprintf(stderr, "weft: cannot mark run %s as live: %s\n",
+		    r->rd.name, strerror(errno));
+		return -1;
+	}
 	path = xprintf("%s/weft.log", r->rd.path);
 	log_init(path, r->verbose);
 	free(path);

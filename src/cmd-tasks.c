@@ -47,26 +47,6 @@ tasks_usage(FILE *f)
 }
 
 /*
- * Parses a run number ("7", "0007") into its name as the run directory
- * spells it ("0007").  Only digits; 1 to UINT_MAX - 1 as rundir.c counts.
- */
-static int
-tasks_parse_run(const char *s, char *name, size_t len)
-{
-	unsigned long long	 n;
-	char			*end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (*end != '\0' || errno == ERANGE || n == 0 || n >= UINT_MAX)
-		return -1;
-	snprintf(name, len, "%04u", (unsigned)n);
-	return 0;
-}
-
-/*
  * Finds the run to show: the one named, or the newest.  Returns 0, or
  * prints why not and returns the exit code.
  */
@@ -278,7 +258,7 @@ cmd_tasks(int argc, char **argv)
 		tasks_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (optind < argc && tasks_parse_run(argv[optind], run,
+	if (optind < argc && rundir_parse_name(argv[optind], run,
 	    sizeof run) == -1) {
 		fprintf(stderr, "weft: invalid run '%s': expected a run "
 		    "number such as 7 or 0007\n", argv[optind]);

@@ -79,6 +79,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 	int		 fd = -1, tries;
 
 	memset(rd, 0, sizeof *rd);
+	rd->live_fd = -1;
 	if (mkdir_p(base, 0755) == -1 || realpath(base, abs) == NULL) {
 		xasprintf(errp, "weft: cannot create '%s': %s", base,
 		    strerror(errno));
@@ -141,9 +142,87 @@ fail:
 void
 rundir_free(struct rundir *rd)
 {
+	if (rd->live_fd != -1)
+		close(rd->live_fd);
+	rd->live_fd = -1;
 	free(rd->base);
 	free(rd->path);
 	rd->base = rd->path = NULL;
+}
+
+/*
+ * Parses a run number ("7", "0007") into its name as the run directory
+ * spells it ("0007").  Only digits; 1 to UINT_MAX - 1, as runs are counted.
+ */
+int
+rundir_parse_name(const char *s, char *name, size_t len)
+{
+	unsigned long long	 n;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || n == 0 || n >= UINT_MAX)
+		return -1;
+	snprintf(name, len, "%04u", (unsigned)n);
+	return 0;
+}
+
+/*
+ * Marks the run as live for as long as this process lives: main.pid holds
+ * our pid and an exclusive flock, which the kernel drops when we die.  The
+ * descriptor is close-on-exec, so no child holds the lock for us.
+ */
+int
+rundir_mark_live(struct rundir *rd)
+{
+	char	*path, buf[32];
+	int	 fd, n;
+
+	path = xprintf("%s/main.pid", rd->path);
+	fd = open(path, O_RDWR|O_CREAT|O_CLOEXEC, 0600);
+	free(path);
+	if (fd == -1 || flock(fd, LOCK_EX|LOCK_NB) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, n, 0) != n) {
+		close(fd);
+		return -1;
+	}
+	rd->live_fd = fd;
+	return 0;
+}
+
+/*
+ * Whether the run in PATH is live (its main holds main.pid locked), and if
+ * so, main's pid.  Returns 1 live, 0 not, -1 with errno when it cannot
+ * tell (no such run, or not ours to read).
+ */
+int
+rundir_is_live(const char *path, pid_t *pid)
+{
+	char	*file, buf[32];
+	ssize_t	 n;
+	int	 fd, live;
+
+	file = xprintf("%s/main.pid", path);
+	fd = open(file, O_RDONLY|O_CLOEXEC);
+	free(file);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	live = flock(fd, LOCK_SH|LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	close(fd);
+	if (!live || n <= 0)
+		return 0;
+	buf[n] = '\0';
+	*pid = (pid_t)strtol(buf, NULL, 10);
+	return *pid > 1;
 }
 
 /*

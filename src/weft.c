@@ -20,6 +20,8 @@ static const struct cmd_entry cmd_table[] = {
 	  "run a workflow", 0, cmd_run },
 	{ "check", "[--dot] FILE",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
+	{ "stop", "[--kill] [--run-dir DIR] [RUN]",
+	  "stop a live run", 0, cmd_stop },
 	{ "runs", "[--json] [--run-dir DIR]",
 	  "list the runs recorded in the monitoring database", 0, cmd_runs },
 	{ "tasks", "[--json] [--state STATE] [--run-dir DIR] [RUN]",

@@ -94,9 +94,13 @@ struct rundir {
 	char		*path;		/* .weft/runs/NNNN, absolute */
 	unsigned	 number;
 	char		 name[16];	/* "0007" */
+	int		 live_fd;	/* main.pid, locked while main lives */
 };
 int		 rundir_create(const char *, struct rundir *, char **);
 void		 rundir_free(struct rundir *);
+int		 rundir_parse_name(const char *, char *, size_t);
+int		 rundir_mark_live(struct rundir *);
+int		 rundir_is_live(const char *, pid_t *);
 char		*rundir_task_dirname(const char *);
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
@@ -321,6 +325,9 @@ double		 db_now(void);
 
 /* cmd-run.c */
 int		 cmd_run(int, char **);
+
+/* cmd-stop.c */
+int		 cmd_stop(int, char **);
 
 /* cmd-check.c */
 int		 cmd_check(int, char **);

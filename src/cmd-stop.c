@@ -1,0 +1,274 @@
+/*
+ * cmd-stop.c: "weft stop", which stops a live run from another shell.
+ *
+ * A run is live while its "weft run" holds runs/NNNN/main.pid locked (see
+ * rundir.c), so a stale pid file never names a stranger.  By default the
+ * run is asked to stop as if interrupted: main gets SIGTERM, kills the
+ * running task process groups, records the end and exits 130.  --kill
+ * does not ask: it kills main and every process of the run at once (all
+ * carry WEFT_RUN_DIR in their environment), sparing only the monitoring
+ * helpers for the moment it takes them to record the run as lost.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weft.h"
+
+#define STOP_WAIT_MS	10000	/* for a run to end after SIGTERM */
+#define STOP_KILL_MS	3000	/* for the monitoring helpers to end */
+
+static void
+stop_usage(FILE *f)
+{
+	fprintf(f, "usage: weft stop [--kill] [--run-dir DIR] [RUN]\n"
+	    "\n"
+	    "Stops RUN, a run number such as 7 or 0007 (default: the newest\n"
+	    "live run).\n"
+	    "\n"
+	    "options:\n"
+	    "  --kill         kill every process of the run at once\n"
+	    "  --run-dir DIR  runs are under DIR/runs (default: .weft)\n"
+	    "  -h, --help     show this help\n");
+}
+
+/* The newest run under RUNS whose main is alive; 0 if none. */
+static int
+stop_newest_live(const char *runs, char *name, size_t len)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*path, best[16] = "";
+	pid_t		 pid;
+
+	if ((d = opendir(runs)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (rundir_parse_name(de->d_name, name, len) == -1 ||
+		    strcmp(name, de->d_name) != 0)
+			continue;
+		path = xprintf("%s/%s", runs, de->d_name);
+		if (rundir_is_live(path, &pid) == 1 &&
+		    (strlen(name) > strlen(best) || (strlen(name) ==
+		    strlen(best) && strcmp(name, best) > 0)))
+			snprintf(best, sizeof best, "%s", name);
+		free(path);
+	}
+	closedir(d);
+	snprintf(name, len, "%s", best);
+	return best[0] != '\0';
+}
+
+/* Whether /proc/PID/environ holds exactly VAR (NAME=VALUE). */
+static int
+proc_has_env(pid_t pid, const char *var)
+{
+	char	 path[64], *buf = NULL, *p;
+	size_t	 cap = 0, len = 0, vlen = strlen(var);
+	ssize_t	 n;
+	int	 fd, found = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap == 0 ? 8192 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (buf == NULL)
+		return 0;
+	buf[len] = '\0';
+	for (p = buf; p < buf + len; p += strlen(p) + 1) {
+		if (strlen(p) == vlen && memcmp(p, var, vlen) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+static int
+proc_is_monitoring(pid_t pid)
+{
+	char	 path[64], buf[64];
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strncmp(buf, "weft: router ", 13) == 0 ||
+	    strncmp(buf, "weft: dbwriter ", 15) == 0;
+}
+
+/*
+ * SIGKILLs every process that carries VAR, and its process group; with
+ * SPARE set, not the monitoring helpers.  Returns how many were found.
+ */
+static int
+kill_carriers(const char *var, int spare)
+{
+	DIR		*d;
+	struct dirent	*de;
+	pid_t		 pid, me = getpid();
+	int		 found = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = atoi(de->d_name)) <= 1 || pid == me ||
+		    !proc_has_env(pid, var))
+			continue;
+		found++;
+		if (spare && proc_is_monitoring(pid))
+			continue;
+		kill(pid, SIGKILL);
+		if (getpgid(pid) == pid)
+			kill(-pid, SIGKILL);
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+stop_kill(const char *path, pid_t pid)
+{
+	char	*var;
+	int64_t	 t0;
+
+	var = xprintf("WEFT_RUN_DIR=%s", path);
+	kill(pid, SIGKILL);
+	/*
+	 * Everything but the monitoring helpers, again and again so that
+	 * nothing started meanwhile survives; those record the run as lost
+	 * and leave by themselves, or are killed when their time is up.
+	 */
+	t0 = mono_ms();
+	while (kill_carriers(var, 1) > 0 && mono_ms() - t0 < STOP_KILL_MS)
+		usleep(50000);
+	while (kill_carriers(var, 0) > 0 && mono_ms() - t0 < 2 * STOP_KILL_MS)
+		usleep(50000);
+	free(var);
+	return 0;
+}
+
+int
+cmd_stop(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kill", no_argument, NULL, 'k' },
+		{ "run-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct stat	 sb;
+	const char	*base = ".weft";
+	char		*runs, *path, name[16] = "", real[PATH_MAX];
+	pid_t		 pid = 0;
+	int64_t		 t0;
+	int		 ch, killing = 0, live;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			killing = 1;
+			break;
+		case 'd':
+			if (*optarg == '\0') {
+				fprintf(stderr, "weft: --run-dir needs a "
+				    "directory name\n");
+				return EXIT_USAGE;
+			}
+			base = optarg;
+			break;
+		case 'h':
+			stop_usage(stdout);
+			return 0;
+		default:
+			stop_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		stop_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind < argc && rundir_parse_name(argv[optind], name,
+	    sizeof name) == -1) {
+		fprintf(stderr, "weft: invalid run '%s': expected a run number "
+		    "such as 7 or 0007\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	runs = xprintf("%s/runs", base);
+	if (name[0] == '\0' && !stop_newest_live(runs, name, sizeof name)) {
+		fprintf(stderr, "weft: no live run in %s\n", runs);
+		free(runs);
+		return EXIT_USAGE;
+	}
+	path = xprintf("%s/%s", runs, name);
+	free(runs);
+	if (stat(path, &sb) == -1 || realpath(path, real) == NULL) {
+		fprintf(stderr, "weft: no run %s in %s\n", name, base);
+		free(path);
+		return EXIT_USAGE;
+	}
+	free(path);
+	if (sb.st_uid != getuid()) {
+		fprintf(stderr, "weft: run %s belongs to another user\n", name);
+		return EXIT_USAGE;
+	}
+	if ((live = rundir_is_live(real, &pid)) != 1) {
+		if (live == -1)
+			fprintf(stderr, "weft: cannot read run %s: %s\n", name,
+			    strerror(errno));
+		else
+			fprintf(stderr, "weft: run %s is not running\n", name);
+		return EXIT_USAGE;
+	}
+
+	if (killing) {
+		stop_kill(real, pid);
+		printf("weft: run %s killed\n", name);
+		return 0;
+	}
+	if (kill(pid, SIGTERM) == -1) {
+		fprintf(stderr, "weft: cannot signal run %s (pid %ld): %s\n",
+		    name, (long)pid, strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	t0 = mono_ms();
+	while (rundir_is_live(real, &pid) == 1) {
+		if (mono_ms() - t0 >= STOP_WAIT_MS) {
+			fprintf(stderr, "weft: run %s did not stop within %d s;"
+			    " 'weft stop --kill %s' kills it\n", name,
+			    STOP_WAIT_MS / 1000, name);
+			return EXIT_TASK_FAILED;
+		}
+		usleep(20000);
+	}
+	printf("weft: run %s stopped\n", name);
+	return 0;
+}
