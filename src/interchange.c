@@ -290,6 +290,7 @@ ix_from_pools(struct ix *ix)
 {
 	struct ix_pool	*pp;
 	struct msg_in	 m;
+	struct msg_out	 out;
 	zmq_msg_t	 idm, zm;
 	int		 more;
 
@@ -314,7 +315,10 @@ ix_from_pools(struct ix *ix)
 			log_warnx("message from an unknown pool ignored");
 		else if (m.type == MSG_RESULTS)
 			ix_results(ix, pp, &m, &zm);
-		else
+		else if (m.type == MSG_HEARTBEAT) {
+			msg_begin(&out, MSG_HEARTBEAT, 0);
+			msg_send(ix->pool_sock, pp->ident, pp->identlen, &out);
+		} else
 			log_warnx("unexpected message type %d from %s",
 			    m.type, pp->ident);
 		msg_in_free(&m);

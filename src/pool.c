@@ -90,7 +90,12 @@ struct pool {
 
 	int		 stopping;
 	int		 killing;	/* tasks were running when told to */
+	int		 lost_ix;	/* stopped for want of heartbeats */
 	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
+
+	int		 hb_period;	/* ms between heartbeats */
+	int64_t		 hb_sent_ms;
+	int64_t		 heard_ms;	/* last message from the interchange */
 
 	struct monitor	*mon;		/* NULL: monitoring off */
 	char		 block[16];	/* this pool's number, as text */
@@ -486,6 +491,36 @@ pool_enqueue(struct pool *p, const struct msg_task *mt)
 	t->command = xstrndup(mt->command, mt->command_len);
 }
 
+static void	 pool_stop(struct pool *, const char *);
+
+/*
+ * Sends a heartbeat when one is due, and gives up on an interchange that
+ * has not answered for too long.  Returns ms until the next heartbeat.
+ */
+static int
+pool_heartbeat(struct pool *p)
+{
+	struct msg_out	 m;
+	int64_t		 now = mono_ms();
+
+	if (p->stopping)
+		return -1;
+	if (now - p->heard_ms >= (int64_t)p->hb_period * HEARTBEAT_MISSES) {
+		log_warnx("the interchange has not answered for %lld ms",
+		    (long long)(now - p->heard_ms));
+		p->lost_ix = 1;
+		pool_stop(p, "interchange lost");
+		return -1;
+	}
+	if (now - p->hb_sent_ms >= p->hb_period) {
+		msg_begin(&m, MSG_HEARTBEAT, 0);
+		if (msg_send(p->sock, NULL, 0, &m) == -1)
+			log_debug("cannot send a heartbeat");
+		p->hb_sent_ms = now;
+	}
+	return (int)(p->hb_sent_ms + p->hb_period - now);
+}
+
 /* Reaps every finished child and records its result. */
 static void
 pool_reap(struct pool *p)
@@ -611,7 +646,10 @@ pool_recv(struct pool *p)
 			zmq_msg_close(&zm);
 			continue;
 		}
-		if (m.type == MSG_TASKS && m.nfields == 1 &&
+		p->heard_ms = mono_ms();
+		if (m.type == MSG_HEARTBEAT)
+			;
+		else if (m.type == MSG_TASKS && m.nfields == 1 &&
 		    m.fields[0].type == MSGPACK_OBJECT_ARRAY) {
 			for (i = 0; i < m.fields[0].via.array.size; i++) {
 				if (msg_get_task(&m.fields[0].via.array.ptr[i],
@@ -736,6 +774,8 @@ pool_main(int argc, char **argv)
 	msgpack_pack_int64(&m.pk, getpid());
 	if (msg_send(p.sock, NULL, 0, &m) == -1)
 		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
+	p.hb_period = heartbeat_period();
+	p.heard_ms = p.hb_sent_ms = mono_ms();
 
 	snprintf(p.block, sizeof p.block, "%d", p.id);
 	if (gethostname(p.host, sizeof p.host - 1) == -1)
@@ -762,6 +802,9 @@ pool_main(int argc, char **argv)
 			}
 			timeout = left;
 		}
+		t = pool_heartbeat(&p);
+		if (t != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
 		if (p.mon != NULL && p.busy > 0) {
 			left = p.sample_at_ms - mono_ms();
 			t = left < 0 ? 0 : (int)left;
@@ -811,5 +854,6 @@ pool_main(int argc, char **argv)
 	zmq_ctx_term(p.ctx);
 	pool_free(&p);
 	workflow_free(&wf);
-	return 0;
+	/* Main reports a pool that ended by itself as died: say why here. */
+	return p.lost_ix ? EXIT_INTERNAL : 0;
 }

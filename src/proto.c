@@ -202,6 +202,22 @@ msg_get_result(const msgpack_object *o, struct msg_result *r)
 	return 0;
 }
 
+/* The heartbeat period: HEARTBEAT_MS, or WEFT_HEARTBEAT_MS if valid. */
+int
+heartbeat_period(void)
+{
+	const char	*s = getenv("WEFT_HEARTBEAT_MS");
+	char		*end;
+	long		 v;
+
+	if (s == NULL || *s == '\0')
+		return HEARTBEAT_MS;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 10 || v > 3600000)
+		return HEARTBEAT_MS;
+	return (int)v;
+}
+
 /*
  * Every socket gets LINGER 0 (zmq_ctx_term must never wait for a peer that
  * is gone) and no high-water mark: the number of messages in flight is

@@ -31,8 +31,19 @@ enum msg_type {
 	MSG_COMMITTED,		/* dbwriter -> router: [offset, hello] */
 	MSG_ROUTER_HELLO,	/* router -> dbwriter: [] say where you are */
 	MSG_FINISH,		/* main -> router: [] drain all, then exit */
+	MSG_HEARTBEAT,		/* pool -> interchange -> pool: [] */
 };
-#define MSG_LAST	MSG_FINISH
+#define MSG_LAST	MSG_HEARTBEAT
+
+/*
+ * A pool sends a heartbeat every period and the interchange answers it;
+ * a pool that hears nothing from the interchange for HEARTBEAT_MISSES
+ * periods stops its tasks and exits, so a hung interchange cannot hang
+ * the run.  WEFT_HEARTBEAT_MS in the environment sets the period (tests).
+ */
+#define HEARTBEAT_MS		1000
+#define HEARTBEAT_MISSES	10
+int	 heartbeat_period(void);
 
 /*
  * Monitoring events, inside MSG_EVENTS: each an array [kind, fields...].

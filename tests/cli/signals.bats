@@ -141,3 +141,20 @@ helper_dies()
 @test "SIGKILL of the second of two pools names pool-1" {
 	helper_dies "pool 1" pool-1 2
 }
+
+@test "a hung interchange (SIGSTOP) cannot hang the run: pools give up on it" {
+	export WEFT_HEARTBEAT_MS=100
+	start_naps 1
+	pid=$(weft_helper_pid interchange) ||
+	    fail "no interchange found: $(show_test_procs)"
+	kill -STOP "$pid"
+	# Ten missed heartbeats (1 s), the pool's stop, main's grace.
+	wait_for 10 stopped_clean ||
+	    fail "still running 10 s after the interchange hung: $(show_test_procs)"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 3 ] ||
+	    fail "exit status $WEFT_STATUS, not 3; stderr: $(cat "$WEFT_ERR")"
+	grep -q "^weft: helper pool-0 (pid [0-9]*) died: exit 3" "$WEFT_ERR" ||
+	    fail "stderr: $(cat "$WEFT_ERR")"
+	grep -q "the interchange has not answered for" .weft/runs/0001/pool-0.log
+}
