@@ -596,18 +596,11 @@ read_results(struct run *r)
 	const msgpack_object	*list;
 	zmq_msg_t		 zm;
 	uint32_t		 i;
+	int			 rc;
 
-	for (;;) {
-		zmq_msg_init(&zm);
-		if (zmq_msg_recv(&zm, r->sock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&zm);
-			break;
-		}
-		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
-			log_warnx("malformed message from the interchange");
-			zmq_msg_close(&zm);
+	while ((rc = msg_recv(r->sock, &zm, &m, "the interchange")) != 0) {
+		if (rc == -1)
 			continue;
-		}
 		if (m.type == MSG_RESULTS && m.nfields == 2 &&
 		    m.fields[0].type == MSGPACK_OBJECT_ARRAY &&
 		    m.fields[1].type == MSGPACK_OBJECT_ARRAY) {

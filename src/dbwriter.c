@@ -597,24 +597,19 @@ dbw_recv(struct dbw *w)
 {
 	struct msg_in	 m;
 	zmq_msg_t	 zm;
-	int		 bye = 0;
+	int		 bye = 0, rc;
 
-	for (;;) {
-		zmq_msg_init(&zm);
-		if (zmq_msg_recv(&zm, w->sock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&zm);
-			break;
-		}
-		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == 0) {
-			if (m.type == MSG_SPOOLED)
-				dbw_spooled(w, &m);
-			else if (m.type == MSG_ROUTER_HELLO) {
-				dbw_commit(w);
-				dbw_reply(w, 1);
-			} else if (m.type == MSG_BYE)
-				bye = 1;
-			msg_in_free(&m);
-		}
+	while ((rc = msg_recv(w->sock, &zm, &m, "the router")) != 0) {
+		if (rc == -1)
+			continue;
+		if (m.type == MSG_SPOOLED)
+			dbw_spooled(w, &m);
+		else if (m.type == MSG_ROUTER_HELLO) {
+			dbw_commit(w);
+			dbw_reply(w, 1);
+		} else if (m.type == MSG_BYE)
+			bye = 1;
+		msg_in_free(&m);
 		zmq_msg_close(&zm);
 	}
 	return bye;

@@ -181,18 +181,11 @@ ix_from_main(struct ix *ix)
 	struct msg_task	 t;
 	zmq_msg_t	 zm;
 	uint32_t	 i;
+	int		 rc;
 
-	for (;;) {
-		zmq_msg_init(&zm);
-		if (zmq_msg_recv(&zm, ix->main_sock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&zm);
-			break;
-		}
-		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
-			log_warnx("malformed message from main ignored");
-			zmq_msg_close(&zm);
+	while ((rc = msg_recv(ix->main_sock, &zm, &m, "main")) != 0) {
+		if (rc == -1)
 			continue;
-		}
 		if (m.type != MSG_TASKS || m.nfields != 1 ||
 		    m.fields[0].type != MSGPACK_OBJECT_ARRAY) {
 			log_warnx("unexpected message from main ignored");

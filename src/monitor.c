@@ -207,21 +207,17 @@ monitor_recv(struct monitor *m)
 	struct msg_in	 in;
 	zmq_msg_t	 zm;
 	uint64_t	 seq;
+	int		 rc;
 
 	if (m == NULL)
 		return;
-	for (;;) {
-		zmq_msg_init(&zm);
-		if (zmq_msg_recv(&zm, m->sock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&zm);
-			break;
-		}
-		if (msg_parse(&in, zmq_msg_data(&zm), zmq_msg_size(&zm)) == 0) {
-			if (in.type == MSG_ACK && in.nfields == 1 &&
-			    msg_get_uint(&in.fields[0], &seq) == 0)
-				monitor_acked(m, seq);
-			msg_in_free(&in);
-		}
+	while ((rc = msg_recv(m->sock, &zm, &in, "the router")) != 0) {
+		if (rc == -1)
+			continue;
+		if (in.type == MSG_ACK && in.nfields == 1 &&
+		    msg_get_uint(&in.fields[0], &seq) == 0)
+			monitor_acked(m, seq);
+		msg_in_free(&in);
 		zmq_msg_close(&zm);
 	}
 }

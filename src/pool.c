@@ -634,18 +634,11 @@ pool_recv(struct pool *p)
 	struct msg_task	 t;
 	zmq_msg_t	 zm;
 	uint32_t	 i;
+	int		 rc;
 
-	for (;;) {
-		zmq_msg_init(&zm);
-		if (zmq_msg_recv(&zm, p->sock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&zm);
-			break;
-		}
-		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
-			log_warnx("malformed message from interchange ignored");
-			zmq_msg_close(&zm);
+	while ((rc = msg_recv(p->sock, &zm, &m, "the interchange")) != 0) {
+		if (rc == -1)
 			continue;
-		}
 		p->heard_ms = mono_ms();
 		if (m.type == MSG_HEARTBEAT)
 			;

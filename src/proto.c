@@ -80,6 +80,28 @@ bad:
 	return -1;
 }
 
+/*
+ * Receives one single-frame message without waiting and checks it.
+ * Returns 1 with *zm and *m to be freed by the caller (msg_in_free, then
+ * zmq_msg_close), 0 when nothing is waiting, and -1 for a malformed
+ * message, which is logged as coming FROM and dropped.
+ */
+int
+msg_recv(void *sock, zmq_msg_t *zm, struct msg_in *m, const char *from)
+{
+	zmq_msg_init(zm);
+	if (zmq_msg_recv(zm, sock, ZMQ_DONTWAIT) == -1) {
+		zmq_msg_close(zm);
+		return 0;
+	}
+	if (msg_parse(m, zmq_msg_data(zm), zmq_msg_size(zm)) == -1) {
+		log_warnx("malformed message from %s ignored", from);
+		zmq_msg_close(zm);
+		return -1;
+	}
+	return 1;
+}
+
 void
 msg_in_free(struct msg_in *m)
 {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <msgpack.h>
+#include <zmq.h>
 
 #define PROTO_VERSION	1
 
@@ -114,6 +115,7 @@ void	 msg_begin(struct msg_out *, enum msg_type, uint32_t);
 int	 msg_send(void *, const void *, size_t, struct msg_out *);
 void	 msg_out_free(struct msg_out *);
 int	 msg_parse(struct msg_in *, const void *, size_t);
+int	 msg_recv(void *, zmq_msg_t *, struct msg_in *, const char *);
 void	 msg_in_free(struct msg_in *);
 
 void	 msg_pack_task(msgpack_packer *, const struct msg_task *);

@@ -265,14 +265,10 @@ router_from_writer(struct router *r)
 	struct msg_in	 m;
 	zmq_msg_t	 zm;
 	uint64_t	 off, hello;
+	int		 rc;
 
-	for (;;) {
-		zmq_msg_init(&zm);
-		if (zmq_msg_recv(&zm, r->out, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&zm);
-			break;
-		}
-		if (msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == 0) {
+	while ((rc = msg_recv(r->out, &zm, &m, "the writer")) != 0) {
+		if (rc == 1) {
 			if (m.type == MSG_COMMITTED && m.nfields == 2 &&
 			    msg_get_uint(&m.fields[0], &off) == 0 &&
 			    msg_get_uint(&m.fields[1], &hello) == 0 &&
@@ -293,8 +289,8 @@ router_from_writer(struct router *r)
 			} else
 				log_warnx("unexpected message from the writer");
 			msg_in_free(&m);
+			zmq_msg_close(&zm);
 		}
-		zmq_msg_close(&zm);
 	}
 }
 
