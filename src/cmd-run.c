@@ -195,9 +195,9 @@ parse_jobs(const char *s, int *out)
 	return 0;
 }
 
-/* Erases the terminal progress line before printing a line of output. */
 static void	 pump_once(struct run *, int64_t);
 
+/* Erases the terminal progress line before printing a line of output. */
 static void
 progress_clear(struct run *r)
 {
@@ -1421,14 +1421,19 @@ cmd_run(int argc, char **argv)
 	}
 	stop_helpers(&r);
 	settle_unfinished(&r);
-	if (r.aborted)
-		rc = EXIT_INTERNAL, state = "aborted";
-	else if (r.interrupted)
-		rc = EXIT_INTERRUPTED, state = "interrupted";
-	else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0)
-		rc = EXIT_TASK_FAILED, state = "failed";
-	else
-		rc = 0, state = "done";
+	if (r.aborted) {
+		rc = EXIT_INTERNAL;
+		state = "aborted";
+	} else if (r.interrupted) {
+		rc = EXIT_INTERRUPTED;
+		state = "interrupted";
+	} else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0) {
+		rc = EXIT_TASK_FAILED;
+		state = "failed";
+	} else {
+		rc = 0;
+		state = "done";
+	}
 	ev_workflow_end(&r, state, rc);
 	fflush(stdout);
 	finish_monitoring(&r);

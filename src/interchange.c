@@ -81,19 +81,8 @@ ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index)
 	msgpack_packer	 pk;
 	struct ix_task	*t;
 
-	if (ix->qtail == ix->qcap) {
-		if (ix->qhead > 0) {
-			memmove(ix->queue, ix->queue + ix->qhead,
-			    (ix->qtail - ix->qhead) * sizeof *ix->queue);
-			ix->qtail -= ix->qhead;
-			ix->qhead = 0;
-		}
-		if (ix->qtail == ix->qcap) {
-			ix->qcap = ix->qcap == 0 ? 1024 : ix->qcap * 2;
-			ix->queue = xreallocarray(ix->queue, ix->qcap,
-			    sizeof *ix->queue);
-		}
-	}
+	ix->queue = fifo_room(ix->queue, &ix->qhead, &ix->qtail, &ix->qcap,
+	    sizeof *ix->queue, 1024);
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, *o);
@@ -285,21 +274,12 @@ ix_from_pools(struct ix *ix)
 	struct msg_in	 m;
 	struct msg_out	 out;
 	zmq_msg_t	 idm, zm;
-	int		 more;
+	int		 rc;
 
-	for (;;) {
-		zmq_msg_init(&idm);
-		if (zmq_msg_recv(&idm, ix->pool_sock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&idm);
-			break;
-		}
-		zmq_msg_init(&zm);
-		more = zmq_msg_more(&idm);
-		if (!more || zmq_msg_recv(&zm, ix->pool_sock, 0) == -1 ||
-		    msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
-			log_warnx("malformed message from a pool ignored");
-			goto next;
-		}
+	while ((rc = msg_recv_routed(ix->pool_sock, &idm, &zm, &m,
+	    "a pool")) != 0) {
+		if (rc == -1)
+			continue;
 		pp = ix_find_pool(ix, zmq_msg_data(&idm), zmq_msg_size(&idm));
 		if (m.type == MSG_HELLO)
 			ix_hello(ix, zmq_msg_data(&idm), zmq_msg_size(&idm),
@@ -315,7 +295,6 @@ ix_from_pools(struct ix *ix)
 			log_warnx("unexpected message type %d from %s",
 			    m.type, pp->ident);
 		msg_in_free(&m);
-next:
 		zmq_msg_close(&zm);
 		zmq_msg_close(&idm);
 	}

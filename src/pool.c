@@ -471,19 +471,8 @@ pool_enqueue(struct pool *p, const struct msg_task *mt)
 {
 	struct pool_task	*t;
 
-	if (p->qtail == p->qcap) {
-		if (p->qhead > 0) {
-			memmove(p->queue, p->queue + p->qhead,
-			    (p->qtail - p->qhead) * sizeof *p->queue);
-			p->qtail -= p->qhead;
-			p->qhead = 0;
-		}
-		if (p->qtail == p->qcap) {
-			p->qcap = p->qcap == 0 ? 64 : p->qcap * 2;
-			p->queue = xreallocarray(p->queue, p->qcap,
-			    sizeof *p->queue);
-		}
-	}
+	p->queue = fifo_room(p->queue, &p->qhead, &p->qtail, &p->qcap,
+	    sizeof *p->queue, 64);
 	t = &p->queue[p->qtail++];
 	t->index = mt->index;
 	t->attempt = mt->attempt;

@@ -102,6 +102,30 @@ msg_recv(void *sock, zmq_msg_t *zm, struct msg_in *m, const char *from)
 	return 1;
 }
 
+/*
+ * The same on a ROUTER socket: the sender's identity frame goes to *id,
+ * and on 1 the caller closes both frames.
+ */
+int
+msg_recv_routed(void *sock, zmq_msg_t *id, zmq_msg_t *zm, struct msg_in *m,
+    const char *from)
+{
+	zmq_msg_init(id);
+	if (zmq_msg_recv(id, sock, ZMQ_DONTWAIT) == -1) {
+		zmq_msg_close(id);
+		return 0;
+	}
+	zmq_msg_init(zm);
+	if (!zmq_msg_more(id) || zmq_msg_recv(zm, sock, 0) == -1 ||
+	    msg_parse(m, zmq_msg_data(zm), zmq_msg_size(zm)) == -1) {
+		log_warnx("malformed message from %s ignored", from);
+		zmq_msg_close(zm);
+		zmq_msg_close(id);
+		return -1;
+	}
+	return 1;
+}
+
 void
 msg_in_free(struct msg_in *m)
 {

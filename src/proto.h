@@ -116,6 +116,8 @@ int	 msg_send(void *, const void *, size_t, struct msg_out *);
 void	 msg_out_free(struct msg_out *);
 int	 msg_parse(struct msg_in *, const void *, size_t);
 int	 msg_recv(void *, zmq_msg_t *, struct msg_in *, const char *);
+int	 msg_recv_routed(void *, zmq_msg_t *, zmq_msg_t *, struct msg_in *,
+	     const char *);
 void	 msg_in_free(struct msg_in *);
 
 void	 msg_pack_task(msgpack_packer *, const struct msg_task *);

@@ -160,19 +160,11 @@ router_from_senders(struct router *r)
 	struct msg_in	 m;
 	zmq_msg_t	 id, zm;
 	uint64_t	 seq;
+	int		 rc;
 
-	for (;;) {
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, r->in, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&id);
-			break;
-		}
-		zmq_msg_init(&zm);
-		if (!zmq_msg_more(&id) || zmq_msg_recv(&zm, r->in, 0) == -1 ||
-		    msg_parse(&m, zmq_msg_data(&zm), zmq_msg_size(&zm)) == -1) {
-			log_warnx("malformed message ignored");
-			goto next;
-		}
+	while ((rc = msg_recv_routed(r->in, &id, &zm, &m, "a sender")) != 0) {
+		if (rc == -1)
+			continue;
 		if (m.type == MSG_FINISH) {
 			log_info("main asks to finish: %llu bytes to commit",
 			    (unsigned long long)(r->written - r->committed));
@@ -188,7 +180,6 @@ router_from_senders(struct router *r)
 		} else
 			log_warnx("unexpected message type %d ignored", m.type);
 		msg_in_free(&m);
-next:
 		zmq_msg_close(&zm);
 		zmq_msg_close(&id);
 	}
