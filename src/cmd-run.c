@@ -16,9 +16,20 @@
  * database writer), which must outlive the others to record their end.
  *
  * Every state change of a task is also sent as a monitoring event (see
- * monitor.c), and main supervises the monitoring helpers: one that dies
- * is restarted, and one that keeps dying is given up on without failing
- * the run.
+ * monitor.c).
+ *
+ * Main supervises its helpers.  A router, dbwriter or pool that dies is
+ * restarted after a pause that doubles with each death in a row (a helper
+ * that ran HELPER_STABLE_MS before dying starts a new row); after
+ * HELPER_MAX_RESTARTS in a row it is given up on.  Giving up monitoring
+ * leaves the run going with an incomplete record; giving up the last pool
+ * ends the run (exit 3), as does the death of the interchange.  The tries
+ * that were on a dead pool come back from the interchange and run again
+ * as new tries, recorded as failed with reason "pool lost"; a pool that
+ * stops sending heartbeats is killed and takes the same path.
+ *
+ * Main answers "weft status" on ipc://sock/ctl-main, and keeps the list
+ * of the run's processes in helpers.json (see control.c).
  */
 
 #include <sys/prctl.h>
@@ -54,8 +65,10 @@
 #define RUN_MON_DRAIN_MS	30000	/* main's own events to the router */
 #define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
 #define HELPER_ARGS		20
-#define HELPER_MAX_RESTARTS	5
+#define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */
 #define HELPER_RESTART_MS	50	/* first pause, doubled each time */
+#define HELPER_STABLE_MS	30000	/* ran this long: a new row */
+#define POOL_LOST_MAX		3	/* a task lost with this many pools fails */
 
 enum task_state {
 	TS_WAITING,		/* dependencies not yet done */
@@ -81,15 +94,24 @@ enum helper_role {
 	H_DBWRITER
 };
 
+static const char *role_names[] = {
+	"interchange", "pool", "router", "dbwriter"
+};
+
 struct helper {
 	char		 name[32];	/* "interchange", "pool-0" */
 	enum helper_role role;
+	int		 pool;		/* its number, for a pool */
 	char		*argv[HELPER_ARGS];
 	int		 lifeline;	/* read end it gets as descriptor 3 */
 	pid_t		 pid;
+	long long	 start_ticks;	/* with pid, names the process */
 	int		 alive;
 	int		 killed;	/* main gave up waiting and killed it */
-	int		 restarts;
+	int		 given_up;
+	int		 restarts;	/* deaths in a row */
+	int		 total_restarts;
+	int64_t		 started_ms;	/* ms since start of the run */
 	int64_t		 restart_at;	/* ms since start; 0: none due */
 };
 
@@ -101,6 +123,7 @@ struct task_run {
 	int		 spawn_errno;
 	uint32_t	 cause;		/* dep_fail: the failed task */
 	uint32_t	 fails;		/* failed tries */
+	uint32_t	 lost;		/* tries lost with their pool */
 	uint64_t	 wall_us;
 };
 
@@ -116,6 +139,13 @@ struct run {
 
 	void		*ctx;
 	void		*sock;
+	struct ctl	*ctl;
+	char		*registry;	/* helpers.json */
+	int		 sweep_orphans;	/* a pool died: kill what it left */
+	int		 hb_period;	/* ms between heartbeats */
+	int64_t		 hb_sent_ms;
+	int64_t		 ix_heard_ms;	/* last word from the interchange */
+	size_t		 requeued;
 	int		 sigfd;
 	int		 timerfd;
 	int		 lifeline[2];
@@ -498,6 +528,8 @@ fail_dependents(struct run *r, uint32_t failed)
 static char *
 result_string(const struct task_run *tr)
 {
+	if (tr->lost > POOL_LOST_MAX)
+		return xprintf("its pool died under it %u times", tr->lost);
 	if (tr->spawn_errno != 0)
 		return xprintf("could not start: %s",
 		    strerror(tr->spawn_errno));
@@ -549,14 +581,15 @@ handle_result(struct run *r, const struct msg_result *res)
 
 	why = result_string(tr);
 	tr->fails++;
-	if ((int)tr->attempt < t->retries) {
+	/* Tries lost with a pool do not count against the task's retries. */
+	if ((int)tr->fails <= t->retries) {
 		monitor_status(r->mon, res->index, tr->attempt,
 		    "fail_retryable", db_now());
 		tr->attempt++;
-		if (tr->attempt == 1)
+		if (tr->fails == 1)
 			r->nretried++;
-		event_line(r, 1, "retry    %s %s (try %u of %d)", t->id, why,
-		    tr->attempt + 1, t->retries + 1);
+		event_line(r, 1, "retry    %s %s (retry %u of %d)", t->id,
+		    why, tr->fails, t->retries);
 		r->ready[r->nready++] = res->index;
 		set_state(r, res->index, TS_SENT);
 		ev_launched(r, res->index);
@@ -588,6 +621,78 @@ handle_started(struct run *r, const msgpack_object *o)
 		set_state(r, index, TS_RUNNING);
 }
 
+/* A try that was on a pool when it died: recorded failed, run again. */
+static void
+requeue_try(struct run *r, uint32_t i, uint32_t attempt)
+{
+	struct task_run	*tr = &r->tasks[i];
+	struct task	*t = &r->dag->tasks[i];
+	msgpack_packer	*pk;
+	double		 now = db_now();
+	int		 n;
+
+	if ((tr->state != TS_SENT && tr->state != TS_RUNNING) ||
+	    tr->attempt != attempt)
+		return;
+	if (r->mon != NULL) {
+		monitor_status(r->mon, i, attempt, "fail_retryable", now);
+		pk = monitor_event(r->mon, EV_TRY, 12);
+		msgpack_pack_uint32(pk, i);
+		msgpack_pack_uint32(pk, attempt);
+		for (n = 0; n < 5; n++)
+			msgpack_pack_nil(pk);
+		msgpack_pack_double(pk, now);
+		for (n = 0; n < 3; n++)
+			msgpack_pack_nil(pk);
+		monitor_pack_str(pk, "pool lost");
+	}
+	tr->lost++;
+	tr->attempt++;
+	if (tr->lost > POOL_LOST_MAX) {
+		set_state(r, i, TS_FAILED);
+		ev_task_end(r, i, "failed", "failed", "pool lost too often");
+		event_line(r, 1, "failed   %s its pool died under it %u times",
+		    t->id, tr->lost);
+		fail_dependents(r, i);
+		return;
+	}
+	event_line(r, 1, "requeue  %s (try %u: its pool was lost)", t->id,
+	    attempt + 1);
+	r->requeued++;
+	r->ready[r->nready++] = i;
+	set_state(r, i, TS_SENT);
+	ev_launched(r, i);
+}
+
+/* MSG_REQUEUE: [pool, pid, [[index, attempt]...]]. */
+static void
+handle_requeue(struct run *r, const struct msg_in *m)
+{
+	const msgpack_object	*list, *e;
+	uint64_t		 index, attempt;
+	uint32_t		 i;
+
+	if (m->nfields != 3 || m->fields[2].type != MSGPACK_OBJECT_ARRAY) {
+		log_warnx("malformed requeue ignored");
+		return;
+	}
+	list = &m->fields[2];
+	log_info("%u tries of a lost pool come back", list->via.array.size);
+	for (i = 0; i < list->via.array.size; i++) {
+		e = &list->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+		    msg_get_uint(&e->via.array.ptr[0], &index) == -1 ||
+		    msg_get_uint(&e->via.array.ptr[1], &attempt) == -1 ||
+		    index >= r->dag->ntasks) {
+			log_warnx("malformed requeued try ignored");
+			continue;
+		}
+		requeue_try(r, index, attempt);
+	}
+}
+
+static void	 pool_silent(struct run *, const struct msg_in *);
+
 static void
 read_results(struct run *r)
 {
@@ -601,7 +706,10 @@ read_results(struct run *r)
 	while ((rc = msg_recv(r->sock, &zm, &m, "the interchange")) != 0) {
 		if (rc == -1)
 			continue;
-		if (m.type == MSG_RESULTS && m.nfields == 2 &&
+		r->ix_heard_ms = mono_ms();
+		if (m.type == MSG_HEARTBEAT)
+			;
+		else if (m.type == MSG_RESULTS && m.nfields == 2 &&
 		    m.fields[0].type == MSGPACK_OBJECT_ARRAY &&
 		    m.fields[1].type == MSGPACK_OBJECT_ARRAY) {
 			list = &m.fields[1];
@@ -615,16 +723,59 @@ read_results(struct run *r)
 				else
 					log_warnx("malformed result ignored");
 			}
-		} else
+		} else if (m.type == MSG_REQUEUE)
+			handle_requeue(r, &m);
+		else if (m.type == MSG_POOL_SILENT)
+			pool_silent(r, &m);
+		else
 			log_warnx("unexpected message type %d", m.type);
 		msg_in_free(&m);
 		zmq_msg_close(&zm);
 	}
 }
 
+/*
+ * Writes helpers.json, the list of the run's processes that "weft status"
+ * reads (see control.c); called whenever one starts, dies or is given up.
+ */
+static void
+registry_write(struct run *r)
+{
+	struct helper	*h;
+	json_t		*list, *o;
+	const char	*state;
+	char		*s;
+	size_t		 i;
+
+	if (r->registry == NULL)
+		return;
+	list = json_array();
+	json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, s:s, "
+	    "s:i}", "name", "main", "role", "main", "pid",
+	    (json_int_t)getpid(), "start", (json_int_t)proc_start_ticks(
+	    getpid(), NULL), "state", "running", "restarts", 0));
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		state = h->alive ? "running" : h->restart_at != 0 ?
+		    "restarting" : h->given_up ? "given up" : "exited";
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, "
+		    "s:s, s:i}", "name", h->name, "role",
+		    role_names[h->role], "pid", (json_int_t)h->pid, "start",
+		    (json_int_t)h->start_ticks, "state", state, "restarts",
+		    h->total_restarts));
+	}
+	o = json_pack("{s:i, s:s, s:o}", "version", 1, "run", r->rd.name,
+	    "processes", list);
+	s = json_dumps(o, JSON_INDENT(1));
+	json_decref(o);
+	if (s == NULL || write_file_atomic(r->registry, s, strlen(s)) == -1)
+		log_warn("cannot write %s", r->registry);
+	free(s);
+}
+
 /* Adds a helper to the table; ARGV is copied, NULL-terminated. */
 static struct helper *
-add_helper(struct run *r, enum helper_role role, const char *name,
+add_helper(struct run *r, enum helper_role role, int pool, const char *name,
     char **argv)
 {
 	struct helper	*h;
@@ -634,6 +785,7 @@ add_helper(struct run *r, enum helper_role role, const char *name,
 	memset(h, 0, sizeof *h);
 	snprintf(h->name, sizeof h->name, "%s", name);
 	h->role = role;
+	h->pool = pool;
 	for (i = 0; argv[i] != NULL && i < HELPER_ARGS - 1; i++)
 		h->argv[i] = xstrdup(argv[i]);
 	h->lifeline = role == H_ROUTER || role == H_DBWRITER ?
@@ -668,9 +820,12 @@ spawn_helper(struct run *r, struct helper *h)
 		return -1;
 	}
 	h->pid = pid;
+	h->start_ticks = proc_start_ticks(pid, NULL);
+	h->started_ms = elapsed_ms(&r->t0);
 	h->alive = 1;
 	h->killed = 0;
 	log_info("started %s, pid %ld", h->name, (long)pid);
+	registry_write(r);
 	return 0;
 }
 
@@ -697,14 +852,14 @@ start_monitoring(struct run *r)
 	n = 0;
 	helper_args(r, argv, &n, "router");
 	argv[n] = NULL;
-	if (spawn_helper(r, add_helper(r, H_ROUTER, "router", argv)) == -1)
+	if (spawn_helper(r, add_helper(r, H_ROUTER, -1, "router", argv)) == -1)
 		return -1;
 	n = 0;
 	helper_args(r, argv, &n, "dbwriter");
 	argv[n++] = "--db";
 	argv[n++] = r->dbpath;
 	argv[n] = NULL;
-	if (spawn_helper(r, add_helper(r, H_DBWRITER, "dbwriter",
+	if (spawn_helper(r, add_helper(r, H_DBWRITER, -1, "dbwriter",
 	    argv)) == -1)
 		return -1;
 	return 0;
@@ -721,8 +876,8 @@ start_helpers(struct run *r)
 	if (r->mon != NULL)
 		argv[n++] = "--monitor";
 	argv[n] = NULL;
-	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, "interchange",
-	    argv)) == -1)
+	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, -1,
+	    "interchange", argv)) == -1)
 		return -1;
 
 	for (i = 0; i < r->pools; i++) {
@@ -738,7 +893,7 @@ start_helpers(struct run *r)
 		argv[n++] = "--workdir";
 		argv[n++] = r->wf->dir;
 		argv[n] = NULL;
-		if (spawn_helper(r, add_helper(r, H_POOL, name, argv)) == -1)
+		if (spawn_helper(r, add_helper(r, H_POOL, i, name, argv)) == -1)
 			return -1;
 	}
 	return 0;
@@ -795,23 +950,55 @@ give_up_monitoring(struct run *r, const char *why)
 	monitor_disable(r->mon);
 }
 
-/* A monitoring helper died: start it again after a growing pause. */
+/* Pools alive or due to restart. */
+static size_t
+pools_left(struct run *r)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role == H_POOL)
+			n += r->helpers[i].alive ||
+			    r->helpers[i].restart_at != 0;
+	}
+	return n;
+}
+
+/*
+ * A router, dbwriter or pool died while the run goes on: start it again
+ * after a pause that doubles with each death in a row, or give it up.
+ */
 static void
 schedule_restart(struct run *r, struct helper *h)
 {
 	char	*why;
 
-	if (r->mon_given_up)
+	if (is_monitoring(h) && r->mon_given_up)
 		return;
 	if (h->restarts >= HELPER_MAX_RESTARTS) {
-		why = xprintf("the %s died %d times", h->name,
+		why = xprintf("the %s died %d times in a row", h->name,
 		    h->restarts + 1);
-		give_up_monitoring(r, why);
+		h->given_up = 1;
+		if (is_monitoring(h))
+			give_up_monitoring(r, why);
+		else {
+			progress_clear(r);
+			fflush(stdout);
+			fprintf(stderr, "weft: %s; giving up on it\n", why);
+			log_warnx("%s; given up", why);
+			if (pools_left(r) == 0) {
+				fprintf(stderr, "weft: no pool left to run "
+				    "tasks; stopping run %s\n", r->rd.name);
+				r->aborted = 1;
+			}
+		}
 		free(why);
+		registry_write(r);
 		return;
 	}
 	h->restart_at = elapsed_ms(&r->t0) +
 	    ((int64_t)HELPER_RESTART_MS << h->restarts);
+	registry_write(r);
 }
 
 /* Restarts whatever is due; returns ms until the next one, or -1. */
@@ -826,7 +1013,7 @@ restart_due(struct run *r)
 		h = &r->helpers[i];
 		if (h->restart_at == 0)
 			continue;
-		if (r->mon_given_up) {
+		if (is_monitoring(h) && r->mon_given_up) {
 			h->restart_at = 0;
 			continue;
 		}
@@ -837,7 +1024,8 @@ restart_due(struct run *r)
 		}
 		h->restart_at = 0;
 		h->restarts++;
-		log_info("restarting %s (restart %d of %d)", h->name,
+		h->total_restarts++;
+		log_info("restarting %s (restart %d of %d in a row)", h->name,
 		    h->restarts, HELPER_MAX_RESTARTS);
 		if (spawn_helper(r, h) == -1) {
 			schedule_restart(r, h);
@@ -851,9 +1039,60 @@ restart_due(struct run *r)
 }
 
 /*
+ * A pool died while the run goes on: the interchange is told, so that
+ * its tries come back (MSG_REQUEUE), the task processes it left behind
+ * (now ours, as subreaper) are killed, and it is restarted.
+ */
+static void
+pool_died(struct run *r, struct helper *h, const char *why)
+{
+	struct msg_out	 m;
+
+	progress_clear(r);
+	fflush(stdout);
+	fprintf(stderr, "weft: %s (pid %ld) died: %s; its tasks run again "
+	    "(see %s/%s.log)\n", h->name, (long)h->pid, why, r->rd.path,
+	    h->name);
+	msg_begin(&m, MSG_POOL_LOST, 2);
+	msgpack_pack_int(&m.pk, h->pool);
+	msgpack_pack_int64(&m.pk, h->pid);
+	if (msg_send(r->sock, NULL, 0, &m) == -1)
+		log_warnx("cannot tell the interchange: %s",
+		    zmq_strerror(errno));
+	r->sweep_orphans = 1;
+	schedule_restart(r, h);
+}
+
+/* MSG_POOL_SILENT: [pool, pid]; killing it leads to pool_died. */
+static void
+pool_silent(struct run *r, const struct msg_in *m)
+{
+	struct helper	*h;
+	int64_t		 pool, pid;
+	size_t		 i;
+
+	if (m->nfields != 2 || msg_get_int(&m->fields[0], &pool) == -1 ||
+	    msg_get_int(&m->fields[1], &pid) == -1)
+		return;
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (h->role != H_POOL || !h->alive || h->pid != pid)
+			continue;
+		progress_clear(r);
+		fflush(stdout);
+		fprintf(stderr, "weft: %s (pid %ld) sent no heartbeat for %d "
+		    "periods; killing it\n", h->name, (long)pid,
+		    HEARTBEAT_MISSES);
+		log_warnx("%s silent; killing it", h->name);
+		kill(h->pid, SIGKILL);
+	}
+}
+
+/*
  * Reaps every child that has ended: helpers, and orphaned task processes
- * that came to us as subreaper.  A helper that ends while the run goes
- * on aborts the run.
+ * that came to us as subreaper.  While the run goes on, a router, dbwriter
+ * or pool that ends is restarted, and the interchange's end aborts the
+ * run.
  */
 static void
 reap_children(struct run *r, int running)
@@ -866,17 +1105,24 @@ reap_children(struct run *r, int running)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((h = find_helper(r, pid)) == NULL) {
 			log_debug("reaped orphan %ld", (long)pid);
+			/* What it leaves comes to us in turn. */
+			r->sweep_orphans = running;
 			continue;
 		}
 		h->alive = 0;
 		why = wait_status_string(status);
 		log_info("%s (pid %ld) ended: %s", h->name, (long)pid, why);
+		if (elapsed_ms(&r->t0) - h->started_ms >= HELPER_STABLE_MS)
+			h->restarts = 0;
 		if (is_monitoring(h)) {
 			/* Their normal end is after main's finish. */
 			if (!r->mon_finishing || !WIFEXITED(status) ||
 			    WEXITSTATUS(status) != 0)
 				schedule_restart(r, h);
-		} else if (running && !r->aborted && !r->interrupted) {
+		} else if (h->role == H_POOL && running && !r->aborted &&
+		    !r->interrupted)
+			pool_died(r, h, why);
+		else if (running && !r->aborted && !r->interrupted) {
 			progress_clear(r);
 			fflush(stdout);
 			fprintf(stderr, "weft: helper %s (pid %ld) died: %s "
@@ -890,6 +1136,7 @@ reap_children(struct run *r, int running)
 			    "ended badly: %s (see %s/%s.log)\n", h->name,
 			    (long)pid, why, r->rd.path, h->name);
 		}
+		registry_write(r);
 		free(why);
 	}
 }
@@ -921,54 +1168,64 @@ handle_signals(struct run *r, int running)
 }
 
 /*
- * Kills whatever task processes were orphaned to us (their pool died) and
- * reaps them.  Each is the leader of its own process group, so the whole
- * group goes.
+ * One pass over /proc that kills whatever task processes were orphaned to
+ * us (their pool died), each with its process group.  Returns how many
+ * were found alive.  They are reaped like any child.
  */
-static void
-kill_orphans(struct run *r)
+static int
+sweep_orphans(struct run *r)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[64], buf[512], *p;
-	long		 ppid;
-	pid_t		 pid, me = getpid();
+	char		 path[64], buf[512], *p, st;
+	long		 ppid, pgrp;
+	pid_t		 pid, me = getpid(), mygroup = getpgrp();
 	ssize_t		 n;
-	int		 fd, found, rounds;
+	int		 fd, found = 0;
+
+	r->sweep_orphans = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid = atoi(de->d_name);
+		if (pid <= 0 || pid == me || find_helper(r, pid) != NULL)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* The name may hold anything; the fields follow ") ". */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %c %ld %ld", &st, &ppid, &pgrp) != 3 ||
+		    ppid != me || st == 'Z')
+			continue;
+		log_info("killing leftover process %ld", (long)pid);
+		if (pgrp != mygroup && pgrp > 1 && find_helper(r, pgrp) == NULL)
+			kill(-pgrp, SIGKILL);
+		kill(pid, SIGKILL);
+		found++;
+	}
+	closedir(d);
+	return found;
+}
+
+/* At the end: sweeps and reaps until no orphan is left. */
+static void
+kill_orphans(struct run *r)
+{
+	int	 rounds;
 
 	for (rounds = 0; rounds < 50; rounds++) {
-		found = 0;
-		if ((d = opendir("/proc")) == NULL)
-			return;
-		while ((de = readdir(d)) != NULL) {
-			pid = atoi(de->d_name);
-			if (pid <= 0 || pid == me ||
-			    find_helper(r, pid) != NULL)
-				continue;
-			snprintf(path, sizeof path, "/proc/%ld/stat",
-			    (long)pid);
-			if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-				continue;
-			n = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			buf[n] = '\0';
-			/* The name may hold anything; ppid follows ") S ". */
-			if ((p = strrchr(buf, ')')) == NULL ||
-			    sscanf(p + 1, " %*c %ld", &ppid) != 1 ||
-			    ppid != me)
-				continue;
-			log_info("killing leftover process %ld", (long)pid);
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			found = 1;
-		}
-		closedir(d);
-		reap_children(r, 0);
-		if (!found)
+		if (sweep_orphans(r) == 0) {
+			reap_children(r, 0);
 			break;
+		}
 		usleep(10000);
+		reap_children(r, 0);
 	}
 }
 
@@ -1110,15 +1367,103 @@ print_summary(struct run *r)
 	}
 }
 
+/*
+ * Sends the interchange a heartbeat when one is due; one that has not
+ * answered for HEARTBEAT_MISSES periods ends the run.  Returns ms until
+ * the next heartbeat.
+ */
+static int
+main_heartbeat(struct run *r)
+{
+	struct msg_out	 m;
+	struct helper	*h = NULL;
+	int64_t		 now = mono_ms();
+	size_t		 i;
+
+	for (i = 0; i < r->nhelpers && h == NULL; i++) {
+		if (r->helpers[i].role == H_INTERCHANGE)
+			h = &r->helpers[i];
+	}
+	if (h == NULL)
+		return -1;
+
+	/* Back from a stop of our own: the silence was ours. */
+	if (heartbeat_resumed(r->hb_sent_ms, r->hb_period))
+		r->ix_heard_ms = now;
+	if (now - r->ix_heard_ms >= (int64_t)r->hb_period * HEARTBEAT_MISSES &&
+	    !r->aborted) {
+		progress_clear(r);
+		fflush(stdout);
+		fprintf(stderr, "weft: the interchange (pid %ld) sent no "
+		    "heartbeat for %d periods; stopping run %s\n",
+		    (long)h->pid, HEARTBEAT_MISSES, r->rd.name);
+		log_warnx("the interchange is not answering");
+		r->aborted = 1;
+		return -1;
+	}
+	if (now - r->hb_sent_ms >= r->hb_period) {
+		msg_begin(&m, MSG_HEARTBEAT, 0);
+		if (msg_send(r->sock, NULL, 0, &m) == -1)
+			log_debug("cannot send a heartbeat");
+		r->hb_sent_ms = now;
+	}
+	return (int)(r->hb_sent_ms + r->hb_period - now);
+}
+
+/* What "weft status" shows of main: the tasks and the helpers. */
+static void
+main_status_fill(json_t *stats, json_t *hb, void *arg)
+{
+	struct run	*r = arg;
+	struct helper	*h;
+	json_t		*tasks, *helpers;
+	size_t		 i;
+
+	json_object_set_new(hb, "interchange", ctl_age(r->ix_heard_ms));
+	tasks = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I}",
+	    "total", (json_int_t)r->dag->ntasks,
+	    "pending", (json_int_t)(r->counts[TS_WAITING] +
+	    r->counts[TS_SENT]),
+	    "waiting", (json_int_t)r->counts[TS_WAITING],
+	    "queued", (json_int_t)r->counts[TS_SENT],
+	    "running", (json_int_t)r->counts[TS_RUNNING],
+	    "done", (json_int_t)r->counts[TS_DONE],
+	    "failed", (json_int_t)(r->counts[TS_FAILED] +
+	    r->counts[TS_KILLED]),
+	    "dep_fail", (json_int_t)r->counts[TS_DEP_FAIL],
+	    "retried", (json_int_t)r->nretried,
+	    "requeued", (json_int_t)r->requeued);
+	helpers = json_array();
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		json_array_append_new(helpers, json_pack("{s:s, s:I, s:s, "
+		    "s:i}", "name", h->name, "pid", (json_int_t)h->pid,
+		    "state", h->alive ? "running" : h->restart_at != 0 ?
+		    "restarting" : h->given_up ? "given up" : "exited",
+		    "restarts", h->total_restarts));
+	}
+	json_object_set_new(stats, "run", json_string(r->rd.name));
+	json_object_set_new(stats, "workflow", json_string(r->wf->path));
+	json_object_set_new(stats, "tasks", tasks);
+	json_object_set_new(stats, "helpers", helpers);
+}
+
 static void
 run_loop(struct run *r)
 {
-	zmq_pollitem_t	 items[4];
+	zmq_pollitem_t	 items[5];
 	uint64_t	 ticks;
-	int		 nitems = 2, timeout, t, mon = -1, tick = -1;
+	int		 nitems = 2, timeout, t, mon = -1, tick = -1, ctl = -1;
 
+	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
+	if (r->ctl != NULL) {
+		ctl = nitems++;
+		items[ctl] = (zmq_pollitem_t){ ctl_socket(r->ctl), 0,
+		    ZMQ_POLLIN, 0 };
+	}
 	if (r->mon != NULL) {
 		mon = nitems++;
 		items[mon] = (zmq_pollitem_t){ monitor_socket(r->mon), 0,
@@ -1134,6 +1479,9 @@ run_loop(struct run *r)
 		send_ready(r);
 		fflush(stdout);
 		timeout = restart_due(r);
+		t = main_heartbeat(r);
+		if (t != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
 		t = monitor_timeout(r->mon);
 		if (t != -1 && (timeout == -1 || t < timeout))
 			timeout = t;
@@ -1146,6 +1494,10 @@ run_loop(struct run *r)
 			handle_signals(r, 1);
 		if (items[0].revents != 0)
 			read_results(r);
+		if (r->sweep_orphans)
+			sweep_orphans(r);
+		if (ctl != -1 && items[ctl].revents != 0)
+			ctl_answer(r->ctl);
 		if (mon != -1 && items[mon].revents != 0)
 			monitor_recv(r->mon);
 		monitor_tick(r->mon);
@@ -1163,14 +1515,20 @@ run_loop(struct run *r)
 static void
 pump_once(struct run *r, int64_t timeout)
 {
-	zmq_pollitem_t	 items[2];
-	int		 n = 1, t;
+	zmq_pollitem_t	 items[3];
+	int		 n = 1, t, mon = -1, ctl = -1;
 
+	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
 	if (r->mon != NULL) {
-		items[1] = (zmq_pollitem_t){ monitor_socket(r->mon), 0,
+		mon = n++;
+		items[mon] = (zmq_pollitem_t){ monitor_socket(r->mon), 0,
 		    ZMQ_POLLIN, 0 };
-		n = 2;
+	}
+	if (r->ctl != NULL) {
+		ctl = n++;
+		items[ctl] = (zmq_pollitem_t){ ctl_socket(r->ctl), 0,
+		    ZMQ_POLLIN, 0 };
 	}
 	t = restart_due(r);
 	if (t != -1 && t < timeout)
@@ -1181,8 +1539,10 @@ pump_once(struct run *r, int64_t timeout)
 	if (zmq_poll(items, n, timeout) > 0) {
 		if (items[0].revents != 0)
 			handle_signals(r, 0);
-		if (n == 2 && items[1].revents != 0)
+		if (mon != -1 && items[mon].revents != 0)
 			monitor_recv(r->mon);
+		if (ctl != -1 && items[ctl].revents != 0)
+			ctl_answer(r->ctl);
 	}
 	reap_children(r, 0);
 	monitor_tick(r->mon);
@@ -1279,8 +1639,11 @@ run_setup(struct run *r, const char *base)
 		    zmq_strerror(errno));
 		return -1;
 	}
+	r->ctl = ctl_open(r->ctx, "main", "main", main_status_fill, r);
+	r->registry = xprintf("%s/helpers.json", r->rd.path);
 
 	r->helpers = xcalloc(r->pools + 3, sizeof *r->helpers);
+	registry_write(r);
 	r->began = db_now();
 	if (gethostname(r->hostname, sizeof r->hostname - 1) == -1)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");
@@ -1306,6 +1669,7 @@ run_free(struct run *r)
 	size_t	 i;
 	int	 j;
 
+	ctl_close(&r->ctl);
 	monitor_close(&r->mon);
 	if (r->sock != NULL)
 		zmq_close(r->sock);
@@ -1315,6 +1679,7 @@ run_free(struct run *r)
 		for (j = 0; r->helpers[i].argv[j] != NULL; j++)
 			free(r->helpers[i].argv[j]);
 	}
+	free(r->registry);
 	free(r->dbpath);
 	free(r->tasks);
 	free(r->ready);
@@ -1417,8 +1782,11 @@ cmd_run(int argc, char **argv)
 			if (r.tasks[i].waiting == 0)
 				make_ready(&r, i);
 		}
+		r.hb_period = heartbeat_period();
+		r.ix_heard_ms = r.hb_sent_ms = mono_ms();
 		run_loop(&r);
 	}
+	ctl_set_state(r.ctl, "stopping");
 	stop_helpers(&r);
 	settle_unfinished(&r);
 	if (r.aborted) {
@@ -1436,7 +1804,11 @@ cmd_run(int argc, char **argv)
 	}
 	ev_workflow_end(&r, state, rc);
 	fflush(stdout);
+	ctl_set_state(r.ctl, "finishing");
 	finish_monitoring(&r);
+	/* Nothing of the run is left to look at. */
+	if (r.registry != NULL)
+		unlink(r.registry);
 	print_summary(&r);
 	fflush(stdout);
 	if (r.aborted)

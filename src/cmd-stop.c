@@ -10,8 +10,6 @@
  * helpers for the moment it takes them to record the run as lost.
  */
 
-#include <sys/stat.h>
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,33 +38,6 @@ stop_usage(FILE *f)
 	    "  --kill         kill every process of the run at once\n"
 	    "  --run-dir DIR  runs are under DIR/runs (default: .weft)\n"
 	    "  -h, --help     show this help\n");
-}
-
-/* The newest run under RUNS whose main is alive; 0 if none. */
-static int
-stop_newest_live(const char *runs, char *name, size_t len)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		*path, best[16] = "";
-	pid_t		 pid;
-
-	if ((d = opendir(runs)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (rundir_parse_name(de->d_name, name, len) == -1 ||
-		    strcmp(name, de->d_name) != 0)
-			continue;
-		path = xprintf("%s/%s", runs, de->d_name);
-		if (rundir_is_live(path, &pid) == 1 &&
-		    (strlen(name) > strlen(best) || (strlen(name) ==
-		    strlen(best) && strcmp(name, best) > 0)))
-			snprintf(best, sizeof best, "%s", name);
-		free(path);
-	}
-	closedir(d);
-	snprintf(name, len, "%s", best);
-	return best[0] != '\0';
 }
 
 /* Whether /proc/PID/environ holds exactly VAR (NAME=VALUE). */
@@ -184,9 +155,8 @@ cmd_stop(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct stat	 sb;
 	const char	*base = ".weft";
-	char		*runs, *path, name[16] = "", real[PATH_MAX];
+	char		 name[16] = "", real[PATH_MAX];
 	pid_t		 pid = 0;
 	int64_t		 t0;
 	int		 ch, killing = 0, live;
@@ -216,30 +186,9 @@ cmd_stop(int argc, char **argv)
 		stop_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (optind < argc && rundir_parse_name(argv[optind], name,
-	    sizeof name) == -1) {
-		fprintf(stderr, "weft: invalid run '%s': expected a run number "
-		    "such as 7 or 0007\n", argv[optind]);
+	if (rundir_lookup(base, optind < argc ? argv[optind] : NULL, name,
+	    sizeof name, real) == -1)
 		return EXIT_USAGE;
-	}
-	runs = xprintf("%s/runs", base);
-	if (name[0] == '\0' && !stop_newest_live(runs, name, sizeof name)) {
-		fprintf(stderr, "weft: no live run in %s\n", runs);
-		free(runs);
-		return EXIT_USAGE;
-	}
-	path = xprintf("%s/%s", runs, name);
-	free(runs);
-	if (stat(path, &sb) == -1 || realpath(path, real) == NULL) {
-		fprintf(stderr, "weft: no run %s in %s\n", name, base);
-		free(path);
-		return EXIT_USAGE;
-	}
-	free(path);
-	if (sb.st_uid != getuid()) {
-		fprintf(stderr, "weft: run %s belongs to another user\n", name);
-		return EXIT_USAGE;
-	}
 	if ((live = rundir_is_live(real, &pid)) != 1) {
 		if (live == -1)
 			fprintf(stderr, "weft: cannot read run %s: %s\n", name,

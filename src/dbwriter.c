@@ -158,6 +158,8 @@ struct dbw {
 
 	unsigned long	 rows, batches, skipped, commits;
 	int		 failing;
+	int64_t		 heard_ms;	/* last word from the router */
+	struct ctl	*ctl;
 };
 
 /* Binds a msgpack field to parameter I, as its natural SQL type. */
@@ -615,6 +617,23 @@ dbw_recv(struct dbw *w)
 	return bye;
 }
 
+/* What "weft status" shows of the writer. */
+static void
+dbw_status_fill(json_t *stats, json_t *hb, void *arg)
+{
+	struct dbw	*w = arg;
+
+	json_object_set_new(stats, "rows", json_integer(w->rows));
+	json_object_set_new(stats, "batches", json_integer(w->batches));
+	json_object_set_new(stats, "duplicates", json_integer(w->skipped));
+	json_object_set_new(stats, "commits", json_integer(w->commits));
+	json_object_set_new(stats, "committed_bytes",
+	    json_integer(w->committed));
+	json_object_set_new(stats, "in_transaction", json_boolean(w->in_tx));
+	json_object_set_new(stats, "failing", json_boolean(w->failing));
+	json_object_set_new(hb, "router", ctl_age(w->heard_ms));
+}
+
 static __dead void
 dbw_usage(void)
 {
@@ -635,11 +654,12 @@ dbwriter_main(int argc, char **argv)
 	};
 	struct dbw		 w;
 	struct signalfd_siginfo	 si;
-	zmq_pollitem_t		 items[3];
+	zmq_pollitem_t		 items[4];
 	const char		*rundir = NULL, *dbpath = NULL;
 	char			*err = NULL;
 	int			 ch, verbose = 0, timeout, orphaned = 0, i;
-	int64_t			 heard, now, orphaned_at = 0;
+	int			 nitems;
+	int64_t			 now, orphaned_at = 0;
 
 	memset(&w, 0, sizeof w);
 	w.run = "?";
@@ -685,10 +705,18 @@ dbwriter_main(int argc, char **argv)
 	log_info("writer for run %s ready: %s, committed up to %llu", w.run,
 	    dbpath, (unsigned long long)w.committed);
 
+	w.ctl = ctl_open(w.ctx, "dbwriter", "dbwriter", dbw_status_fill, &w);
+
+	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ w.sock, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ NULL, w.sigfd, ZMQ_POLLIN, 0 };
-	items[2] = (zmq_pollitem_t){ NULL, DBW_LIFELINE_FD, ZMQ_POLLIN, 0 };
-	heard = mono_ms();
+	items[2] = (zmq_pollitem_t){ ctl_socket(w.ctl), 0, ZMQ_POLLIN, 0 };
+	items[3] = (zmq_pollitem_t){ NULL, DBW_LIFELINE_FD, ZMQ_POLLIN, 0 };
+	/* Without a control endpoint, the lifeline moves up one. */
+	if (w.ctl == NULL)
+		items[2] = items[3];
+	nitems = w.ctl != NULL ? 4 : 3;
+	w.heard_ms = mono_ms();
 	for (;;) {
 		now = mono_ms();
 		timeout = -1;
@@ -699,18 +727,20 @@ dbwriter_main(int argc, char **argv)
 		} else if (w.failing)
 			timeout = 1000;
 		if (orphaned) {
-			if (now - heard >= DBW_IDLE_MS ||
+			if (now - w.heard_ms >= DBW_IDLE_MS ||
 			    now - orphaned_at >= DBW_ORPHAN_MS)
 				break;
 			if (timeout == -1 || timeout > 100)
 				timeout = 100;
 		}
-		if (zmq_poll(items, orphaned ? 2 : 3, timeout) == -1) {
+		/* Once orphaned, the lifeline (always last) is left out. */
+		if (zmq_poll(items, orphaned ? nitems - 1 : nitems,
+		    timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
 		}
-		if (items[2].revents != 0 && !orphaned) {
+		if (items[nitems - 1].revents != 0 && !orphaned) {
 			log_info("lifeline closed");
 			orphaned = 1;
 			orphaned_at = mono_ms();
@@ -720,8 +750,10 @@ dbwriter_main(int argc, char **argv)
 			log_info("stopping on %s", strsignal(si.ssi_signo));
 			break;
 		}
+		if (w.ctl != NULL && items[2].revents != 0)
+			ctl_answer(w.ctl);
 		if (items[0].revents != 0) {
-			heard = mono_ms();
+			w.heard_ms = mono_ms();
 			if (dbw_recv(&w)) {
 				dbw_commit(&w);
 				break;
@@ -735,6 +767,7 @@ dbwriter_main(int argc, char **argv)
 	dbw_commit(&w);
 	log_info("exiting: %lu rows in %lu batches, %lu commits, %lu "
 	    "batches seen before", w.rows, w.batches, w.commits, w.skipped);
+	ctl_close(&w.ctl);
 	i = 200;
 	zmq_setsockopt(w.sock, ZMQ_LINGER, &i, sizeof i);
 	zmq_close(w.sock);

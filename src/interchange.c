@@ -11,10 +11,18 @@
  * another pool idles, so it stops when the average task is long.  Results
  * come back from pools in batches and are passed to main unchanged.
  *
+ * The interchange keeps, for each pool, the tries it has handed it and
+ * not yet seen end.  When main reports a pool dead (MSG_POOL_LOST), those
+ * go back to main (MSG_REQUEUE) to run again as new tries.  A pool that
+ * sends no heartbeat for HEARTBEAT_MISSES periods gets no more tasks and
+ * is reported to main (MSG_POOL_SILENT), which kills it: a stopped or
+ * stuck pool then takes the same path as a dead one.
+ *
  * Endpoints (relative to the run directory, which is the working
  * directory of every helper, so the path never overflows sun_path):
  * ipc://sock/main, bound by main, which the interchange connects to, and
- * ipc://sock/pools, a ROUTER bound here, which pools connect to.
+ * ipc://sock/pools, a ROUTER bound here, which pools connect to, and
+ * ipc://sock/ctl-interchange, the control endpoint (see control.c).
  *
  * Descriptor 3 is the lifeline from main: EOF means stop now.
  */
@@ -40,8 +48,14 @@
 
 struct ix_task {
 	uint32_t	 index;
+	uint32_t	 attempt;
 	char		*data;		/* the packed task, passed on as is */
 	size_t		 len;
+};
+
+struct ix_try {
+	uint32_t	 index;
+	uint32_t	 attempt;
 };
 
 struct ix_pool {
@@ -50,7 +64,11 @@ struct ix_pool {
 	int		 id;
 	uint32_t	 slots;
 	uint32_t	 outstanding;	/* sent, no result yet */
+	struct ix_try	*tries;		/* those tries, 2 * slots at most */
 	pid_t		 pid;
+	int64_t		 heard_ms;	/* last heartbeat (or any word) */
+	int		 silent;	/* reported to main; no more tasks */
+	unsigned long	 done;
 	/* Batch being built by ix_dispatch. */
 	size_t		*batch;
 	size_t		 nbatch;
@@ -70,12 +88,17 @@ struct ix {
 	size_t		 npools;
 
 	struct monitor	*mon;		/* NULL: monitoring off */
-	unsigned long	 received, dispatched, done;
+	struct ctl	*ctl;
+	unsigned long	 received, dispatched, done, requeued, lost;
 	double		 avg_wall_us;	/* moving average of task wall time */
+	int		 hb_period;
+	int64_t		 checked_ms;	/* last look for silent pools */
+	int64_t		 main_heard_ms;	/* main's last heartbeat */
 };
 
 static void
-ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index)
+ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index,
+    uint32_t attempt)
 {
 	msgpack_sbuffer	 sb;
 	msgpack_packer	 pk;
@@ -88,6 +111,7 @@ ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index)
 	msgpack_pack_object(&pk, *o);
 	t = &ix->queue[ix->qtail++];
 	t->index = index;
+	t->attempt = attempt;
 	t->len = sb.size;
 	t->data = msgpack_sbuffer_release(&sb);
 	ix->received++;
@@ -131,7 +155,8 @@ ix_dispatch(struct ix *ix)
 				limit = pp->slots * round;
 				if (ix->qhead == ix->qtail)
 					break;
-				if (pp->outstanding + pp->nbatch >= limit)
+				if (pp->silent ||
+				    pp->outstanding + pp->nbatch >= limit)
 					continue;
 				pp->batch[pp->nbatch++] = ix->qhead++;
 				progress = 1;
@@ -146,6 +171,8 @@ ix_dispatch(struct ix *ix)
 		msgpack_pack_array(&m.pk, pp->nbatch);
 		for (j = 0; j < pp->nbatch; j++) {
 			t = &ix->queue[pp->batch[j]];
+			pp->tries[pp->outstanding + j].index = t->index;
+			pp->tries[pp->outstanding + j].attempt = t->attempt;
 			msgpack_sbuffer_write(&m.sbuf, t->data, t->len);
 			free(t->data);
 			t->data = NULL;
@@ -163,6 +190,128 @@ ix_dispatch(struct ix *ix)
 		ix->qhead = ix->qtail = 0;
 }
 
+static void	ix_from_pools(struct ix *);
+
+static void
+ix_ev_block(struct ix *ix, const struct ix_pool *pp, const char *status)
+{
+	msgpack_packer	*pk;
+	char		 block[16];
+
+	if (ix->mon == NULL)
+		return;
+	pk = monitor_event(ix->mon, EV_BLOCK, 4);
+	snprintf(block, sizeof block, "%d", pp->id);
+	monitor_pack_str(pk, block);
+	monitor_pack_str(pk, status);
+	msgpack_pack_double(pk, db_now());
+	msgpack_pack_int64(pk, pp->pid);
+}
+
+/*
+ * Main reaped a pool: its unfinished tries go back to main, and it leaves
+ * the table.  Whatever the pool sent before it died is read first, so a
+ * try that did end is not run again.
+ */
+static void
+ix_pool_lost(struct ix *ix, const struct msg_in *m)
+{
+	struct ix_pool	*pp = NULL;
+	struct msg_out	 out;
+	int64_t		 id, pid;
+	size_t		 i;
+
+	if (m->nfields != 2 || msg_get_int(&m->fields[0], &id) == -1 ||
+	    msg_get_int(&m->fields[1], &pid) == -1) {
+		log_warnx("malformed pool-lost notice ignored");
+		return;
+	}
+	ix_from_pools(ix);
+	for (i = 0; i < ix->npools; i++) {
+		if (ix->pools[i].id == id && ix->pools[i].pid == pid) {
+			pp = &ix->pools[i];
+			break;
+		}
+	}
+	msg_begin(&out, MSG_REQUEUE, 3);
+	msgpack_pack_int64(&out.pk, id);
+	msgpack_pack_int64(&out.pk, pid);
+	if (pp == NULL) {
+		/* It died before it said hello: it had nothing. */
+		msgpack_pack_array(&out.pk, 0);
+		log_info("pool %d (pid %ld) lost before it registered",
+		    (int)id, (long)pid);
+	} else {
+		msgpack_pack_array(&out.pk, pp->outstanding);
+		for (i = 0; i < pp->outstanding; i++) {
+			msgpack_pack_array(&out.pk, 2);
+			msgpack_pack_uint32(&out.pk, pp->tries[i].index);
+			msgpack_pack_uint32(&out.pk, pp->tries[i].attempt);
+		}
+		log_warnx("pool %d (pid %ld) lost with %u tries; back to main",
+		    (int)id, (long)pid, pp->outstanding);
+		ix->requeued += pp->outstanding;
+		ix->lost++;
+		ix_ev_block(ix, pp, "lost");
+		free(pp->batch);
+		free(pp->tries);
+		*pp = ix->pools[--ix->npools];
+	}
+	if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
+		fatalx("cannot tell main about a lost pool: %s",
+		    zmq_strerror(errno));
+}
+
+/*
+ * A pool that stopped sending heartbeats is reported once.  Called at
+ * least once a period; returns ms until it is due again.
+ */
+static int
+ix_check_silent(struct ix *ix)
+{
+	struct ix_pool	*pp;
+	struct msg_out	 out;
+	int64_t		 now = mono_ms(), limit, left;
+	size_t		 i;
+
+	limit = (int64_t)ix->hb_period * HEARTBEAT_MISSES;
+	/* Back from a stop of our own: the silence was ours, not theirs. */
+	if (heartbeat_resumed(ix->checked_ms, ix->hb_period)) {
+		for (i = 0; i < ix->npools; i++)
+			ix->pools[i].heard_ms = now;
+	}
+	ix->checked_ms = now;
+	for (i = 0; i < ix->npools; i++) {
+		pp = &ix->pools[i];
+		left = pp->heard_ms + limit - now;
+		if (pp->silent || left > 0)
+			continue;
+		pp->silent = 1;
+		log_warnx("pool %d (pid %ld) silent for %lld ms; no more tasks "
+		    "for it", pp->id, (long)pp->pid,
+		    (long long)(now - pp->heard_ms));
+		ix_ev_block(ix, pp, "silent");
+		msg_begin(&out, MSG_POOL_SILENT, 2);
+		msgpack_pack_int64(&out.pk, pp->id);
+		msgpack_pack_int64(&out.pk, pp->pid);
+		if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
+			log_warnx("cannot tell main: %s", zmq_strerror(errno));
+	}
+	return ix->hb_period;
+}
+
+/* Main checks on us as pools do: answer at once. */
+static void
+ix_heartbeat_main(struct ix *ix)
+{
+	struct msg_out	 out;
+
+	ix->main_heard_ms = mono_ms();
+	msg_begin(&out, MSG_HEARTBEAT, 0);
+	if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
+		log_warnx("cannot answer main: %s", zmq_strerror(errno));
+}
+
 static void
 ix_from_main(struct ix *ix)
 {
@@ -175,6 +324,15 @@ ix_from_main(struct ix *ix)
 	while ((rc = msg_recv(ix->main_sock, &zm, &m, "main")) != 0) {
 		if (rc == -1)
 			continue;
+		if (m.type == MSG_POOL_LOST || m.type == MSG_HEARTBEAT) {
+			if (m.type == MSG_POOL_LOST)
+				ix_pool_lost(ix, &m);
+			else
+				ix_heartbeat_main(ix);
+			msg_in_free(&m);
+			zmq_msg_close(&zm);
+			continue;
+		}
 		if (m.type != MSG_TASKS || m.nfields != 1 ||
 		    m.fields[0].type != MSGPACK_OBJECT_ARRAY) {
 			log_warnx("unexpected message from main ignored");
@@ -188,7 +346,8 @@ ix_from_main(struct ix *ix)
 				log_warnx("malformed task from main ignored");
 				continue;
 			}
-			ix_enqueue(ix, &m.fields[0].via.array.ptr[i], t.index);
+			ix_enqueue(ix, &m.fields[0].via.array.ptr[i], t.index,
+			    t.attempt);
 		}
 		msg_in_free(&m);
 		zmq_msg_close(&zm);
@@ -200,8 +359,6 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
     const struct msg_in *m)
 {
 	struct ix_pool	*pp;
-	msgpack_packer	*pk;
-	char		 block[16];
 	int64_t		 id, slots, pid;
 
 	if (m->nfields != 3 || msg_get_int(&m->fields[0], &id) == -1 ||
@@ -218,23 +375,38 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
 		memset(pp, 0, sizeof *pp);
 		memcpy(pp->ident, ident, identlen);
 		pp->identlen = identlen;
-	} else
+	} else {
 		free(pp->batch);
+		free(pp->tries);
+	}
 	pp->id = id;
 	pp->slots = slots;
 	pp->pid = pid;
 	pp->outstanding = 0;
+	pp->silent = 0;
+	pp->heard_ms = mono_ms();
 	pp->batch = xcalloc(2 * slots, sizeof *pp->batch);
+	pp->tries = xcalloc(2 * slots, sizeof *pp->tries);
 	log_info("pool %d registered: pid %ld, %d slots", pp->id, (long)pid,
 	    (int)slots);
-	if (ix->mon != NULL) {
-		pk = monitor_event(ix->mon, EV_BLOCK, 4);
-		snprintf(block, sizeof block, "%d", pp->id);
-		monitor_pack_str(pk, block);
-		monitor_pack_str(pk, "running");
-		msgpack_pack_double(pk, db_now());
-		msgpack_pack_int64(pk, pid);
+	ix_ev_block(ix, pp, "running");
+}
+
+/* The try ended: it is no longer the pool's to lose. */
+static void
+ix_try_ended(struct ix_pool *pp, uint32_t index, uint32_t attempt)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < pp->outstanding; i++) {
+		if (pp->tries[i].index == index &&
+		    pp->tries[i].attempt == attempt) {
+			pp->tries[i] = pp->tries[--pp->outstanding];
+			return;
+		}
 	}
+	log_warnx("pool %d reported a try it did not have (task %u)",
+	    pp->id, index);
 }
 
 static void
@@ -254,8 +426,8 @@ ix_results(struct ix *ix, struct ix_pool *pp, const struct msg_in *m,
 			log_warnx("malformed result from %s", pp->ident);
 			continue;
 		}
-		if (pp->outstanding > 0)
-			pp->outstanding--;
+		ix_try_ended(pp, r.index, r.attempt);
+		pp->done++;
 		ix->done++;
 		ix->avg_wall_us += (r.wall_us - ix->avg_wall_us) /
 		    (ix->done < IX_PREFETCH_SAMPLES ? ix->done :
@@ -281,6 +453,8 @@ ix_from_pools(struct ix *ix)
 		if (rc == -1)
 			continue;
 		pp = ix_find_pool(ix, zmq_msg_data(&idm), zmq_msg_size(&idm));
+		if (pp != NULL)
+			pp->heard_ms = mono_ms();
 		if (m.type == MSG_HELLO)
 			ix_hello(ix, zmq_msg_data(&idm), zmq_msg_size(&idm),
 			    &m);
@@ -300,6 +474,38 @@ ix_from_pools(struct ix *ix)
 	}
 }
 
+/* What "weft status" shows of the interchange. */
+static void
+ix_status_fill(json_t *stats, json_t *hb, void *arg)
+{
+	struct ix	*ix = arg;
+	struct ix_pool	*pp;
+	json_t		*pools = json_array();
+	char		 name[32];
+	size_t		 i;
+
+	for (i = 0; i < ix->npools; i++) {
+		pp = &ix->pools[i];
+		snprintf(name, sizeof name, "pool-%d", pp->id);
+		json_array_append_new(pools, json_pack("{s:s, s:I, s:i, s:i, "
+		    "s:I, s:b}", "name", name, "pid", (json_int_t)pp->pid,
+		    "slots", (int)pp->slots, "outstanding",
+		    (int)pp->outstanding, "done", (json_int_t)pp->done,
+		    "silent", pp->silent));
+		json_object_set_new(hb, name, ctl_age(pp->heard_ms));
+	}
+	json_object_set_new(stats, "queued",
+	    json_integer(ix->qtail - ix->qhead));
+	json_object_set_new(stats, "received", json_integer(ix->received));
+	json_object_set_new(stats, "dispatched",
+	    json_integer(ix->dispatched));
+	json_object_set_new(stats, "done", json_integer(ix->done));
+	json_object_set_new(stats, "requeued", json_integer(ix->requeued));
+	json_object_set_new(stats, "pools_lost", json_integer(ix->lost));
+	json_object_set_new(stats, "pools", pools);
+	json_object_set_new(hb, "main", ctl_age(ix->main_heard_ms));
+}
+
 static void
 ix_free(struct ix *ix)
 {
@@ -308,8 +514,10 @@ ix_free(struct ix *ix)
 	for (i = ix->qhead; i < ix->qtail; i++)
 		free(ix->queue[i].data);
 	free(ix->queue);
-	for (i = 0; i < ix->npools; i++)
+	for (i = 0; i < ix->npools; i++) {
 		free(ix->pools[i].batch);
+		free(ix->pools[i].tries);
+	}
 	free(ix->pools);
 }
 
@@ -333,9 +541,10 @@ interchange_main(int argc, char **argv)
 	};
 	struct ix		 ix;
 	struct signalfd_siginfo	 si;
-	zmq_pollitem_t		 items[5];
+	zmq_pollitem_t		 items[6];
 	const char		*rundir = NULL;
 	int			 ch, verbose = 0, stop = 0, monitoring = 0;
+	int			 n, timeout, t, ictl, imon;
 
 	memset(&ix, 0, sizeof ix);
 	ix.run_name = "?";
@@ -372,18 +581,36 @@ interchange_main(int argc, char **argv)
 	if (ix.main_sock == NULL ||
 	    zsock_connect(ix.main_sock, "ipc://sock/main") == -1)
 		fatalx("cannot connect to main: %s", zmq_strerror(errno));
+	ix.hb_period = heartbeat_period();
+	ix.checked_ms = mono_ms();
+	ix.ctl = ctl_open(ix.ctx, "interchange", "interchange", ix_status_fill, &ix);
 	log_info("interchange for run %s ready", ix.run_name);
 
+	if (monitoring)
+		ix.mon = monitor_open(ix.ctx, "interchange");
+	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ ix.main_sock, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ ix.pool_sock, 0, ZMQ_POLLIN, 0 };
 	items[2] = (zmq_pollitem_t){ NULL, ix.sigfd, ZMQ_POLLIN, 0 };
 	items[3] = (zmq_pollitem_t){ NULL, IX_LIFELINE_FD, ZMQ_POLLIN, 0 };
-	if (monitoring)
-		ix.mon = monitor_open(ix.ctx, "interchange");
-	items[4] = (zmq_pollitem_t){ monitor_socket(ix.mon), 0, ZMQ_POLLIN, 0 };
+	n = 4;
+	ictl = imon = -1;
+	if (ix.ctl != NULL) {
+		ictl = n++;
+		items[ictl].socket = ctl_socket(ix.ctl);
+		items[ictl].events = ZMQ_POLLIN;
+	}
+	if (ix.mon != NULL) {
+		imon = n++;
+		items[imon].socket = monitor_socket(ix.mon);
+		items[imon].events = ZMQ_POLLIN;
+	}
 	while (!stop) {
-		if (zmq_poll(items, ix.mon != NULL ? 5 : 4,
-		    monitor_timeout(ix.mon)) == -1) {
+		timeout = ix_check_silent(&ix);
+		t = monitor_timeout(ix.mon);
+		if (t != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
+		if (zmq_poll(items, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
@@ -401,11 +628,14 @@ interchange_main(int argc, char **argv)
 			ix_from_pools(&ix);
 		if (items[0].revents != 0)
 			ix_from_main(&ix);
-		if (ix.mon != NULL && items[4].revents != 0)
+		if (ictl != -1 && items[ictl].revents != 0)
+			ctl_answer(ix.ctl);
+		if (imon != -1 && items[imon].revents != 0)
 			monitor_recv(ix.mon);
 		ix_dispatch(&ix);
 		monitor_tick(ix.mon);
 	}
+	ctl_close(&ix.ctl);
 	monitor_drain(ix.mon, 600);
 	monitor_close(&ix.mon);
 	log_info("exiting: %lu tasks received, %lu dispatched, %lu done, "

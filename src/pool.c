@@ -56,6 +56,7 @@ struct pool_task {
 
 struct pool_slot {
 	pid_t		 pid;		/* 0: free */
+	char		*id;		/* the task's, for status */
 	uint32_t	 index;
 	uint32_t	 attempt;
 	struct timespec	 start;
@@ -98,6 +99,7 @@ struct pool {
 	int64_t		 heard_ms;	/* last message from the interchange */
 
 	struct monitor	*mon;		/* NULL: monitoring off */
+	struct ctl	*ctl;
 	char		 block[16];	/* this pool's number, as text */
 	char		 host[256];
 	double		 interval;	/* resource samples, seconds */
@@ -158,6 +160,8 @@ pool_free(struct pool *p)
 	free(p->queue);
 	free(p->results);
 	free(p->started_list);
+	for (i = 0; i < (size_t)p->jobs; i++)
+		free(p->slots[i].id);
 	free(p->slots);
 }
 
@@ -427,6 +431,8 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
 		slot->pid = pid;
+		slot->id = t->id;
+		t->id = NULL;
 		slot->index = t->index;
 		slot->attempt = t->attempt;
 		clock_gettime(CLOCK_MONOTONIC, &slot->start);
@@ -494,6 +500,12 @@ pool_heartbeat(struct pool *p)
 
 	if (p->stopping)
 		return -1;
+	/*
+	 * Back from a stop (SIGSTOP, a suspended machine): the silence was
+	 * ours, not the interchange's, so it gets a fresh chance to answer.
+	 */
+	if (heartbeat_resumed(p->hb_sent_ms, p->hb_period))
+		p->heard_ms = now;
 	if (now - p->heard_ms >= (int64_t)p->hb_period * HEARTBEAT_MISSES) {
 		log_warnx("the interchange has not answered for %lld ms",
 		    (long long)(now - p->heard_ms));
@@ -563,6 +575,8 @@ pool_reap(struct pool *p)
 			free(why);
 		}
 		slot->pid = 0;
+		free(slot->id);
+		slot->id = NULL;
 		p->busy--;
 		p->finished++;
 	}
@@ -611,6 +625,7 @@ pool_stop(struct pool *p, const char *why)
 	log_info("stopping (%s): %d tasks running, %zu queued", why, p->busy,
 	    p->qtail - p->qhead);
 	p->stopping = 1;
+	ctl_set_state(p->ctl, "stopping");
 	p->killing = p->busy > 0;
 	p->kill_at_ms = mono_ms() + POOL_KILL_GRACE_MS;
 	pool_signal_tasks(p, SIGTERM);
@@ -661,6 +676,38 @@ pool_signal(struct pool *p)
 	}
 }
 
+/* What "weft status" shows of a pool. */
+static void
+pool_status_fill(json_t *stats, json_t *hb, void *arg)
+{
+	struct pool	*p = arg;
+	struct timespec	 now;
+	json_t		*running = json_array();
+	int		 i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (i = 0; i < p->jobs; i++) {
+		if (p->slots[i].pid == 0)
+			continue;
+		json_array_append_new(running, json_pack("{s:s?, s:i, s:I, "
+		    "s:f}", "task", p->slots[i].id, "try",
+		    (int)p->slots[i].attempt, "pid",
+		    (json_int_t)p->slots[i].pid, "seconds",
+		    (now.tv_sec - p->slots[i].start.tv_sec) +
+		    (now.tv_nsec - p->slots[i].start.tv_nsec) / 1e9));
+	}
+	json_object_set_new(stats, "pool", json_integer(p->id));
+	json_object_set_new(stats, "slots", json_integer(p->jobs));
+	json_object_set_new(stats, "busy", json_integer(p->busy));
+	json_object_set_new(stats, "free", json_integer(p->jobs - p->busy));
+	json_object_set_new(stats, "queued",
+	    json_integer(p->qtail - p->qhead));
+	json_object_set_new(stats, "started", json_integer(p->started));
+	json_object_set_new(stats, "finished", json_integer(p->finished));
+	json_object_set_new(stats, "running", running);
+	json_object_set_new(hb, "interchange", ctl_age(p->heard_ms));
+}
+
 static __dead void
 pool_usage(void)
 {
@@ -684,10 +731,11 @@ pool_main(int argc, char **argv)
 	struct pool		 p;
 	struct workflow		*wf;
 	struct msg_out		 m;
-	zmq_pollitem_t		 items[4];
+	zmq_pollitem_t		 items[5];
 	const char		*rundir = NULL;
-	char			*err = NULL, logname[32], ident[32];
+	char			*err = NULL, logname[32], ident[48];
 	int			 ch, verbose = 0, timeout, t, nitems;
+	int			 ictl, imon, ilife;
 	int64_t			 left;
 
 	memset(&p, 0, sizeof p);
@@ -743,7 +791,8 @@ pool_main(int argc, char **argv)
 	/* At most one start per slot between two flushes. */
 	p.started_list = xcalloc(2 * p.jobs, sizeof *p.started_list);
 
-	snprintf(ident, sizeof ident, "pool-%d", p.id);
+	/* With the pid, a restarted pool is never taken for its predecessor. */
+	snprintf(ident, sizeof ident, "pool-%d/%ld", p.id, (long)getpid());
 	if ((p.ctx = zmq_ctx_new()) == NULL)
 		fatal("zmq_ctx_new");
 	p.sock = zsock_open(p.ctx, ZMQ_DEALER, ident);
@@ -763,14 +812,11 @@ pool_main(int argc, char **argv)
 	if (gethostname(p.host, sizeof p.host - 1) == -1)
 		snprintf(p.host, sizeof p.host, "localhost");
 	p.interval = wf->resource_interval;
-	if (wf->monitoring && (p.mon = monitor_open(p.ctx, ident)) != NULL)
+	if (wf->monitoring && (p.mon = monitor_open(p.ctx, logname)) != NULL)
 		pool_ev_node(&p);
+	p.ctl = ctl_open(p.ctx, logname, "pool", pool_status_fill, &p);
 	p.sample_at_ms = mono_ms() + (int64_t)(p.interval * 1000);
 
-	items[0] = (zmq_pollitem_t){ p.sock, 0, ZMQ_POLLIN, 0 };
-	items[1] = (zmq_pollitem_t){ NULL, p.sigfd, ZMQ_POLLIN, 0 };
-	items[2] = (zmq_pollitem_t){ NULL, p.lifeline, ZMQ_POLLIN, 0 };
-	items[3] = (zmq_pollitem_t){ monitor_socket(p.mon), 0, ZMQ_POLLIN, 0 };
 	for (;;) {
 		timeout = -1;
 		if (p.stopping) {
@@ -796,21 +842,40 @@ pool_main(int argc, char **argv)
 		t = monitor_timeout(p.mon);
 		if (t != -1 && (timeout == -1 || t < timeout))
 			timeout = t;
-		/* Once stopping, the lifeline is closed: stop polling it. */
-		nitems = p.stopping ? 2 : 3;
+		/*
+		 * Socket, signals, control, monitoring, and the lifeline until
+		 * stopping (after which it stays readable: it is closed).
+		 */
+		memset(items, 0, sizeof items);
+		items[0] = (zmq_pollitem_t){ p.sock, 0, ZMQ_POLLIN, 0 };
+		items[1] = (zmq_pollitem_t){ NULL, p.sigfd, ZMQ_POLLIN, 0 };
+		nitems = 2;
+		ictl = imon = ilife = -1;
+		if (p.ctl != NULL) {
+			ictl = nitems++;
+			items[ictl].socket = ctl_socket(p.ctl);
+			items[ictl].events = ZMQ_POLLIN;
+		}
 		if (p.mon != NULL) {
-			items[nitems] = items[3];
-			items[nitems].socket = monitor_socket(p.mon);
-			nitems++;
+			imon = nitems++;
+			items[imon].socket = monitor_socket(p.mon);
+			items[imon].events = ZMQ_POLLIN;
+		}
+		if (!p.stopping) {
+			ilife = nitems++;
+			items[ilife].fd = p.lifeline;
+			items[ilife].events = ZMQ_POLLIN;
 		}
 		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
 		}
-		if (p.mon != NULL && items[nitems - 1].revents != 0)
+		if (ictl != -1 && items[ictl].revents != 0)
+			ctl_answer(p.ctl);
+		if (imon != -1 && items[imon].revents != 0)
 			monitor_recv(p.mon);
-		if (items[2].revents != 0 && !p.stopping)
+		if (ilife != -1 && items[ilife].revents != 0)
 			pool_stop(&p, "lifeline closed");
 		if (items[1].revents != 0)
 			pool_signal(&p);
@@ -826,6 +891,7 @@ pool_main(int argc, char **argv)
 		}
 		monitor_tick(p.mon);
 	}
+	ctl_close(&p.ctl);
 	pool_ev_block(&p, "exited");
 	/* A run being stopped must be gone within two seconds. */
 	monitor_drain(p.mon, p.killing ? POOL_DRAIN_FAST_MS : POOL_DRAIN_MS);

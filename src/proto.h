@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
 #include <msgpack.h>
 #include <zmq.h>
 
@@ -32,19 +33,28 @@ enum msg_type {
 	MSG_COMMITTED,		/* dbwriter -> router: [offset, hello] */
 	MSG_ROUTER_HELLO,	/* router -> dbwriter: [] say where you are */
 	MSG_FINISH,		/* main -> router: [] drain all, then exit */
-	MSG_HEARTBEAT,		/* pool -> interchange -> pool: [] */
+	MSG_HEARTBEAT,		/* pool or main -> interchange -> back: [] */
+	MSG_POOL_LOST,		/* main -> interchange: [pool, pid] it died */
+	MSG_REQUEUE,		/* interchange -> main: [pool, pid,
+				   [[index, attempt]...]] tries it had */
+	MSG_POOL_SILENT,	/* interchange -> main: [pool, pid] no
+				   heartbeat for HEARTBEAT_MISSES periods */
 };
-#define MSG_LAST	MSG_HEARTBEAT
+#define MSG_LAST	MSG_POOL_SILENT
 
 /*
- * A pool sends a heartbeat every period and the interchange answers it;
- * a pool that hears nothing from the interchange for HEARTBEAT_MISSES
- * periods stops its tasks and exits, so a hung interchange cannot hang
- * the run.  WEFT_HEARTBEAT_MS in the environment sets the period (tests).
+ * Pools and main send the interchange a heartbeat every period and it
+ * answers each.  A pool that hears nothing from the interchange for
+ * HEARTBEAT_MISSES periods stops its tasks and exits; main, in the same
+ * case, ends the run; the interchange reports a pool silent that long to
+ * main, which kills it.  So a hung process cannot hang the run.
+ * WEFT_HEARTBEAT_MS in the environment sets the period (tests).
  */
 #define HEARTBEAT_MS		1000
 #define HEARTBEAT_MISSES	10
+#define HEARTBEAT_RESUMED	(HEARTBEAT_MISSES / 2)
 int	 heartbeat_period(void);
+int	 heartbeat_resumed(int64_t, int);
 
 /*
  * Monitoring events, inside MSG_EVENTS: each an array [kind, fields...].
@@ -149,5 +159,22 @@ int		 monitor_drain(struct monitor *, int);
 void		 monitor_disable(struct monitor *);
 int		 monitor_control(struct monitor *, enum msg_type);
 void		 monitor_close(struct monitor **);
+
+/*
+ * control.c: the control endpoint every process answers (see control.c
+ * for the reply), and what status needs to tell who is alive.  A fill
+ * function adds the role's counters to STATS and, to HEARTBEATS, the age
+ * in seconds of the last word from each peer.
+ */
+typedef void	(*ctl_fill_fn)(json_t *, json_t *, void *);
+struct ctl;
+struct ctl	*ctl_open(void *, const char *, const char *, ctl_fill_fn,
+		     void *);
+void		*ctl_socket(struct ctl *);
+void		 ctl_set_state(struct ctl *, const char *);
+void		 ctl_answer(struct ctl *);
+void		 ctl_close(struct ctl **);
+json_t		*ctl_age(int64_t);
+long long	 proc_start_ticks(pid_t, char *);
 
 #endif /* PROTO_H */

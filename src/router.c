@@ -45,6 +45,7 @@
 #define ROUTER_STALL_MS		3000	/* writer silent: send again */
 #define ROUTER_ORPHAN_MS	2000	/* main gone: time to drain */
 #define ROUTER_RECORD_MAX	(64u << 20)
+#define ROUTER_SENDERS		32	/* remembered for status */
 
 struct router {
 	const char	*run_name;
@@ -64,8 +65,64 @@ struct router {
 	int		 write_failed;
 	uint64_t	 flush_asked;	/* commit asked up to here */
 	char		*buf;
-	unsigned long	 batches, acked;
+	unsigned long	 batches, acked, events;
+	struct ctl	*ctl;
+	/* When each sender was last heard, for status; oldest replaced. */
+	struct {
+		char	 name[64];
+		int64_t	 ms;
+	}		 senders[ROUTER_SENDERS];
 };
+
+/* Remembers when SENDER (a msgpack string) last sent a batch. */
+static void
+router_heard(struct router *r, const msgpack_object *sender)
+{
+	size_t	 i, oldest = 0, len = sender->via.str.size;
+
+	if (len >= sizeof r->senders[0].name)
+		len = sizeof r->senders[0].name - 1;
+	for (i = 0; i < ROUTER_SENDERS; i++) {
+		if (strlen(r->senders[i].name) == len &&
+		    memcmp(r->senders[i].name, sender->via.str.ptr, len) == 0)
+			break;
+		if (r->senders[i].ms < r->senders[oldest].ms)
+			oldest = i;
+	}
+	if (i == ROUTER_SENDERS) {
+		i = oldest;
+		memcpy(r->senders[i].name, sender->via.str.ptr, len);
+		r->senders[i].name[len] = '\0';
+	}
+	r->senders[i].ms = mono_ms();
+}
+
+/* What "weft status" shows of the router. */
+static void
+router_status_fill(json_t *stats, json_t *hb, void *arg)
+{
+	struct router	*r = arg;
+	size_t		 i;
+
+	json_object_set_new(stats, "batches", json_integer(r->batches));
+	json_object_set_new(stats, "events", json_integer(r->events));
+	json_object_set_new(stats, "acknowledged", json_integer(r->acked));
+	json_object_set_new(stats, "spooled_bytes",
+	    json_integer(r->written));
+	json_object_set_new(stats, "committed_bytes",
+	    json_integer(r->committed));
+	json_object_set_new(stats, "backlog_bytes",
+	    json_integer(r->written - r->committed));
+	json_object_set_new(stats, "writer_known",
+	    json_boolean(r->writer_known));
+	json_object_set_new(hb, "dbwriter", r->writer_known ?
+	    ctl_age(r->heard_ms) : json_null());
+	for (i = 0; i < ROUTER_SENDERS; i++) {
+		if (r->senders[i].name[0] != '\0')
+			json_object_set_new(hb, r->senders[i].name,
+			    ctl_age(r->senders[i].ms));
+	}
+}
 
 static uint32_t
 get_le32(const unsigned char *p)
@@ -174,6 +231,8 @@ router_from_senders(struct router *r)
 		    msg_get_uint(&m.fields[1], &seq) == 0 &&
 		    m.fields[2].type == MSGPACK_OBJECT_ARRAY) {
 			r->batches++;
+			r->events += m.fields[2].via.array.size;
+			router_heard(r, &m.fields[0]);
 			if (router_append(r, zmq_msg_data(&zm),
 			    zmq_msg_size(&zm)) == 0)
 				router_ack(r, &id, seq);
@@ -337,9 +396,9 @@ router_main(int argc, char **argv)
 	struct router		 r;
 	struct signalfd_siginfo	 si;
 	struct msg_out		 bye;
-	zmq_pollitem_t		 items[4];
+	zmq_pollitem_t		 items[5];
 	const char		*rundir = NULL;
-	int			 ch, verbose = 0, timeout, n;
+	int			 ch, verbose = 0, timeout, n, nitems;
 	int64_t			 now;
 
 	memset(&r, 0, sizeof r);
@@ -382,10 +441,18 @@ router_main(int argc, char **argv)
 	r.heard_ms = mono_ms();
 	log_info("router for run %s ready", r.run_name);
 
+	r.ctl = ctl_open(r.ctx, "router", "router", router_status_fill, &r);
+
+	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ r.in, 0, ZMQ_POLLIN, 0 };
 	items[1] = (zmq_pollitem_t){ r.out, 0, ZMQ_POLLIN, 0 };
 	items[2] = (zmq_pollitem_t){ NULL, r.sigfd, ZMQ_POLLIN, 0 };
-	items[3] = (zmq_pollitem_t){ NULL, ROUTER_LIFELINE_FD, ZMQ_POLLIN, 0 };
+	items[3] = (zmq_pollitem_t){ ctl_socket(r.ctl), 0, ZMQ_POLLIN, 0 };
+	items[4] = (zmq_pollitem_t){ NULL, ROUTER_LIFELINE_FD, ZMQ_POLLIN, 0 };
+	/* Without a control endpoint, the lifeline moves up one. */
+	if (r.ctl == NULL)
+		items[3] = items[4];
+	nitems = r.ctl != NULL ? 5 : 4;
 	for (;;) {
 		now = mono_ms();
 		if ((r.finishing || r.orphaned) && r.writer_known &&
@@ -409,13 +476,14 @@ router_main(int argc, char **argv)
 		    ROUTER_STALL_MS : -1;
 		if (r.orphaned)
 			timeout = 100;
-		n = zmq_poll(items, r.orphaned ? 3 : 4, timeout);
+		/* Once orphaned, the lifeline (always last) is left out. */
+		n = zmq_poll(items, r.orphaned ? nitems - 1 : nitems, timeout);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
 		}
-		if (items[3].revents != 0 && !r.orphaned) {
+		if (items[nitems - 1].revents != 0 && !r.orphaned) {
 			r.orphaned = 1;
 			r.orphan_deadline = mono_ms() + ROUTER_ORPHAN_MS;
 			log_info("lifeline closed");
@@ -427,6 +495,8 @@ router_main(int argc, char **argv)
 			log_info("stopping on %s", strsignal(si.ssi_signo));
 			break;
 		}
+		if (r.ctl != NULL && items[3].revents != 0)
+			ctl_answer(r.ctl);
 		if (items[0].revents != 0)
 			router_from_senders(&r);
 		if (items[1].revents != 0)
@@ -455,6 +525,7 @@ router_main(int argc, char **argv)
 	/* Give the goodbye a moment to leave; LINGER is 0 elsewhere. */
 	n = 200;
 	zmq_setsockopt(r.out, ZMQ_LINGER, &n, sizeof n);
+	ctl_close(&r.ctl);
 	zmq_close(r.in);
 	zmq_close(r.out);
 	zmq_ctx_term(r.ctx);

@@ -225,6 +225,72 @@ rundir_is_live(const char *path, pid_t *pid)
 	return *pid > 1;
 }
 
+/* The newest run under RUNS whose main is alive; 0 if none. */
+static int
+newest_live(const char *runs, char *name, size_t len)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*path, best[16] = "";
+	pid_t		 pid;
+
+	if ((d = opendir(runs)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (rundir_parse_name(de->d_name, name, len) == -1 ||
+		    strcmp(name, de->d_name) != 0)
+			continue;
+		path = xprintf("%s/%s", runs, de->d_name);
+		if (rundir_is_live(path, &pid) == 1 &&
+		    (strlen(name) > strlen(best) || (strlen(name) ==
+		    strlen(best) && strcmp(name, best) > 0)))
+			snprintf(best, sizeof best, "%s", name);
+		free(path);
+	}
+	closedir(d);
+	snprintf(name, len, "%s", best);
+	return best[0] != '\0';
+}
+
+/*
+ * Finds the run that a command such as "weft stop" or "weft status"
+ * names: ARG, a run number, or when NULL the newest live run under
+ * BASE/runs.  Fills NAME and the absolute PATH (PATH_MAX bytes).  A run
+ * of another user is refused: its folder is not ours to read, and
+ * signalling or asking its processes would not be ours to do.  Says why
+ * on stderr and returns -1 when there is no such run.
+ */
+int
+rundir_lookup(const char *base, const char *arg, char *name, size_t len,
+    char *path)
+{
+	struct stat	 sb;
+	char		*runs, *dir;
+	int		 rc = -1;
+
+	if (arg != NULL && rundir_parse_name(arg, name, len) == -1) {
+		fprintf(stderr, "weft: invalid run '%s': expected a run number "
+		    "such as 7 or 0007\n", arg);
+		return -1;
+	}
+	runs = xprintf("%s/runs", base);
+	if (arg == NULL && !newest_live(runs, name, len)) {
+		fprintf(stderr, "weft: no live run in %s\n", runs);
+		free(runs);
+		return -1;
+	}
+	dir = xprintf("%s/%s", runs, name);
+	if (stat(dir, &sb) == -1 || realpath(dir, path) == NULL)
+		fprintf(stderr, "weft: no run %s in %s\n", name, base);
+	else if (sb.st_uid != getuid())
+		fprintf(stderr, "weft: run %s belongs to another user\n", name);
+	else
+		rc = 0;
+	free(dir);
+	free(runs);
+	return rc;
+}
+
 /*
  * The folder name of a task under tasks/: the id, with the characters a
  * file name cannot hold (or would hide) escaped as %XX.

@@ -101,6 +101,7 @@ void		 rundir_free(struct rundir *);
 int		 rundir_parse_name(const char *, char *, size_t);
 int		 rundir_mark_live(struct rundir *);
 int		 rundir_is_live(const char *, pid_t *);
+int		 rundir_lookup(const char *, const char *, char *, size_t, char *);
 char		*rundir_task_dirname(const char *);
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
@@ -328,6 +329,9 @@ int		 cmd_run(int, char **);
 
 /* cmd-stop.c */
 int		 cmd_stop(int, char **);
+
+/* cmd-status.c */
+int		 cmd_status(int, char **);
 
 /* cmd-check.c */
 int		 cmd_check(int, char **);

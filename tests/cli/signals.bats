@@ -2,9 +2,11 @@
 #
 # signals.bats: SIGINT and SIGTERM stop a run (exit 130 within 2 s, task
 # process groups killed, helpers gone); SIGKILL of "weft run" leaves no
-# helper and no task within 3 s; SIGKILL of a helper aborts the run with
-# exit 3 and a message naming it, leaving nothing behind.  Task processes
-# are found by the marked sleep (@SLEEP@) in their command line.
+# helper and no task within 3 s; SIGKILL of the interchange aborts the run
+# with exit 3 and a message naming it, leaving nothing behind, and so does
+# a hung interchange.  (A dead pool is restarted: see supervise.bats.)
+# Task processes are found by the marked sleep (@SLEEP@) in their command
+# line.
 
 load setup
 
@@ -134,15 +136,11 @@ helper_dies()
 	helper_dies interchange interchange
 }
 
-@test "SIGKILL of a pool: exit 3, helper named, nothing left" {
-	helper_dies "pool 0" pool-0
+@test "SIGKILL of the interchange with two pools: exit 3, nothing left" {
+	helper_dies interchange interchange 2
 }
 
-@test "SIGKILL of the second of two pools names pool-1" {
-	helper_dies "pool 1" pool-1 2
-}
-
-@test "a hung interchange (SIGSTOP) cannot hang the run: pools give up on it" {
+@test "a hung interchange (SIGSTOP) cannot hang the run: main and pools give up on it" {
 	export WEFT_HEARTBEAT_MS=100
 	start_naps 1
 	pid=$(weft_helper_pid interchange) ||
@@ -150,11 +148,28 @@ helper_dies()
 	kill -STOP "$pid"
 	# Ten missed heartbeats (1 s), the pool's stop, main's grace.
 	wait_for 10 stopped_clean ||
-	    fail "still running 10 s after the interchange hung: $(show_test_procs)"
+	    fail "still running 10 s after the interchange hung: $(show_test_procs) $(cat .weft/runs/0001/weft.log) $(cat $WEFT_ERR)"
 	weft_reap
 	[ "$WEFT_STATUS" -eq 3 ] ||
 	    fail "exit status $WEFT_STATUS, not 3; stderr: $(cat "$WEFT_ERR")"
-	grep -q "^weft: helper pool-0 (pid [0-9]*) died: exit 3" "$WEFT_ERR" ||
+	grep -qx "weft: the interchange (pid $pid) sent no heartbeat for 10 periods; stopping run 0001" \
+	    "$WEFT_ERR" || fail "stderr: $(cat "$WEFT_ERR")"
+	grep -qxF 'weft: run 0001 aborted' "$WEFT_ERR" ||
 	    fail "stderr: $(cat "$WEFT_ERR")"
+}
+
+@test "a pool whose interchange stops answering exits by itself with its tasks" {
+	export WEFT_HEARTBEAT_MS=100
+	start_naps 2
+	ix=$(weft_helper_pid interchange) ||
+	    fail "no interchange found: $(show_test_procs)"
+	pool=$(weft_helper_pid "pool 0") || fail "no pool found"
+	# Main stopped too, so only the pool's own heartbeats can act.
+	kill -STOP "$WEFT_PID" "$ix"
+	wait_for 5 eval '! kill -0 "$pool" 2>/dev/null || [ "$(ps -o stat= -p "$pool")" = Z ]' ||
+	    fail "pool still alive 5 s after its interchange hung"
+	count_sleepers 0 || fail "its tasks survive: $(show_test_procs)"
 	grep -q "the interchange has not answered for" .weft/runs/0001/pool-0.log
+	kill -KILL "$WEFT_PID" "$ix"
+	wait_for 3 no_test_procs || fail "left behind: $(show_test_procs)"
 }

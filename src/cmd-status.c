@@ -1,0 +1,516 @@
+/*
+ * cmd-status.c: "weft status", which shows the processes of a live run
+ * and whether each is healthy, from another shell.
+ *
+ * The list of processes comes from the run's helpers.json, which main
+ * rewrites whenever one starts, dies or is given up (see control.c), so
+ * status can judge every process even when main itself does not answer.
+ * Every process listed as running is asked at once on its control
+ * endpoint, and the answers are awaited together for at most the timeout.
+ * Each row then gets a verdict:
+ *
+ *	ok		it answered
+ *	not responding	its pid is alive but it did not answer in time
+ *	dead		its pid is gone (or a zombie, or now someone else's)
+ *	restarting	main is about to start it again
+ *	exited		it ended because the run is stopping
+ *
+ * Exit status: 0 when every process is ok (or exited), 1 when one is not,
+ * 2 when there is no such run (or it is someone else's).
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include "weft.h"
+#include "proto.h"
+
+#define STATUS_TIMEOUT_MS	1000
+#define STATUS_MAX_PROCS	(WEFT_MAX_POOLS + 8)
+
+struct status_proc {
+	const char	*name;
+	const char	*role;
+	const char	*state;		/* as main last wrote it */
+	pid_t		 pid;
+	long long	 start;
+	int		 restarts;
+	void		*sock;
+	json_t		*reply;		/* owned; NULL: no answer */
+	const char	*verdict;
+};
+
+struct status {
+	const char	*base;
+	char		 name[16];
+	char		 path[PATH_MAX];
+	int		 json;
+	int		 watch;
+	int		 timeout_ms;
+	double		 interval;
+	int		 tty;
+	void		*ctx;
+};
+
+static void
+status_usage(FILE *f)
+{
+	fprintf(f, "usage: weft status [--json] [--watch] [--interval SECONDS]"
+	    "\n                   [--timeout MS] [--run-dir DIR] [RUN]\n"
+	    "\n"
+	    "Shows every process of RUN, a run number such as 7 or 0007\n"
+	    "(default: the newest live run), with a verdict for each: ok,\n"
+	    "not responding, dead, restarting (or exited while stopping).\n"
+	    "\n"
+	    "options:\n"
+	    "  --json            one JSON object, for scripts\n"
+	    "  --watch           refresh until the run ends\n"
+	    "  --interval S      seconds between refreshes (default 1)\n"
+	    "  --timeout MS      wait this long for answers (default %d)\n"
+	    "  --run-dir DIR     runs are under DIR/runs (default: .weft)\n"
+	    "  -h, --help        show this help\n", STATUS_TIMEOUT_MS);
+}
+
+/* Strict positive numbers for the options. */
+static int
+parse_ms(const char *s, int *out)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 600000)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_seconds(const char *s, double *out)
+{
+	char	*end;
+	double	 v;
+
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v >= 0.05 && v <= 3600))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Loads helpers.json into PROCS; REG keeps the strings.  Without it (main
+ * has not written it yet, or has finished) only main is listed.
+ */
+static size_t
+status_load(struct status *st, json_t **reg, struct status_proc *procs,
+    pid_t main_pid)
+{
+	json_t		*list, *e;
+	json_error_t	 err;
+	size_t		 i, n = 0;
+	json_int_t	 pid, start, restarts;
+
+	*reg = json_load_file("helpers.json", 0, &err);
+	list = *reg != NULL ? json_object_get(*reg, "processes") : NULL;
+	if (!json_is_array(list)) {
+		memset(&procs[0], 0, sizeof procs[0]);
+		procs[0].name = "main";
+		procs[0].role = "main";
+		procs[0].state = main_pid > 0 ? "running" : "exited";
+		procs[0].pid = main_pid;
+		procs[0].start = -1;
+		return 1;
+	}
+	json_array_foreach(list, i, e) {
+		if (n == STATUS_MAX_PROCS)
+			break;
+		memset(&procs[n], 0, sizeof procs[n]);
+		pid = start = restarts = 0;
+		if (json_unpack(e, "{s:s, s:s, s:s, s:I, s:I, s:I}",
+		    "name", &procs[n].name, "role", &procs[n].role,
+		    "state", &procs[n].state, "pid", &pid, "start", &start,
+		    "restarts", &restarts) == -1)
+			continue;
+		procs[n].pid = pid;
+		procs[n].start = start;
+		procs[n].restarts = restarts;
+		n++;
+	}
+	(void)st;
+	return n;
+}
+
+/* Asks every running process at once; waits for all, or the timeout. */
+static void
+status_ask(struct status *st, struct status_proc *procs, size_t n)
+{
+	zmq_pollitem_t	 items[STATUS_MAX_PROCS];
+	struct status_proc *map[STATUS_MAX_PROCS];
+	zmq_msg_t	 zm;
+	json_error_t	 err;
+	char		*endpoint;
+	size_t		 i, nitems = 0, waiting;
+	int64_t		 deadline = mono_ms() + st->timeout_ms, left;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(procs[i].state, "running") != 0 ||
+		    strchr(procs[i].name, '/') != NULL)
+			continue;
+		endpoint = xprintf("ipc://sock/ctl-%s", procs[i].name);
+		procs[i].sock = zsock_open(st->ctx, ZMQ_REQ, NULL);
+		if (procs[i].sock != NULL &&
+		    zsock_connect(procs[i].sock, endpoint) == 0 &&
+		    zmq_send(procs[i].sock, "ping", 4, ZMQ_DONTWAIT) == 4) {
+			items[nitems] = (zmq_pollitem_t){ procs[i].sock, 0,
+			    ZMQ_POLLIN, 0 };
+			map[nitems++] = &procs[i];
+		}
+		free(endpoint);
+	}
+	for (waiting = nitems; waiting > 0; ) {
+		left = deadline - mono_ms();
+		if (left <= 0 || zmq_poll(items, nitems, left) <= 0)
+			break;
+		for (i = 0; i < nitems; i++) {
+			if (items[i].revents == 0)
+				continue;
+			items[i].events = 0;
+			items[i].revents = 0;
+			waiting--;
+			zmq_msg_init(&zm);
+			if (zmq_msg_recv(&zm, map[i]->sock, ZMQ_DONTWAIT) != -1)
+				map[i]->reply = json_loadb(zmq_msg_data(&zm),
+				    zmq_msg_size(&zm), 0, &err);
+			zmq_msg_close(&zm);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (procs[i].sock != NULL)
+			zmq_close(procs[i].sock);
+		procs[i].sock = NULL;
+	}
+}
+
+/* Whether the process is still the one main started. */
+static int
+status_pid_alive(const struct status_proc *p)
+{
+	long long	 start;
+	char		 state = '?';
+
+	if (p->pid <= 1)
+		return 0;
+	start = proc_start_ticks(p->pid, &state);
+	if (start == -1 || state == 'Z' || state == 'X')
+		return 0;
+	return p->start <= 0 || start == p->start;
+}
+
+static int
+status_judge(struct status_proc *procs, size_t n)
+{
+	size_t	 i;
+	int	 healthy = 1;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(procs[i].state, "restarting") == 0)
+			procs[i].verdict = "restarting";
+		else if (strcmp(procs[i].state, "exited") == 0)
+			procs[i].verdict = "exited";
+		else if (strcmp(procs[i].state, "running") != 0)
+			procs[i].verdict = "dead";	/* given up */
+		else if (procs[i].reply != NULL)
+			procs[i].verdict = "ok";
+		else if (status_pid_alive(&procs[i]))
+			procs[i].verdict = "not responding";
+		else
+			procs[i].verdict = "dead";
+		if (strcmp(procs[i].verdict, "ok") != 0 &&
+		    strcmp(procs[i].verdict, "exited") != 0)
+			healthy = 0;
+	}
+	return healthy;
+}
+
+static json_int_t
+num(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* The role's counters that matter most, in a few words. */
+static void
+status_detail(const struct status_proc *p, char *buf, size_t len)
+{
+	json_t	*s = json_object_get(p->reply, "stats");
+	json_t	*hb = json_object_get(p->reply, "heartbeats");
+	json_t	*age;
+
+	buf[0] = '\0';
+	if (strcmp(p->verdict, "restarting") == 0) {
+		snprintf(buf, len, "died; restart %d due", p->restarts + 1);
+		return;
+	}
+	if (strcmp(p->verdict, "dead") == 0) {
+		snprintf(buf, len, "%s", strcmp(p->state, "running") == 0 ?
+		    "pid gone" : "given up after repeated deaths");
+		return;
+	}
+	if (s == NULL)
+		return;
+	if (strcmp(p->role, "main") == 0)
+		snprintf(buf, len, "%s", json_string_value(json_object_get(
+		    p->reply, "state")));
+	else if (strcmp(p->role, "interchange") == 0)
+		snprintf(buf, len, "queued %lld, dispatched %lld, done %lld",
+		    (long long)num(s, "queued"), (long long)num(s,
+		    "dispatched"), (long long)num(s, "done"));
+	else if (strcmp(p->role, "pool") == 0) {
+		age = json_object_get(hb, "interchange");
+		snprintf(buf, len, "%lld/%lld busy, done %lld, heartbeat "
+		    "%.1fs ago", (long long)num(s, "busy"),
+		    (long long)num(s, "slots"), (long long)num(s, "finished"),
+		    json_is_number(age) ? json_number_value(age) : -1.0);
+	} else if (strcmp(p->role, "router") == 0)
+		snprintf(buf, len, "events %lld, backlog %lld bytes",
+		    (long long)num(s, "events"),
+		    (long long)num(s, "backlog_bytes"));
+	else if (strcmp(p->role, "dbwriter") == 0)
+		snprintf(buf, len, "rows %lld, commits %lld",
+		    (long long)num(s, "rows"), (long long)num(s, "commits"));
+}
+
+static json_t *
+status_tasks(struct status_proc *procs, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(procs[i].role, "main") == 0 &&
+		    procs[i].reply != NULL)
+			return json_object_get(json_object_get(procs[i].reply,
+			    "stats"), "tasks");
+	}
+	return NULL;
+}
+
+static void
+status_print_table(struct status *st, struct status_proc *procs, size_t n,
+    int live)
+{
+	json_t	*tasks = status_tasks(procs, n), *v;
+	char	 detail[128], rss[16], cpu[16], up[16], fds[8];
+	size_t	 i;
+
+	printf("run %s (%s)%s\n", st->name, st->path, live ? "" :
+	    ": main is gone");
+	if (tasks != NULL)
+		printf("tasks: %lld total: %lld pending, %lld running, %lld "
+		    "done, %lld failed, %lld dep_fail\n",
+		    (long long)num(tasks, "total"),
+		    (long long)num(tasks, "pending"),
+		    (long long)num(tasks, "running"),
+		    (long long)num(tasks, "done"),
+		    (long long)num(tasks, "failed"),
+		    (long long)num(tasks, "dep_fail"));
+	else
+		printf("tasks: unknown (main did not answer)\n");
+	printf("%-12s %7s %-14s %8s %8s %7s %4s %3s  %s\n", "NAME", "PID",
+	    "VERDICT", "UPTIME", "RSS", "CPU", "FDS", "RST", "DETAIL");
+	for (i = 0; i < n; i++) {
+		strcpy(up, "-");
+		strcpy(rss, "-");
+		strcpy(cpu, "-");
+		strcpy(fds, "-");
+		if (procs[i].reply != NULL) {
+			v = procs[i].reply;
+			snprintf(up, sizeof up, "%.1fs", json_number_value(
+			    json_object_get(v, "uptime")));
+			snprintf(rss, sizeof rss, "%.1fM", num(v, "rss_kb") /
+			    1024.0);
+			snprintf(cpu, sizeof cpu, "%.2fs", json_number_value(
+			    json_object_get(v, "cpu")));
+			snprintf(fds, sizeof fds, "%lld",
+			    (long long)num(v, "fds"));
+		}
+		status_detail(&procs[i], detail, sizeof detail);
+		printf("%-12s %7ld %-14s %8s %8s %7s %4s %3d  %s\n",
+		    procs[i].name, (long)procs[i].pid, procs[i].verdict, up,
+		    rss, cpu, fds, procs[i].restarts, detail);
+	}
+}
+
+static void
+status_print_json(struct status *st, struct status_proc *procs, size_t n,
+    int live, int healthy)
+{
+	json_t	*o, *list, *tasks;
+	size_t	 i;
+
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, "
+		    "s:s, s:i, s:O?}", "name", procs[i].name, "role",
+		    procs[i].role, "pid", (json_int_t)procs[i].pid, "verdict",
+		    procs[i].verdict, "state", procs[i].state, "restarts",
+		    procs[i].restarts, "reply", procs[i].reply));
+	tasks = status_tasks(procs, n);
+	o = json_pack("{s:i, s:s, s:s, s:b, s:b, s:O?, s:o}", "version", 1,
+	    "run", st->name, "path", st->path, "live", live, "healthy",
+	    healthy, "tasks", tasks, "processes", list);
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	putchar('\n');
+	json_decref(o);
+}
+
+/* One look at the run; returns the exit status, or -1: no longer live. */
+static int
+status_once(struct status *st)
+{
+	struct status_proc	 procs[STATUS_MAX_PROCS];
+	json_t			*reg;
+	pid_t			 main_pid = 0;
+	size_t			 n, i;
+	int			 live, healthy;
+
+	live = rundir_is_live(st->path, &main_pid) == 1;
+	n = status_load(st, &reg, procs, live ? main_pid : 0);
+	if (!live && reg == NULL) {
+		json_decref(reg);
+		return -1;
+	}
+	status_ask(st, procs, n);
+	healthy = status_judge(procs, n) && live;
+	if (st->watch && st->tty)
+		fputs("\033[H\033[2J", stdout);
+	if (st->json)
+		status_print_json(st, procs, n, live, healthy);
+	else
+		status_print_table(st, procs, n, live);
+	fflush(stdout);
+	for (i = 0; i < n; i++)
+		json_decref(procs[i].reply);
+	json_decref(reg);
+	return healthy ? 0 : 1;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "run-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct status	 st;
+	struct timespec	 ts;
+	int		 ch, rc, seen = 0;
+
+	memset(&st, 0, sizeof st);
+	st.base = ".weft";
+	st.timeout_ms = STATUS_TIMEOUT_MS;
+	st.interval = 1.0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			st.json = 1;
+			break;
+		case 'w':
+			st.watch = 1;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &st.interval) == -1) {
+				fprintf(stderr, "weft: invalid --interval '%s':"
+				    " expected seconds from 0.05 to 3600\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			if (parse_ms(optarg, &st.timeout_ms) == -1) {
+				fprintf(stderr, "weft: invalid --timeout '%s': "
+				    "expected milliseconds from 1 to 600000\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (*optarg == '\0') {
+				fprintf(stderr, "weft: --run-dir needs a "
+				    "directory name\n");
+				return EXIT_USAGE;
+			}
+			st.base = optarg;
+			break;
+		case 'h':
+			status_usage(stdout);
+			return 0;
+		default:
+			status_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		status_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (rundir_lookup(st.base, optind < argc ? argv[optind] : NULL,
+	    st.name, sizeof st.name, st.path) == -1)
+		return EXIT_USAGE;
+	/* Relative ipc:// paths, so a long run path cannot overflow. */
+	if (chdir(st.path) == -1) {
+		fprintf(stderr, "weft: cannot enter '%s': %s\n", st.path,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	st.tty = isatty(STDOUT_FILENO);
+	if ((st.ctx = zmq_ctx_new()) == NULL) {
+		fprintf(stderr, "weft: zmq_ctx_new: %s\n", strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	for (;;) {
+		rc = status_once(&st);
+		if (rc == -1 && seen) {
+			printf("run %s has ended\n", st.name);
+			rc = 0;
+			break;
+		}
+		if (rc == -1) {
+			fprintf(stderr, "weft: run %s is not running\n",
+			    st.name);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (!st.watch)
+			break;
+		seen = 1;
+		if (!st.tty && !st.json)
+			putchar('\n');
+		fflush(stdout);
+		ts.tv_sec = (time_t)st.interval;
+		ts.tv_nsec = (long)((st.interval - ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+	zmq_ctx_term(st.ctx);
+	return rc;
+}
