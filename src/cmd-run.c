@@ -68,7 +68,7 @@
 #define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */
 #define HELPER_RESTART_MS	50	/* first pause, doubled each time */
 #define HELPER_STABLE_MS	30000	/* ran this long: a new row */
-#define POOL_LOST_MAX		3	/* a task lost with this many pools fails */
+#define POOL_LOST_MAX		3	/* lost with more pools: it fails */
 
 enum task_state {
 	TS_WAITING,		/* dependencies not yet done */
@@ -976,7 +976,7 @@ schedule_restart(struct run *r, struct helper *h)
 	if (is_monitoring(h) && r->mon_given_up)
 		return;
 	if (h->restarts >= HELPER_MAX_RESTARTS) {
-		why = xprintf("the %s died %d times in a row", h->name,
+		why = xprintf("%s died %d times in a row", h->name,
 		    h->restarts + 1);
 		h->given_up = 1;
 		if (is_monitoring(h))

@@ -64,8 +64,8 @@ struct status {
 static void
 status_usage(FILE *f)
 {
-	fprintf(f, "usage: weft status [--json] [--watch] [--interval SECONDS]"
-	    "\n                   [--timeout MS] [--run-dir DIR] [RUN]\n"
+	fprintf(f, "usage: weft status [--json] [--watch] [--run-dir DIR] "
+	    "[RUN]\n"
 	    "\n"
 	    "Shows every process of RUN, a run number such as 7 or 0007\n"
 	    "(default: the newest live run), with a verdict for each: ok,\n"

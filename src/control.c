@@ -187,8 +187,8 @@ ctl_answer(struct ctl *c)
 		}
 		zmq_msg_close(&req);
 		o = ctl_reply(c);
-		s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) :
-		    NULL;
+		s = o != NULL ? json_dumps(o, JSON_COMPACT |
+		    JSON_REAL_PRECISION(15)) : NULL;
 		json_decref(o);
 		if (s == NULL)
 			s = xstrdup("{}");

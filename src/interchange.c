@@ -583,7 +583,8 @@ interchange_main(int argc, char **argv)
 		fatalx("cannot connect to main: %s", zmq_strerror(errno));
 	ix.hb_period = heartbeat_period();
 	ix.checked_ms = mono_ms();
-	ix.ctl = ctl_open(ix.ctx, "interchange", "interchange", ix_status_fill, &ix);
+	ix.ctl = ctl_open(ix.ctx, "interchange", "interchange", ix_status_fill,
+	    &ix);
 	log_info("interchange for run %s ready", ix.run_name);
 
 	if (monitoring)

@@ -101,7 +101,8 @@ void		 rundir_free(struct rundir *);
 int		 rundir_parse_name(const char *, char *, size_t);
 int		 rundir_mark_live(struct rundir *);
 int		 rundir_is_live(const char *, pid_t *);
-int		 rundir_lookup(const char *, const char *, char *, size_t, char *);
+int		 rundir_lookup(const char *, const char *, char *, size_t,
+		     char *);
 char		*rundir_task_dirname(const char *);
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);

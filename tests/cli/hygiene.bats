@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 #
 # hygiene.bats: process hygiene while a run goes.  No zombie lingers under
-# a weft process; a pool holds no pipe but its lifeline and no log file of
-# a finished task; no descriptor leaks from the user into helpers or tasks;
+# a weft process; each helper holds exactly the descriptors on its role's
+# list, so a pool holds no pipe but its lifeline and no log file of a
+# finished task; no descriptor leaks from the user into helpers or tasks;
 # and (under strace) every process a weft process creates execs: no bare
 # fork.
 
@@ -110,6 +111,45 @@ pool_fds_clean()
 	pool=$(weft_helper_pid "pool 0") || fail "no pool 0: $(show_test_procs)"
 	wait_for 3 pool_fds_clean "$pool" ||
 	    fail "pool 0 (pid $pool) descriptors: $(fds "$pool")"
+	finish_hold
+}
+
+# unexpected_fds ROLE PID: the descriptors of helper PID that are not on
+# the role's list: 0 and 1 on /dev/null, 2 on its log, 3 the lifeline
+# pipe, then only what its own event loop opened (ZeroMQ's sockets,
+# eventfds and epoll, its signalfd) and the role's own files.
+unexpected_fds()
+{
+	local run=$WEFT_WORK/.weft/runs/0001 base=$WEFT_WORK/.weft log=$1
+
+	case $1 in
+	pool*)	log=pool-${1#pool } ;;
+	esac
+	fds "$2" | awk -v logf="$run/$log.log" -v role="$1" -v run="$run" \
+	    -v base="$base" '
+	    $1 == 0 && $2 == "/dev/null" { next }
+	    $1 == 1 && $2 == "/dev/null" { next }
+	    $1 == 2 && $2 == logf { next }
+	    $1 == 3 && $2 ~ /^pipe:/ { next }
+	    $1 > 3 && $2 ~ /^(socket:|anon_inode:\[(eventfd|eventpoll|signalfd)\])/ { next }
+	    role == "router" && $2 == run "/monitor.spool" { next }
+	    role == "dbwriter" && $2 ~ "^" base "/monitoring\\.db(-wal|-shm)?$" { next }
+	    { print }'
+}
+
+@test "each helper holds exactly the descriptors on its role's list" {
+	local role p bad
+	start_hold
+	for role in router dbwriter interchange "pool 0"; do
+		p=$(weft_helper_pid "$role") ||
+		    fail "no $role: $(show_test_procs)"
+		bad=$(unexpected_fds "$role" "$p")
+		[ -z "$bad" ] ||
+		    fail "$role (pid $p) holds unexpected descriptors: $bad; all: $(fds "$p")"
+		# The lifeline is the only pipe.
+		[ "$(fds "$p" | grep -c ' pipe:')" -eq 1 ] ||
+		    fail "$role (pid $p) pipes: $(fds "$p")"
+	done
 	finish_hold
 }
 
