@@ -634,8 +634,12 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 	if ((tr->state != TS_SENT && tr->state != TS_RUNNING) ||
 	    tr->attempt != attempt)
 		return;
+	tr->lost++;
+	/* The last try is recorded failed as any try; the task ends there. */
 	if (r->mon != NULL) {
-		monitor_status(r->mon, i, attempt, "fail_retryable", now);
+		if (tr->lost <= POOL_LOST_MAX)
+			monitor_status(r->mon, i, attempt, "fail_retryable",
+			    now);
 		pk = monitor_event(r->mon, EV_TRY, 12);
 		msgpack_pack_uint32(pk, i);
 		msgpack_pack_uint32(pk, attempt);
@@ -646,16 +650,15 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 			msgpack_pack_nil(pk);
 		monitor_pack_str(pk, "pool lost");
 	}
-	tr->lost++;
-	tr->attempt++;
 	if (tr->lost > POOL_LOST_MAX) {
 		set_state(r, i, TS_FAILED);
-		ev_task_end(r, i, "failed", "failed", "pool lost too often");
+		ev_task_end(r, i, "failed", "failed", NULL);
 		event_line(r, 1, "failed   %s its pool died under it %u times",
 		    t->id, tr->lost);
 		fail_dependents(r, i);
 		return;
 	}
+	tr->attempt++;
 	event_line(r, 1, "requeue  %s (try %u: its pool was lost)", t->id,
 	    attempt + 1);
 	r->requeued++;
@@ -1047,12 +1050,16 @@ static void
 pool_died(struct run *r, struct helper *h, const char *why)
 {
 	struct msg_out	 m;
+	int		 last;
 
+
+	/* Its tasks can run again unless it is given up and none is left. */
+	last = h->restarts >= HELPER_MAX_RESTARTS && pools_left(r) == 0;
 	progress_clear(r);
 	fflush(stdout);
-	fprintf(stderr, "weft: %s (pid %ld) died: %s; its tasks run again "
-	    "(see %s/%s.log)\n", h->name, (long)h->pid, why, r->rd.path,
-	    h->name);
+	fprintf(stderr, "weft: %s (pid %ld) died: %s%s (see %s/%s.log)\n",
+	    h->name, (long)h->pid, why, last ? "" : "; its tasks run again",
+	    r->rd.path, h->name);
 	msg_begin(&m, MSG_POOL_LOST, 2);
 	msgpack_pack_int(&m.pk, h->pool);
 	msgpack_pack_int64(&m.pk, h->pid);

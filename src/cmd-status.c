@@ -103,7 +103,9 @@ parse_seconds(const char *s, double *out)
 	char	*end;
 	double	 v;
 
-	if ((*s < '0' || *s > '9') && *s != '.')
+	/* Plain decimals only: strtod would take "0x1" and "1e1" too. */
+	if (s[strspn(s, "0123456789.")] != '\0' || strchr(s, '.') !=
+	    strrchr(s, '.') || strspn(s, ".") == strlen(s))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);

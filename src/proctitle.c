@@ -1,9 +1,12 @@
 /*
  * proctitle.c: lets a helper name itself in ps and top ("weft: pool 0 run
  * 0007 (3/4 busy)").  Linux has no setproctitle, so the title is written
- * over the memory that holds argv and the environment strings, which the
- * kernel shows as /proc/PID/cmdline.  The strings there are copied to the
- * heap first, so argv and environ stay valid for the rest of the program.
+ * over the memory that holds the argv strings, which the kernel shows as
+ * /proc/PID/cmdline.  They are copied to the heap first, so argv stays
+ * valid for the rest of the program.  The environment strings that follow
+ * are left alone: /proc/PID/environ must keep showing WEFT_RUN_DIR, which
+ * is how "weft stop --kill" finds every process of a run.  A helper's
+ * arguments name the run directory, so they are long enough for a title.
  */
 
 #include <sys/prctl.h>
@@ -15,16 +18,14 @@
 
 #include "weft.h"
 
-extern char	**environ;
-
 static char	*title_area;
 static size_t	 title_size;
 
 void
 proctitle_init(int argc, char **argv)
 {
-	char	*end, **env;
-	size_t	 n, i;
+	char	*end;
+	size_t	 i;
 
 	if (argc <= 0 || argv[0] == NULL)
 		return;
@@ -35,14 +36,6 @@ proctitle_init(int argc, char **argv)
 			break;
 		end = argv[i] + strlen(argv[i]) + 1;
 	}
-	for (n = 0; environ[n] != NULL; n++) {
-		if (environ[n] == end)
-			end = environ[n] + strlen(environ[n]) + 1;
-	}
-	env = xcalloc(n + 1, sizeof *env);
-	for (i = 0; i < n; i++)
-		env[i] = xstrdup(environ[i]);
-	environ = env;
 	for (i = 0; i < (size_t)argc; i++)
 		argv[i] = xstrdup(argv[i]);
 	title_size = end - title_area;
