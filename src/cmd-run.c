@@ -1406,7 +1406,7 @@ main_heartbeat(struct run *r)
 		    (long)h->pid, HEARTBEAT_MISSES, r->rd.name);
 		log_warnx("the interchange is not answering");
 		r->aborted = 1;
-		return -1;
+		return 0;	/* the loop must look at its condition now */
 	}
 	if (now - r->hb_sent_ms >= r->hb_period) {
 		msg_begin(&m, MSG_HEARTBEAT, 0);

@@ -511,7 +511,7 @@ pool_heartbeat(struct pool *p)
 		    (long long)(now - p->heard_ms));
 		p->lost_ix = 1;
 		pool_stop(p, "interchange lost");
-		return -1;
+		return 0;	/* the loop must see it is stopping now */
 	}
 	if (now - p->hb_sent_ms >= p->hb_period) {
 		msg_begin(&m, MSG_HEARTBEAT, 0);

@@ -173,3 +173,31 @@ helper_dies()
 	kill -KILL "$WEFT_PID" "$ix"
 	wait_for 3 no_test_procs || fail "left behind: $(show_test_procs)"
 }
+
+@test "an idle pool whose interchange stops answering exits by itself too" {
+	export WEFT_HEARTBEAT_MS=100
+	# One task, two pools: one of them has nothing to do.
+	write_flow <<'EOF2'
+weft: 1
+config:
+  jobs: 1
+  provider: {kind: local, pools: 2}
+apps:
+  nap: {command: "@SLEEP@ 300"}
+main:
+  - {id: t, app: nap}
+EOF2
+	weft_start run flow.yaml
+	wait_for 30 count_sleepers 1 || fail "no task: $(cat "$WEFT_ERR")"
+	ix=$(weft_helper_pid interchange) || fail "no interchange"
+	p0=$(weft_helper_pid "pool 0") || fail "no pool 0"
+	p1=$(weft_helper_pid "pool 1") || fail "no pool 1"
+	kill -STOP "$WEFT_PID" "$ix"
+	wait_for 5 eval '! pid_alive "$p0" && ! pid_alive "$p1"' ||
+	    fail "a pool still lives 5 s after its interchange hung: $(show_test_procs)"
+	count_sleepers 0 || fail "the task survives: $(show_test_procs)"
+	grep -q "the interchange has not answered for" .weft/runs/0001/pool-0.log
+	grep -q "the interchange has not answered for" .weft/runs/0001/pool-1.log
+	kill -KILL "$WEFT_PID" "$ix"
+	wait_for 3 no_test_procs || fail "left behind: $(show_test_procs)"
+}
