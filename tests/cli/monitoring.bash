@@ -26,6 +26,14 @@ q()
 	sqlite3 -batch -readonly -cmd '.timeout 10000' "$WEFT_WORK/$MON_DB" "$@"
 }
 
+# q_done_is N: exactly N tasks of run 0001 are recorded done.
+q_done_is()
+{
+	[ -f "$WEFT_WORK/$MON_DB" ] &&
+	    [ "$(q "SELECT count(*) FROM task WHERE run_id = '0001'
+	    AND weft_state = 'done';" 2>/dev/null)" = "$1" ]
+}
+
 qv()
 {
 	local v
