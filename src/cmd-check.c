@@ -1,7 +1,9 @@
 /*
- * cmd-check.c: "weft check [--dot] FILE".  Loads a workflow the way
- * "weft run" does, builds its task graph, and either summarises it or
- * prints it as a DOT graph.  Nothing is run and nothing is written.
+ * cmd-check.c: "weft check [--dot] [--plugin NAME=PATH] FILE".  Loads a
+ * workflow the way "weft run" does, loads and verifies its plugins and
+ * functions, builds its task graph, and either summarises it or prints
+ * it as a DOT graph.  Nothing is run and nothing is written (a plugin's
+ * init hook does run, as it does in every process that loads it).
  */
 
 #include <getopt.h>
@@ -14,11 +16,12 @@
 static void
 check_usage(FILE *f)
 {
-	fprintf(f, "usage: weft check [--dot] FILE\n"
+	fprintf(f, "usage: weft check [--dot] [--plugin NAME=PATH] FILE\n"
 	    "\n"
 	    "options:\n"
-	    "  --dot       print the task graph in DOT format\n"
-	    "  -h, --help  show this help\n");
+	    "  --dot               print the task graph in DOT format\n"
+	    "  --plugin NAME=PATH  add or replace a plugin (repeatable)\n"
+	    "  -h, --help          show this help\n");
 }
 
 /* A DOT string: quotes and backslashes escaped. */
@@ -69,6 +72,7 @@ cmd_check(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "dot", no_argument, NULL, 'd' },
+		{ "plugin", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -76,20 +80,32 @@ cmd_check(int argc, char **argv)
 	struct dag	*dag = NULL;
 	char		*err = NULL;
 	const char	*file;
-	int		 ch, dot = 0;
+	char		**plugins;
+	size_t		 nplugins = 0, i;
+	int		 ch, dot = 0, rc;
 
 	opterr = 0;
 	optind = 1;
+	plugins = xcalloc(argc + 1, sizeof *plugins);
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			dot = 1;
 			break;
+		case 'p':
+			plugins[nplugins++] = optarg;
+			break;
 		case 'h':
+			free(plugins);
 			check_usage(stdout);
 			return 0;
 		default:
-			if (optopt != 0 && optopt != 'd' && optopt != 'h')
+			free(plugins);
+			if (optopt == 'p')
+				fprintf(stderr, "weft check: --plugin needs "
+				    "NAME=PATH\n");
+			else if (optopt != 0 && optopt != 'd' &&
+			    optopt != 'h')
 				fprintf(stderr, "weft check: unknown option "
 				    "'-%c'\n", optopt);
 			else
@@ -100,18 +116,24 @@ cmd_check(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		free(plugins);
 		fprintf(stderr, "weft check: missing FILE\n");
 		check_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (optind + 1 < argc) {
+		free(plugins);
 		fprintf(stderr, "weft check: too many arguments\n");
 		check_usage(stderr);
 		return EXIT_USAGE;
 	}
 	file = argv[optind];
 
-	if (workflow_load(file, file, NULL, WF_FULL, &wf, &err) != 0 ||
+	rc = workflow_load(file, file, NULL, WF_FULL, &wf, &err);
+	for (i = 0; rc == 0 && i < nplugins; i++)
+		rc = workflow_plugin_option(wf, plugins[i], &err);
+	free(plugins);
+	if (rc != 0 || plugins_load(wf, &err) != 0 ||
 	    dag_build(wf, &dag, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
@@ -124,6 +146,10 @@ cmd_check(int argc, char **argv)
 		printf("%s: ok\n", file);
 		printf("name: %s\n", wf->name);
 		printf("apps: %zu\n", wf->napps);
+		if (wf->nplugins > 0 || wf->nfunctions > 0) {
+			printf("plugins: %zu\n", plugins_loaded(wf));
+			printf("functions: %zu\n", wf->nfunctions);
+		}
 		printf("tasks: %zu\n", dag->ntasks);
 		printf("edges: %zu\n", dag->nedges);
 		printf("roots: %zu\n", dag->nroots);

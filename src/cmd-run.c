@@ -102,7 +102,7 @@ struct helper {
 	char		 name[32];	/* "interchange", "pool-0" */
 	enum helper_role role;
 	int		 pool;		/* its number, for a pool */
-	char		*argv[HELPER_ARGS];
+	char	       **argv;		/* owned, NULL-terminated */
 	int		 lifeline;	/* read end it gets as descriptor 3 */
 	pid_t		 pid;
 	long long	 start_ticks;	/* with pid, names the process */
@@ -125,6 +125,8 @@ struct task_run {
 	uint32_t	 fails;		/* failed tries */
 	uint32_t	 lost;		/* tries lost with their pool */
 	uint64_t	 wall_us;
+	char		*why;		/* the last failed try's reason */
+	char		*result;	/* a function task's value, once done */
 };
 
 struct run {
@@ -169,6 +171,9 @@ struct run {
 	size_t		 counts[TS_NSTATES];
 	size_t		 nretried;
 
+	char	       **plugin_args;	/* --plugin NAME=ABSPATH, for pools */
+	size_t		 nplugin_args;
+
 	int		 interrupted;
 	int		 aborted;
 	int		 progress_shown;
@@ -178,6 +183,7 @@ struct run {
 
 static const struct option run_longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "plugin", required_argument, NULL, 'p' },
 	{ "run-dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -188,9 +194,12 @@ static const struct option run_longopts[] = {
 static void
 run_usage(FILE *f)
 {
-	fprintf(f, "usage: weft run [-qv] [-j N] [--run-dir DIR] FILE\n"
+	fprintf(f, "usage: weft run [-qv] [-j N] [--plugin NAME=PATH] "
+	    "[--run-dir DIR] FILE\n"
 	    "  -j, --jobs N       slots per pool (1-%d; default: config.jobs,"
 	    " else CPUs)\n"
+	    "      --plugin NAME=PATH\n"
+	    "                     add or replace a plugin (repeatable)\n"
 	    "      --run-dir DIR  keep runs in DIR instead of .weft next to"
 	    " FILE\n"
 	    "  -q, --quiet        no line per task, only the summary\n"
@@ -328,6 +337,7 @@ ev_tasks(struct run *r)
 	struct task	*t;
 	char		*deps, *in, *out, *dir, *path;
 	size_t		 i, j, len;
+	int		 fn;
 
 	if (r->mon == NULL)
 		return;
@@ -339,6 +349,7 @@ ev_tasks(struct run *r)
 			    t->deps[j]);
 		in = json_paths(t->inputs, t->ninputs);
 		out = json_paths(t->outputs, t->noutputs);
+		fn = t->command == NULL;
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/stdout", r->rd.path, dir);
 		pk = monitor_event(r->mon, EV_TASK, 10);
@@ -348,13 +359,14 @@ ev_tasks(struct run *r)
 		monitor_pack_str(pk, deps);
 		monitor_pack_str(pk, in);
 		monitor_pack_str(pk, out);
-		monitor_pack_str(pk, path);
+		/* A function's output goes to its worker's log. */
+		monitor_pack_str(pk, fn ? NULL : path);
 		path[strlen(path) - 6] = '\0';
 		free(dir);
 		dir = xprintf("%sstderr", path);
-		monitor_pack_str(pk, dir);
+		monitor_pack_str(pk, fn ? NULL : dir);
 		msgpack_pack_double(pk, r->began);
-		monitor_pack_str(pk, "command");
+		monitor_pack_str(pk, fn ? "function" : "command");
 		monitor_status(r->mon, t->index, 0, "pending", r->began);
 		free(dir);
 		free(path);
@@ -369,30 +381,30 @@ ev_launched(struct run *r, uint32_t i)
 {
 	msgpack_packer	*pk;
 	double		 now;
+	int		 n;
 
 	if (r->mon == NULL)
 		return;
 	now = db_now();
 	monitor_status(r->mon, i, r->tasks[i].attempt, "launched", now);
-	pk = monitor_event(r->mon, EV_TRY, 12);
+	pk = monitor_event(r->mon, EV_TRY, 13);
 	msgpack_pack_uint32(pk, i);
 	msgpack_pack_uint32(pk, r->tasks[i].attempt);
 	msgpack_pack_nil(pk);
 	msgpack_pack_nil(pk);
 	monitor_pack_str(pk, "local");
 	msgpack_pack_double(pk, now);
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
+	for (n = 0; n < 7; n++)
+		msgpack_pack_nil(pk);
 }
 
-/* A task's last status and its final row. */
+/*
+ * A task's last status and its final row; REASON and TRY_STATE, when
+ * given, close its last try (one that main ended, not a pool).
+ */
 static void
 ev_task_end(struct run *r, uint32_t i, const char *status,
-    const char *state, const char *reason)
+    const char *state, const char *reason, const char *try_state)
 {
 	struct task_run	*tr = &r->tasks[i];
 	msgpack_packer	*pk;
@@ -405,16 +417,20 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	if (status != NULL)
 		monitor_status(r->mon, i, tr->attempt, status, now);
 	if (reason != NULL) {
-		pk = monitor_event(r->mon, EV_TRY, 12);
+		pk = monitor_event(r->mon, EV_TRY, 13);
 		msgpack_pack_uint32(pk, i);
 		msgpack_pack_uint32(pk, tr->attempt);
-		for (ran = 0; ran < 9; ran++)
+		for (ran = 0; ran < 5; ran++)
+			msgpack_pack_nil(pk);
+		msgpack_pack_double(pk, now);
+		for (ran = 0; ran < 3; ran++)
 			msgpack_pack_nil(pk);
 		monitor_pack_str(pk, reason);
+		monitor_pack_str(pk, try_state);
 	}
 	ran = tr->spawn_errno == 0 && (tr->state == TS_DONE ||
 	    tr->state == TS_FAILED);
-	pk = monitor_event(r->mon, EV_TASK_END, 6);
+	pk = monitor_event(r->mon, EV_TASK_END, 7);
 	msgpack_pack_uint32(pk, i);
 	msgpack_pack_double(pk, now);
 	monitor_pack_str(pk, state);
@@ -423,6 +439,7 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	    WEXITSTATUS(tr->status));
 	pack_int_or_nil(pk, ran && WIFSIGNALED(tr->status),
 	    WTERMSIG(tr->status));
+	monitor_pack_str(pk, tr->state == TS_DONE ? tr->result : NULL);
 }
 
 static void
@@ -466,13 +483,72 @@ make_ready(struct run *r, uint32_t i)
 	ev_launched(r, i);
 }
 
+/* The value {ID.result} gives for task I: set once it succeeded. */
+static const char *
+task_result(void *arg, uint32_t i)
+{
+	struct run	*r = arg;
+
+	return i < r->dag->ntasks ? r->tasks[i].result : NULL;
+}
+
+/*
+ * Packs one task.  A late one gets its dependencies' results now (they
+ * are all done, or it would not be ready).
+ */
+static void
+pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
+{
+	struct msg_task	 mt;
+	char		*command = NULL, **values = NULL;
+	size_t		 i;
+
+	memset(&mt, 0, sizeof mt);
+	mt.index = t->index;
+	mt.attempt = r->tasks[t->index].attempt;
+	mt.id = t->id;
+	mt.id_len = strlen(t->id);
+	mt.walltime_ms = t->app->walltime_ms;
+	mt.inputs = t->inputs;
+	mt.ninputs = t->ninputs;
+	mt.outputs = t->outputs;
+	mt.noutputs = t->noutputs;
+	if (t->command != NULL) {
+		mt.kind = TASK_COMMAND;
+		if (t->late)
+			command = dag_fill_results(t->command, 1,
+			    task_result, r);
+		mt.command = command != NULL ? command : t->command;
+		mt.command_len = strlen(mt.command);
+	} else {
+		mt.kind = TASK_FUNCTION;
+		mt.plugin = t->app->fn_plugin;
+		mt.plugin_len = strlen(mt.plugin);
+		mt.symbol = t->app->fn_symbol;
+		mt.symbol_len = strlen(mt.symbol);
+		mt.arg_names = t->arg_names;
+		mt.nargs = t->nargs;
+		mt.arg_values = t->arg_values;
+		if (t->late) {
+			values = xcalloc(t->nargs + 1, sizeof *values);
+			for (i = 0; i < t->nargs; i++)
+				values[i] = dag_fill_results(t->arg_values[i],
+				    0, task_result, r);
+			mt.arg_values = values;
+		}
+	}
+	msg_pack_task(pk, &mt);
+	free(command);
+	for (i = 0; values != NULL && i < t->nargs; i++)
+		free(values[i]);
+	free(values);
+}
+
 /* Sends every ready task, in batches. */
 static void
 send_ready(struct run *r)
 {
 	struct msg_out	 m;
-	struct msg_task	 mt;
-	struct task	*t;
 	size_t		 i, n, off;
 
 	for (off = 0; off < r->nready; off += n) {
@@ -481,16 +557,8 @@ send_ready(struct run *r)
 			n = RUN_BATCH_MAX;
 		msg_begin(&m, MSG_TASKS, 1);
 		msgpack_pack_array(&m.pk, n);
-		for (i = off; i < off + n; i++) {
-			t = &r->dag->tasks[r->ready[i]];
-			mt.index = t->index;
-			mt.attempt = r->tasks[t->index].attempt;
-			mt.id = t->id;
-			mt.id_len = strlen(t->id);
-			mt.command = t->command;
-			mt.command_len = strlen(t->command);
-			msg_pack_task(&m.pk, &mt);
-		}
+		for (i = off; i < off + n; i++)
+			pack_task(r, &m.pk, &r->dag->tasks[r->ready[i]]);
 		if (msg_send(r->sock, NULL, 0, &m) == -1)
 			log_warnx("cannot send tasks to the interchange: %s",
 			    zmq_strerror(errno));
@@ -516,7 +584,7 @@ fail_dependents(struct run *r, uint32_t failed)
 				continue;
 			r->tasks[d].cause = failed;
 			set_state(r, d, TS_DEP_FAIL);
-			ev_task_end(r, d, "dep_fail", "dep_fail", NULL);
+			ev_task_end(r, d, "dep_fail", "dep_fail", NULL, NULL);
 			event_line(r, 0, "dep_fail %s (needs %s)",
 			    r->dag->tasks[d].id, r->dag->tasks[failed].id);
 			stack[n++] = d;
@@ -530,9 +598,8 @@ result_string(const struct task_run *tr)
 {
 	if (tr->lost > POOL_LOST_MAX)
 		return xprintf("its pool died under it %u times", tr->lost);
-	if (tr->spawn_errno != 0)
-		return xprintf("could not start: %s",
-		    strerror(tr->spawn_errno));
+	if (tr->why != NULL)
+		return xstrdup(tr->why);
 	return wait_status_string(tr->status);
 }
 
@@ -559,8 +626,15 @@ handle_result(struct run *r, const struct msg_result *res)
 	tr->status = res->status;
 	tr->spawn_errno = res->spawn_errno;
 	tr->wall_us = res->wall_us;
-	ok = res->spawn_errno == 0 && WIFEXITED(res->status) &&
-	    WEXITSTATUS(res->status) == 0;
+	ok = res->outcome == OUT_DONE;
+	free(tr->why);
+	tr->why = ok ? NULL : res->message != NULL ?
+	    xstrndup(res->message, res->message_len) :
+	    xstrdup("failed");
+	if (ok && res->value != NULL) {
+		free(tr->result);
+		tr->result = xstrndup(res->value, res->value_len);
+	}
 	log_debug("%s: try %u on pool %d (pid %lld): %s in %.3fs, user %.3fs, "
 	    "system %.3fs, max rss %lld KiB", t->id, res->attempt, res->pool,
 	    (long long)res->pid, ok ? "ok" : "failed", res->wall_us / 1e6,
@@ -569,7 +643,10 @@ handle_result(struct run *r, const struct msg_result *res)
 
 	if (ok) {
 		set_state(r, res->index, TS_DONE);
-		ev_task_end(r, res->index, "exec_done", "done", NULL);
+		/* Dependents may use it ({ID.result}); an absent one is "". */
+		if (t->command == NULL && tr->result == NULL)
+			tr->result = xstrdup("");
+		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,
 		    res->wall_us / 1e6);
 		for (i = 0; i < t->ndependents; i++) {
@@ -597,8 +674,7 @@ handle_result(struct run *r, const struct msg_result *res)
 		return;
 	}
 	set_state(r, res->index, TS_FAILED);
-	ev_task_end(r, res->index, "failed", "failed",
-	    res->spawn_errno != 0 ? why : NULL);
+	ev_task_end(r, res->index, "failed", "failed", NULL, NULL);
 	event_line(r, 1, "failed   %s %s", t->id, why);
 	free(why);
 	fail_dependents(r, res->index);
@@ -640,7 +716,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 		if (tr->lost <= POOL_LOST_MAX)
 			monitor_status(r->mon, i, attempt, "fail_retryable",
 			    now);
-		pk = monitor_event(r->mon, EV_TRY, 12);
+		pk = monitor_event(r->mon, EV_TRY, 13);
 		msgpack_pack_uint32(pk, i);
 		msgpack_pack_uint32(pk, attempt);
 		for (n = 0; n < 5; n++)
@@ -649,10 +725,11 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 		for (n = 0; n < 3; n++)
 			msgpack_pack_nil(pk);
 		monitor_pack_str(pk, "pool lost");
+		monitor_pack_str(pk, "lost");
 	}
 	if (tr->lost > POOL_LOST_MAX) {
 		set_state(r, i, TS_FAILED);
-		ev_task_end(r, i, "failed", "failed", NULL);
+		ev_task_end(r, i, "failed", "failed", NULL, NULL);
 		event_line(r, 1, "failed   %s its pool died under it %u times",
 		    t->id, tr->lost);
 		fail_dependents(r, i);
@@ -789,7 +866,10 @@ add_helper(struct run *r, enum helper_role role, int pool, const char *name,
 	snprintf(h->name, sizeof h->name, "%s", name);
 	h->role = role;
 	h->pool = pool;
-	for (i = 0; argv[i] != NULL && i < HELPER_ARGS - 1; i++)
+	for (i = 0; argv[i] != NULL; i++)
+		;
+	h->argv = xcalloc(i + 1, sizeof *h->argv);
+	for (i = 0; argv[i] != NULL; i++)
 		h->argv[i] = xstrdup(argv[i]);
 	h->lifeline = role == H_ROUTER || role == H_DBWRITER ?
 	    r->mon_lifeline[0] : r->lifeline[0];
@@ -871,9 +951,11 @@ start_monitoring(struct run *r)
 static int
 start_helpers(struct run *r)
 {
-	char	*argv[HELPER_ARGS], name[32], pool[16], jobs[16];
-	int	 i, n;
+	char	**argv, name[32], pool[16], jobs[16];
+	size_t	  k;
+	int	  i, n, rc = -1;
 
+	argv = xcalloc(HELPER_ARGS + 2 * r->nplugin_args, sizeof *argv);
 	n = 0;
 	helper_args(r, argv, &n, "interchange");
 	if (r->mon != NULL)
@@ -881,7 +963,7 @@ start_helpers(struct run *r)
 	argv[n] = NULL;
 	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, -1,
 	    "interchange", argv)) == -1)
-		return -1;
+		goto out;
 
 	for (i = 0; i < r->pools; i++) {
 		snprintf(name, sizeof name, "pool-%d", i);
@@ -895,11 +977,19 @@ start_helpers(struct run *r)
 		argv[n++] = jobs;
 		argv[n++] = "--workdir";
 		argv[n++] = r->wf->dir;
+		/* A worker loads these too: it cannot know them otherwise. */
+		for (k = 0; k < r->nplugin_args; k++) {
+			argv[n++] = "--plugin";
+			argv[n++] = r->plugin_args[k];
+		}
 		argv[n] = NULL;
 		if (spawn_helper(r, add_helper(r, H_POOL, i, name, argv)) == -1)
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(argv);
+	return rc;
 }
 
 static struct helper *
@@ -1564,11 +1654,11 @@ settle_unfinished(struct run *r)
 		if (r->tasks[i].state == TS_RUNNING) {
 			set_state(r, i, TS_KILLED);
 			ev_task_end(r, i, "failed", "killed",
-			    "killed: the run stopped");
+			    "killed: the run stopped", "killed");
 		} else if (r->tasks[i].state == TS_SENT ||
 		    r->tasks[i].state == TS_WAITING) {
 			set_state(r, i, TS_NOT_RUN);
-			ev_task_end(r, i, NULL, "not_run", NULL);
+			ev_task_end(r, i, NULL, "not_run", NULL, NULL);
 		}
 	}
 }
@@ -1685,7 +1775,15 @@ run_free(struct run *r)
 	for (i = 0; i < r->nhelpers; i++) {
 		for (j = 0; r->helpers[i].argv[j] != NULL; j++)
 			free(r->helpers[i].argv[j]);
+		free(r->helpers[i].argv);
 	}
+	for (i = 0; r->tasks != NULL && i < r->dag->ntasks; i++) {
+		free(r->tasks[i].why);
+		free(r->tasks[i].result);
+	}
+	for (i = 0; i < r->nplugin_args; i++)
+		free(r->plugin_args[i]);
+	free(r->plugin_args);
 	free(r->registry);
 	free(r->dbpath);
 	free(r->tasks);
@@ -1696,23 +1794,71 @@ run_free(struct run *r)
 	workflow_free(&r->wf);
 }
 
+/*
+ * Loads the workflow whole, with the --plugin options on top, verifies
+ * every plugin and function (loading them here, so that nothing runs when
+ * one is wrong), and builds the task graph.  Errors go to stderr.
+ */
+static int
+load_workflow(struct run *r, const char *file, char **plugins,
+    size_t nplugins)
+{
+	struct wf_plugin	*pl;
+	char			*err = NULL;
+	size_t			 i;
+
+	if (workflow_load(file, file, NULL, WF_FULL, &r->wf, &err) == -1)
+		goto fail;
+	r->plugin_args = xcalloc(nplugins + 1, sizeof *r->plugin_args);
+	for (i = 0; i < nplugins; i++) {
+		if (workflow_plugin_option(r->wf, plugins[i], &err) == -1)
+			goto fail;
+	}
+	/* Pools and workers get them with absolute paths. */
+	for (i = 0; i < r->wf->nplugins; i++) {
+		pl = &r->wf->plugins[i];
+		if (pl->mark.line < 0)
+			r->plugin_args[r->nplugin_args++] = xprintf("%s=%s",
+			    pl->name, pl->abspath);
+	}
+	if (plugins_load(r->wf, &err) == -1 ||
+	    dag_build(r->wf, &r->dag, &err) == -1)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s\n", err);
+	free(err);
+	dag_free(&r->dag);
+	for (i = 0; i < r->nplugin_args; i++)
+		free(r->plugin_args[i]);
+	free(r->plugin_args);
+	r->plugin_args = NULL;
+	r->nplugin_args = 0;
+	workflow_free(&r->wf);
+	return -1;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
 	struct run	 r;
 	const char	*rundir_opt = NULL;
-	char		*err = NULL, *base;
+	char		*base, **plugins;
 	const char	*state;
 	int		 ch, jobs = 0, rc;
-	size_t		 i;
+	size_t		 i, nplugins = 0;
 	long		 ncpu;
 
 	memset(&r, 0, sizeof r);
 	r.lifeline[0] = r.lifeline[1] = -1;
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
+	plugins = xcalloc(argc + 1, sizeof *plugins);
 	while ((ch = getopt_long(argc, argv, "j:qvh", run_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'p':
+			plugins[nplugins++] = optarg;
+			break;
 		case 'j':
 			if (parse_jobs(optarg, &jobs) == -1) {
 				fprintf(stderr, "weft: invalid -j value '%s': "
@@ -1736,27 +1882,26 @@ cmd_run(int argc, char **argv)
 			r.verbose = 1;
 			break;
 		case 'h':
+			free(plugins);
 			run_usage(stdout);
 			return 0;
 		default:
+			free(plugins);
 			run_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
+		free(plugins);
 		fprintf(stderr, "weft: run needs exactly one workflow file\n");
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
 
-	if (workflow_load(argv[optind], argv[optind], NULL, WF_FULL, &r.wf,
-	    &err) == -1 || dag_build(r.wf, &r.dag, &err) == -1) {
-		fprintf(stderr, "%s\n", err);
-		free(err);
-		dag_free(&r.dag);
-		workflow_free(&r.wf);
+	rc = load_workflow(&r, argv[optind], plugins, nplugins);
+	free(plugins);
+	if (rc == -1)
 		return EXIT_USAGE;
-	}
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	r.jobs = jobs != 0 ? jobs : r.wf->jobs != 0 ? r.wf->jobs :
 	    (ncpu > 0 ? (int)ncpu : 1);

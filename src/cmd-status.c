@@ -7,6 +7,8 @@
  * status can judge every process even when main itself does not answer.
  * Every process listed as running is asked at once on its control
  * endpoint, and the answers are awaited together for at most the timeout.
+ * Workers are not asked themselves (a worker may be deep in a function):
+ * their pool's answer lists them, and they get a row each after it.
  * Each row then gets a verdict:
  *
  *	ok		it answered
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +38,7 @@
 #include "proto.h"
 
 #define STATUS_TIMEOUT_MS	1000
-#define STATUS_MAX_PROCS	(WEFT_MAX_POOLS + 8)
+#define STATUS_MAX_PROCS	(WEFT_MAX_POOLS + 8)	/* asked directly */
 
 struct status_proc {
 	const char	*name;
@@ -47,6 +50,8 @@ struct status_proc {
 	void		*sock;
 	json_t		*reply;		/* owned; NULL: no answer */
 	const char	*verdict;
+	json_t		*worker;	/* a worker: its pool's entry */
+	const char	*via;		/* and that pool's name */
 };
 
 struct status {
@@ -209,6 +214,67 @@ status_ask(struct status *st, struct status_proc *procs, size_t n)
 	}
 }
 
+/*
+ * Adds a row for each worker that a pool's answer lists, after its pool's
+ * row; returns the new count.  The strings stay in the pools' replies.
+ */
+static size_t
+status_add_workers(struct status_proc **procsp, size_t n)
+{
+	struct status_proc	*procs = *procsp, *out, *w;
+	json_t			*list, *e;
+	size_t			 i, j, m = 0, total = n;
+
+	for (i = 0; i < n; i++) {
+		list = json_object_get(json_object_get(procs[i].reply,
+		    "stats"), "workers");
+		total += json_is_array(list) ? json_array_size(list) : 0;
+	}
+	if (total == n)
+		return n;
+	out = xcalloc(total, sizeof *out);
+	for (i = 0; i < n; i++) {
+		out[m++] = procs[i];
+		list = json_object_get(json_object_get(procs[i].reply,
+		    "stats"), "workers");
+		json_array_foreach(list, j, e) {
+			w = &out[m++];
+			memset(w, 0, sizeof *w);
+			w->name = json_string_value(json_object_get(e, "name"));
+			w->role = "worker";
+			w->state = json_string_value(json_object_get(e,
+			    "state"));
+			w->pid = json_integer_value(json_object_get(e, "pid"));
+			w->start = -1;
+			w->restarts = json_integer_value(json_object_get(e,
+			    "restarts"));
+			w->worker = e;
+			w->via = procs[i].name;
+			if (w->name == NULL)
+				w->name = "worker";
+			if (w->state == NULL)
+				w->state = "?";
+		}
+	}
+	free(procs);
+	*procsp = out;
+	return m;
+}
+
+/* A worker's verdict, from its pool's word and a look at its pid. */
+static const char *
+status_judge_worker(const struct status_proc *p)
+{
+	if (strcmp(p->state, "restarting") == 0)
+		return "restarting";
+	if (strcmp(p->state, "given up") == 0)
+		return "dead";
+	if (p->pid > 1 && kill(p->pid, 0) == 0 &&
+	    proc_start_ticks(p->pid, NULL) != -1)
+		return "ok";
+	return "dead";
+}
+
 /* Whether the process is still the one main started. */
 static int
 status_pid_alive(const struct status_proc *p)
@@ -231,7 +297,9 @@ status_judge(struct status_proc *procs, size_t n)
 	int	 healthy = 1;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(procs[i].state, "restarting") == 0)
+		if (procs[i].worker != NULL)
+			procs[i].verdict = status_judge_worker(&procs[i]);
+		else if (strcmp(procs[i].state, "restarting") == 0)
 			procs[i].verdict = "restarting";
 		else if (strcmp(procs[i].state, "exited") == 0)
 			procs[i].verdict = "exited";
@@ -265,6 +333,14 @@ status_detail(const struct status_proc *p, char *buf, size_t len)
 	json_t	*age;
 
 	buf[0] = '\0';
+	if (p->worker != NULL) {
+		age = json_object_get(p->worker, "task");
+		snprintf(buf, len, "%s%s%s, done %lld", p->state,
+		    json_is_string(age) ? " " : "", json_is_string(age) ?
+		    json_string_value(age) : "", (long long)num(p->worker,
+		    "done"));
+		return;
+	}
 	if (strcmp(p->verdict, "restarting") == 0) {
 		snprintf(buf, len, "died; restart %d due", p->restarts + 1);
 		return;
@@ -340,6 +416,10 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 		strcpy(rss, "-");
 		strcpy(cpu, "-");
 		strcpy(fds, "-");
+		if (procs[i].worker != NULL &&
+		    num(procs[i].worker, "rss_kb") > 0)
+			snprintf(rss, sizeof rss, "%.1fM",
+			    num(procs[i].worker, "rss_kb") / 1024.0);
 		if (procs[i].reply != NULL) {
 			v = procs[i].reply;
 			snprintf(up, sizeof up, "%.1fs", json_number_value(
@@ -366,12 +446,20 @@ status_print_json(struct status *st, struct status_proc *procs, size_t n,
 	size_t	 i;
 
 	list = json_array();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, "
 		    "s:s, s:i, s:O?}", "name", procs[i].name, "role",
 		    procs[i].role, "pid", (json_int_t)procs[i].pid, "verdict",
 		    procs[i].verdict, "state", procs[i].state, "restarts",
 		    procs[i].restarts, "reply", procs[i].reply));
+		/* A worker: what its pool says of it, and which pool. */
+		if (procs[i].worker != NULL) {
+			o = json_pack("{s:s, s:O}", "pool", procs[i].via,
+			    "worker", procs[i].worker);
+			json_object_update(json_array_get(list, i), o);
+			json_decref(o);
+		}
+	}
 	tasks = status_tasks(procs, n);
 	o = json_pack("{s:i, s:s, s:s, s:b, s:b, s:O?, s:o}", "version", 1,
 	    "run", st->name, "path", st->path, "live", live, "healthy",
@@ -385,19 +473,22 @@ status_print_json(struct status *st, struct status_proc *procs, size_t n,
 static int
 status_once(struct status *st)
 {
-	struct status_proc	 procs[STATUS_MAX_PROCS];
+	struct status_proc	*procs;
 	json_t			*reg;
 	pid_t			 main_pid = 0;
 	size_t			 n, i;
 	int			 live, healthy;
 
 	live = rundir_is_live(st->path, &main_pid) == 1;
+	procs = xcalloc(STATUS_MAX_PROCS, sizeof *procs);
 	n = status_load(st, &reg, procs, live ? main_pid : 0);
 	if (!live && reg == NULL) {
 		json_decref(reg);
+		free(procs);
 		return -1;
 	}
 	status_ask(st, procs, n);
+	n = status_add_workers(&procs, n);
 	healthy = status_judge(procs, n) && live;
 	if (st->watch && st->tty)
 		fputs("\033[H\033[2J", stdout);
@@ -408,6 +499,7 @@ status_once(struct status *st)
 	fflush(stdout);
 	for (i = 0; i < n; i++)
 		json_decref(procs[i].reply);
+	free(procs);
 	json_decref(reg);
 	return healthy ? 0 : 1;
 }

@@ -104,28 +104,51 @@ fail:
  * One row per task of run ?1 (only those in state ?2 unless it is NULL),
  * with the number of tries and the last try's times.  The try counts are
  * grouped once rather than looked up per task: the try table's key does
- * not start with the task.
+ * not start with the task.  RESULT is the result column, which a
+ * database of schema version 1 does not have.
  */
-static const char *tasks_sql =
-	"SELECT t.weft_task_id, t.task_id, t.weft_state,"
-	"  coalesce(n.tries, 0),"
-	"  (julianday(y.task_try_time_returned) -"
-	"   julianday(coalesce(y.task_try_time_running,"
-	"     y.task_try_time_launched))) * 86400.0,"
-	"  t.weft_exit_code, t.weft_signal, t.task_stdout, t.task_stderr "
-	"FROM task t "
-	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last"
-	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"
-	"  ON n.task_id = t.task_id "
-	"LEFT JOIN try y ON y.run_id = ?1 AND y.task_id = t.task_id"
-	"  AND y.try_id = n.last "
-	"WHERE t.run_id = ?1 AND (?2 IS NULL OR t.weft_state = ?2) "
-	"ORDER BY t.task_id";
+#define TASKS_SQL(result)						\
+	"SELECT t.weft_task_id, t.task_id, t.weft_state,"		\
+	"  coalesce(n.tries, 0),"					\
+	"  (julianday(y.task_try_time_returned) -"			\
+	"   julianday(coalesce(y.task_try_time_running,"		\
+	"     y.task_try_time_launched))) * 86400.0,"			\
+	"  t.weft_exit_code, t.weft_signal, t.task_stdout, t.task_stderr," \
+	"  " result " "							\
+	"FROM task t "							\
+	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last" \
+	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"		\
+	"  ON n.task_id = t.task_id "					\
+	"LEFT JOIN try y ON y.run_id = ?1 AND y.task_id = t.task_id"	\
+	"  AND y.try_id = n.last "					\
+	"WHERE t.run_id = ?1 AND (?2 IS NULL OR t.weft_state = ?2) "	\
+	"ORDER BY t.task_id"
+
+static const char *tasks_sql[2] = {
+	TASKS_SQL("NULL"),
+	TASKS_SQL("t.weft_result")
+};
 
 enum {
 	TC_TASK, TC_ID, TC_STATE, TC_TRIES, TC_DURATION, TC_EXIT, TC_SIGNAL,
-	TC_STDOUT, TC_STDERR
+	TC_STDOUT, TC_STDERR, TC_RESULT
 };
+
+/* Whether the task table has the result column (schema version 2). */
+static int
+tasks_have_results(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info("
+	    "'task') WHERE name = 'weft_result'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return yes;
+}
 
 static const struct table_col tasks_cols[] = {
 	{ "TASK", 16, 0 },
@@ -179,6 +202,8 @@ tasks_json_row(sqlite3_stmt *st)
 	    (const char *)sqlite3_column_text(st, TC_STDOUT)));
 	json_object_set_new(o, "stderr", dbread_json_string(
 	    (const char *)sqlite3_column_text(st, TC_STDERR)));
+	json_object_set_new(o, "result", dbread_json_string(
+	    (const char *)sqlite3_column_text(st, TC_RESULT)));
 	return o;
 }
 
@@ -290,7 +315,8 @@ cmd_tasks(int argc, char **argv)
 	table_init(&t, tasks_cols, sizeof tasks_cols / sizeof tasks_cols[0]);
 	if (json)
 		arr = json_array();
-	if (sqlite3_prepare_v2(db, tasks_sql, -1, &st, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, tasks_sql[tasks_have_results(db)], -1, &st,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    (state != NULL ? sqlite3_bind_text(st, 2, state, -1,
 	    SQLITE_STATIC) : sqlite3_bind_null(st, 2)) != SQLITE_OK)

@@ -24,6 +24,7 @@ struct call_info {
 	size_t			 nrefs;
 	const char	       **outwords;	/* every output of its tasks */
 	size_t			 noutwords;
+	char		       **resultwords;	/* stand-ins for its results */
 	int			 failed;
 };
 
@@ -54,8 +55,21 @@ struct scope {
 	struct task		*t;
 	int			 inputs_ok;
 	int			 outputs_ok;
+	int			 results_ok;	/* in args and commands only */
 	int			 record;	/* only note {ID.outputs} */
+	char			 why[256];	/* a lookup's own complaint */
 };
+
+/*
+ * {ID.result} stands for values known only once ID has run: at build time
+ * it becomes one stand-in per task of ID, RESULT_MARK, the task's index,
+ * RESULT_END.  Neither byte can come from a workflow file (the loader
+ * refuses control characters in values), and a word that holds them is
+ * always single-quoted in a command, which is what lets
+ * dag_fill_results put any value in its place safely.
+ */
+#define RESULT_MARK	'\001'
+#define RESULT_END	'\002'
 
 struct strvec {
 	char	**v;
@@ -199,14 +213,68 @@ dag_path_normalise(const char *path)
 
 /* A template error, at its column when the value allows. */
 static void
-tpl_report(struct builder *b, const struct wf_mark *mark, const char *s,
-    const struct tpl_error *te, const char *task)
+tpl_report(struct scope *sc, const struct wf_mark *mark, const char *s,
+    const struct tpl_error *te)
 {
 	struct wf_mark	 m = *mark;
 
 	if (m.text_col > 0 && memchr(s, '\n', te->offset) == NULL)
 		m.col = template_column(s, te->offset, m.text_col);
-	wf_error(&b->errs, &m, "%s in task '%s'", te->msg, task);
+	if (sc->why[0] != '\0')
+		wf_error(&sc->b->errs, &m, "%s", sc->why);
+	else
+		wf_error(&sc->b->errs, &m, "%s in task '%s'", te->msg,
+		    sc->t->id);
+}
+
+/* {ID.result}: the stand-ins for the results of every task of ID. */
+static int
+result_lookup(struct scope *s, const char *name, size_t len,
+    const char *const **words, size_t *nwords)
+{
+	struct builder		*b = s->b;
+	struct call_info	*ci, *self = &b->ci[s->call];
+	char			 id[TPL_NAME_MAX + 1];
+	uint32_t		 call;
+	size_t			 i;
+
+	memcpy(id, name, len - 7);
+	id[len - 7] = '\0';
+	if (strmap_get(&b->callmap, id, &call) != 0)
+		return -1;
+	ci = &b->ci[call];
+	if (s->record) {
+		for (i = 0; i < self->nrefs; i++) {
+			if (self->refs[i] == call)
+				return 0;
+		}
+		self->refs = xreallocarray(self->refs, self->nrefs + 1,
+		    sizeof *self->refs);
+		self->refs[self->nrefs++] = call;
+		return 0;
+	}
+	if (ci->app == NULL || ci->app->function == NULL) {
+		snprintf(s->why, sizeof s->why, "'{%s}': '%s' runs a command, "
+		    "and only function apps have a result", name, id);
+		return -1;
+	}
+	if (!s->results_ok) {
+		snprintf(s->why, sizeof s->why, "'{%s}' is known only once "
+		    "'%s' has run: use it in args or a command, not in inputs "
+		    "or outputs", name, id);
+		return -1;
+	}
+	if (ci->resultwords == NULL) {
+		ci->resultwords = xcalloc(ci->ntasks + 1,
+		    sizeof *ci->resultwords);
+		for (i = 0; i < ci->ntasks; i++)
+			ci->resultwords[i] = xprintf("%c%u%c", RESULT_MARK,
+			    (unsigned)(ci->first + i), RESULT_END);
+	}
+	*words = (const char *const *)ci->resultwords;
+	*nwords = ci->ntasks;
+	s->t->late = 1;
+	return 0;
 }
 
 static int
@@ -222,6 +290,8 @@ scope_lookup(void *arg, const char *name, const char *const **words,
 
 	*words = NULL;
 	*nwords = 0;
+	if (len > 7 && strcmp(name + len - 7, ".result") == 0)
+		return result_lookup(s, name, len, words, nwords);
 	if (len > 8 && strcmp(name + len - 8, ".outputs") == 0) {
 		memcpy(id, name, len - 8);
 		id[len - 8] = '\0';
@@ -317,8 +387,7 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 				te.offset = 0;
 				snprintf(te.msg, sizeof te.msg, "undefined "
 				    "placeholder '{%s}'", name);
-				tpl_report(s->b, &tpl[i].mark, tpl[i].s, &te,
-				    s->t->id);
+				tpl_report(s, &tpl[i].mark, tpl[i].s, &te);
 				return -1;
 			}
 			for (j = 0; j < nwords; j++) {
@@ -333,8 +402,15 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 		} else {
 			if (template_expand(tpl[i].s, TPL_RAW, scope_lookup,
 			    s, &e, &te) != 0) {
-				tpl_report(s->b, &tpl[i].mark, tpl[i].s, &te,
-				    s->t->id);
+				tpl_report(s, &tpl[i].mark, tpl[i].s, &te);
+				return -1;
+			}
+			if (strchr(e, RESULT_MARK) != NULL) {
+				free(e);
+				wf_error(&s->b->errs, &tpl[i].mark, "%s path "
+				    "of task '%s' uses a result (through an "
+				    "argument): a task's paths must be known "
+				    "before it runs", what, s->t->id);
 				return -1;
 			}
 			if (e[0] == '\0') {
@@ -352,6 +428,30 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 		}
 	}
 	return 0;
+}
+
+/*
+ * A function task's arguments: its foreach values, then its args, each
+ * in file order.  The expanded args move to the task.
+ */
+static void
+function_args(const struct wf_call *c, const size_t *combo, struct scope *s,
+    struct task *t)
+{
+	size_t	 i, n = 0;
+
+	t->nargs = c->nforeach + c->nargs;
+	t->arg_names = xcalloc(t->nargs + 1, sizeof *t->arg_names);
+	t->arg_values = xcalloc(t->nargs + 1, sizeof *t->arg_values);
+	for (i = 0; i < c->nforeach; i++, n++) {
+		t->arg_names[n] = xstrdup(c->foreach[i].key);
+		t->arg_values[n] = xstrdup(c->foreach[i].values[combo[i]]);
+	}
+	for (i = 0; i < c->nargs; i++, n++) {
+		t->arg_names[n] = xstrdup(c->args[i].key);
+		t->arg_values[n] = s->argv[i];
+		s->argv[i] = NULL;
+	}
 }
 
 /* Fills in one task; on error reports it and returns -1. */
@@ -381,17 +481,19 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	t->retries = ci->app->retries >= 0 ? ci->app->retries :
 	    b->wf->retries;
 
-	/* Arguments see foreach values and other entries' outputs. */
+	/* Arguments see foreach values, others' outputs and results. */
 	s.argv = xcalloc(c->nargs + 1, sizeof *s.argv);
+	s.results_ok = 1;
 	for (i = 0; i < c->nargs; i++) {
 		if (template_expand(c->args[i].value, TPL_RAW, scope_lookup,
 		    &s, &s.argv[i], &te) != 0) {
-			tpl_report(b, &c->args[i].mark, c->args[i].value, &te,
-			    t->id);
+			tpl_report(&s, &c->args[i].mark, c->args[i].value,
+			    &te);
 			goto out;
 		}
 	}
 	s.nargv = c->nargs;
+	s.results_ok = 0;
 
 	memset(&v, 0, sizeof v);
 	if (expand_paths(&s, c->inputs, c->ninputs, "input", &v, NULL) != 0) {
@@ -414,10 +516,15 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	t->noutputs = v.n;
 
 	s.outputs_ok = 1;
+	s.results_ok = 1;
+	if (ci->app->function != NULL) {
+		function_args(c, combo, &s, t);
+		rc = 0;
+		goto out;
+	}
 	if (template_expand(ci->app->command, TPL_SHELL, scope_lookup, &s,
 	    &t->command, &te) != 0) {
-		tpl_report(b, &ci->app->command_mark, ci->app->command, &te,
-		    t->id);
+		tpl_report(&s, &ci->app->command_mark, ci->app->command, &te);
 		goto out;
 	}
 	rc = 0;
@@ -495,8 +602,9 @@ record_refs(struct builder *b, uint32_t call)
 	for (i = 0; i < c->noutputs; i++)
 		template_expand(c->outputs[i].s, TPL_RAW, scope_lookup, &s,
 		    NULL, NULL);
-	template_expand(ci->app->command, TPL_RAW, scope_lookup, &s, NULL,
-	    NULL);
+	if (ci->app->command != NULL)
+		template_expand(ci->app->command, TPL_RAW, scope_lookup, &s,
+		    NULL, NULL);
 }
 
 /*
@@ -922,7 +1030,8 @@ plan_calls(struct builder *b)
 		if ((ci->app = workflow_find_app(wf, c->app)) == NULL) {
 			wf_error(&b->errs, &c->app_mark, "unknown app '%s'",
 			    c->app);
-		} else if (ci->app->command == NULL) {
+		} else if (ci->app->command == NULL &&
+		    ci->app->function == NULL) {
 			wf_error(&b->errs, &c->app_mark, "app '%s' has no "
 			    "'command'", c->app);
 		}
@@ -969,11 +1078,16 @@ plan_calls(struct builder *b)
 static void
 builder_free(struct builder *b)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	for (i = 0; i < b->ncalls; i++) {
 		free(b->ci[i].refs);
 		free(b->ci[i].outwords);
+		if (b->ci[i].resultwords != NULL) {
+			for (j = 0; j < b->ci[i].ntasks; j++)
+				free(b->ci[i].resultwords[j]);
+			free(b->ci[i].resultwords);
+		}
 	}
 	free(b->ci);
 	for (i = 0; i < b->noutkeys; i++)
@@ -1055,6 +1169,12 @@ dag_free(struct dag **dagp)
 		free(t->id);
 		free(t->call_id);
 		free(t->command);
+		for (j = 0; j < t->nargs; j++) {
+			free(t->arg_names[j]);
+			free(t->arg_values[j]);
+		}
+		free(t->arg_names);
+		free(t->arg_values);
 		for (j = 0; j < t->ninputs; j++)
 			free(t->inputs[j]);
 		free(t->inputs);
@@ -1067,4 +1187,51 @@ dag_free(struct dag **dagp)
 	free(dag->tasks);
 	free(dag);
 	*dagp = NULL;
+}
+
+/*
+ * A stand-in always sits inside single quotes in a command, so a value
+ * goes in with each ' written as '\'' (close, escaped quote, reopen), the
+ * same rule as shell_quote; elsewhere the value goes in as it is.
+ */
+char *
+dag_fill_results(const char *s, int shell, dag_result_fn *result, void *arg)
+{
+	const char	*p, *v, *end;
+	char		*out, *o;
+	size_t		 len = 0, cap;
+	unsigned long	 index;
+
+	/* Sized in a first pass, so that a long list is copied once. */
+	for (p = s; *p != '\0'; p++) {
+		if (*p != RESULT_MARK) {
+			len++;
+			continue;
+		}
+		index = strtoul(p + 1, (char **)&end, 10);
+		v = result(arg, (uint32_t)index);
+		for (; v != NULL && *v != '\0'; v++)
+			len += shell && *v == '\'' ? 4 : 1;
+		p = end;
+	}
+	cap = len + 1;
+	out = o = xmalloc(cap);
+	for (p = s; *p != '\0'; p++) {
+		if (*p != RESULT_MARK) {
+			*o++ = *p;
+			continue;
+		}
+		index = strtoul(p + 1, (char **)&end, 10);
+		v = result(arg, (uint32_t)index);
+		for (; v != NULL && *v != '\0'; v++) {
+			if (shell && *v == '\'') {
+				memcpy(o, "'\\''", 4);
+				o += 4;
+			} else
+				*o++ = *v;
+		}
+		p = end;
+	}
+	*o = '\0';
+	return out;
 }

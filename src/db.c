@@ -140,6 +140,11 @@ static const char *schema_v1 =
 	"  run_id TEXT PRIMARY KEY,"
 	"  committed INTEGER NOT NULL);";
 
+/* Version 2: function apps' results, and how each try ended. */
+static const char *schema_v2 =
+	"ALTER TABLE task ADD COLUMN weft_result TEXT;"
+	"ALTER TABLE try ADD COLUMN weft_state TEXT;";
+
 /* Formats an epoch time as the text timestamps of the database. */
 void
 db_time(double t, char *buf, size_t len)
@@ -252,11 +257,12 @@ db_migrate(sqlite3 *db, char **errp)
 		db_exec(db, "ROLLBACK;", NULL);
 		return -1;
 	}
-	if (db_exec(db, schema_v1, errp) == -1) {
+	if (db_exec(db, schema_v1, errp) == -1 ||
+	    (v < 2 && db_exec(db, schema_v2, errp) == -1)) {
 		db_exec(db, "ROLLBACK;", NULL);
 		return -1;
 	}
-	sql = xprintf("INSERT OR IGNORE INTO weft_meta VALUES "
+	sql = xprintf("INSERT OR REPLACE INTO weft_meta VALUES "
 	    "('schema_version', '%d');", DB_SCHEMA_VERSION);
 	rc = db_exec(db, sql, errp);
 	free(sql);

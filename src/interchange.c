@@ -4,12 +4,14 @@
  *
  * Main sends batches of ready tasks; the interchange queues them and
  * hands them to pools by free capacity: first to fill every free slot
- * across the pools, then, while tasks are short, up to one extra task per
- * slot as a prefetch, so that a pool starts its next task the moment one
- * ends instead of waiting for a round trip.  Prefetching long tasks would
- * gain nothing and could leave a task queued behind a long one while
- * another pool idles, so it stops when the average task is long.  Results
- * come back from pools in batches and are passed to main unchanged.
+ * across the pools, then, while tasks are short, extra tasks per slot as
+ * a prefetch, so that a pool starts its next task the moment one ends
+ * instead of waiting for a round trip: about IX_PREFETCH_WORK_US of work
+ * per slot (one extra task for tasks near 50 ms, up to IX_PREFETCH_MAX
+ * for calls of microseconds).  Prefetching long tasks would gain nothing
+ * and could leave a task queued behind a long one while another pool
+ * idles, so it stops when the average task is long.  Results come back
+ * from pools in batches and are passed to main unchanged.
  *
  * The interchange keeps, for each pool, the tries it has handed it and
  * not yet seen end.  When main reports a pool dead (MSG_POOL_LOST), those
@@ -43,8 +45,12 @@
 #include "proto.h"
 
 #define IX_LIFELINE_FD		3
-#define IX_PREFETCH_MAX_US	50000	/* prefetch while tasks are shorter */
+#define IX_PREFETCH_WORK_US	50000	/* work queued ahead, per slot */
+#define IX_PREFETCH_MAX		128	/* tasks queued ahead, per slot */
 #define IX_PREFETCH_SAMPLES	8	/* results seen before prefetching */
+
+/* Tasks a pool holds at most, per slot: one running, the rest ahead. */
+#define IX_DEPTH		(1 + IX_PREFETCH_MAX)
 
 struct ix_task {
 	uint32_t	 index;
@@ -64,7 +70,8 @@ struct ix_pool {
 	int		 id;
 	uint32_t	 slots;
 	uint32_t	 outstanding;	/* sent, no result yet */
-	struct ix_try	*tries;		/* those tries, 2 * slots at most */
+	struct ix_try	*tries;		/* those tries, IX_DEPTH * slots at
+					   most */
 	pid_t		 pid;
 	int64_t		 heard_ms;	/* last heartbeat (or any word) */
 	int		 silent;	/* reported to main; no more tasks */
@@ -100,20 +107,25 @@ static void
 ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index,
     uint32_t attempt)
 {
-	msgpack_sbuffer	 sb;
-	msgpack_packer	 pk;
-	struct ix_task	*t;
+	static msgpack_sbuffer	 sb;
+	msgpack_packer		 pk;
+	struct ix_task		*t;
 
 	ix->queue = fifo_room(ix->queue, &ix->qhead, &ix->qtail, &ix->qcap,
 	    sizeof *ix->queue, 1024);
-	msgpack_sbuffer_init(&sb);
+	/*
+	 * Packed in a buffer kept for the purpose, then copied at its size:
+	 * an sbuffer of its own would hold 8 KiB for every queued task.
+	 */
+	msgpack_sbuffer_clear(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, *o);
 	t = &ix->queue[ix->qtail++];
 	t->index = index;
 	t->attempt = attempt;
 	t->len = sb.size;
-	t->data = msgpack_sbuffer_release(&sb);
+	t->data = xmalloc(sb.size);
+	memcpy(t->data, sb.data, sb.size);
 	ix->received++;
 }
 
@@ -130,9 +142,25 @@ ix_find_pool(struct ix *ix, const void *ident, size_t len)
 	return NULL;
 }
 
+/* Tasks per slot a pool may hold: 1, plus the prefetch. */
+static size_t
+ix_depth(const struct ix *ix)
+{
+	double	 extra;
+
+	if (ix->done < IX_PREFETCH_SAMPLES ||
+	    ix->avg_wall_us >= IX_PREFETCH_WORK_US)
+		return 1;
+	extra = IX_PREFETCH_WORK_US / (ix->avg_wall_us + 1);
+	if (extra > IX_PREFETCH_MAX)
+		extra = IX_PREFETCH_MAX;
+	return 1 + (extra < 1 ? 1 : (size_t)extra);
+}
+
 /*
- * Hands queued tasks to pools.  Two rounds: first one task per free slot,
- * spreading over pools; then one prefetched task per slot.
+ * Hands queued tasks to pools, in rounds: first one task per free slot,
+ * spreading over pools; then, round after round, one more per slot up to
+ * the prefetch depth.
  */
 static void
 ix_dispatch(struct ix *ix)
@@ -145,8 +173,7 @@ ix_dispatch(struct ix *ix)
 
 	if (ix->qhead == ix->qtail || ix->npools == 0)
 		return;
-	rounds = ix->done >= IX_PREFETCH_SAMPLES &&
-	    ix->avg_wall_us < IX_PREFETCH_MAX_US ? 2 : 1;
+	rounds = ix_depth(ix);
 	for (round = 1; round <= rounds; round++) {
 		do {
 			progress = 0;
@@ -385,8 +412,8 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
 	pp->outstanding = 0;
 	pp->silent = 0;
 	pp->heard_ms = mono_ms();
-	pp->batch = xcalloc(2 * slots, sizeof *pp->batch);
-	pp->tries = xcalloc(2 * slots, sizeof *pp->tries);
+	pp->batch = xcalloc(IX_DEPTH * slots, sizeof *pp->batch);
+	pp->tries = xcalloc(IX_DEPTH * slots, sizeof *pp->tries);
 	log_info("pool %d registered: pid %ld, %d slots", pp->id, (long)pid,
 	    (int)slots);
 	ix_ev_block(ix, pp, "running");

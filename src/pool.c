@@ -1,28 +1,46 @@
 /*
  * pool.c: the "weft pool" helper role.  A pool takes tasks from the
- * interchange and runs each command with posix_spawn of /bin/sh -c in a
- * process group of its own, at most "jobs" at a time, with stdout and
- * stderr in the run directory's tasks/<id>/ folder.  It reports each try's
- * wait status, wall time and rusage back in batches.
+ * interchange and runs at most "jobs" of them at a time: a command task
+ * with posix_spawn of /bin/sh -c in a process group of its own, with
+ * stdout and stderr in the run directory's tasks/<id>/ folder; a function
+ * task in one of its workers.  It reports each try's outcome, wall time
+ * and rusage back in batches.
  *
  * A pool loads the run's workflow snapshot in definitions mode only: it
  * learns the apps and the env, and never sees the main body, so it cannot
  * submit anything.
  *
+ * Workers ("weft worker", see worker.c) are pre-started when the workflow
+ * has function apps, one per slot, each with one end of a socketpair, and
+ * reused for every call.  While calls are short a worker is given more
+ * than one at a time, about WORKER_AHEAD_US of work and at most
+ * WORKER_DEPTH calls, so that it never waits for the pool between two of
+ * them; the first one sent is the one running.  A worker that dies
+ * takes only its running call with it (that try fails, with the signal or
+ * the walltime recorded); the calls queued behind it never started and go
+ * back to the queue, and the pool starts a new worker.  A worker that
+ * cannot even start is retried with a growing pause and given up after
+ * WORKER_MAX_FAILS starts in a row.
+ *
+ * Walltime: a task past its app's walltime gets SIGTERM on its process
+ * group (the worker's, for a function), then SIGKILL after
+ * POOL_WALLTIME_GRACE_MS; the try ends as a timeout.
+ *
  * With monitoring on, the pool records each try's start and end, the
- * rusage of its process group at the end, and /proc samples of every try
- * that runs longer than the resource interval.
+ * rusage at the end, and /proc samples of every try that runs longer than
+ * the resource interval.
  *
  * Descriptor 3 is the lifeline, the read end of a pipe whose write end
  * only main holds.  EOF there means main is gone or wants everyone to
- * stop: running tasks get SIGTERM, then SIGKILL after a grace period, and
- * the pool exits.
+ * stop: running tasks and workers get SIGTERM, then SIGKILL after a grace
+ * period, and the pool exits.
  */
 
 #include <sys/resource.h>
-#include <sys/sysinfo.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -43,51 +61,113 @@
 #include "proto.h"
 
 #define POOL_LIFELINE_FD	3
-#define POOL_KILL_GRACE_MS	1000
+#define POOL_KILL_GRACE_MS	1000	/* stopping: SIGTERM, then SIGKILL */
+#define POOL_WALLTIME_GRACE_MS	2000	/* the same for a task past walltime */
 #define POOL_DRAIN_MS		1500	/* last events to the router */
 #define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
+#define WORKER_DEPTH		64	/* calls a worker holds at once */
+#define WORKER_AHEAD_US		2000	/* work a worker holds, ahead */
+#define WORKER_PREFETCH_US	10000	/* a second call only while shorter */
+#define WORKER_PREFETCH_SAMPLES	8	/* calls seen before that */
+#define WORKER_PREFETCH_BYTES	(16 * 1024)	/* and while they are small */
+#define WORKER_MAX_FAILS	5	/* starts in a row dying before ready */
+#define WORKER_RESTART_MS	50	/* first pause, doubled each time */
+#define WORKER_READ_SIZE	(64 * 1024)
+#define WORKER_MAX_BUFFER	(4 * 1024 * 1024)	/* one message */
 
 struct pool_task {
+	uint64_t	 seq;		/* arrival order */
 	uint32_t	 index;
 	uint32_t	 attempt;
+	enum task_kind	 kind;
+	int64_t		 walltime_ms;
 	char		*id;
-	char		*command;
+	char		*command;	/* commands */
+	char		*packed;	/* functions: the task as it came */
+	size_t		 packed_len;
+};
+
+/* A queue of tasks: head..tail of v. */
+struct pool_queue {
+	struct pool_task *v;
+	size_t		 head, tail, cap;
+};
+
+/* What runs, a command or a worker's call, for timing and the record. */
+struct pool_run {
+	char		*id;
+	uint32_t	 index;
+	uint32_t	 attempt;
+	int64_t		 walltime_ms;
+	struct timespec	 start;
+	double		 began;		/* wall clock, for the record */
+	int64_t		 deadline_ms;	/* mono_ms; 0: no walltime */
+	int		 timed_out;
+	int64_t		 kill_at_ms;	/* SIGKILL due, once timed out */
 };
 
 struct pool_slot {
 	pid_t		 pid;		/* 0: free */
-	char		*id;		/* the task's, for status */
-	uint32_t	 index;
-	uint32_t	 attempt;
-	struct timespec	 start;
-	double		 began;		/* wall clock, for the record */
+	struct pool_run	 run;
+};
+
+enum worker_state {
+	WS_STARTING,		/* spawned, not yet ready */
+	WS_READY,
+	WS_DOWN			/* dead: restart due, or given up */
+};
+
+struct pool_worker {
+	int		 index;
+	char		 name[32];	/* "worker-0.1" */
+	enum worker_state state;
+	pid_t		 pid;		/* 0: none */
+	int		 fd;		/* our end of the socketpair; -1 */
+	msgpack_unpacker u;
+	int		 has_u;
+	struct pool_task calls[WORKER_DEPTH];	/* sent; [0] runs */
+	int		 ncalls;
+	struct pool_run	 run;		/* of calls[0] */
+	const char	*kill_reason;	/* we killed it, and why */
+	char		*fatal;		/* what it said when it gave up */
+	int		 fails;		/* deaths before ready, in a row */
+	int		 restarts;
+	int64_t		 restart_at;	/* mono_ms; 0: none due */
+	int		 given_up;
+	unsigned long	 done;
 };
 
 struct pool {
 	int		 id;
 	int		 jobs;
 	const char	*run_name;
+	const char	*rundir;
 	const char	*workdir;
 	void		*ctx;
 	void		*sock;
 	int		 sigfd;
 	int		 lifeline;
+	int		 verbose;
 
 	char	       **envp;		/* base environment + one free slot */
 	size_t		 envn;		/* index of the free slot */
 	size_t		 envown;	/* envp[envown..envn) are ours */
 
 	struct pool_slot *slots;
-	int		 busy;
+	struct pool_worker *workers;	/* jobs of them, or NULL */
+	char	       **plugin_args;	/* --plugin options for workers */
+	size_t		 nplugin_args;
+	int		 busy;		/* slots in use: commands + calls */
 	int		 shown_busy;
 
-	struct pool_task *queue;	/* FIFO: head..tail */
-	size_t		 qhead, qtail, qcap;
+	struct pool_queue cmdq;		/* commands waiting for a slot */
+	struct pool_queue fnq;		/* calls waiting for a worker */
+	uint64_t	 seq;
 
 	struct msg_result *results;	/* finished, not yet reported */
 	size_t		 nresults, cresults;
 	uint32_t	*started_list;	/* (index, attempt) pairs, unreported */
-	size_t		 nstarted;
+	size_t		 nstarted, cstarted;
 
 	int		 stopping;
 	int		 killing;	/* tasks were running when told to */
@@ -104,13 +184,27 @@ struct pool {
 	char		 host[256];
 	double		 interval;	/* resource samples, seconds */
 	int64_t		 sample_at_ms;
-	unsigned long	 started, finished;
+	unsigned long	 started, finished, calls_done;
+	double		 avg_call_us;	/* moving average of call wall time */
 };
+
+static void	 pool_stop(struct pool *, const char *);
+static void	 worker_started(struct pool *, struct pool_worker *);
 
 static uint64_t
 tv_us(const struct timeval *tv)
 {
 	return (uint64_t)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
+static uint64_t
+since_us(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000000ULL +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
 /*
@@ -146,23 +240,104 @@ pool_build_env(struct pool *p, const struct workflow *wf)
 }
 
 static void
+task_free(struct pool_task *t)
+{
+	free(t->id);
+	free(t->command);
+	free(t->packed);
+	memset(t, 0, sizeof *t);
+}
+
+/* Queues. */
+
+static size_t
+queue_len(const struct pool_queue *q)
+{
+	return q->tail - q->head;
+}
+
+static struct pool_task *
+queue_head(struct pool_queue *q)
+{
+	return q->head < q->tail ? &q->v[q->head] : NULL;
+}
+
+static void
+queue_push(struct pool_queue *q, struct pool_task *t)
+{
+	q->v = fifo_room(q->v, &q->head, &q->tail, &q->cap, sizeof *q->v, 64);
+	q->v[q->tail++] = *t;
+	memset(t, 0, sizeof *t);
+}
+
+/* Back to the front, for calls that a dead worker never started. */
+static void
+queue_push_front(struct pool_queue *q, struct pool_task *t)
+{
+	if (q->head == 0) {
+		q->v = fifo_room(q->v, &q->head, &q->tail, &q->cap,
+		    sizeof *q->v, 64);
+		if (q->tail == q->cap)
+			q->v = xreallocarray(q->v, q->cap *= 2, sizeof *q->v);
+		memmove(q->v + 1, q->v, q->tail * sizeof *q->v);
+		q->tail++;
+	} else
+		q->head--;
+	q->v[q->head] = *t;
+	memset(t, 0, sizeof *t);
+}
+
+static void
+queue_pop(struct pool_queue *q, struct pool_task *out)
+{
+	*out = q->v[q->head++];
+	if (q->head == q->tail)
+		q->head = q->tail = 0;
+}
+
+static void
+queue_free(struct pool_queue *q)
+{
+	size_t	 i;
+
+	for (i = q->head; i < q->tail; i++)
+		task_free(&q->v[i]);
+	free(q->v);
+	memset(q, 0, sizeof *q);
+}
+
+static void
 pool_free(struct pool *p)
 {
 	size_t	 i;
+	int	 k;
 
 	for (i = p->envown; i < p->envn; i++)
 		free(p->envp[i]);
 	free(p->envp);
-	for (i = p->qhead; i < p->qtail; i++) {
-		free(p->queue[i].id);
-		free(p->queue[i].command);
+	queue_free(&p->cmdq);
+	queue_free(&p->fnq);
+	for (i = 0; i < p->nresults; i++) {
+		free((char *)p->results[i].message);
+		free((char *)p->results[i].value);
 	}
-	free(p->queue);
 	free(p->results);
 	free(p->started_list);
-	for (i = 0; i < (size_t)p->jobs; i++)
-		free(p->slots[i].id);
+	for (k = 0; k < p->jobs; k++)
+		free(p->slots[k].run.id);
 	free(p->slots);
+	for (k = 0; p->workers != NULL && k < p->jobs; k++) {
+		for (i = 0; i < (size_t)p->workers[k].ncalls; i++)
+			task_free(&p->workers[k].calls[i]);
+		free(p->workers[k].run.id);
+		free(p->workers[k].fatal);
+		if (p->workers[k].has_u)
+			msgpack_unpacker_destroy(&p->workers[k].u);
+		if (p->workers[k].fd != -1)
+			close(p->workers[k].fd);
+	}
+	free(p->workers);
+	free(p->plugin_args);
 }
 
 static void
@@ -175,36 +350,21 @@ pool_title(struct pool *p)
 	    p->busy, p->jobs);
 }
 
-static struct msg_result *
-pool_new_result(struct pool *p, uint32_t index, uint32_t attempt)
-{
-	struct msg_result	*r;
-
-	if (p->nresults == p->cresults) {
-		p->cresults = p->cresults == 0 ? 64 : p->cresults * 2;
-		p->results = xreallocarray(p->results, p->cresults,
-		    sizeof *p->results);
-	}
-	r = &p->results[p->nresults++];
-	memset(r, 0, sizeof *r);
-	r->index = index;
-	r->attempt = attempt;
-	r->pool = p->id;
-	return r;
-}
+/* Monitoring events of the pool: tries, resources, its block and node. */
 
 /* A try row update; NULL and -1 fields are left as they are. */
 static void
-pool_ev_try(struct pool *p, uint32_t index, uint32_t attempt, int start,
-    double when, pid_t pid, int status, const char *reason)
+pool_ev_try(struct pool *p, const struct pool_run *run, int start,
+    double when, pid_t pid, int status, const char *reason,
+    const char *state)
 {
 	msgpack_packer	*pk;
 
 	if (p->mon == NULL)
 		return;
-	pk = monitor_event(p->mon, EV_TRY, 12);
-	msgpack_pack_uint32(pk, index);
-	msgpack_pack_uint32(pk, attempt);
+	pk = monitor_event(p->mon, EV_TRY, 13);
+	msgpack_pack_uint32(pk, run->index);
+	msgpack_pack_uint32(pk, run->attempt);
 	monitor_pack_str(pk, start ? p->block : NULL);
 	monitor_pack_str(pk, start ? p->host : NULL);
 	monitor_pack_str(pk, start ? "local" : NULL);
@@ -212,12 +372,14 @@ pool_ev_try(struct pool *p, uint32_t index, uint32_t attempt, int start,
 	if (start) {
 		msgpack_pack_double(pk, when);
 		msgpack_pack_nil(pk);
-		msgpack_pack_int64(pk, pid);
 	} else {
 		msgpack_pack_nil(pk);
 		msgpack_pack_double(pk, when);
-		msgpack_pack_nil(pk);
 	}
+	if (pid > 0)
+		msgpack_pack_int64(pk, pid);
+	else
+		msgpack_pack_nil(pk);
 	if (!start && status != -1 && WIFEXITED(status))
 		msgpack_pack_int(pk, WEXITSTATUS(status));
 	else
@@ -227,23 +389,24 @@ pool_ev_try(struct pool *p, uint32_t index, uint32_t attempt, int start,
 	else
 		msgpack_pack_nil(pk);
 	monitor_pack_str(pk, reason);
+	monitor_pack_str(pk, state);
 }
 
 static void
-pool_ev_resource(struct pool *p, const struct pool_slot *slot, double when,
-    int final, double user, double sys, int64_t rss, int64_t vms,
-    int64_t rd, int64_t wr, int64_t children, const char *state)
+pool_ev_resource(struct pool *p, const struct pool_run *run, pid_t pid,
+    double when, int final, double user, double sys, int64_t rss,
+    int64_t vms, int64_t rd, int64_t wr, int64_t children, const char *st)
 {
 	msgpack_packer	*pk;
 
 	if (p->mon == NULL)
 		return;
 	pk = monitor_event(p->mon, EV_RESOURCE, 14);
-	msgpack_pack_uint32(pk, slot->index);
-	msgpack_pack_uint32(pk, slot->attempt);
+	msgpack_pack_uint32(pk, run->index);
+	msgpack_pack_uint32(pk, run->attempt);
 	msgpack_pack_double(pk, when);
 	msgpack_pack_double(pk, p->interval);
-	msgpack_pack_int64(pk, slot->pid);
+	msgpack_pack_int64(pk, pid);
 	msgpack_pack_double(pk, user);
 	msgpack_pack_double(pk, sys);
 	msgpack_pack_int64(pk, rss);
@@ -251,7 +414,7 @@ pool_ev_resource(struct pool *p, const struct pool_slot *slot, double when,
 	msgpack_pack_int64(pk, rd);
 	msgpack_pack_int64(pk, wr);
 	msgpack_pack_int64(pk, children);
-	monitor_pack_str(pk, state);
+	monitor_pack_str(pk, st);
 	msgpack_pack_int(pk, final);
 }
 
@@ -310,6 +473,27 @@ proc_io(pid_t pid, int64_t *rd, int64_t *wr)
 		*wr += strtoll(s + 13, NULL, 10);
 }
 
+/* Every try running now: its process group and its record. */
+static size_t
+pool_running(struct pool *p, pid_t *groups, const struct pool_run **runs)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < p->jobs; i++) {
+		if (p->slots[i].pid != 0) {
+			groups[n] = p->slots[i].pid;
+			runs[n++] = &p->slots[i].run;
+		}
+		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
+		    p->workers[i].pid != 0) {
+			groups[n] = p->workers[i].pid;
+			runs[n++] = &p->workers[i].run;
+		}
+	}
+	return n;
+}
+
 /*
  * Samples every try that has run for at least the interval: CPU time,
  * memory and I/O summed over its process group, from one pass over /proc.
@@ -321,25 +505,32 @@ pool_sample(struct pool *p)
 		double	 user, sys;
 		int64_t	 rss, vms, rd, wr, procs;
 		char	 state;
-	}		*u;
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[64], buf[1024], *s, st;
-	long		 tck = sysconf(_SC_CLK_TCK);
-	long		 page = sysconf(_SC_PAGESIZE);
-	unsigned long	 utime, stime, vsize;
-	long		 rss, pgrp;
-	double		 now = db_now();
-	ssize_t		 n;
-	pid_t		 pid;
-	int		 i, fd, any = 0;
+	}			*u;
+	const struct pool_run	**runs;
+	DIR			*d;
+	struct dirent		*de;
+	char			 path[64], buf[1024], *s, st;
+	long			 tck = sysconf(_SC_CLK_TCK);
+	long			 page = sysconf(_SC_PAGESIZE);
+	unsigned long		 utime, stime, vsize;
+	long			 rss, pgrp;
+	double			 now = db_now();
+	ssize_t			 n;
+	pid_t			 pid, *groups;
+	size_t			 i, nrun;
+	int			 fd, any = 0;
 
-	for (i = 0; i < p->jobs; i++)
-		any |= p->slots[i].pid != 0 && now - p->slots[i].began >=
-		    p->interval;
-	if (!any || (d = opendir("/proc")) == NULL)
+	groups = xcalloc(2 * p->jobs + 1, sizeof *groups);
+	runs = xcalloc(2 * p->jobs + 1, sizeof *runs);
+	nrun = pool_running(p, groups, runs);
+	for (i = 0; i < nrun; i++)
+		any |= now - runs[i]->began >= p->interval;
+	if (!any || (d = opendir("/proc")) == NULL) {
+		free(groups);
+		free(runs);
 		return;
-	u = xcalloc(p->jobs, sizeof *u);
+	}
+	u = xcalloc(nrun + 1, sizeof *u);
 	while ((de = readdir(d)) != NULL) {
 		if ((pid = atoi(de->d_name)) <= 0)
 			continue;
@@ -356,8 +547,8 @@ pool_sample(struct pool *p)
 		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld", &st, &pgrp,
 		    &utime, &stime, &vsize, &rss) != 6)
 			continue;
-		for (i = 0; i < p->jobs; i++) {
-			if (p->slots[i].pid == 0 || p->slots[i].pid != pgrp)
+		for (i = 0; i < nrun; i++) {
+			if (groups[i] != pgrp)
 				continue;
 			u[i].user += (double)utime / tck;
 			u[i].sys += (double)stime / tck;
@@ -370,24 +561,150 @@ pool_sample(struct pool *p)
 		}
 	}
 	closedir(d);
-	for (i = 0; i < p->jobs; i++) {
-		if (p->slots[i].pid == 0 || u[i].procs == 0 ||
-		    now - p->slots[i].began < p->interval)
+	for (i = 0; i < nrun; i++) {
+		if (u[i].procs == 0 || now - runs[i]->began < p->interval)
 			continue;
 		buf[0] = u[i].state != 0 ? u[i].state : '?';
 		buf[1] = '\0';
-		pool_ev_resource(p, &p->slots[i], now, 0, u[i].user, u[i].sys,
-		    u[i].rss, u[i].vms, u[i].rd, u[i].wr, u[i].procs - 1, buf);
+		pool_ev_resource(p, runs[i], groups[i], now, 0, u[i].user,
+		    u[i].sys, u[i].rss, u[i].vms, u[i].rd, u[i].wr,
+		    u[i].procs - 1, buf);
 	}
 	free(u);
+	free(groups);
+	free(runs);
 }
 
-/* Starts one task in a free slot. */
+/* Results and starts, as they will be reported. */
+
+/* A result to report; MESSAGE and VALUE become the pool's to free. */
+static struct msg_result *
+pool_new_result(struct pool *p, const struct pool_run *run,
+    enum try_outcome outcome, char *message, char *value)
+{
+	struct msg_result	*r;
+
+	if (p->nresults == p->cresults) {
+		p->cresults = p->cresults == 0 ? 64 : p->cresults * 2;
+		p->results = xreallocarray(p->results, p->cresults,
+		    sizeof *p->results);
+	}
+	r = &p->results[p->nresults++];
+	memset(r, 0, sizeof *r);
+	r->index = run->index;
+	r->attempt = run->attempt;
+	r->pool = p->id;
+	r->outcome = outcome;
+	r->message = message;
+	r->message_len = message != NULL ? strlen(message) : 0;
+	r->value = value;
+	r->value_len = value != NULL ? strlen(value) : 0;
+	return r;
+}
+
+static void
+pool_note_start(struct pool *p, const struct pool_run *run)
+{
+	if (p->nstarted + 2 > p->cstarted) {
+		p->cstarted = p->cstarted == 0 ? 64 : p->cstarted * 2;
+		p->started_list = xreallocarray(p->started_list, p->cstarted,
+		    sizeof *p->started_list);
+	}
+	p->started_list[p->nstarted++] = run->index;
+	p->started_list[p->nstarted++] = run->attempt;
+	p->started++;
+}
+
+/* The common start of a try: times, walltime, the record. */
+static void
+run_begin(struct pool *p, struct pool_run *run, const struct pool_task *t,
+    pid_t pid)
+{
+	free(run->id);
+	memset(run, 0, sizeof *run);
+	run->id = xstrdup(t->id);
+	run->index = t->index;
+	run->attempt = t->attempt;
+	run->walltime_ms = t->walltime_ms;
+	clock_gettime(CLOCK_MONOTONIC, &run->start);
+	run->began = db_now();
+	if (t->walltime_ms > 0)
+		run->deadline_ms = mono_ms() + t->walltime_ms;
+	pool_ev_try(p, run, 1, run->began, pid, -1, NULL, NULL);
+	monitor_status(p->mon, run->index, run->attempt, "running",
+	    run->began);
+	pool_note_start(p, run);
+}
+
+/* Why a try ended as it did, as people read it; NULL for success. */
+static char *
+run_reason(const struct pool_run *run, enum try_outcome outcome,
+    int status, const char *detail)
+{
+	char	*s, *wt;
+
+	switch (outcome) {
+	case OUT_DONE:
+		return NULL;
+	case OUT_TIMEOUT:
+		wt = wf_duration_string(run->walltime_ms);
+		s = xprintf("timeout after %s (walltime)", wt);
+		free(wt);
+		return s;
+	case OUT_FUNC_FAILED:
+		return xprintf("function failed: %s", detail);
+	case OUT_WORKER_DIED:
+		if (detail != NULL)
+			return xprintf("worker %s", detail);
+		if (WIFSIGNALED(status)) {
+			wt = wait_status_string(status);
+			s = xprintf("worker %s", wt);
+			free(wt);
+			return s;
+		}
+		return xprintf("worker exited with status %d",
+		    WEXITSTATUS(status));
+	case OUT_EXIT:
+		return wait_status_string(status);
+	default:
+		return xstrdup(detail != NULL ? detail : "failed");
+	}
+}
+
+/* The common end of a try: the record and the result to report. */
+static struct msg_result *
+run_end(struct pool *p, struct pool_run *run, pid_t pid,
+    enum try_outcome outcome, int status, char *message, char *value)
+{
+	struct msg_result	*r;
+	double			 now = db_now();
+
+	pool_ev_try(p, run, 0, now, pid, outcome == OUT_DONE ||
+	    outcome == OUT_EXIT || outcome == OUT_TIMEOUT ||
+	    outcome == OUT_WORKER_DIED ? status : -1, message,
+	    outcome == OUT_DONE ? "done" : outcome == OUT_TIMEOUT ?
+	    "timeout" : "failed");
+	monitor_status(p->mon, run->index, run->attempt, "running_ended",
+	    now);
+	r = pool_new_result(p, run, outcome, message, value);
+	r->status = status;
+	r->pid = pid;
+	r->wall_us = since_us(&run->start);
+	free(run->id);
+	run->id = NULL;
+	p->finished++;
+	return r;
+}
+
+/* Commands. */
+
+/* Starts one command in a free slot. */
 static void
 pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 {
 	struct spawn		 sp;
 	struct msg_result	*r;
+	struct pool_run		 failed;
 	char			*dirname, *dir, *out, *err, *idvar;
 	char			*argv[4];
 	pid_t			 pid;
@@ -421,72 +738,591 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 
 	if (pid == -1) {
 		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
-		r = pool_new_result(p, t->index, t->attempt);
+		memset(&failed, 0, sizeof failed);
+		failed.index = t->index;
+		failed.attempt = t->attempt;
+		r = pool_new_result(p, &failed, OUT_SPAWN, xprintf("could "
+		    "not start: %s", strerror(error != 0 ? error : EIO)),
+		    NULL);
 		r->spawn_errno = error != 0 ? error : EIO;
-		free(idvar);
-		idvar = xprintf("could not start: %s",
-		    strerror(r->spawn_errno));
-		pool_ev_try(p, t->index, t->attempt, 0, db_now(), 0, -1,
-		    idvar);
+		pool_ev_try(p, &failed, 0, db_now(), 0, -1, r->message,
+		    "failed");
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
 		slot->pid = pid;
-		slot->id = t->id;
-		t->id = NULL;
-		slot->index = t->index;
-		slot->attempt = t->attempt;
-		clock_gettime(CLOCK_MONOTONIC, &slot->start);
-		slot->began = db_now();
-		pool_ev_try(p, t->index, t->attempt, 1, slot->began, pid, -1,
-		    NULL);
-		monitor_status(p->mon, t->index, t->attempt, "running",
-		    slot->began);
+		run_begin(p, &slot->run, t, pid);
 		p->busy++;
-		p->started++;
-		p->started_list[p->nstarted++] = t->index;
-		p->started_list[p->nstarted++] = t->attempt;
 	}
 	free(idvar);
 	free(err);
 	free(out);
 	free(dir);
 	free(dirname);
-	free(t->id);
-	free(t->command);
+	task_free(t);
 }
 
-/* Starts queued tasks while slots are free. */
+/* A command's process ended: report it, and leave nothing of it. */
 static void
-pool_fill(struct pool *p)
+command_ended(struct pool *p, struct pool_slot *slot, int status,
+    const struct rusage *ru)
+{
+	struct msg_result	*r;
+	enum try_outcome	 outcome;
+	pid_t			 pid = slot->pid;
+
+	kill(-pid, SIGKILL);
+	if (slot->run.timed_out)
+		outcome = OUT_TIMEOUT;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		outcome = OUT_DONE;
+	else
+		outcome = OUT_EXIT;
+	pool_ev_resource(p, &slot->run, pid, db_now(), 1,
+	    tv_us(&ru->ru_utime) / 1e6, tv_us(&ru->ru_stime) / 1e6,
+	    (int64_t)ru->ru_maxrss * 1024, 0, (int64_t)ru->ru_inblock * 512,
+	    (int64_t)ru->ru_oublock * 512, 0,
+	    WIFEXITED(status) ? "exited" : "killed");
+	r = run_end(p, &slot->run, pid, outcome, status,
+	    run_reason(&slot->run, outcome, status, NULL), NULL);
+	r->utime_us = tv_us(&ru->ru_utime);
+	r->stime_us = tv_us(&ru->ru_stime);
+	r->maxrss_kb = ru->ru_maxrss;
+	slot->pid = 0;
+	p->busy--;
+}
+
+/* Workers. */
+
+static void
+worker_spawn(struct pool *p, struct pool_worker *w)
+{
+	struct spawn	 sp;
+	char		*argv[24 + 2 * p->nplugin_args], pool[16], index[16];
+	char		 parent[24], *logpath;
+	size_t		 i;
+	int		 sv[2], n = 0, error;
+
+	w->restart_at = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		error = errno;
+		goto fail;
+	}
+	snprintf(pool, sizeof pool, "%d", p->id);
+	snprintf(index, sizeof index, "%d", w->index);
+	snprintf(parent, sizeof parent, "%ld", (long)getpid());
+	argv[n++] = "weft";
+	argv[n++] = "worker";
+	argv[n++] = "--run";
+	argv[n++] = (char *)p->rundir;
+	argv[n++] = "--name";
+	argv[n++] = (char *)p->run_name;
+	argv[n++] = "--pool";
+	argv[n++] = pool;
+	argv[n++] = "--worker";
+	argv[n++] = index;
+	argv[n++] = "--workdir";
+	argv[n++] = (char *)p->workdir;
+	argv[n++] = "--parent";
+	argv[n++] = parent;
+	for (i = 0; i < p->nplugin_args; i++) {
+		argv[n++] = "--plugin";
+		argv[n++] = p->plugin_args[i];
+	}
+	if (p->verbose)
+		argv[n++] = "-v";
+	argv[n] = NULL;
+	logpath = xprintf("%s.log", w->name);
+	spawn_init(&sp);
+	sp.path = weft_self;
+	sp.argv = argv;
+	sp.envp = p->envp;
+	sp.new_pgroup = 1;
+	sp.stdout_path = logpath;
+	sp.stderr_path = logpath;
+	sp.append = 1;
+	sp.fds[3] = sv[1];
+	sp.nfds = 4;
+	w->pid = spawn_start(&sp, &error);
+	free(logpath);
+	close(sv[1]);
+	if (w->pid == -1) {
+		close(sv[0]);
+		w->pid = 0;
+		goto fail;
+	}
+	w->fd = sv[0];
+	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
+	if (!msgpack_unpacker_init(&w->u, WORKER_READ_SIZE))
+		fatalx("out of memory");
+	w->has_u = 1;
+	w->state = WS_STARTING;
+	w->kill_reason = NULL;
+	log_info("started %s, pid %ld", w->name, (long)w->pid);
+	return;
+fail:
+	log_warnx("cannot start %s: %s", w->name, strerror(error));
+	free(w->fatal);
+	w->fatal = xprintf("cannot start %s: %s", w->name, strerror(error));
+	w->state = WS_DOWN;
+	if (++w->fails > WORKER_MAX_FAILS)
+		w->given_up = 1;
+	else
+		w->restart_at = mono_ms() +
+		    ((int64_t)WORKER_RESTART_MS << (w->fails - 1));
+}
+
+/* Kills a worker's whole group; it is reaped like any child. */
+static void
+worker_kill(struct pool_worker *w, int sig, const char *why)
+{
+	if (w->pid == 0)
+		return;
+	if (why != NULL && w->kill_reason == NULL)
+		w->kill_reason = why;
+	kill(-w->pid, sig);
+}
+
+/* Sends one call; the first one sent to an idle worker runs at once. */
+static void
+worker_send(struct pool *p, struct pool_worker *w, struct pool_task *t)
+{
+	struct msg_out	 m;
+
+	msg_begin(&m, MSG_W_CALL, 1);
+	msgpack_sbuffer_write(&m.sbuf, t->packed, t->packed_len);
+	w->calls[w->ncalls++] = *t;
+	memset(t, 0, sizeof *t);
+	if (w->ncalls == 1) {
+		p->busy++;
+		worker_started(p, w);
+	}
+	/*
+	 * The socket buffer holds WORKER_DEPTH calls easily; a worker that
+	 * does not read them is stuck, and its walltime or death settles it.
+	 */
+	if (msg_write(w->fd, &m) == -1)
+		worker_kill(w, SIGKILL, "could not be sent its call");
+}
+
+static void
+worker_started(struct pool *p, struct pool_worker *w)
+{
+	log_debug("task %s: call on %s", w->calls[0].id, w->name);
+	run_begin(p, &w->run, &w->calls[0], w->pid);
+}
+
+/* The running call is over: the next one sent, if any, runs now. */
+static void
+worker_next(struct pool *p, struct pool_worker *w)
+{
+	task_free(&w->calls[0]);
+	memmove(w->calls, w->calls + 1, (w->ncalls - 1) * sizeof *w->calls);
+	memset(&w->calls[--w->ncalls], 0, sizeof *w->calls);
+	if (w->ncalls > 0)
+		worker_started(p, w);
+	else
+		p->busy--;
+}
+
+/* MSG_W_DONE: [index, attempt, returned, result, error, wall, user,
+   system, maxrss]. */
+static int
+worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
+{
+	struct msg_result	*r;
+	enum try_outcome	 outcome;
+	const char		*res, *err;
+	uint32_t		 reslen, errlen;
+	uint64_t		 index, attempt, wall, ut, st;
+	int64_t			 rc, rss;
+	char			*value = NULL, *msg, *detail;
+
+	if (m->nfields != 9 || w->ncalls == 0 ||
+	    msg_get_uint(&m->fields[0], &index) == -1 ||
+	    msg_get_uint(&m->fields[1], &attempt) == -1 ||
+	    index != w->calls[0].index || attempt != w->calls[0].attempt ||
+	    msg_get_int(&m->fields[2], &rc) == -1 ||
+	    msg_get_str(&m->fields[3], &res, &reslen) == -1 ||
+	    msg_get_str(&m->fields[4], &err, &errlen) == -1 ||
+	    msg_get_uint(&m->fields[5], &wall) == -1 ||
+	    msg_get_uint(&m->fields[6], &ut) == -1 ||
+	    msg_get_uint(&m->fields[7], &st) == -1 ||
+	    msg_get_int(&m->fields[8], &rss) == -1)
+		return -1;
+	if (rc == 0 && err == NULL) {
+		outcome = OUT_DONE;
+		value = xstrndup(res != NULL ? res : "", reslen);
+		msg = NULL;
+	} else if (rc == 0) {
+		/* It succeeded, but weft refused what it returned. */
+		outcome = OUT_BAD_RESULT;
+		msg = xstrndup(err, errlen);
+	} else {
+		outcome = OUT_FUNC_FAILED;
+		detail = err != NULL ? xstrndup(err, errlen) :
+		    xprintf("returned %lld", (long long)rc);
+		msg = run_reason(&w->run, outcome, 0, detail);
+		free(detail);
+	}
+	if (p->mon != NULL && wall >= p->interval * 1e6)
+		pool_ev_resource(p, &w->run, w->pid, db_now(), 1, ut / 1e6,
+		    st / 1e6, rss * 1024, 0, 0, 0, 0, "returned");
+	r = run_end(p, &w->run, w->pid, outcome, 0, msg, value);
+	r->wall_us = wall;
+	r->utime_us = ut;
+	r->stime_us = st;
+	r->maxrss_kb = rss;
+	p->calls_done++;
+	p->avg_call_us += (wall - p->avg_call_us) /
+	    (p->calls_done < WORKER_PREFETCH_SAMPLES ? p->calls_done :
+	    WORKER_PREFETCH_SAMPLES);
+	w->done++;
+	worker_next(p, w);
+	return 0;
+}
+
+static int
+worker_message(struct pool *p, struct pool_worker *w, const struct msg_in *m)
+{
+	int64_t		 pid;
+	const char	*s;
+	uint32_t	 len;
+
+	switch (m->type) {
+	case MSG_W_READY:
+		if (w->state != WS_STARTING || m->nfields != 1 ||
+		    msg_get_int(&m->fields[0], &pid) == -1 || pid != w->pid)
+			return -1;
+		w->state = WS_READY;
+		w->fails = 0;
+		log_info("%s (pid %ld) ready", w->name, (long)w->pid);
+		return 0;
+	case MSG_W_FATAL:
+		if (m->nfields != 1 || msg_get_str(&m->fields[0], &s,
+		    &len) == -1 || s == NULL)
+			return -1;
+		free(w->fatal);
+		w->fatal = xstrndup(s, len);
+		log_warnx("%s cannot start: %s", w->name, w->fatal);
+		return 0;
+	case MSG_W_DONE:
+		return worker_done(p, w, m);
+	default:
+		return -1;
+	}
+}
+
+static void	 worker_died(struct pool *, struct pool_worker *, int);
+
+/*
+ * The channel closed.  A dying process closes its descriptors a moment
+ * before it can be reaped, so a worker that is on its way out is given a
+ * few milliseconds to say how it died; one that lives on closed the
+ * channel itself (its function did), and is killed, since it can no
+ * longer be told anything.
+ */
+static void
+worker_eof(struct pool *p, struct pool_worker *w)
+{
+	struct timespec	 ts = { 0, 1000000 };
+	pid_t		 pid;
+	int		 status, i;
+
+	for (i = 0; i < 50; i++) {
+		pid = waitpid(w->pid, &status, WNOHANG);
+		if (pid == w->pid) {
+			worker_died(p, w, status);
+			return;
+		}
+		if (pid == -1)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	worker_kill(w, SIGKILL, "closed its channel to the pool");
+}
+
+/* Reads what a worker wrote; a broken channel means a dead worker. */
+static void
+worker_read(struct pool *p, struct pool_worker *w)
+{
+	struct msg_in	 m;
+	ssize_t		 n;
+	int		 rc;
+
+	for (;;) {
+		if (!msgpack_unpacker_reserve_buffer(&w->u, WORKER_READ_SIZE))
+			fatalx("out of memory");
+		n = read(w->fd, msgpack_unpacker_buffer(&w->u),
+		    msgpack_unpacker_buffer_capacity(&w->u));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			close(w->fd);
+			w->fd = -1;
+			worker_eof(p, w);
+			return;
+		}
+		msgpack_unpacker_buffer_consumed(&w->u, n);
+		while ((rc = msg_next(&w->u, &m)) == 1) {
+			rc = worker_message(p, w, &m);
+			msg_in_free(&m);
+			if (rc == -1)
+				break;
+		}
+		if (rc == -1 || msgpack_unpacker_message_size(&w->u) >
+		    WORKER_MAX_BUFFER) {
+			log_warnx("%s sent a malformed message", w->name);
+			close(w->fd);
+			w->fd = -1;
+			worker_kill(w, SIGKILL, "sent a malformed message");
+			return;
+		}
+		if ((size_t)n < WORKER_READ_SIZE)
+			break;
+	}
+}
+
+/*
+ * A worker was reaped.  Its running call ends with it; the calls queued
+ * behind it never started and go back to the front of the queue.
+ */
+static void
+worker_died(struct pool *p, struct pool_worker *w, int status)
+{
+	enum try_outcome	 outcome;
+	pid_t			 pid = w->pid;
+	char			*why;
+	int			 was_ready = w->state == WS_READY, i;
+
+	why = wait_status_string(status);
+	log_info("%s (pid %ld) ended: %s", w->name, (long)pid, why);
+	if (w->fd != -1) {
+		/* What it wrote before it died still counts. */
+		worker_read(p, w);
+		if (w->fd != -1)
+			close(w->fd);
+		w->fd = -1;
+	}
+	if (w->has_u)
+		msgpack_unpacker_destroy(&w->u);
+	w->has_u = 0;
+	kill(-pid, SIGKILL);
+	if (w->ncalls > 0) {
+		outcome = w->run.timed_out ? OUT_TIMEOUT : OUT_WORKER_DIED;
+		run_end(p, &w->run, pid, outcome, status, run_reason(&w->run,
+		    outcome, status, w->kill_reason), NULL);
+		for (i = w->ncalls - 1; i >= 1; i--)
+			queue_push_front(&p->fnq, &w->calls[i]);
+		task_free(&w->calls[0]);
+		w->ncalls = 0;
+		p->busy--;
+	}
+	w->pid = 0;
+	w->state = WS_DOWN;
+	w->kill_reason = NULL;
+	if (p->stopping) {
+		free(why);
+		return;
+	}
+	if (was_ready) {
+		/* A call killed it, not a fault of its own: start anew. */
+		w->restarts++;
+		w->restart_at = mono_ms();
+	} else if (++w->fails > WORKER_MAX_FAILS) {
+		w->given_up = 1;
+		if (w->fatal == NULL)
+			w->fatal = xprintf("%s ended before it was ready: %s",
+			    w->name, why);
+		log_warnx("%s given up after %d failed starts: %s", w->name,
+		    w->fails, w->fatal);
+	} else {
+		w->restarts++;
+		w->restart_at = mono_ms() +
+		    ((int64_t)WORKER_RESTART_MS << (w->fails - 1));
+	}
+	free(why);
+}
+
+/*
+ * Starts workers whose restart is due.  When every worker is given up,
+ * the calls waiting can never run: they fail, saying why.  Returns ms
+ * until the next restart, or -1.
+ */
+static int
+workers_tick(struct pool *p)
+{
+	struct pool_worker	*w;
+	struct pool_task	 t;
+	struct pool_run		 run;
+	const char		*why = NULL;
+	int64_t			 now = mono_ms(), next = -1;
+	int			 i, alive = 0;
+
+	if (p->workers == NULL || p->stopping)
+		return -1;
+	for (i = 0; i < p->jobs; i++) {
+		w = &p->workers[i];
+		if (w->state == WS_DOWN && !w->given_up && w->restart_at != 0) {
+			if (w->restart_at <= now)
+				worker_spawn(p, w);
+			else if (next == -1 || w->restart_at - now < next)
+				next = w->restart_at - now;
+		}
+		if (!w->given_up)
+			alive++;
+		else
+			why = w->fatal;
+	}
+	while (alive == 0 && queue_len(&p->fnq) > 0) {
+		queue_pop(&p->fnq, &t);
+		memset(&run, 0, sizeof run);
+		run.index = t.index;
+		run.attempt = t.attempt;
+		pool_new_result(p, &run, OUT_NO_WORKER, xprintf("no worker "
+		    "could start: %s", why != NULL ? why : "unknown"), NULL);
+		pool_ev_try(p, &run, 0, db_now(), 0, -1, p->results[
+		    p->nresults - 1].message, "failed");
+		task_free(&t);
+	}
+	return (int)next;
+}
+
+static struct pool_worker *
+worker_idle(struct pool *p)
 {
 	int	 i;
 
-	for (i = 0; i < p->jobs && !p->stopping; i++) {
-		if (p->qhead == p->qtail)
-			break;
-		if (p->slots[i].pid != 0)
-			continue;
-		pool_start(p, &p->queue[p->qhead++], &p->slots[i]);
+	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
+		if (p->workers[i].state == WS_READY &&
+		    p->workers[i].ncalls == 0 && p->workers[i].fd != -1)
+			return &p->workers[i];
 	}
-	if (p->qhead == p->qtail)
-		p->qhead = p->qtail = 0;
+	return NULL;
 }
+
+/*
+ * Starts queued tasks while slots are free, in the order they came, as
+ * far as a free worker allows; then, while calls are short, gives each
+ * busy worker its next call.
+ */
+static void
+pool_fill(struct pool *p)
+{
+	struct pool_task	*c, *f, t;
+	struct pool_worker	*w;
+	int			 i, depth;
+
+	while (!p->stopping && p->busy < p->jobs) {
+		c = queue_head(&p->cmdq);
+		f = queue_head(&p->fnq);
+		w = f != NULL ? worker_idle(p) : NULL;
+		if (f != NULL && w != NULL && (c == NULL || f->seq < c->seq)) {
+			queue_pop(&p->fnq, &t);
+			worker_send(p, w, &t);
+		} else if (c != NULL) {
+			for (i = 0; p->slots[i].pid != 0; i++)
+				;
+			queue_pop(&p->cmdq, &t);
+			pool_start(p, &t, &p->slots[i]);
+		} else
+			break;
+	}
+	if (p->stopping || p->calls_done < WORKER_PREFETCH_SAMPLES ||
+	    p->avg_call_us >= WORKER_PREFETCH_US)
+		return;
+	depth = 1 + (int)(WORKER_AHEAD_US / (p->avg_call_us + 1));
+	depth = depth < 2 ? 2 : depth > WORKER_DEPTH ? WORKER_DEPTH : depth;
+	for (i = 0; i < p->jobs && queue_len(&p->fnq) > 0; i++) {
+		w = &p->workers[i];
+		/* Small calls only: a busy worker does not read its socket. */
+		while (w->state == WS_READY && w->fd != -1 && w->ncalls > 0 &&
+		    w->ncalls < depth && queue_len(&p->fnq) > 0 &&
+		    queue_head(&p->fnq)->packed_len <= WORKER_PREFETCH_BYTES) {
+			queue_pop(&p->fnq, &t);
+			worker_send(p, w, &t);
+		}
+	}
+}
+
+/* Walltime: SIGTERM past the deadline, SIGKILL after the grace. */
+static int
+run_deadline(struct pool_run *run, pid_t group, int64_t now)
+{
+	if (run->deadline_ms == 0)
+		return -1;
+	if (!run->timed_out && now >= run->deadline_ms) {
+		log_warnx("task %s: past its walltime; SIGTERM", run->id);
+		run->timed_out = 1;
+		run->kill_at_ms = now + POOL_WALLTIME_GRACE_MS;
+		kill(-group, SIGTERM);
+	} else if (run->timed_out && now >= run->kill_at_ms) {
+		log_warnx("task %s: still there after SIGTERM; SIGKILL",
+		    run->id);
+		run->kill_at_ms = now + 100;
+		kill(-group, SIGKILL);
+	}
+	return (int)((run->timed_out ? run->kill_at_ms : run->deadline_ms) -
+	    now);
+}
+
+/* Checks every walltime; returns ms until the next one is due, or -1. */
+static int
+pool_deadlines(struct pool *p)
+{
+	int64_t	 now = mono_ms();
+	int	 i, t, next = -1;
+
+	for (i = 0; i < p->jobs; i++) {
+		t = -1;
+		if (p->slots[i].pid != 0)
+			t = run_deadline(&p->slots[i].run, p->slots[i].pid,
+			    now);
+		if (t != -1 && (next == -1 || t < next))
+			next = t;
+		t = -1;
+		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
+		    p->workers[i].pid != 0)
+			t = run_deadline(&p->workers[i].run,
+			    p->workers[i].pid, now);
+		if (t != -1 && (next == -1 || t < next))
+			next = t;
+	}
+	return next < 0 && next != -1 ? 0 : next;
+}
+
+/* The interchange. */
 
 static void
-pool_enqueue(struct pool *p, const struct msg_task *mt)
+pool_enqueue(struct pool *p, const msgpack_object *o,
+    const struct msg_task *mt)
 {
-	struct pool_task	*t;
+	static msgpack_sbuffer	 sb;
+	struct pool_task	 t;
+	msgpack_packer		 pk;
 
-	p->queue = fifo_room(p->queue, &p->qhead, &p->qtail, &p->qcap,
-	    sizeof *p->queue, 64);
-	t = &p->queue[p->qtail++];
-	t->index = mt->index;
-	t->attempt = mt->attempt;
-	t->id = xstrndup(mt->id, mt->id_len);
-	t->command = xstrndup(mt->command, mt->command_len);
+	memset(&t, 0, sizeof t);
+	t.seq = ++p->seq;
+	t.index = mt->index;
+	t.attempt = mt->attempt;
+	t.kind = mt->kind;
+	t.walltime_ms = mt->walltime_ms;
+	t.id = xstrndup(mt->id, mt->id_len);
+	if (mt->kind == TASK_COMMAND) {
+		t.command = xstrndup(mt->command, mt->command_len);
+		queue_push(&p->cmdq, &t);
+		return;
+	}
+	/* A call goes to the worker as it came (copied at its size). */
+	msgpack_sbuffer_clear(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_object(&pk, *o);
+	t.packed_len = sb.size;
+	t.packed = xmalloc(sb.size);
+	memcpy(t.packed, sb.data, sb.size);
+	queue_push(&p->fnq, &t);
 }
-
-static void	 pool_stop(struct pool *, const char *);
 
 /*
  * Sends a heartbeat when one is due, and gives up on an interchange that
@@ -522,63 +1358,25 @@ pool_heartbeat(struct pool *p)
 	return (int)(p->hb_sent_ms + p->hb_period - now);
 }
 
-/* Reaps every finished child and records its result. */
+/* Reaps every finished child: commands and workers. */
 static void
 pool_reap(struct pool *p)
 {
-	struct rusage		 ru;
-	struct timespec		 end;
-	struct msg_result	*r;
-	struct pool_slot	*slot;
-	char			*why;
-	double			 now;
-	pid_t			 pid;
-	int			 status, i;
+	struct rusage	 ru;
+	pid_t		 pid;
+	int		 status, i;
 
-	for (;;) {
-		pid = wait4(-1, &status, WNOHANG, &ru);
-		if (pid <= 0)
-			break;
-		slot = NULL;
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		for (i = 0; i < p->jobs; i++) {
 			if (p->slots[i].pid == pid) {
-				slot = &p->slots[i];
+				command_ended(p, &p->slots[i], status, &ru);
+				break;
+			}
+			if (p->workers != NULL && p->workers[i].pid == pid) {
+				worker_died(p, &p->workers[i], status);
 				break;
 			}
 		}
-		if (slot == NULL)
-			continue;
-		/* Leave nothing of the task behind: its whole group goes. */
-		kill(-pid, SIGKILL);
-		clock_gettime(CLOCK_MONOTONIC, &end);
-		r = pool_new_result(p, slot->index, slot->attempt);
-		r->status = status;
-		r->pid = pid;
-		r->wall_us = (end.tv_sec - slot->start.tv_sec) * 1000000LL +
-		    (end.tv_nsec - slot->start.tv_nsec) / 1000;
-		r->utime_us = tv_us(&ru.ru_utime);
-		r->stime_us = tv_us(&ru.ru_stime);
-		r->maxrss_kb = ru.ru_maxrss;
-		if (p->mon != NULL) {
-			now = db_now();
-			why = WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
-			    NULL : wait_status_string(status);
-			pool_ev_try(p, slot->index, slot->attempt, 0, now, pid,
-			    status, why);
-			monitor_status(p->mon, slot->index, slot->attempt,
-			    "running_ended", now);
-			pool_ev_resource(p, slot, now, 1, r->utime_us / 1e6,
-			    r->stime_us / 1e6, (int64_t)ru.ru_maxrss * 1024, 0,
-			    (int64_t)ru.ru_inblock * 512,
-			    (int64_t)ru.ru_oublock * 512, 0,
-			    WIFEXITED(status) ? "exited" : "killed");
-			free(why);
-		}
-		slot->pid = 0;
-		free(slot->id);
-		slot->id = NULL;
-		p->busy--;
-		p->finished++;
 	}
 }
 
@@ -602,33 +1400,63 @@ pool_flush(struct pool *p)
 	}
 	if (msg_send(p->sock, NULL, 0, &m) == -1)
 		log_warnx("cannot send results: %s", zmq_strerror(errno));
+	for (i = 0; i < p->nresults; i++) {
+		free((char *)p->results[i].message);
+		free((char *)p->results[i].value);
+	}
 	p->nresults = 0;
 	p->nstarted = 0;
 }
 
+/* Signals every task; and the workers, all of them or the busy ones. */
 static void
-pool_signal_tasks(struct pool *p, int sig)
+pool_signal_tasks(struct pool *p, int sig, int idle_workers)
 {
-	int	 i;
+	struct pool_worker	*w;
+	int			 i;
 
 	for (i = 0; i < p->jobs; i++) {
 		if (p->slots[i].pid != 0)
 			kill(-p->slots[i].pid, sig);
+		w = p->workers != NULL ? &p->workers[i] : NULL;
+		if (w != NULL && (idle_workers || w->ncalls > 0 ||
+		    w->state == WS_STARTING))
+			worker_kill(w, sig, NULL);
 	}
+}
+
+/* Workers still to be reaped. */
+static int
+workers_alive(const struct pool *p)
+{
+	int	 i, n = 0;
+
+	for (i = 0; p->workers != NULL && i < p->jobs; i++)
+		n += p->workers[i].pid != 0;
+	return n;
 }
 
 static void
 pool_stop(struct pool *p, const char *why)
 {
+	int	 i;
+
 	if (p->stopping)
 		return;
 	log_info("stopping (%s): %d tasks running, %zu queued", why, p->busy,
-	    p->qtail - p->qhead);
+	    queue_len(&p->cmdq) + queue_len(&p->fnq));
 	p->stopping = 1;
 	ctl_set_state(p->ctl, "stopping");
 	p->killing = p->busy > 0;
 	p->kill_at_ms = mono_ms() + POOL_KILL_GRACE_MS;
-	pool_signal_tasks(p, SIGTERM);
+	pool_signal_tasks(p, SIGTERM, 0);
+	/* An idle worker ends at EOF. */
+	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
+		if (p->workers[i].fd != -1) {
+			close(p->workers[i].fd);
+			p->workers[i].fd = -1;
+		}
+	}
 }
 
 static void
@@ -654,7 +1482,8 @@ pool_recv(struct pool *p)
 					log_warnx("malformed task ignored");
 					continue;
 				}
-				pool_enqueue(p, &t);
+				pool_enqueue(p, &m.fields[0].via.array.ptr[i],
+				    &t);
 			}
 		} else
 			log_warnx("unexpected message type %d", m.type);
@@ -676,35 +1505,83 @@ pool_signal(struct pool *p)
 	}
 }
 
-/* What "weft status" shows of a pool. */
+/* Resident set size of another process, in KiB, or -1. */
+static long
+proc_rss_kb(pid_t pid)
+{
+	char	 path[64], buf[128];
+	long	 pages = -1;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%*s %ld", &pages) != 1)
+		return -1;
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static json_t *
+run_json(const struct pool_run *run)
+{
+	return json_pack("{s:s?, s:i, s:f}", "task", run->id, "try",
+	    (int)run->attempt, "seconds", since_us(&run->start) / 1e6);
+}
+
+/* What "weft status" shows of a pool, its workers included. */
 static void
 pool_status_fill(json_t *stats, json_t *hb, void *arg)
 {
-	struct pool	*p = arg;
-	struct timespec	 now;
-	json_t		*running = json_array();
-	int		 i;
+	static const char *states[] = { "starting", "idle", "down" };
+	struct pool		*p = arg;
+	struct pool_worker	*w;
+	json_t			*running = json_array(), *workers, *o;
+	const char		*state;
+	int			 i;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < p->jobs; i++) {
 		if (p->slots[i].pid == 0)
 			continue;
-		json_array_append_new(running, json_pack("{s:s?, s:i, s:I, "
-		    "s:f}", "task", p->slots[i].id, "try",
-		    (int)p->slots[i].attempt, "pid",
-		    (json_int_t)p->slots[i].pid, "seconds",
-		    (now.tv_sec - p->slots[i].start.tv_sec) +
-		    (now.tv_nsec - p->slots[i].start.tv_nsec) / 1e9));
+		o = run_json(&p->slots[i].run);
+		json_object_set_new(o, "pid", json_integer(p->slots[i].pid));
+		json_array_append_new(running, o);
+	}
+	workers = p->workers != NULL ? json_array() : json_null();
+	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
+		w = &p->workers[i];
+		state = states[w->state];
+		if (w->state == WS_READY && w->ncalls > 0)
+			state = "busy";
+		else if (w->state == WS_DOWN)
+			state = w->given_up ? "given up" : "restarting";
+		if (w->ncalls > 0) {
+			o = run_json(&w->run);
+			json_object_set_new(o, "pid", json_integer(w->pid));
+			json_array_append_new(running, o);
+		}
+		json_array_append_new(workers, json_pack("{s:s, s:I, s:s, "
+		    "s:s?, s:I, s:i, s:I}", "name", w->name, "pid",
+		    (json_int_t)w->pid, "state", state, "task",
+		    w->ncalls > 0 ? w->run.id : NULL, "done",
+		    (json_int_t)w->done, "restarts", w->restarts, "rss_kb",
+		    (json_int_t)(w->pid != 0 ? proc_rss_kb(w->pid) : -1)));
 	}
 	json_object_set_new(stats, "pool", json_integer(p->id));
 	json_object_set_new(stats, "slots", json_integer(p->jobs));
 	json_object_set_new(stats, "busy", json_integer(p->busy));
 	json_object_set_new(stats, "free", json_integer(p->jobs - p->busy));
 	json_object_set_new(stats, "queued",
-	    json_integer(p->qtail - p->qhead));
+	    json_integer(queue_len(&p->cmdq) + queue_len(&p->fnq)));
 	json_object_set_new(stats, "started", json_integer(p->started));
 	json_object_set_new(stats, "finished", json_integer(p->finished));
 	json_object_set_new(stats, "running", running);
+	json_object_set_new(stats, "workers", workers);
 	json_object_set_new(hb, "interchange", ctl_age(p->heard_ms));
 }
 
@@ -712,8 +1589,119 @@ static __dead void
 pool_usage(void)
 {
 	fprintf(stderr, "usage: weft pool --run DIR --pool N --jobs N "
-	    "--workdir DIR [--name NNNN] [-v]\n");
+	    "--workdir DIR [--name NNNN] [--plugin NAME=PATH] [-v]\n");
 	exit(EXIT_USAGE);
+}
+
+/* One turn's poll: the fixed items, then one per worker channel. */
+static int
+pool_poll(struct pool *p, zmq_pollitem_t *items, int timeout)
+{
+	int	 n = 0, i, ictl = -1, imon = -1, ilife = -1, first;
+
+	items[n++] = (zmq_pollitem_t){ p->sock, 0, ZMQ_POLLIN, 0 };
+	items[n++] = (zmq_pollitem_t){ NULL, p->sigfd, ZMQ_POLLIN, 0 };
+	if (p->ctl != NULL) {
+		ictl = n;
+		items[n++] = (zmq_pollitem_t){ ctl_socket(p->ctl), 0,
+		    ZMQ_POLLIN, 0 };
+	}
+	if (p->mon != NULL) {
+		imon = n;
+		items[n++] = (zmq_pollitem_t){ monitor_socket(p->mon), 0,
+		    ZMQ_POLLIN, 0 };
+	}
+	/* Until stopping; after that it stays readable: it is closed. */
+	if (!p->stopping) {
+		ilife = n;
+		items[n++] = (zmq_pollitem_t){ NULL, p->lifeline, ZMQ_POLLIN,
+		    0 };
+	}
+	first = n;
+	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
+		if (p->workers[i].fd != -1)
+			items[n++] = (zmq_pollitem_t){ NULL,
+			    p->workers[i].fd, ZMQ_POLLIN, 0 };
+	}
+	if (zmq_poll(items, n, timeout) == -1) {
+		if (errno == EINTR)
+			return 0;
+		fatal("zmq_poll");
+	}
+	if (ictl != -1 && items[ictl].revents != 0)
+		ctl_answer(p->ctl);
+	if (imon != -1 && items[imon].revents != 0)
+		monitor_recv(p->mon);
+	if (ilife != -1 && items[ilife].revents != 0)
+		pool_stop(p, "lifeline closed");
+	/* Results first, so that a worker's last words precede its death. */
+	for (i = 0, n = first; p->workers != NULL && i < p->jobs; i++) {
+		if (p->workers[i].fd == -1)
+			continue;
+		if (items[n++].revents != 0)
+			worker_read(p, &p->workers[i]);
+	}
+	if (items[1].revents != 0)
+		pool_signal(p);
+	if (items[0].revents != 0 && !p->stopping)
+		pool_recv(p);
+	return 0;
+}
+
+/* Ms until the loop must look again (at most T), or -1 for none. */
+static int
+min_timeout(int timeout, int t)
+{
+	if (t != -1 && (timeout == -1 || t < timeout))
+		return t;
+	return timeout;
+}
+
+static void
+pool_loop(struct pool *p)
+{
+	zmq_pollitem_t	*items;
+	int64_t		 left;
+	int		 timeout;
+
+	items = xcalloc(6 + p->jobs, sizeof *items);
+	for (;;) {
+		timeout = -1;
+		if (p->stopping) {
+			if (p->busy == 0 && workers_alive(p) == 0)
+				break;
+			left = p->kill_at_ms - mono_ms();
+			if (left <= 0) {
+				pool_signal_tasks(p, SIGKILL, 1);
+				p->kill_at_ms = mono_ms() + 100;
+				left = 100;
+			}
+			timeout = left;
+		}
+		timeout = min_timeout(timeout, pool_heartbeat(p));
+		timeout = min_timeout(timeout, pool_deadlines(p));
+		timeout = min_timeout(timeout, workers_tick(p));
+		if (p->mon != NULL && p->busy > 0) {
+			left = p->sample_at_ms - mono_ms();
+			timeout = min_timeout(timeout, left < 0 ? 0 :
+			    (int)left);
+		}
+		timeout = min_timeout(timeout, monitor_timeout(p->mon));
+		/* Calls that just failed for want of a worker. */
+		if (p->nresults > 0 && !p->stopping)
+			timeout = 0;
+		pool_poll(p, items, timeout);
+		pool_fill(p);
+		pool_flush(p);
+		pool_title(p);
+		if (p->mon != NULL && mono_ms() >= p->sample_at_ms) {
+			pool_sample(p);
+			p->sample_at_ms = mono_ms() +
+			    (int64_t)(p->interval * 1000);
+		}
+		monitor_tick(p->mon);
+	}
+	free(items);
 }
 
 int
@@ -725,27 +1713,25 @@ pool_main(int argc, char **argv)
 		{ "pool", required_argument, NULL, 'p' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "plugin", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pool		 p;
 	struct workflow		*wf;
 	struct msg_out		 m;
-	zmq_pollitem_t		 items[5];
-	const char		*rundir = NULL;
 	char			*err = NULL, logname[32], ident[48];
-	int			 ch, verbose = 0, timeout, t, nitems;
-	int			 ictl, imon, ilife;
-	int64_t			 left;
+	int			 ch, i;
 
 	memset(&p, 0, sizeof p);
 	p.id = -1;
 	p.shown_busy = -1;
 	p.run_name = "?";
+	p.plugin_args = xcalloc(argc + 1, sizeof *p.plugin_args);
 	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
-			rundir = optarg;
+			p.rundir = optarg;
 			break;
 		case 'n':
 			p.run_name = optarg;
@@ -759,19 +1745,22 @@ pool_main(int argc, char **argv)
 		case 'w':
 			p.workdir = optarg;
 			break;
+		case 'l':
+			p.plugin_args[p.nplugin_args++] = optarg;
+			break;
 		case 'v':
-			verbose = 1;
+			p.verbose = 1;
 			break;
 		default:
 			pool_usage();
 		}
 	}
-	if (rundir == NULL || p.workdir == NULL || p.id < 0 || p.jobs < 1 ||
+	if (p.rundir == NULL || p.workdir == NULL || p.id < 0 || p.jobs < 1 ||
 	    p.jobs > WEFT_MAX_JOBS || optind != argc)
 		pool_usage();
 
 	snprintf(logname, sizeof logname, "pool-%d", p.id);
-	p.sigfd = helper_begin(logname, rundir, verbose, 1);
+	p.sigfd = helper_begin(logname, p.rundir, p.verbose, 1);
 	p.lifeline = POOL_LIFELINE_FD;
 	pool_title(&p);
 
@@ -784,12 +1773,22 @@ pool_main(int argc, char **argv)
 		fatalx("cannot load the workflow snapshot:\n%s", err);
 	log_info("pool %d: loaded definitions from %s/workflow.yaml "
 	    "(%zu apps, %zu env vars); main body not loaded (definitions mode, "
-	    "%zu YAML events skipped)", p.id, rundir, wf->napps, wf->nenv,
+	    "%zu YAML events skipped)", p.id, p.rundir, wf->napps, wf->nenv,
 	    wf->main_events_skipped);
 	pool_build_env(&p, wf);
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
-	/* At most one start per slot between two flushes. */
-	p.started_list = xcalloc(2 * p.jobs, sizeof *p.started_list);
+
+	/* Workers first: they load plugins while the rest gets ready. */
+	if (wf->nfunctions > 0) {
+		p.workers = xcalloc(p.jobs, sizeof *p.workers);
+		for (i = 0; i < p.jobs; i++) {
+			p.workers[i].index = i;
+			p.workers[i].fd = -1;
+			snprintf(p.workers[i].name, sizeof p.workers[i].name,
+			    "worker-%d.%d", p.id, i);
+			worker_spawn(&p, &p.workers[i]);
+		}
+	}
 
 	/* With the pid, a restarted pool is never taken for its predecessor. */
 	snprintf(ident, sizeof ident, "pool-%d/%ld", p.id, (long)getpid());
@@ -817,80 +1816,8 @@ pool_main(int argc, char **argv)
 	p.ctl = ctl_open(p.ctx, logname, "pool", pool_status_fill, &p);
 	p.sample_at_ms = mono_ms() + (int64_t)(p.interval * 1000);
 
-	for (;;) {
-		timeout = -1;
-		if (p.stopping) {
-			if (p.busy == 0)
-				break;
-			left = p.kill_at_ms - mono_ms();
-			if (left <= 0) {
-				pool_signal_tasks(&p, SIGKILL);
-				p.kill_at_ms = mono_ms() + 100;
-				left = 100;
-			}
-			timeout = left;
-		}
-		t = pool_heartbeat(&p);
-		if (t != -1 && (timeout == -1 || t < timeout))
-			timeout = t;
-		if (p.mon != NULL && p.busy > 0) {
-			left = p.sample_at_ms - mono_ms();
-			t = left < 0 ? 0 : (int)left;
-			if (timeout == -1 || t < timeout)
-				timeout = t;
-		}
-		t = monitor_timeout(p.mon);
-		if (t != -1 && (timeout == -1 || t < timeout))
-			timeout = t;
-		/*
-		 * Socket, signals, control, monitoring, and the lifeline until
-		 * stopping (after which it stays readable: it is closed).
-		 */
-		memset(items, 0, sizeof items);
-		items[0] = (zmq_pollitem_t){ p.sock, 0, ZMQ_POLLIN, 0 };
-		items[1] = (zmq_pollitem_t){ NULL, p.sigfd, ZMQ_POLLIN, 0 };
-		nitems = 2;
-		ictl = imon = ilife = -1;
-		if (p.ctl != NULL) {
-			ictl = nitems++;
-			items[ictl].socket = ctl_socket(p.ctl);
-			items[ictl].events = ZMQ_POLLIN;
-		}
-		if (p.mon != NULL) {
-			imon = nitems++;
-			items[imon].socket = monitor_socket(p.mon);
-			items[imon].events = ZMQ_POLLIN;
-		}
-		if (!p.stopping) {
-			ilife = nitems++;
-			items[ilife].fd = p.lifeline;
-			items[ilife].events = ZMQ_POLLIN;
-		}
-		if (zmq_poll(items, nitems, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("zmq_poll");
-		}
-		if (ictl != -1 && items[ictl].revents != 0)
-			ctl_answer(p.ctl);
-		if (imon != -1 && items[imon].revents != 0)
-			monitor_recv(p.mon);
-		if (ilife != -1 && items[ilife].revents != 0)
-			pool_stop(&p, "lifeline closed");
-		if (items[1].revents != 0)
-			pool_signal(&p);
-		if (items[0].revents != 0 && !p.stopping)
-			pool_recv(&p);
-		pool_fill(&p);
-		pool_flush(&p);
-		pool_title(&p);
-		if (p.mon != NULL && mono_ms() >= p.sample_at_ms) {
-			pool_sample(&p);
-			p.sample_at_ms = mono_ms() +
-			    (int64_t)(p.interval * 1000);
-		}
-		monitor_tick(p.mon);
-	}
+	pool_loop(&p);
+
 	ctl_close(&p.ctl);
 	pool_ev_block(&p, "exited");
 	/* A run being stopped must be gone within two seconds. */

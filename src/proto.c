@@ -6,14 +6,18 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
 #include "weft.h"
 #include "proto.h"
+
+#define MSG_WRITE_WAIT_MS	30000
 
 /* Starts a message of TYPE with NFIELDS fields to follow. */
 void
@@ -158,53 +162,127 @@ msg_get_int(const msgpack_object *o, int64_t *v)
 	return -1;
 }
 
-static void
-pack_str(msgpack_packer *pk, const char *s, size_t len)
+void
+msg_pack_str(msgpack_packer *pk, const char *s, size_t len)
 {
+	if (s == NULL) {
+		msgpack_pack_nil(pk);
+		return;
+	}
 	msgpack_pack_str(pk, len);
 	msgpack_pack_str_body(pk, s, len);
+}
+
+/* A string field; nil gives NULL. */
+int
+msg_get_str(const msgpack_object *o, const char **s, uint32_t *len)
+{
+	if (o->type == MSGPACK_OBJECT_NIL) {
+		*s = NULL;
+		*len = 0;
+		return 0;
+	}
+	if (o->type != MSGPACK_OBJECT_STR)
+		return -1;
+	*s = o->via.str.ptr;
+	*len = o->via.str.size;
+	return 0;
+}
+
+/* An array of N strings (N: UINT32_MAX for any length). */
+int
+msg_get_strs(const msgpack_object *o, uint32_t n)
+{
+	uint32_t	 i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    (n != UINT32_MAX && o->via.array.size != n))
+		return -1;
+	for (i = 0; i < o->via.array.size; i++) {
+		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+pack_strs(msgpack_packer *pk, char *const *v, size_t n)
+{
+	size_t	 i;
+
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		msg_pack_str(pk, v[i], strlen(v[i]));
 }
 
 void
 msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 {
-	msgpack_pack_array(pk, 4);
+	int	 fn = t->kind == TASK_FUNCTION;
+
+	msgpack_pack_array(pk, 12);
 	msgpack_pack_uint32(pk, t->index);
 	msgpack_pack_uint32(pk, t->attempt);
-	pack_str(pk, t->id, t->id_len);
-	pack_str(pk, t->command, t->command_len);
+	msg_pack_str(pk, t->id, t->id_len);
+	msgpack_pack_int64(pk, t->walltime_ms);
+	msgpack_pack_uint32(pk, t->kind);
+	msg_pack_str(pk, fn ? NULL : t->command, t->command_len);
+	msg_pack_str(pk, fn ? t->plugin : NULL, t->plugin_len);
+	msg_pack_str(pk, fn ? t->symbol : NULL, t->symbol_len);
+	pack_strs(pk, t->arg_names, fn ? t->nargs : 0);
+	pack_strs(pk, t->arg_values, fn ? t->nargs : 0);
+	pack_strs(pk, t->inputs, t->ninputs);
+	pack_strs(pk, t->outputs, t->noutputs);
 }
 
 int
 msg_get_task(const msgpack_object *o, struct msg_task *t)
 {
 	const msgpack_object	*f;
-	uint64_t		 index, attempt;
+	uint64_t		 index, attempt, kind;
+	int64_t			 walltime;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4)
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 12)
 		return -1;
 	f = o->via.array.ptr;
+	memset(t, 0, sizeof *t);
 	if (msg_get_uint(&f[0], &index) == -1 || index > UINT32_MAX ||
 	    msg_get_uint(&f[1], &attempt) == -1 || attempt > UINT32_MAX ||
 	    f[2].type != MSGPACK_OBJECT_STR || f[2].via.str.size == 0 ||
-	    f[3].type != MSGPACK_OBJECT_STR)
+	    msg_get_int(&f[3], &walltime) == -1 || walltime < 0 ||
+	    msg_get_uint(&f[4], &kind) == -1 || kind > TASK_FUNCTION ||
+	    msg_get_str(&f[5], &t->command, &t->command_len) == -1 ||
+	    msg_get_str(&f[6], &t->plugin, &t->plugin_len) == -1 ||
+	    msg_get_str(&f[7], &t->symbol, &t->symbol_len) == -1 ||
+	    msg_get_strs(&f[8], UINT32_MAX) == -1 ||
+	    msg_get_strs(&f[9], f[8].via.array.size) == -1 ||
+	    msg_get_strs(&f[10], UINT32_MAX) == -1 ||
+	    msg_get_strs(&f[11], UINT32_MAX) == -1)
 		return -1;
 	t->index = index;
 	t->attempt = attempt;
 	t->id = f[2].via.str.ptr;
 	t->id_len = f[2].via.str.size;
-	t->command = f[3].via.str.ptr;
-	t->command_len = f[3].via.str.size;
+	t->walltime_ms = walltime;
+	t->kind = kind;
+	if (kind == TASK_COMMAND ? t->command == NULL :
+	    t->plugin == NULL || t->symbol == NULL)
+		return -1;
+	t->args_o = &f[8];
+	t->values_o = &f[9];
+	t->inputs_o = &f[10];
+	t->outputs_o = &f[11];
 	return 0;
 }
 
 void
 msg_pack_result(msgpack_packer *pk, const struct msg_result *r)
 {
-	msgpack_pack_array(pk, 10);
+	msgpack_pack_array(pk, 13);
 	msgpack_pack_uint32(pk, r->index);
 	msgpack_pack_uint32(pk, r->attempt);
 	msgpack_pack_int32(pk, r->pool);
+	msgpack_pack_uint32(pk, r->outcome);
 	msgpack_pack_int32(pk, r->status);
 	msgpack_pack_int32(pk, r->spawn_errno);
 	msgpack_pack_int64(pk, r->pid);
@@ -212,32 +290,39 @@ msg_pack_result(msgpack_packer *pk, const struct msg_result *r)
 	msgpack_pack_uint64(pk, r->utime_us);
 	msgpack_pack_uint64(pk, r->stime_us);
 	msgpack_pack_int64(pk, r->maxrss_kb);
+	msg_pack_str(pk, r->message, r->message_len);
+	msg_pack_str(pk, r->value, r->value_len);
 }
 
 int
 msg_get_result(const msgpack_object *o, struct msg_result *r)
 {
 	const msgpack_object	*f;
-	uint64_t		 u[5];
+	uint64_t		 u[6];
 	int64_t			 i[5];
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 10)
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 13)
 		return -1;
 	f = o->via.array.ptr;
+	memset(r, 0, sizeof *r);
 	if (msg_get_uint(&f[0], &u[0]) == -1 || u[0] > UINT32_MAX ||
 	    msg_get_uint(&f[1], &u[1]) == -1 || u[1] > UINT32_MAX ||
 	    msg_get_int(&f[2], &i[0]) == -1 ||
-	    msg_get_int(&f[3], &i[1]) == -1 ||
-	    msg_get_int(&f[4], &i[2]) == -1 ||
-	    msg_get_int(&f[5], &i[3]) == -1 ||
-	    msg_get_uint(&f[6], &u[2]) == -1 ||
-	    msg_get_uint(&f[7], &u[3]) == -1 ||
-	    msg_get_uint(&f[8], &u[4]) == -1 ||
-	    msg_get_int(&f[9], &i[4]) == -1)
+	    msg_get_uint(&f[3], &u[5]) == -1 || u[5] > OUT_LAST ||
+	    msg_get_int(&f[4], &i[1]) == -1 ||
+	    msg_get_int(&f[5], &i[2]) == -1 ||
+	    msg_get_int(&f[6], &i[3]) == -1 ||
+	    msg_get_uint(&f[7], &u[2]) == -1 ||
+	    msg_get_uint(&f[8], &u[3]) == -1 ||
+	    msg_get_uint(&f[9], &u[4]) == -1 ||
+	    msg_get_int(&f[10], &i[4]) == -1 ||
+	    msg_get_str(&f[11], &r->message, &r->message_len) == -1 ||
+	    msg_get_str(&f[12], &r->value, &r->value_len) == -1)
 		return -1;
 	r->index = u[0];
 	r->attempt = u[1];
 	r->pool = i[0];
+	r->outcome = u[5];
 	r->status = i[1];
 	r->spawn_errno = i[2];
 	r->pid = i[3];
@@ -246,6 +331,77 @@ msg_get_result(const msgpack_object *o, struct msg_result *r)
 	r->stime_us = u[4];
 	r->maxrss_kb = i[4];
 	return 0;
+}
+
+/*
+ * The next whole message from a byte stream (a pool and its workers talk
+ * over a socketpair).  Returns 1 with *m to be freed by msg_in_free, 0 when
+ * more bytes are needed, and -1 for a malformed stream, which cannot be
+ * resynchronised.
+ */
+int
+msg_next(msgpack_unpacker *u, struct msg_in *m)
+{
+	const msgpack_object	*o;
+	uint64_t		 version, type;
+	msgpack_unpack_return	 rc;
+
+	memset(m, 0, sizeof *m);
+	msgpack_unpacked_init(&m->up);
+	rc = msgpack_unpacker_next(u, &m->up);
+	if (rc == MSGPACK_UNPACK_CONTINUE) {
+		msgpack_unpacked_destroy(&m->up);
+		return 0;
+	}
+	if (rc != MSGPACK_UNPACK_SUCCESS)
+		goto bad;
+	o = &m->up.data;
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2 ||
+	    msg_get_uint(&o->via.array.ptr[0], &version) == -1 ||
+	    version != PROTO_VERSION ||
+	    msg_get_uint(&o->via.array.ptr[1], &type) == -1 ||
+	    type < MSG_HELLO || type > MSG_LAST)
+		goto bad;
+	m->type = type;
+	m->fields = o->via.array.ptr + 2;
+	m->nfields = o->via.array.size - 2;
+	return 1;
+bad:
+	msgpack_unpacked_destroy(&m->up);
+	memset(m, 0, sizeof *m);
+	return -1;
+}
+
+/*
+ * Writes a whole message to a stream descriptor, then frees it.  On a
+ * non-blocking one, waits for room up to MSG_WRITE_WAIT_MS in all.
+ */
+int
+msg_write(int fd, struct msg_out *m)
+{
+	struct pollfd	 pfd = { fd, POLLOUT, 0 };
+	const char	*p = m->sbuf.data;
+	size_t		 left = m->sbuf.size;
+	int64_t		 deadline = mono_ms() + MSG_WRITE_WAIT_MS;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	while (left > 0) {
+		n = write(fd, p, left);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN && mono_ms() < deadline &&
+		    poll(&pfd, 1, (int)(deadline - mono_ms())) >= 0)
+			continue;
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		p += n;
+		left -= n;
+	}
+	msg_out_free(m);
+	return rc;
 }
 
 /* The heartbeat period: HEARTBEAT_MS, or WEFT_HEARTBEAT_MS if valid. */

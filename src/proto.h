@@ -18,7 +18,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2
 
 enum msg_type {
 	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid] */
@@ -39,8 +39,15 @@ enum msg_type {
 				   [[index, attempt]...]] tries it had */
 	MSG_POOL_SILENT,	/* interchange -> main: [pool, pid] no
 				   heartbeat for HEARTBEAT_MISSES periods */
+	/* Between a pool and its workers, on a socketpair (worker.c). */
+	MSG_W_READY,		/* worker -> pool: [pid] plugins loaded */
+	MSG_W_FATAL,		/* worker -> pool: [message] cannot start */
+	MSG_W_CALL,		/* pool -> worker: [task] */
+	MSG_W_DONE,		/* worker -> pool: [index, attempt, returned,
+				   result, error, wall_us, utime_us,
+				   stime_us, maxrss_kb] */
 };
-#define MSG_LAST	MSG_POOL_SILENT
+#define MSG_LAST	MSG_W_DONE
 
 /*
  * Pools and main send the interchange a heartbeat every period and it
@@ -70,10 +77,10 @@ enum event_kind {
 				   stdout, stderr, invoked, kind */
 	EV_STATUS,		/* task, try, name, time */
 	EV_TASK_END,		/* task, returned, state, fail_count, exit,
-				   signal */
+				   signal, result */
 	EV_TRY,			/* task, try, block, host, executor, launched,
 				   running, returned, pid, exit, signal,
-				   reason */
+				   reason, state */
 	EV_RESOURCE,		/* task, try, time, interval, pid, user, system,
 				   rss, vms, read, write, children, status,
 				   final */
@@ -83,28 +90,80 @@ enum event_kind {
 };
 #define EV_LAST		EV_WORKFLOW_LOST
 
-/* One task to run; strings point into the received message. */
+/*
+ * One task to run.  On the wire: [index, attempt, id, walltime_ms, kind,
+ * command, plugin, symbol, [arg names], [arg values], [inputs], [outputs]]
+ * with nil for what the kind does not use.  Packed from these fields;
+ * when received, the strings point into the message and the four lists
+ * are left as msgpack arrays (a pool passes a function task on to its
+ * worker as it came).
+ */
+enum task_kind {
+	TASK_COMMAND,
+	TASK_FUNCTION
+};
 struct msg_task {
-	uint32_t	 index;		/* in main's task array */
-	uint32_t	 attempt;	/* 0 for the first try */
-	const char	*id;
-	uint32_t	 id_len;
-	const char	*command;
-	uint32_t	 command_len;
+	uint32_t		 index;		/* in main's task array */
+	uint32_t		 attempt;	/* 0 for the first try */
+	int64_t			 walltime_ms;	/* 0: none */
+	enum task_kind		 kind;
+	const char		*id;
+	uint32_t		 id_len;
+	const char		*command;	/* commands */
+	uint32_t		 command_len;
+	const char		*plugin;	/* functions */
+	uint32_t		 plugin_len;
+	const char		*symbol;
+	uint32_t		 symbol_len;
+	/* Packing: */
+	char *const		*arg_names;
+	char *const		*arg_values;
+	size_t			 nargs;
+	char *const		*inputs;
+	size_t			 ninputs;
+	char *const		*outputs;
+	size_t			 noutputs;
+	/* Received: */
+	const msgpack_object	*args_o;	/* [names], then [values] */
+	const msgpack_object	*values_o;
+	const msgpack_object	*inputs_o;
+	const msgpack_object	*outputs_o;
 };
 
-/* What became of one try. */
+/* How a try ended, as the pool saw it. */
+enum try_outcome {
+	OUT_DONE,		/* exit 0, or the function returned WEFT_OK */
+	OUT_EXIT,		/* a command ended otherwise: status */
+	OUT_SPAWN,		/* could not be started: spawn_errno */
+	OUT_TIMEOUT,		/* past its walltime, killed: status */
+	OUT_FUNC_FAILED,	/* the function failed: message */
+	OUT_WORKER_DIED,	/* its worker died under it: status, message */
+	OUT_BAD_RESULT,		/* result refused: message */
+	OUT_NO_WORKER,		/* no worker could be started: message */
+	OUT_MISSING_OUTPUT	/* a declared output is missing: message */
+};
+#define OUT_LAST	OUT_MISSING_OUTPUT
+
+/*
+ * What became of one try.  The strings are the sender's (a pool owns
+ * them) or point into the received message.
+ */
 struct msg_result {
 	uint32_t	 index;
 	uint32_t	 attempt;
 	int32_t		 pool;
-	int32_t		 status;	/* wait status, when spawn_errno == 0 */
-	int32_t		 spawn_errno;	/* the task could not be started */
+	enum try_outcome outcome;
+	int32_t		 status;	/* wait status, where it applies */
+	int32_t		 spawn_errno;	/* OUT_SPAWN */
 	int64_t		 pid;
 	uint64_t	 wall_us;
 	uint64_t	 utime_us;
 	uint64_t	 stime_us;
 	int64_t		 maxrss_kb;
+	const char	*message;	/* NULL: none */
+	uint32_t	 message_len;
+	const char	*value;		/* a function's result; NULL: none */
+	uint32_t	 value_len;
 };
 
 /* A message being built. */
@@ -129,6 +188,8 @@ int	 msg_recv(void *, zmq_msg_t *, struct msg_in *, const char *);
 int	 msg_recv_routed(void *, zmq_msg_t *, zmq_msg_t *, struct msg_in *,
 	     const char *);
 void	 msg_in_free(struct msg_in *);
+int	 msg_next(msgpack_unpacker *, struct msg_in *);
+int	 msg_write(int, struct msg_out *);
 
 void	 msg_pack_task(msgpack_packer *, const struct msg_task *);
 int	 msg_get_task(const msgpack_object *, struct msg_task *);
@@ -136,6 +197,9 @@ void	 msg_pack_result(msgpack_packer *, const struct msg_result *);
 int	 msg_get_result(const msgpack_object *, struct msg_result *);
 int	 msg_get_uint(const msgpack_object *, uint64_t *);
 int	 msg_get_int(const msgpack_object *, int64_t *);
+int	 msg_get_str(const msgpack_object *, const char **, uint32_t *);
+int	 msg_get_strs(const msgpack_object *, uint32_t);
+void	 msg_pack_str(msgpack_packer *, const char *, size_t);
 
 /* ZeroMQ sockets as every weft process configures them. */
 void	*zsock_open(void *, int, const char *);

@@ -16,9 +16,9 @@
 const char	*weft_self;
 
 static const struct cmd_entry cmd_table[] = {
-	{ "run", "[-qv] [-j N] [--run-dir DIR] FILE",
+	{ "run", "[-qv] [-j N] [--plugin NAME=PATH] [--run-dir DIR] FILE",
 	  "run a workflow", 0, cmd_run },
-	{ "check", "[--dot] FILE",
+	{ "check", "[--dot] [--plugin NAME=PATH] FILE",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
 	{ "status", "[--json] [--watch] [--run-dir DIR] [RUN]",
 	  "show the processes of a live run and their health", 0,
@@ -38,6 +38,8 @@ static const struct cmd_entry cmd_table[] = {
 	  router_main },
 	{ "dbwriter", "--run DIR --db PATH", "internal: database writer", 1,
 	  dbwriter_main },
+	{ "worker", "--run DIR --pool N --worker N --workdir DIR --parent PID",
+	  "internal: function caller", 1, worker_main },
 };
 
 static void

@@ -137,8 +137,21 @@ struct wf_app {
 	struct wf_mark	 mark;		/* of the app's key */
 	char		*command;	/* template, NULL for function apps */
 	struct wf_mark	 command_mark;
+	char		*function;	/* "plugin.symbol", NULL for commands */
+	char		*fn_plugin;	/* its two halves */
+	char		*fn_symbol;
+	struct wf_mark	 function_mark;
+	void		*fn;		/* the symbol, once plugins_load ran */
 	int		 retries;	/* -1: use config.retries */
 	char		*walltime;	/* as written, NULL if not given */
+	int64_t		 walltime_ms;	/* 0: none */
+};
+struct wf_plugin {
+	char		*name;
+	char		*path;		/* as written, or given to --plugin */
+	char		*abspath;	/* what is loaded */
+	struct wf_mark	 mark;		/* of the path; line -1: --plugin */
+	void		*handle;	/* dlopen's, once loaded */
 };
 struct wf_foreach {
 	char		*key;
@@ -178,10 +191,11 @@ struct workflow {
 	double		 resource_interval; /* seconds between samples */
 	struct wf_kv	*env;
 	size_t		 nenv;
-	struct wf_kv	*plugins;
+	struct wf_plugin *plugins;
 	size_t		 nplugins;
 	struct wf_app	*apps;
 	size_t		 napps;
+	size_t		 nfunctions;	/* function apps among them */
 	/* Full mode only; definitions mode leaves these empty. */
 	int		 has_main;
 	struct wf_call	*calls;
@@ -210,7 +224,8 @@ const struct wf_app *workflow_find_app(const struct workflow *, const char *);
  */
 #define WF_MAX_ERRORS	20
 struct wf_error {
-	struct wf_mark	 mark;		/* line 0: no position */
+	struct wf_mark	 mark;		/* line 0: no position in the file;
+					   -1: not about the file at all */
 	size_t		 seq;
 	char		*msg;
 };
@@ -227,6 +242,17 @@ int		 wf_errors_full(const struct wf_errors *);
 char		*wf_errors_take(struct wf_errors *);
 /* Levenshtein distance, for "did you mean" hints. */
 size_t		 wf_distance(const char *, const char *);
+/* Milliseconds of a duration such as "90s", "5m", "1h30m", "250ms". */
+int		 wf_parse_duration(const char *, int64_t *);
+char		*wf_duration_string(int64_t);
+/*
+ * Adds or replaces a plugin from "NAME=PATH" as given to --plugin (PATH
+ * relative to the current directory).  Returns -1 with a message.
+ */
+int		 workflow_plugin_option(struct workflow *, const char *,
+		     char **);
+struct wf_plugin *workflow_find_plugin(const struct workflow *,
+		     const char *);
 
 /* template.c */
 /*
@@ -275,7 +301,16 @@ struct task {
 	char		*call_id;	/* "sim" */
 	const struct wf_app *app;
 	struct wf_mark	 mark;		/* of the main entry */
-	char		*command;	/* expanded, values shell-quoted */
+	char		*command;	/* expanded, values shell-quoted;
+					   NULL for a function task */
+	char	       **arg_names;	/* a function task's arguments */
+	char	       **arg_values;
+	size_t		 nargs;
+	/*
+	 * The command or an argument holds results of other tasks, which
+	 * are known only once those ran: dag_fill_results at dispatch.
+	 */
+	int		 late;
 	char	       **inputs;	/* expanded paths, as written */
 	size_t		 ninputs;
 	char	       **outputs;
@@ -297,6 +332,14 @@ int		 dag_build(const struct workflow *, struct dag **, char **);
 void		 dag_free(struct dag **);
 /* Normalises a path for comparison: drops "./", "//" and a final "/". */
 char		*dag_path_normalise(const char *);
+/*
+ * Puts the result values of other tasks into a late task's command
+ * (SHELL: each value shell-quoted) or argument; RESULT gives task I's
+ * value.  Returns a new string.
+ */
+typedef const char *dag_result_fn(void *, uint32_t);
+char		*dag_fill_results(const char *, int, dag_result_fn *,
+		     void *);
 
 /*
  * A string to uint32_t hash map with open addressing.  Keys are not
@@ -315,8 +358,12 @@ int		 strmap_get(const struct strmap *, const char *, uint32_t *);
 int		 strmap_put(struct strmap *, const char *, uint32_t);
 void		 strmap_free(struct strmap *);
 
+/* plugin.c */
+int		 plugins_load(struct workflow *, char **);
+size_t		 plugins_loaded(const struct workflow *);
+
 /* db.c */
-#define DB_SCHEMA_VERSION	1
+#define DB_SCHEMA_VERSION	2
 #define DB_READ			0
 #define DB_WRITE		1
 struct sqlite3;
@@ -392,5 +439,8 @@ int		 router_main(int, char **);
 
 /* dbwriter.c */
 int		 dbwriter_main(int, char **);
+
+/* worker.c */
+int		 worker_main(int, char **);
 
 #endif /* WEFT_H */

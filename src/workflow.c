@@ -161,7 +161,9 @@ wf_errors_take(struct wf_errors *e)
 		if (e->v[i].mark.line > 0) {
 			line = xprintf("%s:%d:%d: %s", e->display,
 			    e->v[i].mark.line, e->v[i].mark.col, e->v[i].msg);
-		} else
+		} else if (e->v[i].mark.line < 0)
+			line = xprintf("weft: %s", e->v[i].msg);
+		else
 			line = xprintf("%s: %s", e->display, e->v[i].msg);
 		if (out == NULL)
 			out = line;
@@ -886,6 +888,12 @@ check_template(struct loader *l, const struct ynode *n)
 	struct tpl_error	 te;
 	struct wf_mark		 m = n->mark;
 
+	/* These two bytes stand for results inside weft (see dag.c). */
+	if (strpbrk(n->s, "\001\002") != NULL) {
+		wf_error(&l->errs, &n->mark, "control character U+%04X in a "
+		    "template", (unsigned)*strpbrk(n->s, "\001\002"));
+		return -1;
+	}
 	if (template_check(n->s, &te) == 0)
 		return 0;
 	if (m.text_col > 0 && memchr(n->s, '\n', te.offset) == NULL)
@@ -996,46 +1004,232 @@ load_config(struct loader *l, const struct ynode *map)
 	}
 }
 
-/* env and plugins: mappings of names to strings. */
+/* env: a mapping of variable names to strings. */
 static void
-load_kvs(struct loader *l, const struct ynode *map, int env,
-    struct wf_kv **out, size_t *nout)
+load_env(struct loader *l, const struct ynode *map)
 {
+	struct workflow		*wf = l->wf;
 	const struct ynode	*k, *v;
 	struct wf_kv		*kv;
-	char			*s;
 	size_t			 i;
 
-	if (want_map(l, map, env ? "'env'" : "'plugins'") != 0)
+	if (want_map(l, map, "'env'") != 0)
 		return;
-	*out = xcalloc(map->nkids / 2 + 1, sizeof **out);
+	wf->env = xcalloc(map->nkids / 2 + 1, sizeof *wf->env);
 	for (i = 0; i + 1 < map->nkids; i += 2) {
 		k = map->kids[i];
 		v = map->kids[i + 1];
 		if (k->type != YN_SCALAR)
 			continue;
-		if (env && !is_name(k->s, 0)) {
+		if (!is_name(k->s, 0)) {
 			wf_error(&l->errs, &k->mark, "invalid environment "
 			    "variable name '%s'", k->s);
 			continue;
 		}
-		if (!env && k->s[0] == '\0') {
-			wf_error(&l->errs, &k->mark, "empty plugin name");
+		if (v->type != YN_SCALAR) {
+			wf_error(&l->errs, &v->mark, "env '%s' must be a "
+			    "string, not %s", k->s, node_kind(v));
 			continue;
 		}
-		if (v->type != YN_SCALAR || (!env && is_null(v))) {
-			wf_error(&l->errs, &v->mark, "%s '%s' must be a "
-			    "string, not %s", env ? "env" : "plugin", k->s,
+		kv = &wf->env[wf->nenv++];
+		kv->key = xstrdup(k->s);
+		/* An empty env value is an empty string, not null. */
+		kv->value = xstrdup(is_null(v) && v->plain ? "" : v->s);
+		kv->mark = v->mark;
+	}
+}
+
+/* The path dlopen gets: relative paths are the workflow folder's. */
+static char *
+plugin_abspath(const char *dir, const char *path)
+{
+	if (path[0] == '/')
+		return xstrdup(path);
+	return xprintf("%s/%s", dir, path);
+}
+
+/* plugins: a mapping of plugin names to paths of shared objects. */
+static void
+load_plugins(struct loader *l, const struct ynode *map)
+{
+	struct workflow		*wf = l->wf;
+	const struct ynode	*k, *v;
+	struct wf_plugin	*pl;
+	size_t			 i;
+
+	if (want_map(l, map, "'plugins'") != 0)
+		return;
+	wf->plugins = xcalloc(map->nkids / 2 + 1, sizeof *wf->plugins);
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		k = map->kids[i];
+		v = map->kids[i + 1];
+		if (k->type != YN_SCALAR)
+			continue;
+		if (!is_name(k->s, 1)) {
+			wf_error(&l->errs, &k->mark, "invalid plugin name "
+			    "'%s' (letters, digits, '_' and '-', not "
+			    "starting with a digit or '-')", k->s);
+			continue;
+		}
+		if (v->type != YN_SCALAR || is_null(v)) {
+			wf_error(&l->errs, &v->mark, "plugin '%s' must be "
+			    "the path of a shared object, not %s", k->s,
 			    node_kind(v));
 			continue;
 		}
-		/* An empty env value is an empty string, not null. */
-		s = xstrdup(is_null(v) && v->plain ? "" : v->s);
-		kv = &(*out)[(*nout)++];
-		kv->key = xstrdup(k->s);
-		kv->value = s;
-		kv->mark = v->mark;
+		pl = &wf->plugins[wf->nplugins++];
+		pl->name = xstrdup(k->s);
+		pl->path = xstrdup(v->s);
+		pl->abspath = plugin_abspath(wf->dir, v->s);
+		pl->mark = v->mark;
 	}
+}
+
+struct wf_plugin *
+workflow_find_plugin(const struct workflow *wf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < wf->nplugins; i++) {
+		if (strcmp(wf->plugins[i].name, name) == 0)
+			return &wf->plugins[i];
+	}
+	return NULL;
+}
+
+int
+workflow_plugin_option(struct workflow *wf, const char *arg, char **errp)
+{
+	struct wf_plugin	*pl;
+	const char		*eq = strchr(arg, '=');
+	char			*name, *cwd;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0') {
+		*errp = xprintf("weft: invalid --plugin '%s': expected "
+		    "NAME=PATH", arg);
+		return -1;
+	}
+	name = xstrndup(arg, eq - arg);
+	if (!is_name(name, 1)) {
+		*errp = xprintf("weft: invalid --plugin '%s': '%s' is not a "
+		    "plugin name (letters, digits, '_' and '-', not starting "
+		    "with a digit or '-')", arg, name);
+		free(name);
+		return -1;
+	}
+	if ((pl = workflow_find_plugin(wf, name)) == NULL) {
+		wf->plugins = xreallocarray(wf->plugins, wf->nplugins + 1,
+		    sizeof *wf->plugins);
+		pl = &wf->plugins[wf->nplugins++];
+		memset(pl, 0, sizeof *pl);
+		pl->name = name;
+	} else {
+		free(name);
+		free(pl->path);
+		free(pl->abspath);
+	}
+	pl->path = xstrdup(eq + 1);
+	if (eq[1] == '/')
+		pl->abspath = xstrdup(eq + 1);
+	else {
+		if ((cwd = getcwd(NULL, 0)) == NULL)
+			cwd = xstrdup(".");
+		pl->abspath = xprintf("%s/%s", cwd, eq + 1);
+		free(cwd);
+	}
+	memset(&pl->mark, 0, sizeof pl->mark);
+	pl->mark.line = -1;
+	return 0;
+}
+
+/* The other way: 90000 -> "1m30s", 1500 -> "1s500ms"; caller frees. */
+char *
+wf_duration_string(int64_t ms)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 }
+	};
+	char	 buf[64];
+	size_t	 i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (ms < units[i].ms)
+			continue;
+		len += snprintf(buf + len, sizeof buf - len, "%lld%s",
+		    (long long)(ms / units[i].ms), units[i].unit);
+		ms %= units[i].ms;
+	}
+	return xstrdup(len > 0 ? buf : "0s");
+}
+
+/*
+ * A duration: one or more NUMBER UNIT pairs, largest unit first, with
+ * units h, m, s and ms ("1h30m", "90s", "250ms"); a bare number is
+ * seconds.  At most 30 days, and not zero.
+ */
+int
+wf_parse_duration(const char *s, int64_t *out)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "ms", 1 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }
+	};
+	const int64_t	 max = (int64_t)30 * 24 * 3600000;
+	int64_t		 total = 0, n, last = INT64_MAX;
+	size_t		 i, len;
+
+	if (*s >= '0' && *s <= '9' && s[strspn(s, "0123456789")] == '\0') {
+		if (strlen(s) > 8)
+			return -1;
+		total = strtoll(s, NULL, 10) * 1000;
+		if (total <= 0 || total > max)
+			return -1;
+		*out = total;
+		return 0;
+	}
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9' || (len = strspn(s, "0123456789")) > 8)
+			return -1;
+		n = strtoll(s, NULL, 10);
+		s += len;
+		for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+			if (strncmp(s, units[i].unit,
+			    strlen(units[i].unit)) == 0)
+				break;
+		}
+		if (i == sizeof units / sizeof units[0] ||
+		    units[i].ms >= last)
+			return -1;
+		s += strlen(units[i].unit);
+		last = units[i].ms;
+		total += n * units[i].ms;
+		if (total > max)
+			return -1;
+	}
+	if (total <= 0)
+		return -1;
+	*out = total;
+	return 0;
+}
+
+/* function: PLUGIN.SYMBOL; the plugin is looked up by plugins_load. */
+static void
+load_function(struct loader *l, struct wf_app *app, const struct ynode *v)
+{
+	const char	*dot;
+
+	if (get_string(l, v, "'function'", &app->function) != 0)
+		return;
+	app->function_mark = v->mark;
+	dot = strchr(app->function, '.');
+	if (dot == NULL || dot == app->function || !is_name(dot + 1, 0)) {
+		wf_error(&l->errs, &v->mark, "app '%s': 'function' must be "
+		    "PLUGIN.SYMBOL, not '%s'", app->name, app->function);
+		return;
+	}
+	app->fn_plugin = xstrndup(app->function, dot - app->function);
+	app->fn_symbol = xstrdup(dot + 1);
+	l->wf->nfunctions++;
 }
 
 static void
@@ -1071,20 +1265,26 @@ load_apps(struct loader *l, const struct ynode *map)
 		ctx = xprintf("in app '%s'", k->s);
 		check_keys(l, a, app_keys, ctx);
 		free(ctx);
-		if ((v = map_get(a, "function")) != NULL) {
-			wf_error(&l->errs, &v->mark, "app '%s': function apps "
-			    "are not supported yet", k->s);
-		} else if ((v = map_get(a, "command")) == NULL) {
+		if ((v = map_get(a, "function")) != NULL &&
+		    map_get(a, "command") != NULL) {
+			wf_error(&l->errs, &k->mark, "app '%s': has both "
+			    "'command' and 'function'; give one", k->s);
+		} else if (v != NULL)
+			load_function(l, app, v);
+		else if ((v = map_get(a, "command")) == NULL) {
 			wf_error(&l->errs, &k->mark, "app '%s' has no "
-			    "'command'", k->s);
-		}
-		if ((v = map_get(a, "command")) != NULL &&
-		    get_string(l, v, "'command'", &app->command) == 0) {
+			    "'command' (or 'function')", k->s);
+		} else if (get_string(l, v, "'command'", &app->command) == 0) {
 			app->command_mark = v->mark;
 			check_template(l, v);
 		}
-		if ((v = map_get(a, "walltime")) != NULL)
-			get_string(l, v, "'walltime'", &app->walltime);
+		if ((v = map_get(a, "walltime")) != NULL &&
+		    get_string(l, v, "'walltime'", &app->walltime) == 0 &&
+		    wf_parse_duration(app->walltime, &app->walltime_ms) != 0)
+			wf_error(&l->errs, &v->mark, "app '%s': invalid "
+			    "walltime '%s' (write a duration such as 90s, 5m, "
+			    "1h30m or 250ms, up to 30 days)", k->s,
+			    app->walltime);
 		if ((v = map_get(a, "retries")) != NULL)
 			get_int(l, v, "retries", 0, INT_MAX, &app->retries);
 	}
@@ -1468,9 +1668,9 @@ check_tree(struct loader *l)
 	if ((v = map_get(root, "config")) != NULL)
 		load_config(l, v);
 	if ((v = map_get(root, "env")) != NULL)
-		load_kvs(l, v, 1, &wf->env, &wf->nenv);
+		load_env(l, v);
 	if ((v = map_get(root, "plugins")) != NULL)
-		load_kvs(l, v, 0, &wf->plugins, &wf->nplugins);
+		load_plugins(l, v);
 	if ((v = map_get(root, "apps")) != NULL)
 		load_apps(l, v);
 
@@ -1654,10 +1854,18 @@ workflow_free(struct workflow **wfp)
 	free(wf->name);
 	free(wf->provider);
 	free_kvs(wf->env, wf->nenv);
-	free_kvs(wf->plugins, wf->nplugins);
+	for (i = 0; i < wf->nplugins; i++) {
+		free(wf->plugins[i].name);
+		free(wf->plugins[i].path);
+		free(wf->plugins[i].abspath);
+	}
+	free(wf->plugins);
 	for (i = 0; i < wf->napps; i++) {
 		free(wf->apps[i].name);
 		free(wf->apps[i].command);
+		free(wf->apps[i].function);
+		free(wf->apps[i].fn_plugin);
+		free(wf->apps[i].fn_symbol);
 		free(wf->apps[i].walltime);
 	}
 	free(wf->apps);

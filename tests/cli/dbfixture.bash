@@ -4,30 +4,35 @@
 # tests/fixtures/monitoring.sql.  Tests that need the sqlite3 command
 # and do not have it are skipped.
 #
-#   schema_sql              the CREATE statements of src/db.c and the
-#                           schema version row
-#   make_db [DIR]           DIR/monitoring.db (default .weft) with the
+#   schema_sql [V]          the CREATE (and ALTER) statements of src/db.c
+#                           up to schema version V (default: the newest,
+#                           2), and the schema version row
+#   make_db [DIR] [V]       DIR/monitoring.db (default .weft) with the
 #                           fixture rows, in WAL mode as the dbwriter
-#                           leaves it
+#                           leaves it, at schema version V
 #   sql STATEMENTS          runs them on .weft/monitoring.db
 
 schema_sql()
 {
-	sed -n '/^static const char \*schema_v1 =/,/;$/p' \
-	    "$WEFT_SRCDIR/src/db.c" | sed 's|/\*.*\*/||g' |
-	    grep -o '"[^"]*"' | sed 's/^"//; s/"$//'
-	echo "INSERT INTO weft_meta VALUES ('schema_version', '1');"
+	local v version=${1:-2}
+
+	for v in $(seq 1 "$version"); do
+		sed -n "/^static const char \\*schema_v$v =/,/;\$/p" \
+		    "$WEFT_SRCDIR/src/db.c" | sed 's|/\*.*\*/||g' |
+		    grep -o '"[^"]*"' | sed 's/^"//; s/"$//'
+	done
+	echo "INSERT INTO weft_meta VALUES ('schema_version', '$version');"
 }
 
 make_db()
 {
-	local dir=${1:-.weft}
+	local dir=${1:-.weft} version=${2:-2}
 
 	command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 	mkdir -p "$dir"
 	{
 		echo 'PRAGMA journal_mode=WAL;'
-		schema_sql
+		schema_sql "$version"
 		cat "$FIXTURES/monitoring.sql"
 	} | sqlite3 "$dir/monitoring.db" >/dev/null
 }

@@ -8,6 +8,12 @@
 # fork.
 
 load setup
+load plugins
+
+setup_file()
+{
+	build_plugins
+}
 
 # hold_flow: twelve quick tasks, then "h" that waits (up to 60 s) until
 # the file "go" exists.  The hold task's command line carries a marker.
@@ -271,4 +277,89 @@ EOF
 	# The interchange, two pools and four tasks at least.
 	[ "$output" -ge 7 ] ||
 	    fail "only $output processes created by weft were traced"
+}
+
+# nap_flow: one function task that naps (writing its worker's pid to
+# nap.pid) and two quick ones, in one pool of two workers.
+nap_flow()
+{
+	mkdir -p plugins && cp "$BATS_FILE_TMPDIR"/lib*.so plugins/
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 2}
+plugins:
+  results: plugins/libresults.so
+  slow: plugins/libslow.so
+apps:
+  nap: {function: slow.nap}
+  pid: {function: results.pid}
+main:
+  - {id: n, app: nap, args: {seconds: "60", pidfile: nap.pid}}
+  - id: p
+    app: pid
+    foreach: {i: "1..2"}
+EOF
+}
+
+@test "a worker holds /dev/null, its log and its channel to the pool, no more" {
+	nap_flow
+	weft_start run flow.yaml
+	wait_for 30 files_exist nap.pid || fail "no nap: $(cat "$WEFT_ERR")"
+	local w log p title
+	w=$(cat nap.pid)
+	cmdline_of title "$w" || fail "worker $w is gone"
+	[[ $title =~ ^weft:\ worker\ (0\.[01])\ run\ 0001( |$) ]] ||
+	    fail "worker $w is titled '$title'"
+	log=$WEFT_WORK/.weft/runs/0001/worker-${BASH_REMATCH[1]}.log
+	run fds "$w"
+	assert_line --regexp '^0 /dev/null$'
+	assert_line "1 $log"
+	assert_line "2 $log"
+	assert_line --regexp '^3 socket:\[[0-9]+\]$'
+	[ "${#lines[@]}" -eq 4 ] || fail "worker $w holds: $output"
+	# The pool holds one socket per worker and still only its lifeline
+	# as a pipe; no worker's channel leaks into another worker.
+	p=$(weft_helper_pid "pool 0") || fail "no pool"
+	[ -z "$(unexpected_fds "pool 0" "$p")" ] ||
+	    fail "pool: $(fds "$p")"
+	[ "$(fds "$p" | grep -c ' pipe:')" -eq 1 ] || fail "pool: $(fds "$p")"
+	kill -TERM "$WEFT_PID"
+	wait_for 10 weft_exited || fail "weft run did not stop"
+	weft_reap
+	wait_for 3 no_test_procs || fail "left behind: $(show_test_procs)"
+}
+
+@test "workers are exec'd too: every process a weft process creates execs" {
+	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
+	strace -f -qq -o /dev/null true 2>/dev/null ||
+	    skip "ptrace is not permitted here (strace fails)"
+	mkdir -p plugins && cp "$BATS_FILE_TMPDIR"/lib*.so plugins/
+	write_flow <<'EOF'
+weft: 1
+config:
+  jobs: 2
+  provider: {kind: local, pools: 2}
+plugins: {results: plugins/libresults.so}
+apps:
+  pid: {function: results.pid}
+  quick: {command: "touch s-{n}"}
+main:
+  - id: p
+    app: pid
+    foreach: {n: "1..6"}
+  - id: s
+    app: quick
+    foreach: {n: "1..2"}
+EOF
+	run timeout 60 strace -f -qq -e trace=clone,clone3,fork,vfork,execve \
+	    -o trace.txt "$WEFT_REAL" run flow.yaml
+	assert_success
+	[ -f s-2 ]
+	run check_execs trace.txt "$WEFT_REAL"
+	assert_success
+	# The interchange, two pools, four workers and two tasks at least.
+	[ "$output" -ge 9 ] ||
+	    fail "only $output processes created by weft were traced"
+	[ "$(grep -c 'execve(.*"worker"' trace.txt)" -ge 4 ] ||
+	    fail "fewer than 4 workers were exec'd"
 }

@@ -214,7 +214,8 @@ hello, sun"
 
 @test "the manual pages have no mandoc warnings" {
 	command -v mandoc >/dev/null 2>&1 || skip "mandoc is not installed"
-	run mandoc -T lint -W warning "$man1" "$man5"
+	run mandoc -T lint -W warning "$man1" "$man5" "$srcdir/man/weft-plugin.3" \
+	    "$srcdir/man/weft-internals.7"
 	assert_success
 	assert_output ''
 }

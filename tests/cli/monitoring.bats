@@ -50,13 +50,13 @@ run_mixed()
 	[ -f "$MON_DB" ] || fail "no $MON_DB after the run; ls .weft: $(ls -a .weft)"
 }
 
-@test "a run creates .weft/monitoring.db: WAL, schema version 1" {
+@test "a run creates .weft/monitoring.db: WAL, schema version 2" {
 	many_flow 3
 	run weft run flow.yaml
 	assert_success
 	[ -f "$MON_DB" ] || fail "no $MON_DB; ls .weft: $(ls -a .weft)"
 	run q "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 1
+	assert_output 2
 	run q "PRAGMA journal_mode;"
 	assert_output wal
 	refute_line --partial 'record incomplete'
@@ -358,6 +358,9 @@ EOF
 	weft_start run flow.yaml
 	wait_for 30 count_sleepers 1 ||
 	    fail "the long task did not start; stderr: $(cat "$WEFT_ERR")"
+	# Main's last batch of events (20 ms) dies with it: wait until the
+	# quick tasks' ends are in the database, then kill.
+	wait_for 20 q_done_is 4 || fail "the quick tasks were not recorded"
 	kill -KILL "$WEFT_PID"
 	wait_for 5 no_test_procs || fail "left behind: $(show_test_procs)"
 	weft_reap

@@ -205,7 +205,7 @@ mean              dep_fail      0         -  -"
 	run json length <<<"$out"
 	assert_output 5
 	run json keys 0 <<<"$out"
-	assert_output '["task","task_id","state","tries","duration","exit_code","signal","stdout","stderr"]'
+	assert_output '["task","task_id","state","tries","duration","exit_code","signal","stdout","stderr","result"]'
 	run json get 1 task <<<"$out"
 	assert_output '"sim[seed=2]"'
 	run json get 1 task_id <<<"$out"
@@ -348,7 +348,7 @@ mean              dep_fail      0         -  -"
 	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
 	run weft runs
 	assert_failure 2
-	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 1)'
+	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 2)'
 }
 
 @test "reading never changes the database" {
@@ -490,4 +490,34 @@ EOF
 	run weft tasks --json --state failed
 	run json get 0 stderr <<<"$output"
 	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/stderr\""
+}
+
+@test "a version 1 database: read as it is, then brought to version 2 by a run" {
+	make_db .weft 1
+	# The fixture's runs are 0001 to 0003: the next one must be 0004.
+	mkdir -p .weft/runs/0003
+	run weft tasks --json 1
+	assert_success
+	run json get 0 result <<<"$output"
+	assert_output null
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  hi: {command: "true"}
+main:
+  - {id: hi, app: hi}
+EOF2
+	run weft run flow.yaml
+	assert_success
+	assert_line --index 0 --partial "run 0004 in"
+	run sql "SELECT value FROM weft_meta WHERE key = 'schema_version';"
+	assert_output 2
+	# The rows of the three old runs are all still there.
+	run sql "SELECT count(*) FROM task WHERE run_id IN ('0001', '0002',
+	    '0003');"
+	assert_output 12
+	run sql "SELECT weft_state FROM try WHERE run_id = '0004';"
+	assert_output done
+	run weft tasks 1
+	assert_success
 }

@@ -158,7 +158,9 @@ test_full(void **state)
 	assert_string_equal(wf->env[0].value, "1");
 	assert_string_equal(wf->env[1].value, "");
 	assert_int_equal(wf->nplugins, 1);
-	assert_string_equal(wf->plugins[0].value, "plugins/libstats.so");
+	assert_string_equal(wf->plugins[0].name, "stats");
+	assert_string_equal(wf->plugins[0].path, "plugins/libstats.so");
+	assert_int_equal(wf->plugins[0].mark.line, 10);
 
 	assert_int_equal(wf->napps, 2);
 	app = workflow_find_app(wf, "simulate");
@@ -168,6 +170,7 @@ test_full(void **state)
 	assert_int_equal(app->command_mark.col, 14);
 	assert_int_equal(app->command_mark.text_col, 14);
 	assert_string_equal(app->walltime, "60s");
+	assert_int_equal(app->walltime_ms, 60000);
 	assert_int_equal(app->retries, 5);
 	assert_int_equal(workflow_find_app(wf, "mean")->retries, -1);
 	assert_null(workflow_find_app(wf, "nope"));
@@ -373,7 +376,7 @@ test_unknown_key(void **state)
 	    WF_DEFINITIONS,
 	    "t.yaml:3:27: unknown key 'bogus' in config.provider");
 	load_err("weft: 1\napps:\n  sim:\n    comand: echo\n", WF_DEFINITIONS,
-	    "t.yaml:3:3: app 'sim' has no 'command'\n"
+	    "t.yaml:3:3: app 'sim' has no 'command' (or 'function')\n"
 	    "t.yaml:4:5: unknown key 'comand' in app 'sim' (did you mean "
 	    "'command'?)");
 	load_err("weft: 1\napps: {a: {command: echo}}\n"
@@ -429,9 +432,13 @@ test_unknown_app(void **state)
 	    WF_FULL,
 	    "t.yaml:6:10: unknown app 'simulat' (did you mean 'simulate'?)\n"
 	    "t.yaml:8:10: unknown app 'zzz'");
-	load_err("weft: 1\napps:\n  f: {function: stats.mean}\n",
+	load_err("weft: 1\napps:\n  f: {function: statsmean}\n",
 	    WF_DEFINITIONS,
-	    "t.yaml:3:17: app 'f': function apps are not supported yet");
+	    "t.yaml:3:17: app 'f': 'function' must be PLUGIN.SYMBOL, not "
+	    "'statsmean'");
+	load_err("weft: 1\napps:\n  f: {function: s.m, command: echo}\n",
+	    WF_DEFINITIONS,
+	    "t.yaml:3:3: app 'f': has both 'command' and 'function'; give one");
 }
 
 static void

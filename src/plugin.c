@@ -1,0 +1,191 @@
+/*
+ * plugin.c: loading the plugins of a workflow, the one place where weft
+ * calls dlopen.
+ *
+ * Every process that needs plugins loads them itself, by path, from the
+ * workflow's definitions (and the --plugin options main passes on): weft
+ * check and weft run, to verify them before anything runs, and each
+ * worker, to call them.  Nothing of a plugin crosses between processes but
+ * its name, which is what makes a function app work in a fresh child.
+ *
+ * Loading a plugin checks that it declares itself (the weft_plugin
+ * symbol), that it was built for this weft's ABI, and runs its init hook;
+ * then every function app's symbol is looked up.  Each failure is one
+ * error at the place in the workflow file that named the thing (or about
+ * the --plugin option that did), so that "weft check" reports them all.
+ */
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft.h"
+#include "weft/plugin.h"
+
+/* The position to report, and how to name a plugin from --plugin. */
+static char *
+plugin_what(const struct wf_plugin *pl)
+{
+	if (pl->mark.line < 0)
+		return xprintf("--plugin %s=%s: plugin '%s'", pl->name,
+		    pl->path, pl->name);
+	return xprintf("plugin '%s'", pl->name);
+}
+
+/* dlerror's text, without the path that the message already names. */
+static const char *
+plugin_dlerror(const struct wf_plugin *pl)
+{
+	const char	*e = dlerror();
+	size_t		 n = strlen(pl->abspath);
+
+	if (e == NULL)
+		return "unknown error";
+	if (strncmp(e, pl->abspath, n) == 0 && strncmp(e + n, ": ", 2) == 0)
+		return e + n + 2;
+	return e;
+}
+
+static int
+plugin_open(struct wf_plugin *pl, struct wf_errors *errs)
+{
+	const struct weft_plugin	*decl;
+	char				*what, reason[512];
+	void				*h;
+	int				 rc = -1;
+
+	what = plugin_what(pl);
+	dlerror();
+	/* A path with a slash: no library path is searched. */
+	if ((h = dlopen(pl->abspath, RTLD_NOW|RTLD_LOCAL)) == NULL) {
+		wf_error(errs, &pl->mark, "%s: cannot load '%s': %s", what,
+		    pl->path, plugin_dlerror(pl));
+		goto out;
+	}
+	if ((decl = dlsym(h, "weft_plugin")) == NULL) {
+		wf_error(errs, &pl->mark, "%s: '%s' is not a weft plugin (it "
+		    "has no 'weft_plugin'; see weft-plugin(3))", what,
+		    pl->path);
+		goto out;
+	}
+	if (decl->abi != WEFT_PLUGIN_ABI) {
+		wf_error(errs, &pl->mark, "%s: built for plugin ABI %u, but "
+		    "this weft has ABI %d", what, decl->abi, WEFT_PLUGIN_ABI);
+		goto out;
+	}
+	if (decl->init != NULL) {
+		reason[0] = '\0';
+		if (decl->init(reason, sizeof reason) != 0) {
+			reason[sizeof reason - 1] = '\0';
+			wf_error(errs, &pl->mark, "%s: init failed: %s", what,
+			    reason[0] != '\0' ? reason : "no reason given");
+			goto out;
+		}
+	}
+	log_debug("loaded plugin %s from %s", pl->name, pl->abspath);
+	pl->handle = h;
+	h = NULL;
+	rc = 0;
+out:
+	/* A plugin that failed may hold half-initialised state: unload. */
+	if (h != NULL)
+		dlclose(h);
+	free(what);
+	return rc;
+}
+
+/*
+ * dlsym also finds what the plugin's own libraries define (libc's exit,
+ * say): a function app must be the plugin's, so the symbol must lie in
+ * the same object as its weft_plugin.
+ */
+static int
+plugin_owns(const struct wf_plugin *pl, void *sym)
+{
+	Dl_info	 self, it;
+	void	*decl;
+
+	if ((decl = dlsym(pl->handle, "weft_plugin")) == NULL ||
+	    dladdr(decl, &self) == 0 || dladdr(sym, &it) == 0)
+		return 0;
+	return self.dli_fbase == it.dli_fbase;
+}
+
+/* "unknown plugin", with the nearest name as a hint. */
+static void
+plugin_unknown(const struct workflow *wf, const struct wf_app *app,
+    struct wf_errors *errs)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = SIZE_MAX;
+
+	for (i = 0; i < wf->nplugins; i++) {
+		d = wf_distance(app->fn_plugin, wf->plugins[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = wf->plugins[i].name;
+		}
+	}
+	if (best != NULL && bestd <= 2 && bestd < strlen(app->fn_plugin))
+		wf_error(errs, &app->function_mark, "app '%s': unknown plugin "
+		    "'%s' (did you mean '%s'?)", app->name, app->fn_plugin,
+		    best);
+	else
+		wf_error(errs, &app->function_mark, "app '%s': unknown plugin "
+		    "'%s'", app->name, app->fn_plugin);
+}
+
+/*
+ * Loads every plugin of the workflow and resolves every function app.
+ * Returns 0, or -1 with the errors in *errp, one per line (caller frees).
+ */
+int
+plugins_load(struct workflow *wf, char **errp)
+{
+	struct wf_errors	 errs;
+	struct wf_plugin	*pl;
+	struct wf_app		*app;
+	size_t			 i;
+
+	*errp = NULL;
+	wf_errors_init(&errs, wf->display);
+	for (i = 0; i < wf->nplugins; i++) {
+		if (wf->plugins[i].handle == NULL)
+			plugin_open(&wf->plugins[i], &errs);
+	}
+	for (i = 0; i < wf->napps; i++) {
+		app = &wf->apps[i];
+		if (app->fn_plugin == NULL)
+			continue;
+		if ((pl = workflow_find_plugin(wf, app->fn_plugin)) == NULL) {
+			plugin_unknown(wf, app, &errs);
+			continue;
+		}
+		if (pl->handle == NULL)
+			continue;	/* already reported */
+		dlerror();
+		app->fn = dlsym(pl->handle, app->fn_symbol);
+		if (app->fn == NULL || !plugin_owns(pl, app->fn)) {
+			app->fn = NULL;
+			wf_error(&errs, &app->function_mark, "app '%s': plugin "
+			    "'%s' has no function '%s'", app->name, pl->name,
+			    app->fn_symbol);
+		}
+	}
+	if (errs.n == 0)
+		return 0;
+	*errp = wf_errors_take(&errs);
+	return -1;
+}
+
+/* How many plugins are loaded. */
+size_t
+plugins_loaded(const struct workflow *wf)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < wf->nplugins; i++)
+		n += wf->plugins[i].handle != NULL;
+	return n;
+}
