@@ -133,7 +133,7 @@ cmd_check(int argc, char **argv)
 	for (i = 0; rc == 0 && i < nplugins; i++)
 		rc = workflow_plugin_option(wf, plugins[i], &err);
 	free(plugins);
-	if (rc != 0 || plugins_load(wf, &err) != 0 ||
+	if (rc != 0 || plugins_load(wf, plugin_timeout_s(), &err) != 0 ||
 	    dag_build(wf, &dag, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);

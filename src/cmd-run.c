@@ -126,6 +126,7 @@ struct task_run {
 	uint32_t	 lost;		/* tries lost with their pool */
 	uint64_t	 wall_us;
 	char		*why;		/* the last failed try's reason */
+	int32_t		 pool;		/* that ran its last try */
 	char		*result;	/* a function task's value, once done */
 };
 
@@ -626,6 +627,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	tr->status = res->status;
 	tr->spawn_errno = res->spawn_errno;
 	tr->wall_us = res->wall_us;
+	tr->pool = res->pool;
 	ok = res->outcome == OUT_DONE;
 	free(tr->why);
 	tr->why = ok ? NULL : res->message != NULL ?
@@ -1457,8 +1459,13 @@ print_summary(struct run *r)
 		t = &r->dag->tasks[i];
 		dir = rundir_task_dirname(t->id);
 		why = result_string(&r->tasks[i]);
-		printf("failed %s: %s, stderr in %s/tasks/%s/stderr\n", t->id,
-		    why, r->rd.path, dir);
+		/* A function's output is in its worker's log. */
+		if (t->command == NULL)
+			printf("failed %s: %s, output in %s/worker-%d.*.log\n",
+			    t->id, why, r->rd.path, r->tasks[i].pool);
+		else
+			printf("failed %s: %s, stderr in %s/tasks/%s/stderr\n",
+			    t->id, why, r->rd.path, dir);
 		free(why);
 		free(dir);
 	}
@@ -1821,7 +1828,7 @@ load_workflow(struct run *r, const char *file, char **plugins,
 			r->plugin_args[r->nplugin_args++] = xprintf("%s=%s",
 			    pl->name, pl->abspath);
 	}
-	if (plugins_load(r->wf, &err) == -1 ||
+	if (plugins_load(r->wf, plugin_timeout_s(), &err) == -1 ||
 	    dag_build(r->wf, &r->dag, &err) == -1)
 		goto fail;
 	return 0;
@@ -1864,6 +1871,7 @@ cmd_run(int argc, char **argv)
 				fprintf(stderr, "weft: invalid -j value '%s': "
 				    "expected an integer from 1 to %d\n",
 				    optarg, WEFT_MAX_JOBS);
+				free(plugins);
 				return EXIT_USAGE;
 			}
 			break;
@@ -1871,6 +1879,7 @@ cmd_run(int argc, char **argv)
 			if (*optarg == '\0') {
 				fprintf(stderr, "weft: --run-dir needs a "
 				    "directory name\n");
+				free(plugins);
 				return EXIT_USAGE;
 			}
 			rundir_opt = optarg;

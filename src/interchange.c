@@ -46,7 +46,7 @@
 
 #define IX_LIFELINE_FD		3
 #define IX_PREFETCH_WORK_US	50000	/* work queued ahead, per slot */
-#define IX_PREFETCH_MAX		128	/* tasks queued ahead, per slot */
+#define IX_PREFETCH_MAX		32	/* tasks queued ahead, per slot */
 #define IX_PREFETCH_SAMPLES	8	/* results seen before prefetching */
 
 /* Tasks a pool holds at most, per slot: one running, the rest ahead. */

@@ -16,12 +16,33 @@
  */
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "weft.h"
 #include "weft/plugin.h"
+
+/* What the watchdog says, set before each plugin is loaded. */
+static char	 watchdog_msg[512];
+
+/*
+ * A plugin whose init hook (or whose constructors) never return would
+ * hang "weft check" or "weft run" before it starts anything: after the
+ * watchdog's time, the process says which plugin and exits 2.
+ */
+static void
+watchdog_fired(int sig)
+{
+	ssize_t	 rc;
+
+	(void)sig;
+	rc = write(STDERR_FILENO, watchdog_msg, strlen(watchdog_msg));
+	(void)rc;
+	_exit(EXIT_USAGE);
+}
 
 /* The position to report, and how to name a plugin from --plugin. */
 static char *
@@ -48,7 +69,8 @@ plugin_dlerror(const struct wf_plugin *pl)
 }
 
 static int
-plugin_open(struct wf_plugin *pl, struct wf_errors *errs)
+plugin_open(struct wf_plugin *pl, const char *display, unsigned watchdog_s,
+    struct wf_errors *errs)
 {
 	const struct weft_plugin	*decl;
 	char				*what, reason[512];
@@ -56,6 +78,15 @@ plugin_open(struct wf_plugin *pl, struct wf_errors *errs)
 	int				 rc = -1;
 
 	what = plugin_what(pl);
+	if (pl->mark.line > 0)
+		snprintf(watchdog_msg, sizeof watchdog_msg, "%s:%d:%d: %s: "
+		    "still loading after %u s; its init hook does not return\n",
+		    display, pl->mark.line, pl->mark.col, what, watchdog_s);
+	else
+		snprintf(watchdog_msg, sizeof watchdog_msg, "weft: %s: still "
+		    "loading after %u s; its init hook does not return\n",
+		    what, watchdog_s);
+	alarm(watchdog_s);
 	dlerror();
 	/* A path with a slash: no library path is searched. */
 	if ((h = dlopen(pl->abspath, RTLD_NOW|RTLD_LOCAL)) == NULL) {
@@ -88,6 +119,7 @@ plugin_open(struct wf_plugin *pl, struct wf_errors *errs)
 	h = NULL;
 	rc = 0;
 out:
+	alarm(0);
 	/* A plugin that failed may hold half-initialised state: unload. */
 	if (h != NULL)
 		dlclose(h);
@@ -137,12 +169,15 @@ plugin_unknown(const struct workflow *wf, const struct wf_app *app,
 }
 
 /*
- * Loads every plugin of the workflow and resolves every function app.
- * Returns 0, or -1 with the errors in *errp, one per line (caller frees).
+ * Loads every plugin of the workflow and resolves every function app;
+ * with WATCHDOG_S, a plugin still loading after that many seconds ends
+ * the process (exit 2, with a message).  Returns 0, or -1 with the errors
+ * in *errp, one per line (caller frees).
  */
 int
-plugins_load(struct workflow *wf, char **errp)
+plugins_load(struct workflow *wf, unsigned watchdog_s, char **errp)
 {
+	struct sigaction	 sa, old;
 	struct wf_errors	 errs;
 	struct wf_plugin	*pl;
 	struct wf_app		*app;
@@ -150,10 +185,18 @@ plugins_load(struct workflow *wf, char **errp)
 
 	*errp = NULL;
 	wf_errors_init(&errs, wf->display);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = watchdog_fired;
+	sigemptyset(&sa.sa_mask);
+	if (watchdog_s > 0)
+		sigaction(SIGALRM, &sa, &old);
 	for (i = 0; i < wf->nplugins; i++) {
 		if (wf->plugins[i].handle == NULL)
-			plugin_open(&wf->plugins[i], &errs);
+			plugin_open(&wf->plugins[i], wf->display,
+			    watchdog_s, &errs);
 	}
+	if (watchdog_s > 0)
+		sigaction(SIGALRM, &old, NULL);
 	for (i = 0; i < wf->napps; i++) {
 		app = &wf->apps[i];
 		if (app->fn_plugin == NULL)
@@ -177,6 +220,25 @@ plugins_load(struct workflow *wf, char **errp)
 		return 0;
 	*errp = wf_errors_take(&errs);
 	return -1;
+}
+
+/*
+ * Seconds a plugin may take to load, init hook included:
+ * PLUGIN_WATCHDOG_S, or WEFT_PLUGIN_TIMEOUT_S from 1 to 3600 (tests).
+ */
+unsigned
+plugin_timeout_s(void)
+{
+	const char	*s = getenv("WEFT_PLUGIN_TIMEOUT_S");
+	char		*end;
+	long		 v;
+
+	if (s == NULL || *s == '\0')
+		return PLUGIN_WATCHDOG_S;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 3600)
+		return PLUGIN_WATCHDOG_S;
+	return (unsigned)v;
 }
 
 /* How many plugins are loaded. */

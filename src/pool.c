@@ -132,6 +132,7 @@ struct pool_worker {
 	char		*fatal;		/* what it said when it gave up */
 	int		 fails;		/* deaths before ready, in a row */
 	int		 restarts;
+	int64_t		 started_ms;	/* mono_ms of its spawn */
 	int64_t		 restart_at;	/* mono_ms; 0: none due */
 	int		 given_up;
 	unsigned long	 done;
@@ -156,6 +157,7 @@ struct pool {
 	struct pool_slot *slots;
 	struct pool_worker *workers;	/* jobs of them, or NULL */
 	char	       **plugin_args;	/* --plugin options for workers */
+	int64_t		 start_ms;	/* a worker's time to get ready */
 	size_t		 nplugin_args;
 	int		 busy;		/* slots in use: commands + calls */
 	int		 shown_busy;
@@ -856,6 +858,7 @@ worker_spawn(struct pool *p, struct pool_worker *w)
 		fatalx("out of memory");
 	w->has_u = 1;
 	w->state = WS_STARTING;
+	w->started_ms = mono_ms();
 	w->kill_reason = NULL;
 	log_info("started %s, pid %ld", w->name, (long)w->pid);
 	return;
@@ -995,6 +998,8 @@ worker_message(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 			return -1;
 		w->state = WS_READY;
 		w->fails = 0;
+		free(w->fatal);
+		w->fatal = NULL;
 		log_info("%s (pid %ld) ready", w->name, (long)w->pid);
 		return 0;
 	case MSG_W_FATAL:
@@ -1094,6 +1099,7 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 	enum try_outcome	 outcome;
 	pid_t			 pid = w->pid;
 	char			*why;
+	const char		*killed_for;
 	int			 was_ready = w->state == WS_READY, i;
 
 	why = wait_status_string(status);
@@ -1119,6 +1125,7 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 		w->ncalls = 0;
 		p->busy--;
 	}
+	killed_for = w->kill_reason;
 	w->pid = 0;
 	w->state = WS_DOWN;
 	w->kill_reason = NULL;
@@ -1132,7 +1139,9 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 		w->restart_at = mono_ms();
 	} else if (++w->fails > WORKER_MAX_FAILS) {
 		w->given_up = 1;
-		if (w->fatal == NULL)
+		if (w->fatal == NULL && killed_for != NULL)
+			w->fatal = xprintf("%s %s", w->name, killed_for);
+		else if (w->fatal == NULL)
 			w->fatal = xprintf("%s ended before it was ready: %s",
 			    w->name, why);
 		log_warnx("%s given up after %d failed starts: %s", w->name,
@@ -1164,6 +1173,19 @@ workers_tick(struct pool *p)
 		return -1;
 	for (i = 0; i < p->jobs; i++) {
 		w = &p->workers[i];
+		/* An init hook that never returns must not hang the run. */
+		if (w->state == WS_STARTING && w->kill_reason == NULL &&
+		    now - w->started_ms >= p->start_ms) {
+			log_warnx("%s not ready after %lld ms; killing it",
+			    w->name, (long long)p->start_ms);
+			worker_kill(w, SIGKILL, "did not get ready in time "
+			    "(its plugins still loading)");
+		}
+		if (w->state == WS_STARTING && w->kill_reason == NULL) {
+			if (next == -1 || w->started_ms + p->start_ms - now <
+			    next)
+				next = w->started_ms + p->start_ms - now;
+		}
 		if (w->state == WS_DOWN && !w->given_up && w->restart_at != 0) {
 			if (w->restart_at <= now)
 				worker_spawn(p, w);
@@ -1779,6 +1801,7 @@ pool_main(int argc, char **argv)
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
 
 	/* Workers first: they load plugins while the rest gets ready. */
+	p.start_ms = (int64_t)plugin_timeout_s() * 1000;
 	if (wf->nfunctions > 0) {
 		p.workers = xcalloc(p.jobs, sizeof *p.workers);
 		for (i = 0; i < p.jobs; i++) {

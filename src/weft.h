@@ -359,7 +359,9 @@ int		 strmap_put(struct strmap *, const char *, uint32_t);
 void		 strmap_free(struct strmap *);
 
 /* plugin.c */
-int		 plugins_load(struct workflow *, char **);
+#define PLUGIN_WATCHDOG_S	60	/* a plugin's init hook, at most */
+int		 plugins_load(struct workflow *, unsigned, char **);
+unsigned	 plugin_timeout_s(void);
 size_t		 plugins_loaded(const struct workflow *);
 
 /* db.c */

@@ -61,6 +61,7 @@ struct call_state {
 	char		*result;
 	size_t		 result_len;
 	size_t		 refused_len;	/* a result over WEFT_RESULT_MAX */
+	int		 refused_nul;	/* a result with a NUL byte in it */
 	char		*error;
 };
 
@@ -72,11 +73,16 @@ host_set_result(struct weft_call *call, const char *value, size_t len)
 	free(cs->result);
 	cs->result = NULL;
 	cs->result_len = 0;
-	if (len > WEFT_RESULT_MAX || memchr(value, '\0', len) != NULL) {
+	cs->refused_len = 0;
+	cs->refused_nul = 0;
+	if (len > WEFT_RESULT_MAX) {
 		cs->refused_len = len;
 		return -1;
 	}
-	cs->refused_len = 0;
+	if (memchr(value, '\0', len) != NULL) {
+		cs->refused_nul = 1;
+		return -1;
+	}
 	cs->result = xstrndup(value, len);
 	cs->result_len = len;
 	return 0;
@@ -241,10 +247,13 @@ worker_call(struct worker *w, const msgpack_object *o)
 	msgpack_pack_uint32(&m.pk, t.attempt);
 	msgpack_pack_int(&m.pk, rc);
 	msg_pack_str(&m.pk, cs.result, cs.result_len);
-	if (cs.refused_len > 0) {
+	if (rc == WEFT_OK && cs.refused_len > 0) {
 		free(cs.error);
 		xasprintf(&cs.error, "result too large (%zu bytes, the limit "
 		    "is %d)", cs.refused_len, WEFT_RESULT_MAX);
+	} else if (rc == WEFT_OK && cs.refused_nul) {
+		free(cs.error);
+		cs.error = xstrdup("result refused: it holds a NUL byte");
 	}
 	msg_pack_str(&m.pk, cs.error, cs.error != NULL ? strlen(cs.error) : 0);
 	msgpack_pack_uint64(&m.pk, (t1.tv_sec - t0.tv_sec) * 1000000ULL +
@@ -423,7 +432,8 @@ worker_main(int argc, char **argv)
 			worker_fatal(&w, err);
 	}
 	free(plugins);
-	if (plugins_load(w.wf, &err) == -1)
+	/* The pool kills a worker whose plugins take too long to load. */
+	if (plugins_load(w.wf, 0, &err) == -1)
 		worker_fatal(&w, err);
 	for (i = 0; i < w.wf->nplugins; i++)
 		log_info("loaded plugin %s from %s", w.wf->plugins[i].name,

@@ -27,6 +27,8 @@ setup_file()
 setup()
 {
 	plugin_setup
+	# Built with --enable-asan, a segfault must still be one.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0
 }
 
 # two_fresh_workers PID...: exactly two workers run and neither is one of
@@ -378,6 +380,8 @@ EOF
 	expect_out_re '^done +r [0-9.]+s$'
 	expect_out 'failed   s worker killed by SIGKILL'
 	expect_out_re '^summary: 5 tasks: 4 done, 1 failed in '
+	# A function has no stderr file: the summary points at the logs.
+	expect_out "failed s: worker killed by SIGKILL, output in $WEFT_WORK/.weft/runs/0001/worker-0.*.log"
 	run tries_of r
 	assert_output '0|failed|worker killed by SIGKILL
 1|done|-'
@@ -450,4 +454,49 @@ EOF2
 	    fail "pool log: $(cat .weft/runs/0001/pool-0.log)"
 	run tries_of p
 	assert_output --regexp "^0\|failed\|no worker could start: "
+}
+
+@test "a worker whose init hook never returns is killed, then given up" {
+	write_flow <<'EOF2'
+weft: 1
+config: {jobs: 1}
+plugins:
+  hang: plugins/libinithang.so
+apps:
+  ok: {function: hang.ok}
+  cmd: {command: "touch after"}
+main:
+  - {id: f, app: ok}
+  - {id: c, app: cmd}
+EOF2
+	WEFT_TEST_INIT_HANG=workers WEFT_PLUGIN_TIMEOUT_S=1 weft_start run flow.yaml
+	# Six starts of 1 s each, and the pauses between them.
+	finish_run 60
+	expect_exit 1
+	expect_out 'failed   f no worker could start: worker-0.0 did not get ready in time (its plugins still loading)'
+	expect_out_re '^done +c [0-9.]+s$'
+	[ "$(grep -c 'not ready after 1000 ms; killing it' \
+	    .weft/runs/0001/pool-0.log)" -eq 6 ] ||
+	    fail "pool log: $(cat .weft/runs/0001/pool-0.log)"
+}
+
+@test "a result with a NUL byte in it is refused and fails its task" {
+	write_flow <<'EOF2'
+weft: 1
+plugins: {results: plugins/libresults.so}
+apps:
+  nul: {function: results.nul}
+  echo: {function: results.echo}
+main:
+  - {id: n, app: nul}
+  - {id: e, app: echo, args: {v: fine}}
+EOF2
+	run weft run flow.yaml
+	assert_failure 1
+	assert_line 'failed   n result refused: it holds a NUL byte'
+	assert_line --regexp '^done +e '
+	run result_of n
+	assert_output NULL
+	run result_of e
+	assert_output "'fine'"
 }

@@ -543,3 +543,24 @@ EOF2
 	assert_success
 	assert_line --regexp '^done +a '
 }
+
+@test "an init hook that never returns: check and run give up on it, exit 2" {
+	write_flow <<'EOF2'
+weft: 1
+plugins:
+  hang: plugins/libinithang.so
+apps:
+  ok: {function: hang.ok}
+main:
+  - {id: ok, app: ok}
+EOF2
+	local cmd t0
+	for cmd in check run; do
+		t0=$(now_us)
+		WEFT_TEST_INIT_HANG=all WEFT_PLUGIN_TIMEOUT_S=1 \
+		    run -2 --separate-stderr weft "$cmd" flow.yaml
+		assert_equal "$stderr" "flow.yaml:3:9: plugin 'hang': still loading after 1 s; its init hook does not return"
+		[ $(( $(now_us) - t0 )) -lt 10000000 ] || fail "$cmd took too long"
+		[ ! -e .weft/runs ] || fail "weft $cmd created .weft/runs"
+	done
+}

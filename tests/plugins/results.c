@@ -18,6 +18,8 @@
  *               argument file, sets no result: counts how often it ran
  *   cat_inputs  writes the concatenation of its inputs to its first
  *               output; result the number of bytes
+ *   nul         sets a result of 3 bytes with a NUL in the middle and
+ *               returns WEFT_OK whatever weft_set_result_len says
  *   big         sets a result of n bytes (default WEFT_RESULT_MAX + 1)
  *               and returns WEFT_OK whatever weft_set_result_len says
  *   which       result "results" (crash.c has one that says "crash")
@@ -326,6 +328,13 @@ big(struct weft_call *call)
 	/* Whatever weft says, the function claims success: weft decides. */
 	(void)weft_set_result_len(call, buf, n);
 	free(buf);
+	return WEFT_OK;
+}
+
+WEFT_EXPORT int
+nul(struct weft_call *call)
+{
+	(void)weft_set_result_len(call, "a\0b", 3);
 	return WEFT_OK;
 }
 
