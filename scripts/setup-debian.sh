@@ -12,6 +12,7 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends \
     build-essential autoconf automake pkg-config \
     libyaml-dev libzmq3-dev libmsgpack-dev libjansson-dev libsqlite3-dev \
+    libsodium-dev \
     libcmocka-dev bats bats-assert bats-support \
     sqlite3 jq mandoc strace procps >/dev/null
 

@@ -134,9 +134,11 @@ cmd_check(int argc, char **argv)
 		rc = workflow_plugin_option(wf, plugins[i], &err);
 	free(plugins);
 	if (rc != 0 || plugins_load(wf, plugin_timeout_s(), &err) != 0 ||
-	    dag_build(wf, &dag, &err) != 0) {
+	    dag_build(wf, &dag, &err) != 0 ||
+	    dag_check_paths(wf, dag, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
+		dag_free(&dag);
 		workflow_free(&wf);
 		return EXIT_USAGE;
 	}

@@ -30,6 +30,12 @@
  *
  * Main answers "weft status" on ipc://sock/ctl-main, and keeps the list
  * of the run's processes in helpers.json (see control.c).
+ *
+ * A task whose dependencies are done goes through resume.c before it is
+ * sent: with --resume, one that is in the task cache is cached instead of
+ * run (and its dependents move on at once); a task with an input that is
+ * missing fails there.  Every task that succeeds is recorded in the cache.
+ * With --fail-fast, the first task to fail for good stops the run.
  */
 
 #include <sys/prctl.h>
@@ -72,6 +78,7 @@
 
 enum task_state {
 	TS_WAITING,		/* dependencies not yet done */
+	TS_KEYING,		/* ready; resume.c is deciding */
 	TS_SENT,		/* handed to the interchange */
 	TS_RUNNING,		/* a pool has started it */
 	TS_DONE,
@@ -79,12 +86,13 @@ enum task_state {
 	TS_DEP_FAIL,
 	TS_KILLED,		/* running or queued when the run stopped */
 	TS_NOT_RUN,		/* never started because the run stopped */
+	TS_CACHED,		/* not run: its result is in the cache */
 	TS_NSTATES
 };
 
 static const char *state_names[TS_NSTATES] = {
-	"waiting", "sent", "running", "done", "failed", "dep_fail",
-	"killed", "not_run"
+	"waiting", "keying", "sent", "running", "done", "failed", "dep_fail",
+	"killed", "not_run", "cached"
 };
 
 enum helper_role {
@@ -127,7 +135,10 @@ struct task_run {
 	uint64_t	 wall_us;
 	char		*why;		/* the last failed try's reason */
 	int32_t		 pool;		/* that ran its last try */
+	int		 ran;		/* a try ended: status is that try's */
 	char		*result;	/* a function task's value, once done */
+	char		*command;	/* filled in, when late */
+	char	       **values;	/* the same for a function's args */
 };
 
 struct run {
@@ -175,6 +186,12 @@ struct run {
 	char	       **plugin_args;	/* --plugin NAME=ABSPATH, for pools */
 	size_t		 nplugin_args;
 
+	struct resume	*rs;		/* keys and the task cache */
+	int		 resume;	/* --resume, or config.resume */
+	int		 retries;	/* --retries, or -1 */
+	int		 fail_fast;
+	int		 failed_fast;	/* a task failed: stopping */
+
 	int		 interrupted;
 	int		 aborted;
 	int		 progress_shown;
@@ -182,9 +199,20 @@ struct run {
 	double		 began;		/* wall clock, for the record */
 };
 
+enum {
+	OPT_RETRIES = 256, OPT_FAIL_FAST, OPT_KEEP_GOING, OPT_RESUME,
+	OPT_NO_RESUME, OPT_DRY_RUN
+};
+
 static const struct option run_longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "plugin", required_argument, NULL, 'p' },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "fail-fast", no_argument, NULL, OPT_FAIL_FAST },
+	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "run-dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -195,10 +223,20 @@ static const struct option run_longopts[] = {
 static void
 run_usage(FILE *f)
 {
-	fprintf(f, "usage: weft run [-qv] [-j N] [--plugin NAME=PATH] "
-	    "[--run-dir DIR] FILE\n"
+	fprintf(f, "usage: weft run [-qv] [-j N] [--retries N] [--fail-fast] "
+	    "[--resume] [--dry-run] [--plugin NAME=PATH] [--run-dir DIR] "
+	    "FILE\n"
 	    "  -j, --jobs N       slots per pool (1-%d; default: config.jobs,"
 	    " else CPUs)\n"
+	    "      --retries N    retries of every task (0-10000), over the"
+	    " app's and config's\n"
+	    "      --fail-fast    stop at the first task that fails for good\n"
+	    "      --keep-going   run what does not depend on a failure"
+	    " (the default)\n"
+	    "      --resume       skip the tasks that the cache has done\n"
+	    "      --no-resume    run everything, whatever config.resume says\n"
+	    "      --dry-run      say what would run and what is cached;"
+	    " run nothing\n"
 	    "      --plugin NAME=PATH\n"
 	    "                     add or replace a plugin (repeatable)\n"
 	    "      --run-dir DIR  keep runs in DIR instead of .weft next to"
@@ -253,10 +291,11 @@ progress_show(struct run *r)
 	if (!r->tty || r->quiet)
 		return;
 	progress_clear(r);
-	printf("[%zu/%zu] %zu running, %zu queued, %zu done, %zu failed, "
-	    "%zu dep_fail", r->nfinished, r->dag->ntasks,
-	    r->counts[TS_RUNNING], r->counts[TS_SENT], r->counts[TS_DONE],
-	    r->counts[TS_FAILED], r->counts[TS_DEP_FAIL]);
+	printf("[%zu/%zu] %zu running, %zu queued, %zu done, %zu cached, "
+	    "%zu failed, %zu dep_fail", r->nfinished, r->dag->ntasks,
+	    r->counts[TS_RUNNING], r->counts[TS_SENT] + r->counts[TS_KEYING],
+	    r->counts[TS_DONE], r->counts[TS_CACHED], r->counts[TS_FAILED],
+	    r->counts[TS_DEP_FAIL]);
 	r->progress_shown = 1;
 	fflush(stdout);
 }
@@ -352,7 +391,7 @@ ev_tasks(struct run *r)
 		out = json_paths(t->outputs, t->noutputs);
 		fn = t->command == NULL;
 		dir = rundir_task_dirname(t->id);
-		path = xprintf("%s/tasks/%s/stdout", r->rd.path, dir);
+		path = xprintf("%s/tasks/%s/try-0/stdout", r->rd.path, dir);
 		pk = monitor_event(r->mon, EV_TASK, 10);
 		msgpack_pack_uint32(pk, t->index);
 		monitor_pack_str(pk, t->id);
@@ -388,14 +427,14 @@ ev_launched(struct run *r, uint32_t i)
 		return;
 	now = db_now();
 	monitor_status(r->mon, i, r->tasks[i].attempt, "launched", now);
-	pk = monitor_event(r->mon, EV_TRY, 13);
+	pk = monitor_event(r->mon, EV_TRY, 15);
 	msgpack_pack_uint32(pk, i);
 	msgpack_pack_uint32(pk, r->tasks[i].attempt);
 	msgpack_pack_nil(pk);
 	msgpack_pack_nil(pk);
 	monitor_pack_str(pk, "local");
 	msgpack_pack_double(pk, now);
-	for (n = 0; n < 7; n++)
+	for (n = 0; n < 9; n++)
 		msgpack_pack_nil(pk);
 }
 
@@ -408,7 +447,9 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
     const char *state, const char *reason, const char *try_state)
 {
 	struct task_run	*tr = &r->tasks[i];
+	struct task	*t = &r->dag->tasks[i];
 	msgpack_packer	*pk;
+	char		*dir, *path;
 	double		 now;
 	int		 ran;
 
@@ -418,7 +459,7 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	if (status != NULL)
 		monitor_status(r->mon, i, tr->attempt, status, now);
 	if (reason != NULL) {
-		pk = monitor_event(r->mon, EV_TRY, 13);
+		pk = monitor_event(r->mon, EV_TRY, 15);
 		msgpack_pack_uint32(pk, i);
 		msgpack_pack_uint32(pk, tr->attempt);
 		for (ran = 0; ran < 5; ran++)
@@ -428,10 +469,12 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 			msgpack_pack_nil(pk);
 		monitor_pack_str(pk, reason);
 		monitor_pack_str(pk, try_state);
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
 	}
-	ran = tr->spawn_errno == 0 && (tr->state == TS_DONE ||
+	ran = tr->ran && tr->spawn_errno == 0 && (tr->state == TS_DONE ||
 	    tr->state == TS_FAILED);
-	pk = monitor_event(r->mon, EV_TASK_END, 7);
+	pk = monitor_event(r->mon, EV_TASK_END, 10);
 	msgpack_pack_uint32(pk, i);
 	msgpack_pack_double(pk, now);
 	monitor_pack_str(pk, state);
@@ -440,7 +483,29 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	    WEXITSTATUS(tr->status));
 	pack_int_or_nil(pk, ran && WIFSIGNALED(tr->status),
 	    WTERMSIG(tr->status));
-	monitor_pack_str(pk, tr->state == TS_DONE ? tr->result : NULL);
+	monitor_pack_str(pk, tr->state == TS_DONE || tr->state == TS_CACHED ?
+	    tr->result : NULL);
+	/* The logs of its last try, which is where a reader looks. */
+	if (t->command != NULL && tr->ran) {
+		dir = rundir_task_dirname(t->id);
+		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
+		    tr->attempt);
+		monitor_pack_str(pk, path);
+		free(path);
+		path = xprintf("%s/tasks/%s/try-%u/stderr", r->rd.path, dir,
+		    tr->attempt);
+		monitor_pack_str(pk, path);
+		free(path);
+		free(dir);
+	} else if (tr->state == TS_CACHED) {
+		/* No try ran: there are no logs ("" clears the column). */
+		monitor_pack_str(pk, "");
+		monitor_pack_str(pk, "");
+	} else {
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
+	msgpack_pack_int(pk, r->resume);
 }
 
 static void
@@ -452,7 +517,8 @@ ev_workflow_end(struct run *r, const char *state, int rc)
 		return;
 	pk = monitor_event(r->mon, EV_WORKFLOW_END, 6);
 	msgpack_pack_double(pk, db_now());
-	msgpack_pack_uint64(pk, r->counts[TS_DONE]);
+	/* A cached task is one that completed, as a memoized one in Parsl. */
+	msgpack_pack_uint64(pk, r->counts[TS_DONE] + r->counts[TS_CACHED]);
 	msgpack_pack_uint64(pk, r->counts[TS_FAILED] +
 	    r->counts[TS_DEP_FAIL]);
 	monitor_pack_str(pk, state);
@@ -472,16 +538,8 @@ set_state(struct run *r, uint32_t i, enum task_state st)
 	r->counts[st]++;
 	if (st == TS_SENT || st == TS_RUNNING)
 		r->nsent++;
-	else if (st != TS_WAITING)
+	else if (st != TS_WAITING && st != TS_KEYING)
 		r->nfinished++;
-}
-
-static void
-make_ready(struct run *r, uint32_t i)
-{
-	r->ready[r->nready++] = i;
-	set_state(r, i, TS_SENT);
-	ev_launched(r, i);
 }
 
 /* The value {ID.result} gives for task I: set once it succeeded. */
@@ -493,16 +551,48 @@ task_result(void *arg, uint32_t i)
 	return i < r->dag->ntasks ? r->tasks[i].result : NULL;
 }
 
+/* Sends task I to the interchange at the end of this turn. */
+static void
+dispatch(struct run *r, uint32_t i)
+{
+	r->ready[r->nready++] = i;
+	set_state(r, i, TS_SENT);
+	ev_launched(r, i);
+}
+
 /*
- * Packs one task.  A late one gets its dependencies' results now (they
- * are all done, or it would not be ready).
+ * Task I's dependencies are done (or cached): a late task gets their
+ * results now, and resume.c says whether it runs (see apply_verdicts).
  */
+static void
+make_ready(struct run *r, uint32_t i)
+{
+	struct task	*t = &r->dag->tasks[i];
+	struct task_run	*tr = &r->tasks[i];
+	char		*command = NULL, **values = NULL;
+	size_t		 j;
+
+	if (t->late && t->command != NULL) {
+		tr->command = dag_fill_results(t->command, 1, task_result, r);
+		command = xstrdup(tr->command);
+	} else if (t->late) {
+		tr->values = xcalloc(t->nargs + 1, sizeof *tr->values);
+		values = xcalloc(t->nargs + 1, sizeof *values);
+		for (j = 0; j < t->nargs; j++) {
+			tr->values[j] = dag_fill_results(t->arg_values[j], 0,
+			    task_result, r);
+			values[j] = xstrdup(tr->values[j]);
+		}
+	}
+	set_state(r, i, TS_KEYING);
+	resume_ready(r->rs, i, command, values);
+}
+
+/* Packs one task; a late one has had its results filled in. */
 static void
 pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 {
 	struct msg_task	 mt;
-	char		*command = NULL, **values = NULL;
-	size_t		 i;
 
 	memset(&mt, 0, sizeof mt);
 	mt.index = t->index;
@@ -516,10 +606,8 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	mt.noutputs = t->noutputs;
 	if (t->command != NULL) {
 		mt.kind = TASK_COMMAND;
-		if (t->late)
-			command = dag_fill_results(t->command, 1,
-			    task_result, r);
-		mt.command = command != NULL ? command : t->command;
+		mt.command = r->tasks[t->index].command != NULL ?
+		    r->tasks[t->index].command : t->command;
 		mt.command_len = strlen(mt.command);
 	} else {
 		mt.kind = TASK_FUNCTION;
@@ -529,20 +617,10 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 		mt.symbol_len = strlen(mt.symbol);
 		mt.arg_names = t->arg_names;
 		mt.nargs = t->nargs;
-		mt.arg_values = t->arg_values;
-		if (t->late) {
-			values = xcalloc(t->nargs + 1, sizeof *values);
-			for (i = 0; i < t->nargs; i++)
-				values[i] = dag_fill_results(t->arg_values[i],
-				    0, task_result, r);
-			mt.arg_values = values;
-		}
+		mt.arg_values = r->tasks[t->index].values != NULL ?
+		    r->tasks[t->index].values : t->arg_values;
 	}
 	msg_pack_task(pk, &mt);
-	free(command);
-	for (i = 0; values != NULL && i < t->nargs; i++)
-		free(values[i]);
-	free(values);
 }
 
 /* Sends every ready task, in batches. */
@@ -594,6 +672,101 @@ fail_dependents(struct run *r, uint32_t failed)
 	free(stack);
 }
 
+/* The retries of a task: --retries, else its app's or the config's. */
+static int
+task_retries(const struct run *r, const struct task *t)
+{
+	return r->retries >= 0 ? r->retries : t->retries;
+}
+
+/* A task failed for good: its dependents cannot run, and with
+   --fail-fast nothing else will. */
+static void
+failed_for_good(struct run *r, uint32_t i)
+{
+	fail_dependents(r, i);
+	if (!r->fail_fast || r->failed_fast)
+		return;
+	r->failed_fast = 1;
+	progress_clear(r);
+	fflush(stdout);
+	fprintf(stderr, "weft: --fail-fast: stopping run %s after '%s' "
+	    "failed\n", r->rd.name, r->dag->tasks[i].id);
+	log_info("fail-fast: %s failed", r->dag->tasks[i].id);
+}
+
+/* Task I is done or cached: its dependents may be ready. */
+static void
+task_done(struct run *r, uint32_t i)
+{
+	const struct task	*t = &r->dag->tasks[i];
+	size_t			 j;
+
+	for (j = 0; j < t->ndependents; j++) {
+		if (--r->tasks[t->dependents[j]].waiting == 0)
+			make_ready(r, t->dependents[j]);
+	}
+}
+
+static void
+apply_verdict(struct run *r, struct rs_verdict *v)
+{
+	struct task_run	*tr = &r->tasks[v->task];
+	struct task	*t = &r->dag->tasks[v->task];
+
+	if (tr->state != TS_KEYING) {
+		/* The run stopped meanwhile. */
+		free(v->message);
+		free(v->result);
+		return;
+	}
+	switch (v->what) {
+	case RS_RUN:
+		dispatch(r, v->task);
+		break;
+	case RS_CACHED:
+		free(tr->result);
+		tr->result = v->result;
+		if (tr->result == NULL && t->command == NULL)
+			tr->result = xstrdup("");
+		set_state(r, v->task, TS_CACHED);
+		ev_task_end(r, v->task, "memo_done", "cached", NULL, NULL);
+		event_line(r, 0, "cached   %s", t->id);
+		task_done(r, v->task);
+		break;
+	case RS_MISSING:
+		free(tr->why);
+		tr->why = v->message;
+		set_state(r, v->task, TS_FAILED);
+		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
+		event_line(r, 1, "failed   %s %s", t->id, tr->why);
+		failed_for_good(r, v->task);
+		break;
+	}
+}
+
+/*
+ * Acts on what resume.c has decided.  A cached task makes its dependents
+ * ready, which may decide more at once: until there is nothing left.
+ */
+static void
+apply_verdicts(struct run *r)
+{
+	struct rs_verdict	*v, *copy;
+	size_t			 n, k;
+
+	for (;;) {
+		v = resume_verdicts(r->rs, &n);
+		if (n == 0)
+			return;
+		copy = xcalloc(n, sizeof *copy);
+		memcpy(copy, v, n * sizeof *copy);
+		for (k = 0; k < n; k++)
+			apply_verdict(r, &copy[k]);
+		free(copy);
+	}
+}
+
 static char *
 result_string(const struct task_run *tr)
 {
@@ -610,7 +783,6 @@ handle_result(struct run *r, const struct msg_result *res)
 	struct task_run	*tr;
 	struct task	*t;
 	char		*why;
-	size_t		 i;
 	int		 ok;
 
 	if (res->index >= r->dag->ntasks) {
@@ -628,6 +800,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	tr->spawn_errno = res->spawn_errno;
 	tr->wall_us = res->wall_us;
 	tr->pool = res->pool;
+	tr->ran = 1;
 	ok = res->outcome == OUT_DONE;
 	free(tr->why);
 	tr->why = ok ? NULL : res->message != NULL ?
@@ -651,27 +824,23 @@ handle_result(struct run *r, const struct msg_result *res)
 		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,
 		    res->wall_us / 1e6);
-		for (i = 0; i < t->ndependents; i++) {
-			if (--r->tasks[t->dependents[i]].waiting == 0)
-				make_ready(r, t->dependents[i]);
-		}
+		resume_done(r->rs, res->index, tr->result);
+		task_done(r, res->index);
 		return;
 	}
 
 	why = result_string(tr);
 	tr->fails++;
 	/* Tries lost with a pool do not count against the task's retries. */
-	if ((int)tr->fails <= t->retries) {
+	if ((int)tr->fails <= task_retries(r, t)) {
 		monitor_status(r->mon, res->index, tr->attempt,
 		    "fail_retryable", db_now());
 		tr->attempt++;
 		if (tr->fails == 1)
 			r->nretried++;
 		event_line(r, 1, "retry    %s %s (retry %u of %d)", t->id,
-		    why, tr->fails, t->retries);
-		r->ready[r->nready++] = res->index;
-		set_state(r, res->index, TS_SENT);
-		ev_launched(r, res->index);
+		    why, tr->fails, task_retries(r, t));
+		dispatch(r, res->index);
 		free(why);
 		return;
 	}
@@ -679,7 +848,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	ev_task_end(r, res->index, "failed", "failed", NULL, NULL);
 	event_line(r, 1, "failed   %s %s", t->id, why);
 	free(why);
-	fail_dependents(r, res->index);
+	failed_for_good(r, res->index);
 }
 
 static void
@@ -718,7 +887,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 		if (tr->lost <= POOL_LOST_MAX)
 			monitor_status(r->mon, i, attempt, "fail_retryable",
 			    now);
-		pk = monitor_event(r->mon, EV_TRY, 13);
+		pk = monitor_event(r->mon, EV_TRY, 15);
 		msgpack_pack_uint32(pk, i);
 		msgpack_pack_uint32(pk, attempt);
 		for (n = 0; n < 5; n++)
@@ -728,22 +897,22 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 			msgpack_pack_nil(pk);
 		monitor_pack_str(pk, "pool lost");
 		monitor_pack_str(pk, "lost");
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
 	}
 	if (tr->lost > POOL_LOST_MAX) {
 		set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
 		event_line(r, 1, "failed   %s its pool died under it %u times",
 		    t->id, tr->lost);
-		fail_dependents(r, i);
+		failed_for_good(r, i);
 		return;
 	}
 	tr->attempt++;
 	event_line(r, 1, "requeue  %s (try %u: its pool was lost)", t->id,
 	    attempt + 1);
 	r->requeued++;
-	r->ready[r->nready++] = i;
-	set_state(r, i, TS_SENT);
-	ev_launched(r, i);
+	dispatch(r, i);
 }
 
 /* MSG_REQUEUE: [pool, pid, [[index, attempt]...]]. */
@@ -1202,6 +1371,8 @@ reap_children(struct run *r, int running)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (resume_reaped(r->rs, pid, status))
+			continue;
 		if ((h = find_helper(r, pid)) == NULL) {
 			log_debug("reaped orphan %ld", (long)pid);
 			/* What it leaves comes to us in turn. */
@@ -1429,7 +1600,8 @@ static void
 print_summary(struct run *r)
 {
 	static const enum task_state order[] = {
-		TS_DONE, TS_FAILED, TS_DEP_FAIL, TS_KILLED, TS_NOT_RUN
+		TS_DONE, TS_CACHED, TS_FAILED, TS_DEP_FAIL, TS_KILLED,
+		TS_NOT_RUN
 	};
 	struct task	*t;
 	char		*dir, *why;
@@ -1460,12 +1632,15 @@ print_summary(struct run *r)
 		dir = rundir_task_dirname(t->id);
 		why = result_string(&r->tasks[i]);
 		/* A function's output is in its worker's log. */
-		if (t->command == NULL)
+		if (!r->tasks[i].ran)
+			printf("failed %s: %s\n", t->id, why);
+		else if (t->command == NULL)
 			printf("failed %s: %s, output in %s/worker-%d.*.log\n",
 			    t->id, why, r->rd.path, r->tasks[i].pool);
 		else
-			printf("failed %s: %s, stderr in %s/tasks/%s/stderr\n",
-			    t->id, why, r->rd.path, dir);
+			printf("failed %s: %s, stderr in %s/tasks/%s/try-%u/"
+			    "stderr\n", t->id, why, r->rd.path, dir,
+			    r->tasks[i].attempt);
 		free(why);
 		free(dir);
 	}
@@ -1525,14 +1700,16 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 
 	json_object_set_new(hb, "interchange", ctl_age(r->ix_heard_ms));
 	tasks = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I}",
+	    "s:I, s:I}",
 	    "total", (json_int_t)r->dag->ntasks,
 	    "pending", (json_int_t)(r->counts[TS_WAITING] +
-	    r->counts[TS_SENT]),
-	    "waiting", (json_int_t)r->counts[TS_WAITING],
+	    r->counts[TS_KEYING] + r->counts[TS_SENT]),
+	    "waiting", (json_int_t)(r->counts[TS_WAITING] +
+	    r->counts[TS_KEYING]),
 	    "queued", (json_int_t)r->counts[TS_SENT],
 	    "running", (json_int_t)r->counts[TS_RUNNING],
 	    "done", (json_int_t)r->counts[TS_DONE],
+	    "cached", (json_int_t)r->counts[TS_CACHED],
 	    "failed", (json_int_t)(r->counts[TS_FAILED] +
 	    r->counts[TS_KILLED]),
 	    "dep_fail", (json_int_t)r->counts[TS_DEP_FAIL],
@@ -1556,32 +1733,41 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 static void
 run_loop(struct run *r)
 {
-	zmq_pollitem_t	 items[5];
+	zmq_pollitem_t	 items[6];
 	uint64_t	 ticks;
-	int		 nitems = 2, timeout, t, mon = -1, tick = -1, ctl = -1;
+	int		 nitems, timeout, t, mon, tick, ctl, hash, fd;
 
-	memset(items, 0, sizeof items);
-	items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
-	items[1] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
-	if (r->ctl != NULL) {
-		ctl = nitems++;
-		items[ctl] = (zmq_pollitem_t){ ctl_socket(r->ctl), 0,
-		    ZMQ_POLLIN, 0 };
-	}
-	if (r->mon != NULL) {
-		mon = nitems++;
-		items[mon] = (zmq_pollitem_t){ monitor_socket(r->mon), 0,
-		    ZMQ_POLLIN, 0 };
-	}
-	if (r->timerfd != -1) {
-		tick = nitems++;
-		items[tick] = (zmq_pollitem_t){ NULL, r->timerfd, ZMQ_POLLIN,
-		    0 };
-	}
 	while (r->nfinished < r->dag->ntasks && !r->aborted &&
-	    !r->interrupted) {
+	    !r->interrupted && !r->failed_fast) {
 		send_ready(r);
+		resume_commit(r->rs);
 		fflush(stdout);
+		memset(items, 0, sizeof items);
+		items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
+		items[1] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
+		nitems = 2;
+		ctl = mon = tick = hash = -1;
+		if (r->ctl != NULL) {
+			ctl = nitems++;
+			items[ctl] = (zmq_pollitem_t){ ctl_socket(r->ctl), 0,
+			    ZMQ_POLLIN, 0 };
+		}
+		if (r->mon != NULL) {
+			mon = nitems++;
+			items[mon] = (zmq_pollitem_t){ monitor_socket(r->mon),
+			    0, ZMQ_POLLIN, 0 };
+		}
+		if (r->timerfd != -1) {
+			tick = nitems++;
+			items[tick] = (zmq_pollitem_t){ NULL, r->timerfd,
+			    ZMQ_POLLIN, 0 };
+		}
+		/* The hasher starts when there is something to hash. */
+		if ((fd = resume_fd(r->rs)) != -1) {
+			hash = nitems++;
+			items[hash] = (zmq_pollitem_t){ NULL, fd, ZMQ_POLLIN,
+			    0 };
+		}
 		timeout = restart_due(r);
 		t = main_heartbeat(r);
 		if (t != -1 && (timeout == -1 || t < timeout))
@@ -1596,8 +1782,11 @@ run_loop(struct run *r)
 		}
 		if (items[1].revents != 0)
 			handle_signals(r, 1);
+		if (hash != -1 && items[hash].revents != 0)
+			resume_read(r->rs);
 		if (items[0].revents != 0)
 			read_results(r);
+		apply_verdicts(r);
 		if (r->sweep_orphans)
 			sweep_orphans(r);
 		if (ctl != -1 && items[ctl].revents != 0)
@@ -1663,6 +1852,7 @@ settle_unfinished(struct run *r)
 			ev_task_end(r, i, "failed", "killed",
 			    "killed: the run stopped", "killed");
 		} else if (r->tasks[i].state == TS_SENT ||
+		    r->tasks[i].state == TS_KEYING ||
 		    r->tasks[i].state == TS_WAITING) {
 			set_state(r, i, TS_NOT_RUN);
 			ev_task_end(r, i, NULL, "not_run", NULL, NULL);
@@ -1784,9 +1974,15 @@ run_free(struct run *r)
 			free(r->helpers[i].argv[j]);
 		free(r->helpers[i].argv);
 	}
+	resume_close(&r->rs);
 	for (i = 0; r->tasks != NULL && i < r->dag->ntasks; i++) {
 		free(r->tasks[i].why);
 		free(r->tasks[i].result);
+		free(r->tasks[i].command);
+		for (j = 0; r->tasks[i].values != NULL &&
+		    j < (int)r->dag->tasks[i].nargs; j++)
+			free(r->tasks[i].values[j]);
+		free(r->tasks[i].values);
 	}
 	for (i = 0; i < r->nplugin_args; i++)
 		free(r->plugin_args[i]);
@@ -1829,7 +2025,8 @@ load_workflow(struct run *r, const char *file, char **plugins,
 			    pl->name, pl->abspath);
 	}
 	if (plugins_load(r->wf, plugin_timeout_s(), &err) == -1 ||
-	    dag_build(r->wf, &r->dag, &err) == -1)
+	    dag_build(r->wf, &r->dag, &err) == -1 ||
+	    dag_check_paths(r->wf, r->dag, &err) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1845,72 +2042,210 @@ fail:
 	return -1;
 }
 
+/* Parses --retries strictly: digits only, 0 to 10000. */
+static int
+parse_retries(const char *s, int *out)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 10000)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * weft run --dry-run: what would run and what is cached, decided as a
+ * run would, in dependency order, with nothing started or written.  A
+ * task after one that would run would run too: what it reads is not made
+ * yet.
+ */
+static int
+dry_run(struct run *r, const char *base)
+{
+	struct rs_verdict	*v;
+	struct task		*t;
+	uint8_t			*verdict;	/* 0 unknown, 1 run, 2 cached */
+	uint32_t		*queue, *indeg, x, d;
+	size_t			 head = 0, tail = 0, i, j, n, nrun = 0;
+	char			*command, **values;
+
+	r->tasks = xcalloc(r->dag->ntasks + 1, sizeof *r->tasks);
+	r->rs = resume_open(r->wf, r->dag, base, r->resume, 1, "dry-run",
+	    "/dev/null");
+	verdict = xcalloc(r->dag->ntasks + 1, 1);
+	queue = xcalloc(r->dag->ntasks + 1, sizeof *queue);
+	indeg = xcalloc(r->dag->ntasks + 1, sizeof *indeg);
+	for (i = 0; i < r->dag->ntasks; i++) {
+		indeg[i] = r->dag->tasks[i].ndeps;
+		if (indeg[i] == 0)
+			queue[tail++] = i;
+	}
+	while (head < tail) {
+		x = queue[head++];
+		t = &r->dag->tasks[x];
+		verdict[x] = 2;
+		for (j = 0; j < t->ndeps; j++) {
+			if (verdict[t->deps[j]] != 2)
+				verdict[x] = 1;
+		}
+		if (verdict[x] == 2) {
+			command = NULL;
+			values = NULL;
+			if (t->late && t->command != NULL)
+				command = dag_fill_results(t->command, 1,
+				    task_result, r);
+			else if (t->late) {
+				values = xcalloc(t->nargs + 1,
+				    sizeof *values);
+				for (j = 0; j < t->nargs; j++)
+					values[j] = dag_fill_results(
+					    t->arg_values[j], 0, task_result,
+					    r);
+			}
+			resume_ready(r->rs, x, command, values);
+			verdict[x] = 1;
+			v = resume_verdicts(r->rs, &n);
+			for (j = 0; j < n; j++) {
+				if (v[j].task == x && v[j].what == RS_CACHED) {
+					verdict[x] = 2;
+					r->tasks[x].result = v[j].result;
+					v[j].result = NULL;
+				}
+				free(v[j].message);
+				free(v[j].result);
+			}
+		}
+		for (j = 0; j < t->ndependents; j++) {
+			d = t->dependents[j];
+			if (--indeg[d] == 0)
+				queue[tail++] = d;
+		}
+	}
+	for (i = 0; i < r->dag->ntasks; i++) {
+		printf("%-8s %s\n", verdict[i] == 2 ? "cached" : "run",
+		    r->dag->tasks[i].id);
+		nrun += verdict[i] != 2;
+	}
+	printf("dry run: %zu task%s: %zu to run, %zu cached\n",
+	    r->dag->ntasks, r->dag->ntasks == 1 ? "" : "s", nrun,
+	    r->dag->ntasks - nrun);
+	free(indeg);
+	free(queue);
+	free(verdict);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "weft: cannot write output\n");
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Parses the options into R; returns -1 (and says why) to end. */
+static int
+run_options(struct run *r, int argc, char **argv, char **plugins,
+    size_t *nplugins, const char **rundir_opt, int *jobs, int *dry,
+    int *resume)
+{
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, "j:qvh", run_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			plugins[(*nplugins)++] = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, jobs) == -1) {
+				fprintf(stderr, "weft: invalid -j value '%s': "
+				    "expected an integer from 1 to %d\n",
+				    optarg, WEFT_MAX_JOBS);
+				return -1;
+			}
+			break;
+		case OPT_RETRIES:
+			if (parse_retries(optarg, &r->retries) == -1) {
+				fprintf(stderr, "weft: invalid --retries value "
+				    "'%s': expected an integer from 0 to "
+				    "10000\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_FAIL_FAST:
+			r->fail_fast = 1;
+			break;
+		case OPT_KEEP_GOING:
+			r->fail_fast = 0;
+			break;
+		case OPT_RESUME:
+			*resume = 1;
+			break;
+		case OPT_NO_RESUME:
+			*resume = 0;
+			break;
+		case OPT_DRY_RUN:
+			*dry = 1;
+			break;
+		case 'd':
+			if (*optarg == '\0') {
+				fprintf(stderr, "weft: --run-dir needs a "
+				    "directory name\n");
+				return -1;
+			}
+			*rundir_opt = optarg;
+			break;
+		case 'q':
+			r->quiet = 1;
+			break;
+		case 'v':
+			r->verbose = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			exit(0);
+		default:
+			run_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "weft: run needs exactly one workflow file\n");
+		run_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
 	struct run	 r;
 	const char	*rundir_opt = NULL;
-	char		*base, **plugins;
+	char		*base, **plugins, *log;
 	const char	*state;
-	int		 ch, jobs = 0, rc;
+	int		 jobs = 0, rc, dry = 0, resume = -1;
 	size_t		 i, nplugins = 0;
 	long		 ncpu;
 
 	memset(&r, 0, sizeof r);
 	r.lifeline[0] = r.lifeline[1] = -1;
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
+	r.retries = -1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
-	while ((ch = getopt_long(argc, argv, "j:qvh", run_longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			plugins[nplugins++] = optarg;
-			break;
-		case 'j':
-			if (parse_jobs(optarg, &jobs) == -1) {
-				fprintf(stderr, "weft: invalid -j value '%s': "
-				    "expected an integer from 1 to %d\n",
-				    optarg, WEFT_MAX_JOBS);
-				free(plugins);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			if (*optarg == '\0') {
-				fprintf(stderr, "weft: --run-dir needs a "
-				    "directory name\n");
-				free(plugins);
-				return EXIT_USAGE;
-			}
-			rundir_opt = optarg;
-			break;
-		case 'q':
-			r.quiet = 1;
-			break;
-		case 'v':
-			r.verbose = 1;
-			break;
-		case 'h':
-			free(plugins);
-			run_usage(stdout);
-			return 0;
-		default:
-			free(plugins);
-			run_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
+	if (run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
+	    &jobs, &dry, &resume) == -1) {
 		free(plugins);
-		fprintf(stderr, "weft: run needs exactly one workflow file\n");
-		run_usage(stderr);
 		return EXIT_USAGE;
 	}
-
 	rc = load_workflow(&r, argv[optind], plugins, nplugins);
 	free(plugins);
 	if (rc == -1)
 		return EXIT_USAGE;
+	r.resume = resume != -1 ? resume : r.wf->resume;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	r.jobs = jobs != 0 ? jobs : r.wf->jobs != 0 ? r.wf->jobs :
 	    (ncpu > 0 ? (int)ncpu : 1);
@@ -1920,12 +2255,22 @@ cmd_run(int argc, char **argv)
 
 	base = rundir_opt != NULL ? xstrdup(rundir_opt) :
 	    xprintf("%s/.weft", r.wf->dir);
+	if (dry) {
+		rc = dry_run(&r, base);
+		free(base);
+		run_free(&r);
+		return rc;
+	}
 	rc = run_setup(&r, base);
 	free(base);
 	if (rc == -1) {
 		run_free(&r);
 		return EXIT_INTERNAL;
 	}
+	log = xprintf("%s/weft.log", r.rd.path);
+	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
+	    log);
+	free(log);
 	if (!r.tty)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	printf("weft: run %s in %s (%zu task%s, %d pool%s x %d jobs)\n",
@@ -1943,6 +2288,7 @@ cmd_run(int argc, char **argv)
 			if (r.tasks[i].waiting == 0)
 				make_ready(&r, i);
 		}
+		apply_verdicts(&r);
 		r.hb_period = heartbeat_period();
 		r.ix_heard_ms = r.hb_sent_ms = mono_ms();
 		run_loop(&r);
@@ -1950,13 +2296,15 @@ cmd_run(int argc, char **argv)
 	ctl_set_state(r.ctl, "stopping");
 	stop_helpers(&r);
 	settle_unfinished(&r);
+	resume_commit(r.rs);
 	if (r.aborted) {
 		rc = EXIT_INTERNAL;
 		state = "aborted";
 	} else if (r.interrupted) {
 		rc = EXIT_INTERRUPTED;
 		state = "interrupted";
-	} else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0) {
+	} else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0 ||
+	    r.failed_fast) {
 		rc = EXIT_TASK_FAILED;
 		state = "failed";
 	} else {

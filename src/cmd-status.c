@@ -398,16 +398,21 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 
 	printf("run %s (%s)%s\n", st->name, st->path, live ? "" :
 	    ": main is gone");
-	if (tasks != NULL)
+	if (tasks != NULL) {
 		printf("tasks: %lld total: %lld pending, %lld running, %lld "
-		    "done, %lld failed, %lld dep_fail\n",
+		    "done, %lld failed, %lld dep_fail",
 		    (long long)num(tasks, "total"),
 		    (long long)num(tasks, "pending"),
 		    (long long)num(tasks, "running"),
 		    (long long)num(tasks, "done"),
 		    (long long)num(tasks, "failed"),
 		    (long long)num(tasks, "dep_fail"));
-	else
+		/* Only a resumed run has any. */
+		if (num(tasks, "cached") > 0)
+			printf(", %lld cached", (long long)num(tasks,
+			    "cached"));
+		putchar('\n');
+	} else
 		printf("tasks: unknown (main did not answer)\n");
 	printf("%-12s %7s %-14s %8s %8s %7s %4s %3s  %s\n", "NAME", "PID",
 	    "VERDICT", "UPTIME", "RSS", "CPU", "FDS", "RST", "DETAIL");

@@ -24,9 +24,10 @@
 
 /* The values of task.weft_state, in the order a task can reach them. */
 static const char *task_states[] = {
-	"pending", "done", "failed", "dep_fail", "killed", "not_run"
+	"pending", "done", "cached", "failed", "dep_fail", "killed", "not_run"
 };
-#define TASK_STATES_HELP "done, failed, dep_fail, killed, not_run, pending"
+#define TASK_STATES_HELP \
+	"done, cached, failed, dep_fail, killed, not_run, pending"
 
 static void
 tasks_usage(FILE *f)

@@ -6,6 +6,9 @@
  * graph of a million tasks is built in linear time.
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +212,37 @@ dag_path_normalise(const char *path)
 		*o++ = '.';
 	*o = '\0';
 	return out;
+}
+
+/*
+ * Whether PATH, relative to DIR (absolute) or absolute, names something
+ * inside DIR, judged by the text alone: ".." may not climb out of DIR.
+ */
+int
+dag_path_inside(const char *dir, const char *path)
+{
+	const char	*p, *seg;
+	size_t		 n, len = strlen(dir);
+	long		 depth = 0;
+
+	if (path[0] == '/') {
+		if (strncmp(path, dir, len) != 0 ||
+		    (path[len] != '/' && path[len] != '\0'))
+			return 0;
+		path += len;
+	}
+	for (p = path; *p != '\0'; p += n) {
+		while (*p == '/')
+			p++;
+		seg = p;
+		n = strcspn(p, "/");
+		if (n == 2 && strncmp(seg, "..", 2) == 0) {
+			if (--depth < 0)
+				return 0;
+		} else if (n > 0 && !(n == 1 && *seg == '.'))
+			depth++;
+	}
+	return 1;
 }
 
 /* A template error, at its column when the value allows. */
@@ -476,6 +510,7 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 
 	t->id = task_id(c, combo);
 	t->call_id = xstrdup(c->id);
+	t->call = c;
 	t->app = ci->app;
 	t->mark = c->mark;
 	t->retries = ci->app->retries >= 0 ? ci->app->retries :
@@ -496,7 +531,8 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	s.results_ok = 0;
 
 	memset(&v, 0, sizeof v);
-	if (expand_paths(&s, c->inputs, c->ninputs, "input", &v, NULL) != 0) {
+	if (expand_paths(&s, c->inputs, c->ninputs, "input", &v,
+	    &t->in_src) != 0) {
 		t->inputs = v.v;
 		t->ninputs = v.n;
 		goto out;
@@ -1098,6 +1134,7 @@ builder_free(struct builder *b)
 			free(b->out_src[i]);
 		free(b->out_src);
 	}
+
 	free(b->task_call);
 	strmap_free(&b->callmap);
 	strmap_free(&b->taskmap);
@@ -1143,6 +1180,11 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 	if (b.errs.n > 0)
 		goto out;
 	check_cycles(&b);
+	/* Each output's template, for the messages of dag_check_paths. */
+	for (i = 0; b.errs.n == 0 && i < b.dag->ntasks; i++) {
+		b.dag->tasks[i].out_src = b.out_src[i];
+		b.out_src[i] = NULL;
+	}
 out:
 	free(order);
 	builder_free(&b);
@@ -1178,6 +1220,8 @@ dag_free(struct dag **dagp)
 		for (j = 0; j < t->ninputs; j++)
 			free(t->inputs[j]);
 		free(t->inputs);
+		free(t->in_src);
+		free(t->out_src);
 		for (j = 0; j < t->noutputs; j++)
 			free(t->outputs[j]);
 		free(t->outputs);
@@ -1234,4 +1278,82 @@ dag_fill_results(const char *s, int shell, dag_result_fn *result, void *arg)
 	}
 	*o = '\0';
 	return out;
+}
+
+/*
+ * The checks of a task graph against the file system, for weft run and
+ * weft check, after dag_build: an input that no task makes and that does
+ * not exist is an error for a task that depends on nothing, since nothing
+ * could make it before the task starts (a task with dependencies is
+ * checked when it is about to run); an output outside the workflow's
+ * folder is a warning, printed to stderr once per output template.
+ * Returns 0, or -1 with the errors in *errp.
+ */
+int
+dag_check_paths(const struct workflow *wf, const struct dag *dag,
+    char **errp)
+{
+	struct wf_errors	 errs;
+	struct strmap		 made, warned;
+	const struct task	*t;
+	const struct wf_str	*tpl;
+	struct stat		 st;
+	char		       **keys, *path, *key;
+	size_t			 i, j, nkeys = 0, total = 0;
+
+	*errp = NULL;
+	wf_errors_init(&errs, wf->display);
+	for (i = 0; i < dag->ntasks; i++)
+		total += dag->tasks[i].noutputs;
+	keys = xcalloc(total + 1, sizeof *keys);
+	strmap_init(&made, total);
+	strmap_init(&warned, 16);
+	for (i = 0; i < dag->ntasks; i++) {
+		t = &dag->tasks[i];
+		for (j = 0; j < t->noutputs; j++) {
+			keys[nkeys] = dag_path_normalise(t->outputs[j]);
+			strmap_put(&made, keys[nkeys++], 0);
+			if (dag_path_inside(wf->dir, t->outputs[j]))
+				continue;
+			tpl = &t->call->outputs[t->out_src[j]];
+			if (strmap_put(&warned, tpl->s, 0) != 0)
+				continue;
+			fprintf(stderr, "%s:%d:%d: warning: output '%s' of "
+			    "task '%s' is outside the workflow's folder: weft "
+			    "checks that it is made but never removes it\n",
+			    wf->display, tpl->mark.line, tpl->mark.col,
+			    t->outputs[j], t->id);
+		}
+	}
+	for (i = 0; i < dag->ntasks && !wf_errors_full(&errs); i++) {
+		t = &dag->tasks[i];
+		if (t->ndeps > 0)
+			continue;
+		for (j = 0; j < t->ninputs; j++) {
+			key = dag_path_normalise(t->inputs[j]);
+			if (strmap_get(&made, key, NULL) == 0) {
+				free(key);
+				continue;
+			}
+			free(key);
+			path = t->inputs[j][0] == '/' ? xstrdup(t->inputs[j]) :
+			    xprintf("%s/%s", wf->dir, t->inputs[j]);
+			if (stat(path, &st) == -1 && errno == ENOENT) {
+				tpl = &t->call->inputs[t->in_src[j]];
+				wf_error(&errs, &tpl->mark, "input '%s' of "
+				    "task '%s' does not exist, and no task "
+				    "makes it", t->inputs[j], t->id);
+			}
+			free(path);
+		}
+	}
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+	strmap_free(&made);
+	strmap_free(&warned);
+	if (errs.n == 0)
+		return 0;
+	*errp = wf_errors_take(&errs);
+	return -1;
 }

@@ -140,10 +140,12 @@ static const char *schema_v1 =
 	"  run_id TEXT PRIMARY KEY,"
 	"  committed INTEGER NOT NULL);";
 
-/* Version 2: function apps' results, and how each try ended. */
+/* Version 2: function apps' results; how each try ended, its logs. */
 static const char *schema_v2 =
 	"ALTER TABLE task ADD COLUMN weft_result TEXT;"
-	"ALTER TABLE try ADD COLUMN weft_state TEXT;";
+	"ALTER TABLE try ADD COLUMN weft_state TEXT;"
+	"ALTER TABLE try ADD COLUMN weft_stdout TEXT;"
+	"ALTER TABLE try ADD COLUMN weft_stderr TEXT;";
 
 /* Formats an epoch time as the text timestamps of the database. */
 void

@@ -72,14 +72,20 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
 	    "weft_state = ?4, task_fail_count = ?5, task_fail_cost = ?5, "
-	    "weft_exit_code = ?6, weft_signal = ?7, weft_result = ?8 "
+	    "weft_exit_code = ?6, weft_signal = ?7, weft_result = ?8, "
+	    "task_stdout = CASE WHEN ?9 IS NULL THEN task_stdout "
+	    "WHEN ?9 = '' THEN NULL ELSE ?9 END, "
+	    "task_stderr = CASE WHEN ?10 IS NULL THEN task_stderr "
+	    "WHEN ?10 = '' THEN NULL ELSE ?10 END, "
+	    "task_memoize = coalesce(?11, task_memoize) "
 	    "WHERE run_id = ?1 AND task_id = ?2",
 	[ST_TRY] = "INSERT INTO try (run_id, task_id, try_id, block_id, "
 	    "hostname, task_executor, task_try_time_launched, "
 	    "task_try_time_running, task_try_time_returned, weft_pid, "
-	    "weft_exit_code, weft_signal, weft_fail_reason, weft_state) "
+	    "weft_exit_code, weft_signal, weft_fail_reason, weft_state, "
+	    "weft_stdout, weft_stderr) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14) "
+	    "?14, ?15, ?16) "
 	    "ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET "
 	    "block_id = coalesce(?4, block_id), "
 	    "hostname = coalesce(?5, hostname), "
@@ -91,7 +97,9 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "weft_exit_code = coalesce(?11, weft_exit_code), "
 	    "weft_signal = coalesce(?12, weft_signal), "
 	    "weft_fail_reason = coalesce(?13, weft_fail_reason), "
-	    "weft_state = coalesce(?14, weft_state)",
+	    "weft_state = coalesce(?14, weft_state), "
+	    "weft_stdout = coalesce(?15, weft_stdout), "
+	    "weft_stderr = coalesce(?16, weft_stderr)",
 	[ST_RESOURCE] = "INSERT INTO resource (run_id, task_id, try_id, "
 	    "timestamp, resource_monitoring_interval, psutil_process_pid, "
 	    "psutil_process_time_user, psutil_process_time_system, "
@@ -123,7 +131,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 /* Number of fields after the kind, per event kind. */
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
-	[EV_STATUS] = 4, [EV_TASK_END] = 7, [EV_TRY] = 13,
+	[EV_STATUS] = 4, [EV_TASK_END] = 10, [EV_TRY] = 15,
 	[EV_RESOURCE] = 14, [EV_BLOCK] = 4, [EV_NODE] = 6,
 	[EV_WORKFLOW_LOST] = 1,
 };

@@ -26,6 +26,16 @@
  * group (the worker's, for a function), then SIGKILL after
  * POOL_WALLTIME_GRACE_MS; the try ends as a timeout.
  *
+ * Outputs: before a try, the task's declared outputs that are left from
+ * before are removed, so that a stale file cannot pass for a new one; a
+ * try that exits 0 without having made all of them fails; and the outputs
+ * of a try that did not succeed are removed, so that a task's outputs
+ * count only once it succeeded.  Only regular files and symlinks inside
+ * the workflow's folder are ever removed.
+ *
+ * Each try of a command has its own stdout and stderr, in
+ * tasks/<id>/try-<N>/ of the run directory.
+ *
  * With monitoring on, the pool records each try's start and end, the
  * rusage at the end, and /proc samples of every try that runs longer than
  * the resource interval.
@@ -85,6 +95,8 @@ struct pool_task {
 	char		*command;	/* commands */
 	char		*packed;	/* functions: the task as it came */
 	size_t		 packed_len;
+	char	       **outputs;	/* as declared */
+	size_t		 noutputs;
 };
 
 /* A queue of tasks: head..tail of v. */
@@ -104,6 +116,10 @@ struct pool_run {
 	int64_t		 deadline_ms;	/* mono_ms; 0: no walltime */
 	int		 timed_out;
 	int64_t		 kill_at_ms;	/* SIGKILL due, once timed out */
+	char	       **outputs;	/* the task's, moved here */
+	size_t		 noutputs;
+	char		*out_path;	/* a command's stdout and stderr */
+	char		*err_path;
 };
 
 struct pool_slot {
@@ -242,12 +258,90 @@ pool_build_env(struct pool *p, const struct workflow *wf)
 }
 
 static void
+strs_free(char **v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
 task_free(struct pool_task *t)
 {
 	free(t->id);
 	free(t->command);
 	free(t->packed);
+	strs_free(t->outputs, t->noutputs);
 	memset(t, 0, sizeof *t);
+}
+
+static void
+run_free(struct pool_run *run)
+{
+	free(run->id);
+	strs_free(run->outputs, run->noutputs);
+	free(run->out_path);
+	free(run->err_path);
+	run->id = run->out_path = run->err_path = NULL;
+	run->outputs = NULL;
+	run->noutputs = 0;
+}
+
+/* An output's path as the pool can use it: it works in the run dir. */
+static char *
+output_path(const struct pool *p, const char *path)
+{
+	return path[0] == '/' ? xstrdup(path) : xprintf("%s/%s", p->workdir,
+	    path);
+}
+
+/*
+ * Removes the outputs that are regular files or symlinks inside the
+ * workflow's folder; never a directory, never anything outside.
+ */
+static void
+outputs_remove(const struct pool *p, char **outputs, size_t n)
+{
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (!dag_path_inside(p->workdir, outputs[i]))
+			continue;
+		path = output_path(p, outputs[i]);
+		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		    unlink(path) == -1)
+			log_warn("cannot remove output '%s'", outputs[i]);
+		free(path);
+	}
+}
+
+/* "missing output: a" or "missing outputs: a, b", or NULL if all are. */
+static char *
+outputs_missing(const struct pool *p, char **outputs, size_t n)
+{
+	char	*path, *list = NULL, *tmp;
+	size_t	 i, missing = 0;
+
+	for (i = 0; i < n; i++) {
+		path = output_path(p, outputs[i]);
+		if (access(path, F_OK) == -1) {
+			tmp = list == NULL ? xstrdup(outputs[i]) :
+			    xprintf("%s, %s", list, outputs[i]);
+			free(list);
+			list = tmp;
+			missing++;
+		}
+		free(path);
+	}
+	if (missing == 0)
+		return NULL;
+	tmp = xprintf("missing output%s: %s", missing > 1 ? "s" : "", list);
+	free(list);
+	return tmp;
 }
 
 /* Queues. */
@@ -326,12 +420,12 @@ pool_free(struct pool *p)
 	free(p->results);
 	free(p->started_list);
 	for (k = 0; k < p->jobs; k++)
-		free(p->slots[k].run.id);
+		run_free(&p->slots[k].run);
 	free(p->slots);
 	for (k = 0; p->workers != NULL && k < p->jobs; k++) {
 		for (i = 0; i < (size_t)p->workers[k].ncalls; i++)
 			task_free(&p->workers[k].calls[i]);
-		free(p->workers[k].run.id);
+		run_free(&p->workers[k].run);
 		free(p->workers[k].fatal);
 		if (p->workers[k].has_u)
 			msgpack_unpacker_destroy(&p->workers[k].u);
@@ -364,7 +458,7 @@ pool_ev_try(struct pool *p, const struct pool_run *run, int start,
 
 	if (p->mon == NULL)
 		return;
-	pk = monitor_event(p->mon, EV_TRY, 13);
+	pk = monitor_event(p->mon, EV_TRY, 15);
 	msgpack_pack_uint32(pk, run->index);
 	msgpack_pack_uint32(pk, run->attempt);
 	monitor_pack_str(pk, start ? p->block : NULL);
@@ -392,6 +486,8 @@ pool_ev_try(struct pool *p, const struct pool_run *run, int start,
 		msgpack_pack_nil(pk);
 	monitor_pack_str(pk, reason);
 	monitor_pack_str(pk, state);
+	monitor_pack_str(pk, start ? run->out_path : NULL);
+	monitor_pack_str(pk, start ? run->err_path : NULL);
 }
 
 static void
@@ -617,14 +713,23 @@ pool_note_start(struct pool *p, const struct pool_run *run)
 	p->started++;
 }
 
-/* The common start of a try: times, walltime, the record. */
+/*
+ * The common start of a try: times, walltime, the record.  The task's
+ * outputs move to the run, and so do OUT and ERR (NULL for a call).
+ */
 static void
-run_begin(struct pool *p, struct pool_run *run, const struct pool_task *t,
-    pid_t pid)
+run_begin(struct pool *p, struct pool_run *run, struct pool_task *t,
+    pid_t pid, char *out, char *err)
 {
-	free(run->id);
+	run_free(run);
 	memset(run, 0, sizeof *run);
 	run->id = xstrdup(t->id);
+	run->outputs = t->outputs;
+	run->noutputs = t->noutputs;
+	t->outputs = NULL;
+	t->noutputs = 0;
+	run->out_path = out;
+	run->err_path = err;
 	run->index = t->index;
 	run->attempt = t->attempt;
 	run->walltime_ms = t->walltime_ms;
@@ -673,13 +778,30 @@ run_reason(const struct pool_run *run, enum try_outcome outcome,
 	}
 }
 
-/* The common end of a try: the record and the result to report. */
+/*
+ * The common end of a try: the outputs checked (or removed, if it did not
+ * succeed), the record, and the result to report.
+ */
 static struct msg_result *
 run_end(struct pool *p, struct pool_run *run, pid_t pid,
     enum try_outcome outcome, int status, char *message, char *value)
 {
 	struct msg_result	*r;
+	char			*missing;
 	double			 now = db_now();
+
+	if (outcome == OUT_DONE &&
+	    (missing = outputs_missing(p, run->outputs, run->noutputs)) !=
+	    NULL) {
+		log_info("task %s: %s", run->id, missing);
+		outcome = OUT_MISSING_OUTPUT;
+		free(message);
+		free(value);
+		message = missing;
+		value = NULL;
+	}
+	if (outcome != OUT_DONE)
+		outputs_remove(p, run->outputs, run->noutputs);
 
 	pool_ev_try(p, run, 0, now, pid, outcome == OUT_DONE ||
 	    outcome == OUT_EXIT || outcome == OUT_TIMEOUT ||
@@ -692,8 +814,7 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 	r->status = status;
 	r->pid = pid;
 	r->wall_us = since_us(&run->start);
-	free(run->id);
-	run->id = NULL;
+	run_free(run);
 	p->finished++;
 	return r;
 }
@@ -714,11 +835,17 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 
 	dirname = rundir_task_dirname(t->id);
 	dir = xprintf("tasks/%s", dirname);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		error = errno;
+	free(dir);
+	dir = xprintf("tasks/%s/try-%u", dirname, t->attempt);
 	out = xprintf("%s/stdout", dir);
 	err = xprintf("%s/stderr", dir);
 	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (error == 0 && mkdir(dir, 0755) == -1 && errno != EEXIST)
 		error = errno;
+	/* A stale output must not pass for one this try made. */
+	outputs_remove(p, t->outputs, t->noutputs);
 
 	argv[0] = "sh";
 	argv[1] = "-c";
@@ -743,6 +870,9 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		memset(&failed, 0, sizeof failed);
 		failed.index = t->index;
 		failed.attempt = t->attempt;
+		free(out);
+		free(err);
+		out = err = NULL;
 		r = pool_new_result(p, &failed, OUT_SPAWN, xprintf("could "
 		    "not start: %s", strerror(error != 0 ? error : EIO)),
 		    NULL);
@@ -752,7 +882,8 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
 		slot->pid = pid;
-		run_begin(p, &slot->run, t, pid);
+		run_begin(p, &slot->run, t, pid, xprintf("%s/%s", p->rundir,
+		    out), xprintf("%s/%s", p->rundir, err));
 		p->busy++;
 	}
 	free(idvar);
@@ -891,6 +1022,7 @@ worker_send(struct pool *p, struct pool_worker *w, struct pool_task *t)
 {
 	struct msg_out	 m;
 
+	outputs_remove(p, t->outputs, t->noutputs);
 	msg_begin(&m, MSG_W_CALL, 1);
 	msgpack_sbuffer_write(&m.sbuf, t->packed, t->packed_len);
 	w->calls[w->ncalls++] = *t;
@@ -911,7 +1043,7 @@ static void
 worker_started(struct pool *p, struct pool_worker *w)
 {
 	log_debug("task %s: call on %s", w->calls[0].id, w->name);
-	run_begin(p, &w->run, &w->calls[0], w->pid);
+	run_begin(p, &w->run, &w->calls[0], w->pid, NULL, NULL);
 }
 
 /* The running call is over: the next one sent, if any, runs now. */
@@ -1199,6 +1331,7 @@ workers_tick(struct pool *p)
 	}
 	while (alive == 0 && queue_len(&p->fnq) > 0) {
 		queue_pop(&p->fnq, &t);
+		outputs_remove(p, t.outputs, t.noutputs);
 		memset(&run, 0, sizeof run);
 		run.index = t.index;
 		run.attempt = t.attempt;
@@ -1323,6 +1456,7 @@ pool_enqueue(struct pool *p, const msgpack_object *o,
 	static msgpack_sbuffer	 sb;
 	struct pool_task	 t;
 	msgpack_packer		 pk;
+	size_t			 i;
 
 	memset(&t, 0, sizeof t);
 	t.seq = ++p->seq;
@@ -1331,6 +1465,12 @@ pool_enqueue(struct pool *p, const msgpack_object *o,
 	t.kind = mt->kind;
 	t.walltime_ms = mt->walltime_ms;
 	t.id = xstrndup(mt->id, mt->id_len);
+	t.noutputs = mt->outputs_o->via.array.size;
+	t.outputs = xcalloc(t.noutputs + 1, sizeof *t.outputs);
+	for (i = 0; i < t.noutputs; i++)
+		t.outputs[i] = xstrndup(
+		    mt->outputs_o->via.array.ptr[i].via.str.ptr,
+		    mt->outputs_o->via.array.ptr[i].via.str.size);
 	if (mt->kind == TASK_COMMAND) {
 		t.command = xstrndup(mt->command, mt->command_len);
 		queue_push(&p->cmdq, &t);

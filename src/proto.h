@@ -46,8 +46,11 @@ enum msg_type {
 	MSG_W_DONE,		/* worker -> pool: [index, attempt, returned,
 				   result, error, wall_us, utime_us,
 				   stime_us, maxrss_kb] */
+	/* From a hasher to main, on a pipe (hasher.c). */
+	MSG_H_HASHED,		/* [index, path, errno, dev, ino, size,
+				   mtime_ns, hash] */
 };
-#define MSG_LAST	MSG_W_DONE
+#define MSG_LAST	MSG_H_HASHED
 
 /*
  * Pools and main send the interchange a heartbeat every period and it
@@ -77,10 +80,10 @@ enum event_kind {
 				   stdout, stderr, invoked, kind */
 	EV_STATUS,		/* task, try, name, time */
 	EV_TASK_END,		/* task, returned, state, fail_count, exit,
-				   signal, result */
+				   signal, result, stdout, stderr, memoize */
 	EV_TRY,			/* task, try, block, host, executor, launched,
 				   running, returned, pid, exit, signal,
-				   reason, state */
+				   reason, state, stdout, stderr */
 	EV_RESOURCE,		/* task, try, time, interval, pid, user, system,
 				   rss, vms, read, write, children, status,
 				   final */
@@ -140,9 +143,10 @@ enum try_outcome {
 	OUT_WORKER_DIED,	/* its worker died under it: status, message */
 	OUT_BAD_RESULT,		/* result refused: message */
 	OUT_NO_WORKER,		/* no worker could be started: message */
-	OUT_MISSING_OUTPUT	/* a declared output is missing: message */
+	OUT_MISSING_OUTPUT,	/* a declared output is missing: message */
+	OUT_MISSING_INPUT	/* main: an input is missing: message */
 };
-#define OUT_LAST	OUT_MISSING_OUTPUT
+#define OUT_LAST	OUT_MISSING_INPUT
 
 /*
  * What became of one try.  The strings are the sender's (a pool owns

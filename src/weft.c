@@ -40,6 +40,8 @@ static const struct cmd_entry cmd_table[] = {
 	  dbwriter_main },
 	{ "worker", "--run DIR --pool N --worker N --workdir DIR --parent PID",
 	  "internal: function caller", 1, worker_main },
+	{ "hash", "--workdir DIR --parent PID", "internal: input hasher", 1,
+	  hasher_main },
 };
 
 static void

@@ -188,6 +188,7 @@ struct workflow {
 	char		*provider;	/* "local" */
 	int		 pools;		/* config.provider.pools, default 1 */
 	int		 monitoring;	/* config.monitoring, default on */
+	int		 resume;	/* config.resume, default off */
 	double		 resource_interval; /* seconds between samples */
 	struct wf_kv	*env;
 	size_t		 nenv;
@@ -299,6 +300,7 @@ struct task {
 	uint32_t	 index;
 	char		*id;		/* "sim[seed=2]", unique */
 	char		*call_id;	/* "sim" */
+	const struct wf_call *call;	/* its entry of main */
 	const struct wf_app *app;
 	struct wf_mark	 mark;		/* of the main entry */
 	char		*command;	/* expanded, values shell-quoted;
@@ -313,8 +315,10 @@ struct task {
 	int		 late;
 	char	       **inputs;	/* expanded paths, as written */
 	size_t		 ninputs;
+	uint32_t	*in_src;	/* the template of each, in call */
 	char	       **outputs;
 	size_t		 noutputs;
+	uint32_t	*out_src;
 	uint32_t	*deps;		/* tasks this one waits for, unique */
 	size_t		 ndeps;
 	uint32_t	*dependents;	/* inverse of deps */
@@ -332,6 +336,9 @@ int		 dag_build(const struct workflow *, struct dag **, char **);
 void		 dag_free(struct dag **);
 /* Normalises a path for comparison: drops "./", "//" and a final "/". */
 char		*dag_path_normalise(const char *);
+int		 dag_path_inside(const char *, const char *);
+int		 dag_check_paths(const struct workflow *, const struct dag *,
+		     char **);
 /*
  * Puts the result values of other tasks into a late task's command
  * (SHELL: each value shell-quoted) or argument; RESULT gives task I's
@@ -357,6 +364,68 @@ int		 strmap_get(const struct strmap *, const char *, uint32_t *);
 /* Adds or replaces; returns 1 if key was already there, else 0. */
 int		 strmap_put(struct strmap *, const char *, uint32_t);
 void		 strmap_free(struct strmap *);
+
+/* hash.c */
+#define HASH_LEN	32
+struct hash {
+	_Alignas(64) unsigned char state[384];	/* libsodium's */
+};
+struct stat;
+int		 hash_init(void);
+void		 hash_begin(struct hash *);
+void		 hash_add(struct hash *, const void *, size_t);
+void		 hash_add_str(struct hash *, const char *);
+void		 hash_end(struct hash *, uint8_t *);
+void		 hash_hex(const uint8_t *, char *);
+int		 hash_path(int, const char *, struct stat *, uint8_t *);
+
+/* cache.c */
+struct cache;
+struct cache_entry {
+	uint8_t		 key[HASH_LEN];
+	char		*task;
+	char		*outputs;	/* JSON fingerprints */
+	char		*result;
+};
+struct cache	*cache_open(const char *, int, char **);
+void		 cache_close(struct cache **);
+void		 cache_commit(struct cache *);
+int		 cache_lookup(struct cache *, const uint8_t *,
+		     struct cache_entry *);
+void		 cache_entry_free(struct cache_entry *);
+void		 cache_record(struct cache *, const uint8_t *, const char *,
+		     const char *, const char *, const char *);
+int		 cache_file_get(struct cache *, const char *,
+		     const struct stat *, uint8_t *);
+void		 cache_file_put(struct cache *, const char *,
+		     const struct stat *, const uint8_t *);
+
+/* resume.c */
+enum rs_outcome {
+	RS_RUN,			/* not cached: run it */
+	RS_CACHED,		/* skip it: result (a function's) with it */
+	RS_MISSING		/* an input is missing: message says which */
+};
+struct rs_verdict {
+	uint32_t	 task;
+	enum rs_outcome	 what;
+	char		*message;	/* the caller's to free */
+	char		*result;	/* the caller's to free */
+};
+struct resume;
+struct resume	*resume_open(const struct workflow *, const struct dag *,
+		     const char *, int, int, const char *, const char *);
+void		 resume_close(struct resume **);
+void		 resume_ready(struct resume *, uint32_t, char *, char **);
+void		 resume_done(struct resume *, uint32_t, const char *);
+struct rs_verdict *resume_verdicts(struct resume *, size_t *);
+int		 resume_fd(struct resume *);
+void		 resume_read(struct resume *);
+int		 resume_reaped(struct resume *, pid_t, int);
+void		 resume_commit(struct resume *);
+
+/* hasher.c */
+int		 hasher_main(int, char **);
 
 /* plugin.c */
 #define PLUGIN_WATCHDOG_S	60	/* a plugin's init hook, at most */

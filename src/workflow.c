@@ -85,7 +85,7 @@ static const char *const top_keys[] = {
 	"weft", "name", "config", "env", "plugins", "apps", "main", NULL
 };
 static const char *const config_keys[] = {
-	"jobs", "retries", "monitoring", "provider", NULL
+	"jobs", "retries", "monitoring", "provider", "resume", NULL
 };
 static const char *const provider_keys[] = { "kind", "pools", NULL };
 static const char *const monitoring_keys[] = {
@@ -978,6 +978,8 @@ load_config(struct loader *l, const struct ynode *map)
 		get_int(l, v, "retries", 0, INT_MAX, &wf->retries);
 	if ((v = map_get(map, "monitoring")) != NULL)
 		load_monitoring(l, v);
+	if ((v = map_get(map, "resume")) != NULL)
+		get_bool(l, v, "resume", &wf->resume);
 	if ((v = map_get(map, "provider")) == NULL)
 		return;
 	if (v->type == YN_SCALAR && !is_null(v))

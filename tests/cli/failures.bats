@@ -30,10 +30,10 @@ EOF
 	assert_line --regexp '^dep_fail +child \(needs bad\)$'
 	assert_line --regexp '^dep_fail +grandchild \(needs (child|bad)\)$'
 	assert_line --regexp '^summary: 5 tasks: 2 done, 1 failed, 2 dep_fail in [0-9]+\.[0-9]+s$'
-	assert_line "failed bad: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/bad/stderr"
+	assert_line "failed bad: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/bad/try-0/stderr"
 	[ -f ok1.ran ] && [ -f ok2.ran ] || fail "independent tasks did not run"
 	[ ! -e child.ran ] && [ ! -e grandchild.ran ] || fail "a dependent ran"
-	run cat .weft/runs/0001/tasks/bad/stderr
+	run cat .weft/runs/0001/tasks/bad/try-0/stderr
 	assert_output boom
 }
 
@@ -53,8 +53,8 @@ EOF
 	assert_line --regexp '^failed +sim\[c=3\] exit 3$'
 	assert_line --regexp '^failed +sim\[c=5\] exit 5$'
 	assert_line --regexp '^summary: 3 tasks: 1 done, 2 failed in '
-	assert_line "failed sim[c=3]: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/sim[c=3]/stderr"
-	assert_line "failed sim[c=5]: exit 5, stderr in $WEFT_WORK/.weft/runs/0001/tasks/sim[c=5]/stderr"
+	assert_line "failed sim[c=3]: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/sim[c=3]/try-0/stderr"
+	assert_line "failed sim[c=5]: exit 5, stderr in $WEFT_WORK/.weft/runs/0001/tasks/sim[c=5]/try-0/stderr"
 }
 
 @test "a dep_fail on a fan-out member names it" {
@@ -93,7 +93,7 @@ EOF
 	assert_line --regexp '^failed +t killed by SIGKILL$'
 	assert_line --regexp '^failed +u killed by SIGTERM$'
 	assert_line --regexp '^summary: 2 tasks: 2 failed in '
-	assert_line "failed t: killed by SIGKILL, stderr in $WEFT_WORK/.weft/runs/0001/tasks/t/stderr"
+	assert_line "failed t: killed by SIGKILL, stderr in $WEFT_WORK/.weft/runs/0001/tasks/t/try-0/stderr"
 }
 
 @test "a missing command: exit 127" {
@@ -107,8 +107,8 @@ EOF
 	run -1 weft run flow.yaml
 	# A note such as "(command not found)" may follow.
 	assert_line --regexp '^failed +n exit 127( \(.*\))?$'
-	assert_line --regexp "^failed n: exit 127( \(.*\))?, stderr in $WEFT_WORK/\.weft/runs/0001/tasks/n/stderr$"
-	run cat .weft/runs/0001/tasks/n/stderr
+	assert_line --regexp "^failed n: exit 127( \(.*\))?, stderr in $WEFT_WORK/\.weft/runs/0001/tasks/n/try-0/stderr$"
+	run cat .weft/runs/0001/tasks/n/try-0/stderr
 	assert_output --partial weft-no-such-command-xyz
 }
 

@@ -113,6 +113,9 @@ main:
     outputs: "out-{b}-{a}.txt"
   - {id: show, app: show}
 EOF
+	# Inputs that no task makes must be there.
+	mkdir sub/data
+	touch sub/in-1.txt sub/in-2.txt sub/data/in-x.txt sub/data/in-y.txt
 	# Run from elsewhere: the function runs in the workflow's folder.
 	run --separate-stderr weft run sub/flow.yaml
 	assert_success
@@ -162,7 +165,7 @@ empty|command|NULL"
 	run jq -c '[.[] | [.task, .result]]' <<<"$output"
 	assert_output '[["gen[n=1]",null],["gen[n=2]",null],["cat","14"],["count","15"],["report",null],["last","report.txt done"],["quiet",""],["empty",null]]'
 	# Function tasks have no output files of their own.
-	[ -f '.weft/runs/0001/tasks/gen[n=1]/stdout' ] ||
+	[ -f '.weft/runs/0001/tasks/gen[n=1]/try-0/stdout' ] ||
 	    fail "no stdout of gen[n=1]: $(ls .weft/runs/0001/tasks)"
 	local id
 	for id in cat count last quiet; do

@@ -175,7 +175,7 @@ unexpected_fds()
 	local p t bad
 	start_hold
 	p=$(hold_pid)
-	t=$WEFT_WORK/.weft/runs/0001/tasks/h
+	t=$WEFT_WORK/.weft/runs/0001/tasks/h/try-0
 	bad=$(fds "$p" | awk -v o="$t/stdout" -v e="$t/stderr" '
 	    !($2 == "/dev/null" || $2 == o || $2 == e)')
 	[ -z "$bad" ] || fail "task descriptors: $(fds "$p")"

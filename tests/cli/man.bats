@@ -54,7 +54,7 @@ commands()
 render()
 {
 	if command -v mandoc >/dev/null 2>&1; then
-		mandoc -T ascii "$1"
+		mandoc -T ascii -O width=200 "$1"
 	elif command -v man >/dev/null 2>&1; then
 		LC_ALL=C MANWIDTH=200 man -l "$1" 2>/dev/null
 	else
@@ -108,10 +108,10 @@ render()
 	assert_line --partial 'summary: 8 tasks: 8 done'
 	run cat out/mean.txt
 	assert_output 110
-	run cat .weft/runs/0001/tasks/show/stdout
+	run cat .weft/runs/0001/tasks/show/try-0/stdout
 	assert_output 'show: mean is 110'
 	[ -f 'out/sim-3-100.txt' ]
-	[ -f '.weft/runs/0001/tasks/sim[seed=3,scale=100]/stdout' ]
+	[ -f '.weft/runs/0001/tasks/sim[seed=3,scale=100]/try-0/stdout' ]
 }
 
 @test "the quoting example in weft-workflow(5) keeps values as text" {
@@ -123,9 +123,9 @@ render()
 	run weft run -q flow.yaml
 	assert_success
 	[ ! -e pwned ] || fail "a value was run as shell code"
-	run cat .weft/runs/0001/tasks/quote/stdout
+	run cat .weft/runs/0001/tasks/quote/try-0/stdout
 	assert_output "'; touch pwned; echo '"
-	run cat .weft/runs/0001/tasks/subst/stdout
+	run cat .weft/runs/0001/tasks/subst/try-0/stdout
 	assert_output '$(echo injected)'
 }
 
@@ -152,7 +152,7 @@ render()
 	assert_output "hello, world
 hello, moon
 hello, sun"
-	run cat '.weft/runs/0001/tasks/greet[who=world]/stdout'
+	run cat '.weft/runs/0001/tasks/greet[who=world]/try-0/stdout'
 	assert_output 'hello, world'
 }
 
@@ -167,7 +167,7 @@ hello, sun"
 	assert_line --partial 'summary: 10 tasks: 10 done'
 	run cat out/sum.txt
 	assert_output 22140
-	run cat .weft/runs/0001/tasks/verify/stdout
+	run cat .weft/runs/0001/tasks/verify/try-0/stdout
 	assert_output ok
 }
 

@@ -103,7 +103,7 @@ EOF
 2|mean|sum|command|done|0|0"
 	run q "SELECT task_depends, task_inputs, task_outputs, task_stdout,
 	    task_stderr FROM task WHERE weft_task_id = 'mean';"
-	assert_output --regexp "^(0,1|1,0)\|\[ *\"out-1.txt\", *\"out-2.txt\" *\]\|\[ *\"mean.txt\" *\]\|$WEFT_WORK/.weft/runs/0001/tasks/mean/stdout\|$WEFT_WORK/.weft/runs/0001/tasks/mean/stderr\$"
+	assert_output --regexp "^(0,1|1,0)\|\[ *\"out-1.txt\", *\"out-2.txt\" *\]\|\[ *\"mean.txt\" *\]\|$WEFT_WORK/.weft/runs/0001/tasks/mean/try-0/stdout\|$WEFT_WORK/.weft/runs/0001/tasks/mean/try-0/stderr\$"
 	run q "SELECT task_id, try_id, block_id, task_executor,
 	    hostname IS NOT NULL AND hostname != '', weft_pid > 0,
 	    weft_exit_code, task_try_time_launched IS NOT NULL,

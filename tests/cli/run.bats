@@ -37,10 +37,10 @@ EOF
 	assert_success
 	refute_output --partial to-out
 	[[ $stderr != *to-err* ]] || fail "task stderr leaked: $stderr"
-	run cat .weft/runs/0001/tasks/t/stdout
+	run cat .weft/runs/0001/tasks/t/try-0/stdout
 	assert_output "to-out
 more-out"
-	run cat .weft/runs/0001/tasks/t/stderr
+	run cat .weft/runs/0001/tasks/t/try-0/stderr
 	assert_output to-err
 }
 
@@ -214,7 +214,7 @@ EOF
 	run -1 weft run -q flow.yaml
 	refute_line --regexp '^failed +b exit 4$'
 	assert_line --regexp '^summary: 1 tasks?: 1 failed in '
-	assert_line "failed b: exit 4, stderr in $WEFT_WORK/.weft/runs/0001/tasks/b/stderr"
+	assert_line "failed b: exit 4, stderr in $WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr"
 }
 
 @test "-v makes the logs verbose" {

@@ -40,8 +40,8 @@ EOF
 	WEFT_OUT=$WEFT_WORK/b.out WEFT_ERR=$WEFT_WORK/b.err weft_start run flow.yaml
 	b=$WEFT_PID
 	# Both runs are live at once: each has started its task.
-	wait_for 30 files_exist .weft/runs/0001/tasks/h/stdout \
-	    .weft/runs/0002/tasks/h/stdout ||
+	wait_for 30 files_exist .weft/runs/0001/tasks/h/try-0/stdout \
+	    .weft/runs/0002/tasks/h/try-0/stdout ||
 	    fail "runs: $(ls .weft/runs); $(cat a.err b.err)"
 	touch go
 	wait_for 30 weft_exited "$a" || fail "run a did not finish"
@@ -96,7 +96,7 @@ weft: run 0005"
 	assert_success
 	assert_line --index 0 --regexp "^weft: run 0001 in $WEFT_WORK/elsewhere/runs/0001 "
 	[ -f elsewhere/runs/0001/workflow.yaml ]
-	[ -f elsewhere/runs/0001/tasks/mean/stdout ]
+	[ -f elsewhere/runs/0001/tasks/mean/try-0/stdout ]
 	[ ! -e .weft ] || fail ".weft was created despite --run-dir"
 	run weft run --run-dir "$WEFT_WORK/elsewhere" flow.yaml
 	assert_success
@@ -116,7 +116,7 @@ weft: run 0005"
 @test "the run directory and sock/ are 0700 while the run goes" {
 	hold_flow
 	weft_start run flow.yaml
-	wait_for 30 files_exist .weft/runs/0001/tasks/h/stdout ||
+	wait_for 30 files_exist .weft/runs/0001/tasks/h/try-0/stdout ||
 	    fail "the task did not start: $(cat "$WEFT_ERR")"
 	[ "$(stat -c %a .weft/runs/0001)" = 700 ]
 	[ "$(stat -c %a .weft/runs/0001/sock)" = 700 ]
@@ -132,8 +132,8 @@ weft: run 0005"
 	assert_success
 	local d=.weft/runs/0001 f
 	for f in workflow.yaml weft.log interchange.log pool-0.log \
-	    tasks/mean/stdout tasks/mean/stderr \
-	    'tasks/sim[seed=1]/stdout' 'tasks/sim[seed=3]/stderr'; do
+	    tasks/mean/try-0/stdout tasks/mean/try-0/stderr \
+	    'tasks/sim[seed=1]/try-0/stdout' 'tasks/sim[seed=3]/try-0/stderr'; do
 		[ -f "$d/$f" ] || fail "$d/$f is missing"
 	done
 	[ -d "$d/sock" ]
@@ -155,7 +155,7 @@ has_title()
 @test "helpers show their role and run in ps while the run goes" {
 	hold_flow
 	weft_start run flow.yaml
-	wait_for 30 files_exist .weft/runs/0001/tasks/h/stdout ||
+	wait_for 30 files_exist .weft/runs/0001/tasks/h/try-0/stdout ||
 	    fail "the task did not start: $(cat "$WEFT_ERR")"
 	wait_for 5 has_title "$WEFT_PID" 'weft: interchange run 0001' ||
 	    fail "titles: $(titles_of "$WEFT_PID")"

@@ -299,7 +299,7 @@ mean              dep_fail      0         -  -"
 	make_db
 	run weft tasks --state running
 	assert_failure 2
-	assert_output "weft: invalid --state value 'running': expected one of done, failed, dep_fail, killed, not_run, pending"
+	assert_output "weft: invalid --state value 'running': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
 	run weft tasks --state "done' OR 1=1 --"
 	assert_failure 2
 	run weft tasks --state
@@ -489,7 +489,7 @@ EOF
 	assert_equal "${#lines[@]}" 4
 	run weft tasks --json --state failed
 	run json get 0 stderr <<<"$output"
-	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/stderr\""
+	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr\""
 }
 
 @test "a version 1 database: read as it is, then brought to version 2 by a run" {

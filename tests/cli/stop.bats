@@ -129,6 +129,6 @@ main:
 EOF2
 	run weft run -q flow.yaml
 	assert_success
-	run cat .weft/runs/0001/tasks/s/stdout
+	run cat .weft/runs/0001/tasks/s/try-0/stdout
 	assert_output "$WEFT_WORK/.weft/runs/0001"
 }

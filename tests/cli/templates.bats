@@ -77,7 +77,7 @@ EOF
 	assert_output '$(touch pwned-1)'
 	run cat 'out-t[v=; touch pwned-2]'
 	assert_output '; touch pwned-2'
-	[ -f '.weft/runs/0001/tasks/t[v=$(touch pwned-1)]/stdout' ]
+	[ -f '.weft/runs/0001/tasks/t[v=$(touch pwned-1)]/try-0/stdout' ]
 }
 
 @test "list placeholders quote each element separately" {
@@ -212,9 +212,9 @@ EOF
 	assert_line --regexp '^done +sim\[seed=1\] [0-9.]+s$'
 	assert_line --regexp '^done +sim\[seed=2\] [0-9.]+s$'
 	assert_line --regexp '^done +sim\[seed=007\] [0-9.]+s$'
-	run cat '.weft/runs/0001/tasks/sim[seed=2]/stdout'
+	run cat '.weft/runs/0001/tasks/sim[seed=2]/try-0/stdout'
 	assert_output 'sim[seed=2] 2'
-	run cat '.weft/runs/0001/tasks/sim[seed=007]/stdout'
+	run cat '.weft/runs/0001/tasks/sim[seed=007]/try-0/stdout'
 	assert_output 'sim[seed=007] 007'
 }
 
@@ -231,13 +231,13 @@ main:
 EOF
 	run weft run flow.yaml
 	assert_success
-	run cat '.weft/runs/0001/tasks/p[path=a%2Fb]/stdout'
+	run cat '.weft/runs/0001/tasks/p[path=a%2Fb]/try-0/stdout'
 	assert_output 'p[path=a/b]'
-	run cat '.weft/runs/0001/tasks/p[path=50%25]/stdout'
+	run cat '.weft/runs/0001/tasks/p[path=50%25]/try-0/stdout'
 	assert_output 'p[path=50%]'
-	run cat '.weft/runs/0001/tasks/p[path=..]/stdout'
+	run cat '.weft/runs/0001/tasks/p[path=..]/try-0/stdout'
 	assert_output 'p[path=..]'
-	run cat '.weft/runs/0001/tasks/p[path=x%2F..%2F..%2Fy]/stdout'
+	run cat '.weft/runs/0001/tasks/p[path=x%2F..%2F..%2Fy]/try-0/stdout'
 	assert_output 'p[path=x/../../y]'
 	[ ! -e .weft/runs/y ] && [ ! -e .weft/y ] || fail "a task id escaped tasks/"
 }
@@ -299,5 +299,5 @@ EOF
 	assert_line --regexp '^summary: 6 tasks: 6 done in '
 	assert_equal "$(cat c-y-2.txt)" 'c[a=y,b=2]'
 	assert_equal "$(cat c-x-3.txt)" 'c[a=x,b=3]'
-	[ -f '.weft/runs/0001/tasks/c[a=y,b=3]/stdout' ]
+	[ -f '.weft/runs/0001/tasks/c[a=y,b=3]/try-0/stdout' ]
 }

@@ -1,13 +1,15 @@
 /*
  * results.c: a test plugin of functions that return results, for the
- * suites tests/cli/plugins.bats and tests/cli/functions.bats.
+ * suites tests/cli/plugins.bats and tests/cli/functions.bats (and the
+ * robust-execution suites outputs.bats and resume.bats).
  *
  *   add         result x + y, as JSON number text ("11", "2.5")
  *   echo        result the value of argument v
  *   pid         result getpid(), as text: which worker ran the call
  *   sleep_ms    sleeps ms milliseconds, then result getpid()
  *   describe    result "task=ID|attempt=N|args=a=1,b=2|inputs=x,y|
- *               outputs=z|cwd=DIR" (on one line): what weft passed
+ *               outputs=z|cwd=DIR" (on one line): what weft passed;
+ *               writes "described" to each of its outputs
  *   say         writes "say-stdout: MSG" to stdout and "say-stderr: MSG"
  *               to stderr (MSG the argument msg); result "said"
  *   fail        fails with the message of argument msg (default "it
@@ -23,6 +25,16 @@
  *   big         sets a result of n bytes (default WEFT_RESULT_MAX + 1)
  *               and returns WEFT_OK whatever weft_set_result_len says
  *   which       result "results" (crash.c has one that says "crash")
+ *   write_outputs
+ *               appends the task id to the file named by argument file,
+ *               if given (counts how often it ran); writes "ID try N"
+ *               and a newline to each of its outputs (N the attempt,
+ *               from 0); sleeps argument sleep seconds, if given; then
+ *               fails with "wrote and failed" if argument fail is "yes",
+ *               else succeeds with argument v as its result, if given
+ *               (no result without it).  With no outputs declared, it
+ *               writes nothing: results.count with outputs declared is
+ *               the function that succeeds without making them
  *
  * The init hook acts only under test: if WEFT_TEST_INIT_LOG is set, it
  * appends its process id to that file, so that a test can count the
@@ -60,9 +72,9 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Appends LINE (and a newline) to PATH with one write. */
+/* Writes LINE (and a newline) to PATH with one write, with FLAGS. */
 static int
-append_line(const char *path, const char *line)
+put_line(const char *path, const char *line, int flags)
 {
 	char	 buf[4096];
 	int	 fd, n, rc;
@@ -70,13 +82,20 @@ append_line(const char *path, const char *line)
 	n = snprintf(buf, sizeof buf, "%s\n", line);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
 	if (fd == -1)
 		return -1;
 	rc = write_all(fd, buf, (size_t)n);
 	if (close(fd) == -1)
 		rc = -1;
 	return rc;
+}
+
+/* Appends LINE (and a newline) to PATH with one write. */
+static int
+append_line(const char *path, const char *line)
+{
+	return put_line(path, line, O_APPEND);
 }
 
 static int
@@ -226,6 +245,9 @@ describe(struct weft_call *call)
 	}
 	rc = weft_set_result_len(call, buf, len);
 	free(buf);
+	/* Its outputs are what it described: the description, each. */
+	for (i = 0; rc == 0 && i < call->noutputs; i++)
+		rc = put_line(call->outputs[i], "described", O_TRUNC);
 	return rc == 0 ? WEFT_OK : WEFT_FAILED;
 }
 
@@ -342,4 +364,38 @@ WEFT_EXPORT int
 which(struct weft_call *call)
 {
 	return weft_set_result(call, "results") == 0 ? WEFT_OK : WEFT_FAILED;
+}
+
+WEFT_EXPORT int
+write_outputs(struct weft_call *call)
+{
+	const char	*file = weft_arg(call, "file");
+	const char	*fail_s = weft_arg(call, "fail");
+	const char	*v = weft_arg(call, "v");
+	struct timespec	 ts;
+	double		 secs;
+	char		 line[4096];
+	size_t		 i;
+
+	if (file != NULL && append_line(file, call->task_id) == -1)
+		return failf(call, file, strerror(errno));
+	snprintf(line, sizeof line, "%s try %u", call->task_id, call->attempt);
+	for (i = 0; i < call->noutputs; i++)
+		if (put_line(call->outputs[i], line, O_TRUNC) == -1)
+			return failf(call, call->outputs[i], strerror(errno));
+	if (weft_arg(call, "sleep") != NULL) {
+		if (num_arg(call, "sleep", &secs) == -1)
+			return WEFT_FAILED;
+		ts.tv_sec = (time_t)secs;
+		ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	if (fail_s != NULL && strcmp(fail_s, "yes") == 0) {
+		weft_set_error(call, "wrote and failed");
+		return WEFT_FAILED;
+	}
+	if (v != NULL)
+		return weft_set_result(call, v) == 0 ? WEFT_OK : WEFT_FAILED;
+	return WEFT_OK;
 }

@@ -1,0 +1,465 @@
+/*
+ * cache.c: the task cache, .weft/cache/cache.db, which "weft run
+ * --resume" reads to skip tasks that have already succeeded.
+ *
+ * Main records every task that succeeds under its key (see cmd-run.c for
+ * what goes into a key): the task's id, the fingerprints of its outputs
+ * (size, modification time and inode, which say whether the file is still
+ * the one the task made) and a function task's result value.  Each entry
+ * carries a checksum of all of that, so an entry that was damaged, by a
+ * crash half-way through a write or by hand, is found out and never
+ * trusted.  A database SQLite itself cannot read is set aside whole and a
+ * new one started: a cache is only ever a shortcut.
+ *
+ * The cache also remembers the content hashes of input files by their
+ * fingerprint, so that an unchanged input is not read again in the next
+ * run.
+ *
+ * Writes are batched in a transaction that main commits at the end of
+ * each turn of its loop (cache_commit): one commit per batch of results,
+ * so a task whose success main has taken in is in the cache a moment
+ * later, and SQLite's WAL keeps every commit through a crash of any
+ * process.  Several runs may share the cache; SQLite serialises them.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "weft.h"
+
+#define CACHE_SCHEMA_VERSION	1
+
+enum cache_stmt {
+	CS_GET, CS_PUT, CS_DELETE, CS_FILE_GET, CS_FILE_PUT, CS_NSTMTS
+};
+
+static const char *cache_schema =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT);"
+	"CREATE TABLE IF NOT EXISTS entry ("
+	"  key BLOB PRIMARY KEY,"	/* HASH_LEN bytes */
+	"  task TEXT NOT NULL,"		/* its id, when it was recorded */
+	/* JSON: [[path, size, mtime_ns, ino]...] */
+	"  outputs TEXT NOT NULL,"
+	"  result TEXT,"		/* a function task's value */
+	"  run TEXT,"
+	"  recorded REAL,"
+	"  checksum BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS file ("
+	"  path TEXT PRIMARY KEY,"	/* absolute */
+	"  dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER,"
+	"  hash BLOB NOT NULL,"
+	"  checksum BLOB NOT NULL) WITHOUT ROWID;";
+
+static const char *cache_sql[CS_NSTMTS] = {
+	[CS_GET] = "SELECT key, task, outputs, result, checksum FROM entry "
+	    "WHERE key = ?1",
+	[CS_PUT] = "INSERT OR REPLACE INTO entry (key, task, outputs, result, "
+	    "run, recorded, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[CS_DELETE] = "DELETE FROM entry WHERE key = ?1",
+	[CS_FILE_GET] = "SELECT dev, ino, size, mtime_ns, hash, checksum "
+	    "FROM file WHERE path = ?1",
+	[CS_FILE_PUT] = "INSERT OR REPLACE INTO file (path, dev, ino, size, "
+	    "mtime_ns, hash, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+};
+
+struct cache {
+	char		*path;
+	sqlite3		*db;
+	sqlite3_stmt	*st[CS_NSTMTS];
+	int		 in_tx;
+	int		 readonly;	/* a dry run: nothing is written */
+	int		 failed;	/* writes went wrong: stop trying */
+	size_t		 written;
+};
+
+/* The checksum of an entry: every field, each with its length. */
+static void
+entry_checksum(const uint8_t *key, const char *task, const char *outputs,
+    const char *result, uint8_t *out)
+{
+	struct hash	 h;
+
+	hash_begin(&h);
+	hash_add_str(&h, "weft-cache-entry-1");
+	hash_add(&h, key, HASH_LEN);
+	hash_add_str(&h, task);
+	hash_add_str(&h, outputs);
+	hash_add_str(&h, result);
+	hash_end(&h, out);
+}
+
+static void
+file_checksum(const char *path, const struct stat *st, const uint8_t *hash,
+    uint8_t *out)
+{
+	struct hash	 h;
+	int64_t		 v[4];
+
+	v[0] = st->st_dev;
+	v[1] = st->st_ino;
+	v[2] = st->st_size;
+	v[3] = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	hash_begin(&h);
+	hash_add_str(&h, "weft-cache-file-1");
+	hash_add_str(&h, path);
+	hash_add(&h, v, sizeof v);
+	hash_add(&h, hash, HASH_LEN);
+	hash_end(&h, out);
+}
+
+static int
+cache_exec(sqlite3 *db, const char *sql, char **errp)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	if (errp != NULL)
+		*errp = xstrdup(msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/*
+ * Opens and sets up one database file; NULL with *errp on failure.  A
+ * read-only one must exist and is not changed in any way.
+ */
+static struct cache *
+cache_try_open(const char *path, int readonly, char **errp)
+{
+	struct cache	*c;
+	sqlite3_stmt	*st;
+	char		*sql;
+	int		 i, v = 0;
+
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path);
+	c->readonly = readonly;
+	if (sqlite3_open_v2(path, &c->db, readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		*errp = xstrdup(c->db != NULL ? sqlite3_errmsg(c->db) :
+		    "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	if (!readonly && (cache_exec(c->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;", errp) == -1 ||
+	    cache_exec(c->db, cache_schema, errp) == -1))
+		goto fail;
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = "
+	    "'schema_version'", -1, &st, NULL) != SQLITE_OK) {
+		*errp = xstrdup(sqlite3_errmsg(c->db));
+		goto fail;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v > CACHE_SCHEMA_VERSION) {
+		xasprintf(errp, "its schema version %d is newer than this "
+		    "weft's (%d)", v, CACHE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (!readonly) {
+		sql = xprintf("INSERT OR REPLACE INTO meta VALUES "
+		    "('schema_version', '%d');", CACHE_SCHEMA_VERSION);
+		i = cache_exec(c->db, sql, errp);
+		free(sql);
+		if (i == -1)
+			goto fail;
+	}
+	for (i = 0; i < CS_NSTMTS; i++) {
+		if (sqlite3_prepare_v2(c->db, cache_sql[i], -1, &c->st[i],
+		    NULL) != SQLITE_OK) {
+			/* Read-only, a cache of only some tables is no cache. */
+			*errp = xstrdup(sqlite3_errmsg(c->db));
+			goto fail;
+		}
+	}
+	return c;
+fail:
+	cache_close(&c);
+	return NULL;
+}
+
+/*
+ * Opens BASE/cache/cache.db, creating it.  One that SQLite cannot use is
+ * moved to cache.db.damaged (replacing an older one) and a new one made;
+ * *warnp then says so (caller frees).  Returns NULL only if no cache can
+ * be had at all, with the reason in *warnp.  READONLY (a dry run) opens
+ * an existing cache and changes nothing, not even a damaged one.
+ */
+struct cache *
+cache_open(const char *base, int readonly, char **warnp)
+{
+	struct cache	*c;
+	char		*dir, *path, *aside, *err = NULL, *err2 = NULL;
+	const char	*sfx[] = { "-wal", "-shm" };
+	size_t		 i;
+
+	*warnp = NULL;
+	dir = xprintf("%s/cache", base);
+	path = xprintf("%s/cache.db", dir);
+	if (readonly) {
+		if ((c = cache_try_open(path, 1, &err)) == NULL)
+			xasprintf(warnp, "weft: warning: the cache %s cannot "
+			    "be read (%s); it is left as it is", path, err);
+		free(err);
+		free(dir);
+		free(path);
+		return c;
+	}
+	if (mkdir_p(dir, 0755) == -1) {
+		xasprintf(warnp, "weft: warning: cannot create %s: %s; no "
+		    "task is cached", dir, strerror(errno));
+		free(dir);
+		free(path);
+		return NULL;
+	}
+	if ((c = cache_try_open(path, 0, &err)) == NULL) {
+		aside = xprintf("%s.damaged", path);
+		if (rename(path, aside) == -1 && errno != ENOENT) {
+			xasprintf(warnp, "weft: warning: the cache %s cannot "
+			    "be used (%s) nor set aside (%s); no task is "
+			    "cached", path, err, strerror(errno));
+			free(aside);
+			goto out;
+		}
+		for (i = 0; i < 2; i++) {
+			free(aside);
+			aside = xprintf("%s%s", path, sfx[i]);
+			unlink(aside);
+		}
+		free(aside);
+		if ((c = cache_try_open(path, 0, &err2)) == NULL)
+			xasprintf(warnp, "weft: warning: the cache %s cannot "
+			    "be used (%s); no task is cached", path, err2);
+		else
+			xasprintf(warnp, "weft: warning: the cache %s is "
+			    "damaged (%s); set aside as cache.db.damaged, "
+			    "starting a new one", path, err);
+	}
+out:
+	free(err);
+	free(err2);
+	free(dir);
+	free(path);
+	return c;
+}
+
+void
+cache_close(struct cache **cp)
+{
+	struct cache	*c = *cp;
+	int		 i;
+
+	if (c == NULL)
+		return;
+	cache_commit(c);
+	for (i = 0; i < CS_NSTMTS; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	free(c->path);
+	free(c);
+	*cp = NULL;
+}
+
+static void
+cache_failed(struct cache *c, const char *what)
+{
+	if (c->failed++ == 0) {
+		fprintf(stderr, "weft: warning: cannot %s the cache %s: %s; "
+		    "tasks that succeed from here on are not cached\n", what,
+		    c->path, sqlite3_errmsg(c->db));
+		log_warnx("cache: cannot %s: %s", what, sqlite3_errmsg(c->db));
+	}
+}
+
+/* Commits the writes of this turn. */
+void
+cache_commit(struct cache *c)
+{
+	if (c == NULL || !c->in_tx)
+		return;
+	c->in_tx = 0;
+	if (cache_exec(c->db, "COMMIT;", NULL) == -1) {
+		cache_failed(c, "write");
+		cache_exec(c->db, "ROLLBACK;", NULL);
+	}
+}
+
+static int
+cache_begin(struct cache *c)
+{
+	if (c->failed || c->readonly)
+		return -1;
+	if (c->in_tx)
+		return 0;
+	if (cache_exec(c->db, "BEGIN IMMEDIATE;", NULL) == -1) {
+		cache_failed(c, "write");
+		return -1;
+	}
+	c->in_tx = 1;
+	return 0;
+}
+
+static char *
+column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	return s != NULL ? xstrdup((const char *)s) : NULL;
+}
+
+/*
+ * Looks KEY up.  Returns 1 with *e filled (caller frees it with
+ * cache_entry_free), 0 if there is no entry, -1 if there is one but it is
+ * damaged; that one is deleted, so that it is reported once.
+ */
+int
+cache_lookup(struct cache *c, const uint8_t *key, struct cache_entry *e)
+{
+	sqlite3_stmt	*st = c->st[CS_GET];
+	uint8_t		 sum[HASH_LEN];
+	int		 rc, ok;
+
+	memset(e, 0, sizeof *e);
+	sqlite3_bind_blob(st, 1, key, HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	ok = sqlite3_column_type(st, 0) == SQLITE_BLOB &&
+	    sqlite3_column_bytes(st, 0) == HASH_LEN &&
+	    sqlite3_column_type(st, 1) == SQLITE_TEXT &&
+	    sqlite3_column_type(st, 2) == SQLITE_TEXT &&
+	    (sqlite3_column_type(st, 3) == SQLITE_TEXT ||
+	    sqlite3_column_type(st, 3) == SQLITE_NULL) &&
+	    sqlite3_column_type(st, 4) == SQLITE_BLOB &&
+	    sqlite3_column_bytes(st, 4) == HASH_LEN;
+	if (ok) {
+		memcpy(e->key, key, HASH_LEN);
+		e->task = column_text(st, 1);
+		e->outputs = column_text(st, 2);
+		e->result = column_text(st, 3);
+		entry_checksum(key, e->task, e->outputs, e->result, sum);
+		ok = memcmp(sum, sqlite3_column_blob(st, 4), HASH_LEN) == 0;
+	}
+	sqlite3_reset(st);
+	if (ok)
+		return 1;
+	cache_entry_free(e);
+	if (cache_begin(c) == 0) {
+		st = c->st[CS_DELETE];
+		sqlite3_bind_blob(st, 1, key, HASH_LEN, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			cache_failed(c, "write");
+		sqlite3_reset(st);
+	}
+	return -1;
+}
+
+void
+cache_entry_free(struct cache_entry *e)
+{
+	free(e->task);
+	free(e->outputs);
+	free(e->result);
+	memset(e, 0, sizeof *e);
+}
+
+/* Records a task that succeeded; written at the next cache_commit. */
+void
+cache_record(struct cache *c, const uint8_t *key, const char *task,
+    const char *outputs, const char *result, const char *run)
+{
+	sqlite3_stmt	*st;
+	uint8_t		 sum[HASH_LEN];
+
+	if (c == NULL || cache_begin(c) == -1)
+		return;
+	entry_checksum(key, task, outputs, result, sum);
+	st = c->st[CS_PUT];
+	sqlite3_bind_blob(st, 1, key, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, outputs, -1, SQLITE_STATIC);
+	if (result != NULL)
+		sqlite3_bind_text(st, 4, result, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, run, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 6, db_now());
+	sqlite3_bind_blob(st, 7, sum, HASH_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		cache_failed(c, "write");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	c->written++;
+}
+
+/*
+ * The content hash of the file at PATH (absolute) as it was when its
+ * fingerprint was last ST; returns 0 and fills HASH, or -1 if unknown.
+ */
+int
+cache_file_get(struct cache *c, const char *path, const struct stat *st,
+    uint8_t *hash)
+{
+	sqlite3_stmt	*s;
+	uint8_t		 sum[HASH_LEN];
+	int		 rc = -1;
+
+	if (c == NULL)
+		return -1;
+	s = c->st[CS_FILE_GET];
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_int64(s, 0) == (sqlite3_int64)st->st_dev &&
+	    sqlite3_column_int64(s, 1) == (sqlite3_int64)st->st_ino &&
+	    sqlite3_column_int64(s, 2) == (sqlite3_int64)st->st_size &&
+	    sqlite3_column_int64(s, 3) == (sqlite3_int64)st->st_mtim.tv_sec *
+	    1000000000 + st->st_mtim.tv_nsec &&
+	    sqlite3_column_bytes(s, 4) == HASH_LEN &&
+	    sqlite3_column_bytes(s, 5) == HASH_LEN) {
+		memcpy(hash, sqlite3_column_blob(s, 4), HASH_LEN);
+		file_checksum(path, st, hash, sum);
+		if (memcmp(sum, sqlite3_column_blob(s, 5), HASH_LEN) == 0)
+			rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+void
+cache_file_put(struct cache *c, const char *path, const struct stat *st,
+    const uint8_t *hash)
+{
+	sqlite3_stmt	*s;
+	uint8_t		 sum[HASH_LEN];
+
+	if (c == NULL || cache_begin(c) == -1)
+		return;
+	file_checksum(path, st, hash, sum);
+	s = c->st[CS_FILE_PUT];
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, st->st_dev);
+	sqlite3_bind_int64(s, 3, st->st_ino);
+	sqlite3_bind_int64(s, 4, st->st_size);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)st->st_mtim.tv_sec *
+	    1000000000 + st->st_mtim.tv_nsec);
+	sqlite3_bind_blob(s, 6, hash, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, sum, HASH_LEN, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		cache_failed(c, "write");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}

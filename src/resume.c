@@ -1,0 +1,769 @@
+/*
+ * resume.c: main's side of the task cache: the key of each task, whether
+ * a task can be skipped (weft run --resume), and the record of each task
+ * that succeeds.
+ *
+ * A task's key is a BLAKE2b hash of everything that determines what it
+ * makes: the workflow's folder (tasks run there), the app's definition
+ * (its command template, or its function and the content of the plugin
+ * that holds it), the expanded command or the function's arguments (with
+ * the results of other tasks filled in), the declared outputs, the
+ * workflow's env, the content of each input, and the keys of the tasks it
+ * depends on.  So a change anywhere upstream changes every key downstream;
+ * walltime and retries, which change how a task is run and not what it
+ * makes, are left out.
+ *
+ * Inputs are hashed by a short-lived "weft hash" (hasher.c), fed a batch
+ * of paths at a time, so that reading a big input never stops main's
+ * loop; a file whose fingerprint (device, inode, size, modification time)
+ * the cache already knows is not read again.
+ *
+ * With resume on, a task whose key is in the cache and whose outputs all
+ * still have the fingerprints recorded with it is cached: it does not
+ * run, and its result (a function's value) comes from the cache.  With
+ * resume off, tasks are dispatched at once and their keys are worked out
+ * alongside, as they are needed only to record them.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "weft.h"
+#include "proto.h"
+
+enum key_state {
+	KEY_NONE,		/* not asked for yet */
+	KEY_HASHING,		/* inputs at the hasher */
+	KEY_DEPS,		/* waiting for the keys of dependencies */
+	KEY_DONE,
+	KEY_FAILED		/* an input could not be read */
+};
+
+struct rs_task {
+	uint8_t		 state;		/* enum key_state */
+	uint8_t		 decide;	/* main waits for the verdict */
+	uint8_t		 record;	/* it succeeded: record once keyed */
+	uint8_t		 corrupt_told;
+	uint32_t	 hashes_due;	/* inputs still at the hasher */
+	uint8_t		*input_hash;	/* HASH_LEN per input */
+	char		*command;	/* filled in, for the key */
+	char	       **values;	/* the same for a function's args */
+	char		*result;	/* to record */
+	uint8_t		 key[HASH_LEN];
+};
+
+struct hasher_req {
+	uint32_t	 task;
+	uint32_t	 input;
+};
+
+struct resume {
+	const struct workflow *wf;
+	const struct dag *dag;
+	struct cache	*cache;
+	char		*run_name;
+	char		*logpath;	/* the hasher's stderr */
+	int		 resume;	/* skip what is cached */
+	int		 dry_run;	/* hash here, write nothing */
+	struct rs_task	*t;
+	uint8_t	       (*plugin_hash)[HASH_LEN];	/* per app */
+
+	/* The batch being hashed, and the next one. */
+	struct hasher_req *reqs, *next;
+	size_t		 nreqs, nnext, cnext;
+	size_t		 answered;
+	pid_t		 pid;
+	int		 fd;		/* its stdout */
+	msgpack_unpacker u;
+	int		 has_u;
+	int		 failures;	/* hashers that died in a row */
+
+	/* Verdicts for main, filled by resume_read. */
+	struct rs_verdict *out;
+	size_t		 nout, cout;
+};
+
+static void	 key_try(struct resume *, uint32_t);
+
+/* The plugin file behind a function app, hashed once per run. */
+static void
+hash_plugins(struct resume *rs)
+{
+	const struct workflow	*wf = rs->wf;
+	struct wf_plugin	*pl;
+	struct stat		 st;
+	size_t			 i;
+
+	rs->plugin_hash = xcalloc(wf->napps + 1, sizeof *rs->plugin_hash);
+	for (i = 0; i < wf->napps; i++) {
+		if (wf->apps[i].fn_plugin == NULL ||
+		    (pl = workflow_find_plugin(wf,
+		    wf->apps[i].fn_plugin)) == NULL)
+			continue;
+		if (hash_path(AT_FDCWD, pl->abspath, &st,
+		    rs->plugin_hash[i]) != 0)
+			memset(rs->plugin_hash[i], 0, HASH_LEN);
+	}
+}
+
+/*
+ * Opens the cache of BASE (a .weft folder); with DRY_RUN nothing is ever
+ * written.  Warnings (a damaged cache set aside) go to stderr.  LOGPATH is
+ * where hashers write their complaints.
+ */
+struct resume *
+resume_open(const struct workflow *wf, const struct dag *dag,
+    const char *base, int resume, int dry_run, const char *run_name,
+    const char *logpath)
+{
+	struct resume	*rs;
+	struct stat	 st;
+	char		*warn = NULL, *path;
+
+	rs = xcalloc(1, sizeof *rs);
+	rs->wf = wf;
+	rs->dag = dag;
+	rs->resume = resume;
+	rs->dry_run = dry_run;
+	rs->run_name = xstrdup(run_name);
+	rs->logpath = xstrdup(logpath);
+	rs->fd = -1;
+	rs->t = xcalloc(dag->ntasks + 1, sizeof *rs->t);
+	if (hash_init() == -1)
+		fatalx("cannot set up hashing");
+	hash_plugins(rs);
+	path = xprintf("%s/cache/cache.db", base);
+	/* A dry run reads a cache if there is one, and makes none. */
+	if (!dry_run || stat(path, &st) == 0)
+		rs->cache = cache_open(base, dry_run, &warn);
+	free(path);
+	if (warn != NULL) {
+		fprintf(stderr, "%s\n", warn);
+		log_warnx("%s", warn);
+		free(warn);
+	}
+	return rs;
+}
+
+void
+resume_close(struct resume **rsp)
+{
+	struct resume	*rs = *rsp;
+	size_t		 i, j;
+
+	if (rs == NULL)
+		return;
+	if (rs->pid > 0)
+		kill(rs->pid, SIGKILL);
+	if (rs->fd != -1)
+		close(rs->fd);
+	if (rs->has_u)
+		msgpack_unpacker_destroy(&rs->u);
+	cache_close(&rs->cache);
+	for (i = 0; i < rs->dag->ntasks; i++) {
+		free(rs->t[i].input_hash);
+		free(rs->t[i].command);
+		for (j = 0; rs->t[i].values != NULL &&
+		    j < rs->dag->tasks[i].nargs; j++)
+			free(rs->t[i].values[j]);
+		free(rs->t[i].values);
+		free(rs->t[i].result);
+	}
+	free(rs->t);
+	free(rs->plugin_hash);
+	free(rs->reqs);
+	free(rs->next);
+	free(rs->out);
+	free(rs->run_name);
+	free(rs->logpath);
+	free(rs);
+	*rsp = NULL;
+}
+
+/* The verdict on task I, for main to act on (resume_verdicts). */
+static void
+verdict(struct resume *rs, uint32_t i, enum rs_outcome what, char *msg,
+    char *result)
+{
+	struct rs_verdict	*v;
+
+	if (rs->nout == rs->cout) {
+		rs->cout = rs->cout == 0 ? 64 : rs->cout * 2;
+		rs->out = xreallocarray(rs->out, rs->cout, sizeof *rs->out);
+	}
+	v = &rs->out[rs->nout++];
+	v->task = i;
+	v->what = what;
+	v->message = msg;
+	v->result = result;
+}
+
+/* An input's path as main can open it (its cwd is the run directory). */
+static char *
+abs_path(const struct resume *rs, const char *path)
+{
+	return path[0] == '/' ? xstrdup(path) : xprintf("%s/%s", rs->wf->dir,
+	    path);
+}
+
+/* Fingerprints of the outputs, as the cache keeps them. */
+static char *
+outputs_fingerprint(const struct resume *rs, const struct task *t)
+{
+	struct stat	 st;
+	json_t		*a = json_array();
+	char		*path, *s;
+	size_t		 i;
+
+	for (i = 0; i < t->noutputs; i++) {
+		path = abs_path(rs, t->outputs[i]);
+		if (stat(path, &st) == -1)
+			memset(&st, 0, sizeof st);
+		free(path);
+		json_array_append_new(a, json_pack("[s, I, I, I]",
+		    t->outputs[i], (json_int_t)st.st_size,
+		    (json_int_t)((int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec), (json_int_t)st.st_ino));
+	}
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s != NULL ? s : xstrdup("[]");
+}
+
+/* Whether every output still has the fingerprint the cache recorded. */
+static int
+outputs_unchanged(const struct resume *rs, const struct task *t,
+    const char *recorded)
+{
+	json_error_t	 err;
+	json_t		*a, *e;
+	struct stat	 st;
+	const char	*p;
+	json_int_t	 size, mtime, ino;
+	char		*path;
+	size_t		 i;
+	int		 ok;
+
+	if ((a = json_loads(recorded, 0, &err)) == NULL)
+		return 0;
+	ok = json_is_array(a) && json_array_size(a) == t->noutputs;
+	for (i = 0; ok && i < t->noutputs; i++) {
+		e = json_array_get(a, i);
+		if (json_unpack(e, "[s, I, I, I]", &p, &size, &mtime,
+		    &ino) == -1 || strcmp(p, t->outputs[i]) != 0) {
+			ok = 0;
+			break;
+		}
+		path = abs_path(rs, t->outputs[i]);
+		ok = stat(path, &st) == 0 && st.st_size == size &&
+		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec == mtime && (json_int_t)st.st_ino == ino;
+		free(path);
+	}
+	json_decref(a);
+	return ok;
+}
+
+static int
+env_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct wf_kv *)a)->key,
+	    ((const struct wf_kv *)b)->key);
+}
+
+/* Everything of a task but its inputs and dependencies, into H. */
+static void
+key_definition(struct resume *rs, uint32_t i, struct hash *h)
+{
+	const struct workflow	*wf = rs->wf;
+	const struct task	*t = &rs->dag->tasks[i];
+	const struct rs_task	*rt = &rs->t[i];
+	struct wf_kv		*env;
+	uint64_t		 n;
+	size_t			 j;
+
+	hash_add_str(h, "weft-task-key-1");
+	hash_add_str(h, wf->dir);
+	hash_add_str(h, t->app->name);
+	hash_add_str(h, t->app->command);
+	hash_add_str(h, t->app->function);
+	hash_add(h, rs->plugin_hash[t->app - wf->apps], HASH_LEN);
+	hash_add_str(h, rt->command != NULL ? rt->command : t->command);
+	n = t->nargs;
+	hash_add(h, &n, sizeof n);
+	for (j = 0; j < t->nargs; j++) {
+		hash_add_str(h, t->arg_names[j]);
+		hash_add_str(h, rt->values != NULL ? rt->values[j] :
+		    t->arg_values[j]);
+	}
+	n = t->noutputs;
+	hash_add(h, &n, sizeof n);
+	for (j = 0; j < t->noutputs; j++)
+		hash_add_str(h, t->outputs[j]);
+	/* The env is a mapping: its order in the file means nothing. */
+	env = xcalloc(wf->nenv + 1, sizeof *env);
+	memcpy(env, wf->env, wf->nenv * sizeof *env);
+	qsort(env, wf->nenv, sizeof *env, env_cmp);
+	n = wf->nenv;
+	hash_add(h, &n, sizeof n);
+	for (j = 0; j < wf->nenv; j++) {
+		hash_add_str(h, env[j].key);
+		hash_add_str(h, env[j].value);
+	}
+	free(env);
+}
+
+/* Whether every dependency has its key; a failed one never will. */
+static int
+deps_keyed(const struct resume *rs, const struct task *t)
+{
+	size_t	 j;
+
+	for (j = 0; j < t->ndeps; j++) {
+		if (rs->t[t->deps[j]].state != KEY_DONE)
+			return 0;
+	}
+	return 1;
+}
+
+/* The task's key is complete: decide, record, and tell dependents. */
+static void
+key_done(struct resume *rs, uint32_t i)
+{
+	const struct task	*t = &rs->dag->tasks[i];
+	struct rs_task		*rt = &rs->t[i];
+	struct cache_entry	 e;
+	struct hash		 h;
+	uint64_t		 n;
+	size_t			 j;
+	int			 rc;
+
+	hash_begin(&h);
+	key_definition(rs, i, &h);
+	n = t->ninputs;
+	hash_add(&h, &n, sizeof n);
+	for (j = 0; j < t->ninputs; j++) {
+		hash_add_str(&h, t->inputs[j]);
+		hash_add(&h, rt->input_hash + j * HASH_LEN, HASH_LEN);
+	}
+	n = t->ndeps;
+	hash_add(&h, &n, sizeof n);
+	for (j = 0; j < t->ndeps; j++)
+		hash_add(&h, rs->t[t->deps[j]].key, HASH_LEN);
+	hash_end(&h, rt->key);
+	rt->state = KEY_DONE;
+
+	if (rt->decide) {
+		rt->decide = 0;
+		rc = rs->resume && rs->cache != NULL ?
+		    cache_lookup(rs->cache, rt->key, &e) : 0;
+		if (rc == -1 && !rt->corrupt_told) {
+			rt->corrupt_told = 1;
+			fprintf(stderr, "weft: warning: cache entry of '%s' is "
+			    "corrupt; not trusted, the task runs\n", t->id);
+			log_warnx("cache entry of %s is corrupt", t->id);
+		}
+		if (rc == 1 && outputs_unchanged(rs, t, e.outputs)) {
+			verdict(rs, i, RS_CACHED, NULL, e.result);
+			e.result = NULL;
+		} else
+			verdict(rs, i, RS_RUN, NULL, NULL);
+		if (rc == 1)
+			cache_entry_free(&e);
+	}
+	if (rt->record) {
+		rt->record = 0;
+		resume_done(rs, i, rt->result);
+	}
+	/* Dependents that waited for this key. */
+	for (j = 0; j < t->ndependents; j++) {
+		if (rs->t[t->dependents[j]].state == KEY_DEPS)
+			key_try(rs, t->dependents[j]);
+	}
+}
+
+/* Computes the key if everything it needs is known. */
+static void
+key_try(struct resume *rs, uint32_t i)
+{
+	struct rs_task	*rt = &rs->t[i];
+
+	if (rt->hashes_due > 0)
+		return;
+	if (!deps_keyed(rs, &rs->dag->tasks[i])) {
+		rt->state = KEY_DEPS;
+		return;
+	}
+	key_done(rs, i);
+}
+
+static void
+queue_hash(struct resume *rs, uint32_t task, uint32_t input)
+{
+	if (rs->nnext == rs->cnext) {
+		rs->cnext = rs->cnext == 0 ? 64 : rs->cnext * 2;
+		rs->next = xreallocarray(rs->next, rs->cnext,
+		    sizeof *rs->next);
+	}
+	rs->next[rs->nnext].task = task;
+	rs->next[rs->nnext++].input = input;
+}
+
+/* An input could not be hashed: the task cannot run as asked. */
+static void
+key_failed(struct resume *rs, uint32_t i, const char *path, int error)
+{
+	struct rs_task	*rt = &rs->t[i];
+
+	if (rt->state == KEY_FAILED)
+		return;
+	rt->state = KEY_FAILED;
+	rt->record = 0;
+	if (!rt->decide)
+		return;		/* it runs, and will find out itself */
+	rt->decide = 0;
+	verdict(rs, i, RS_MISSING, error == ENOENT ?
+	    xprintf("missing input: %s", path) :
+	    xprintf("cannot read input %s: %s", path, strerror(error)), NULL);
+}
+
+/* One input's hash, from the hasher or from right here. */
+static void
+input_hashed(struct resume *rs, uint32_t i, uint32_t input,
+    const struct stat *st, const uint8_t *hash, int error)
+{
+	const struct task	*t = &rs->dag->tasks[i];
+	struct rs_task		*rt = &rs->t[i];
+	char			*path;
+
+	if (error != 0) {
+		key_failed(rs, i, t->inputs[input], error);
+		return;
+	}
+	memcpy(rt->input_hash + input * HASH_LEN, hash, HASH_LEN);
+	if (S_ISREG(st->st_mode) && !rs->dry_run) {
+		path = abs_path(rs, t->inputs[input]);
+		cache_file_put(rs->cache, path, st, hash);
+		free(path);
+	}
+	if (--rt->hashes_due == 0 && rt->state == KEY_HASHING)
+		key_try(rs, i);
+}
+
+/*
+ * Task I is ready: its dependencies are done or cached.  COMMAND and
+ * VALUES are its command or arguments with results filled in (NULL: as
+ * built); they become the module's.  The verdict comes at once or later
+ * from resume_verdicts: RS_RUN, RS_CACHED or RS_MISSING.  With resume
+ * off the verdict is always RS_RUN, at once, and the key is worked out
+ * alongside for the record.
+ */
+void
+resume_ready(struct resume *rs, uint32_t i, char *command, char **values)
+{
+	const struct task	*t = &rs->dag->tasks[i];
+	struct rs_task		*rt = &rs->t[i];
+	struct stat		 st;
+	uint8_t			 hash[HASH_LEN];
+	char			*path;
+	size_t			 j;
+	int			 error;
+
+	rt->command = command;
+	rt->values = values;
+	rt->decide = 1;
+	rt->input_hash = xcalloc(t->ninputs + 1, HASH_LEN);
+	rt->state = KEY_HASHING;
+	/* An input that is not there fails the task before it starts. */
+	for (j = 0; j < t->ninputs; j++) {
+		path = abs_path(rs, t->inputs[j]);
+		error = stat(path, &st) == -1 ? errno : 0;
+		free(path);
+		if (error != 0) {
+			key_failed(rs, i, t->inputs[j], error);
+			return;
+		}
+	}
+	if (!rs->resume) {
+		rt->decide = 0;
+		verdict(rs, i, RS_RUN, NULL, NULL);
+	}
+	rt->hashes_due = t->ninputs + 1;	/* +1: the loop's own */
+	for (j = 0; j < t->ninputs && rt->state == KEY_HASHING; j++) {
+		path = abs_path(rs, t->inputs[j]);
+		if (stat(path, &st) == -1) {
+			error = errno;
+			free(path);
+			input_hashed(rs, i, j, &st, NULL, error);
+			continue;
+		}
+		if (S_ISREG(st.st_mode) &&
+		    cache_file_get(rs->cache, path, &st, hash) == 0) {
+			free(path);
+			input_hashed(rs, i, j, &st, hash, 0);
+			continue;
+		}
+		if (rs->dry_run) {
+			error = hash_path(AT_FDCWD, path, &st, hash);
+			free(path);
+			input_hashed(rs, i, j, &st, hash, error);
+			continue;
+		}
+		free(path);
+		queue_hash(rs, i, j);
+	}
+	if (rt->state == KEY_HASHING && --rt->hashes_due == 0)
+		key_try(rs, i);
+}
+
+/*
+ * Task I succeeded with RESULT (a function's value, or NULL): it goes to
+ * the cache, now or once its key is known.
+ */
+void
+resume_done(struct resume *rs, uint32_t i, const char *result)
+{
+	struct rs_task	*rt = &rs->t[i];
+	char		*outputs;
+
+	if (rs->dry_run || rs->cache == NULL)
+		return;
+	if (rt->state != KEY_DONE) {
+		if (rt->state != KEY_FAILED && result != rt->result) {
+			free(rt->result);
+			rt->result = result != NULL ? xstrdup(result) : NULL;
+		}
+		rt->record = rt->state != KEY_FAILED;
+		return;
+	}
+	outputs = outputs_fingerprint(rs, &rs->dag->tasks[i]);
+	cache_record(rs->cache, rt->key, rs->dag->tasks[i].id, outputs, result,
+	    rs->run_name);
+	free(outputs);
+}
+
+/* Main's verdicts so far; *N gets their number.  Valid until the next
+   call of any resume_ function.  The strings become the caller's. */
+struct rs_verdict *
+resume_verdicts(struct resume *rs, size_t *n)
+{
+	*n = rs->nout;
+	rs->nout = 0;
+	return rs->out;
+}
+
+/* The hasher. */
+
+static void
+hasher_spawn(struct resume *rs)
+{
+	struct spawn	 sp;
+	const struct task *t;
+	char		 parent[24], *argv[7], *line;
+	int		 in, out[2], error;
+	size_t		 i;
+
+	if (rs->pid > 0 || rs->nnext == 0)
+		return;
+	/* The batch becomes the current one. */
+	free(rs->reqs);
+	rs->reqs = rs->next;
+	rs->nreqs = rs->nnext;
+	rs->next = NULL;
+	rs->nnext = rs->cnext = 0;
+	rs->answered = 0;
+	if ((in = memfd_create("weft-hash", MFD_CLOEXEC)) == -1 ||
+	    pipe2(out, O_CLOEXEC) == -1)
+		fatal("cannot start a hasher");
+	for (i = 0; i < rs->nreqs; i++) {
+		t = &rs->dag->tasks[rs->reqs[i].task];
+		line = xprintf("%zu\t%s", i, t->inputs[rs->reqs[i].input]);
+		if (write(in, line, strlen(line) + 1) == -1)
+			fatal("cannot start a hasher");
+		free(line);
+	}
+	lseek(in, 0, SEEK_SET);
+	snprintf(parent, sizeof parent, "%ld", (long)getpid());
+	argv[0] = "weft";
+	argv[1] = "hash";
+	argv[2] = "--workdir";
+	argv[3] = rs->wf->dir;
+	argv[4] = "--parent";
+	argv[5] = parent;
+	argv[6] = NULL;
+	spawn_init(&sp);
+	sp.path = weft_self;
+	sp.argv = argv;
+	sp.new_pgroup = 1;
+	sp.fds[0] = in;
+	sp.fds[1] = out[1];
+	sp.stderr_path = rs->logpath;
+	sp.append = 1;
+	rs->pid = spawn_start(&sp, &error);
+	close(in);
+	close(out[1]);
+	if (rs->pid == -1) {
+		fatalx("cannot start a hasher: %s", strerror(error));
+	}
+	rs->fd = out[0];
+	fcntl(rs->fd, F_SETFL, fcntl(rs->fd, F_GETFL) | O_NONBLOCK);
+	if (!msgpack_unpacker_init(&rs->u, 64 * 1024))
+		fatalx("out of memory");
+	rs->has_u = 1;
+	log_debug("hasher %ld: %zu inputs", (long)rs->pid, rs->nreqs);
+}
+
+/* MSG_H_HASHED: [index, path, errno, dev, ino, size, mtime_ns, hash]. */
+static int
+hasher_answer(struct resume *rs, const struct msg_in *m)
+{
+	struct hasher_req	*q;
+	struct stat		 st;
+	uint64_t		 index, dev, ino;
+	int64_t			 error, size, mtime;
+
+	if (m->type != MSG_H_HASHED || m->nfields != 8 ||
+	    msg_get_uint(&m->fields[0], &index) == -1 ||
+	    index != rs->answered || index >= rs->nreqs ||
+	    msg_get_int(&m->fields[2], &error) == -1 ||
+	    msg_get_uint(&m->fields[3], &dev) == -1 ||
+	    msg_get_uint(&m->fields[4], &ino) == -1 ||
+	    msg_get_int(&m->fields[5], &size) == -1 ||
+	    msg_get_int(&m->fields[6], &mtime) == -1 ||
+	    (error == 0 && (m->fields[7].type != MSGPACK_OBJECT_BIN ||
+	    m->fields[7].via.bin.size != HASH_LEN)))
+		return -1;
+	q = &rs->reqs[rs->answered++];
+	memset(&st, 0, sizeof st);
+	st.st_dev = dev;
+	st.st_ino = ino;
+	st.st_size = size;
+	st.st_mtim.tv_sec = mtime / 1000000000;
+	st.st_mtim.tv_nsec = mtime % 1000000000;
+	st.st_mode = S_IFREG;
+	if (rs->t[q->task].state == KEY_HASHING)
+		input_hashed(rs, q->task, q->input, &st, error == 0 ?
+		    (const uint8_t *)m->fields[7].via.bin.ptr : NULL,
+		    (int)error);
+	return 0;
+}
+
+/* The hasher's stdout, for main's poll; -1 when there is none. */
+int
+resume_fd(struct resume *rs)
+{
+	if (rs->pid <= 0)
+		hasher_spawn(rs);
+	return rs->fd;
+}
+
+/* Reads what the hasher wrote. */
+void
+resume_read(struct resume *rs)
+{
+	struct msg_in	 m;
+	ssize_t		 n;
+	int		 rc;
+
+	while (rs->fd != -1) {
+		if (!msgpack_unpacker_reserve_buffer(&rs->u, 64 * 1024))
+			fatalx("out of memory");
+		n = read(rs->fd, msgpack_unpacker_buffer(&rs->u),
+		    msgpack_unpacker_buffer_capacity(&rs->u));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(rs->fd);
+			rs->fd = -1;
+			return;
+		}
+		msgpack_unpacker_buffer_consumed(&rs->u, n);
+		while ((rc = msg_next(&rs->u, &m)) == 1) {
+			rc = hasher_answer(rs, &m);
+			msg_in_free(&m);
+			if (rc == -1)
+				break;
+		}
+		if (rc == -1) {
+			log_warnx("hasher %ld: malformed answer",
+			    (long)rs->pid);
+			kill(rs->pid, SIGKILL);
+			close(rs->fd);
+			rs->fd = -1;
+			return;
+		}
+	}
+}
+
+/*
+ * Main reaped PID; returns 1 if it was the hasher.  Inputs it did not
+ * answer go to the next one, or, when hashers keep dying, are hashed
+ * right here.
+ */
+int
+resume_reaped(struct resume *rs, pid_t pid, int status)
+{
+	struct hasher_req	*q;
+	struct stat		 st;
+	uint8_t			 hash[HASH_LEN];
+	char			*path, *why;
+	size_t			 i;
+	int			 error;
+
+	if (rs == NULL || pid != rs->pid || pid <= 0)
+		return 0;
+	if (rs->fd != -1)
+		resume_read(rs);
+	if (rs->fd != -1)
+		close(rs->fd);
+	rs->fd = -1;
+	if (rs->has_u)
+		msgpack_unpacker_destroy(&rs->u);
+	rs->has_u = 0;
+	rs->pid = 0;
+	if (rs->answered == rs->nreqs) {
+		rs->failures = 0;
+		return 1;
+	}
+	why = wait_status_string(status);
+	log_warnx("hasher %ld ended with %zu of %zu inputs unanswered: %s",
+	    (long)pid, rs->nreqs - rs->answered, rs->nreqs, why);
+	free(why);
+	for (i = rs->answered; i < rs->nreqs; i++) {
+		q = &rs->reqs[i];
+		if (rs->t[q->task].state != KEY_HASHING)
+			continue;
+		if (rs->failures < 2) {
+			queue_hash(rs, q->task, q->input);
+			continue;
+		}
+		path = abs_path(rs, rs->dag->tasks[q->task].inputs[q->input]);
+		error = hash_path(AT_FDCWD, path, &st, hash);
+		free(path);
+		input_hashed(rs, q->task, q->input, &st, hash, error);
+	}
+	rs->failures++;
+	rs->nreqs = rs->answered = 0;
+	return 1;
+}
+
+/* Commits what was recorded this turn. */
+void
+resume_commit(struct resume *rs)
+{
+	if (rs != NULL)
+		cache_commit(rs->cache);
+}
+
