@@ -68,7 +68,7 @@
 #define RUN_STOP_GRACE_MS	3000	/* then helpers get SIGKILL */
 #define RUN_STOP_FAST_MS	1800	/* the same when interrupted */
 #define RUN_PROGRESS_MS		100	/* terminal progress refresh */
-#define RUN_MON_DRAIN_MS	30000	/* main's own events to the router */
+#define RUN_MON_DRAIN_MS	10000	/* main's own events to the router */
 #define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
 #define HELPER_ARGS		20
 #define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */

@@ -1757,12 +1757,20 @@ loader_free(struct loader *l)
 	strmap_free(&l->amap);
 }
 
+static char *
+too_large(const char *display)
+{
+	return xprintf("weft: '%s' is too large (more than %d MiB)", display,
+	    WF_MAX_FILE >> 20);
+}
+
 int
 workflow_load(const char *path, const char *display, const char *dir,
     enum wf_mode mode, struct workflow **wfp, char **errp)
 {
 	struct loader	 l;
 	struct workflow	*wf;
+	struct stat	 st;
 	int		 fd;
 
 	*wfp = NULL;
@@ -1772,6 +1780,13 @@ workflow_load(const char *path, const char *display, const char *dir,
 	if ((fd = open_file(path)) == -1) {
 		*errp = xprintf("weft: cannot read '%s': %s", display,
 		    strerror(errno));
+		return -1;
+	}
+	/* Refused before a byte is read; a growing file stops at the cap. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > WF_MAX_FILE) {
+		close(fd);
+		*errp = too_large(display);
 		return -1;
 	}
 	wf = xcalloc(1, sizeof *wf);
@@ -1803,6 +1818,12 @@ workflow_load(const char *path, const char *display, const char *dir,
 	loader_free(&l);
 	close(fd);
 
+	if (l.read_errno == EFBIG) {
+		free(wf_errors_take(&l.errs));
+		*errp = too_large(display);
+		workflow_free(&wf);
+		return -1;
+	}
 	if (l.read_errno != 0) {
 		free(wf_errors_take(&l.errs));
 		*errp = xprintf("weft: cannot read '%s': %s", display,
