@@ -70,6 +70,7 @@
 #define RUN_PROGRESS_MS		100	/* terminal progress refresh */
 #define RUN_MON_DRAIN_MS	10000	/* main's own events to the router */
 #define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
+#define RUN_MON_WRITER_MS	3000	/* the writer, once the router ended */
 #define HELPER_ARGS		20
 #define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */
 #define HELPER_RESTART_MS	50	/* first pause, doubled each time */
@@ -170,6 +171,7 @@ struct run {
 	int		 mon_given_up;
 	int		 mon_incomplete;
 	int		 hurry;		/* signalled again while stopping */
+	int64_t		 router_gone_ms; /* it ended while finishing */
 	char		 hostname[256];
 
 	struct helper	*helpers;
@@ -571,6 +573,7 @@ make_ready(struct run *r, uint32_t i)
 	struct task_run	*tr = &r->tasks[i];
 	char		*command = NULL, **values = NULL;
 	size_t		 j;
+	int		 rerun = 0;
 
 	if (t->late && t->command != NULL) {
 		tr->command = dag_fill_results(t->command, 1, task_result, r);
@@ -584,8 +587,11 @@ make_ready(struct run *r, uint32_t i)
 			values[j] = xstrdup(tr->values[j]);
 		}
 	}
+	/* After a task that ran, what it made may differ: run this too. */
+	for (j = 0; j < t->ndeps && !rerun; j++)
+		rerun = r->tasks[t->deps[j]].state == TS_DONE;
 	set_state(r, i, TS_KEYING);
-	resume_ready(r->rs, i, command, values);
+	resume_ready(r->rs, i, command, values, rerun);
 }
 
 /* Packs one task; a late one has had its results filled in. */
@@ -1214,6 +1220,20 @@ give_up_monitoring(struct run *r, const char *why)
 	monitor_disable(r->mon);
 }
 
+/* Whether the router runs, or is about to again. */
+static int
+router_running(struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role == H_ROUTER &&
+		    (r->helpers[i].alive || r->helpers[i].restart_at != 0))
+			return 1;
+	}
+	return 0;
+}
+
 /* Pools alive or due to restart. */
 static size_t
 pools_left(struct run *r)
@@ -1385,8 +1405,18 @@ reap_children(struct run *r, int running)
 		if (elapsed_ms(&r->t0) - h->started_ms >= HELPER_STABLE_MS)
 			h->restarts = 0;
 		if (is_monitoring(h)) {
-			/* Their normal end is after main's finish. */
-			if (!r->mon_finishing || !WIFEXITED(status) ||
+			/*
+			 * Their normal end is after main's finish; a router
+			 * that gave up finishing (exit 3) left the record
+			 * incomplete, and another would fare no better.
+			 */
+			if (h->role == H_ROUTER && r->mon_finishing)
+				r->router_gone_ms = mono_ms();
+			if (h->role == H_ROUTER && r->mon_finishing &&
+			    WIFEXITED(status) &&
+			    WEXITSTATUS(status) == EXIT_INTERNAL)
+				r->mon_incomplete = 1;
+			else if (!r->mon_finishing || !WIFEXITED(status) ||
 			    WEXITSTATUS(status) != 0)
 				schedule_restart(r, h);
 		} else if (h->role == H_POOL && running && !r->aborted &&
@@ -1569,6 +1599,13 @@ finish_monitoring(struct run *r)
 				r->mon_incomplete = 1;
 				break;
 			}
+			/* The writer ends a moment after the router. */
+			if (r->router_gone_ms != 0 && !router_running(r)) {
+				left = r->router_gone_ms + RUN_MON_WRITER_MS -
+				    mono_ms();
+				if (left <= 0)
+					break;
+			}
 			pump_once(r, left);
 		}
 	}
@@ -1632,7 +1669,7 @@ print_summary(struct run *r)
 		dir = rundir_task_dirname(t->id);
 		why = result_string(&r->tasks[i]);
 		/* A function's output is in its worker's log. */
-		if (!r->tasks[i].ran)
+		if (!r->tasks[i].ran || r->tasks[i].spawn_errno != 0)
 			printf("failed %s: %s\n", t->id, why);
 		else if (t->command == NULL)
 			printf("failed %s: %s, output in %s/worker-%d.*.log\n",
@@ -2108,7 +2145,7 @@ dry_run(struct run *r, const char *base)
 					    t->arg_values[j], 0, task_result,
 					    r);
 			}
-			resume_ready(r->rs, x, command, values);
+			resume_ready(r->rs, x, command, values, 0);
 			verdict[x] = 1;
 			v = resume_verdicts(r->rs, &n);
 			for (j = 0; j < n; j++) {
@@ -2296,7 +2333,8 @@ cmd_run(int argc, char **argv)
 	ctl_set_state(r.ctl, "stopping");
 	stop_helpers(&r);
 	settle_unfinished(&r);
-	resume_commit(r.rs);
+	/* Tasks that succeeded while their keys were being worked out. */
+	resume_finish(r.rs, !r.interrupted && !r.aborted && !r.hurry);
 	if (r.aborted) {
 		rc = EXIT_INTERNAL;
 		state = "aborted";

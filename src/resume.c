@@ -27,9 +27,11 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,11 +467,13 @@ input_hashed(struct resume *rs, uint32_t i, uint32_t input,
  * VALUES are its command or arguments with results filled in (NULL: as
  * built); they become the module's.  The verdict comes at once or later
  * from resume_verdicts: RS_RUN, RS_CACHED or RS_MISSING.  With resume
- * off the verdict is always RS_RUN, at once, and the key is worked out
- * alongside for the record.
+ * off, or with RERUN (a task it depends on ran in this run, so what it
+ * reads is new), the verdict is RS_RUN, at once, and the key is worked
+ * out alongside for the record.
  */
 void
-resume_ready(struct resume *rs, uint32_t i, char *command, char **values)
+resume_ready(struct resume *rs, uint32_t i, char *command, char **values,
+    int rerun)
 {
 	const struct task	*t = &rs->dag->tasks[i];
 	struct rs_task		*rt = &rs->t[i];
@@ -494,7 +498,7 @@ resume_ready(struct resume *rs, uint32_t i, char *command, char **values)
 			return;
 		}
 	}
-	if (!rs->resume) {
+	if (!rs->resume || rerun) {
 		rt->decide = 0;
 		verdict(rs, i, RS_RUN, NULL, NULL);
 	}
@@ -757,6 +761,56 @@ resume_reaped(struct resume *rs, pid_t pid, int status)
 	rs->failures++;
 	rs->nreqs = rs->answered = 0;
 	return 1;
+}
+
+/*
+ * At the end of a run: waits for the hasher to answer what it has, hashes
+ * here what is left, so that every task that succeeded is recorded, and
+ * commits.  Hashing takes as long as it takes: the run is over.  Without
+ * WAIT (the run was interrupted: it must end now), only commits: the
+ * tasks whose keys were not known yet run again on --resume.
+ */
+void
+resume_finish(struct resume *rs, int wait)
+{
+	struct pollfd	 pfd;
+	struct stat	 st;
+	uint8_t		 hash[HASH_LEN];
+	char		*path;
+	size_t		 i;
+	int		 status, error;
+
+	if (rs == NULL)
+		return;
+	if (!wait) {
+		cache_commit(rs->cache);
+		return;
+	}
+	while (rs->pid > 0) {
+		if (rs->fd != -1) {
+			pfd = (struct pollfd){ rs->fd, POLLIN, 0 };
+			if (poll(&pfd, 1, 1000) > 0)
+				resume_read(rs);
+			continue;
+		}
+		if (waitpid(rs->pid, &status, 0) == rs->pid)
+			resume_reaped(rs, rs->pid, status);
+		else
+			rs->pid = 0;
+	}
+	/* The next batch, never started: here. */
+	for (i = 0; i < rs->nnext; i++) {
+		if (rs->t[rs->next[i].task].state != KEY_HASHING)
+			continue;
+		path = abs_path(rs,
+		    rs->dag->tasks[rs->next[i].task].inputs[rs->next[i].input]);
+		error = hash_path(AT_FDCWD, path, &st, hash);
+		free(path);
+		input_hashed(rs, rs->next[i].task, rs->next[i].input, &st,
+		    hash, error);
+	}
+	rs->nnext = 0;
+	cache_commit(rs->cache);
 }
 
 /* Commits what was recorded this turn. */

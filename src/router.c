@@ -44,6 +44,7 @@
 #define ROUTER_CHUNK		(1u << 20)	/* spool read at once */
 #define ROUTER_STALL_MS		3000	/* writer silent: send again */
 #define ROUTER_ORPHAN_MS	2000	/* main gone: time to drain */
+#define ROUTER_STUCK_MS		5000	/* finishing, and nothing moves */
 #define ROUTER_RECORD_MAX	(64u << 20)
 #define ROUTER_SENDERS		32	/* remembered for status */
 
@@ -399,7 +400,9 @@ router_main(int argc, char **argv)
 	zmq_pollitem_t		 items[5];
 	const char		*rundir = NULL;
 	int			 ch, verbose = 0, timeout, n, nitems;
-	int64_t			 now;
+	int64_t			 now, moved_ms = 0, finish_ms = 0;
+	int			 gave_up = 0;
+	uint64_t		 last_committed = 0;
 
 	memset(&r, 0, sizeof r);
 	r.run_name = "?";
@@ -458,6 +461,27 @@ router_main(int argc, char **argv)
 		if ((r.finishing || r.orphaned) && r.writer_known &&
 		    r.committed == r.written)
 			break;
+		/*
+		 * Finishing, and nothing has been committed for a while (the
+		 * spool or the database cannot be written: a full disk, say):
+		 * waiting longer would only hold the run up.
+		 */
+		if (r.committed != last_committed) {
+			last_committed = r.committed;
+			moved_ms = now;
+		}
+		if (r.finishing && finish_ms == 0)
+			finish_ms = now;
+		if (r.finishing && now - (moved_ms > finish_ms ? moved_ms :
+		    finish_ms) >= ROUTER_STUCK_MS &&
+		    (r.write_failed || r.sent > r.committed)) {
+			log_warnx("finishing, and nothing committed for %d s; "
+			    "%llu spooled bytes were not committed",
+			    ROUTER_STUCK_MS / 1000, (unsigned long long)
+			    (r.written - r.committed));
+			gave_up = 1;
+			break;
+		}
 		if (r.orphaned && !r.finishing && now >= r.orphan_deadline) {
 			log_warnx("main is gone; %llu spooled bytes were not "
 			    "committed", (unsigned long long)
@@ -474,6 +498,8 @@ router_main(int argc, char **argv)
 		}
 		timeout = r.sent > r.committed || !r.writer_known ?
 		    ROUTER_STALL_MS : -1;
+		if (r.finishing && (timeout == -1 || timeout > 500))
+			timeout = 500;
 		if (r.orphaned)
 			timeout = 100;
 		/* Once orphaned, the lifeline (always last) is left out. */
@@ -531,5 +557,6 @@ router_main(int argc, char **argv)
 	zmq_ctx_term(r.ctx);
 	free(r.buf);
 	close(r.spool);
-	return 0;
+	/* Main records the run as incomplete when it sees this. */
+	return gave_up ? EXIT_INTERNAL : 0;
 }

@@ -416,7 +416,8 @@ struct resume;
 struct resume	*resume_open(const struct workflow *, const struct dag *,
 		     const char *, int, int, const char *, const char *);
 void		 resume_close(struct resume **);
-void		 resume_ready(struct resume *, uint32_t, char *, char **);
+void		 resume_ready(struct resume *, uint32_t, char *, char **, int);
+void		 resume_finish(struct resume *, int);
 void		 resume_done(struct resume *, uint32_t, const char *);
 struct rs_verdict *resume_verdicts(struct resume *, size_t *);
 int		 resume_fd(struct resume *);

@@ -1,0 +1,443 @@
+#!/usr/bin/env bats
+#
+# badinput.bats: the catalogue of bad input (issue 6, section 6) that
+# errors.bats and failures.bats do not already cover: each gives a clear
+# message and a defined exit code, quickly and in bounded memory, never a
+# crash or a hang.  Tabs for indentation, unclosed quotes and binary
+# garbage are malformed YAML; duplicate keys at every level; a "billion
+# laughs" alias bomb and aliases that make the file contain itself; a
+# 100 MB file; no main; huge fan-outs; a missing input with no producer
+# (a load-time error) and one missing when its task is about to run; a
+# command that is not executable (126) or not found (127); a full disk
+# for the run directory (a tmpfs: skipped where mounting is not
+# permitted).  Exit codes: 1 a task failed, 2 a workflow error (nothing
+# ran), 3 weft itself failed.
+#
+# Where the rest of the catalogue is tested:
+#   jobs: many                  errors.bats "config.jobs of the wrong type
+#                               or out of range"
+#   unknown keys, did you mean  errors.bats "unknown key at top level" and
+#                               the four "unknown key in ..." tests
+#   empty main                  errors.bats "empty main"
+#   undefined placeholder       errors.bats "undefined placeholder in a
+#                               command", "... in args and outputs"
+#   needs cycles                errors.bats "dependency cycle of two",
+#                               "... of three", "a task that needs itself"
+#   two tasks, one output       errors.bats "two tasks declaring one
+#                               output", "two fan-out members ..."
+#   outputs outside the folder  outputs.bats "outputs outside the folder:
+#                               one warning each ...", "... never removed"
+
+load setup
+load monitoring
+load plugins
+load robust
+
+teardown()
+{
+	# The big files go at once, whatever the test's end.
+	rm -f "$WEFT_WORK/big.yaml" "$WEFT_WORK/edge.yaml"
+	robust_teardown
+}
+
+# Bounds for a refusal: well under what expanding the input would take.
+MAX_MS=10000
+MAX_KB=262144
+
+@test "malformed YAML: tabs used for indentation" {
+	printf 'weft: 1\napps:\n\thi: {command: touch ran}\nmain:\n  - {id: t, app: hi}\n' \
+	    >flow.yaml
+	expect_flow_error "flow\.yaml:3:[0-9]+: malformed YAML: .+"
+	printf 'weft: 1\napps:\n  hi: {command: touch ran}\nmain:\n  - id: t\n\t  app: hi\n' \
+	    >flow.yaml
+	expect_flow_error "flow\.yaml:6:[0-9]+: malformed YAML: .+"
+}
+
+@test "malformed YAML: an unclosed quote, double or single" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: "touch ran}
+main:
+  - {id: t, app: hi}
+EOF
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: malformed YAML: .+"
+	write_flow <<'EOF'
+weft: 1
+name: 'unclosed
+apps:
+  hi: {command: touch ran}
+main:
+  - {id: t, app: hi}
+EOF
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: malformed YAML: .+"
+}
+
+@test "malformed YAML: binary garbage, NUL bytes, invalid UTF-8" {
+	local body='apps:\n  hi: {command: touch ran}\nmain:\n  - {id: t, app: hi}\n'
+
+	printf "weft: 1\nname: a\\000b\n$body" >flow.yaml
+	expect_flow_error "flow\.yaml:2:8: malformed YAML: .+"
+	printf "weft: 1\nname: a\\377\\376b\n$body" >flow.yaml
+	expect_flow_error "flow\.yaml:2:8: malformed YAML: .+"
+	# An executable, and random bytes (invalid from their first byte).
+	printf '\177ELF\002\001\001\000\000\000\000\000' >flow.yaml
+	head -c 4096 /dev/urandom >>flow.yaml
+	expect_flow_error "flow\.yaml:1:[0-9]+: malformed YAML: .+"
+	{ printf '\200'; head -c 65536 /dev/urandom; } >flow.yaml
+	expect_flow_error "flow\.yaml:1:[0-9]+: malformed YAML: .+"
+}
+
+@test "duplicate keys at every level, each at its place" {
+	write_flow <<'EOF'
+weft: 1
+config:
+  provider: {kind: local, kind: local}
+  monitoring: {enabled: true, enabled: false}
+env:
+  A: 1
+  A: 2
+apps:
+  hi: {command: touch ran}
+  hi: {command: touch ran2}
+  ho:
+    command: touch ran
+    retries: 1
+    retries: 2
+main:
+  - id: t
+    app: hi
+    args: {x: 1, x: 2}
+    foreach:
+      n: [1]
+      n: [2]
+    id: u
+name: a
+name: b
+EOF
+	local cmd
+	for cmd in run check; do
+		run -2 --separate-stderr weft "$cmd" flow.yaml
+		assert_output ''
+		assert_equal "$stderr" "\
+flow.yaml:3:27: duplicate key 'kind' (first at line 3)
+flow.yaml:4:31: duplicate key 'enabled' (first at line 4)
+flow.yaml:7:3: duplicate key 'A' (first at line 6)
+flow.yaml:10:3: duplicate key 'hi' (first at line 9)
+flow.yaml:14:5: duplicate key 'retries' (first at line 13)
+flow.yaml:18:18: duplicate key 'x' (first at line 18)
+flow.yaml:21:7: duplicate key 'n' (first at line 20)
+flow.yaml:22:5: duplicate key 'id' (first at line 16)
+flow.yaml:24:1: duplicate key 'name' (first at line 23)"
+		[ ! -e .weft ] && [ ! -e ran ]
+	done
+}
+
+@test "a billion laughs: refused quickly, in bounded memory, no crash" {
+	local cmd
+	laughs_flow 10
+	for cmd in check run; do
+		measure "$cmd" flow.yaml
+		expect_bounded "$MAX_MS" "$MAX_KB"
+		[ "$MEAS_STATUS" -eq 2 ] ||
+		    fail "$cmd: exit $MEAS_STATUS: $(head -c 2000 "$MEAS_ERR")"
+		[ ! -s "$MEAS_OUT" ] || fail "$cmd: stdout: $(head -c 500 "$MEAS_OUT")"
+		# A few lines at most, each at a place in the file: never one
+		# per expanded node.
+		[ "$(wc -l <"$MEAS_ERR")" -le 25 ] ||
+		    fail "$cmd: $(wc -l <"$MEAS_ERR") stderr lines"
+		grep -Ev '^flow\.yaml: too many errors' "$MEAS_ERR" |
+		    grep -Evq '^flow\.yaml:[0-9]+:[0-9]+: ' &&
+		    fail "$cmd: stderr: $(head -c 2000 "$MEAS_ERR")"
+		[ -s "$MEAS_ERR" ] || fail "$cmd: no message"
+		[ ! -e .weft/runs ] && [ ! -e ran ] || fail "$cmd ran something"
+	done
+}
+
+@test "aliases that make the file contain itself are refused" {
+	printf 'weft: 1\napps:\n  hi: {command: touch ran}\nmain:\n  - id: t\n    app: hi\n    foreach: {n: &a [1, *a]}\n' \
+	    >flow.yaml
+	expect_flow_error "flow\.yaml:7:[0-9]+: .*alias.*"
+	printf 'weft: 1\napps: &x\n  hi: {command: touch ran}\n  again: *x\nmain:\n  - {id: t, app: hi}\n' \
+	    >flow.yaml
+	expect_flow_error "flow\.yaml:4:[0-9]+: .*alias.*"
+	printf 'weft: 1\napps:\n  hi: {command: touch ran}\nmain: &m\n  - id: t\n    app: hi\n  - *m\n' \
+	    >flow.yaml
+	expect_flow_error "flow\.yaml:7:[0-9]+: .*alias.*"
+	# A small expansion is fine.
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects'}
+main:
+  - id: t
+    app: hi
+    foreach: {n: &ns [1, 2]}
+  - id: u
+    app: hi
+    foreach: {m: *ns}
+EOF
+	run weft run flow.yaml
+	assert_success
+	ran_exactly 't[n=1]' 't[n=2]' 'u[m=1]' 'u[m=2]'
+}
+
+@test "a 100 MB workflow file: too large, refused quickly" {
+	local cmd f
+	big_flow big.yaml $((100 * 1024 * 1024))
+	# Just over the limit, too.
+	big_flow edge.yaml $((64 * 1024 * 1024 + 1))
+	for f in big.yaml edge.yaml; do
+		for cmd in check run; do
+			measure "$cmd" "$f"
+			expect_bounded "$MAX_MS" 1000000000
+			[ "$MEAS_STATUS" -eq 2 ] || fail "$cmd $f: exit $MEAS_STATUS"
+			[ ! -s "$MEAS_OUT" ] || fail "$cmd $f: stdout is not empty"
+			run cat "$MEAS_ERR"
+			assert_output "weft: '$f' is too large (more than 64 MiB)"
+		done
+	done
+	rm -f big.yaml edge.yaml
+	[ ! -e .weft ] && [ ! -e ran ] || fail "something ran"
+}
+
+@test "no main at all: nothing to run, exit 2" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+EOF
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: no 'main': nothing to run"
+}
+
+@test "huge fan-outs are refused quickly and in bounded memory" {
+	local cmd range
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - id: t
+    app: hi
+    foreach: {i: "1..10000000"}
+EOF
+	expect_flow_error "flow\.yaml:7:[0-9]+: range '1\.\.10000000' has more than 1000000 values"
+	for cmd in check run; do
+		measure "$cmd" flow.yaml
+		expect_bounded "$MAX_MS" "$MAX_KB"
+	done
+	# A cross product just over a million, and one of 10^10.
+	for range in '"1..1000", j: "1..1001"' '"1..100000", j: "1..100000"'; do
+		write_flow <<EOF
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - id: t
+    app: hi
+    foreach: {i: $range}
+EOF
+		expect_flow_error "flow\.yaml:7:[0-9]+: foreach gives more than 1000000 tasks"
+		for cmd in check run; do
+			measure "$cmd" flow.yaml
+			expect_bounded "$MAX_MS" "$MAX_KB"
+		done
+	done
+	# Two entries, each under the limit, over it together.
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - id: t
+    app: hi
+    foreach: {i: "1..600000"}
+  - id: u
+    app: hi
+    foreach: {i: "1..600000"}
+EOF
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: (foreach|main) gives more than 1000000 tasks"
+	for cmd in check run; do
+		measure "$cmd" flow.yaml
+		expect_bounded "$MAX_MS" "$MAX_KB"
+	done
+}
+
+@test "a missing input that no task makes is a load-time error at its place" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - id: t
+    app: hi
+    inputs: x.txt
+EOF
+	expect_flow_error "flow\.yaml:7:13: input 'x\.txt' of task 't' does not exist, and no task makes it"
+	# From a template: the first task whose input is missing.
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - id: t
+    app: hi
+    foreach: {n: "1..2"}
+    inputs: "data-{n}.txt"
+EOF
+	echo one >data-1.txt
+	expect_flow_error "flow\.yaml:8:13: input 'data-2\.txt' of task 't\[n=2\]' does not exist, and no task makes it"
+	# Relative to the workflow's folder, not to the current one.
+	write_flow wf/flow.yaml <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - id: t
+    app: hi
+    inputs: here.txt
+EOF
+	echo here >here.txt
+	expect_flow_error "wf/flow\.yaml:7:13: input 'here\.txt' of task 't' does not exist, and no task makes it" wf/flow.yaml
+	[ ! -e wf/ran ] && [ ! -e wf/.weft ] || fail "something ran"
+	# Once the file is there, it runs.
+	echo here >wf/here.txt
+	run weft run wf/flow.yaml
+	assert_success
+}
+
+@test "an input missing when its task is about to run fails that task" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 1}
+apps:
+  mk: {command: 'touch made.txt'}
+  use: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects; cat {inputs} >{outputs}'}
+main:
+  - {id: mk, app: mk}
+  - {id: u1, app: use, needs: mk, inputs: made.txt, outputs: u1.txt}
+  - {id: u2, app: use, needs: mk, inputs: never.txt, outputs: u2.txt}
+  - {id: u3, app: use, inputs: u2.txt, outputs: u3.txt}
+EOF
+	# A task with dependencies: not a load-time error.
+	run --separate-stderr weft check flow.yaml
+	assert_success
+	run -1 --separate-stderr weft run flow.yaml
+	assert_line --regexp '^done +u1 [0-9.]+s$'
+	assert_line 'failed   u2 missing input: never.txt'
+	assert_line --regexp '^dep_fail +u3 \(needs u2\)$'
+	assert_line --regexp '^summary: 4 tasks: 2 done, 1 failed, 1 dep_fail in '
+	ran_exactly u1
+	expect_states 0001 u2=failed u3=dep_fail
+}
+
+@test "a command that is not executable: exit 126 (command not executable)" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  nx: {command: ./script.sh}
+main:
+  - {id: nx, app: nx}
+EOF
+	printf '#!/bin/sh\ntouch ran\n' >script.sh
+	chmod 644 script.sh
+	run -1 --separate-stderr weft run flow.yaml
+	assert_line 'failed   nx exit 126 (command not executable)'
+	assert_line --regexp "^failed nx: exit 126 \(command not executable\), stderr in $(ere "$WEFT_WORK")/\.weft/runs/0001/tasks/nx/try-0/stderr$"
+	[ ! -e ran ]
+	run q "SELECT weft_exit_code FROM task WHERE weft_task_id = 'nx';"
+	assert_output 126
+}
+
+@test "a command that is not found: exit 127 (command not found)" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  nf: {command: weft-no-such-command-xyz --flag}
+main:
+  - {id: nf, app: nf}
+EOF
+	run -1 --separate-stderr weft run flow.yaml
+	assert_line 'failed   nf exit 127 (command not found)'
+	assert_line --regexp '^summary: 1 task: 1 failed in '
+}
+
+@test "a full disk: a run directory that cannot be created is exit 3" {
+	local disk=$WEFT_WORK/disk
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects'}
+main:
+  - {id: t, app: hi}
+EOF
+	mount_tmpfs "$disk" size=256k,nr_inodes=64
+	# The run directory itself, then a run under an existing one.
+	fill_fs "$disk"
+	run -3 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
+	[[ $stderr == *"$disk/rd"*"No space left on device"* ]] ||
+	    fail "stderr: $stderr"
+	rm -f "$disk"/fill-*
+	mkdir -p "$disk/rd2/runs"
+	fill_fs "$disk"
+	run -3 --separate-stderr weft run --run-dir "$disk/rd2" flow.yaml
+	[[ $stderr == *"$disk/rd2"*"No space left on device"* ]] ||
+	    fail "stderr: $stderr"
+	[ ! -e effects ] || fail "a task ran"
+}
+
+@test "a full disk mid-run: tasks cannot start, the run ends, exit 1" {
+	local disk=$WEFT_WORK/disk t0
+	# A run held up by the full disk fails in 30 s, not 60.
+	local WEFT_CALL_TIMEOUT=30
+	fill_flow
+	mount_tmpfs "$disk" size=4m,nr_inodes=1000
+	t0=$(now_us)
+	run -1 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
+	[ $(( ($(now_us) - t0) / 1000000 )) -lt 30 ] ||
+	    fail "a full disk held the run up for $(( ($(now_us) - t0) / 1000000 )) s"
+	assert_line --regexp '^done +fill [0-9.]+s$'
+	assert_line 'failed   late could not start: No space left on device'
+	assert_line --regexp '^dep_fail +later \(needs late\)$'
+	[ ! -e effects ] || fail "a task ran on a full disk: $(cat effects)"
+	[ "$(cat count.txt)" -gt 0 ] || fail "the disk was not filled"
+}
+
+@test "a full disk: the monitoring database is left sound; weft runs reads it" {
+	local disk=$WEFT_WORK/disk db
+	local WEFT_CALL_TIMEOUT=30
+	fill_flow
+	mount_tmpfs "$disk" size=4m,nr_inodes=1000
+	# (How the run ends is the test above.)
+	run --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
+	[ "$(cat count.txt)" -gt 0 ] || fail "the disk was not filled"
+	# Still full: the database as the run left it.
+	for db in "$disk/rd/monitoring.db" "$disk/rd/cache/cache.db"; do
+		[ -e "$db" ] || continue
+		run sqlite3 -readonly "$db" 'PRAGMA integrity_check;'
+		assert_output ok
+	done
+	run weft runs --run-dir "$disk/rd"
+	assert_success
+	assert_line --index 0 --regexp '^RUN +NAME +STARTED '
+	# Room again: the database takes a new run, and shows it.
+	rm -f "$disk"/f-*
+	for db in "$disk/rd/monitoring.db" "$disk/rd/cache/cache.db"; do
+		[ -e "$db" ] || continue
+		run sqlite3 "$db" 'PRAGMA integrity_check;'
+		assert_output ok
+	done
+	write_flow small.yaml <<'EOF'
+weft: 1
+name: small
+apps:
+  hi: {command: 'true'}
+main:
+  - {id: t, app: hi}
+EOF
+	run weft run --run-dir "$disk/rd" small.yaml
+	assert_success
+	run weft runs --run-dir "$disk/rd"
+	assert_success
+	assert_line --regexp '^0002 +small +.* done +1 +1 +0$'
+}
