@@ -258,22 +258,6 @@ elapsed_ms(const struct timespec *t0)
 	    (ts.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Parses a -j value strictly: digits only, within range. */
-static int
-parse_jobs(const char *s, int *out)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > WEFT_MAX_JOBS)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static void	 pump_once(struct run *, int64_t);
 
@@ -2079,22 +2063,6 @@ fail:
 	return -1;
 }
 
-/* Parses --retries strictly: digits only, 0 to 10000. */
-static int
-parse_retries(const char *s, int *out)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 10000)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /*
  * weft run --dry-run: what would run and what is cached, decided as a
@@ -2197,7 +2165,8 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			plugins[(*nplugins)++] = optarg;
 			break;
 		case 'j':
-			if (parse_jobs(optarg, jobs) == -1) {
+			if (parse_number(optarg, 1, WEFT_MAX_JOBS,
+			    jobs) == -1) {
 				fprintf(stderr, "weft: invalid -j value '%s': "
 				    "expected an integer from 1 to %d\n",
 				    optarg, WEFT_MAX_JOBS);
@@ -2205,7 +2174,7 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			}
 			break;
 		case OPT_RETRIES:
-			if (parse_retries(optarg, &r->retries) == -1) {
+			if (parse_number(optarg, 0, 10000, &r->retries) == -1) {
 				fprintf(stderr, "weft: invalid --retries value "
 				    "'%s': expected an integer from 0 to "
 				    "10000\n", optarg);

@@ -85,23 +85,7 @@ status_usage(FILE *f)
 	    "  -h, --help        show this help\n", STATUS_TIMEOUT_MS);
 }
 
-/* Strict positive numbers for the options. */
-static int
-parse_ms(const char *s, int *out)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 600000)
-		return -1;
-	*out = v;
-	return 0;
-}
-
+/* Seconds for --interval: plain decimals. */
 static int
 parse_seconds(const char *s, double *out)
 {
@@ -546,7 +530,8 @@ cmd_status(int argc, char **argv)
 			}
 			break;
 		case 't':
-			if (parse_ms(optarg, &st.timeout_ms) == -1) {
+			if (parse_number(optarg, 1, 600000,
+			    &st.timeout_ms) == -1) {
 				fprintf(stderr, "weft: invalid --timeout '%s': "
 				    "expected milliseconds from 1 to 600000\n",
 				    optarg);

@@ -93,16 +93,20 @@ ctl_set_state(struct ctl *c, const char *state)
 		c->state = state;
 }
 
-/* Resident set size in KiB, from /proc/self/statm. */
-static long
-self_rss_kb(void)
+/* Resident set size of PID (0: this process) in KiB, or -1. */
+long
+proc_rss_kb(pid_t pid)
 {
-	char	 buf[128];
+	char	 path[64], buf[128];
 	long	 pages = 0;
 	ssize_t	 n;
 	int	 fd;
 
-	if ((fd = open("/proc/self/statm", O_RDONLY|O_CLOEXEC)) == -1)
+	if (pid == 0)
+		snprintf(path, sizeof path, "/proc/self/statm");
+	else
+		snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -153,7 +157,7 @@ ctl_reply(struct ctl *c)
 	    "state", c->state,
 	    "started", c->started,
 	    "uptime", now - c->started,
-	    "rss_kb", (json_int_t)self_rss_kb(),
+	    "rss_kb", (json_int_t)proc_rss_kb(0),
 	    "cpu", ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	    "fds", (json_int_t)self_fds(),

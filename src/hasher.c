@@ -13,7 +13,6 @@
  * (PR_SET_PDEATHSIG), even in the middle of a file.
  */
 
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -92,8 +91,7 @@ hasher_main(int argc, char **argv)
 	}
 	if (workdir == NULL || parent <= 1 || optind != argc)
 		hasher_usage();
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != (pid_t)parent)
+	if (helper_die_with(parent) == -1)
 		return EXIT_INTERNAL;
 	log_init(NULL, 0);
 	log_set_role("hash");

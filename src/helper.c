@@ -4,12 +4,16 @@
  * to stderr (which spawn pointed at the role's log file) under the role's
  * name, work from the run directory (whose relative ipc:// paths then
  * never overflow sun_path), and read the signals that stop it from a
- * signalfd in the loop instead of from handlers.
+ * signalfd in the loop instead of from handlers.  Also the small pieces
+ * that every process shares: the monotonic clock, strict numbers.
  */
 
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +45,39 @@ helper_begin(const char *role, const char *rundir, int verbose,
 	if ((fd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
 	return fd;
+}
+
+/*
+ * A child without a lifeline pipe (a worker, a hasher) dies with the
+ * process that started it, PARENT: posix_spawn cannot ask for that, so the
+ * child does, then checks that the parent did not die before it asked.
+ * Returns -1 if it did.
+ */
+int
+helper_die_with(long parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	return getppid() == (pid_t)parent ? 0 : -1;
+}
+
+/*
+ * A strict decimal number from MIN to MAX: digits only, no sign, no
+ * spaces, nothing after.  Returns -1 for anything else.
+ */
+int
+parse_number(const char *s, long min, long max, int *out)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
 }
 
 /* Milliseconds on the monotonic clock, for timeouts. */

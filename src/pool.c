@@ -1187,21 +1187,14 @@ worker_read(struct pool *p, struct pool_worker *w)
 	int		 rc;
 
 	for (;;) {
-		if (!msgpack_unpacker_reserve_buffer(&w->u, WORKER_READ_SIZE))
-			fatalx("out of memory");
-		n = read(w->fd, msgpack_unpacker_buffer(&w->u),
-		    msgpack_unpacker_buffer_capacity(&w->u));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
+		if ((n = msg_read(w->fd, &w->u, WORKER_READ_SIZE)) == -1)
 			break;
-		if (n <= 0) {
+		if (n == 0) {
 			close(w->fd);
 			w->fd = -1;
 			worker_eof(p, w);
 			return;
 		}
-		msgpack_unpacker_buffer_consumed(&w->u, n);
 		while ((rc = msg_next(&w->u, &m)) == 1) {
 			rc = worker_message(p, w, &m);
 			msg_in_free(&m);
@@ -1665,28 +1658,6 @@ pool_signal(struct pool *p)
 		else
 			pool_stop(p, strsignal(si.ssi_signo));
 	}
-}
-
-/* Resident set size of another process, in KiB, or -1. */
-static long
-proc_rss_kb(pid_t pid)
-{
-	char	 path[64], buf[128];
-	long	 pages = -1;
-	ssize_t	 n;
-	int	 fd;
-
-	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (sscanf(buf, "%*s %ld", &pages) != 1)
-		return -1;
-	return pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 static json_t *

@@ -54,34 +54,40 @@ msg_out_free(struct msg_out *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Unpacks and checks the envelope.  Returns -1 for anything malformed. */
-int
-msg_parse(struct msg_in *m, const void *data, size_t len)
+/*
+ * Checks the envelope of an unpacked message, [PROTO_VERSION, type,
+ * fields...], and points M at its fields.  Returns -1 if it is not one.
+ */
+static int
+msg_envelope(struct msg_in *m)
 {
-	const msgpack_object	*o;
+	const msgpack_object	*o = &m->up.data;
 	uint64_t		 version, type;
 
-	msgpack_unpacked_init(&m->up);
-	if (msgpack_unpack_next(&m->up, data, len, NULL) !=
-	    MSGPACK_UNPACK_SUCCESS)
-		goto bad;
-	o = &m->up.data;
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2)
-		goto bad;
-	if (msg_get_uint(&o->via.array.ptr[0], &version) == -1 ||
-	    version != PROTO_VERSION)
-		goto bad;
-	if (msg_get_uint(&o->via.array.ptr[1], &type) == -1 ||
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2 ||
+	    msg_get_uint(&o->via.array.ptr[0], &version) == -1 ||
+	    version != PROTO_VERSION ||
+	    msg_get_uint(&o->via.array.ptr[1], &type) == -1 ||
 	    type < MSG_HELLO || type > MSG_LAST)
-		goto bad;
+		return -1;
 	m->type = type;
 	m->fields = o->via.array.ptr + 2;
 	m->nfields = o->via.array.size - 2;
 	return 0;
-bad:
-	msgpack_unpacked_destroy(&m->up);
-	memset(m, 0, sizeof *m);
-	return -1;
+}
+
+/* Unpacks and checks the envelope.  Returns -1 for anything malformed. */
+int
+msg_parse(struct msg_in *m, const void *data, size_t len)
+{
+	msgpack_unpacked_init(&m->up);
+	if (msgpack_unpack_next(&m->up, data, len, NULL) !=
+	    MSGPACK_UNPACK_SUCCESS || msg_envelope(m) == -1) {
+		msgpack_unpacked_destroy(&m->up);
+		memset(m, 0, sizeof *m);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -342,8 +348,6 @@ msg_get_result(const msgpack_object *o, struct msg_result *r)
 int
 msg_next(msgpack_unpacker *u, struct msg_in *m)
 {
-	const msgpack_object	*o;
-	uint64_t		 version, type;
 	msgpack_unpack_return	 rc;
 
 	memset(m, 0, sizeof *m);
@@ -353,23 +357,34 @@ msg_next(msgpack_unpacker *u, struct msg_in *m)
 		msgpack_unpacked_destroy(&m->up);
 		return 0;
 	}
-	if (rc != MSGPACK_UNPACK_SUCCESS)
-		goto bad;
-	o = &m->up.data;
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2 ||
-	    msg_get_uint(&o->via.array.ptr[0], &version) == -1 ||
-	    version != PROTO_VERSION ||
-	    msg_get_uint(&o->via.array.ptr[1], &type) == -1 ||
-	    type < MSG_HELLO || type > MSG_LAST)
-		goto bad;
-	m->type = type;
-	m->fields = o->via.array.ptr + 2;
-	m->nfields = o->via.array.size - 2;
-	return 1;
-bad:
+	if (rc == MSGPACK_UNPACK_SUCCESS && msg_envelope(m) == 0)
+		return 1;
 	msgpack_unpacked_destroy(&m->up);
 	memset(m, 0, sizeof *m);
 	return -1;
+}
+
+/*
+ * Reads what is there from a stream into U.  Returns the bytes read, 0 at
+ * end of file or an error, and -1 with EAGAIN when there is nothing yet.
+ */
+ssize_t
+msg_read(int fd, msgpack_unpacker *u, size_t chunk)
+{
+	ssize_t	 n;
+
+	if (!msgpack_unpacker_reserve_buffer(u, chunk))
+		fatalx("out of memory");
+	do
+		n = read(fd, msgpack_unpacker_buffer(u),
+		    msgpack_unpacker_buffer_capacity(u));
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN)
+		return -1;
+	if (n <= 0)
+		return 0;
+	msgpack_unpacker_buffer_consumed(u, n);
+	return n;
 }
 
 /*

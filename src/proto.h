@@ -193,6 +193,7 @@ int	 msg_recv_routed(void *, zmq_msg_t *, zmq_msg_t *, struct msg_in *,
 	     const char *);
 void	 msg_in_free(struct msg_in *);
 int	 msg_next(msgpack_unpacker *, struct msg_in *);
+ssize_t	 msg_read(int, msgpack_unpacker *, size_t);
 int	 msg_write(int, struct msg_out *);
 
 void	 msg_pack_task(msgpack_packer *, const struct msg_task *);
@@ -244,5 +245,6 @@ void		 ctl_answer(struct ctl *);
 void		 ctl_close(struct ctl **);
 json_t		*ctl_age(int64_t);
 long long	 proc_start_ticks(pid_t, char *);
+long		 proc_rss_kb(pid_t);
 
 #endif /* PROTO_H */

@@ -680,20 +680,13 @@ resume_read(struct resume *rs)
 	int		 rc;
 
 	while (rs->fd != -1) {
-		if (!msgpack_unpacker_reserve_buffer(&rs->u, 64 * 1024))
-			fatalx("out of memory");
-		n = read(rs->fd, msgpack_unpacker_buffer(&rs->u),
-		    msgpack_unpacker_buffer_capacity(&rs->u));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
+		if ((n = msg_read(rs->fd, &rs->u, 64 * 1024)) == -1)
 			return;
-		if (n <= 0) {
+		if (n == 0) {
 			close(rs->fd);
 			rs->fd = -1;
 			return;
 		}
-		msgpack_unpacker_buffer_consumed(&rs->u, n);
 		while ((rc = msg_next(&rs->u, &m)) == 1) {
 			rc = hasher_answer(rs, &m);
 			msg_in_free(&m);

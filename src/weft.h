@@ -58,6 +58,8 @@ __dead void	 fatalx(const char *, ...) printflike(1, 2);
 
 /* helper.c */
 int		 helper_begin(const char *, const char *, int, int);
+int		 helper_die_with(long);
+int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
 
 /* proctitle.c */

@@ -21,7 +21,6 @@
  * EOF on descriptor 3 ends an idle one.
  */
 
-#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <errno.h>
@@ -309,18 +308,11 @@ worker_loop(struct worker *w)
 	int		 rc;
 
 	for (;;) {
-		if (!msgpack_unpacker_reserve_buffer(&w->u, WORKER_READ_SIZE))
-			fatalx("out of memory");
-		n = read(w->fd, msgpack_unpacker_buffer(&w->u),
-		    msgpack_unpacker_buffer_capacity(&w->u));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
+		if ((n = msg_read(w->fd, &w->u, WORKER_READ_SIZE)) <= 0) {
 			log_info("the pool closed the channel after %lu "
 			    "calls; exiting", w->calls);
 			return;
 		}
-		msgpack_unpacker_buffer_consumed(&w->u, n);
 		while ((rc = msg_next(&w->u, &m)) == 1) {
 			if (m.type != MSG_W_CALL || m.nfields != 1)
 				worker_fatal(w, "unexpected message from the "
@@ -405,9 +397,7 @@ worker_main(int argc, char **argv)
 	    parent <= 1 || optind != argc)
 		worker_usage();
 
-	/* posix_spawn cannot set this; the child can, then checks the race. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != (pid_t)parent)
+	if (helper_die_with(parent) == -1)
 		return EXIT_INTERNAL;
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(w.name, sizeof w.name, "worker-%d.%d", pool, index);
