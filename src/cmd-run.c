@@ -2150,7 +2150,10 @@ dry_run(struct run *r, const char *base)
 	return 0;
 }
 
-/* Parses the options into R; returns -1 (and says why) to end. */
+/*
+ * Parses the options into R; returns -1 (having said why) for a usage
+ * error, 1 when the help was asked for and printed, else 0.
+ */
 static int
 run_options(struct run *r, int argc, char **argv, char **plugins,
     size_t *nplugins, const char **rundir_opt, int *jobs, int *dry,
@@ -2212,7 +2215,7 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			break;
 		case 'h':
 			run_usage(stdout);
-			exit(0);
+			return 1;
 		default:
 			run_usage(stderr);
 			return -1;
@@ -2242,10 +2245,10 @@ cmd_run(int argc, char **argv)
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
 	r.retries = -1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
-	if (run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
-	    &jobs, &dry, &resume) == -1) {
+	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
+	    &jobs, &dry, &resume)) != 0) {
 		free(plugins);
-		return EXIT_USAGE;
+		return rc == 1 ? 0 : EXIT_USAGE;
 	}
 	rc = load_workflow(&r, argv[optind], plugins, nplugins);
 	free(plugins);

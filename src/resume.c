@@ -314,7 +314,8 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 		hash_add_str(h, t->outputs[j]);
 	/* The env is a mapping: its order in the file means nothing. */
 	env = xcalloc(wf->nenv + 1, sizeof *env);
-	memcpy(env, wf->env, wf->nenv * sizeof *env);
+	if (wf->nenv > 0)
+		memcpy(env, wf->env, wf->nenv * sizeof *env);
 	qsort(env, wf->nenv, sizeof *env, env_cmp);
 	n = wf->nenv;
 	hash_add(h, &n, sizeof n);
