@@ -685,6 +685,23 @@ failed_for_good(struct run *r, uint32_t i)
 	log_info("fail-fast: %s failed", r->dag->tasks[i].id);
 }
 
+/*
+ * With --fail-fast the interchange and the pools hold after a failed try
+ * until main has decided; a retry means the run goes on.
+ */
+static void
+go_on(struct run *r)
+{
+	struct msg_out	 m;
+
+	if (!r->fail_fast)
+		return;
+	msg_begin(&m, MSG_GO, 0);
+	if (msg_send(r->sock, NULL, 0, &m) == -1)
+		log_warnx("cannot tell the interchange to go on: %s",
+		    zmq_strerror(errno));
+}
+
 /* Task I is done or cached: its dependents may be ready. */
 static void
 task_done(struct run *r, uint32_t i)
@@ -831,6 +848,7 @@ handle_result(struct run *r, const struct msg_result *res)
 		event_line(r, 1, "retry    %s %s (retry %u of %d)", t->id,
 		    why, tr->fails, task_retries(r, t));
 		dispatch(r, res->index);
+		go_on(r);
 		free(why);
 		return;
 	}
@@ -1121,6 +1139,8 @@ start_helpers(struct run *r)
 	helper_args(r, argv, &n, "interchange");
 	if (r->mon != NULL)
 		argv[n++] = "--monitor";
+	if (r->fail_fast)
+		argv[n++] = "--fail-fast";
 	argv[n] = NULL;
 	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, -1,
 	    "interchange", argv)) == -1)
@@ -1138,6 +1158,8 @@ start_helpers(struct run *r)
 		argv[n++] = jobs;
 		argv[n++] = "--workdir";
 		argv[n++] = r->wf->dir;
+		if (r->fail_fast)
+			argv[n++] = "--fail-fast";
 		/* A worker loads these too: it cannot know them otherwise. */
 		for (k = 0; k < r->nplugin_args; k++) {
 			argv[n++] = "--plugin";

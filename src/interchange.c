@@ -26,6 +26,10 @@
  * ipc://sock/pools, a ROUTER bound here, which pools connect to, and
  * ipc://sock/ctl-interchange, the control endpoint (see control.c).
  *
+ * With --fail-fast, a failed try holds dispatch until main says go on
+ * (MSG_GO, passed on to every pool, which holds likewise): main decides
+ * whether the failure ends the run, and until then nothing new starts.
+ *
  * Descriptor 3 is the lifeline from main: EOF means stop now.
  */
 
@@ -100,6 +104,8 @@ struct ix {
 	double		 avg_wall_us;	/* moving average of task wall time */
 	int		 hb_period;
 	int64_t		 checked_ms;	/* last look for silent pools */
+	int		 fail_fast;	/* a failure holds dispatch... */
+	int		 held;		/* ...until main says MSG_GO */
 	int64_t		 main_heard_ms;	/* main's last heartbeat */
 };
 
@@ -171,7 +177,7 @@ ix_dispatch(struct ix *ix)
 	size_t		 i, j, round, rounds, limit;
 	int		 progress;
 
-	if (ix->qhead == ix->qtail || ix->npools == 0)
+	if (ix->qhead == ix->qtail || ix->npools == 0 || ix->held)
 		return;
 	rounds = ix_depth(ix);
 	for (round = 1; round <= rounds; round++) {
@@ -339,6 +345,23 @@ ix_heartbeat_main(struct ix *ix)
 		log_warnx("cannot answer main: %s", zmq_strerror(errno));
 }
 
+/* Main decided a failure was not the end: dispatch, and tell pools. */
+static void
+ix_go(struct ix *ix)
+{
+	struct msg_out	 out;
+	size_t		 i;
+
+	ix->held = 0;
+	for (i = 0; i < ix->npools; i++) {
+		msg_begin(&out, MSG_GO, 0);
+		if (msg_send(ix->pool_sock, ix->pools[i].ident,
+		    ix->pools[i].identlen, &out) == -1)
+			log_warnx("cannot tell %s to go on",
+			    ix->pools[i].ident);
+	}
+}
+
 static void
 ix_from_main(struct ix *ix)
 {
@@ -351,9 +374,12 @@ ix_from_main(struct ix *ix)
 	while ((rc = msg_recv(ix->main_sock, &zm, &m, "main")) != 0) {
 		if (rc == -1)
 			continue;
-		if (m.type == MSG_POOL_LOST || m.type == MSG_HEARTBEAT) {
+		if (m.type == MSG_POOL_LOST || m.type == MSG_HEARTBEAT ||
+		    m.type == MSG_GO) {
 			if (m.type == MSG_POOL_LOST)
 				ix_pool_lost(ix, &m);
+			else if (m.type == MSG_GO)
+				ix_go(ix);
 			else
 				ix_heartbeat_main(ix);
 			msg_in_free(&m);
@@ -454,6 +480,8 @@ ix_results(struct ix *ix, struct ix_pool *pp, const struct msg_in *m,
 			continue;
 		}
 		ix_try_ended(pp, r.index, r.attempt);
+		if (ix->fail_fast && r.outcome != OUT_DONE)
+			ix->held = 1;
 		pp->done++;
 		ix->done++;
 		ix->avg_wall_us += (r.wall_us - ix->avg_wall_us) /
@@ -564,6 +592,7 @@ interchange_main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "monitor", no_argument, NULL, 'm' },
+		{ "fail-fast", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ix		 ix;
@@ -588,6 +617,9 @@ interchange_main(int argc, char **argv)
 			break;
 		case 'm':
 			monitoring = 1;
+			break;
+		case 'f':
+			ix.fail_fast = 1;
 			break;
 		default:
 			ix_usage();

@@ -188,6 +188,8 @@ struct pool {
 	size_t		 nstarted, cstarted;
 
 	int		 stopping;
+	int		 fail_fast;	/* a failure holds the queue... */
+	int		 held;		/* ...until MSG_GO */
 	int		 killing;	/* tasks were running when told to */
 	int		 lost_ix;	/* stopped for want of heartbeats */
 	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
@@ -811,6 +813,9 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 	monitor_status(p->mon, run->index, run->attempt, "running_ended",
 	    now);
 	r = pool_new_result(p, run, outcome, message, value);
+	/* With --fail-fast, main decides whether this ends the run. */
+	if (outcome != OUT_DONE && p->fail_fast)
+		p->held = 1;
 	r->status = status;
 	r->pid = pid;
 	r->wall_us = since_us(&run->start);
@@ -1362,7 +1367,7 @@ pool_fill(struct pool *p)
 	struct pool_worker	*w;
 	int			 i, depth;
 
-	while (!p->stopping && p->busy < p->jobs) {
+	while (!p->stopping && !p->held && p->busy < p->jobs) {
 		c = queue_head(&p->cmdq);
 		f = queue_head(&p->fnq);
 		w = f != NULL ? worker_idle(p) : NULL;
@@ -1377,7 +1382,9 @@ pool_fill(struct pool *p)
 		} else
 			break;
 	}
-	if (p->stopping || p->calls_done < WORKER_PREFETCH_SAMPLES ||
+	/* A call sent ahead would start even after a failure: not then. */
+	if (p->stopping || p->held || p->fail_fast ||
+	    p->calls_done < WORKER_PREFETCH_SAMPLES ||
 	    p->avg_call_us >= WORKER_PREFETCH_US)
 		return;
 	depth = 1 + (int)(WORKER_AHEAD_US / (p->avg_call_us + 1));
@@ -1629,6 +1636,8 @@ pool_recv(struct pool *p)
 		p->heard_ms = mono_ms();
 		if (m.type == MSG_HEARTBEAT)
 			;
+		else if (m.type == MSG_GO)
+			p->held = 0;
 		else if (m.type == MSG_TASKS && m.nfields == 1 &&
 		    m.fields[0].type == MSGPACK_OBJECT_ARRAY) {
 			for (i = 0; i < m.fields[0].via.array.size; i++) {
@@ -1847,6 +1856,7 @@ pool_main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "plugin", required_argument, NULL, 'l' },
+		{ "fail-fast", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1880,6 +1890,9 @@ pool_main(int argc, char **argv)
 			break;
 		case 'l':
 			p.plugin_args[p.nplugin_args++] = optarg;
+			break;
+		case 'f':
+			p.fail_fast = 1;
 			break;
 		case 'v':
 			p.verbose = 1;

@@ -39,6 +39,9 @@ enum msg_type {
 				   [[index, attempt]...]] tries it had */
 	MSG_POOL_SILENT,	/* interchange -> main: [pool, pid] no
 				   heartbeat for HEARTBEAT_MISSES periods */
+	MSG_GO,			/* main -> interchange -> pools: [] with
+				   --fail-fast, a failed try was not the
+				   end: start tasks again */
 	/* Between a pool and its workers, on a socketpair (worker.c). */
 	MSG_W_READY,		/* worker -> pool: [pid] plugins loaded */
 	MSG_W_FATAL,		/* worker -> pool: [message] cannot start */
