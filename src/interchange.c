@@ -52,6 +52,7 @@
 #define IX_PREFETCH_WORK_US	50000	/* work queued ahead, per slot */
 #define IX_PREFETCH_MAX		32	/* tasks queued ahead, per slot */
 #define IX_PREFETCH_SAMPLES	8	/* results seen before prefetching */
+#define IX_DRAIN_MS		1500	/* last events to the router */
 
 /* Tasks a pool holds at most, per slot: one running, the rest ahead. */
 #define IX_DEPTH		(1 + IX_PREFETCH_MAX)
@@ -696,7 +697,8 @@ interchange_main(int argc, char **argv)
 		monitor_tick(ix.mon);
 	}
 	ctl_close(&ix.ctl);
-	monitor_drain(ix.mon, 600);
+	/* As a pool's: a loaded router may take a while to acknowledge. */
+	monitor_drain(ix.mon, IX_DRAIN_MS);
 	monitor_close(&ix.mon);
 	log_info("exiting: %lu tasks received, %lu dispatched, %lu done, "
 	    "%zu still queued", ix.received, ix.dispatched, ix.done,
