@@ -14,6 +14,7 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     libyaml-dev libzmq3-dev libmsgpack-dev libjansson-dev libsqlite3-dev \
     libsodium-dev \
     libcmocka-dev bats bats-assert bats-support \
+    clang libclang-rt-14-dev \
     sqlite3 jq mandoc strace procps >/dev/null
 
 [ -x configure ] || ./bootstrap

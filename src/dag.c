@@ -17,6 +17,12 @@
 
 /* Above this many edges the graph is refused rather than built. */
 #define DAG_MAX_EDGES	(16 * (size_t)WEFT_MAX_TASKS)
+/*
+ * And above this many bytes of substituted values: {ID.outputs} copies a
+ * whole list into each task that names it, so without a bound two short
+ * entries could ask for the square of their task count in memory.
+ */
+#define DAG_MAX_SUBST	((size_t)256 * 1024 * 1024)
 
 struct call_info {
 	const struct wf_call	*c;
@@ -45,6 +51,7 @@ struct builder {
 	uint32_t	       **out_src;	/* per task: output template */
 	uint32_t		*task_call;	/* task -> call */
 	size_t			 nedges;
+	size_t			 nsubst;	/* bytes substituted */
 };
 
 /* What a template may name while one task is being expanded. */
@@ -312,10 +319,9 @@ result_lookup(struct scope *s, const char *name, size_t len,
 }
 
 static int
-scope_lookup(void *arg, const char *name, const char *const **words,
+scope_find(struct scope *s, const char *name, const char *const **words,
     size_t *nwords)
 {
-	struct scope		*s = arg;
 	struct builder		*b = s->b;
 	struct call_info	*ci;
 	char			 id[TPL_NAME_MAX + 1];
@@ -381,6 +387,30 @@ scope_lookup(void *arg, const char *name, const char *const **words,
 	return -1;
 }
 
+/* The lookup of templates: scope_find, within DAG_MAX_SUBST in all. */
+static int
+scope_lookup(void *arg, const char *name, const char *const **words,
+    size_t *nwords)
+{
+	struct scope	*s = arg;
+	size_t		 i, n = 0;
+
+	if (scope_find(s, name, words, nwords) != 0)
+		return -1;
+	if (s->record)
+		return 0;
+	for (i = 0; i < *nwords; i++)
+		n += strlen((*words)[i]) + 1;
+	if (n > DAG_MAX_SUBST - s->b->nsubst) {
+		snprintf(s->why, sizeof s->why, "'{%s}': the tasks' commands, "
+		    "arguments and paths would hold more than %zu MiB of "
+		    "substituted values", name, DAG_MAX_SUBST >> 20);
+		return -1;
+	}
+	s->b->nsubst += n;
+	return 0;
+}
+
 static char *
 task_id(const struct wf_call *c, const size_t *combo)
 {
@@ -399,6 +429,15 @@ task_id(const struct wf_call *c, const size_t *combo)
 	tmp = xprintf("%s]", id);
 	free(id);
 	return tmp;
+}
+
+/* A path may not hold a result's stand-in: it must be known before. */
+static void
+result_in_path(struct scope *s, const struct wf_str *tpl, const char *what)
+{
+	wf_error(&s->b->errs, &tpl->mark, "%s path of task '%s' uses a result "
+	    "(through an argument): a task's paths must be known before it "
+	    "runs", what, s->t->id);
 }
 
 /*
@@ -431,6 +470,10 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 					    s->t->id);
 					return -1;
 				}
+				if (strchr(words[j], RESULT_MARK) != NULL) {
+					result_in_path(s, &tpl[i], what);
+					return -1;
+				}
 				strvec_add(out, xstrdup(words[j]));
 			}
 		} else {
@@ -441,10 +484,7 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 			}
 			if (strchr(e, RESULT_MARK) != NULL) {
 				free(e);
-				wf_error(&s->b->errs, &tpl[i].mark, "%s path "
-				    "of task '%s' uses a result (through an "
-				    "argument): a task's paths must be known "
-				    "before it runs", what, s->t->id);
+				result_in_path(s, &tpl[i], what);
 				return -1;
 			}
 			if (e[0] == '\0') {

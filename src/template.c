@@ -114,8 +114,12 @@ tpl_fail(struct tpl_error *err, size_t off, const char *msg, const char *text,
 		return -1;
 	}
 	if (n > 64) {
-		snprintf(err->msg, sizeof err->msg, "%s '{%.64s...'", msg,
-		    text);
+		/* Cut at a character, not inside one. */
+		for (n = 64; n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80;
+		    n--)
+			;
+		snprintf(err->msg, sizeof err->msg, "%s '{%.*s...'", msg,
+		    (int)n, text);
 	} else {
 		snprintf(err->msg, sizeof err->msg, "%s '{%.*s}'", msg,
 		    (int)n, text);

@@ -107,6 +107,48 @@ wf_errors_init(struct wf_errors *e, const char *display)
 	e->display = display;
 }
 
+/*
+ * An error is one line: control characters in it, which can only come
+ * from the file's own text, are written as escapes ("\n", "\x01").
+ */
+static char *
+escape_controls(char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 c;
+	char			*out, *o;
+	const char		*p;
+	size_t			 n = 0;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			n++;
+	}
+	if (n == 0)
+		return s;
+	out = o = xmalloc(strlen(s) + 3 * n + 1);
+	for (p = s; *p != '\0'; p++) {
+		c = *p;
+		if (c >= 0x20 && c != 0x7f) {
+			*o++ = c;
+			continue;
+		}
+		*o++ = '\\';
+		if (c == '\n')
+			*o++ = 'n';
+		else if (c == '\t')
+			*o++ = 't';
+		else {
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0xf];
+		}
+	}
+	*o = '\0';
+	free(s);
+	return out;
+}
+
 void
 wf_error(struct wf_errors *e, const struct wf_mark *mark, const char *fmt,
     ...)
@@ -128,6 +170,7 @@ wf_error(struct wf_errors *e, const struct wf_mark *mark, const char *fmt,
 	if (vasprintf(&er->msg, fmt, ap) == -1)
 		er->msg = xstrdup("out of memory");
 	va_end(ap);
+	er->msg = escape_controls(er->msg);
 }
 
 int

@@ -547,10 +547,47 @@ test_large(void **state)
 	workflow_free(&wf);
 }
 
+/* Found by fuzzing: a result through a one-placeholder path. */
+static void
+test_result_in_path(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps:\n"
+	    "  sq: {function: p.sq}\n"
+	    "  c: {command: \"cat {inputs}\"}\n"
+	    "main:\n"
+	    "  - {id: sq, app: sq}\n"
+	    "  - {id: c, app: c, args: {p: \"{sq.result}\"}, outputs: \"{p}\"}\n",
+	    "t.yaml:7:56: output path of task 'c' uses a result (through an "
+	    "argument): a task's paths must be known before it runs");
+}
+
+/*
+ * Found by fuzzing: {ID.outputs} copies a list into every task that names
+ * it, so two fan-outs could ask for the square of their size in memory.
+ */
+static void
+test_substitution_bound(void **state)
+{
+	build_err("weft: 1\n"
+	    "apps:\n"
+	    "  a: {command: \"touch {outputs}\"}\n"
+	    "  b: {command: \"cat {inputs}\"}\n"
+	    "main:\n"
+	    "  - {id: a, app: a, foreach: {n: \"1..30000\"}, outputs: "
+	    "\"a-long-output-name-for-testing-{n}.txt\"}\n"
+	    "  - {id: b, app: b, foreach: {n: \"1..30000\"}, inputs: "
+	    "\"{a.outputs}\"}\n",
+	    "t.yaml:4:21: '{inputs}': the tasks' commands, arguments and paths "
+	    "would hold more than 256 MiB of substituted values");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_in_path),
+		cmocka_unit_test(test_substitution_bound),
 		cmocka_unit_test(test_single_and_ids),
 		cmocka_unit_test(test_cross_product),
 		cmocka_unit_test(test_hostile_values),

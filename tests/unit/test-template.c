@@ -165,6 +165,10 @@ test_errors(void **state)
 	check_error("{a b}", 0, "invalid placeholder '{a b}'");
 	check_error("{1abc}", 0, "invalid placeholder '{1abc}'");
 	check_error("echo '{\"a\": 1}'", 6, "invalid placeholder '{\"a\": 1}'");
+	/* A long name is cut at a character, never inside one (fuzzing). */
+	check_error("{" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\xc3\xa9" "bcd}", 0, "invalid placeholder '{"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
 }
 
 static void

@@ -363,6 +363,18 @@ test_deep_nesting(void **state)
 	free(text);
 }
 
+/* Found by fuzzing: an error is one line, whatever the file holds. */
+static void
+test_controls_in_messages(void **state)
+{
+	load_err("weft: 1\napps:\n  c: {command: echo}\nmain:\n"
+	    "  - {id: \"x\\nfake.yaml:1:1: fine\", app: c}\n", WF_FULL,
+	    "t.yaml:5:10: invalid task id 'x\\nfake.yaml:1:1: fine' (letters, "
+	    "digits, '_' and '-', not starting with a digit or '-')");
+	load_err("weft: 1\nappz\t\\x01: {}\n", WF_DEFINITIONS,
+	    "t.yaml:2:1: unknown key 'appz\\t\\x01' at top level");
+}
+
 static void
 test_unknown_key(void **state)
 {
@@ -616,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_huge_scalar),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_controls_in_messages),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_version),
