@@ -137,6 +137,7 @@ struct task_run {
 	char		*why;		/* the last failed try's reason */
 	int32_t		 pool;		/* that ran its last try */
 	int		 ran;		/* a try ended: status is that try's */
+	double		 launched;	/* its last try, handed over */
 	char		*result;	/* a function task's value, once done */
 	char		*command;	/* filled in, when late */
 	char	       **values;	/* the same for a function's args */
@@ -402,26 +403,16 @@ ev_tasks(struct run *r)
 	}
 }
 
+/*
+ * The try is handed over: its status now; its try row comes from the
+ * pool that starts it, which is told this time with the task.
+ */
 static void
 ev_launched(struct run *r, uint32_t i)
 {
-	msgpack_packer	*pk;
-	double		 now;
-	int		 n;
-
-	if (r->mon == NULL)
-		return;
-	now = db_now();
-	monitor_status(r->mon, i, r->tasks[i].attempt, "launched", now);
-	pk = monitor_event(r->mon, EV_TRY, 15);
-	msgpack_pack_uint32(pk, i);
-	msgpack_pack_uint32(pk, r->tasks[i].attempt);
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-	monitor_pack_str(pk, "local");
-	msgpack_pack_double(pk, now);
-	for (n = 0; n < 9; n++)
-		msgpack_pack_nil(pk);
+	r->tasks[i].launched = db_now();
+	monitor_status(r->mon, i, r->tasks[i].attempt, "launched",
+	    r->tasks[i].launched);
 }
 
 /*
@@ -590,6 +581,7 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	mt.id = t->id;
 	mt.id_len = strlen(t->id);
 	mt.walltime_ms = t->app->walltime_ms;
+	mt.launched = r->tasks[t->index].launched;
 	mt.inputs = t->inputs;
 	mt.ninputs = t->ninputs;
 	mt.outputs = t->outputs;

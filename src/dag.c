@@ -414,21 +414,31 @@ scope_lookup(void *arg, const char *name, const char *const **words,
 static char *
 task_id(const struct wf_call *c, const size_t *combo)
 {
-	char	*id, *tmp;
-	size_t	 i;
+	const char	*v;
+	char		*id, *o;
+	size_t		 i, len;
 
 	if (c->nforeach == 0)
 		return xstrdup(c->id);
-	id = xprintf("%s[", c->id);
+	/* Sized first: a million of these are built for a big fan-out. */
+	len = strlen(c->id) + 2;
+	for (i = 0; i < c->nforeach; i++)
+		len += strlen(c->foreach[i].key) +
+		    strlen(c->foreach[i].values[combo[i]]) + 2;
+	id = o = xmalloc(len + 1);
+	o = stpcpy(o, c->id);
+	*o++ = '[';
 	for (i = 0; i < c->nforeach; i++) {
-		tmp = xprintf("%s%s%s=%s", id, i > 0 ? "," : "",
-		    c->foreach[i].key, c->foreach[i].values[combo[i]]);
-		free(id);
-		id = tmp;
+		v = c->foreach[i].values[combo[i]];
+		if (i > 0)
+			*o++ = ',';
+		o = stpcpy(o, c->foreach[i].key);
+		*o++ = '=';
+		o = stpcpy(o, v);
 	}
-	tmp = xprintf("%s]", id);
-	free(id);
-	return tmp;
+	*o++ = ']';
+	*o = '\0';
+	return id;
 }
 
 /* A path may not hold a result's stand-in: it must be known before. */

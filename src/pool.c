@@ -91,6 +91,7 @@ struct pool_task {
 	uint32_t	 attempt;
 	enum task_kind	 kind;
 	int64_t		 walltime_ms;
+	double		 launched;	/* by main, for the record */
 	char		*id;
 	char		*command;	/* commands */
 	char		*packed;	/* functions: the task as it came */
@@ -112,7 +113,9 @@ struct pool_run {
 	uint32_t	 attempt;
 	int64_t		 walltime_ms;
 	struct timespec	 start;
+	double		 launched;	/* by main */
 	double		 began;		/* wall clock, for the record */
+	int		 start_told;	/* its start is in the record */
 	int64_t		 deadline_ms;	/* mono_ms; 0: no walltime */
 	int		 timed_out;
 	int64_t		 kill_at_ms;	/* SIGKILL due, once timed out */
@@ -450,13 +453,21 @@ pool_title(struct pool *p)
 
 /* Monitoring events of the pool: tries, resources, its block and node. */
 
-/* A try row update; NULL and -1 fields are left as they are. */
+/*
+ * A try row update: its start (TRY_START: where, when it was handed over
+ * and started, its logs), its end (TRY_END: when, how, why), or both in
+ * one when it ended before its start was told, as short tries do.  NULL
+ * and -1 fields are left as they are.
+ */
+#define TRY_START	1
+#define TRY_END		2
 static void
-pool_ev_try(struct pool *p, const struct pool_run *run, int start,
-    double when, pid_t pid, int status, const char *reason,
+pool_ev_try(struct pool *p, const struct pool_run *run, int what,
+    double ended, pid_t pid, int status, const char *reason,
     const char *state)
 {
 	msgpack_packer	*pk;
+	int		 start = what & TRY_START, end = what & TRY_END;
 
 	if (p->mon == NULL)
 		return;
@@ -466,28 +477,32 @@ pool_ev_try(struct pool *p, const struct pool_run *run, int start,
 	monitor_pack_str(pk, start ? p->block : NULL);
 	monitor_pack_str(pk, start ? p->host : NULL);
 	monitor_pack_str(pk, start ? "local" : NULL);
-	msgpack_pack_nil(pk);
-	if (start) {
-		msgpack_pack_double(pk, when);
+	if (start && run->launched > 0)
+		msgpack_pack_double(pk, run->launched);
+	else
 		msgpack_pack_nil(pk);
-	} else {
+	if (start)
+		msgpack_pack_double(pk, run->began);
+	else
 		msgpack_pack_nil(pk);
-		msgpack_pack_double(pk, when);
-	}
+	if (end)
+		msgpack_pack_double(pk, ended);
+	else
+		msgpack_pack_nil(pk);
 	if (pid > 0)
 		msgpack_pack_int64(pk, pid);
 	else
 		msgpack_pack_nil(pk);
-	if (!start && status != -1 && WIFEXITED(status))
+	if (end && status != -1 && WIFEXITED(status))
 		msgpack_pack_int(pk, WEXITSTATUS(status));
 	else
 		msgpack_pack_nil(pk);
-	if (!start && status != -1 && WIFSIGNALED(status))
+	if (end && status != -1 && WIFSIGNALED(status))
 		msgpack_pack_int(pk, WTERMSIG(status));
 	else
 		msgpack_pack_nil(pk);
-	monitor_pack_str(pk, reason);
-	monitor_pack_str(pk, state);
+	monitor_pack_str(pk, end ? reason : NULL);
+	monitor_pack_str(pk, end ? state : NULL);
 	monitor_pack_str(pk, start ? run->out_path : NULL);
 	monitor_pack_str(pk, start ? run->err_path : NULL);
 }
@@ -735,11 +750,12 @@ run_begin(struct pool *p, struct pool_run *run, struct pool_task *t,
 	run->index = t->index;
 	run->attempt = t->attempt;
 	run->walltime_ms = t->walltime_ms;
+	run->launched = t->launched;
 	clock_gettime(CLOCK_MONOTONIC, &run->start);
 	run->began = db_now();
 	if (t->walltime_ms > 0)
 		run->deadline_ms = mono_ms() + t->walltime_ms;
-	pool_ev_try(p, run, 1, run->began, pid, -1, NULL, NULL);
+	/* The try row waits for the end of this turn (pool_tell_starts). */
 	monitor_status(p->mon, run->index, run->attempt, "running",
 	    run->began);
 	pool_note_start(p, run);
@@ -805,7 +821,8 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 	if (outcome != OUT_DONE)
 		outputs_remove(p, run->outputs, run->noutputs);
 
-	pool_ev_try(p, run, 0, now, pid, outcome == OUT_DONE ||
+	pool_ev_try(p, run, TRY_END | (run->start_told ? 0 : TRY_START), now,
+	    pid, outcome == OUT_DONE ||
 	    outcome == OUT_EXIT || outcome == OUT_TIMEOUT ||
 	    outcome == OUT_WORKER_DIED ? status : -1, message,
 	    outcome == OUT_DONE ? "done" : outcome == OUT_TIMEOUT ?
@@ -882,7 +899,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		    "not start: %s", strerror(error != 0 ? error : EIO)),
 		    NULL);
 		r->spawn_errno = error != 0 ? error : EIO;
-		pool_ev_try(p, &failed, 0, db_now(), 0, -1, r->message,
+		pool_ev_try(p, &failed, TRY_END, db_now(), 0, -1, r->message,
 		    "failed");
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
@@ -1335,7 +1352,7 @@ workers_tick(struct pool *p)
 		run.attempt = t.attempt;
 		pool_new_result(p, &run, OUT_NO_WORKER, xprintf("no worker "
 		    "could start: %s", why != NULL ? why : "unknown"), NULL);
-		pool_ev_try(p, &run, 0, db_now(), 0, -1, p->results[
+		pool_ev_try(p, &run, TRY_END, db_now(), 0, -1, p->results[
 		    p->nresults - 1].message, "failed");
 		task_free(&t);
 	}
@@ -1464,6 +1481,7 @@ pool_enqueue(struct pool *p, const msgpack_object *o,
 	t.attempt = mt->attempt;
 	t.kind = mt->kind;
 	t.walltime_ms = mt->walltime_ms;
+	t.launched = mt->launched;
 	t.id = xstrndup(mt->id, mt->id_len);
 	t.noutputs = mt->outputs_o->via.array.size;
 	t.outputs = xcalloc(t.noutputs + 1, sizeof *t.outputs);
@@ -1538,6 +1556,35 @@ pool_reap(struct pool *p)
 				worker_died(p, &p->workers[i], status);
 				break;
 			}
+		}
+	}
+}
+
+/*
+ * The try rows of what started this turn and is still running; a try
+ * that has ended already was told whole, in one event, by run_end.
+ */
+static void
+pool_tell_starts(struct pool *p)
+{
+	struct pool_run	*run;
+	int		 i, k;
+
+	for (i = 0; i < p->jobs; i++) {
+		for (k = 0; k < 2; k++) {
+			if (k == 0 && p->slots[i].pid != 0)
+				run = &p->slots[i].run;
+			else if (k == 1 && p->workers != NULL &&
+			    p->workers[i].ncalls > 0 && p->workers[i].pid != 0)
+				run = &p->workers[i].run;
+			else
+				continue;
+			if (run->start_told)
+				continue;
+			pool_ev_try(p, run, TRY_START, 0, k == 0 ?
+			    p->slots[i].pid : p->workers[i].pid, -1, NULL,
+			    NULL);
+			run->start_told = 1;
 		}
 	}
 }
@@ -1835,6 +1882,8 @@ pool_loop(struct pool *p)
 		pool_poll(p, items, timeout);
 		pool_fill(p);
 		pool_flush(p);
+		if (p->mon != NULL)
+			pool_tell_starts(p);
 		pool_title(p);
 		if (p->mon != NULL && mono_ms() >= p->sample_at_ms) {
 			pool_sample(p);

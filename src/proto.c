@@ -226,7 +226,7 @@ msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 {
 	int	 fn = t->kind == TASK_FUNCTION;
 
-	msgpack_pack_array(pk, 12);
+	msgpack_pack_array(pk, 13);
 	msgpack_pack_uint32(pk, t->index);
 	msgpack_pack_uint32(pk, t->attempt);
 	msg_pack_str(pk, t->id, t->id_len);
@@ -239,6 +239,7 @@ msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 	pack_strs(pk, t->arg_values, fn ? t->nargs : 0);
 	pack_strs(pk, t->inputs, t->ninputs);
 	pack_strs(pk, t->outputs, t->noutputs);
+	msgpack_pack_double(pk, t->launched);
 }
 
 int
@@ -248,10 +249,12 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 	uint64_t		 index, attempt, kind;
 	int64_t			 walltime;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 12)
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 13 ||
+	    o->via.array.ptr[12].type != MSGPACK_OBJECT_FLOAT64)
 		return -1;
 	f = o->via.array.ptr;
 	memset(t, 0, sizeof *t);
+	t->launched = f[12].via.f64;
 	if (msg_get_uint(&f[0], &index) == -1 || index > UINT32_MAX ||
 	    msg_get_uint(&f[1], &attempt) == -1 || attempt > UINT32_MAX ||
 	    f[2].type != MSGPACK_OBJECT_STR || f[2].via.str.size == 0 ||

@@ -98,8 +98,9 @@ enum event_kind {
 
 /*
  * One task to run.  On the wire: [index, attempt, id, walltime_ms, kind,
- * command, plugin, symbol, [arg names], [arg values], [inputs], [outputs]]
- * with nil for what the kind does not use.  Packed from these fields;
+ * command, plugin, symbol, [arg names], [arg values], [inputs], [outputs],
+ * launched] with nil for what the kind does not use; launched is when
+ * main handed the try over, for the pool's record of it.  Packed from these fields;
  * when received, the strings point into the message and the four lists
  * are left as msgpack arrays (a pool passes a function task on to its
  * worker as it came).
@@ -112,6 +113,7 @@ struct msg_task {
 	uint32_t		 index;		/* in main's task array */
 	uint32_t		 attempt;	/* 0 for the first try */
 	int64_t			 walltime_ms;	/* 0: none */
+	double			 launched;	/* epoch seconds */
 	enum task_kind		 kind;
 	const char		*id;
 	uint32_t		 id_len;

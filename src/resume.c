@@ -79,6 +79,7 @@ struct resume {
 	int		 dry_run;	/* hash here, write nothing */
 	struct rs_task	*t;
 	uint8_t	       (*plugin_hash)[HASH_LEN];	/* per app */
+	struct wf_kv	*env;		/* the workflow's, sorted by name */
 
 	/* The batch being hashed, and the next one. */
 	struct hasher_req *reqs, *next;
@@ -118,6 +119,13 @@ hash_plugins(struct resume *rs)
 	}
 }
 
+static int
+env_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct wf_kv *)a)->key,
+	    ((const struct wf_kv *)b)->key);
+}
+
 /*
  * Opens the cache of BASE (a .weft folder); with DRY_RUN nothing is ever
  * written.  Warnings (a damaged cache set aside) go to stderr.  LOGPATH is
@@ -144,6 +152,11 @@ resume_open(const struct workflow *wf, const struct dag *dag,
 	if (hash_init() == -1)
 		fatalx("cannot set up hashing");
 	hash_plugins(rs);
+	/* The env is a mapping: its order in the file means nothing. */
+	rs->env = xcalloc(wf->nenv + 1, sizeof *rs->env);
+	if (wf->nenv > 0)
+		memcpy(rs->env, wf->env, wf->nenv * sizeof *rs->env);
+	qsort(rs->env, wf->nenv, sizeof *rs->env, env_cmp);
 	path = xprintf("%s/cache/cache.db", base);
 	/* A dry run reads a cache if there is one, and makes none. */
 	if (!dry_run || stat(path, &st) == 0)
@@ -183,6 +196,7 @@ resume_close(struct resume **rsp)
 	}
 	free(rs->t);
 	free(rs->plugin_hash);
+	free(rs->env);
 	free(rs->reqs);
 	free(rs->next);
 	free(rs->out);
@@ -223,10 +237,13 @@ static char *
 outputs_fingerprint(const struct resume *rs, const struct task *t)
 {
 	struct stat	 st;
-	json_t		*a = json_array();
+	json_t		*a;
 	char		*path, *s;
 	size_t		 i;
 
+	if (t->noutputs == 0)
+		return xstrdup("[]");
+	a = json_array();
 	for (i = 0; i < t->noutputs; i++) {
 		path = abs_path(rs, t->outputs[i]);
 		if (stat(path, &st) == -1)
@@ -276,12 +293,6 @@ outputs_unchanged(const struct resume *rs, const struct task *t,
 	return ok;
 }
 
-static int
-env_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct wf_kv *)a)->key,
-	    ((const struct wf_kv *)b)->key);
-}
 
 /* Everything of a task but its inputs and dependencies, into H. */
 static void
@@ -290,7 +301,6 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	const struct workflow	*wf = rs->wf;
 	const struct task	*t = &rs->dag->tasks[i];
 	const struct rs_task	*rt = &rs->t[i];
-	struct wf_kv		*env;
 	uint64_t		 n;
 	size_t			 j;
 
@@ -312,18 +322,12 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	hash_add(h, &n, sizeof n);
 	for (j = 0; j < t->noutputs; j++)
 		hash_add_str(h, t->outputs[j]);
-	/* The env is a mapping: its order in the file means nothing. */
-	env = xcalloc(wf->nenv + 1, sizeof *env);
-	if (wf->nenv > 0)
-		memcpy(env, wf->env, wf->nenv * sizeof *env);
-	qsort(env, wf->nenv, sizeof *env, env_cmp);
 	n = wf->nenv;
 	hash_add(h, &n, sizeof n);
 	for (j = 0; j < wf->nenv; j++) {
-		hash_add_str(h, env[j].key);
-		hash_add_str(h, env[j].value);
+		hash_add_str(h, rs->env[j].key);
+		hash_add_str(h, rs->env[j].value);
 	}
-	free(env);
 }
 
 /* Whether every dependency has its key; a failed one never will. */
