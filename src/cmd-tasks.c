@@ -1,9 +1,10 @@
 /*
- * cmd-tasks.c: "weft tasks [--json] [--state STATE] [--run-dir DIR] [RUN]",
- * the tasks of one run (the newest by default) as the monitoring database
- * records them: state, number of tries, the last try's wall time and how
- * it ended.  Reads the database only; see cmd-runs.c for what the two
- * reading commands share.
+ * cmd-tasks.c: "weft tasks [--tries] [--json] [--state STATE]
+ * [--run-dir DIR] [RUN]", the tasks of one run (the newest by default) as
+ * the monitoring database records them: state, number of tries, the last
+ * try's wall time and how it ended; or, with --tries, every try of every
+ * task.  Reads the database only; see cmd-runs.c for what the two reading
+ * commands share.
  */
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #define TASKS_OPT_JSON		256
 #define TASKS_OPT_RUNDIR	257
 #define TASKS_OPT_STATE		258
+#define TASKS_OPT_TRIES		259
 
 /* The values of task.weft_state, in the order a task can reach them. */
 static const char *task_states[] = {
@@ -29,20 +31,29 @@ static const char *task_states[] = {
 #define TASK_STATES_HELP \
 	"done, cached, failed, dep_fail, killed, not_run, pending"
 
+/* The values of try.weft_state: how a try ended, or that it has not. */
+static const char *try_states[] = {
+	"running", "done", "failed", "timeout", "killed", "lost"
+};
+#define TRY_STATES_HELP "running, done, failed, timeout, killed, lost"
+
 static void
 tasks_usage(FILE *f)
 {
-	fprintf(f, "usage: weft tasks [--json] [--state STATE] "
+	fprintf(f, "usage: weft tasks [--tries] [--json] [--state STATE] "
 	    "[--run-dir DIR] [RUN]\n"
 	    "\n"
 	    "RUN is a run number such as 7 or 0007; the default is the "
 	    "newest run.\n"
 	    "\n"
 	    "options:\n"
-	    "  --json           print the tasks as a JSON array\n"
-	    "  --state STATE    only the tasks in STATE: done, failed, "
-	    "dep_fail,\n"
-	    "                   killed, not_run or pending\n"
+	    "  --tries          one row per try of each task, not per task\n"
+	    "  --json           print the rows as a JSON array\n"
+	    "  --state STATE    only the tasks in STATE: done, cached, "
+	    "failed,\n"
+	    "                   dep_fail, killed, not_run or pending; with\n"
+	    "                   --tries, the tries in STATE: running, done,\n"
+	    "                   failed, timeout, killed or lost\n"
 	    "  --run-dir DIR    read DIR/monitoring.db (default: .weft)\n"
 	    "  -h, --help       show this help\n");
 }
@@ -103,10 +114,10 @@ fail:
 
 /*
  * One row per task of run ?1 (only those in state ?2 unless it is NULL),
- * with the number of tries and the last try's times.  The try counts are
- * grouped once rather than looked up per task: the try table's key does
- * not start with the task.  RESULT is the result column, which a
- * database of schema version 1 does not have.
+ * with the number of tries and the last try's times and reason.  The try
+ * counts are grouped once rather than looked up per task: the try
+ * table's key does not start with the task.  RESULT is the result column,
+ * which a database of schema version 1 does not have.
  */
 #define TASKS_SQL(result)						\
 	"SELECT t.weft_task_id, t.task_id, t.weft_state,"		\
@@ -115,7 +126,7 @@ fail:
 	"   julianday(coalesce(y.task_try_time_running,"		\
 	"     y.task_try_time_launched))) * 86400.0,"			\
 	"  t.weft_exit_code, t.weft_signal, t.task_stdout, t.task_stderr," \
-	"  " result " "							\
+	"  " result ", y.weft_fail_reason "				\
 	"FROM task t "							\
 	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last" \
 	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"		\
@@ -132,7 +143,43 @@ static const char *tasks_sql[2] = {
 
 enum {
 	TC_TASK, TC_ID, TC_STATE, TC_TRIES, TC_DURATION, TC_EXIT, TC_SIGNAL,
-	TC_STDOUT, TC_STDERR, TC_RESULT
+	TC_STDOUT, TC_STDERR, TC_RESULT, TC_REASON
+};
+
+/*
+ * One row per try of run ?1 (only those in state ?2 unless it is NULL),
+ * in task order.  A try whose end is not recorded yet is running.  STATE,
+ * STDOUT and STDERR are the try's own columns of schema version 2; where
+ * there is no state (version 1), a try that ended is done if it exited 0
+ * and failed otherwise.
+ */
+#define TRIES_SQL(state, out, err)					\
+	"SELECT * FROM (SELECT t.weft_task_id, y.task_id, y.try_id,"	\
+	"  coalesce(" state "CASE WHEN y.task_try_time_returned"	\
+	"    IS NULL THEN 'running' WHEN y.weft_exit_code = 0"		\
+	"    THEN 'done' ELSE 'failed' END) AS state,"			\
+	"  y.block_id, y.task_try_time_launched, y.task_try_time_running," \
+	"  y.task_try_time_returned,"					\
+	"  (julianday(y.task_try_time_returned) -"			\
+	"   julianday(coalesce(y.task_try_time_running,"		\
+	"     y.task_try_time_launched))) * 86400.0,"			\
+	"  y.weft_exit_code, y.weft_signal, y.weft_fail_reason,"	\
+	"  " out ", " err " "						\
+	"FROM try y JOIN task t ON t.run_id = y.run_id"			\
+	"  AND t.task_id = y.task_id "					\
+	"WHERE y.run_id = ?1) "						\
+	"WHERE ?2 IS NULL OR state = ?2 "				\
+	"ORDER BY task_id, try_id"
+
+static const char *tries_sql[2] = {
+	TRIES_SQL("NULL, ", "NULL", "NULL"),
+	TRIES_SQL("y.weft_state, ", "y.weft_stdout", "y.weft_stderr")
+};
+
+enum {
+	YC_TASK, YC_ID, YC_TRY, YC_STATE, YC_POOL, YC_LAUNCHED, YC_RUNNING,
+	YC_RETURNED, YC_DURATION, YC_EXIT, YC_SIGNAL, YC_REASON, YC_STDOUT,
+	YC_STDERR
 };
 
 /* Whether the task table has the result column (schema version 2). */
@@ -159,82 +206,179 @@ static const struct table_col tasks_cols[] = {
 	{ "EXIT", 4, 0 },
 };
 
-/* The signal number of a row, 0 if none. */
-static int
-tasks_signal(sqlite3_stmt *st)
+static const struct table_col tries_cols[] = {
+	{ "TASK", 16, 0 },
+	{ "TRY", 3, 1 },
+	{ "STATE", 8, 0 },
+	{ "DURATION", 8, 1 },
+	{ "EXIT", 7, 0 },
+	{ "REASON", 0, 0 },
+};
+
+/* The text of column COL as a JSON string, or null. */
+static json_t *
+tasks_json_text(sqlite3_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, TC_SIGNAL) == SQLITE_NULL)
+	return dbread_json_string((const char *)sqlite3_column_text(st, col));
+}
+
+/* The signal number in column COL, 0 if none. */
+static int
+tasks_signal(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return 0;
-	return sqlite3_column_int(st, TC_SIGNAL);
+	return sqlite3_column_int(st, col);
+}
+
+/* The keys exit_code and signal of O, from columns EXIT and SIG. */
+static void
+tasks_json_exit(json_t *o, sqlite3_stmt *st, int exit, int sig)
+{
+	char	*s;
+	int	 n;
+
+	if (sqlite3_column_type(st, exit) == SQLITE_NULL)
+		json_object_set_new(o, "exit_code", json_null());
+	else
+		json_object_set_new(o, "exit_code",
+		    json_integer(sqlite3_column_int64(st, exit)));
+	if ((n = tasks_signal(st, sig)) == 0)
+		json_object_set_new(o, "signal", json_null());
+	else {
+		s = dbread_signal_name(n);
+		json_object_set_new(o, "signal", json_string(s));
+		free(s);
+	}
+}
+
+/* The cells DURATION and EXIT: how long, and how it ended. */
+static void
+tasks_table_end(struct table *t, sqlite3_stmt *st, int duration, int exit,
+    int sig)
+{
+	char	*s;
+	int	 n;
+
+	s = dbread_duration(sqlite3_column_double(st, duration),
+	    sqlite3_column_type(st, duration) != SQLITE_NULL);
+	table_cell(t, "%s", s);
+	free(s);
+	if ((n = tasks_signal(st, sig)) != 0) {
+		s = dbread_signal_name(n);
+		table_cell(t, "%s", s);
+		free(s);
+	} else if (sqlite3_column_type(st, exit) != SQLITE_NULL)
+		table_cell(t, "%lld", (long long)sqlite3_column_int64(st, exit));
+	else
+		table_cell(t, "-");
+}
+
+/* A text cell, "-" when it is NULL or empty. */
+static void
+tasks_table_text(struct table *t, sqlite3_stmt *st, int col)
+{
+	char	*s;
+
+	s = dbread_text(st, col);
+	table_cell(t, "%s", s != NULL && *s != '\0' ? s : "-");
+	free(s);
 }
 
 static json_t *
 tasks_json_row(sqlite3_stmt *st)
 {
 	json_t	*o;
-	char	*s;
-	int	 sig, known;
 
 	o = json_object();
-	json_object_set_new(o, "task", dbread_json_string(
-	    (const char *)sqlite3_column_text(st, TC_TASK)));
+	json_object_set_new(o, "task", tasks_json_text(st, TC_TASK));
 	json_object_set_new(o, "task_id",
 	    json_integer(sqlite3_column_int64(st, TC_ID)));
-	json_object_set_new(o, "state", dbread_json_string(
-	    (const char *)sqlite3_column_text(st, TC_STATE)));
+	json_object_set_new(o, "state", tasks_json_text(st, TC_STATE));
 	json_object_set_new(o, "tries",
 	    json_integer(sqlite3_column_int64(st, TC_TRIES)));
-	known = sqlite3_column_type(st, TC_DURATION) != SQLITE_NULL;
 	json_object_set_new(o, "duration", dbread_json_seconds(
-	    sqlite3_column_double(st, TC_DURATION), known));
-	if (sqlite3_column_type(st, TC_EXIT) == SQLITE_NULL)
-		json_object_set_new(o, "exit_code", json_null());
-	else
-		json_object_set_new(o, "exit_code",
-		    json_integer(sqlite3_column_int64(st, TC_EXIT)));
-	if ((sig = tasks_signal(st)) == 0)
-		json_object_set_new(o, "signal", json_null());
-	else {
-		s = dbread_signal_name(sig);
-		json_object_set_new(o, "signal", json_string(s));
-		free(s);
-	}
-	json_object_set_new(o, "stdout", dbread_json_string(
-	    (const char *)sqlite3_column_text(st, TC_STDOUT)));
-	json_object_set_new(o, "stderr", dbread_json_string(
-	    (const char *)sqlite3_column_text(st, TC_STDERR)));
-	json_object_set_new(o, "result", dbread_json_string(
-	    (const char *)sqlite3_column_text(st, TC_RESULT)));
+	    sqlite3_column_double(st, TC_DURATION),
+	    sqlite3_column_type(st, TC_DURATION) != SQLITE_NULL));
+	tasks_json_exit(o, st, TC_EXIT, TC_SIGNAL);
+	json_object_set_new(o, "reason", tasks_json_text(st, TC_REASON));
+	json_object_set_new(o, "stdout", tasks_json_text(st, TC_STDOUT));
+	json_object_set_new(o, "stderr", tasks_json_text(st, TC_STDERR));
+	json_object_set_new(o, "result", tasks_json_text(st, TC_RESULT));
 	return o;
 }
 
 static void
 tasks_table_row(struct table *t, sqlite3_stmt *st)
 {
-	char	*s;
-	int	 sig, known;
-
-	s = dbread_text(st, TC_TASK);
-	table_cell(t, "%s", s != NULL ? s : "-");
-	free(s);
-	s = dbread_text(st, TC_STATE);
-	table_cell(t, "%s", s != NULL && *s != '\0' ? s : "-");
-	free(s);
+	tasks_table_text(t, st, TC_TASK);
+	tasks_table_text(t, st, TC_STATE);
 	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, TC_TRIES));
-	known = sqlite3_column_type(st, TC_DURATION) != SQLITE_NULL;
-	s = dbread_duration(sqlite3_column_double(st, TC_DURATION), known);
-	table_cell(t, "%s", s);
-	free(s);
-	if ((sig = tasks_signal(st)) != 0) {
-		s = dbread_signal_name(sig);
-		table_cell(t, "%s", s);
-		free(s);
-	} else if (sqlite3_column_type(st, TC_EXIT) != SQLITE_NULL)
-		table_cell(t, "%lld",
-		    (long long)sqlite3_column_int64(st, TC_EXIT));
-	else
-		table_cell(t, "-");
+	tasks_table_end(t, st, TC_DURATION, TC_EXIT, TC_SIGNAL);
 }
+
+static json_t *
+tries_json_row(sqlite3_stmt *st)
+{
+	json_t	*o;
+
+	o = json_object();
+	json_object_set_new(o, "task", tasks_json_text(st, YC_TASK));
+	json_object_set_new(o, "task_id",
+	    json_integer(sqlite3_column_int64(st, YC_ID)));
+	json_object_set_new(o, "try",
+	    json_integer(sqlite3_column_int64(st, YC_TRY)));
+	json_object_set_new(o, "state", tasks_json_text(st, YC_STATE));
+	json_object_set_new(o, "pool", tasks_json_text(st, YC_POOL));
+	json_object_set_new(o, "launched", tasks_json_text(st, YC_LAUNCHED));
+	json_object_set_new(o, "started", tasks_json_text(st, YC_RUNNING));
+	json_object_set_new(o, "ended", tasks_json_text(st, YC_RETURNED));
+	json_object_set_new(o, "duration", dbread_json_seconds(
+	    sqlite3_column_double(st, YC_DURATION),
+	    sqlite3_column_type(st, YC_DURATION) != SQLITE_NULL));
+	tasks_json_exit(o, st, YC_EXIT, YC_SIGNAL);
+	json_object_set_new(o, "reason", tasks_json_text(st, YC_REASON));
+	json_object_set_new(o, "stdout", tasks_json_text(st, YC_STDOUT));
+	json_object_set_new(o, "stderr", tasks_json_text(st, YC_STDERR));
+	return o;
+}
+
+static void
+tries_table_row(struct table *t, sqlite3_stmt *st)
+{
+	tasks_table_text(t, st, YC_TASK);
+	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, YC_TRY));
+	tasks_table_text(t, st, YC_STATE);
+	tasks_table_end(t, st, YC_DURATION, YC_EXIT, YC_SIGNAL);
+	tasks_table_text(t, st, YC_REASON);
+}
+
+/* What the two views of the command differ in. */
+struct tasks_view {
+	const char		 *what;		/* for --state's message */
+	const char		**states;
+	size_t			  nstates;
+	const char		 *states_help;
+	const char		**sql;		/* by schema: 1, 2 */
+	const struct table_col	 *cols;
+	size_t			  ncols;
+	json_t			*(*json_row)(sqlite3_stmt *);
+	void			 (*table_row)(struct table *, sqlite3_stmt *);
+};
+
+static const struct tasks_view tasks_view = {
+	"", task_states, sizeof task_states / sizeof task_states[0],
+	TASK_STATES_HELP, tasks_sql, tasks_cols,
+	sizeof tasks_cols / sizeof tasks_cols[0], tasks_json_row,
+	tasks_table_row
+};
+
+static const struct tasks_view tries_view = {
+	" with --tries", try_states, sizeof try_states / sizeof try_states[0],
+	TRY_STATES_HELP, tries_sql, tries_cols,
+	sizeof tries_cols / sizeof tries_cols[0], tries_json_row,
+	tries_table_row
+};
 
 int
 cmd_tasks(int argc, char **argv)
@@ -243,9 +387,11 @@ cmd_tasks(int argc, char **argv)
 		{ "json", no_argument, NULL, TASKS_OPT_JSON },
 		{ "run-dir", required_argument, NULL, TASKS_OPT_RUNDIR },
 		{ "state", required_argument, NULL, TASKS_OPT_STATE },
+		{ "tries", no_argument, NULL, TASKS_OPT_TRIES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct tasks_view	*view = &tasks_view;
 	struct table	 t;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st = NULL;
@@ -271,6 +417,9 @@ cmd_tasks(int argc, char **argv)
 		case TASKS_OPT_STATE:
 			state = optarg;
 			break;
+		case TASKS_OPT_TRIES:
+			view = &tries_view;
+			break;
 		case 'h':
 			tasks_usage(stdout);
 			return 0;
@@ -291,14 +440,14 @@ cmd_tasks(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (state != NULL) {
-		for (i = 0; i < sizeof task_states / sizeof task_states[0];
-		    i++) {
-			if (strcmp(state, task_states[i]) == 0)
+		for (i = 0; i < view->nstates; i++) {
+			if (strcmp(state, view->states[i]) == 0)
 				break;
 		}
-		if (i == sizeof task_states / sizeof task_states[0]) {
-			fprintf(stderr, "weft: invalid --state value '%s': "
-			    "expected one of " TASK_STATES_HELP "\n", state);
+		if (i == view->nstates) {
+			fprintf(stderr, "weft: invalid --state value '%s'%s: "
+			    "expected one of %s\n", state, view->what,
+			    view->states_help);
 			return EXIT_USAGE;
 		}
 	}
@@ -313,10 +462,10 @@ cmd_tasks(int argc, char **argv)
 		return rc;
 	}
 	dbread_json_init();
-	table_init(&t, tasks_cols, sizeof tasks_cols / sizeof tasks_cols[0]);
+	table_init(&t, view->cols, view->ncols);
 	if (json)
 		arr = json_array();
-	if (sqlite3_prepare_v2(db, tasks_sql[tasks_have_results(db)], -1, &st,
+	if (sqlite3_prepare_v2(db, view->sql[tasks_have_results(db)], -1, &st,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    (state != NULL ? sqlite3_bind_text(st, 2, state, -1,
@@ -324,9 +473,9 @@ cmd_tasks(int argc, char **argv)
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (json)
-			json_array_append_new(arr, tasks_json_row(st));
+			json_array_append_new(arr, view->json_row(st));
 		else
-			tasks_table_row(&t, st);
+			view->table_row(&t, st);
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;

@@ -78,8 +78,9 @@ hold_transaction()
 	run weft tasks --help
 	assert_success
 	assert_line --index 0 \
-	    'usage: weft tasks [--json] [--state STATE] [--run-dir DIR] [RUN]'
+	    'usage: weft tasks [--tries] [--json] [--state STATE] [--run-dir DIR] [RUN]'
 	assert_line --partial '--state STATE'
+	assert_line --partial '--tries'
 	run weft --help
 	assert_success
 	assert_line --partial '  runs '
@@ -205,7 +206,7 @@ mean              dep_fail      0         -  -"
 	run json length <<<"$out"
 	assert_output 5
 	run json keys 0 <<<"$out"
-	assert_output '["task","task_id","state","tries","duration","exit_code","signal","stdout","stderr","result"]'
+	assert_output '["task","task_id","state","tries","duration","exit_code","signal","reason","stdout","stderr","result"]'
 	run json get 1 task <<<"$out"
 	assert_output '"sim[seed=2]"'
 	run json get 1 task_id <<<"$out"
@@ -222,6 +223,13 @@ mean              dep_fail      0         -  -"
 	assert_output '"SIGKILL"'
 	run json get 2 exit_code <<<"$out"
 	assert_output null
+	# The reason is the last try's.
+	run json get 1 reason <<<"$out"
+	assert_output '"exit 3"'
+	run json get 2 reason <<<"$out"
+	assert_output '"killed by SIGKILL"'
+	run json get 0 reason <<<"$out"
+	assert_output null
 	run json get 3 duration <<<"$out"
 	assert_output null
 	run json get 3 stderr <<<"$out"
@@ -232,6 +240,110 @@ mean              dep_fail      0         -  -"
 	run weft tasks --json --state killed 2
 	assert_success
 	assert_output '[]'
+}
+
+@test "tasks --tries: a row per try, in task order; states without a state column" {
+	make_db
+	run weft tasks --tries 2
+	assert_success
+	assert_output 'TASK              TRY  STATE     DURATION  EXIT     REASON
+sim[seed=1]         0  done         0.01s  0        -
+sim[seed=2]         0  failed       0.50s  3        exit 3
+sim[seed=2]         1  failed       0.25s  3        exit 3
+t                   0  failed       2.00s  SIGKILL  killed by SIGKILL'
+	# The try that has not ended is running.
+	run weft tasks --tries --state running 3
+	assert_success
+	assert_output 'TASK              TRY  STATE     DURATION  EXIT     REASON
+b                   0  running          -  -        -'
+	run weft tasks --tries --state done 2
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "tasks --tries --json: the keys of each try, its times and logs" {
+	make_db
+	run weft tasks --tries --json 2
+	assert_success
+	local out=$output
+	run json length <<<"$out"
+	assert_output 4
+	run json keys 0 <<<"$out"
+	assert_output '["task","task_id","try","state","pool","launched","started","ended","duration","exit_code","signal","reason","stdout","stderr"]'
+	run json get 2 task <<<"$out"
+	assert_output '"sim[seed=2]"'
+	run json get 2 try <<<"$out"
+	assert_output 1
+	run json get 2 launched <<<"$out"
+	assert_output '"2026-11-23 10:00:01.000000"'
+	run json get 2 ended <<<"$out"
+	assert_output '"2026-11-23 10:00:01.260000"'
+	run json get 2 duration <<<"$out"
+	assert_output 0.25
+	run json get 3 signal <<<"$out"
+	assert_output '"SIGKILL"'
+	run json get 3 pool <<<"$out"
+	assert_output '"0"'
+	# A version 1 database: the same rows, without log paths.
+	rm -f .weft/monitoring.db*
+	make_db .weft 1
+	run weft tasks --tries --json 2
+	assert_success
+	out=$output
+	run json length <<<"$out"
+	assert_output 4
+	run json get 1 state <<<"$out"
+	assert_output '"failed"'
+	run json get 1 stdout <<<"$out"
+	assert_output null
+}
+
+@test "tasks --tries of a real run: retries, a timeout, their logs" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 2}
+apps:
+  flaky:
+    command: 'n=$(($(cat @DIR@/count 2>/dev/null || echo 0) + 1)); echo $n >@DIR@/count; echo "try $n"; [ $n -ge 3 ]'
+    retries: 2
+  slow: {command: sleep 30, walltime: 250ms}
+main:
+  - {id: flaky, app: flaky}
+  - {id: slow, app: slow}
+EOF
+	run -1 weft run flow.yaml
+	run weft tasks --tries
+	assert_success
+	assert_line --index 0 --regexp '^TASK +TRY +STATE +DURATION +EXIT +REASON$'
+	assert_line --index 1 --regexp '^flaky +0 +failed +[0-9.]+s +1 +exit 1$'
+	assert_line --index 2 --regexp '^flaky +1 +failed +[0-9.]+s +1 +exit 1$'
+	assert_line --index 3 --regexp '^flaky +2 +done +[0-9.]+s +0 +-$'
+	assert_line --index 4 --regexp '^slow +0 +timeout +[0-9.]+s +SIGTERM +timeout after 250ms \(walltime\)$'
+	assert_equal "${#lines[@]}" 5
+	run weft tasks --tries --state timeout --json
+	run json length <<<"$output"
+	assert_output 1
+	run weft tasks --tries --json
+	local out=$output n
+	for n in 0 1 2; do
+		run json get "$n" stdout <<<"$out"
+		assert_output "\"$PWD/.weft/runs/0001/tasks/flaky/try-$n/stdout\""
+		run cat "$PWD/.weft/runs/0001/tasks/flaky/try-$n/stdout"
+		assert_output "try $((n + 1))"
+	done
+	# The task view names the last try's reason.
+	run weft tasks --json
+	run json get 1 reason <<<"$output"
+	assert_output '"timeout after 250ms (walltime)"'
+}
+
+@test "tasks --tries refuses the task states, tasks refuses the try states" {
+	make_db
+	run weft tasks --tries --state pending 2
+	assert_failure 2
+	assert_output "weft: invalid --state value 'pending' with --tries: expected one of running, done, failed, timeout, killed, lost"
+	run weft tasks --state timeout 2
+	assert_failure 2
+	assert_output "weft: invalid --state value 'timeout': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
 }
 
 @test "without a database both say so, exit 2, and create nothing" {
@@ -440,7 +552,8 @@ mean              dep_fail      0         -  -"
 	local args
 
 	for args in "runs" "runs --json" "tasks" "tasks --json 2" \
-	    "tasks --state failed 2" "tasks 9" "tasks abc" \
+	    "tasks --state failed 2" "tasks 9" "tasks abc" "tasks --tries 2" \
+	    "tasks --tries --json --state failed 2" \
 	    "runs --run-dir nowhere"; do
 		# shellcheck disable=SC2086
 		run valgrind -q --leak-check=full --error-exitcode=9 \
