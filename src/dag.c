@@ -883,19 +883,14 @@ dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
 static void
 needs_unknown(struct builder *b, const struct wf_str *need)
 {
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX;
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i;
 
-	for (i = 0; i < b->ncalls && i < 10000; i++) {
-		if (b->ci[i].c->id == NULL)
-			continue;
-		d = wf_distance(need->s, b->ci[i].c->id);
-		if (d < bestd) {
-			bestd = d;
-			best = b->ci[i].c->id;
-		}
-	}
-	if (best != NULL && bestd <= 2 && bestd < strlen(need->s)) {
+	wf_suggest_init(&hint, need->s);
+	for (i = 0; i < b->ncalls && i < 10000; i++)
+		wf_suggest_try(&hint, b->ci[i].c->id);
+	if ((best = wf_suggest_best(&hint)) != NULL) {
 		wf_error(&b->errs, &need->mark, "needs unknown task '%s' (did "
 		    "you mean '%s'?)", need->s, best);
 	} else

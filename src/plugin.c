@@ -149,17 +149,14 @@ static void
 plugin_unknown(const struct workflow *wf, const struct wf_app *app,
     struct wf_errors *errs)
 {
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX;
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i;
 
-	for (i = 0; i < wf->nplugins; i++) {
-		d = wf_distance(app->fn_plugin, wf->plugins[i].name);
-		if (d < bestd) {
-			bestd = d;
-			best = wf->plugins[i].name;
-		}
-	}
-	if (best != NULL && bestd <= 2 && bestd < strlen(app->fn_plugin))
+	wf_suggest_init(&hint, app->fn_plugin);
+	for (i = 0; i < wf->nplugins; i++)
+		wf_suggest_try(&hint, wf->plugins[i].name);
+	if ((best = wf_suggest_best(&hint)) != NULL)
 		wf_error(errs, &app->function_mark, "app '%s': unknown plugin "
 		    "'%s' (did you mean '%s'?)", app->name, app->fn_plugin,
 		    best);

@@ -243,8 +243,21 @@ void		 wf_error(struct wf_errors *, const struct wf_mark *,
 		     const char *, ...) printflike(3, 4);
 int		 wf_errors_full(const struct wf_errors *);
 char		*wf_errors_take(struct wf_errors *);
-/* Levenshtein distance, for "did you mean" hints. */
+/*
+ * "Did you mean" hints: wf_suggest_init with the unknown name, one
+ * wf_suggest_try per known name, then wf_suggest_best, the nearest one if
+ * it is near enough to be a typo, else NULL.  wf_distance is the edit
+ * distance they use, a swap of two neighbours counting as one edit.
+ */
+struct wf_suggest {
+	const char	*name;
+	const char	*best;
+	size_t		 bestd;
+};
 size_t		 wf_distance(const char *, const char *);
+void		 wf_suggest_init(struct wf_suggest *, const char *);
+void		 wf_suggest_try(struct wf_suggest *, const char *);
+const char	*wf_suggest_best(const struct wf_suggest *);
 /* Milliseconds of a duration such as "90s", "5m", "1h30m", "250ms". */
 int		 wf_parse_duration(const char *, int64_t *);
 char		*wf_duration_string(int64_t);

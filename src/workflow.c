@@ -231,33 +231,72 @@ wf_errors_take(struct wf_errors *e)
 	return out;
 }
 
+/*
+ * The optimal string alignment distance: insertions, deletions,
+ * substitutions and swaps of neighbours, each one edit, as typos are.
+ * Names longer than 64 bytes are never near anything.
+ */
 size_t
 wf_distance(const char *a, const char *b)
 {
-	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, d;
+	size_t	 la = strlen(a), lb = strlen(b), i, j, d;
+	size_t	 m[65][65];
 
 	if (la > 64 || lb > 64)
 		return SIZE_MAX;
-	row = xcalloc(lb + 1, sizeof *row);
+	for (i = 0; i <= la; i++)
+		m[i][0] = i;
 	for (j = 0; j <= lb; j++)
-		row[j] = j;
+		m[0][j] = j;
 	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
 		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			d = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < d)
-				d = row[j] + 1;
-			if (row[j - 1] + 1 < d)
-				d = row[j - 1] + 1;
-			row[j] = d;
-			prev = tmp;
+			d = m[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (m[i - 1][j] + 1 < d)
+				d = m[i - 1][j] + 1;
+			if (m[i][j - 1] + 1 < d)
+				d = m[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && m[i - 2][j - 2] + 1 < d)
+				d = m[i - 2][j - 2] + 1;
+			m[i][j] = d;
 		}
 	}
-	d = row[lb];
-	free(row);
-	return d;
+	return m[la][lb];
+}
+
+void
+wf_suggest_init(struct wf_suggest *s, const char *name)
+{
+	s->name = name;
+	s->best = NULL;
+	s->bestd = SIZE_MAX;
+}
+
+void
+wf_suggest_try(struct wf_suggest *s, const char *candidate)
+{
+	size_t	 d;
+
+	if (candidate == NULL)
+		return;
+	if ((d = wf_distance(s->name, candidate)) < s->bestd) {
+		s->bestd = d;
+		s->best = candidate;
+	}
+}
+
+/*
+ * One edit in a name of up to four bytes, two in a longer one: more and
+ * the hint names something else ("defs" is not a typo of "weft").
+ */
+const char *
+wf_suggest_best(const struct wf_suggest *s)
+{
+	size_t	 len = strlen(s->name);
+
+	if (s->best == NULL || s->bestd == 0 || s->bestd > (len <= 4 ? 1 : 2))
+		return NULL;
+	return s->best;
 }
 
 /* Reading. */
@@ -807,7 +846,8 @@ check_keys(struct loader *l, const struct ynode *map,
 {
 	const struct ynode	*k;
 	const char		*best;
-	size_t			 i, j, d, bestd;
+	struct wf_suggest	 hint;
+	size_t			 i, j;
 
 	for (i = 0; i + 1 < map->nkids; i += 2) {
 		k = map->kids[i];
@@ -819,16 +859,10 @@ check_keys(struct loader *l, const struct ynode *map,
 		}
 		if (valid[j] != NULL)
 			continue;
-		best = NULL;
-		bestd = SIZE_MAX;
-		for (j = 0; valid[j] != NULL; j++) {
-			d = wf_distance(k->s, valid[j]);
-			if (d < bestd) {
-				bestd = d;
-				best = valid[j];
-			}
-		}
-		if (best != NULL && bestd <= 2 && bestd < strlen(k->s)) {
+		wf_suggest_init(&hint, k->s);
+		for (j = 0; valid[j] != NULL; j++)
+			wf_suggest_try(&hint, valid[j]);
+		if ((best = wf_suggest_best(&hint)) != NULL) {
 			wf_error(&l->errs, &k->mark, "unknown key '%s' %s "
 			    "(did you mean '%s'?)", k->s, context, best);
 		} else {
@@ -1649,24 +1683,19 @@ static void
 check_call_apps(struct loader *l)
 {
 	struct workflow	*wf = l->wf;
-	struct wf_call	*c;
-	const char	*best;
-	size_t		 i, j, d, bestd;
+	struct wf_call		*c;
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i, j;
 
 	for (i = 0; i < wf->ncalls; i++) {
 		c = &wf->calls[i];
 		if (c->app == NULL || workflow_find_app(wf, c->app) != NULL)
 			continue;
-		best = NULL;
-		bestd = SIZE_MAX;
-		for (j = 0; j < wf->napps; j++) {
-			d = wf_distance(c->app, wf->apps[j].name);
-			if (d < bestd) {
-				bestd = d;
-				best = wf->apps[j].name;
-			}
-		}
-		if (best != NULL && bestd <= 2 && bestd < strlen(c->app)) {
+		wf_suggest_init(&hint, c->app);
+		for (j = 0; j < wf->napps; j++)
+			wf_suggest_try(&hint, wf->apps[j].name);
+		if ((best = wf_suggest_best(&hint)) != NULL) {
 			wf_error(&l->errs, &c->app_mark, "unknown app '%s' "
 			    "(did you mean '%s'?)", c->app, best);
 		} else
