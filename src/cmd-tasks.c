@@ -269,7 +269,8 @@ tasks_table_end(struct table *t, sqlite3_stmt *st, int duration, int exit,
 		table_cell(t, "%s", s);
 		free(s);
 	} else if (sqlite3_column_type(st, exit) != SQLITE_NULL)
-		table_cell(t, "%lld", (long long)sqlite3_column_int64(st, exit));
+		table_cell(t, "%lld",
+		    (long long)sqlite3_column_int64(st, exit));
 	else
 		table_cell(t, "-");
 }

@@ -287,14 +287,16 @@ wf_suggest_try(struct wf_suggest *s, const char *candidate)
 
 /*
  * One edit in a name of up to four bytes, two in a longer one: more and
- * the hint names something else ("defs" is not a typo of "weft").
+ * the hint names something else ("defs" is not a typo of "weft").  A
+ * one-byte name is near every other short name, so it gets none.
  */
 const char *
 wf_suggest_best(const struct wf_suggest *s)
 {
 	size_t	 len = strlen(s->name);
 
-	if (s->best == NULL || s->bestd == 0 || s->bestd > (len <= 4 ? 1 : 2))
+	if (s->best == NULL || s->bestd == 0 || s->bestd >= len ||
+	    s->bestd > (len <= 4 ? 1 : 2))
 		return NULL;
 	return s->best;
 }

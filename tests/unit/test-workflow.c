@@ -653,6 +653,7 @@ test_suggest(void **state)
 	/* Two edits in four bytes is another word. */
 	assert_null(suggest("defs", top));
 	assert_null(suggest("x", app));
+	assert_null(suggest("y", (const char *const[]){ "x", NULL }));
 	assert_null(suggest("completely", app));
 }
 
