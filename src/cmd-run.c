@@ -144,6 +144,7 @@ struct task_run {
 };
 
 struct run {
+	struct outlock	*outlock;	/* this run's claim on its outputs */
 	struct workflow	*wf;
 	struct dag	*dag;
 	struct rundir	 rd;
@@ -2284,12 +2285,20 @@ cmd_run(int argc, char **argv)
 		run_free(&r);
 		return rc;
 	}
+	/* Before the run directory: a refused run leaves nothing behind. */
+	if ((rc = outlock_take(base, r.wf, r.dag, &r.outlock)) != 0) {
+		free(base);
+		run_free(&r);
+		return rc == 1 ? EXIT_USAGE : EXIT_INTERNAL;
+	}
 	rc = run_setup(&r, base);
 	free(base);
 	if (rc == -1) {
+		outlock_release(r.outlock);
 		run_free(&r);
 		return EXIT_INTERNAL;
 	}
+	outlock_name(r.outlock, r.rd.name);
 	log = xprintf("%s/weft.log", r.rd.path);
 	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
 	    log);
@@ -2321,6 +2330,9 @@ cmd_run(int argc, char **argv)
 	settle_unfinished(&r);
 	/* Tasks that succeeded while their keys were being worked out. */
 	resume_finish(r.rs, !r.interrupted && !r.aborted && !r.hurry);
+	/* No task of the run can touch its outputs any more. */
+	outlock_release(r.outlock);
+	r.outlock = NULL;
 	if (r.aborted) {
 		rc = EXIT_INTERNAL;
 		state = "aborted";

@@ -90,6 +90,20 @@ void		 spawn_init(struct spawn *);
 pid_t		 spawn_start(const struct spawn *, int *);
 char		*wait_status_string(int);
 
+/*
+ * outlock.c: a run that would make an output that another running run
+ * makes is refused.  outlock_take returns 0 (with *lock NULL if the
+ * workflow has no outputs), 1 if another run makes one of them, -1 on an
+ * error; both print why.
+ */
+struct outlock;
+struct workflow;
+struct dag;
+int		 outlock_take(const char *, const struct workflow *,
+		     const struct dag *, struct outlock **);
+void		 outlock_name(struct outlock *, const char *);
+void		 outlock_release(struct outlock *);
+
 /* rundir.c */
 struct rundir {
 	char		*base;		/* .weft, absolute */
