@@ -1066,6 +1066,15 @@ spawn_helper(struct run *r, struct helper *h)
 	sp.new_pgroup = 1;	/* the terminal's ^C is main's to handle */
 	sp.fds[3] = h->lifeline;
 	sp.nfds = 4;
+	/*
+	 * A pool holds the claim on the outputs too (as fd 4, which it
+	 * never closes and its tasks never get), so that it outlives a
+	 * killed main for as long as the pool's tasks may still run.
+	 */
+	if (h->role == H_POOL && r->outlock != NULL) {
+		sp.fds[4] = outlock_fd(r->outlock);
+		sp.nfds = 5;
+	}
 	pid = spawn_start(&sp, &error);
 	free(logpath);
 	if (pid == -1) {

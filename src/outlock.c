@@ -12,6 +12,8 @@
  * absolute and normalised, each ended by a NUL byte (a path may hold a
  * newline).  The flock, not the file, says that the run is alive: a file
  * whose lock can be taken was left by a run that died, and is removed.
+ * The pools hold the lock too (cmd-run.c), so a run whose main was
+ * killed keeps its claim until its pools, and so its tasks, are gone.
  * BASE/locks/guard makes the check and the write of one run a single step
  * for runs that start together.
  */
@@ -314,6 +316,12 @@ outlock_name(struct outlock *l, const char *run)
 	if (pwrite(l->fd, field, OUTLOCK_RUNLEN, (off_t)(strlen(OUTLOCK_MAGIC) +
 	    strlen(OUTLOCK_RUN))) == -1)
 		log_info("cannot name the output lock: %s", strerror(errno));
+}
+
+int
+outlock_fd(const struct outlock *l)
+{
+	return l->fd;
 }
 
 void

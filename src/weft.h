@@ -102,6 +102,7 @@ struct dag;
 int		 outlock_take(const char *, const struct workflow *,
 		     const struct dag *, struct outlock **);
 void		 outlock_name(struct outlock *, const char *);
+int		 outlock_fd(const struct outlock *);
 void		 outlock_release(struct outlock *);
 
 /* rundir.c */

@@ -7,7 +7,9 @@
 # file and the output, no run directory; the running run is untouched.
 # Runs whose outputs do not meet run side by side, and so do runs
 # without outputs.  The claim is .weft/locks/PID.outputs under an flock:
-# a run that died (SIGKILL) leaves a file that the next run removes.
+# a run that died (SIGKILL) leaves a file that the next run removes.  The
+# pools hold the flock too, so the claim lasts until the tasks are gone
+# even when main is killed first.
 
 load setup
 load robust
@@ -174,4 +176,30 @@ EOF
 	wait_for 30 weft_exited || fail "the run did not end: $(cat "$WEFT_ERR")"
 	weft_reap
 	[ "$WEFT_STATUS" -eq 0 ] || fail "the run: exit $WEFT_STATUS"
+}
+
+@test "after SIGKILL of main, the claim lasts while its pool and tasks do" {
+	# The task ignores SIGTERM, so its pool, told by the lifeline that
+	# main is gone, needs its 2 s grace before the SIGKILL.
+	write_flow <<'EOF'
+weft: 1
+apps:
+  h: {command: 'if [ ! -e @DIR@/go ]; then trap "" TERM; echo h >>@DIR@/effects; sleep 30; fi; echo x >{outputs}'}
+main:
+  - {id: h, app: h, outputs: h.txt}
+EOF
+	weft_start run flow.yaml
+	wait_for 20 grep -qxF h effects
+	local pool
+	pool=$(weft_helper_pid "pool 0") || fail "no pool"
+	kill -KILL "$WEFT_PID"
+	run -2 --separate-stderr weft run flow.yaml
+	[[ $stderr == "weft: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'h.txt' too: "* ]] ||
+	    fail "not refused while pool $pool lives: $stderr"
+	wait_for 10 weft_exited "$pool" || fail "pool $pool outlived its grace"
+	touch go
+	run weft run -q flow.yaml
+	assert_success
+	run cat h.txt
+	assert_output x
 }
