@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "weft.h"
+#include "fuzz-common.h"
 
 /* Above this many tasks dag_build is not called: it is linear, but slow. */
 #define FUZZ_MAX_TASKS	20000
@@ -76,45 +77,6 @@ write_input(const uint8_t *data, size_t size)
 		}
 		done += n;
 	}
-}
-
-/* Strict UTF-8: no overlong forms, surrogates or values above U+10FFFF. */
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	uint32_t		 v, min;
-	int			 n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			v = *p & 0x1f;
-			min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			v = *p & 0x0f;
-			min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			v = *p & 0x07;
-			min = 0x10000;
-		} else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			v = (v << 6) | (p[i] & 0x3f);
-		}
-		if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
 }
 
 /* Reads "N:" at *pp as a positive number and moves past it; -1 if not. */
