@@ -125,8 +125,8 @@ fail:
 	"  (julianday(y.task_try_time_returned) -"			\
 	"   julianday(coalesce(y.task_try_time_running,"		\
 	"     y.task_try_time_launched))) * 86400.0,"			\
-	"  t.weft_exit_code, t.weft_signal, t.task_stdout, t.task_stderr," \
-	"  " result ", y.weft_fail_reason "				\
+	"  t.weft_exit_code, t.weft_signal, y.weft_fail_reason,"	\
+	"  t.task_stdout, t.task_stderr, " result " "			\
 	"FROM task t "							\
 	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last" \
 	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"		\
@@ -143,7 +143,7 @@ static const char *tasks_sql[2] = {
 
 enum {
 	TC_TASK, TC_ID, TC_STATE, TC_TRIES, TC_DURATION, TC_EXIT, TC_SIGNAL,
-	TC_STDOUT, TC_STDERR, TC_RESULT, TC_REASON
+	TC_REASON, TC_STDOUT, TC_STDERR, TC_RESULT
 };
 
 /*
@@ -231,40 +231,56 @@ tasks_signal(sqlite3_stmt *st, int col)
 	return sqlite3_column_int(st, col);
 }
 
-/* The keys exit_code and signal of O, from columns EXIT and SIG. */
+/*
+ * Both views select how a try ended in the same order, from column END
+ * on: its duration, exit status, signal, reason, stdout and stderr.
+ */
+enum { END_DURATION, END_EXIT, END_SIGNAL, END_REASON, END_STDOUT,
+    END_STDERR };
+_Static_assert(TC_STDERR - TC_DURATION == END_STDERR &&
+    TC_REASON - TC_DURATION == END_REASON, "tasks: the end columns");
+_Static_assert(YC_STDERR - YC_DURATION == END_STDERR &&
+    YC_REASON - YC_DURATION == END_REASON, "tries: the end columns");
+
+/* The keys duration, exit_code, signal, reason, stdout and stderr of O. */
 static void
-tasks_json_exit(json_t *o, sqlite3_stmt *st, int exit, int sig)
+tasks_json_end(json_t *o, sqlite3_stmt *st, int end)
 {
 	char	*s;
-	int	 n;
+	int	 n, exit = end + END_EXIT;
 
+	json_object_set_new(o, "duration", dbread_json_seconds(
+	    sqlite3_column_double(st, end + END_DURATION),
+	    sqlite3_column_type(st, end + END_DURATION) != SQLITE_NULL));
 	if (sqlite3_column_type(st, exit) == SQLITE_NULL)
 		json_object_set_new(o, "exit_code", json_null());
 	else
 		json_object_set_new(o, "exit_code",
 		    json_integer(sqlite3_column_int64(st, exit)));
-	if ((n = tasks_signal(st, sig)) == 0)
+	if ((n = tasks_signal(st, end + END_SIGNAL)) == 0)
 		json_object_set_new(o, "signal", json_null());
 	else {
 		s = dbread_signal_name(n);
 		json_object_set_new(o, "signal", json_string(s));
 		free(s);
 	}
+	json_object_set_new(o, "reason", tasks_json_text(st, end + END_REASON));
+	json_object_set_new(o, "stdout", tasks_json_text(st, end + END_STDOUT));
+	json_object_set_new(o, "stderr", tasks_json_text(st, end + END_STDERR));
 }
 
 /* The cells DURATION and EXIT: how long, and how it ended. */
 static void
-tasks_table_end(struct table *t, sqlite3_stmt *st, int duration, int exit,
-    int sig)
+tasks_table_end(struct table *t, sqlite3_stmt *st, int end)
 {
 	char	*s;
-	int	 n;
+	int	 n, duration = end + END_DURATION, exit = end + END_EXIT;
 
 	s = dbread_duration(sqlite3_column_double(st, duration),
 	    sqlite3_column_type(st, duration) != SQLITE_NULL);
 	table_cell(t, "%s", s);
 	free(s);
-	if ((n = tasks_signal(st, sig)) != 0) {
+	if ((n = tasks_signal(st, end + END_SIGNAL)) != 0) {
 		s = dbread_signal_name(n);
 		table_cell(t, "%s", s);
 		free(s);
@@ -298,13 +314,7 @@ tasks_json_row(sqlite3_stmt *st)
 	json_object_set_new(o, "state", tasks_json_text(st, TC_STATE));
 	json_object_set_new(o, "tries",
 	    json_integer(sqlite3_column_int64(st, TC_TRIES)));
-	json_object_set_new(o, "duration", dbread_json_seconds(
-	    sqlite3_column_double(st, TC_DURATION),
-	    sqlite3_column_type(st, TC_DURATION) != SQLITE_NULL));
-	tasks_json_exit(o, st, TC_EXIT, TC_SIGNAL);
-	json_object_set_new(o, "reason", tasks_json_text(st, TC_REASON));
-	json_object_set_new(o, "stdout", tasks_json_text(st, TC_STDOUT));
-	json_object_set_new(o, "stderr", tasks_json_text(st, TC_STDERR));
+	tasks_json_end(o, st, TC_DURATION);
 	json_object_set_new(o, "result", tasks_json_text(st, TC_RESULT));
 	return o;
 }
@@ -315,7 +325,7 @@ tasks_table_row(struct table *t, sqlite3_stmt *st)
 	tasks_table_text(t, st, TC_TASK);
 	tasks_table_text(t, st, TC_STATE);
 	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, TC_TRIES));
-	tasks_table_end(t, st, TC_DURATION, TC_EXIT, TC_SIGNAL);
+	tasks_table_end(t, st, TC_DURATION);
 }
 
 static json_t *
@@ -334,13 +344,7 @@ tries_json_row(sqlite3_stmt *st)
 	json_object_set_new(o, "launched", tasks_json_text(st, YC_LAUNCHED));
 	json_object_set_new(o, "started", tasks_json_text(st, YC_RUNNING));
 	json_object_set_new(o, "ended", tasks_json_text(st, YC_RETURNED));
-	json_object_set_new(o, "duration", dbread_json_seconds(
-	    sqlite3_column_double(st, YC_DURATION),
-	    sqlite3_column_type(st, YC_DURATION) != SQLITE_NULL));
-	tasks_json_exit(o, st, YC_EXIT, YC_SIGNAL);
-	json_object_set_new(o, "reason", tasks_json_text(st, YC_REASON));
-	json_object_set_new(o, "stdout", tasks_json_text(st, YC_STDOUT));
-	json_object_set_new(o, "stderr", tasks_json_text(st, YC_STDERR));
+	tasks_json_end(o, st, YC_DURATION);
 	return o;
 }
 
@@ -350,7 +354,7 @@ tries_table_row(struct table *t, sqlite3_stmt *st)
 	tasks_table_text(t, st, YC_TASK);
 	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, YC_TRY));
 	tasks_table_text(t, st, YC_STATE);
-	tasks_table_end(t, st, YC_DURATION, YC_EXIT, YC_SIGNAL);
+	tasks_table_end(t, st, YC_DURATION);
 	tasks_table_text(t, st, YC_REASON);
 }
 
