@@ -44,28 +44,17 @@ stop_usage(FILE *f)
 static int
 proc_has_env(pid_t pid, const char *var)
 {
-	char	 path[64], *buf = NULL, *p;
-	size_t	 cap = 0, len = 0, vlen = strlen(var);
-	ssize_t	 n;
+	char	 path[64], *buf, *p;
+	size_t	 len, vlen = strlen(var);
 	int	 fd, found = 0;
 
 	snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
 	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
 		return 0;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap == 0 ? 8192 : cap * 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
+	buf = read_all(fd, &len);
 	close(fd);
 	if (buf == NULL)
 		return 0;
-	buf[len] = '\0';
 	for (p = buf; p < buf + len; p += strlen(p) + 1) {
 		if (strlen(p) == vlen && memcmp(p, var, vlen) == 0) {
 			found = 1;

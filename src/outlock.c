@@ -55,34 +55,6 @@ outlock_abs(const struct workflow *wf, const char *path)
 	return norm;
 }
 
-/* Reads the whole of FD into a NUL-ended buffer; NULL on error. */
-static char *
-outlock_slurp(int fd, size_t *lenp)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0;
-	ssize_t	 n;
-
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap == 0 ? 65536 : cap * 2;
-			buf = xreallocarray(buf, cap + 1, 1);
-		}
-		if ((n = read(fd, buf + len, cap - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-}
-
 /* The run's name in a header field: trailing padding cut. */
 static void
 outlock_trim(char *s)
@@ -104,11 +76,10 @@ outlock_overlap(int fd, const struct strmap *ours, char **bufp,
 {
 	char		*buf, *p, *end, *nl;
 	const char	*hit = NULL;
-	uint32_t	 i;
 	size_t		 len;
 
 	*run = *file = "?";
-	if ((*bufp = buf = outlock_slurp(fd, &len)) == NULL ||
+	if ((*bufp = buf = read_all(fd, &len)) == NULL ||
 	    strncmp(buf, OUTLOCK_MAGIC, strlen(OUTLOCK_MAGIC)) != 0)
 		return NULL;
 	end = buf + len;
@@ -133,7 +104,7 @@ outlock_overlap(int fd, const struct strmap *ours, char **bufp,
 	while (p < end && hit == NULL) {
 		if ((nl = memchr(p, '\0', (size_t)(end - p))) == NULL)
 			break;
-		if (strmap_get(ours, p, &i) == 0)
+		if (strmap_get(ours, p, NULL) == 0)
 			hit = p;
 		p = nl + 1;
 	}

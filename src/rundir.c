@@ -357,33 +357,50 @@ fail:
 	return -1;
 }
 
-/* Copies SRC to DST atomically. */
-int
-copy_file(const char *src, const char *dst)
+char *
+read_all(int fd, size_t *lenp)
 {
 	char	*buf = NULL;
 	size_t	 len = 0, cap = 0;
 	ssize_t	 n;
+	int	 saved;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		if ((n = read(fd, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			free(buf);
+			errno = saved;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* Copies SRC to DST atomically. */
+int
+copy_file(const char *src, const char *dst)
+{
+	char	*buf;
+	size_t	 len;
 	int	 fd, rc, saved;
 
 	if ((fd = open(src, O_RDONLY|O_CLOEXEC)) == -1)
 		return -1;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap == 0 ? 65536 : cap * 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-	}
+	buf = read_all(fd, &len);
 	saved = errno;
 	close(fd);
-	if (n == -1) {
-		free(buf);
+	if (buf == NULL) {
 		errno = saved;
 		return -1;
 	}

@@ -123,6 +123,8 @@ int		 rundir_lookup(const char *, const char *, char *, size_t,
 char		*rundir_task_dirname(const char *);
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
+/* All of FD from where it is, NUL-ended; NULL with errno on an error. */
+char		*read_all(int, size_t *);
 int		 mkdir_p(const char *, mode_t);
 
 /* workflow.c */
