@@ -7,35 +7,12 @@
 
 load setup
 
-# expect_error ERE [FILE]: "weft run FILE" and "weft check FILE" (default
-# flow.yaml) exit 2, print nothing on stdout, print a line that starts with
-# a match of ERE on stderr (messages "contain" the spec's phrases, so a
-# suffix such as "(first at line 5)" is fine), and every stderr line has
-# the FILE:LINE:COL: form.
-expect_error()
-{
-	local re=$1 cmd file=${2:-flow.yaml} fre
-
-	fre=$(printf '%s' "$file" | sed 's/[.[\*^$()+?{|]/\\&/g')
-	for cmd in run check; do
-		run -2 --separate-stderr weft "$cmd" "$file"
-		[ -z "$output" ] || fail "weft $cmd: stdout is not empty: $output"
-		grep -Eq -- "^($re)" <<<"$stderr" ||
-		    fail "weft $cmd: no stderr line matches /$re/; stderr: $stderr"
-		if grep -Evq -- "^$fre:[0-9]+:[0-9]+: " <<<"$stderr"; then
-			fail "weft $cmd: a stderr line lacks '$file:LINE:COL: ': $stderr"
-		fi
-		[ ! -e .weft/runs ] || fail "weft $cmd created .weft/runs"
-		[ ! -e ran ] || fail "weft $cmd ran a task"
-	done
-}
-
 @test "malformed YAML: libyaml's problem at its position" {
 	write_flow <<'EOF'
 weft: 1
 name: a: b
 EOF
-	expect_error "flow\.yaml:2:8: malformed YAML: mapping values are not allowed in this context.*"
+	expect_flow_error "flow\.yaml:2:8: malformed YAML: mapping values are not allowed in this context.*"
 }
 
 @test "malformed YAML: an unclosed flow sequence" {
@@ -48,7 +25,7 @@ main:
     app: hi
     needs: [a, b
 EOF
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: malformed YAML: .*"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: malformed YAML: .*"
 }
 
 @test "unknown key at top level" {
@@ -60,7 +37,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:2:1: unknown key 'nmae' at top level \(did you mean 'name'\?\)"
+	expect_flow_error "flow\.yaml:2:1: unknown key 'nmae' at top level \(did you mean 'name'\?\)"
 }
 
 @test "unknown key in config, with a did-you-mean" {
@@ -73,7 +50,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:3:3: unknown key 'jobz' in config \(did you mean 'jobs'\?\)"
+	expect_flow_error "flow\.yaml:3:3: unknown key 'jobz' in config \(did you mean 'jobs'\?\)"
 }
 
 @test "unknown key in config.provider" {
@@ -86,7 +63,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:3:27: unknown key 'pool' in config\.provider \(did you mean 'pools'\?\)"
+	expect_flow_error "flow\.yaml:3:27: unknown key 'pool' in config\.provider \(did you mean 'pools'\?\)"
 }
 
 @test "unknown key in an app" {
@@ -99,7 +76,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:5:5: unknown key 'retrys' in app 'hi' \(did you mean 'retries'\?\)"
+	expect_flow_error "flow\.yaml:5:5: unknown key 'retrys' in app 'hi' \(did you mean 'retries'\?\)"
 }
 
 @test "unknown key in a task" {
@@ -112,7 +89,7 @@ main:
     app: hi
     nedds: [t]
 EOF
-	expect_error "flow\.yaml:7:5: unknown key 'nedds' in task 't' \(did you mean 'needs'\?\)"
+	expect_flow_error "flow\.yaml:7:5: unknown key 'nedds' in task 't' \(did you mean 'needs'\?\)"
 }
 
 @test "did-you-mean: a swap counts as one typo; a name far from all gets none" {
@@ -123,7 +100,7 @@ apps:
 mian:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:3:28: unknown key 'retires' in app 'hi' \(did you mean 'retries'\?\)"
+	expect_flow_error "flow\.yaml:3:28: unknown key 'retires' in app 'hi' \(did you mean 'retries'\?\)"
 	grep -Fxq "flow.yaml:4:1: unknown key 'mian' at top level (did you mean 'main'?)" <<<"$stderr" ||
 	    fail "no hint for 'mian': $stderr"
 	write_flow <<'EOF'
@@ -135,7 +112,7 @@ main:
   - {id: t, app: ih}
   - {id: u, app: xy}
 EOF
-	expect_error "flow\.yaml:2:1: unknown key 'defs' at top level$"
+	expect_flow_error "flow\.yaml:2:1: unknown key 'defs' at top level$"
 	grep -Fxq "flow.yaml:6:18: unknown app 'ih' (did you mean 'hi'?)" <<<"$stderr" ||
 	    fail "no hint for 'ih': $stderr"
 	grep -Fxq "flow.yaml:7:18: unknown app 'xy'" <<<"$stderr" ||
@@ -156,7 +133,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-		expect_error "flow\.yaml:3:9: 'jobs' must be an integer from 1 to 4096"
+		expect_flow_error "flow\.yaml:3:9: 'jobs' must be an integer from 1 to 4096"
 	done
 }
 
@@ -175,7 +152,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-		expect_error "flow\.yaml:5:12: 'pools' must be an integer from 1 to 256"
+		expect_flow_error "flow\.yaml:5:12: 'pools' must be an integer from 1 to 256"
 	done
 }
 
@@ -189,7 +166,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:3:12: 'retries' must be .*"
+	expect_flow_error "flow\.yaml:3:12: 'retries' must be .*"
 }
 
 @test "missing 'weft: 1'" {
@@ -200,12 +177,12 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: missing 'weft: 1'"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: missing 'weft: 1'"
 }
 
 @test "an empty file is an error, not an empty run" {
 	: >flow.yaml
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: .+"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: .+"
 }
 
 @test "unsupported format version" {
@@ -216,7 +193,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:1:7: unsupported format version 2 \(this weft reads version 1\)"
+	expect_flow_error "flow\.yaml:1:7: unsupported format version 2 \(this weft reads version 1\)"
 }
 
 @test "unknown app" {
@@ -228,7 +205,7 @@ main:
   - id: t
     app: nope
 EOF
-	expect_error "flow\.yaml:6:10: unknown app 'nope'"
+	expect_flow_error "flow\.yaml:6:10: unknown app 'nope'"
 }
 
 @test "duplicate task id" {
@@ -245,7 +222,7 @@ main:
     app: hi
 EOF
 	# Column 5 (the entry) or 9 (the id's value): both point at it.
-	expect_error "flow\.yaml:9:(5|9): duplicate task id 'a'"
+	expect_flow_error "flow\.yaml:9:(5|9): duplicate task id 'a'"
 }
 
 @test "undefined placeholder in a command" {
@@ -260,7 +237,7 @@ main:
     args: {other: x}
 EOF
 	# The command's line or the task's line.
-	expect_error "flow\.yaml:(4|6):[0-9]+: .*undefined placeholder '\{nope\}'.*"
+	expect_flow_error "flow\.yaml:(4|6):[0-9]+: .*undefined placeholder '\{nope\}'.*"
 }
 
 @test "undefined placeholder in args and outputs" {
@@ -273,7 +250,7 @@ main:
     app: hi
     args: {out: "r-{seed}.txt"}
 EOF
-	expect_error "flow\.yaml:7:[0-9]+: .*undefined placeholder '\{seed\}'.*"
+	expect_flow_error "flow\.yaml:7:[0-9]+: .*undefined placeholder '\{seed\}'.*"
 	write_flow <<'EOF'
 weft: 1
 apps:
@@ -283,7 +260,7 @@ main:
     app: hi
     outputs: ["r-{n}.txt"]
 EOF
-	expect_error "flow\.yaml:7:[0-9]+: .*undefined placeholder '\{n\}'.*"
+	expect_flow_error "flow\.yaml:7:[0-9]+: .*undefined placeholder '\{n\}'.*"
 }
 
 @test "dependency cycle of two" {
@@ -301,7 +278,7 @@ main:
   - id: c
     app: hi
 EOF
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: dependency cycle: (a -> b -> a|b -> a -> b)"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: dependency cycle: (a -> b -> a|b -> a -> b)"
 }
 
 @test "dependency cycle of three, through outputs and inputs" {
@@ -324,7 +301,7 @@ main:
     outputs: c.txt
 EOF
 	# Any rotation, in either direction.
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: dependency cycle: (a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c|a -> c -> b -> a|c -> b -> a -> c|b -> a -> c -> b)"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: dependency cycle: (a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c|a -> c -> b -> a|c -> b -> a -> c|b -> a -> c -> b)"
 }
 
 @test "a task that needs itself is a cycle" {
@@ -337,7 +314,7 @@ main:
     app: hi
     needs: [a]
 EOF
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: dependency cycle: a -> a"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: dependency cycle: a -> a"
 }
 
 @test "needs an unknown task" {
@@ -350,7 +327,7 @@ main:
     app: hi
     needs: [ghost]
 EOF
-	expect_error "flow\.yaml:7:13: needs unknown task 'ghost'"
+	expect_flow_error "flow\.yaml:7:13: needs unknown task 'ghost'"
 }
 
 @test "a function app naming a plugin the workflow does not have" {
@@ -364,7 +341,7 @@ main:
   - {id: t, app: hi}
   - {id: m, app: mean}
 EOF
-	expect_error "flow\.yaml:4:15: app 'mean': unknown plugin 'stats'"
+	expect_flow_error "flow\.yaml:4:15: app 'mean': unknown plugin 'stats'"
 	[ ! -e ran ] || fail "a task ran"
 }
 
@@ -378,7 +355,7 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-	expect_error "flow\.yaml:3:20: unsupported provider kind 'slurm' \(supported: local\)"
+	expect_flow_error "flow\.yaml:3:20: unsupported provider kind 'slurm' \(supported: local\)"
 }
 
 @test "two tasks declaring one output" {
@@ -394,7 +371,7 @@ main:
     app: hi
     outputs: [y.txt, x.txt]
 EOF
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: output 'x\.txt' is declared by both 'a' and 'b'"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: output 'x\.txt' is declared by both 'a' and 'b'"
 }
 
 @test "two fan-out members declaring one output" {
@@ -408,7 +385,7 @@ main:
     foreach: {n: [1, 2]}
     outputs: same.txt
 EOF
-	expect_error "flow\.yaml:[0-9]+:[0-9]+: output 'same\.txt' is declared by both 's\[n=1\]' and 's\[n=2\]'"
+	expect_flow_error "flow\.yaml:[0-9]+:[0-9]+: output 'same\.txt' is declared by both 's\[n=1\]' and 's\[n=2\]'"
 }
 
 @test "empty main" {
@@ -418,7 +395,7 @@ apps:
   hi: {command: touch ran}
 main: []
 EOF
-	expect_error "flow\.yaml:4:[0-9]+: 'main' is empty: nothing to run"
+	expect_flow_error "flow\.yaml:4:[0-9]+: 'main' is empty: nothing to run"
 }
 
 @test "a task without id or app, or with a bad id" {
@@ -429,7 +406,7 @@ apps:
 main:
   - app: hi
 EOF
-	expect_error "flow\.yaml:5:[0-9]+: .+"
+	expect_flow_error "flow\.yaml:5:[0-9]+: .+"
 	write_flow <<'EOF'
 weft: 1
 apps:
@@ -437,7 +414,7 @@ apps:
 main:
   - id: t
 EOF
-	expect_error "flow\.yaml:5:[0-9]+: .+"
+	expect_flow_error "flow\.yaml:5:[0-9]+: .+"
 	for id in 9lives 'a b' 'x.y' '-t' 'a[1]'; do
 		write_flow <<EOF
 weft: 1
@@ -447,7 +424,7 @@ main:
   - id: "$id"
     app: hi
 EOF
-		expect_error "flow\.yaml:5:[0-9]+: .+"
+		expect_flow_error "flow\.yaml:5:[0-9]+: .+"
 	done
 }
 
@@ -465,7 +442,7 @@ main:
     app: hi
     foreach: {n: $v}
 EOF
-		expect_error "flow\.yaml:7:[0-9]+: .+"
+		expect_flow_error "flow\.yaml:7:[0-9]+: .+"
 	done
 }
 
@@ -479,9 +456,9 @@ main:
   - id: t
     app: nope
 EOF
-	expect_error "sub/flow\.yaml:6:10: unknown app 'nope'" sub/flow.yaml
+	expect_flow_error "sub/flow\.yaml:6:10: unknown app 'nope'" sub/flow.yaml
 	[ ! -e sub/.weft/runs ]
-	expect_error "\./sub/\.\./sub/flow\.yaml:6:10: unknown app 'nope'" \
+	expect_flow_error "\./sub/\.\./sub/flow\.yaml:6:10: unknown app 'nope'" \
 	    ./sub/../sub/flow.yaml
 }
 

@@ -16,6 +16,7 @@
 #                           more tasks behind it
 #   check_exact_run N [RUN] RUN (default 0001) of N successful tasks is in
 #                           the database, exactly: every row, no more
+#   tries_in RUN ID         "try|state|reason" of each try of ID in RUN
 
 MON_DB=.weft/monitoring.db
 # The statuses of a successful task, in order.
@@ -200,4 +201,14 @@ check_exact_run()
 	got=$(q "SELECT count(*), count(DISTINCT task_id)
 	    FROM resource WHERE run_id = '$run' AND weft_final = 1;")
 	expect_eq "final resource rows (rows|tasks)" "$n|$n" "$got"
+}
+
+# tries_in RUN ID: "try|state|reason" of each try of task ID in RUN, in
+# order ("-": no reason).
+tries_in()
+{
+	q "SELECT r.try_id, r.weft_state, coalesce(r.weft_fail_reason, '-')
+	    FROM try r JOIN task t ON t.run_id = r.run_id
+	    AND t.task_id = r.task_id WHERE t.run_id = '$1'
+	    AND t.weft_task_id = '$2' ORDER BY r.try_id;"
 }

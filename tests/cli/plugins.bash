@@ -239,10 +239,7 @@ result_of()
 
 tries_of()
 {
-	q "SELECT r.try_id, r.weft_state, coalesce(r.weft_fail_reason, '-')
-	    FROM try r JOIN task t ON t.run_id = r.run_id
-	    AND t.task_id = r.task_id WHERE t.run_id = '0001'
-	    AND t.weft_task_id = '$1' ORDER BY r.try_id;"
+	tries_in 0001 "$1"
 }
 
 try_pids()

@@ -15,8 +15,7 @@
 #   state_in RUN ID         task.weft_state of task ID in run RUN
 #   expect_states RUN ID=STATE...
 #                           each task ID of RUN has weft_state STATE
-#   tries_in RUN ID         "try|state|reason" of each try of ID in RUN,
-#                           in order, as tries_of ("-": no reason)
+#   tries_in RUN ID         (monitoring.bash)
 #   try_count RUN ID        how many try rows task ID has in RUN
 #   result_in RUN ID        task.weft_result of ID in RUN, quoted by SQL
 #   task_dir ID             the folder of task ID under tasks/ (% as %25,
@@ -43,13 +42,7 @@
 #   err_count ERE           how many lines of $stderr (from run
 #                           --separate-stderr) match ERE, whole line
 #   expect_err_line LINE    $stderr has exactly that line
-#   expect_flow_error ERE [FILE]
-#                           "weft run FILE" and "weft check FILE" (default
-#                           flow.yaml) exit 2, print nothing on stdout, and
-#                           on stderr a line that starts with a match of
-#                           ERE, every line in the FILE:LINE:COL: form (or
-#                           "FILE: too many errors..."); nothing ran (no
-#                           file "ran"), no .weft/runs
+#   expect_flow_error ERE [FILE]  (setup.bash)
 #   gnu_time                /usr/bin/time is GNU time
 #   measure ARGS...         "weft ARGS" under GNU time (when there is one)
 #                           and a timeout: MEAS_STATUS, MEAS_MS (wall
@@ -155,14 +148,6 @@ expect_states()
 		    fail "run $run: task $id is '$got' in the database, not" \
 		    "'$want'"
 	done
-}
-
-tries_in()
-{
-	q "SELECT r.try_id, r.weft_state, coalesce(r.weft_fail_reason, '-')
-	    FROM try r JOIN task t ON t.run_id = r.run_id
-	    AND t.task_id = r.task_id WHERE t.run_id = '$1'
-	    AND t.weft_task_id = '$2' ORDER BY r.try_id;"
 }
 
 try_count()
@@ -314,25 +299,6 @@ expect_err_line()
 		[ "$line" = "$1" ] && return 0
 	done
 	fail "no stderr line '$1'; stderr: $stderr"
-}
-
-expect_flow_error()
-{
-	local re=$1 cmd file=${2:-flow.yaml} fre
-
-	fre=$(printf '%s' "$file" | sed 's/[.[\*^$()+?{|]/\\&/g')
-	for cmd in run check; do
-		run -2 --separate-stderr weft "$cmd" "$file"
-		[ -z "$output" ] || fail "weft $cmd: stdout is not empty: $output"
-		grep -Eq -- "^($re)" <<<"$stderr" ||
-		    fail "weft $cmd: no stderr line matches /$re/; stderr: $stderr"
-		if grep -Ev -- "^$fre: too many errors" <<<"$stderr" |
-		    grep -Evq -- "^$fre:[0-9]+:[0-9]+: "; then
-			fail "weft $cmd: a stderr line lacks '$file:LINE:COL: ': $stderr"
-		fi
-		[ ! -e .weft/runs ] || fail "weft $cmd created .weft/runs"
-		[ ! -e ran ] || fail "weft $cmd ran a task"
-	done
 }
 
 # gnu_time: true when /usr/bin/time is GNU time (it knows -f and -o).

@@ -22,6 +22,9 @@
 #   count_sleepers N        exactly N marked sleeps run
 #   proc_cmdline PID        the command line, arguments joined by spaces
 #   proc_stat PID           sets PS_STATE PS_PPID PS_PGRP PS_SID
+#   expect_flow_error ERE [FILE]
+#                           run and check of FILE (flow.yaml) fail with
+#                           exit 2 and a FILE:LINE:COL: error matching ERE
 
 bats_require_minimum_version 1.5.0
 
@@ -367,5 +370,29 @@ files_exist()
 
 	for f in "$@"; do
 		[ -e "$f" ] || return 1
+	done
+}
+
+# expect_flow_error ERE [FILE]: "weft run FILE" and "weft check FILE"
+# (default flow.yaml) exit 2, print nothing on stdout, and on stderr a line
+# that starts with a match of ERE (so a suffix such as "(first at line 5)"
+# is fine); every stderr line has the FILE:LINE:COL: form (or is "FILE:
+# too many errors..."); nothing ran (no file "ran"), no .weft/runs.
+expect_flow_error()
+{
+	local re=$1 cmd file=${2:-flow.yaml} fre
+
+	fre=$(printf '%s' "$file" | sed 's/[.[\*^$()+?{|]/\\&/g')
+	for cmd in run check; do
+		run -2 --separate-stderr weft "$cmd" "$file"
+		[ -z "$output" ] || fail "weft $cmd: stdout is not empty: $output"
+		grep -Eq -- "^($re)" <<<"$stderr" ||
+		    fail "weft $cmd: no stderr line matches /$re/; stderr: $stderr"
+		if grep -Ev -- "^$fre: too many errors" <<<"$stderr" |
+		    grep -Evq -- "^$fre:[0-9]+:[0-9]+: "; then
+			fail "weft $cmd: a stderr line lacks '$file:LINE:COL: ': $stderr"
+		fi
+		[ ! -e .weft/runs ] || fail "weft $cmd created .weft/runs"
+		[ ! -e ran ] || fail "weft $cmd ran a task"
 	done
 }
