@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <pwd.h>
 #include <zmq.h>
 
@@ -172,7 +173,10 @@ struct run {
 	int		 mon_finishing;	/* router told to drain and end */
 	int		 mon_given_up;
 	int		 mon_incomplete;
-	int		 hurry;		/* signalled again while stopping */
+	int		 mon_spool_left; /* the end: a spool not yet written */
+	unsigned long	 mon_lost;	/* the end: batches that went nowhere */
+	int		 hurry;		/* a third signal: stop writing */
+	int		 nsignals;	/* SIGINT, SIGTERM, SIGHUP so far */
 	int64_t		 router_gone_ms; /* it ended while finishing */
 	char		 hostname[256];
 
@@ -1209,9 +1213,13 @@ helpers_alive(struct run *r, int monitoring)
 	return n;
 }
 
+static int	 router_running(struct run *);
+
 /*
- * Monitoring is given up: the run goes on, and says that its record is
- * incomplete.
+ * The router or the writer is given up: the run goes on.  Events still
+ * have a place to go: the router's spool while it runs (a given-up
+ * writer), else main appends its own to the spool itself; the next weft
+ * command that opens the database writes them (record.c).
  */
 static void
 give_up_monitoring(struct run *r, const char *why)
@@ -1222,10 +1230,35 @@ give_up_monitoring(struct run *r, const char *why)
 	r->mon_incomplete = 1;
 	progress_clear(r);
 	fflush(stdout);
-	fprintf(stderr, "weft: warning: %s; monitoring given up, the record "
-	    "of run %s will be incomplete\n", why, r->rd.name);
+	fprintf(stderr, "weft: warning: %s; monitoring given up: run %s's "
+	    "events are kept in its spool for a later weft command to "
+	    "write\n", why, r->rd.name);
 	log_warnx("monitoring given up: %s", why);
-	monitor_disable(r->mon);
+	if (!router_running(r) && monitor_spill(r->mon, "monitor.spool") == -1)
+		monitor_disable(r->mon);
+}
+
+/*
+ * The router says the database writer has had work and acknowledged none
+ * of it for a heartbeat threshold (stopped, or stuck): it is killed like
+ * a silent pool, and restarted when it is reaped; the new one takes over
+ * from the offset that is committed, so nothing is lost.
+ */
+static void
+restart_silent_writer(struct run *r)
+{
+	size_t	 i;
+
+	if (!monitor_writer_silent(r->mon) || r->mon_given_up)
+		return;
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role != H_DBWRITER || !r->helpers[i].alive)
+			continue;
+		log_warnx("dbwriter (pid %ld) made no progress for %d "
+		    "periods; killing it", (long)r->helpers[i].pid,
+		    HEARTBEAT_MISSES);
+		kill(r->helpers[i].pid, SIGKILL);
+	}
 }
 
 /* Whether the router runs, or is about to again. */
@@ -1265,8 +1298,13 @@ schedule_restart(struct run *r, struct helper *h)
 {
 	char	*why;
 
-	if (is_monitoring(h) && r->mon_given_up)
+	if (is_monitoring(h) && r->mon_given_up) {
+		/* The writer was given up, and now the router ended. */
+		if (h->role == H_ROUTER &&
+		    monitor_spill(r->mon, "monitor.spool") == -1)
+			monitor_disable(r->mon);
 		return;
+	}
 	if (h->restarts >= HELPER_MAX_RESTARTS) {
 		why = xprintf("%s died %d times in a row", h->name,
 		    h->restarts + 1);
@@ -1449,6 +1487,13 @@ reap_children(struct run *r, int running)
 	}
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP.  The first stops the run; a second (a CI
+ * runner's cancel often sends SIGINT, then SIGTERM at once) only says
+ * that the run is stopping, since the end of the record is still being
+ * written; a third gives that up: the next weft command that opens the
+ * database finishes the record from what is left in the run directory.
+ */
 static void
 handle_signals(struct run *r, int running)
 {
@@ -1459,15 +1504,27 @@ handle_signals(struct run *r, int running)
 			reap_children(r, running);
 			continue;
 		}
-		if (!running) {
-			/* A user who insists while we finish: hurry. */
-			r->hurry = 1;
-			continue;
-		}
-		if (r->interrupted)
-			continue;
+		r->nsignals++;
+		log_info("signal %d (%d so far)", si.ssi_signo, r->nsignals);
 		progress_clear(r);
 		fflush(stdout);
+		if (r->nsignals == 1 && !running)
+			fprintf(stderr, "weft: run %s is writing its record; "
+			    "signal twice more to leave at once\n",
+			    r->rd.name);
+		else if (r->nsignals == 2)
+			fprintf(stderr, "weft: still stopping run %s and "
+			    "writing its record; signal once more to leave "
+			    "at once\n", r->rd.name);
+		else if (r->nsignals == 3) {
+			fprintf(stderr, "weft: leaving run %s at once; the "
+			    "next weft command that opens %s finishes its "
+			    "record\n", r->rd.name, r->dbpath != NULL ?
+			    r->dbpath : "the database");
+			r->hurry = 1;
+		}
+		if (r->interrupted || !running)
+			continue;
 		fprintf(stderr, "weft: interrupted, stopping run %s\n",
 		    r->rd.name);
 		log_info("interrupted by signal %d", si.ssi_signo);
@@ -1573,8 +1630,11 @@ stop_helpers(struct run *r)
 /*
  * Ends monitoring in order: main's last events reach the router, the
  * router is told to finish, and both it and the writer exit once the
- * whole spool is in the database.  Bounded in time; anything that does
- * not make it marks the record incomplete.
+ * whole spool is in the database.  A writer that stops making progress
+ * meanwhile is restarted (restart_silent_writer).  Bounded in time; what
+ * is not in the database then stays in the run's spool, with main's own
+ * last events appended by main if the router did not take them, for the
+ * next weft command that opens the database (record.c).
  */
 static void
 finish_monitoring(struct run *r)
@@ -1583,15 +1643,14 @@ finish_monitoring(struct run *r)
 	int64_t		 left;
 	size_t		 i;
 
-	if (r->mon != NULL && !r->mon_given_up) {
+	if (r->mon != NULL && router_running(r)) {
 		monitor_flush(r->mon);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		while (monitor_pending(r->mon) > 0 && !r->mon_given_up) {
+		while (monitor_pending(r->mon) > 0 && router_running(r)) {
 			left = RUN_MON_DRAIN_MS - elapsed_ms(&t0);
 			if (left <= 0 || r->hurry) {
 				log_warnx("router did not take main's last "
 				    "events");
-				r->mon_incomplete = 1;
 				break;
 			}
 			pump_once(r, left);
@@ -1604,7 +1663,6 @@ finish_monitoring(struct run *r)
 			left = RUN_MON_FINISH_MS - elapsed_ms(&t0);
 			if (left <= 0 || r->hurry) {
 				log_warnx("monitoring did not finish in time");
-				r->mon_incomplete = 1;
 				break;
 			}
 			/* The writer ends a moment after the router. */
@@ -1640,7 +1698,65 @@ finish_monitoring(struct run *r)
 		}
 		pump_once(r, 100);
 	}
+	if (r->mon == NULL)
+		return;
+	/* The router is gone: what it did not take, main spools itself. */
+	if (monitor_pending(r->mon) > 0)
+		monitor_spill(r->mon, "monitor.spool");
+	r->mon_spool_left = access("monitor.spool", F_OK) == 0;
+	r->mon_lost = monitor_lost(r->mon) + monitor_pending(r->mon);
+	if (r->mon_spool_left || r->mon_lost > 0)
+		r->mon_incomplete = 1;
+	else if (r->mon_incomplete)
+		log_info("monitoring: the record is complete after all");
 }
+
+/*
+ * After a run that stopped early, the database knows more than main: a
+ * pool may have started or finished a task whose news died with the
+ * interchange.  Once the record is complete and settled (record.c), the
+ * summary takes the tasks' final states from it.
+ */
+static void
+reconcile_with_record(struct run *r)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*err = NULL;
+	const char	*state;
+	int64_t		 i;
+	enum task_state	 want;
+
+	if (r->mon == NULL || r->mon_incomplete || r->dbpath == NULL ||
+	    !(r->aborted || r->interrupted))
+		return;
+	if ((db = db_open(r->dbpath, DB_READ, &err)) == NULL) {
+		log_warnx("%s", err);
+		free(err);
+		return;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT task_id, weft_state FROM task "
+	    "WHERE run_id = ?1 AND weft_state IN ('done', 'killed')", -1,
+	    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, r->rd.name, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			i = sqlite3_column_int64(st, 0);
+			state = (const char *)sqlite3_column_text(st, 1);
+			want = strcmp(state, "done") == 0 ? TS_DONE : TS_KILLED;
+			if (i < 0 || (size_t)i >= r->dag->ntasks ||
+			    r->tasks[i].state == want ||
+			    r->tasks[i].state == TS_DONE)
+				continue;
+			log_info("%s: %s as the record says, not %s",
+			    r->dag->tasks[i].id, state_names[want],
+			    state_names[r->tasks[i].state]);
+			set_state(r, i, want);
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
 static void
 print_summary(struct run *r)
 {
@@ -1667,9 +1783,15 @@ print_summary(struct run *r)
 	if (r->nretried > 0)
 		printf(" (%zu needed retries)", r->nretried);
 	putchar('\n');
-	if (r->mon_incomplete)
-		printf("monitoring: record incomplete (see %s/weft.log)\n",
+	if (r->mon_lost > 0)
+		printf("monitoring: record incomplete: %lu batches of events "
+		    "could not be kept (see %s/weft.log)\n", r->mon_lost,
 		    r->rd.path);
+	else if (r->mon_spool_left)
+		printf("monitoring: record incomplete: its last events are "
+		    "kept in %s/monitor.spool; the next weft command that "
+		    "opens %s (weft runs, say) writes them\n", r->rd.path,
+		    r->dbpath);
 	for (i = 0; i < r->dag->ntasks; i++) {
 		if (r->tasks[i].state != TS_FAILED)
 			continue;
@@ -1836,8 +1958,10 @@ run_loop(struct run *r)
 			sweep_orphans(r);
 		if (ctl != -1 && items[ctl].revents != 0)
 			ctl_answer(r->ctl);
-		if (mon != -1 && items[mon].revents != 0)
+		if (mon != -1 && items[mon].revents != 0) {
 			monitor_recv(r->mon);
+			restart_silent_writer(r);
+		}
 		monitor_tick(r->mon);
 		if (tick != -1 && items[tick].revents != 0) {
 			if (read(r->timerfd, &ticks, sizeof ticks) > 0)
@@ -1877,28 +2001,37 @@ pump_once(struct run *r, int64_t timeout)
 	if (zmq_poll(items, n, timeout) > 0) {
 		if (items[0].revents != 0)
 			handle_signals(r, 0);
-		if (mon != -1 && items[mon].revents != 0)
+		if (mon != -1 && items[mon].revents != 0) {
 			monitor_recv(r->mon);
+			restart_silent_writer(r);
+		}
 		if (ctl != -1 && items[ctl].revents != 0)
 			ctl_answer(r->ctl);
 	}
 	reap_children(r, 0);
 	monitor_tick(r->mon);
 }
-/* Everything still open when the run stops is killed or not run. */
+/*
+ * Everything still open when the run stops is killed (it had started: a
+ * try runs, or one ran and the next was waiting) or not run.
+ */
 static void
 settle_unfinished(struct run *r)
 {
-	size_t	 i;
+	struct task_run	*tr;
+	size_t		 i;
 
 	for (i = 0; i < r->dag->ntasks; i++) {
-		if (r->tasks[i].state == TS_RUNNING) {
+		tr = &r->tasks[i];
+		if (tr->state == TS_RUNNING) {
 			set_state(r, i, TS_KILLED);
 			ev_task_end(r, i, "failed", "killed",
 			    "killed: the run stopped", "killed");
-		} else if (r->tasks[i].state == TS_SENT ||
-		    r->tasks[i].state == TS_KEYING ||
-		    r->tasks[i].state == TS_WAITING) {
+		} else if (tr->state == TS_SENT && tr->attempt > 0) {
+			set_state(r, i, TS_KILLED);
+			ev_task_end(r, i, "failed", "killed", NULL, NULL);
+		} else if (tr->state == TS_SENT || tr->state == TS_KEYING ||
+		    tr->state == TS_WAITING) {
 			set_state(r, i, TS_NOT_RUN);
 			ev_task_end(r, i, NULL, "not_run", NULL, NULL);
 		}
@@ -1988,6 +2121,8 @@ run_setup(struct run *r, const char *base)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");
 	if (r->wf->monitoring) {
 		r->dbpath = xprintf("%s/monitoring.db", r->rd.base);
+		/* Earlier runs that ended without finishing their record. */
+		record_recover(r->rd.base);
 		if (start_monitoring(r) == -1)
 			return -1;
 		if ((r->mon = monitor_open(r->ctx, "main")) == NULL)
@@ -2360,6 +2495,7 @@ cmd_run(int argc, char **argv)
 	fflush(stdout);
 	ctl_set_state(r.ctl, "finishing");
 	finish_monitoring(&r);
+	reconcile_with_record(&r);
 	/* Nothing of the run is left to look at. */
 	if (r.registry != NULL)
 		unlink(r.registry);

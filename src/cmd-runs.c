@@ -101,8 +101,19 @@ dbread_open(const char *dir, sqlite3 **dbp, char **pathp, int *emptyp)
 	/* "./" keeps a folder named like "file:..." from being a URI. */
 	open_path = base[0] == '/' ? xstrdup(path) :
 	    xprintf("./%s", path);
-	free(base);
 	*pathp = path;
+	/* Runs that ended without finishing their record get it now. */
+	if (stat(open_path, &sb) == 0) {
+		if (base[0] == '/')
+			record_recover(base);
+		else {
+			err = xprintf("./%s", base);
+			record_recover(err);
+			free(err);
+			err = NULL;
+		}
+	}
+	free(base);
 
 	if (stat(open_path, &sb) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)

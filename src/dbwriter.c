@@ -19,9 +19,11 @@
  * column alone.
  */
 
+#include <sys/file.h>
 #include <sys/signalfd.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@
 #define DBW_TX_ROWS	20000	/* commit after this many rows */
 #define DBW_TX_MS	100	/* or when the transaction is this old */
 #define DBW_IDLE_MS	1000	/* orphaned and nothing heard: exit */
+#define DBW_RECORD_MAX	(64u << 20)	/* a spool record, as router.c */
 #define DBW_ORPHAN_MS	2500	/* orphaned: exit after this at most,
 				   so nothing outlives main by 3 s */
 
@@ -68,8 +71,16 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "task_memoize, task_stdin, weft_state) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending') "
 	    "ON CONFLICT (run_id, task_id) DO NOTHING",
+	/*
+	 * A final status that is already there is not added again: the
+	 * record of a run that stopped early may have been settled
+	 * (record.c) before main's own last events came.
+	 */
 	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
-	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
+	    "?4 NOT IN ('exec_done', 'failed', 'dep_fail', 'memo_done') OR "
+	    "NOT EXISTS (SELECT 1 FROM status WHERE run_id = ?1 AND "
+	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4)",
 	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
 	    "weft_state = ?4, task_fail_count = ?5, task_fail_cost = ?5, "
 	    "weft_exit_code = ?6, weft_signal = ?7, weft_result = ?8, "
@@ -168,6 +179,7 @@ struct dbw {
 
 	unsigned long	 rows, batches, skipped, commits;
 	int		 failing;
+	int		 lost;		/* main is gone: settle each commit */
 	int64_t		 heard_ms;	/* last word from the router */
 	struct ctl	*ctl;
 };
@@ -310,7 +322,22 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	}
 	if (kind == EV_NODE)
 		sqlite3_bind_int64(st, 8, getuid());
-	return dbw_step(w, which);
+	if (dbw_step(w, which) == -1)
+		return -1;
+	/*
+	 * The run's end: its tasks agree with their tries from now on.  When
+	 * main is gone, its pools' last events may still come: settled again
+	 * with each commit.
+	 */
+	if (kind == EV_WORKFLOW_LOST)
+		w->lost = 1;
+	if ((kind == EV_WORKFLOW_END || kind == EV_WORKFLOW_LOST) &&
+	    (f[0].type == MSGPACK_OBJECT_FLOAT64 ||
+	    f[0].type == MSGPACK_OBJECT_FLOAT32) &&
+	    record_settle(w->db, w->run, f[0].via.f64,
+	    kind == EV_WORKFLOW_LOST) == -1)
+		return -1;
+	return 0;
 }
 
 static int
@@ -400,6 +427,34 @@ dbw_sender(struct dbw *w, const char *name, size_t len)
 }
 
 static void
+dbw_prepare(struct dbw *w)
+{
+	int	 i;
+
+	for (i = 0; i < ST_NSTMTS; i++) {
+		if (sqlite3_prepare_v3(w->db, dbw_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL) != SQLITE_OK)
+			fatalx("database: %s", sqlite3_errmsg(w->db));
+	}
+}
+
+/* Frees what dbw_prepare and dbw_load made; the database stays open. */
+static void
+dbw_release(struct dbw *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < ST_NSTMTS; i++)
+		sqlite3_finalize(w->st[i]);
+	for (i = 0; i < w->nsenders; i++) {
+		free(w->senders[i].name);
+		free(w->senders[i].now.above);
+		free(w->senders[i].saved.above);
+	}
+	free(w->senders);
+}
+
+static void
 dbw_load(struct dbw *w)
 {
 	sqlite3_stmt		*st;
@@ -467,8 +522,12 @@ dbw_rollback(struct dbw *w)
 	w->failing = 1;
 }
 
-static void
-dbw_commit(struct dbw *w)
+/*
+ * Stores, in the open transaction, what has been applied: each sender's
+ * batches and the spool offset.  Returns -1 on an error.
+ */
+static int
+dbw_save(struct dbw *w)
 {
 	struct dbw_sender	*s;
 	sqlite3_stmt		*st;
@@ -476,8 +535,6 @@ dbw_commit(struct dbw *w)
 	size_t			 i;
 	int			 rc;
 
-	if (!w->in_tx)
-		return;
 	for (i = 0; i < w->nsenders; i++) {
 		s = &w->senders[i];
 		if (!s->dirty)
@@ -491,12 +548,24 @@ dbw_commit(struct dbw *w)
 		rc = dbw_step(w, ST_SENDER);
 		free(above);
 		if (rc == -1)
-			goto fail;
+			return -1;
 	}
+	if (w->lost && record_settle(w->db, w->run, db_now(), 1) == -1)
+		return -1;
 	st = w->st[ST_SPOOL];
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, w->pending);
-	if (dbw_step(w, ST_SPOOL) == -1)
+	return dbw_step(w, ST_SPOOL);
+}
+
+static void
+dbw_commit(struct dbw *w)
+{
+	size_t	 i;
+
+	if (!w->in_tx)
+		return;
+	if (dbw_save(w) == -1)
 		goto fail;
 	/* With a busy timeout, a competing writer only delays us. */
 	while (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -668,7 +737,7 @@ dbwriter_main(int argc, char **argv)
 	const char		*rundir = NULL, *dbpath = NULL;
 	char			*err = NULL;
 	int			 ch, verbose = 0, timeout, orphaned = 0, i;
-	int			 nitems;
+	int			 nitems, lockfd;
 	int64_t			 now, orphaned_at = 0;
 
 	memset(&w, 0, sizeof w);
@@ -695,14 +764,17 @@ dbwriter_main(int argc, char **argv)
 		dbw_usage();
 	w.sigfd = helper_begin("dbwriter", rundir, verbose, 0);
 	proctitle_set("weft: dbwriter run %s", w.run);
+	/*
+	 * Held for life, so that no other weft command finishes this run's
+	 * record from its spool while we write it (see record.c).
+	 */
+	if ((lockfd = open("dbwriter.lock", O_RDWR|O_CREAT|O_CLOEXEC,
+	    0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
+		fatal("dbwriter.lock");
 
 	if ((w.db = db_open(dbpath, DB_WRITE, &err)) == NULL)
 		fatalx("%s", err);
-	for (i = 0; i < ST_NSTMTS; i++) {
-		if (sqlite3_prepare_v3(w.db, dbw_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &w.st[i], NULL) != SQLITE_OK)
-			fatalx("database: %s", sqlite3_errmsg(w.db));
-	}
+	dbw_prepare(&w);
 	dbw_load(&w);
 
 	if ((w.ctx = zmq_ctx_new()) == NULL)
@@ -782,14 +854,53 @@ dbwriter_main(int argc, char **argv)
 	zmq_setsockopt(w.sock, ZMQ_LINGER, &i, sizeof i);
 	zmq_close(w.sock);
 	zmq_ctx_term(w.ctx);
-	for (i = 0; i < ST_NSTMTS; i++)
-		sqlite3_finalize(w.st[i]);
+	dbw_release(&w);
 	sqlite3_close(w.db);
-	for (i = 0; i < (int)w.nsenders; i++) {
-		free(w.senders[i].name);
-		free(w.senders[i].now.above);
-		free(w.senders[i].saved.above);
-	}
-	free(w.senders);
+	close(lockfd);
 	return 0;
+}
+
+/*
+ * Applies to DB, in the caller's transaction, what is left of run RUN's
+ * spool (descriptor FD) past the offset the database has committed, as
+ * the writer of the run would have: exactly once, whole records only.
+ * For record.c, once nothing of the run is alive.  Returns the number of
+ * batches applied, or -1 on an error of the database.
+ */
+int
+dbwriter_import(sqlite3 *db, const char *run, int fd)
+{
+	struct dbw	 w;
+	unsigned char	 hdr[4];
+	char		*buf = NULL;
+	uint32_t	 len;
+	uint64_t	 off;
+	int		 rc = 0;
+
+	memset(&w, 0, sizeof w);
+	w.run = run;
+	w.db = db;
+	dbw_prepare(&w);
+	dbw_load(&w);
+	for (off = w.committed; rc == 0; off += 4 + len) {
+		if (pread(fd, hdr, 4, off) != 4)
+			break;
+		len = hdr[0] | hdr[1] << 8 | hdr[2] << 16 |
+		    (uint32_t)hdr[3] << 24;
+		if (len == 0 || len > DBW_RECORD_MAX)
+			break;
+		buf = xreallocarray(buf, len, 1);
+		if (pread(fd, buf, len, off + 4) != (ssize_t)len)
+			break;	/* torn by a killed router */
+		if ((rc = dbw_batch(&w, buf, len)) == 0)
+			w.pending = off + 4 + len;
+	}
+	if (rc == 0 && w.pending > w.committed)
+		rc = dbw_save(&w);
+	if (rc == 0)
+		log_info("imported %lu batches of run %s's spool, up to %llu",
+		    w.batches, run, (unsigned long long)w.pending);
+	free(buf);
+	dbw_release(&w);
+	return rc == -1 ? -1 : (int)w.batches;
 }

@@ -67,11 +67,14 @@ log_vwrite(const char *level, const char *fmt, va_list ap, int err)
 	fputc('\n', f);
 }
 
+/* Before log_init (a command that keeps no log) this says nothing. */
 void
 log_info(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	if (log_file == NULL)
+		return;
 	va_start(ap, fmt);
 	log_vwrite("info", fmt, ap, 0);
 	va_end(ap);

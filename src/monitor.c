@@ -14,7 +14,11 @@
  * recorded once.
  */
 
+#include <sys/file.h>
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,9 @@ struct monitor {
 	int		 resend_ms;
 	unsigned long	 dropped, resent;
 	int		 disabled;
+	int		 writer_silent;	/* the router said so (main only) */
+	int		 spill_fd;	/* -1, or the spool batches go to */
+	unsigned long	 lost;		/* batches that could go nowhere */
 };
 
 /* Connects to the run's router; ROLE names the sender ("pool-0"). */
@@ -75,6 +82,7 @@ monitor_open(void *ctx, const char *role)
 	msgpack_sbuffer_init(&m->body);
 	msgpack_packer_init(&m->pk, &m->body, msgpack_sbuffer_write);
 	m->resend_ms = MONITOR_RESEND_MS;
+	m->spill_fd = -1;
 	return m;
 }
 
@@ -136,6 +144,8 @@ monitor_send(struct monitor *m, struct monitor_batch *b)
 		    zmq_strerror(errno));
 }
 
+static void	 spill_batch(struct monitor *, const void *, size_t);
+
 /* Closes the open batch and sends it. */
 void
 monitor_flush(struct monitor *m)
@@ -154,6 +164,11 @@ monitor_flush(struct monitor *m)
 	m->nevents = 0;
 
 	if (m->disabled) {
+		msg_out_free(&out);
+		return;
+	}
+	if (m->spill_fd != -1) {
+		spill_batch(m, out.sbuf.data, out.sbuf.size);
 		msg_out_free(&out);
 		return;
 	}
@@ -179,6 +194,70 @@ monitor_flush(struct monitor *m)
 	m->unacked_bytes += b->len;
 	msg_out_free(&out);
 	monitor_send(m, b);
+}
+
+/* Appends one batch to the spool as the router would have. */
+static void
+spill_batch(struct monitor *m, const void *data, size_t len)
+{
+	unsigned char	 hdr[4];
+	struct iovec	 iov[2];
+
+	hdr[0] = len & 0xff;
+	hdr[1] = (len >> 8) & 0xff;
+	hdr[2] = (len >> 16) & 0xff;
+	hdr[3] = (len >> 24) & 0xff;
+	iov[0] = (struct iovec){ hdr, 4 };
+	iov[1] = (struct iovec){ (void *)data, len };
+	if (writev(m->spill_fd, iov, 2) != (ssize_t)len + 4) {
+		if (m->lost++ == 0)
+			log_warn("monitoring: cannot append to the spool");
+	}
+}
+
+/*
+ * The router is gone for good: from now on this sender appends its
+ * batches to the run's spool itself (PATH, under the lock a router would
+ * hold), those not yet acknowledged first, so that whatever reads the
+ * spool later (the next weft command, see record.c) finds them.  The
+ * writer skips a batch it has seen, so one that the router did spool is
+ * harmless.  Returns -1 if the spool cannot be had.
+ */
+int
+monitor_spill(struct monitor *m, const char *path)
+{
+	size_t	 i;
+	int	 fd;
+
+	if (m == NULL || m->spill_fd != -1)
+		return m == NULL ? -1 : 0;
+	if ((fd = open(path, O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC,
+	    0600)) == -1) {
+		log_warn("monitoring: cannot open %s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+		log_warnx("monitoring: %s is still held by a router", path);
+		close(fd);
+		return -1;
+	}
+	m->spill_fd = fd;
+	monitor_flush(m);
+	for (i = 0; i < m->nunacked; i++) {
+		spill_batch(m, m->unacked[i].data, m->unacked[i].len);
+		free(m->unacked[i].data);
+	}
+	log_info("monitoring: %zu batches written to %s", m->nunacked, path);
+	m->nunacked = 0;
+	m->unacked_bytes = 0;
+	return 0;
+}
+
+/* Batches that were neither acknowledged nor spilled: lost. */
+unsigned long
+monitor_lost(struct monitor *m)
+{
+	return m != NULL ? m->lost + m->dropped : 0;
 }
 
 static void
@@ -217,9 +296,27 @@ monitor_recv(struct monitor *m)
 		if (in.type == MSG_ACK && in.nfields == 1 &&
 		    msg_get_uint(&in.fields[0], &seq) == 0)
 			monitor_acked(m, seq);
+		else if (in.type == MSG_WRITER_SILENT)
+			m->writer_silent = 1;
 		msg_in_free(&in);
 		zmq_msg_close(&zm);
 	}
+}
+
+/*
+ * Whether the router said, since the last call, that the database writer
+ * stopped making progress (see router.c); main restarts it then.
+ */
+int
+monitor_writer_silent(struct monitor *m)
+{
+	int	 silent;
+
+	if (m == NULL)
+		return 0;
+	silent = m->writer_silent;
+	m->writer_silent = 0;
+	return silent;
 }
 
 /* Milliseconds until monitor_tick has work, or -1. */
@@ -348,6 +445,8 @@ monitor_close(struct monitor **mp)
 	for (i = 0; i < m->nunacked; i++)
 		free(m->unacked[i].data);
 	free(m->unacked);
+	if (m->spill_fd != -1)
+		close(m->spill_fd);
 	msgpack_sbuffer_destroy(&m->body);
 	zmq_close(m->sock);
 	free(m);

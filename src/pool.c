@@ -72,6 +72,7 @@
 
 #define POOL_LIFELINE_FD	3
 #define POOL_KILL_GRACE_MS	1000	/* stopping: SIGTERM, then SIGKILL */
+#define POOL_HOLD_PERIODS	3	/* interchange silent: start nothing */
 #define POOL_WALLTIME_GRACE_MS	2000	/* the same for a task past walltime */
 #define POOL_DRAIN_MS		1500	/* last events to the router */
 #define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
@@ -200,6 +201,7 @@ struct pool {
 	int		 hb_period;	/* ms between heartbeats */
 	int64_t		 hb_sent_ms;
 	int64_t		 heard_ms;	/* last message from the interchange */
+	int		 ix_hold_told;	/* logged that it holds for it */
 
 	struct monitor	*mon;		/* NULL: monitoring off */
 	struct ctl	*ctl;
@@ -1373,6 +1375,27 @@ worker_idle(struct pool *p)
 }
 
 /*
+ * The interchange has not been heard from for POOL_HOLD_PERIODS
+ * heartbeats (it died, or is stopped): nothing new is started, since
+ * nobody may learn that it ran, until it is heard again or the pool
+ * gives it up.  What runs goes on.
+ */
+static int
+interchange_silent(struct pool *p)
+{
+	int64_t	 silence = mono_ms() - p->heard_ms;
+
+	if (silence < (int64_t)p->hb_period * POOL_HOLD_PERIODS)
+		return 0;
+	if (!p->ix_hold_told) {
+		log_warnx("the interchange has not answered for %lld ms; "
+		    "starting nothing until it does", (long long)silence);
+		p->ix_hold_told = 1;
+	}
+	return 1;
+}
+
+/*
  * Starts queued tasks while slots are free, in the order they came, as
  * far as a free worker allows; then, while calls are short, gives each
  * busy worker its next call.
@@ -1384,6 +1407,8 @@ pool_fill(struct pool *p)
 	struct pool_worker	*w;
 	int			 i, depth;
 
+	if (interchange_silent(p))
+		return;
 	while (!p->stopping && !p->held && p->busy < p->jobs) {
 		c = queue_head(&p->cmdq);
 		f = queue_head(&p->fnq);
@@ -1681,6 +1706,10 @@ pool_recv(struct pool *p)
 		if (rc == -1)
 			continue;
 		p->heard_ms = mono_ms();
+		if (p->ix_hold_told) {
+			log_info("the interchange answers again");
+			p->ix_hold_told = 0;
+		}
 		if (m.type == MSG_HEARTBEAT)
 			;
 		else if (m.type == MSG_GO)

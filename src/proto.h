@@ -42,6 +42,9 @@ enum msg_type {
 	MSG_GO,			/* main -> interchange -> pools: [] with
 				   --fail-fast, a failed try was not the
 				   end: start tasks again */
+	MSG_WRITER_SILENT,	/* router -> main: [committed, written] the
+				   dbwriter has had work and said nothing
+				   for HEARTBEAT_MISSES periods */
 	/* Between a pool and its workers, on a socketpair (worker.c). */
 	MSG_W_READY,		/* worker -> pool: [pid] plugins loaded */
 	MSG_W_FATAL,		/* worker -> pool: [message] cannot start */
@@ -233,6 +236,9 @@ int		 monitor_drain(struct monitor *, int);
 void		 monitor_disable(struct monitor *);
 int		 monitor_control(struct monitor *, enum msg_type);
 void		 monitor_close(struct monitor **);
+int		 monitor_writer_silent(struct monitor *);
+int		 monitor_spill(struct monitor *, const char *);
+unsigned long	 monitor_lost(struct monitor *);
 
 /*
  * control.c: the control endpoint every process answers (see control.c

@@ -20,6 +20,7 @@
  * lifeline closes without it (main died), it tries for a short while.
  */
 
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -64,6 +65,9 @@ struct router {
 	int		 orphaned;	/* lifeline closed without finish */
 	int64_t		 orphan_deadline;
 	int		 write_failed;
+	char		 main_id[64];	/* main's routing id, once it sent */
+	int64_t		 told_silent_ms; /* main last told the writer is */
+	int64_t		 writer_word_ms; /* the writer's own last word */
 	uint64_t	 flush_asked;	/* commit asked up to here */
 	char		*buf;
 	unsigned long	 batches, acked, events;
@@ -147,6 +151,9 @@ router_open_spool(struct router *r)
 	    0600);
 	if (r->spool == -1)
 		fatal("cannot open monitor.spool");
+	/* Held for life: no weft command imports a spool still written. */
+	if (flock(r->spool, LOCK_EX) == -1)
+		fatal("cannot lock monitor.spool");
 	if (fstat(r->spool, &st) == -1)
 		fatal("fstat monitor.spool");
 	while (off + 4 <= (uint64_t)st.st_size) {
@@ -200,6 +207,49 @@ router_append(struct router *r, const void *data, size_t len)
 	return 0;
 }
 
+/* Main's batches name it "main/PID", which is also its routing id. */
+static void
+router_note_main(struct router *r, const msgpack_object *sender)
+{
+	size_t	 len = sender->via.str.size;
+
+	if (len >= 5 && len < sizeof r->main_id &&
+	    memcmp(sender->via.str.ptr, "main/", 5) == 0) {
+		memcpy(r->main_id, sender->via.str.ptr, len);
+		r->main_id[len] = '\0';
+	}
+}
+
+/*
+ * The writer has had work for a heartbeat threshold and acknowledged
+ * none of it (stopped, or stuck on a lock): main, its supervisor, kills
+ * it and starts another, which takes over from the committed offset.
+ * Said again every threshold while the silence lasts.
+ */
+static void
+router_writer_silent(struct router *r, int64_t now)
+{
+	struct msg_out	 m;
+	int64_t		 threshold;
+
+	threshold = (int64_t)heartbeat_period() * HEARTBEAT_MISSES;
+	if (r->main_id[0] == '\0' || r->orphaned ||
+	    !(r->sent > r->committed || (r->finishing &&
+	    r->committed < r->written)) ||
+	    now - r->writer_word_ms < threshold ||
+	    now - r->told_silent_ms < threshold)
+		return;
+	log_warnx("the writer acknowledged nothing for %lld ms with %llu "
+	    "bytes to commit; telling main", (long long)(now - r->writer_word_ms),
+	    (unsigned long long)(r->written - r->committed));
+	msg_begin(&m, MSG_WRITER_SILENT, 2);
+	msgpack_pack_uint64(&m.pk, r->committed);
+	msgpack_pack_uint64(&m.pk, r->written);
+	if (msg_send(r->in, r->main_id, strlen(r->main_id), &m) == -1)
+		log_debug("cannot tell main: %s", zmq_strerror(errno));
+	r->told_silent_ms = now;
+}
+
 static void
 router_ack(struct router *r, zmq_msg_t *id, uint64_t seq)
 {
@@ -234,6 +284,7 @@ router_from_senders(struct router *r)
 			r->batches++;
 			r->events += m.fields[2].via.array.size;
 			router_heard(r, &m.fields[0]);
+			router_note_main(r, &m.fields[0]);
 			if (router_append(r, zmq_msg_data(&zm),
 			    zmq_msg_size(&zm)) == 0)
 				router_ack(r, &id, seq);
@@ -324,7 +375,7 @@ router_from_writer(struct router *r)
 			    msg_get_uint(&m.fields[0], &off) == 0 &&
 			    msg_get_uint(&m.fields[1], &hello) == 0 &&
 			    off <= r->written) {
-				r->heard_ms = mono_ms();
+				r->heard_ms = r->writer_word_ms = mono_ms();
 				if (hello) {
 					/* A new writer, or one that lost its
 					   place: start over from its word. */
@@ -441,7 +492,7 @@ router_main(int argc, char **argv)
 	n = 0;
 	zmq_setsockopt(r.out, ZMQ_SNDTIMEO, &n, sizeof n);
 	router_hello(&r);
-	r.heard_ms = mono_ms();
+	r.heard_ms = r.writer_word_ms = mono_ms();
 	log_info("router for run %s ready", r.run_name);
 
 	r.ctl = ctl_open(r.ctx, "router", "router", router_status_fill, &r);
@@ -462,9 +513,10 @@ router_main(int argc, char **argv)
 		    r.committed == r.written)
 			break;
 		/*
-		 * Finishing, and nothing has been committed for a while (the
-		 * spool or the database cannot be written: a full disk, say):
-		 * waiting longer would only hold the run up.
+		 * Finishing, and the spool cannot be written (a full disk,
+		 * say): waiting longer would only hold the run up.  A writer
+		 * that is merely slow or stopped is waited for: main bounds
+		 * that wait, and restarts a writer that stopped.
 		 */
 		if (r.committed != last_committed) {
 			last_committed = r.committed;
@@ -473,8 +525,7 @@ router_main(int argc, char **argv)
 		if (r.finishing && finish_ms == 0)
 			finish_ms = now;
 		if (r.finishing && now - (moved_ms > finish_ms ? moved_ms :
-		    finish_ms) >= ROUTER_STUCK_MS &&
-		    (r.write_failed || r.sent > r.committed)) {
+		    finish_ms) >= ROUTER_STUCK_MS && r.write_failed) {
 			log_warnx("finishing, and nothing committed for %d s; "
 			    "%llu spooled bytes were not committed",
 			    ROUTER_STUCK_MS / 1000, (unsigned long long)
@@ -488,6 +539,7 @@ router_main(int argc, char **argv)
 			    (r.written - r.committed));
 			break;
 		}
+		router_writer_silent(&r, now);
 		/* A writer that went quiet gets everything again. */
 		if ((r.sent > r.committed || !r.writer_known) &&
 		    now - r.heard_ms >= ROUTER_STALL_MS) {

@@ -543,6 +543,11 @@ int		 router_main(int, char **);
 
 /* dbwriter.c */
 int		 dbwriter_main(int, char **);
+int		 dbwriter_import(struct sqlite3 *, const char *, int);
+
+/* record.c: finishing a run's record (see there). */
+int		 record_settle(struct sqlite3 *, const char *, double, int);
+int		 record_recover(const char *);
 
 /* worker.c */
 int		 worker_main(int, char **);
