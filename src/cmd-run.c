@@ -2122,7 +2122,7 @@ run_setup(struct run *r, const char *base)
 	if (r->wf->monitoring) {
 		r->dbpath = xprintf("%s/monitoring.db", r->rd.base);
 		/* Earlier runs that ended without finishing their record. */
-		record_recover(r->rd.base);
+		record_recover(r->rd.base, 1);
 		if (start_monitoring(r) == -1)
 			return -1;
 		if ((r->mon = monitor_open(r->ctx, "main")) == NULL)

@@ -271,8 +271,6 @@ recover_run(const char *dbpath, sqlite3 **db, const char *name,
 		log_warn("cannot remove %s", spool);
 	note_in_log(path, lost ? "recorded as lost: main ended without "
 	    "recording the run's end" : "the rest of its events written");
-	fprintf(stderr, "weft: run %s had not finished its record; finished "
-	    "it now%s\n", name, lost ? " (recorded as lost)" : "");
 	rc = 1;
 	goto out;
 fail:
@@ -292,16 +290,29 @@ out:
 
 /* The runs whose row in the database at DBPATH waits for its end. */
 static int
-open_runs(const char *dbpath, char ***names, size_t *n)
+open_runs(const char *dbpath, int migrate, char ***names, size_t *n)
 {
 	sqlite3		*db;
 	sqlite3_stmt	*st;
 	char		*err = NULL;
+	int		 version = 0;
 
 	*names = NULL;
 	*n = 0;
 	if ((db = db_open(dbpath, DB_READ, &err)) == NULL) {
 		free(err);
+		return -1;
+	}
+	/* A reader leaves an older database as it is: a run brings it up. */
+	if (sqlite3_prepare_v2(db, "SELECT value FROM weft_meta WHERE key = "
+	    "'schema_version'", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version > DB_SCHEMA_VERSION || (version < DB_SCHEMA_VERSION &&
+	    !migrate)) {
+		sqlite3_close(db);
 		return -1;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT run_id FROM workflow WHERE "
@@ -319,12 +330,13 @@ open_runs(const char *dbpath, char ***names, size_t *n)
 
 /*
  * Finishes the record of every run under BASE (a .weft folder) that ended
- * without finishing it.  Quiet when there is nothing to do, when the
- * database does not exist, and when it is not ours to write.  Returns how
- * many runs were finished.
+ * without finishing it, noting it in each run's weft.log.  Quiet when
+ * there is nothing to do, when the database does not exist, is not ours
+ * to write, or (unless MIGRATE, for "weft run") has an older schema.
+ * Returns how many runs were finished.
  */
 int
-record_recover(const char *base)
+record_recover(const char *base, int migrate)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -336,8 +348,15 @@ record_recover(const char *base)
 
 	dbpath = xprintf("%s/monitoring.db", base);
 	runs = xprintf("%s/runs", base);
-	if (access(dbpath, W_OK) == -1 || open_runs(dbpath, &open,
-	    &nopen) == -1 || (d = opendir(runs)) == NULL) {
+	if (access(dbpath, W_OK) == -1 || open_runs(dbpath, migrate, &open,
+	    &nopen) == -1)
+		d = NULL;
+	else if ((d = opendir(runs)) == NULL) {
+		for (i = 0; i < nopen; i++)
+			free(open[i]);
+		free(open);
+	}
+	if (d == NULL) {
 		free(dbpath);
 		free(runs);
 		return 0;

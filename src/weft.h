@@ -547,7 +547,7 @@ int		 dbwriter_import(struct sqlite3 *, const char *, int);
 
 /* record.c: finishing a run's record (see there). */
 int		 record_settle(struct sqlite3 *, const char *, double, int);
-int		 record_recover(const char *);
+int		 record_recover(const char *, int);
 
 /* worker.c */
 int		 worker_main(int, char **);
