@@ -1262,6 +1262,9 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 		msgpack_unpacker_destroy(&w->u);
 	w->has_u = 0;
 	kill(-pid, SIGKILL);
+	/* Ours only if it was what killed it: it may have died first. */
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		w->kill_reason = NULL;
 	if (w->ncalls > 0) {
 		outcome = w->run.timed_out ? OUT_TIMEOUT : OUT_WORKER_DIED;
 		run_end(p, &w->run, pid, outcome, status, run_reason(&w->run,
@@ -1408,9 +1411,17 @@ pool_fill(struct pool *p)
 	depth = depth < 2 ? 2 : depth > WORKER_DEPTH ? WORKER_DEPTH : depth;
 	for (i = 0; i < p->jobs && queue_len(&p->fnq) > 0; i++) {
 		w = &p->workers[i];
-		/* Small calls only: a busy worker does not read its socket. */
+		/*
+		 * Small calls only: a busy worker does not read its socket.
+		 * And none with a walltime: a call sent ahead starts when
+		 * the worker is done with those before it, which the pool
+		 * learns only as their results arrive; a call sent to an
+		 * idle worker starts at once, and its deadline counts from
+		 * then, wherever the calls before it went.
+		 */
 		while (w->state == WS_READY && w->fd != -1 && w->ncalls > 0 &&
 		    w->ncalls < depth && queue_len(&p->fnq) > 0 &&
+		    queue_head(&p->fnq)->walltime_ms == 0 &&
 		    queue_head(&p->fnq)->packed_len <= WORKER_PREFETCH_BYTES) {
 			queue_pop(&p->fnq, &t);
 			worker_send(p, w, &t);

@@ -7,7 +7,8 @@
 # dead one's place; a function that crashes on its first try succeeds on
 # its retry, on a new worker; a returned failure (its message, or its
 # code) keeps the worker; walltime stops a spinning function, a sleeping
-# one and commands (one that ignores SIGTERM too), recorded as 'timeout';
+# one and commands (one that ignores SIGTERM too), recorded as 'timeout',
+# on every run, a retried try and calls behind a crashed worker included;
 # a result over WEFT_RESULT_MAX fails its task while one of exactly that
 # size passes; weft status shows the workers after their pool, busy or
 # idle, and weft stop ends them; a SIGKILLed worker fails its try only
@@ -244,6 +245,52 @@ EOF
 	assert_output 3
 	run result_of ok
 	assert_output "'napped'"
+}
+
+@test "walltime holds on every run: after a sibling's crash, on a retry, 12 runs" {
+	# Short calls (enough for the pool to send them ahead), one that
+	# kills its worker, then a function past its walltime, retried once,
+	# and a command past its walltime: each of 12 runs must stop both
+	# tries of the function and the command after 1 s, not 20 s later.
+	write_flow <<'EOF'
+weft: 1
+plugins:
+  crash: plugins/libcrash.so
+  slow: plugins/libslow.so
+apps:
+  val: {function: crash.which}
+  seg: {function: crash.segv_at}
+  nap: {function: slow.nap, walltime: 1s, retries: 1}
+  zzz: {command: "@SLEEP@ 20", walltime: 1s}
+main:
+  - id: v
+    app: val
+    foreach: {k: "1..12"}
+  - id: s
+    app: seg
+    foreach: {n: "1..6"}
+    args: {at: "3"}
+  - {id: z, app: nap, args: {seconds: "20"}}
+  - {id: c, app: zzz}
+EOF
+	local i runid t0 secs
+	for i in $(seq 1 12); do
+		runid=$(printf '%04d' "$i")
+		t0=$(now_us)
+		run -1 weft run -j 2 flow.yaml
+		secs=$(( ($(now_us) - t0) / 1000000 ))
+		[ "$secs" -lt 12 ] || fail "run $runid took ${secs}s: $output"
+		assert_line 'failed   s[n=3] worker killed by SIGSEGV'
+		assert_line 'retry    z timeout after 1s (walltime) (retry 1 of 1)'
+		assert_line 'failed   z timeout after 1s (walltime)'
+		assert_line 'failed   c timeout after 1s (walltime)'
+		assert_line --regexp '^summary: 20 tasks: 17 done, 3 failed in '
+		run tries_in "$runid" z
+		assert_output '0|timeout|timeout after 1s (walltime)
+1|timeout|timeout after 1s (walltime)'
+		run tries_in "$runid" c
+		assert_output '0|timeout|timeout after 1s (walltime)'
+	done
 }
 
 @test "a result larger than WEFT_RESULT_MAX fails the task; the limit passes" {
