@@ -26,7 +26,9 @@
  * ends the run (exit 3), as does the death of the interchange.  The tries
  * that were on a dead pool come back from the interchange and run again
  * as new tries, recorded as failed with reason "pool lost"; a pool that
- * stops sending heartbeats is killed and takes the same path.
+ * stops sending heartbeats is killed and takes the same path.  A try
+ * whose worker was killed from outside (OUT_WORKER_LOST) runs again the
+ * same way, the pool having recorded it 'lost' with reason "worker lost".
  *
  * Main answers "weft status" on ipc://sock/ctl-main, and keeps the list
  * of the run's processes in helpers.json (see control.c).
@@ -77,6 +79,7 @@
 #define HELPER_RESTART_MS	50	/* first pause, doubled each time */
 #define HELPER_STABLE_MS	30000	/* ran this long: a new row */
 #define POOL_LOST_MAX		3	/* lost with more pools: it fails */
+#define WORKER_LOST_MAX		3	/* the same with more workers */
 
 enum task_state {
 	TS_WAITING,		/* dependencies not yet done */
@@ -134,6 +137,7 @@ struct task_run {
 	uint32_t	 cause;		/* dep_fail: the failed task */
 	uint32_t	 fails;		/* failed tries */
 	uint32_t	 lost;		/* tries lost with their pool */
+	uint32_t	 wlost;		/* with a worker killed from outside */
 	uint64_t	 wall_us;
 	char		*why;		/* the last failed try's reason */
 	int32_t		 pool;		/* that ran its last try */
@@ -781,6 +785,36 @@ result_string(const struct task_run *tr)
 	return wait_status_string(tr->status);
 }
 
+/*
+ * A try whose worker was killed from outside (OUT_WORKER_LOST), which the
+ * pool recorded as 'lost': it runs again as a new try without spending a
+ * retry, as a try of a lost pool does, up to WORKER_LOST_MAX times.
+ */
+static void
+worker_lost(struct run *r, uint32_t i)
+{
+	struct task_run	*tr = &r->tasks[i];
+	struct task	*t = &r->dag->tasks[i];
+
+	if (++tr->wlost > WORKER_LOST_MAX) {
+		free(tr->why);
+		tr->why = xprintf("its worker was killed from outside %u times",
+		    tr->wlost);
+		set_state(r, i, TS_FAILED);
+		ev_task_end(r, i, "failed", "failed", NULL, NULL);
+		event_line(r, 1, "failed   %s %s", t->id, tr->why);
+		failed_for_good(r, i);
+		return;
+	}
+	monitor_status(r->mon, i, tr->attempt, "fail_retryable", db_now());
+	tr->attempt++;
+	event_line(r, 1, "requeue  %s (try %u: its worker was lost)", t->id,
+	    tr->attempt);
+	r->requeued++;
+	dispatch(r, i);
+	go_on(r);
+}
+
 static void
 handle_result(struct run *r, const struct msg_result *res)
 {
@@ -810,6 +844,10 @@ handle_result(struct run *r, const struct msg_result *res)
 	tr->why = ok ? NULL : res->message != NULL ?
 	    xstrndup(res->message, res->message_len) :
 	    xstrdup("failed");
+	if (res->outcome == OUT_WORKER_LOST) {
+		worker_lost(r, res->index);
+		return;
+	}
 	if (ok && res->value != NULL) {
 		free(tr->result);
 		tr->result = xstrndup(res->value, res->value_len);

@@ -18,13 +18,19 @@
  * them; the first one sent is the one running.  A worker that dies
  * takes only its running call with it (that try fails, with the signal or
  * the walltime recorded); the calls queued behind it never started and go
- * back to the queue, and the pool starts a new worker.  A worker that
- * cannot even start is retried with a growing pause and given up after
- * WORKER_MAX_FAILS starts in a row.
+ * back to the queue, and the pool starts a new worker.  A worker killed
+ * from outside (SIGKILL or SIGTERM that the pool did not send: the OOM
+ * killer, an administrator) is not its call's fault: that try ends as
+ * OUT_WORKER_LOST, recorded 'lost', and main runs it again without
+ * spending a retry.  A worker that cannot even start is retried with a
+ * growing pause and given up after WORKER_MAX_FAILS starts in a row.
  *
  * Walltime: a task past its app's walltime gets SIGTERM on its process
  * group (the worker's, for a function), then SIGKILL after
- * POOL_WALLTIME_GRACE_MS; the try ends as a timeout.
+ * POOL_WALLTIME_GRACE_MS; the try ends as a timeout.  The deadline is
+ * the try's, set when it starts: a command when it is spawned, a call
+ * when it is sent to an idle worker (a call with a walltime is never sent
+ * ahead), whichever worker died or restarted before.
  *
  * Outputs: before a try, the task's declared outputs that are left from
  * before are removed, so that a stale file cannot pass for a new one; a
@@ -793,6 +799,8 @@ run_reason(const struct pool_run *run, enum try_outcome outcome,
 		    WEXITSTATUS(status));
 	case OUT_EXIT:
 		return wait_status_string(status);
+	case OUT_WORKER_LOST:
+		return xstrdup("worker lost");
 	default:
 		return xstrdup(detail != NULL ? detail : "failed");
 	}
@@ -826,9 +834,10 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 	pool_ev_try(p, run, TRY_END | (run->start_told ? 0 : TRY_START), now,
 	    pid, outcome == OUT_DONE ||
 	    outcome == OUT_EXIT || outcome == OUT_TIMEOUT ||
-	    outcome == OUT_WORKER_DIED ? status : -1, message,
-	    outcome == OUT_DONE ? "done" : outcome == OUT_TIMEOUT ?
-	    "timeout" : "failed");
+	    outcome == OUT_WORKER_DIED || outcome == OUT_WORKER_LOST ?
+	    status : -1, message, outcome == OUT_DONE ? "done" :
+	    outcome == OUT_TIMEOUT ? "timeout" :
+	    outcome == OUT_WORKER_LOST ? "lost" : "failed");
 	monitor_status(p->mon, run->index, run->attempt, "running_ended",
 	    now);
 	r = pool_new_result(p, run, outcome, message, value);
@@ -1239,6 +1248,21 @@ worker_read(struct pool *p, struct pool_worker *w)
 }
 
 /*
+ * Whether a worker that died under a call was killed from outside: by
+ * SIGKILL or SIGTERM (the OOM killer, an administrator, a shutdown) that
+ * the pool did not send, rather than by a fault of its call (SIGSEGV,
+ * SIGABRT, SIGBUS, SIGFPE, SIGILL, an exit).  Its call is not to blame,
+ * and main runs it again without spending a retry.
+ */
+static int
+worker_lost(const struct pool *p, const struct pool_worker *w, int status)
+{
+	if (p->stopping || w->kill_reason != NULL || !WIFSIGNALED(status))
+		return 0;
+	return WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGTERM;
+}
+
+/*
  * A worker was reaped.  Its running call ends with it; the calls queued
  * behind it never started and go back to the front of the queue.
  */
@@ -1264,8 +1288,16 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 		msgpack_unpacker_destroy(&w->u);
 	w->has_u = 0;
 	kill(-pid, SIGKILL);
+	/* Ours only if it was what killed it: it may have died first. */
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		w->kill_reason = NULL;
 	if (w->ncalls > 0) {
-		outcome = w->run.timed_out ? OUT_TIMEOUT : OUT_WORKER_DIED;
+		if (w->run.timed_out)
+			outcome = OUT_TIMEOUT;
+		else if (worker_lost(p, w, status))
+			outcome = OUT_WORKER_LOST;
+		else
+			outcome = OUT_WORKER_DIED;
 		run_end(p, &w->run, pid, outcome, status, run_reason(&w->run,
 		    outcome, status, w->kill_reason), NULL);
 		for (i = w->ncalls - 1; i >= 1; i--)
@@ -1433,9 +1465,17 @@ pool_fill(struct pool *p)
 	depth = depth < 2 ? 2 : depth > WORKER_DEPTH ? WORKER_DEPTH : depth;
 	for (i = 0; i < p->jobs && queue_len(&p->fnq) > 0; i++) {
 		w = &p->workers[i];
-		/* Small calls only: a busy worker does not read its socket. */
+		/*
+		 * Small calls only: a busy worker does not read its socket.
+		 * And none with a walltime: a call sent ahead starts when
+		 * the worker is done with those before it, which the pool
+		 * learns only as their results arrive; a call sent to an
+		 * idle worker starts at once, and its deadline counts from
+		 * then, wherever the calls before it went.
+		 */
 		while (w->state == WS_READY && w->fd != -1 && w->ncalls > 0 &&
 		    w->ncalls < depth && queue_len(&p->fnq) > 0 &&
+		    queue_head(&p->fnq)->walltime_ms == 0 &&
 		    queue_head(&p->fnq)->packed_len <= WORKER_PREFETCH_BYTES) {
 			queue_pop(&p->fnq, &t);
 			worker_send(p, w, &t);

@@ -152,9 +152,10 @@ enum try_outcome {
 	OUT_BAD_RESULT,		/* result refused: message */
 	OUT_NO_WORKER,		/* no worker could be started: message */
 	OUT_MISSING_OUTPUT,	/* a declared output is missing: message */
-	OUT_MISSING_INPUT	/* main: an input is missing: message */
+	OUT_MISSING_INPUT,	/* main: an input is missing: message */
+	OUT_WORKER_LOST		/* its worker was killed from outside: status */
 };
-#define OUT_LAST	OUT_MISSING_INPUT
+#define OUT_LAST	OUT_WORKER_LOST
 
 /*
  * What became of one try.  The strings are the sender's (a pool owns

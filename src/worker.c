@@ -38,7 +38,6 @@
 
 #define WORKER_CHANNEL_FD	3
 #define WORKER_READ_SIZE	(64 * 1024)
-#define WORKER_HOLD_US		1000	/* results wait at most this long */
 
 struct worker {
 	char		 name[32];	/* "worker-0.1" */
@@ -52,7 +51,6 @@ struct worker {
 	size_t		 ptrs_cap;
 	unsigned long	 calls;
 	msgpack_sbuffer	 out;		/* results not yet written */
-	struct timespec	 out_since;	/* when the oldest was added */
 };
 
 /* What a function hands back through the host functions. */
@@ -262,8 +260,6 @@ worker_call(struct worker *w, const msgpack_object *o)
 	msgpack_pack_int64(&m.pk, r1.ru_maxrss);
 	free(cs.result);
 	free(cs.error);
-	if (w->out.size == 0)
-		w->out_since = t1;
 	msgpack_sbuffer_write(&w->out, m.sbuf.data, m.sbuf.size);
 	msg_out_free(&m);
 }
@@ -286,19 +282,6 @@ worker_flush(struct worker *w)
 	}
 }
 
-/* Results of short calls travel together; none waits long. */
-static int
-worker_hold_over(const struct worker *w)
-{
-	struct timespec	 now;
-
-	if (w->out.size == 0)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - w->out_since.tv_sec) * 1000000LL +
-	    (now.tv_nsec - w->out_since.tv_nsec) / 1000 >= WORKER_HOLD_US;
-}
-
 /* Reads calls until the pool closes the socket. */
 static void
 worker_loop(struct worker *w)
@@ -317,8 +300,13 @@ worker_loop(struct worker *w)
 			if (m.type != MSG_W_CALL || m.nfields != 1)
 				worker_fatal(w, "unexpected message from the "
 				    "pool");
-			if (worker_hold_over(w))
-				worker_flush(w);
+			/*
+			 * The results so far go before the next call starts:
+			 * the pool times a call from the result of the one
+			 * before it, and a call that kills this worker must
+			 * not take finished ones with it.
+			 */
+			worker_flush(w);
 			worker_call(w, &m.fields[0]);
 			msg_in_free(&m);
 		}

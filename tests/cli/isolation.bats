@@ -7,11 +7,14 @@
 # dead one's place; a function that crashes on its first try succeeds on
 # its retry, on a new worker; a returned failure (its message, or its
 # code) keeps the worker; walltime stops a spinning function, a sleeping
-# one and commands (one that ignores SIGTERM too), recorded as 'timeout';
+# one and commands (one that ignores SIGTERM too), recorded as 'timeout',
+# on every run, a retried try and calls behind a crashed worker included;
 # a result over WEFT_RESULT_MAX fails its task while one of exactly that
 # size passes; weft status shows the workers after their pool, busy or
-# idle, and weft stop ends them; a SIGKILLed worker fails its try only
-# (retried: the task succeeds); no worker outlives a SIGKILLed weft run.
+# idle, and weft stop ends them; a worker killed from outside (SIGKILL,
+# SIGTERM) has its call run again as a new try without spending a retry,
+# 3 times at most, while one that segfaults still fails its try; no
+# worker outlives a SIGKILLed weft run.
 # Running function apps is in functions.bats, loading them in
 # plugins.bats; the test plugins are in tests/plugins/.
 
@@ -246,6 +249,52 @@ EOF
 	assert_output "'napped'"
 }
 
+@test "walltime holds on every run: after a sibling's crash, on a retry, 12 runs" {
+	# Short calls (enough for the pool to send them ahead), one that
+	# kills its worker, then a function past its walltime, retried once,
+	# and a command past its walltime: each of 12 runs must stop both
+	# tries of the function and the command after 1 s, not 20 s later.
+	write_flow <<'EOF'
+weft: 1
+plugins:
+  crash: plugins/libcrash.so
+  slow: plugins/libslow.so
+apps:
+  val: {function: crash.which}
+  seg: {function: crash.segv_at}
+  nap: {function: slow.nap, walltime: 1s, retries: 1}
+  zzz: {command: "@SLEEP@ 20", walltime: 1s}
+main:
+  - id: v
+    app: val
+    foreach: {k: "1..12"}
+  - id: s
+    app: seg
+    foreach: {n: "1..6"}
+    args: {at: "3"}
+  - {id: z, app: nap, args: {seconds: "20"}}
+  - {id: c, app: zzz}
+EOF
+	local i runid t0 secs
+	for i in $(seq 1 12); do
+		runid=$(printf '%04d' "$i")
+		t0=$(now_us)
+		run -1 weft run -j 2 flow.yaml
+		secs=$(( ($(now_us) - t0) / 1000000 ))
+		[ "$secs" -lt 12 ] || fail "run $runid took ${secs}s: $output"
+		assert_line 'failed   s[n=3] worker killed by SIGSEGV'
+		assert_line 'retry    z timeout after 1s (walltime) (retry 1 of 1)'
+		assert_line 'failed   z timeout after 1s (walltime)'
+		assert_line 'failed   c timeout after 1s (walltime)'
+		assert_line --regexp '^summary: 20 tasks: 17 done, 3 failed in '
+		run tries_in "$runid" z
+		assert_output '0|timeout|timeout after 1s (walltime)
+1|timeout|timeout after 1s (walltime)'
+		run tries_in "$runid" c
+		assert_output '0|timeout|timeout after 1s (walltime)'
+	done
+}
+
 @test "a result larger than WEFT_RESULT_MAX fails the task; the limit passes" {
 	write_flow <<'EOF'
 weft: 1
@@ -350,7 +399,86 @@ EOF
 	assert_output '[["n","killed"],["s","killed"]]'
 }
 
-@test "a SIGKILLed worker fails its try only; with a retry the task succeeds" {
+# kill_next_nap N FILE SIG: N times, waits for the nap to write its pid
+# to FILE and kills that worker with SIG; sets KILLED to the pids.
+kill_next_nap()
+{
+	local n=$1 file=$2 sig=$3 k pid
+
+	KILLED=
+	for k in $(seq 1 "$n"); do
+		wait_for 30 files_exist "$file" ||
+		    fail "try $k of the nap did not start: $(run_ctx)"
+		pid=$(cat "$file")
+		rm -f "$file"
+		kill "-$sig" "$pid"
+		KILLED="$KILLED $pid"
+	done
+}
+
+@test "a worker killed from outside: its call runs again, no retry spent" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 3}
+plugins:
+  crash: plugins/libcrash.so
+  results: plugins/libresults.so
+  slow: plugins/libslow.so
+apps:
+  nap: {function: slow.nap}
+  segv: {function: crash.segv}
+  pid: {function: results.pid}
+main:
+  - {id: k, app: nap, args: {seconds: "300", then: "0", pidfile: k.pid}}
+  - {id: t, app: nap, args: {seconds: "300", then: "0", pidfile: t.pid}}
+  - id: p
+    app: pid
+    foreach: {n: "1..3"}
+  - {id: g, app: segv, needs: p}
+EOF
+	weft_start run flow.yaml
+	# As the OOM killer would, and as an administrator's kill would.
+	kill_next_nap 1 k.pid KILL
+	local kp=$KILLED
+	kill_next_nap 1 t.pid TERM
+	local tp=$KILLED
+	finish_run 30
+	expect_exit 1
+	expect_out 'requeue  k (try 1: its worker was lost)'
+	expect_out 'requeue  t (try 1: its worker was lost)'
+	expect_out_re '^done +k [0-9.]+s$'
+	expect_out_re '^done +t [0-9.]+s$'
+	# A function that kills its worker itself still fails its try.
+	expect_out 'failed   g worker killed by SIGSEGV'
+	expect_out_re '^summary: 6 tasks: 5 done, 1 failed in [0-9.]+s$'
+	run tries_of k
+	assert_output '0|lost|worker lost
+1|done|-'
+	run tries_of t
+	assert_output '0|lost|worker lost
+1|done|-'
+	run tries_of g
+	assert_output '0|failed|worker killed by SIGSEGV'
+	run try_pids k
+	assert_line --index 0 $kp
+	[ "${lines[1]}" != $kp ] || fail "the new try ran on the dead worker"
+	run q "SELECT t.weft_task_id, r.weft_signal FROM try r JOIN task t
+	    ON t.run_id = r.run_id AND t.task_id = r.task_id
+	    WHERE r.weft_state = 'lost' ORDER BY 1;"
+	assert_output 'k|9
+t|15'
+	# No retry was spent: the tasks count no failure.
+	run weft tasks --json
+	run jq -c '[.[] | select(.task == "k" or .task == "t") |
+	    [.task, .state]]' <<<"$output"
+	assert_output '[["k","done"],["t","done"]]'
+	run q "SELECT weft_task_id, task_fail_count FROM task WHERE weft_task_id
+	    IN ('k', 't') ORDER BY 1;"
+	assert_output 'k|0
+t|0'
+}
+
+@test "a worker killed from outside 4 times fails its task, saying so" {
 	write_flow <<'EOF'
 weft: 1
 config: {jobs: 2}
@@ -358,41 +486,30 @@ plugins:
   results: plugins/libresults.so
   slow: plugins/libslow.so
 apps:
-  nap: {function: slow.nap}
-  napr: {function: slow.nap, retries: 1}
+  nap: {function: slow.nap, retries: 5}
   pid: {function: results.pid}
 main:
-  - {id: r, app: napr, args: {seconds: "300", then: "0", pidfile: r.pid}}
-  - {id: s, app: nap, args: {seconds: "300", pidfile: s.pid}}
+  - {id: k, app: nap, args: {seconds: "300", pidfile: k.pid}}
   - id: p
     app: pid
     foreach: {n: "1..3"}
 EOF
 	weft_start run flow.yaml
-	wait_for 30 files_exist r.pid s.pid ||
-	    fail "the naps did not start: $(run_ctx)"
-	local rp sp
-	rp=$(cat r.pid) && sp=$(cat s.pid)
-	kill -KILL "$rp" "$sp"
+	kill_next_nap 4 k.pid KILL
 	finish_run 30
 	expect_exit 1
-	expect_out 'retry    r worker killed by SIGKILL (retry 1 of 1)'
-	expect_out_re '^done +r [0-9.]+s$'
-	expect_out 'failed   s worker killed by SIGKILL'
-	expect_out_re '^summary: 5 tasks: 4 done, 1 failed in '
-	# A function has no stderr file: the summary points at the logs.
-	expect_out "failed s: worker killed by SIGKILL, output in $WEFT_WORK/.weft/runs/0001/worker-0.*.log"
-	run tries_of r
-	assert_output '0|failed|worker killed by SIGKILL
-1|done|-'
-	run try_pids r
-	assert_line --index 0 "$rp"
-	[ "${lines[1]}" != "$rp" ] || fail "the retry ran on the dead worker"
-	run tries_of s
-	assert_output '0|failed|worker killed by SIGKILL'
-	run q "SELECT count(*) FROM task WHERE weft_task_id LIKE 'p[%'
-	    AND weft_state = 'done';"
-	assert_output 3
+	expect_out 'requeue  k (try 1: its worker was lost)'
+	expect_out 'requeue  k (try 3: its worker was lost)'
+	expect_out 'failed   k its worker was killed from outside 4 times'
+	expect_out_re '^summary: 4 tasks: 3 done, 1 failed in [0-9.]+s$'
+	[ "$(out_count '^requeue  k ')" -eq 3 ] || fail "$(run_ctx)"
+	run tries_of k
+	assert_output '0|lost|worker lost
+1|lost|worker lost
+2|lost|worker lost
+3|lost|worker lost'
+	run try_pids k
+	assert_output "$(tr ' ' '\n' <<<"${KILLED# }")"
 }
 
 @test "SIGKILL of weft run: no worker is left after 3 s, busy or not" {
@@ -445,7 +562,9 @@ EOF2
 	kill -KILL "$(cat n.pid)"
 	finish_run 30
 	expect_exit 1
-	expect_out 'failed   n worker killed by SIGKILL'
+	# Killed from outside, n runs again: on a worker that cannot start.
+	expect_out 'requeue  n (try 1: its worker was lost)'
+	expect_out_re "^failed   n no worker could start: .*plugin 'slow': cannot load 'plugins/libslow\\.so': .*No such file or directory$"
 	expect_out_re "^failed   p no worker could start: .*plugin 'slow': cannot load 'plugins/libslow\\.so': .*No such file or directory$"
 	expect_out_re '^done +c [0-9.]+s$'
 	[ -e after ] || fail "the command did not run"

@@ -10,6 +10,8 @@
  *   flaky      writes through a null pointer on the first try (attempt 0),
  *              succeeds on later ones with result "recovered on try N"
  *   which      result "crash" (results.c has one that says "results")
+ *   segv_at    writes through a null pointer when argument n equals
+ *              argument at; otherwise its result is n
  *
  * A function given the argument pidfile writes its process id there
  * first, so that a test knows which worker ran it.
@@ -21,6 +23,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 WEFT_PLUGIN("crash", NULL);
@@ -94,4 +97,17 @@ WEFT_EXPORT int
 which(struct weft_call *call)
 {
 	return weft_set_result(call, "crash") == 0 ? WEFT_OK : WEFT_FAILED;
+}
+
+WEFT_EXPORT int
+segv_at(struct weft_call *call)
+{
+	const char	*n = weft_arg(call, "n"), *at = weft_arg(call, "at");
+
+	note_pid(call);
+	if (n == NULL)
+		return WEFT_FAILED;
+	if (at != NULL && strcmp(n, at) == 0)
+		crash();
+	return weft_set_result(call, n) == 0 ? WEFT_OK : WEFT_FAILED;
 }
