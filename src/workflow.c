@@ -77,6 +77,7 @@ struct loader {
 	struct strmap	 amap;
 	size_t		 total_tasks;
 	int		 too_many_told;	/* WEFT_MAX_TASKS: said once */
+	size_t		 alias_entries;	/* entries of main that are aliases */
 };
 
 /* Stands in for the value of "main" when it is skipped. */
@@ -826,14 +827,21 @@ build_tree(struct loader *l)
 				wf_error(&l->errs, &m, "alias '*%s' refers to "
 				    "a node that contains it", name);
 				n = node_new(l, YN_SCALAR, &ev.start_mark);
+			} else if (!in_main || depth != 2 || main_depth != 1 ||
+			    l->alias_entries >= WEFT_MAX_TASKS) {
+				n = l->anchors[ai].node;
 			} else {
 				/*
-				 * A shallow copy that sits where the alias
-				 * is, so that what is wrong with this use
-				 * (a duplicate id) points at the alias, not
-				 * at the anchor.  It shares the kids, which
-				 * the anchor's node frees.
+				 * An entry of main: a shallow copy that sits
+				 * where the alias is, so that what is wrong
+				 * with this entry (a duplicate id) points at
+				 * the alias, not at the anchor.  It shares
+				 * the kids, which the anchor's node frees.
+				 * Only so many: past the task limit the file
+				 * is refused anyway, and a file of aliases
+				 * must not cost a node each.
 				 */
+				l->alias_entries++;
 				n = arena_alloc(l, sizeof *n);
 				*n = *l->anchors[ai].node;
 				n->mark = m;
