@@ -4,14 +4,14 @@
  * that succeeds.
  *
  * A task's key is a BLAKE2b hash of everything that determines what it
- * makes: the task's id, the workflow's folder (tasks run there), the app's definition
- * (its command template, or its function and the content of the plugin
- * that holds it), the expanded command or the function's arguments (with
- * the results of other tasks filled in), the declared outputs, the
- * workflow's env, the content of each input, and the keys of the tasks it
- * depends on.  So a change anywhere upstream changes every key downstream;
- * walltime and retries, which change how a task is run and not what it
- * makes, are left out.
+ * makes: the task's id, the workflow's folder (tasks run there), the
+ * app's definition (its command template, or its function and the
+ * content of the plugin that holds it), the expanded command or the
+ * function's arguments (with the results of other tasks filled in), the
+ * declared outputs, the workflow's env, the content of each input, and
+ * the keys of the tasks it depends on.  So a change anywhere upstream
+ * changes every key downstream; walltime and retries, which change how a
+ * task is run and not what it makes, are left out.
  *
  * Inputs are hashed by a short-lived "weft hash" (hasher.c), fed a batch
  * of paths at a time, so that reading a big input never stops main's

@@ -76,8 +76,8 @@ struct loader {
 	size_t		 nanchors;
 	struct strmap	 amap;
 	size_t		 total_tasks;
-	int		 too_many_told;	/* WEFT_MAX_TASKS: said once */
-	size_t		 alias_entries;	/* entries of main that are aliases */
+	int		 too_many_told;	/* the task limit: said once */
+	size_t		 alias_entries;	/* main's entries that are aliases */
 };
 
 /* Stands in for the value of "main" when it is skipped. */
