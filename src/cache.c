@@ -2,7 +2,7 @@
  * cache.c: the task cache, .weft/cache/cache.db, which "weft run
  * --resume" reads to skip tasks that have already succeeded.
  *
- * Main records every task that succeeds under its key (see cmd-run.c for
+ * Main records every task that succeeds under its key (see resume.c for
  * what goes into a key): the task's id, the fingerprints of its outputs
  * (size, modification time and inode, which say whether the file is still
  * the one the task made) and a function task's result value.  Each entry
@@ -326,12 +326,14 @@ column_text(sqlite3_stmt *st, int i)
 }
 
 /*
- * Looks KEY up.  Returns 1 with *e filled (caller frees it with
- * cache_entry_free), 0 if there is no entry, -1 if there is one but it is
- * damaged; that one is deleted, so that it is reported once.
+ * Looks KEY up for the task TASK.  Returns 1 with *e filled (caller frees
+ * it with cache_entry_free), 0 if there is no entry or it was made by
+ * another task, -1 if there is one but it is damaged; that one is
+ * deleted, so that it is reported once.
  */
 int
-cache_lookup(struct cache *c, const uint8_t *key, struct cache_entry *e)
+cache_lookup(struct cache *c, const uint8_t *key, const char *task,
+    struct cache_entry *e)
 {
 	sqlite3_stmt	*st = c->st[CS_GET];
 	uint8_t		 sum[HASH_LEN];
@@ -361,6 +363,15 @@ cache_lookup(struct cache *c, const uint8_t *key, struct cache_entry *e)
 		ok = memcmp(sum, sqlite3_column_blob(st, 4), HASH_LEN) == 0;
 	}
 	sqlite3_reset(st);
+	/*
+	 * The key holds the task's id, so another task's entry under it
+	 * would take a hash collision; even then its success is not this
+	 * task's.
+	 */
+	if (ok && strcmp(e->task, task) != 0) {
+		cache_entry_free(e);
+		return 0;
+	}
 	if (ok)
 		return 1;
 	cache_entry_free(e);

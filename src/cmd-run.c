@@ -2356,7 +2356,8 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
     size_t *nplugins, const char **rundir_opt, int *jobs, int *dry,
     int *resume)
 {
-	int	 ch;
+	struct stat	 st;
+	int		 ch;
 
 	while ((ch = getopt_long(argc, argv, "j:qvh", run_longopts,
 	    NULL)) != -1) {
@@ -2400,6 +2401,13 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			if (*optarg == '\0') {
 				fprintf(stderr, "weft: --run-dir needs a "
 				    "directory name\n");
+				return -1;
+			}
+			/* A file in the way is the caller's mistake. */
+			if (stat(optarg, &st) == 0 ? !S_ISDIR(st.st_mode) :
+			    errno == ENOTDIR) {
+				fprintf(stderr, "weft: --run-dir '%s' is not a "
+				    "directory\n", optarg);
 				return -1;
 			}
 			*rundir_opt = optarg;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,16 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 			return 0;
 		}
 	}
+	/* While args are expanded, nargv is 0: they see no args. */
+	for (i = 0; s->argv != NULL && s->nargv == 0 && i < s->c->nargs;
+	    i++) {
+		if (strcmp(s->c->args[i].key, name) == 0) {
+			snprintf(s->why, sizeof s->why, "'{%s}': args cannot "
+			    "refer to other args ('%s' is an argument of task "
+			    "'%s')", name, name, s->c->id);
+			return -1;
+		}
+	}
 	return -1;
 }
 
@@ -621,6 +632,62 @@ out:
 	return rc;
 }
 
+/*
+ * Every task gets its own copy of its templates' literal text, so that
+ * text counts in DAG_MAX_SUBST too, once per task: a long command
+ * template over a big fan-out is refused here, before any of it is
+ * copied, rather than running out of memory.
+ */
+static int
+charge_literals(struct builder *b, uint32_t call)
+{
+	const struct call_info	*ci = &b->ci[call];
+	const struct wf_call	*c = ci->c;
+	size_t			 lit = 0, i;
+
+	if (ci->app->command != NULL)
+		lit += strlen(ci->app->command) + 1;
+	for (i = 0; i < c->nargs; i++)
+		lit += strlen(c->args[i].value) + 1;
+	for (i = 0; i < c->ninputs; i++)
+		lit += strlen(c->inputs[i].s) + 1;
+	for (i = 0; i < c->noutputs; i++)
+		lit += strlen(c->outputs[i].s) + 1;
+	if (ci->ntasks > 0 && lit > (DAG_MAX_SUBST - b->nsubst) / ci->ntasks) {
+		wf_error(&b->errs, &c->mark, "the %u tasks of '%s' would hold "
+		    "more than %zu MiB of commands, arguments and paths (%zu "
+		    "bytes of templates each)", (unsigned)ci->ntasks, c->id,
+		    DAG_MAX_SUBST >> 20, lit);
+		return -1;
+	}
+	b->nsubst += lit * ci->ntasks;
+	return 0;
+}
+
+/*
+ * Whether a task's folder under tasks/ would have a name longer than a
+ * file name can be: the run could not make it, so the workflow is
+ * refused (reported at the entry).
+ */
+static int
+id_too_long(struct builder *b, const struct wf_call *c, const char *id)
+{
+	char	*dir;
+	size_t	 len;
+
+	if (strlen(id) <= NAME_MAX / 3)
+		return 0;	/* even if every byte were escaped */
+	dir = rundir_task_dirname(id);
+	len = strlen(dir);
+	free(dir);
+	if (len <= NAME_MAX)
+		return 0;
+	wf_error(&b->errs, &c->mark, "task id '%.40s...' is too long: its "
+	    "folder name in the run directory would be %zu bytes (limit %d)",
+	    id, len, NAME_MAX);
+	return 1;
+}
+
 /* Expands every task of one entry, then lists its outputs. */
 static void
 expand_call(struct builder *b, uint32_t call)
@@ -635,6 +702,10 @@ expand_call(struct builder *b, uint32_t call)
 	for (i = 0; i < ci->ntasks; i++) {
 		t = &b->dag->tasks[ci->first + i];
 		if (expand_task(b, call, combo, t) != 0) {
+			ci->failed = 1;
+			break;
+		}
+		if (id_too_long(b, c, t->id)) {
 			ci->failed = 1;
 			break;
 		}
@@ -976,7 +1047,14 @@ task_deps(struct builder *b, struct task *t, uint32_t *stamp,
 		key = dag_path_normalise(t->inputs[i]);
 		found = strmap_get(&b->outmap, key, &p) == 0;
 		free(key);
-		if (found && p != t->index &&
+		if (found && p == t->index) {
+			/* It would have to exist before the task made it. */
+			wf_error(&b->errs, &c->inputs[t->in_src[i]].mark,
+			    "input '%s' of task '%s' is one of its own "
+			    "outputs", t->inputs[i], t->id);
+			return -1;
+		}
+		if (found &&
 		    dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
 			return -1;
 	}
@@ -1139,6 +1217,9 @@ plan_calls(struct builder *b)
 		ci->first = total;
 		ci->ntasks = n;
 		total += n;
+		/* Before a byte per task is allocated. */
+		if (ci->app != NULL && charge_literals(b, i) != 0)
+			return -1;
 	}
 	if (b->errs.n > 0)
 		return -1;

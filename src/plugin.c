@@ -25,6 +25,9 @@
 #include "weft.h"
 #include "weft/plugin.h"
 
+/* The crash handler's own stack. */
+#define CRASH_STACK	(64 * 1024)
+
 /* What the watchdog says, set before each plugin is loaded. */
 static char	 watchdog_msg[512];
 
@@ -42,6 +45,69 @@ watchdog_fired(int sig)
 	rc = write(STDERR_FILENO, watchdog_msg, strlen(watchdog_msg));
 	(void)rc;
 	_exit(EXIT_USAGE);
+}
+
+/*
+ * A plugin whose init hook (or constructors) crash would take "weft
+ * check" or "weft run" down with a bare signal, naming nothing: while a
+ * plugin loads, these signals say which plugin, and exit 2.  The handler
+ * runs on its own stack, so that a hook that overflows its stack is
+ * caught too.  It only writes and exits (async-signal-safe); the
+ * message is made before the load.
+ */
+static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+#define NCRASH_SIGS	(sizeof crash_sigs / sizeof crash_sigs[0])
+static char	 crash_msg[512];
+
+static void
+crash_caught(int sig)
+{
+	const char	*name;
+	ssize_t		 rc;
+
+	switch (sig) {
+	case SIGSEGV:	name = "SIGSEGV"; break;
+	case SIGBUS:	name = "SIGBUS"; break;
+	case SIGFPE:	name = "SIGFPE"; break;
+	case SIGILL:	name = "SIGILL"; break;
+	default:	name = "SIGABRT"; break;
+	}
+	rc = write(STDERR_FILENO, crash_msg, strlen(crash_msg));
+	rc = write(STDERR_FILENO, name, strlen(name));
+	rc = write(STDERR_FILENO, ")\n", 2);
+	(void)rc;
+	_exit(EXIT_USAGE);
+}
+
+/* Installs (ON) or restores the crash handlers around the loads. */
+static void
+crash_guard(int on)
+{
+	static struct sigaction	 old[NCRASH_SIGS];
+	static stack_t		 oldstack;
+	static char		*altstack;
+	struct sigaction	 sa;
+	stack_t			 ss;
+	size_t			 i;
+
+	if (!on) {
+		for (i = 0; i < NCRASH_SIGS; i++)
+			sigaction(crash_sigs[i], &old[i], NULL);
+		sigaltstack(&oldstack, NULL);
+		return;
+	}
+	if (altstack == NULL)
+		altstack = xmalloc(CRASH_STACK);
+	memset(&ss, 0, sizeof ss);
+	ss.ss_sp = altstack;
+	ss.ss_size = CRASH_STACK;
+	sigaltstack(&ss, &oldstack);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = crash_caught;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NCRASH_SIGS; i++)
+		sigaction(crash_sigs[i], &sa, &old[i]);
 }
 
 /* The position to report, and how to name a plugin from --plugin. */
@@ -86,6 +152,13 @@ plugin_open(struct wf_plugin *pl, const char *display, unsigned watchdog_s,
 		snprintf(watchdog_msg, sizeof watchdog_msg, "weft: %s: still "
 		    "loading after %u s; its init hook does not return\n",
 		    what, watchdog_s);
+	if (pl->mark.line > 0)
+		snprintf(crash_msg, sizeof crash_msg, "%s:%d:%d: %s: crashed "
+		    "while loading (in its init hook or constructors: ",
+		    display, pl->mark.line, pl->mark.col, what);
+	else
+		snprintf(crash_msg, sizeof crash_msg, "weft: %s: crashed while "
+		    "loading (in its init hook or constructors: ", what);
 	alarm(watchdog_s);
 	dlerror();
 	/* A path with a slash: no library path is searched. */
@@ -187,11 +260,13 @@ plugins_load(struct workflow *wf, unsigned watchdog_s, char **errp)
 	sigemptyset(&sa.sa_mask);
 	if (watchdog_s > 0)
 		sigaction(SIGALRM, &sa, &old);
+	crash_guard(1);
 	for (i = 0; i < wf->nplugins; i++) {
 		if (wf->plugins[i].handle == NULL)
 			plugin_open(&wf->plugins[i], wf->display,
 			    watchdog_s, &errs);
 	}
+	crash_guard(0);
 	if (watchdog_s > 0)
 		sigaction(SIGALRM, &old, NULL);
 	for (i = 0; i < wf->napps; i++) {

@@ -4,14 +4,14 @@
  * that succeeds.
  *
  * A task's key is a BLAKE2b hash of everything that determines what it
- * makes: the workflow's folder (tasks run there), the app's definition
- * (its command template, or its function and the content of the plugin
- * that holds it), the expanded command or the function's arguments (with
- * the results of other tasks filled in), the declared outputs, the
- * workflow's env, the content of each input, and the keys of the tasks it
- * depends on.  So a change anywhere upstream changes every key downstream;
- * walltime and retries, which change how a task is run and not what it
- * makes, are left out.
+ * makes: the task's id, the workflow's folder (tasks run there), the
+ * app's definition (its command template, or its function and the
+ * content of the plugin that holds it), the expanded command or the
+ * function's arguments (with the results of other tasks filled in), the
+ * declared outputs, the workflow's env, the content of each input, and
+ * the keys of the tasks it depends on.  So a change anywhere upstream
+ * changes every key downstream; walltime and retries, which change how a
+ * task is run and not what it makes, are left out.
  *
  * Inputs are hashed by a short-lived "weft hash" (hasher.c), fed a batch
  * of paths at a time, so that reading a big input never stops main's
@@ -304,7 +304,14 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	uint64_t		 n;
 	size_t			 j;
 
-	hash_add_str(h, "weft-task-key-1");
+	/*
+	 * The task's own id: fan-out tasks may expand to the very same
+	 * command (one that reads $WEFT_TASK_ID, or one with no
+	 * task-specific text), and the success of one must never stand
+	 * for another.
+	 */
+	hash_add_str(h, "weft-task-key-2");
+	hash_add_str(h, t->id);
 	hash_add_str(h, wf->dir);
 	hash_add_str(h, t->app->name);
 	hash_add_str(h, t->app->command);
@@ -373,7 +380,7 @@ key_done(struct resume *rs, uint32_t i)
 	if (rt->decide) {
 		rt->decide = 0;
 		rc = rs->resume && rs->cache != NULL ?
-		    cache_lookup(rs->cache, rt->key, &e) : 0;
+		    cache_lookup(rs->cache, rt->key, t->id, &e) : 0;
 		if (rc == -1 && !rt->corrupt_told) {
 			rt->corrupt_told = 1;
 			fprintf(stderr, "weft: warning: cache entry of '%s' is "

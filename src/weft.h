@@ -422,7 +422,7 @@ struct cache_entry {
 struct cache	*cache_open(const char *, int, char **);
 void		 cache_close(struct cache **);
 void		 cache_commit(struct cache *);
-int		 cache_lookup(struct cache *, const uint8_t *,
+int		 cache_lookup(struct cache *, const uint8_t *, const char *,
 		     struct cache_entry *);
 void		 cache_entry_free(struct cache_entry *);
 void		 cache_record(struct cache *, const uint8_t *, const char *,

@@ -76,6 +76,8 @@ struct loader {
 	size_t		 nanchors;
 	struct strmap	 amap;
 	size_t		 total_tasks;
+	int		 too_many_told;	/* the task limit: said once */
+	size_t		 alias_entries;	/* main's entries that are aliases */
 };
 
 /* Stands in for the value of "main" when it is skipped. */
@@ -303,14 +305,21 @@ wf_suggest_best(const struct wf_suggest *s)
 
 /* Reading. */
 
-/* Opens the file; a directory cannot be read. */
+/*
+ * Opens the file.  Only a regular file is read: a directory cannot be,
+ * and a FIFO, a device or a socket could block or never end.  It is
+ * opened without blocking (a FIFO with no writer would hang the open
+ * itself) and looked at before a byte is read; *WHYP then says what it
+ * is instead, with errno 0.
+ */
 static int
-open_file(const char *path)
+open_file(const char *path, const char **whyp)
 {
 	struct stat	 st;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	*whyp = NULL;
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC|O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1) {
 		close(fd);
@@ -321,6 +330,16 @@ open_file(const char *path)
 		errno = EISDIR;
 		return -1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		*whyp = S_ISFIFO(st.st_mode) ? "a FIFO" :
+		    S_ISSOCK(st.st_mode) ? "a socket" :
+		    S_ISCHR(st.st_mode) ? "a character device" :
+		    S_ISBLK(st.st_mode) ? "a block device" : "of unknown type";
+		errno = 0;
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
 
@@ -672,6 +691,59 @@ scalar_new(struct loader *l, const yaml_event_t *ev)
 }
 
 /*
+ * A node's tag: none, the non-specific "!", or one of the YAML core
+ * schema's tags for its kind (!!str, !!int, !!float, !!bool, !!null for
+ * a scalar, !!seq, !!map), which say what the node already is.  Any other
+ * tag (!foo, !!binary, !!set...) asks for a meaning weft does not give,
+ * so it is refused rather than ignored.  A scalar tagged !!str is never
+ * read as a number, boolean or null.
+ */
+static int
+check_tag(struct loader *l, const yaml_event_t *ev, const struct wf_mark *m)
+{
+	static const char *const scalar_tags[] = {
+		"str", "int", "float", "bool", "null", NULL
+	};
+	const char	*tag, *want = NULL, *name;
+	size_t		 i;
+
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		tag = (const char *)ev->data.scalar.tag;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		tag = (const char *)ev->data.sequence_start.tag;
+		want = "seq";
+		break;
+	case YAML_MAPPING_START_EVENT:
+		tag = (const char *)ev->data.mapping_start.tag;
+		want = "map";
+		break;
+	default:
+		return 0;
+	}
+	if (tag == NULL || strcmp(tag, "!") == 0)
+		return 0;
+	if (strncmp(tag, "tag:yaml.org,2002:", 18) == 0) {
+		name = tag + 18;
+		if (want != NULL && strcmp(name, want) == 0)
+			return 0;
+		for (i = 0; want == NULL && scalar_tags[i] != NULL; i++) {
+			if (strcmp(name, scalar_tags[i]) == 0)
+				return 0;
+		}
+		wf_error(&l->errs, m, "unsupported YAML tag '!!%s' (weft "
+		    "accepts only the tags of the core schema: !!str, !!int, "
+		    "!!float, !!bool, !!null, !!seq, !!map)", name);
+		return -1;
+	}
+	wf_error(&l->errs, m, "unsupported YAML tag '%s' (weft accepts only "
+	    "the tags of the core schema: !!str, !!int, !!float, !!bool, "
+	    "!!null, !!seq, !!map)", tag);
+	return -1;
+}
+
+/*
  * Reads the event stream into a tree.  Errors here (syntax, aliases,
  * duplicate keys) stop the load before the tree is checked.
  */
@@ -755,11 +827,33 @@ build_tree(struct loader *l)
 				wf_error(&l->errs, &m, "alias '*%s' refers to "
 				    "a node that contains it", name);
 				n = node_new(l, YN_SCALAR, &ev.start_mark);
-			} else
+			} else if (!in_main || depth != 2 || main_depth != 1 ||
+			    l->alias_entries >= WEFT_MAX_TASKS) {
 				n = l->anchors[ai].node;
+			} else {
+				/*
+				 * An entry of main: a shallow copy that sits
+				 * where the alias is, so that what is wrong
+				 * with this entry (a duplicate id) points at
+				 * the alias, not at the anchor.  It shares
+				 * the kids, which the anchor's node frees.
+				 * Only so many: past the task limit the file
+				 * is refused anyway, and a file of aliases
+				 * must not cost a node each.
+				 */
+				l->alias_entries++;
+				n = arena_alloc(l, sizeof *n);
+				*n = *l->anchors[ai].node;
+				n->mark = m;
+				n->next = NULL;
+			}
 			break;
 		case YAML_SCALAR_EVENT:
 			n = scalar_new(l, &ev);
+			if (check_tag(l, &ev, &m) == 0 &&
+			    ev.data.scalar.tag != NULL && strcmp((const char *)
+			    ev.data.scalar.tag, "tag:yaml.org,2002:str") == 0)
+				n->plain = 0;
 			anchor_add(l, ev.data.scalar.anchor, n, in_main);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
@@ -770,6 +864,7 @@ build_tree(struct loader *l)
 				yaml_event_delete(&ev);
 				goto out;
 			}
+			check_tag(l, &ev, &m);
 			n = node_new(l, ev.type == YAML_MAPPING_START_EVENT ?
 			    YN_MAP : YN_SEQ, &ev.start_mark);
 			n->open = 1;
@@ -920,8 +1015,10 @@ parse_int(const struct ynode *n, long long *v)
 		return -1;
 	errno = 0;
 	*v = strtoll(n->s, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (*end != '\0')
 		return -1;
+	if (errno == ERANGE)
+		return -2;	/* an integer, too big for any use */
 	return 0;
 }
 
@@ -930,8 +1027,16 @@ get_int(struct loader *l, const struct ynode *n, const char *key,
     long long min, long long max, int *out)
 {
 	long long	 v;
+	int		 rc;
 
-	if (parse_int(n, &v) != 0 || v < min || v > max) {
+	rc = parse_int(n, &v);
+	if (max == INT_MAX && (rc == -2 || (rc == 0 && v > max))) {
+		/* ">= MIN" would be wrong about a number that is. */
+		wf_error(&l->errs, &n->mark, "'%s' is out of range: it must be "
+		    "an integer from %lld to %lld", key, min, max);
+		return -1;
+	}
+	if (rc != 0 || v < min || v > max) {
 		if (max == INT_MAX) {
 			wf_error(&l->errs, &n->mark, "'%s' must be an integer "
 			    ">= %lld", key, min);
@@ -1410,18 +1515,24 @@ parse_range(const char *s, long long *a, long long *b)
 {
 	const char	*dots;
 	char		*end;
+	int		 overflow;
 
 	if ((dots = strstr(s, "..")) == NULL || dots == s)
 		return -1;
 	errno = 0;
 	*a = strtoll(s, &end, 10);
-	if (errno != 0 || end != dots)
+	if (end != dots || end == s)
 		return -1;
+	overflow = errno == ERANGE;
 	if (dots[2] == '\0' || dots[2] == ' ')
 		return -1;
+	errno = 0;
 	*b = strtoll(dots + 2, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (*end != '\0' || end == dots + 2)
 		return -1;
+	/* A range whose bound does not fit is a range still, a bad one. */
+	if (overflow || errno == ERANGE)
+		return -2;
 	return 0;
 }
 
@@ -1505,6 +1616,12 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 				}
 			}
 		} else if (v->type == YN_SCALAR && !is_null(v) &&
+		    parse_range(v->s, &a, &b) == -2) {
+			wf_error(&l->errs, &v->mark, "range '%s' is out of "
+			    "range: its bounds must be from %lld to %lld",
+			    v->s, LLONG_MIN, LLONG_MAX);
+			kbad = 1;
+		} else if (v->type == YN_SCALAR && !is_null(v) &&
 		    parse_range(v->s, &a, &b) == 0) {
 			if (a > b) {
 				wf_error(&l->errs, &v->mark, "range '%s' is "
@@ -1541,8 +1658,10 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		goto out;
 	if (product > WEFT_MAX_TASKS ||
 	    l->total_tasks - 1 + product > WEFT_MAX_TASKS) {
-		wf_error(&l->errs, &map->mark, "foreach gives more than %d "
-		    "tasks", WEFT_MAX_TASKS);
+		/* Every entry after the limit is over it too: say it once. */
+		if (!l->too_many_told++)
+			wf_error(&l->errs, &map->mark, "foreach gives more "
+			    "than %d tasks", WEFT_MAX_TASKS);
 		goto out;
 	}
 	l->total_tasks += product - 1;	/* the caller counted one */
@@ -1639,8 +1758,9 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 	free(ctx);
 
 	if (l->total_tasks >= WEFT_MAX_TASKS) {
-		wf_error(&l->errs, &e->mark, "main gives more than %d tasks",
-		    WEFT_MAX_TASKS);
+		if (!l->too_many_told++)
+			wf_error(&l->errs, &e->mark, "main gives more than %d "
+			    "tasks", WEFT_MAX_TASKS);
 		return;
 	}
 	l->total_tasks++;
@@ -1845,15 +1965,20 @@ workflow_load(const char *path, const char *display, const char *dir,
 	struct loader	 l;
 	struct workflow	*wf;
 	struct stat	 st;
+	const char	*why;
 	int		 fd;
 
 	*wfp = NULL;
 	*errp = NULL;
 	if (display == NULL)
 		display = path;
-	if ((fd = open_file(path)) == -1) {
-		*errp = xprintf("weft: cannot read '%s': %s", display,
-		    strerror(errno));
+	if ((fd = open_file(path, &why)) == -1) {
+		if (why != NULL)
+			*errp = xprintf("weft: cannot read '%s': not a regular "
+			    "file (%s)", display, why);
+		else
+			*errp = xprintf("weft: cannot read '%s': %s", display,
+			    strerror(errno));
 		return -1;
 	}
 	/* Refused before a byte is read; a growing file stops at the cap. */

@@ -441,3 +441,208 @@ EOF
 	assert_success
 	assert_line --regexp '^0002 +small +.* done +1 +1 +0$'
 }
+
+# --- Issue 14: bad inputs found by the trials ---
+
+@test "a 100 KB command template over a million tasks: exit 2 at once, not out of memory" {
+	local pad cmd
+
+	pad=$(head -c 102400 /dev/zero | tr '\0' x)
+	write_flow <<EOF
+weft: 1
+apps:
+  hi: {command: 'touch ran; echo {i} $pad'}
+main:
+  - id: t
+    app: hi
+    foreach: {i: "1..1000000"}
+EOF
+	# What is refused is never allocated: 2 GiB of address space is
+	# plenty, and keeps a weft that would copy the template from taking
+	# the machine's memory.
+	ulimit -v 2097152
+	expect_flow_error "flow\.yaml:5:5: the 1000000 tasks of 't' would hold more than 256 MiB of commands, arguments and paths \(102421 bytes of templates each\)"
+	for cmd in check run; do
+		measure "$cmd" flow.yaml
+		expect_bounded 5000 131072
+		[ "$MEAS_STATUS" -eq 2 ] || fail "weft $cmd: exit $MEAS_STATUS"
+	done
+	# The same template over 1,000 tasks is fine.
+	sed -i 's/1\.\.1000000/1..1000/' flow.yaml
+	run weft check flow.yaml
+	assert_success
+}
+
+@test "a task id whose folder name would pass NAME_MAX is refused by check, at its entry" {
+	local id
+
+	id=$(printf 'a%.0s' $(seq 246))
+	write_flow <<EOF
+weft: 1
+apps:
+  hi: {command: 'touch ran; echo {x}'}
+main:
+  - {id: $id, app: hi, foreach: {x: [b, abcdef]}}
+EOF
+	expect_flow_error "flow\.yaml:5:5: task id '$(printf 'a%.0s' $(seq 40))\.\.\.' is too long: its folder name in the run directory would be 256 bytes \(limit 255\)"
+	# 255 bytes exactly: made and run.
+	sed -i 's/abcdef/abcde/' flow.yaml
+	run --separate-stderr weft run flow.yaml
+	assert_success
+	[ -d ".weft/runs/0001/tasks/$id[x=abcde]" ] || fail "$(ls .weft/runs/0001/tasks)"
+	rm -rf .weft ran
+	# '%' takes three bytes in the folder name.
+	write_flow <<EOF
+weft: 1
+apps:
+  hi: {command: 'touch ran'}
+main:
+  - {id: t, app: hi, foreach: {x: ["$(printf '%%%.0s' $(seq 84))"]}}
+EOF
+	expect_flow_error "flow\.yaml:5:5: task id 't\[x=%+\.\.\.' is too long: its folder name in the run directory would be 257 bytes \(limit 255\)"
+}
+
+@test "a task whose input is one of its own outputs is refused by check, at the input" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: 'touch ran; cat {inputs} >{outputs}'}
+main:
+  - {id: a, app: hi, outputs: a.txt}
+  - {id: t, app: hi, foreach: {i: [1, 2]}, inputs: [a.txt, "t-{i}.txt"], outputs: "t-{i}.txt"}
+EOF
+	expect_flow_error "flow\.yaml:6:60: input 't-1\.txt' of task 't\[i=1\]' is one of its own outputs"
+}
+
+@test "a FIFO, a device: not a regular file, exit 2 at once, for check and run" {
+	local cmd f
+
+	mkfifo fifo
+	for f in fifo /dev/null; do
+		for cmd in check run; do
+			run -2 --separate-stderr weft "$cmd" "$f"
+			assert_output ''
+			if [ "$f" = fifo ]; then
+				assert_equal "$stderr" "weft: cannot read 'fifo': not a regular file (a FIFO)"
+			else
+				assert_equal "$stderr" "weft: cannot read '/dev/null': not a regular file (a character device)"
+			fi
+		done
+	done
+	[ ! -e .weft ]
+}
+
+@test "a range bound or retries out of range says so, with the range" {
+	local v
+
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: 'touch ran; echo {i}'}
+main:
+  - {id: t, app: hi, foreach: {i: "1..99999999999999999999"}}
+EOF
+	expect_flow_error "flow\.yaml:5:35: range '1\.\.99999999999999999999' is out of range: its bounds must be from -9223372036854775808 to 9223372036854775807"
+	sed -i 's/1\.\.99999999999999999999/-99999999999999999999..1/' flow.yaml
+	expect_flow_error "flow\.yaml:5:35: range '-99999999999999999999\.\.1' is out of range"
+	for v in 2147483648 99999999999999999999; do
+		write_flow <<EOF
+weft: 1
+config: {retries: $v}
+apps:
+  hi: {command: 'touch ran', retries: $v}
+main:
+  - {id: t, app: hi}
+EOF
+		expect_flow_error "flow\.yaml:2:19: 'retries' is out of range: it must be an integer from 0 to 2147483647"
+		run -2 --separate-stderr weft check flow.yaml
+		[ "${stderr_lines[1]}" = "flow.yaml:4:39: 'retries' is out of range: it must be an integer from 0 to 2147483647" ] ||
+		    fail "$stderr"
+	done
+}
+
+@test "a duplicate id through an alias points at the alias" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - &e {id: t, app: hi}
+  - {id: u, app: hi}
+  - *e
+EOF
+	expect_flow_error "flow\.yaml:7:5: duplicate task id 't' \(first at line 5\)"
+}
+
+@test "args that refer to other args: said so, naming the arg" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: 'touch ran; echo {p} {q}'}
+main:
+  - {id: t, app: hi, args: {p: one, q: "{p}-two"}}
+EOF
+	expect_flow_error "flow\.yaml:5:41: '\{p\}': args cannot refer to other args \('p' is an argument of task 't'\)"
+	run -2 --separate-stderr weft check flow.yaml
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "$stderr"
+}
+
+@test "more than a million tasks over many entries: the message comes once" {
+	local i
+
+	{
+		printf 'weft: 1\napps:\n  hi: {command: touch ran}\nmain:\n'
+		printf '  - {id: big, app: hi, foreach: {i: "1..1000000"}}\n'
+		for i in 1 2 3 4 5; do
+			printf '  - {id: x%d, app: hi}\n' "$i"
+		done
+		for i in 1 2 3; do
+			printf '  - {id: f%d, app: hi, foreach: {i: "1..600000"}}\n' "$i"
+		done
+	} >flow.yaml
+	expect_flow_error "flow\.yaml:6:5: main gives more than 1000000 tasks"
+	run -2 --separate-stderr weft check flow.yaml
+	assert_equal "$stderr" "flow.yaml:6:5: main gives more than 1000000 tasks"
+}
+
+@test "unknown YAML tags are errors at their place; the core schema's are accepted" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: !foo 'touch ran'}
+main:
+  - {id: t, app: !!binary aGk=}
+EOF
+	expect_flow_error "flow\.yaml:3:17: unsupported YAML tag '!foo' \(weft accepts only the tags of the core schema: !!str, !!int, !!float, !!bool, !!null, !!seq, !!map\)"
+	run -2 --separate-stderr weft check flow.yaml
+	[ "${stderr_lines[1]}" = "flow.yaml:5:18: unsupported YAML tag '!!binary' (weft accepts only the tags of the core schema: !!str, !!int, !!float, !!bool, !!null, !!seq, !!map)" ] ||
+	    fail "$stderr"
+	write_flow <<'EOF'
+weft: 1
+config: !!map {jobs: !!int 2}
+apps: {hi: {command: !!str 'touch ran'}}
+main: !!seq
+  - {id: t, app: hi, args: !!set {a, b}}
+EOF
+	expect_flow_error "flow\.yaml:5:28: unsupported YAML tag '!!set'"
+	sed -i 's/, args: !!set {a, b}//' flow.yaml
+	run weft check flow.yaml
+	assert_success
+}
+
+@test "--run-dir naming a file: exit 2, said so" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - {id: t, app: hi}
+EOF
+	touch afile
+	run -2 --separate-stderr weft run --run-dir afile flow.yaml
+	assert_output ''
+	assert_equal "$stderr" "weft: --run-dir 'afile' is not a directory"
+	run -2 --separate-stderr weft run --run-dir afile/sub flow.yaml
+	assert_equal "$stderr" "weft: --run-dir 'afile/sub' is not a directory"
+	[ ! -e ran ] && [ ! -e .weft ]
+}

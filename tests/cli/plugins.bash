@@ -38,7 +38,7 @@
 #                           ("-": no reason)
 #   try_pids ID             try.weft_pid of each try of ID, in order
 
-PLUGIN_NAMES='results crash slow badabi notaplugin initfail inithang'
+PLUGIN_NAMES='results crash slow badabi notaplugin initfail inithang initcrash'
 
 build_plugins()
 {

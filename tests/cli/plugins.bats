@@ -209,6 +209,31 @@ EOF
 	expect_check_errors "flow\.yaml:3:9: plugin 'demo': init failed: no licence for initfail \(test plugin\)"
 }
 
+@test "an init hook that crashes: the plugin is named, exit 2" {
+	local how
+
+	bad_plugin plugins/libinitcrash.so demo.ok
+	for how in segv:SEGV abort:ABRT fpe:FPE; do
+		export WEFT_TEST_INIT_CRASH=${how%:*}
+		expect_check_errors "flow\.yaml:3:9: plugin 'demo': crashed while loading \(in its init hook or constructors: SIG${how#*:}\)"
+	done
+	# From --plugin: named as the option.
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  hi: {command: touch ran}
+main:
+  - {id: t, app: hi}
+EOF2
+	WEFT_TEST_INIT_CRASH=segv run -2 --separate-stderr weft check \
+	    --plugin boom=plugins/libinitcrash.so flow.yaml
+	assert_equal "$stderr" "weft: --plugin boom=plugins/libinitcrash.so: plugin 'boom': crashed while loading (in its init hook or constructors: SIGSEGV)"
+	unset WEFT_TEST_INIT_CRASH
+	bad_plugin plugins/libinitcrash.so demo.ok
+	run weft check flow.yaml
+	assert_success
+}
+
 @test "a function the plugin does not have, at the function's value" {
 	bad_plugin plugins/libresults.so demo.nosuch
 	expect_check_errors "flow\.yaml:6:15: app 'add': plugin 'demo' has no function 'nosuch'"

@@ -514,3 +514,73 @@ EOF
 	ran_exactly o
 	expect_outcomes s=cached o=done
 }
+
+@test "tasks with the same command text: --resume reruns the ones that failed" {
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  t: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects; test "$WEFT_TASK_ID" = "t[i=1]"'}
+main:
+  - {id: t, app: t, foreach: {i: "1..3"}}
+EOF2
+	run --separate-stderr weft run flow.yaml
+	assert_failure 1
+	expect_outcomes 't[i=1]=done'
+	run cq 'SELECT task FROM entry;'
+	assert_output 't[i=1]'
+	rm effects
+	run --separate-stderr weft run --resume flow.yaml
+	assert_failure 1
+	ran_exactly 't[i=2]' 't[i=3]'
+	assert_line 'cached   t[i=1]'
+	assert_line 'failed   t[i=2] exit 1'
+	assert_line 'failed   t[i=3] exit 1'
+	[ "$(grep -c '^cached ' <<<"$output")" -eq 1 ] || fail "$output"
+	expect_states 0002 't[i=1]=cached' 't[i=2]=failed' 't[i=3]=failed'
+}
+
+# cached_ids: the task ids of the rows of the cache, one a line, sorted.
+cached_ids()
+{
+	cq 'SELECT task FROM entry ORDER BY task;'
+}
+
+@test "a fan-out of one command text, SIGKILLed part-way: --resume runs exactly what is not cached" {
+	write_flow <<'EOF2'
+weft: 1
+config: {jobs: 2}
+apps:
+  t: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects; sleep 0.05; echo "$WEFT_TASK_ID" >>@DIR@/finished'}
+main:
+  - {id: t, app: t, foreach: {n: "1..60"}}
+EOF2
+	local n all cached rest c
+	local -a torun
+	weft_start run flow.yaml
+	# Part-way: a dozen tasks finished, most not started.
+	wait_for 30 eval '[ "$(cat finished 2>/dev/null | wc -l)" -ge 12 ]' ||
+	    fail "the tasks did not finish: $(run_ctx)"
+	kill -KILL "$WEFT_PID"
+	wait_for 10 no_test_procs || fail "left behind: $(show_test_procs)"
+	weft_reap
+	cached=$(cached_ids)
+	n=$(wc -l <<<"$cached")
+	[ -n "$cached" ] && [ "$n" -lt 60 ] ||
+	    fail "$n tasks cached after the kill, not part of the run"
+	# Each row records its own task, and only tasks that finished.
+	[ "$(sort -u <<<"$cached" | wc -l)" -eq "$n" ] || fail "$cached"
+	comm -23 <(echo "$cached") <(sort finished) | grep -q . &&
+	    fail "cached but never finished: $(comm -23 <(echo "$cached") <(sort finished))"
+	all=$(for n in $(seq 1 60); do echo "t[n=$n]"; done | sort)
+	rest=$(comm -23 <(echo "$all") <(echo "$cached"))
+	mapfile -t torun <<<"$rest"
+	rm effects
+	run --separate-stderr weft run --resume flow.yaml
+	assert_success
+	ran_exactly "${torun[@]}"
+	c=$(grep '^cached ' <<<"$output" | awk '{print $2}' | sort)
+	[ "$c" = "$cached" ] || fail "cached lines: $c"
+	assert_line --regexp "^summary: 60 tasks: $((60 - n)) done, $n cached in [0-9.]+s\$"
+	run cached_ids
+	assert_output "$all"
+}

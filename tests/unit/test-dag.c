@@ -308,7 +308,7 @@ test_outputs_refs_and_lists(void **state)
 	    "  - id: copy\n"
 	    "    app: w\n"
 	    "    inputs: [r1, r2]\n"
-	    "    outputs: [\"{inputs}\", \"{inputs}.bak\"]\n", &wf);
+	    "    outputs: [\"{inputs}.bak\"]\n", &wf);
 	t = find(dag, "pack");
 	assert_int_equal(t->ninputs, 2);
 	assert_string_equal(t->inputs[1], "gen/b x");
@@ -317,14 +317,23 @@ test_outputs_refs_and_lists(void **state)
 	    "# '{n}' 'gen/a x gen/b x'");
 	assert_int_equal(t->ndeps, 2);
 	t = find(dag, "copy");
-	assert_int_equal(t->noutputs, 3);
-	assert_string_equal(t->outputs[0], "r1");
-	assert_string_equal(t->outputs[1], "r2");
-	assert_string_equal(t->outputs[2], "r1 r2.bak");
-	assert_string_equal(t->command, "work > r1 r2 'r1 r2.bak'");
+	assert_int_equal(t->noutputs, 1);
+	assert_string_equal(t->outputs[0], "r1 r2.bak");
+	assert_string_equal(t->command, "work > 'r1 r2.bak'");
 	assert_int_equal(dag->nedges, 2);
 	dag_free(&dag);
 	workflow_free(&wf);
+	/* An item that is exactly {inputs} makes one output per input:
+	   each is then one of the task's own inputs, which is refused. */
+	build_err("weft: 1\n"
+	    "apps:\n"
+	    "  w: {command: \"work > {outputs}\"}\n"
+	    "main:\n"
+	    "  - id: copy\n"
+	    "    app: w\n"
+	    "    inputs: [r1, r2]\n"
+	    "    outputs: [\"{inputs}\", \"{inputs}.bak\"]\n",
+	    "t.yaml:7:14: input 'r1' of task 'copy' is one of its own outputs");
 }
 
 static void
