@@ -235,6 +235,28 @@ no_spool()
 	check_exact_run 300
 }
 
+@test "a write lock held for 25 s across the end: the writer is restarted, the record is complete" {
+	many_flow 2000
+	weft_start run -q flow.yaml
+	wait_for 30 status_count_above 100 ||
+	    fail "nothing recorded; $(cat "$WEFT_ERR")"
+	(
+		sqlite3 -cmd '.timeout 20000' "$MON_DB" "BEGIN IMMEDIATE;
+		    SELECT count(*) FROM workflow;" \
+		    ".shell touch lock-held; sleep 25" "COMMIT;" >/dev/null
+	) &
+	WEFT_BG_PIDS+=($!)
+	wait_for 150 weft_exited || fail "the run did not end"
+	weft_reap
+	[ -e lock-held ] || fail "the lock was never held"
+	[ "$WEFT_STATUS" -eq 0 ] ||
+	    fail "exit $WEFT_STATUS; stderr: $(cat "$WEFT_ERR")"
+	! grep -q 'record incomplete' "$WEFT_OUT" "$WEFT_ERR" ||
+	    fail "output: $(cat "$WEFT_OUT" "$WEFT_ERR")"
+	no_spool 0001 || fail "the spool is left"
+	check_exact_run 2000
+}
+
 @test "the interchange killed or stopped: not_run means not run, the summary agrees (6 runs)" {
 	local i run sig st
 
