@@ -122,7 +122,7 @@ struct helper {
 	int		 total_restarts;
 	int64_t		 started_ms;	/* ms since start of the run */
 	int64_t		 restart_at;	/* ms since start; 0: none due */
-	int		 nospace;	/* ended on a full disk, not restarted */
+	int		 nospace;	/* hit a full disk: no restart */
 };
 
 struct task_run {

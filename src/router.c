@@ -476,7 +476,8 @@ router_main(int argc, char **argv)
 		if ((r.finishing || r.orphaned || r.nospace_ms != 0) &&
 		    r.writer_known && r.committed == r.written)
 			break;
-		if (r.nospace_ms != 0 && now - r.nospace_ms >= ROUTER_STUCK_MS) {
+		if (r.nospace_ms != 0 &&
+		    now - r.nospace_ms >= ROUTER_STUCK_MS) {
 			log_warnx("the disk is full, and %llu spooled bytes "
 			    "were not committed", (unsigned long long)
 			    (r.written - r.committed));

@@ -157,3 +157,35 @@ EOF
 	run weft runs
 	assert_line --regexp '^0001 +capture +.* failed +3 +2 +1$'
 }
+
+@test "a full disk that frees up as the run stops: the run's end is recorded, not left running" {
+	local WEFT_CALL_TIMEOUT=45 t0 secs
+	# fill fills the disk, and frees it when it is killed.
+	flow_on_disk 2m <<'EOF2'
+weft: 1
+name: frees
+config: {jobs: 2}
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID"'}
+  fill: {command: 'trap "rm -f @DISK@/big; exit 1" TERM; dd if=/dev/zero of=@DISK@/big bs=64k 2>/dev/null; sleep 30 & wait'}
+  slow: {command: 'sleep 1.5; echo done'}
+main:
+  - {id: a, app: hi}
+  - {id: fill, app: fill, needs: [a]}
+  - {id: slow, app: slow, needs: [a]}
+EOF2
+	t0=$(now_us)
+	run -3 --separate-stderr weft run disk/flow.yaml
+	secs=$(( ($(now_us) - t0) / 1000000 ))
+	[ "$secs" -lt 20 ] || fail "the run went on for $secs s"
+	[[ $stderr == *"weft: cannot record run 0001: "*": no space left on device; stopping the run"* ]] ||
+	    fail "stderr: $stderr"
+	[ ! -e disk/big ] || fail "fill was not stopped"
+	cd disk
+	run weft runs
+	assert_success
+	assert_line --regexp '^0001 +frees +.* aborted +3 +'
+	run weft tasks
+	assert_line --regexp '^a +done +1 '
+	assert_line --regexp '^fill +killed +1 '
+}
