@@ -1093,7 +1093,7 @@ spawn_helper(struct run *r, struct helper *h)
 	free(logpath);
 	if (pid == -1) {
 		fprintf(stderr, "weft: cannot start helper %s: %s\n", h->name,
-		    strerror(error));
+		    weft_strerror(error));
 		log_warnx("cannot start %s: %s", h->name, strerror(error));
 		return -1;
 	}
@@ -1995,7 +1995,7 @@ run_setup(struct run *r, const char *base)
 	path = xprintf("%s/workflow.yaml", r->rd.path);
 	if (copy_file(r->wf->path, path) == -1) {
 		fprintf(stderr, "weft: cannot write '%s': %s\n", path,
-		    strerror(errno));
+		    weft_strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -2004,7 +2004,7 @@ run_setup(struct run *r, const char *base)
 	if (rundir_mark_live(&r->rd) == -1 ||
 	    setenv("WEFT_RUN_DIR", r->rd.path, 1) == -1) {
 		fprintf(stderr, "weft: cannot mark run %s as live: %s\n",
-		    r->rd.name, strerror(errno));
+		    r->rd.name, weft_strerror(errno));
 		return -1;
 	}
 	path = xprintf("%s/weft.log", r->rd.path);

@@ -375,13 +375,13 @@ EOF
 	# The run directory itself, then a run under an existing one.
 	fill_fs "$disk"
 	run -3 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
-	[[ $stderr == *"$disk/rd"*"No space left on device"* ]] ||
+	[[ $stderr == *"$disk/rd"*": no space left on device"* ]] ||
 	    fail "stderr: $stderr"
 	rm -f "$disk"/fill-*
 	mkdir -p "$disk/rd2/runs"
 	fill_fs "$disk"
 	run -3 --separate-stderr weft run --run-dir "$disk/rd2" flow.yaml
-	[[ $stderr == *"$disk/rd2"*"No space left on device"* ]] ||
+	[[ $stderr == *"$disk/rd2"*": no space left on device"* ]] ||
 	    fail "stderr: $stderr"
 	[ ! -e effects ] || fail "a task ran"
 }
