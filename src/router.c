@@ -565,8 +565,12 @@ router_main(int argc, char **argv)
 	if (r.writer_known && r.committed == r.written) {
 		msg_begin(&bye, MSG_BYE, 0);
 		msg_send(r.out, NULL, 0, &bye);
-		/* Everything is in the database: the spool has done its job. */
-		if (unlink("monitor.spool") == -1)
+		/*
+		 * Everything is in the database: the spool has done its job,
+		 * unless the disk was full, when a router started again to
+		 * finish the record goes on from its end.
+		 */
+		if (r.nospace_ms == 0 && unlink("monitor.spool") == -1)
 			log_warn("cannot remove monitor.spool");
 	}
 	log_info("exiting: %lu batches received, %lu acknowledged, %llu "

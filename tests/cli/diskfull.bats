@@ -189,3 +189,43 @@ EOF2
 	assert_line --regexp '^a +done +1 '
 	assert_line --regexp '^fill +killed +1 '
 }
+
+@test "the spool on a full disk: exit 3 naming monitor.spool; the run's end is recorded once there is room" {
+	local WEFT_CALL_TIMEOUT=45 t0 secs i
+	# The run directories are on the tmpfs, the database is not.
+	mount_tmpfs "$WEFT_WORK/disk" size=2m,nr_inodes=2000
+	mkdir -p .weft disk/runs
+	ln -s "$WEFT_WORK/disk/runs" .weft/runs
+	# fill fills the disk, and frees it when it is killed; the tries
+	# after gate have more events than the spool's last page holds.
+	{
+		cat <<'EOF2'
+weft: 1
+name: spool
+config: {jobs: 4}
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID"'}
+  fill: {command: 'trap "rm -f @DIR@/disk/big; exit 1" TERM; dd if=/dev/zero of=@DIR@/disk/big bs=64k 2>/dev/null; sleep 30 & wait'}
+  gate: {command: 'sleep 1'}
+main:
+  - {id: a, app: hi}
+  - {id: fill, app: fill, needs: [a]}
+  - {id: gate, app: gate, needs: [a]}
+EOF2
+		for i in $(seq 60); do
+			echo "  - {id: t$i, app: hi, needs: [gate]}"
+		done
+	} | write_flow
+	t0=$(now_us)
+	run -3 --separate-stderr weft run flow.yaml
+	secs=$(( ($(now_us) - t0) / 1000000 ))
+	[ "$secs" -lt 20 ] || fail "the run went on for $secs s"
+	expect_err_line "weft: cannot record run 0001: $WEFT_WORK/.weft/runs/0001/monitor.spool: no space left on device; stopping the run"
+	[ ! -e disk/big ] || fail "fill was not stopped"
+	run weft runs
+	assert_success
+	assert_line --regexp '^0001 +spool +.* aborted +63 +'
+	run weft tasks
+	assert_line --regexp '^a +done +1 '
+	assert_line --regexp '^fill +killed +1 '
+}
