@@ -1002,6 +1002,7 @@ registry_write(struct run *r)
 	const char	*state;
 	char		*s;
 	size_t		 i;
+	int		 full;
 
 	if (r->registry == NULL)
 		return;
@@ -1025,16 +1026,17 @@ registry_write(struct run *r)
 	s = json_dumps(o, JSON_INDENT(1));
 	json_decref(o);
 	if (s == NULL || write_file_atomic(r->registry, s, strlen(s)) == -1) {
+		full = s != NULL && errno == ENOSPC;
 		log_warn("cannot write %s", r->registry);
 		/* Said once: it is written at every helper's start and end. */
-		if (s != NULL && errno == ENOSPC && !r->registry_full) {
+		if (full && !r->registry_full) {
 			progress_clear(r);
 			fflush(stdout);
 			fprintf(stderr, "weft: warning: cannot write %s: %s; "
 			    "weft status cannot list the run's processes\n",
 			    r->registry, DISK_FULL);
 		}
-		r->registry_full |= s != NULL && errno == ENOSPC;
+		r->registry_full |= full;
 	}
 	free(s);
 }

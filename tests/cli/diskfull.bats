@@ -57,6 +57,9 @@ EOF
 	    fail "stderr: $stderr"
 	[ "$(err_count 'weft: cannot record run .*')" -eq 1 ] ||
 	    fail "said more than once: $stderr"
+	# helpers.json, written at each helper's end, is named once.
+	[ "$(err_count "weft: warning: cannot write $(ere "$WEFT_WORK")/disk/\.weft/runs/0001/helpers\.json: no space left on device; weft status cannot list the run's processes")" -eq 1 ] ||
+	    fail "helpers.json: $stderr"
 	# long was killed, not waited for.
 	[ ! -e effects ] || fail "long ran to its end: $(cat effects)"
 	# What was committed stays, and is sound.
