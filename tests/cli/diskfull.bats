@@ -215,7 +215,7 @@ main:
   - {id: fill, app: fill, needs: [a]}
   - {id: gate, app: gate, needs: [a]}
 EOF2
-		for i in $(seq 60); do
+		for i in $(seq 23); do
 			echo "  - {id: t$i, app: hi, needs: [gate]}"
 		done
 	} | write_flow
@@ -227,7 +227,7 @@ EOF2
 	[ ! -e disk/big ] || fail "fill was not stopped"
 	run weft runs
 	assert_success
-	assert_line --regexp '^0001 +spool +.* aborted +63 +'
+	assert_line --regexp '^0001 +spool +.* aborted +26 +'
 	run weft tasks
 	assert_line --regexp '^a +done +1 '
 	assert_line --regexp '^fill +killed +1 '
