@@ -130,11 +130,12 @@ cache_exec(sqlite3 *db, const char *sql, char **errp)
 }
 
 /*
- * Opens and sets up one database file; NULL with *errp on failure.  A
- * read-only one must exist and is not changed in any way.
+ * Opens and sets up one database file; NULL with *errp on failure, and
+ * *fullp set if it failed for a full disk.  A read-only one must exist and
+ * is not changed in any way.
  */
 static struct cache *
-cache_try_open(const char *path, int readonly, char **errp)
+cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 {
 	struct cache	*c;
 	sqlite3_stmt	*st;
@@ -192,6 +193,11 @@ cache_try_open(const char *path, int readonly, char **errp)
 	}
 	return c;
 fail:
+	*fullp = db_full(c->db);
+	if (*fullp) {
+		free(*errp);
+		*errp = xstrdup(DISK_FULL);
+	}
 	cache_close(&c);
 	return NULL;
 }
@@ -210,12 +216,13 @@ cache_open(const char *base, int readonly, char **warnp)
 	char		*dir, *path, *aside, *err = NULL, *err2 = NULL;
 	const char	*sfx[] = { "-wal", "-shm" };
 	size_t		 i;
+	int		 full = 0;
 
 	*warnp = NULL;
 	dir = xprintf("%s/cache", base);
 	path = xprintf("%s/cache.db", dir);
 	if (readonly) {
-		if ((c = cache_try_open(path, 1, &err)) == NULL)
+		if ((c = cache_try_open(path, 1, &err, &full)) == NULL)
 			xasprintf(warnp, "weft: warning: the cache %s cannot "
 			    "be read (%s); it is left as it is", path, err);
 		free(err);
@@ -225,12 +232,19 @@ cache_open(const char *base, int readonly, char **warnp)
 	}
 	if (mkdir_p(dir, 0755) == -1) {
 		xasprintf(warnp, "weft: warning: cannot create %s: %s; no "
-		    "task is cached", dir, strerror(errno));
+		    "task is cached", dir, weft_strerror(errno));
 		free(dir);
 		free(path);
 		return NULL;
 	}
-	if ((c = cache_try_open(path, 0, &err)) == NULL) {
+	c = cache_try_open(path, 0, &err, &full);
+	/* A full disk damages nothing: the cache is left as it is. */
+	if (c == NULL && full) {
+		xasprintf(warnp, "weft: warning: the cache %s cannot be "
+		    "written: %s; no task is cached", path, DISK_FULL);
+		goto out;
+	}
+	if (c == NULL) {
 		aside = xprintf("%s.damaged", path);
 		if (rename(path, aside) == -1 && errno != ENOENT) {
 			xasprintf(warnp, "weft: warning: the cache %s cannot "
@@ -245,7 +259,7 @@ cache_open(const char *base, int readonly, char **warnp)
 			unlink(aside);
 		}
 		free(aside);
-		if ((c = cache_try_open(path, 0, &err2)) == NULL)
+		if ((c = cache_try_open(path, 0, &err2, &full)) == NULL)
 			xasprintf(warnp, "weft: warning: the cache %s cannot "
 			    "be used (%s); no task is cached", path, err2);
 		else
@@ -284,8 +298,8 @@ cache_failed(struct cache *c, const char *what)
 	if (c->failed++ == 0) {
 		fprintf(stderr, "weft: warning: cannot %s the cache %s: %s; "
 		    "tasks that succeed from here on are not cached\n", what,
-		    c->path, sqlite3_errmsg(c->db));
-		log_warnx("cache: cannot %s: %s", what, sqlite3_errmsg(c->db));
+		    c->path, db_errmsg(c->db));
+		log_warnx("cache: cannot %s: %s", what, db_errmsg(c->db));
 	}
 }
 
@@ -298,7 +312,9 @@ cache_commit(struct cache *c)
 	c->in_tx = 0;
 	if (cache_exec(c->db, "COMMIT;", NULL) == -1) {
 		cache_failed(c, "write");
-		cache_exec(c->db, "ROLLBACK;", NULL);
+		/* A failed COMMIT may have rolled back already. */
+		if (!sqlite3_get_autocommit(c->db))
+			cache_exec(c->db, "ROLLBACK;", NULL);
 	}
 }
 
@@ -337,14 +353,16 @@ cache_lookup(struct cache *c, const uint8_t *key, const char *task,
 {
 	sqlite3_stmt	*st = c->st[CS_GET];
 	uint8_t		 sum[HASH_LEN];
-	int		 rc, ok;
+	int		 rc, ok, full;
 
 	memset(e, 0, sizeof *e);
 	sqlite3_bind_blob(st, 1, key, HASH_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
+		/* A full disk is no damage: the entry is only not read. */
+		full = rc != SQLITE_DONE && db_full(c->db);
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 : -1;
+		return rc == SQLITE_DONE || full ? 0 : -1;
 	}
 	ok = sqlite3_column_type(st, 0) == SQLITE_BLOB &&
 	    sqlite3_column_bytes(st, 0) == HASH_LEN &&

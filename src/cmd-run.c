@@ -126,6 +126,7 @@ struct helper {
 	int		 total_restarts;
 	int64_t		 started_ms;	/* ms since start of the run */
 	int64_t		 restart_at;	/* ms since start; 0: none due */
+	int		 nospace;	/* hit a full disk: no restart */
 };
 
 struct task_run {
@@ -182,6 +183,9 @@ struct run {
 	int		 hurry;		/* a third signal: stop writing */
 	int		 nsignals;	/* SIGINT, SIGTERM, SIGHUP so far */
 	int64_t		 router_gone_ms; /* it ended while finishing */
+	int		 nospace;	/* the record hit a full disk */
+	int		 record_retried; /* retry_record was called */
+	int		 registry_full;	/* helpers.json hit one */
 	char		 hostname[256];
 
 	struct helper	*helpers;
@@ -1040,6 +1044,7 @@ registry_write(struct run *r)
 	const char	*state;
 	char		*s;
 	size_t		 i;
+	int		 full;
 
 	if (r->registry == NULL)
 		return;
@@ -1062,8 +1067,19 @@ registry_write(struct run *r)
 	    "processes", list);
 	s = json_dumps(o, JSON_INDENT(1));
 	json_decref(o);
-	if (s == NULL || write_file_atomic(r->registry, s, strlen(s)) == -1)
+	if (s == NULL || write_file_atomic(r->registry, s, strlen(s)) == -1) {
+		full = s != NULL && errno == ENOSPC;
 		log_warn("cannot write %s", r->registry);
+		/* Said once: it is written at every helper's start and end. */
+		if (full && !r->registry_full) {
+			progress_clear(r);
+			fflush(stdout);
+			fprintf(stderr, "weft: warning: cannot write %s: %s; "
+			    "weft status cannot list the run's processes\n",
+			    r->registry, DISK_FULL);
+		}
+		r->registry_full |= full;
+	}
 	free(s);
 }
 
@@ -1121,7 +1137,7 @@ spawn_helper(struct run *r, struct helper *h)
 	free(logpath);
 	if (pid == -1) {
 		fprintf(stderr, "weft: cannot start helper %s: %s\n", h->name,
-		    strerror(error));
+		    weft_strerror(error));
 		log_warnx("cannot start %s: %s", h->name, strerror(error));
 		return -1;
 	}
@@ -1461,6 +1477,63 @@ pool_silent(struct run *r, const struct msg_in *m)
 }
 
 /*
+ * The router could not spool, or the dbwriter could not commit, because
+ * the disk is full (they end with EXIT_NOSPACE once what they had is
+ * committed): nothing more of the run can be recorded, so the run stops,
+ * with exit 3, rather than go on unrecorded.  The helper is not started
+ * again while the run stops (it would only meet the same full disk), but
+ * once more to finish the record (retry_record); if that one meets a full
+ * disk too, monitoring is given up.
+ */
+static void
+record_nospace(struct run *r, struct helper *h)
+{
+	char	*path;
+
+	path = h->role == H_ROUTER ? xprintf("%s/monitor.spool",
+	    r->rd.path) : xstrdup(r->dbpath);
+	progress_clear(r);
+	fflush(stdout);
+	if (!r->nospace)
+		fprintf(stderr, "weft: cannot record run %s: %s: %s; %s\n",
+		    r->rd.name, path, DISK_FULL, r->mon_finishing ?
+		    "the record is incomplete" : "stopping the run");
+	log_warnx("%s: %s: %s; run stopped", h->name, path, DISK_FULL);
+	free(path);
+	r->nospace = 1;
+	r->mon_incomplete = 1;
+	r->aborted |= !r->mon_finishing;
+	if (!r->record_retried)
+		h->nospace = 1;
+	else if (!r->mon_given_up) {
+		r->mon_given_up = 1;
+		monitor_disable(r->mon);
+	}
+}
+
+/*
+ * Before the record is finished, a router or dbwriter that ended on a
+ * full disk is started once more: the disk may have room again (the
+ * run's tasks are gone), and then the run's end is recorded.
+ */
+static void
+retry_record(struct run *r)
+{
+	struct helper	*h;
+	size_t		 i;
+
+	r->record_retried = 1;
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (!h->nospace || h->alive || r->mon_given_up)
+			continue;
+		h->nospace = 0;
+		h->restart_at = elapsed_ms(&r->t0) + 1;
+		log_info("starting %s again to finish the record", h->name);
+	}
+}
+
+/*
  * Reaps every child that has ended: helpers, and orphaned task processes
  * that came to us as subreaper.  While the run goes on, a router, dbwriter
  * or pool that ends is restarted, and the interchange's end aborts the
@@ -1496,7 +1569,10 @@ reap_children(struct run *r, int running)
 			 */
 			if (h->role == H_ROUTER && r->mon_finishing)
 				r->router_gone_ms = mono_ms();
-			if (h->role == H_ROUTER && r->mon_finishing &&
+			if (WIFEXITED(status) &&
+			    WEXITSTATUS(status) == EXIT_NOSPACE)
+				record_nospace(r, h);
+			else if (h->role == H_ROUTER && r->mon_finishing &&
 			    WIFEXITED(status) &&
 			    WEXITSTATUS(status) == EXIT_INTERNAL)
 				r->mon_incomplete = 1;
@@ -2092,7 +2168,7 @@ run_setup(struct run *r, const char *base)
 	path = xprintf("%s/workflow.yaml", r->rd.path);
 	if (copy_file(r->wf->path, path) == -1) {
 		fprintf(stderr, "weft: cannot write '%s': %s\n", path,
-		    strerror(errno));
+		    weft_strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -2101,7 +2177,7 @@ run_setup(struct run *r, const char *base)
 	if (rundir_mark_live(&r->rd) == -1 ||
 	    setenv("WEFT_RUN_DIR", r->rd.path, 1) == -1) {
 		fprintf(stderr, "weft: cannot mark run %s as live: %s\n",
-		    r->rd.name, strerror(errno));
+		    r->rd.name, weft_strerror(errno));
 		return -1;
 	}
 	path = xprintf("%s/weft.log", r->rd.path);
@@ -2540,8 +2616,12 @@ cmd_run(int argc, char **argv)
 	ev_workflow_end(&r, state, rc);
 	fflush(stdout);
 	ctl_set_state(r.ctl, "finishing");
+	retry_record(&r);
 	finish_monitoring(&r);
 	reconcile_with_record(&r);
+	/* A run that could not be recorded says so by its exit status. */
+	if (r.nospace)
+		rc = EXIT_INTERNAL;
 	/* Nothing of the run is left to look at. */
 	if (r.registry != NULL)
 		unlink(r.registry);

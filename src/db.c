@@ -13,6 +13,7 @@
  * changes.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +199,7 @@ sqlite3 *
 db_open(const char *path, int mode, char **errp)
 {
 	sqlite3		*db = NULL;
-	int		 flags;
+	int		 flags, full;
 	char		*err = NULL;
 
 	flags = mode == DB_WRITE ?
@@ -216,12 +217,18 @@ db_open(const char *path, int mode, char **errp)
 		return db;
 	/* The WAL is folded in as it grows, not in two syncs per run. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	errno = 0;
 	if (db_exec(db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=NORMAL;", &err) == -1 ||
 	    db_migrate(db, &err) == -1) {
-		xasprintf(errp, "cannot set up '%s': %s", path, err);
+		/* db_migrate's ROLLBACK leaves ENOSPC in errno. */
+		full = db_full(db) || errno == ENOSPC;
+		xasprintf(errp, "cannot set up '%s': %s", path,
+		    full ? DISK_FULL : err);
 		free(err);
 		sqlite3_close(db);
+		/* The writer tells a full disk from other failures. */
+		errno = full ? ENOSPC : 0;
 		return NULL;
 	}
 	return db;
@@ -247,6 +254,17 @@ db_version(sqlite3 *db)
  * Creates the schema, or brings an older one up to date.  A database
  * written by a newer weft is left alone.
  */
+/* Rolls back a failed migration; errno says whether the disk is full. */
+static int
+db_migrate_fail(sqlite3 *db)
+{
+	int	 full = db_full(db);
+
+	db_exec(db, "ROLLBACK;", NULL);
+	errno = full ? ENOSPC : 0;
+	return -1;
+}
+
 int
 db_migrate(sqlite3 *db, char **errp)
 {
@@ -262,17 +280,34 @@ db_migrate(sqlite3 *db, char **errp)
 		return -1;
 	}
 	if (db_exec(db, schema_v1, errp) == -1 ||
-	    (v < 2 && db_exec(db, schema_v2, errp) == -1)) {
-		db_exec(db, "ROLLBACK;", NULL);
-		return -1;
-	}
+	    (v < 2 && db_exec(db, schema_v2, errp) == -1))
+		return db_migrate_fail(db);
 	sql = xprintf("INSERT OR REPLACE INTO weft_meta VALUES "
 	    "('schema_version', '%d');", DB_SCHEMA_VERSION);
 	rc = db_exec(db, sql, errp);
 	free(sql);
-	if (rc == -1 || db_exec(db, "COMMIT;", errp) == -1) {
-		db_exec(db, "ROLLBACK;", NULL);
-		return -1;
-	}
+	if (rc == -1 || db_exec(db, "COMMIT;", errp) == -1)
+		return db_migrate_fail(db);
 	return 0;
+}
+
+/*
+ * Whether the last error of DB is a full disk (SQLite says "database or
+ * disk is full", or the write under it failed with ENOSPC).  Such a
+ * database is sound: it is never taken for a damaged one.
+ */
+int
+db_full(sqlite3 *db)
+{
+	return db != NULL && ((sqlite3_errcode(db) & 0xff) == SQLITE_FULL ||
+	    sqlite3_system_errno(db) == ENOSPC);
+}
+
+/* The last error of DB, in the words weft uses for a full disk. */
+const char *
+db_errmsg(sqlite3 *db)
+{
+	if (db == NULL)
+		return "out of memory";
+	return db_full(db) ? DISK_FULL : sqlite3_errmsg(db);
 }

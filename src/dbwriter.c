@@ -162,6 +162,7 @@ struct dbw_sender {
 
 struct dbw {
 	const char	*run;
+	const char	*dbpath;
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_NSTMTS];
 	void		*ctx;
@@ -180,6 +181,7 @@ struct dbw {
 	unsigned long	 rows, batches, skipped, commits;
 	int		 failing;
 	int		 lost;		/* main is gone: settle each commit */
+	int		 full;		/* the last failure was a full disk */
 	int64_t		 heard_ms;	/* last word from the router */
 	struct ctl	*ctl;
 };
@@ -234,12 +236,14 @@ dbw_step(struct dbw *w, enum dbw_stmt which)
 	int		 rc;
 
 	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		w->full = db_full(w->db);
+		log_warnx("database: %s", db_errmsg(w->db));
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", sqlite3_errmsg(w->db));
+	if (rc != SQLITE_DONE)
 		return -1;
-	}
 	w->tx_rows++;
 	w->rows++;
 	return 0;
@@ -506,13 +510,34 @@ dbw_exec(struct dbw *w, const char *sql)
 	return 0;
 }
 
+/*
+ * The disk is full: the open transaction is rolled back (what was
+ * committed stays), and the writer ends with EXIT_NOSPACE, which tells
+ * main that the run cannot be recorded.  Trying again would only fail
+ * again, over and over, while the run went on unrecorded.
+ */
+static __dead void
+dbw_nospace(struct dbw *w)
+{
+	if (!sqlite3_get_autocommit(w->db))
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	log_warnx("database %s: %s; committed up to offset %llu, stopping",
+	    w->dbpath, DISK_FULL, (unsigned long long)w->committed);
+	sqlite3_close_v2(w->db);
+	exit(EXIT_NOSPACE);
+}
+
 /* Forgets the open transaction: the router will send it all again. */
 static void
 dbw_rollback(struct dbw *w)
 {
 	size_t	 i;
 
-	dbw_exec(w, "ROLLBACK");
+	if (w->full)
+		dbw_nospace(w);
+	/* A failed COMMIT may have rolled back already. */
+	if (!sqlite3_get_autocommit(w->db))
+		dbw_exec(w, "ROLLBACK");
 	for (i = 0; i < w->nsenders; i++) {
 		seqs_copy(&w->senders[i].now, &w->senders[i].saved);
 		w->senders[i].dirty = 0;
@@ -570,8 +595,8 @@ dbw_commit(struct dbw *w)
 	/* With a busy timeout, a competing writer only delays us. */
 	while (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (sqlite3_errcode(w->db) != SQLITE_BUSY) {
-			log_warnx("database: commit: %s",
-			    sqlite3_errmsg(w->db));
+			w->full = db_full(w->db);
+			log_warnx("database: commit: %s", db_errmsg(w->db));
 			goto fail;
 		}
 	}
@@ -762,6 +787,7 @@ dbwriter_main(int argc, char **argv)
 	}
 	if (rundir == NULL || dbpath == NULL || optind != argc)
 		dbw_usage();
+	w.dbpath = dbpath;
 	w.sigfd = helper_begin("dbwriter", rundir, verbose, 0);
 	proctitle_set("weft: dbwriter run %s", w.run);
 	/*
@@ -772,8 +798,13 @@ dbwriter_main(int argc, char **argv)
 	    0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
 		fatal("dbwriter.lock");
 
-	if ((w.db = db_open(dbpath, DB_WRITE, &err)) == NULL)
+	if ((w.db = db_open(dbpath, DB_WRITE, &err)) == NULL) {
+		if (errno == ENOSPC) {
+			log_warnx("%s", err);
+			exit(EXIT_NOSPACE);
+		}
 		fatalx("%s", err);
+	}
 	dbw_prepare(&w);
 	dbw_load(&w);
 

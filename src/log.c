@@ -135,3 +135,13 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(EXIT_INTERNAL);
 }
+
+/*
+ * strerror(E), except that a full disk is always said the same way, so
+ * that one phrase finds every place where weft could not write.
+ */
+const char *
+weft_strerror(int e)
+{
+	return e == ENOSPC ? DISK_FULL : strerror(e);
+}

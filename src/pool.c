@@ -56,6 +56,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 
@@ -807,6 +808,26 @@ run_reason(const struct pool_run *run, enum try_outcome outcome,
 }
 
 /*
+ * A command that fails on a full disk can seldom say so: its complaint
+ * goes to its stderr file, on that disk.  When the disk of its capture
+ * files has no room left as it ends, the reason says it (REASON is
+ * freed).
+ */
+static char *
+capture_full(const struct pool_run *run, char *reason)
+{
+	struct statvfs	 sv;
+	char		*s;
+
+	if (reason == NULL || run->err_path == NULL ||
+	    statvfs(run->err_path, &sv) == -1 || sv.f_bavail > 0)
+		return reason;
+	s = xprintf("%s; %s for its stdout and stderr", reason, DISK_FULL);
+	free(reason);
+	return s;
+}
+
+/*
  * The common end of a try: the outputs checked (or removed, if it did not
  * succeed), the record, and the result to report.
  */
@@ -906,9 +927,11 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		free(out);
 		free(err);
 		out = err = NULL;
-		r = pool_new_result(p, &failed, OUT_SPAWN, xprintf("could "
-		    "not start: %s", strerror(error != 0 ? error : EIO)),
-		    NULL);
+		/* Its capture files could not be made: say where. */
+		r = pool_new_result(p, &failed, OUT_SPAWN, error == ENOSPC ?
+		    xprintf("could not start: %s: %s", dir, DISK_FULL) :
+		    xprintf("could not start: %s", strerror(error != 0 ?
+		    error : EIO)), NULL);
 		r->spawn_errno = error != 0 ? error : EIO;
 		pool_ev_try(p, &failed, TRY_END, db_now(), 0, -1, r->message,
 		    "failed");
@@ -949,7 +972,8 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	    (int64_t)ru->ru_oublock * 512, 0,
 	    WIFEXITED(status) ? "exited" : "killed");
 	r = run_end(p, &slot->run, pid, outcome, status,
-	    run_reason(&slot->run, outcome, status, NULL), NULL);
+	    capture_full(&slot->run, run_reason(&slot->run, outcome, status,
+	    NULL)), NULL);
 	r->utime_us = tv_us(&ru->ru_utime);
 	r->stime_us = tv_us(&ru->ru_stime);
 	r->maxrss_kb = ru->ru_maxrss;

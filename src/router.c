@@ -68,6 +68,7 @@ struct router {
 	char		 main_id[64];	/* main's routing id, once it sent */
 	int64_t		 told_silent_ms; /* main last told the writer is */
 	int64_t		 writer_word_ms; /* the writer's own last word */
+	int64_t		 nospace_ms;	/* the disk was full: stopping */
 	uint64_t	 flush_asked;	/* commit asked up to here */
 	char		*buf;
 	unsigned long	 batches, acked, events;
@@ -149,6 +150,10 @@ router_open_spool(struct router *r)
 
 	r->spool = open("monitor.spool", O_RDWR|O_CREAT|O_APPEND|O_CLOEXEC,
 	    0600);
+	if (r->spool == -1 && errno == ENOSPC) {
+		log_warnx("cannot create monitor.spool: %s", DISK_FULL);
+		exit(EXIT_NOSPACE);
+	}
 	if (r->spool == -1)
 		fatal("cannot open monitor.spool");
 	/* Held for life: no weft command imports a spool still written. */
@@ -193,7 +198,17 @@ router_append(struct router *r, const void *data, size_t len)
 	iov[1] = (struct iovec){ (void *)data, len };
 	n = writev(r->spool, iov, 2);
 	if (n != (ssize_t)(len + 4)) {
-		if (!r->write_failed)
+		/*
+		 * A short write to a file is a full disk too.  Nothing more
+		 * can be recorded: the router stops once the writer has what
+		 * the spool holds, and its exit status tells main.
+		 */
+		if ((n >= 0 || errno == ENOSPC) && r->nospace_ms == 0) {
+			log_warnx("spool: cannot append to monitor.spool: %s; "
+			    "stopping once %llu spooled bytes are committed",
+			    DISK_FULL, (unsigned long long)r->written);
+			r->nospace_ms = mono_ms();
+		} else if (!r->write_failed && n < 0 && errno != ENOSPC)
 			log_warn("spool: cannot append; events wait at their "
 			    "senders");
 		r->write_failed = 1;
@@ -509,9 +524,16 @@ router_main(int argc, char **argv)
 	nitems = r.ctl != NULL ? 5 : 4;
 	for (;;) {
 		now = mono_ms();
-		if ((r.finishing || r.orphaned) && r.writer_known &&
-		    r.committed == r.written)
+		if ((r.finishing || r.orphaned || r.nospace_ms != 0) &&
+		    r.writer_known && r.committed == r.written)
 			break;
+		if (r.nospace_ms != 0 &&
+		    now - r.nospace_ms >= ROUTER_STUCK_MS) {
+			log_warnx("the disk is full, and %llu spooled bytes "
+			    "were not committed", (unsigned long long)
+			    (r.written - r.committed));
+			break;
+		}
 		/*
 		 * Finishing, and the spool cannot be written (a full disk,
 		 * say): waiting longer would only hold the run up.  A writer
@@ -550,7 +572,8 @@ router_main(int argc, char **argv)
 		}
 		timeout = r.sent > r.committed || !r.writer_known ?
 		    ROUTER_STALL_MS : -1;
-		if (r.finishing && (timeout == -1 || timeout > 500))
+		if ((r.finishing || r.nospace_ms != 0) &&
+		    (timeout == -1 || timeout > 500))
 			timeout = 500;
 		if (r.orphaned)
 			timeout = 100;
@@ -584,7 +607,8 @@ router_main(int argc, char **argv)
 		 * Finishing with everything sent: ask the writer to commit
 		 * now rather than when its transaction times out.
 		 */
-		if (r.finishing && r.writer_known && r.sent == r.written &&
+		if ((r.finishing || r.nospace_ms != 0) && r.writer_known &&
+		    r.sent == r.written &&
 		    r.committed < r.written && r.flush_asked < r.written) {
 			router_hello(&r);
 			r.flush_asked = r.written;
@@ -593,8 +617,12 @@ router_main(int argc, char **argv)
 	if (r.writer_known && r.committed == r.written) {
 		msg_begin(&bye, MSG_BYE, 0);
 		msg_send(r.out, NULL, 0, &bye);
-		/* Everything is in the database: the spool has done its job. */
-		if (unlink("monitor.spool") == -1)
+		/*
+		 * Everything is in the database: the spool has done its job,
+		 * unless the disk was full, when a router started again to
+		 * finish the record goes on from its end.
+		 */
+		if (r.nospace_ms == 0 && unlink("monitor.spool") == -1)
 			log_warn("cannot remove monitor.spool");
 	}
 	log_info("exiting: %lu batches received, %lu acknowledged, %llu "
@@ -610,5 +638,7 @@ router_main(int argc, char **argv)
 	free(r.buf);
 	close(r.spool);
 	/* Main records the run as incomplete when it sees this. */
+	if (r.nospace_ms != 0)
+		return EXIT_NOSPACE;
 	return gave_up ? EXIT_INTERNAL : 0;
 }

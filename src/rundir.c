@@ -82,7 +82,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 	rd->live_fd = -1;
 	if (mkdir_p(base, 0755) == -1 || realpath(base, abs) == NULL) {
 		xasprintf(errp, "weft: cannot create '%s': %s", base,
-		    strerror(errno));
+		    weft_strerror(errno));
 		return -1;
 	}
 	rd->base = xstrdup(abs);
@@ -129,7 +129,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 
 fail:
 	xasprintf(errp, "weft: cannot create run directory under '%s': %s",
-	    runs, strerror(errno));
+	    runs, weft_strerror(errno));
 	if (fd != -1)
 		close(fd);
 	free(path);

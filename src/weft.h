@@ -24,6 +24,14 @@
 #define EXIT_USAGE		2
 #define EXIT_INTERNAL		3
 #define EXIT_INTERRUPTED	130
+/*
+ * A router or dbwriter that cannot record because the disk is full ends
+ * with this status: main stops the run rather than restart it into the
+ * same full disk.  Never weft's own exit status.
+ */
+#define EXIT_NOSPACE		28
+/* What weft says of a write that failed for a full disk (ENOSPC). */
+#define DISK_FULL		"no space left on device"
 
 /* Hard limits that keep hostile input from exhausting memory. */
 #define WEFT_MAX_TASKS		1000000
@@ -53,6 +61,7 @@ void		 log_info(const char *, ...) printflike(1, 2);
 void		 log_warnx(const char *, ...) printflike(1, 2);
 void		 log_warn(const char *, ...) printflike(1, 2);
 void		 log_debug(const char *, ...) printflike(1, 2);
+const char	*weft_strerror(int);
 __dead void	 fatal(const char *, ...) printflike(1, 2);
 __dead void	 fatalx(const char *, ...) printflike(1, 2);
 
@@ -475,6 +484,8 @@ struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
 void		 db_time(double, char *, size_t);
 double		 db_now(void);
+int		 db_full(struct sqlite3 *);
+const char	*db_errmsg(struct sqlite3 *);
 
 /* cmd-run.c */
 int		 cmd_run(int, char **);

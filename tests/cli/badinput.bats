@@ -375,29 +375,32 @@ EOF
 	# The run directory itself, then a run under an existing one.
 	fill_fs "$disk"
 	run -3 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
-	[[ $stderr == *"$disk/rd"*"No space left on device"* ]] ||
+	[[ $stderr == *"$disk/rd"*": no space left on device"* ]] ||
 	    fail "stderr: $stderr"
 	rm -f "$disk"/fill-*
 	mkdir -p "$disk/rd2/runs"
 	fill_fs "$disk"
 	run -3 --separate-stderr weft run --run-dir "$disk/rd2" flow.yaml
-	[[ $stderr == *"$disk/rd2"*"No space left on device"* ]] ||
+	[[ $stderr == *"$disk/rd2"*": no space left on device"* ]] ||
 	    fail "stderr: $stderr"
 	[ ! -e effects ] || fail "a task ran"
 }
 
-@test "a full disk mid-run: tasks cannot start, the run ends, exit 1" {
+@test "a full disk mid-run: tasks cannot start, the run cannot be recorded, exit 3" {
 	local disk=$WEFT_WORK/disk t0
 	# A run held up by the full disk fails in 30 s, not 60.
 	local WEFT_CALL_TIMEOUT=30
 	fill_flow
 	mount_tmpfs "$disk" size=4m,nr_inodes=1000
 	t0=$(now_us)
-	run -1 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
+	# The database is on that disk too (diskfull.bats has the rest).
+	run -3 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
 	[ $(( ($(now_us) - t0) / 1000000 )) -lt 30 ] ||
 	    fail "a full disk held the run up for $(( ($(now_us) - t0) / 1000000 )) s"
+	[[ $stderr == *"weft: cannot record run 0001: $disk/rd/"*": no space left on device; "* ]] ||
+	    fail "stderr: $stderr"
 	assert_line --regexp '^done +fill [0-9.]+s$'
-	assert_line 'failed   late could not start: No space left on device'
+	assert_line 'failed   late could not start: tasks/late/try-0: no space left on device'
 	assert_line --regexp '^dep_fail +later \(needs late\)$'
 	[ ! -e effects ] || fail "a task ran on a full disk: $(cat effects)"
 	[ "$(cat count.txt)" -gt 0 ] || fail "the disk was not filled"

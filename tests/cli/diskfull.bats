@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+#
+# diskfull.bats: a full disk is named (issue 14, item 7).  The workflow's
+# folder, and so its .weft, is a small tmpfs (skipped where mounting is
+# not permitted) that fills up: before a run, or in the middle of one by
+# a task.  Where weft's own write fails, the terminal, and "weft tasks
+# --tries" for a try, say "no space left on device"; when the run cannot
+# be recorded (the monitoring spool or database cannot be written) it
+# stops, its tasks killed, with exit 3 and the path; the cache is never
+# taken for a damaged one (no cache.db.damaged), and what was committed
+# stays.  Every call has a timeout, so that a hang fails the test.
+
+load setup
+load monitoring
+load plugins
+load robust
+
+teardown()
+{
+	robust_teardown
+}
+
+# flow_on_disk: the tmpfs "disk" of size $1, with disk/flow.yaml from
+# stdin (@DISK@ is the folder).
+flow_on_disk()
+{
+	mount_tmpfs "$WEFT_WORK/disk" "size=$1,nr_inodes=2000"
+	sed -e "s|@DISK@|$WEFT_WORK/disk|g" -e "s|@DIR@|$WEFT_WORK|g" \
+	    >"$WEFT_WORK/disk/flow.yaml"
+}
+
+@test "a full disk mid-run: weft cannot record, the run stops with exit 3 and says so" {
+	local db=disk/.weft/monitoring.db t0 secs
+	local WEFT_CALL_TIMEOUT=40
+	# a is recorded, then fill fills the disk while long runs.
+	flow_on_disk 2m <<'EOF'
+weft: 1
+name: full
+config: {jobs: 2}
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID"'}
+  fill: {command: 'sleep 1; dd if=/dev/zero of=@DISK@/big bs=64k 2>/dev/null; true'}
+  long: {command: 'sleep 30; echo "$WEFT_TASK_ID" >>@DIR@/effects'}
+main:
+  - {id: a, app: hi}
+  - {id: fill, app: fill, needs: [a]}
+  - {id: long, app: long, needs: [a]}
+  - {id: late, app: hi, needs: [fill]}
+EOF
+	t0=$(now_us)
+	run -3 --separate-stderr weft run disk/flow.yaml
+	secs=$(( ($(now_us) - t0) / 1000000 ))
+	[ "$secs" -lt 25 ] || fail "the run went on for $secs s"
+	[ -e disk/big ] || fail "the disk was not filled"
+	# The terminal names the full disk and the file weft could not write.
+	[[ $stderr =~ weft:\ cannot\ record\ run\ 0001:\ $WEFT_WORK/disk/\.weft/(monitoring\.db|runs/0001/monitor\.spool):\ no\ space\ left\ on\ device ]] ||
+	    fail "stderr: $stderr"
+	[ "$(err_count 'weft: cannot record run .*')" -eq 1 ] ||
+	    fail "said more than once: $stderr"
+	# helpers.json, written at each helper's end, is named once.
+	[ "$(err_count "weft: warning: cannot write $(ere "$WEFT_WORK")/disk/\.weft/runs/0001/helpers\.json: no space left on device; weft status cannot list the run's processes")" -eq 1 ] ||
+	    fail "helpers.json: $stderr"
+	# long was killed, not waited for.
+	[ ! -e effects ] || fail "long ran to its end: $(cat effects)"
+	# What was committed stays, and is sound.
+	run sqlite3 -readonly "$db" 'PRAGMA integrity_check;'
+	assert_output ok
+	run sqlite3 -readonly "$db" "SELECT run_id FROM workflow;"
+	assert_output 0001
+	run sqlite3 -readonly "$db" "SELECT weft_state FROM task
+	    WHERE weft_task_id = 'a';"
+	assert_output done
+	# The cache is not taken for a damaged one.
+	[ ! -e disk/.weft/cache/cache.db.damaged ] ||
+	    fail "the cache was set aside"
+	run sqlite3 -readonly disk/.weft/cache/cache.db \
+	    'PRAGMA integrity_check;'
+	assert_output ok
+}
+
+@test "a full disk before a run: exit 3, the cache is kept, not set aside as damaged" {
+	local WEFT_CALL_TIMEOUT=30 n
+	flow_on_disk 1m <<'EOF'
+weft: 1
+apps:
+  hi: {command: 'echo "hi {who}"'}
+main:
+  - {id: t, app: hi, args: {who: t}}
+  - {id: u, app: hi, args: {who: u}}
+EOF
+	run weft run --resume disk/flow.yaml
+	assert_success
+	n=$(sqlite3 -readonly disk/.weft/cache/cache.db \
+	    'SELECT count(*) FROM entry;')
+	[ "$n" -eq 2 ] || fail "$n cache entries"
+	# Room for the run directory's first files, not for the cache.
+	dd if=/dev/zero of=disk/big bs=4k 2>/dev/null || true
+	truncate -s -12k disk/big
+	run -3 --separate-stderr weft run --resume disk/flow.yaml
+	expect_err_line "weft: warning: the cache $WEFT_WORK/disk/.weft/cache/cache.db cannot be written: no space left on device; no task is cached"
+	[[ $stderr == *"weft: cannot record run 0002: "*": no space left on device; "* ]] ||
+	    fail "stderr: $stderr"
+	[ ! -e disk/.weft/cache/cache.db.damaged ] ||
+	    fail "the cache was set aside"
+	# Room again: the cache is the one of the first run.
+	rm -f disk/big
+	run sqlite3 -readonly disk/.weft/cache/cache.db \
+	    'SELECT count(*) FROM entry;'
+	assert_output 2
+	run weft run --resume disk/flow.yaml
+	assert_success
+	assert_line 'cached   t'
+	assert_line 'cached   u'
+}
+
+# capture_flow: prep links the folder of task late's tries to the full
+# tmpfs "full"; late and other need prep.
+capture_flow()
+{
+	write_flow <<'EOF'
+weft: 1
+name: capture
+config: {jobs: 1}
+apps:
+  prep: {command: 'ln -s @DIR@/full .weft/runs/0001/tasks/late'}
+  hi: {command: 'echo "hello from $WEFT_TASK_ID"'}
+main:
+  - {id: prep, app: prep}
+  - {id: late, app: hi, needs: [prep]}
+  - {id: other, app: hi, needs: [prep]}
+EOF
+}
+
+@test "a full disk under a try's stdout and stderr: the reason says so, in weft tasks too" {
+	capture_flow
+	# Inodes left, no block: the files are made, the command cannot
+	# write them and fails with nothing in its stderr.
+	mount_tmpfs "$WEFT_WORK/full" size=64k,nr_inodes=100
+	dd if=/dev/zero of=full/fill bs=4k 2>/dev/null || true
+	run -1 --separate-stderr weft run flow.yaml
+	assert_line 'failed   late exit 1; no space left on device for its stdout and stderr'
+	assert_line --regexp '^done +other [0-9.]+s$'
+	run weft tasks --tries
+	assert_success
+	assert_line --regexp '^late +0 +failed +[0-9.]+s +1 +exit 1; no space left on device for its stdout and stderr$'
+	# The database was never full: the run is recorded as ended.
+	run weft runs
+	assert_line --regexp '^0001 +capture +.* failed +3 +2 +1$'
+}
+
+@test "a try whose folder cannot be made on a full disk: could not start, no space left on device" {
+	capture_flow
+	mount_tmpfs "$WEFT_WORK/full" size=64k,nr_inodes=100
+	fill_fs "$WEFT_WORK/full"
+	run -1 --separate-stderr weft run flow.yaml
+	assert_line 'failed   late could not start: tasks/late/try-0: no space left on device'
+	run weft tasks --tries
+	assert_success
+	assert_line --regexp '^late +0 +failed +.* could not start: tasks/late/try-0: no space left on device$'
+	run weft runs
+	assert_line --regexp '^0001 +capture +.* failed +3 +2 +1$'
+}
+
+@test "a full disk that frees up as the run stops: the run's end is recorded, not left running" {
+	local WEFT_CALL_TIMEOUT=45 t0 secs
+	# fill fills the disk, and frees it when it is killed.
+	flow_on_disk 2m <<'EOF2'
+weft: 1
+name: frees
+config: {jobs: 2}
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID"'}
+  fill: {command: 'trap "rm -f @DISK@/big; exit 1" TERM; dd if=/dev/zero of=@DISK@/big bs=64k 2>/dev/null; sleep 30 & wait'}
+  slow: {command: 'sleep 1.5; echo done'}
+main:
+  - {id: a, app: hi}
+  - {id: fill, app: fill, needs: [a]}
+  - {id: slow, app: slow, needs: [a]}
+EOF2
+	t0=$(now_us)
+	run -3 --separate-stderr weft run disk/flow.yaml
+	secs=$(( ($(now_us) - t0) / 1000000 ))
+	[ "$secs" -lt 20 ] || fail "the run went on for $secs s"
+	[[ $stderr == *"weft: cannot record run 0001: "*": no space left on device; stopping the run"* ]] ||
+	    fail "stderr: $stderr"
+	[ ! -e disk/big ] || fail "fill was not stopped"
+	cd disk
+	run weft runs
+	assert_success
+	assert_line --regexp '^0001 +frees +.* aborted +3 +'
+	run weft tasks
+	assert_line --regexp '^a +done +1 '
+	assert_line --regexp '^fill +killed +1 '
+}
+
+@test "the spool on a full disk: exit 3 naming monitor.spool; the run's end is recorded once there is room" {
+	local WEFT_CALL_TIMEOUT=45 t0 secs i
+	# The run directories are on the tmpfs, the database is not.
+	mount_tmpfs "$WEFT_WORK/disk" size=2m,nr_inodes=2000
+	mkdir -p .weft disk/runs
+	ln -s "$WEFT_WORK/disk/runs" .weft/runs
+	# fill fills the disk, and frees it when it is killed; the tries
+	# after gate have more events than the spool's last page holds.
+	{
+		cat <<'EOF2'
+weft: 1
+name: spool
+config: {jobs: 4}
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID"'}
+  fill: {command: 'trap "rm -f @DIR@/disk/big; exit 1" TERM; dd if=/dev/zero of=@DIR@/disk/big bs=64k 2>/dev/null; sleep 30 & wait'}
+  gate: {command: 'sleep 1'}
+main:
+  - {id: a, app: hi}
+  - {id: fill, app: fill, needs: [a]}
+  - {id: gate, app: gate, needs: [a]}
+EOF2
+		for i in $(seq 23); do
+			echo "  - {id: t$i, app: hi, needs: [gate]}"
+		done
+	} | write_flow
+	t0=$(now_us)
+	run -3 --separate-stderr weft run flow.yaml
+	secs=$(( ($(now_us) - t0) / 1000000 ))
+	[ "$secs" -lt 20 ] || fail "the run went on for $secs s"
+	expect_err_line "weft: cannot record run 0001: $WEFT_WORK/.weft/runs/0001/monitor.spool: no space left on device; stopping the run"
+	[ ! -e disk/big ] || fail "fill was not stopped"
+	run weft runs
+	assert_success
+	assert_line --regexp '^0001 +spool +.* aborted +26 +'
+	run weft tasks
+	assert_line --regexp '^a +done +1 '
+	assert_line --regexp '^fill +killed +1 '
+}
