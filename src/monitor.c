@@ -241,8 +241,8 @@ monitor_spill(struct monitor *m, const char *path)
 		close(fd);
 		return -1;
 	}
+	/* In the order they were made: the open batch comes last. */
 	m->spill_fd = fd;
-	monitor_flush(m);
 	for (i = 0; i < m->nunacked; i++) {
 		spill_batch(m, m->unacked[i].data, m->unacked[i].len);
 		free(m->unacked[i].data);
@@ -250,6 +250,7 @@ monitor_spill(struct monitor *m, const char *path)
 	log_info("monitoring: %zu batches written to %s", m->nunacked, path);
 	m->nunacked = 0;
 	m->unacked_bytes = 0;
+	monitor_flush(m);
 	return 0;
 }
 

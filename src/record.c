@@ -37,6 +37,7 @@
 #include "weft.h"
 
 #define TRY_OF_TASK	"y.run_id = task.run_id AND y.task_id = task.task_id"
+#define STATUS_OF_TASK	"s.run_id = task.run_id AND s.task_id = task.task_id"
 #define UNFINISHED	"task.weft_state IN ('pending', 'not_run')"
 /* A try that succeeded outranks what main thought of its task. */
 #define NOT_DONE	"task.weft_state IN ('pending', 'not_run', 'killed')"
@@ -47,9 +48,11 @@ static const char *settle_sql[] = {
 	"  timestamp) SELECT task.run_id, task.task_id, (SELECT max(try_id) "
 	"  FROM try y WHERE " TRY_OF_TASK " AND y.weft_state = 'done'), "
 	"  'exec_done', coalesce((SELECT max(y.task_try_time_returned) FROM "
-	"  try y WHERE " TRY_OF_TASK " AND y.weft_state = 'done'), ?2) FROM task WHERE task.run_id = ?1 AND "
-	NOT_DONE " AND EXISTS (SELECT 1 FROM try y WHERE " TRY_OF_TASK
-	"  AND y.weft_state = 'done')",
+	"  try y WHERE " TRY_OF_TASK " AND y.weft_state = 'done'), ?2) FROM "
+	"  task WHERE task.run_id = ?1 AND " NOT_DONE " AND EXISTS (SELECT 1 "
+	"  FROM try y WHERE " TRY_OF_TASK " AND y.weft_state = 'done') AND "
+	"  NOT EXISTS (SELECT 1 FROM status s WHERE " STATUS_OF_TASK " AND "
+	"  s.task_status_name = 'exec_done')",
 	"UPDATE task SET weft_state = 'done', weft_exit_code = 0, "
 	"  weft_signal = NULL, task_time_returned = coalesce((SELECT "
 	"  max(y.task_try_time_returned) FROM try y WHERE " TRY_OF_TASK
@@ -61,7 +64,10 @@ static const char *settle_sql[] = {
 	"  timestamp) SELECT task.run_id, task.task_id, (SELECT max(try_id) "
 	"  FROM try y WHERE " TRY_OF_TASK "), 'failed', ?2 FROM task WHERE "
 	"  task.run_id = ?1 AND " UNFINISHED " AND EXISTS (SELECT 1 FROM "
-	"  try y WHERE " TRY_OF_TASK ")",
+	"  try y WHERE " TRY_OF_TASK ") AND NOT EXISTS (SELECT 1 FROM "
+	"  status s WHERE " STATUS_OF_TASK " AND s.task_status_name = "
+	"  'failed' AND s.try_id = (SELECT max(try_id) FROM try y WHERE "
+	TRY_OF_TASK "))",
 	"UPDATE task SET weft_state = 'killed', task_time_returned = ?2 "
 	"  WHERE task.run_id = ?1 AND " UNFINISHED " AND EXISTS (SELECT 1 "
 	"  FROM try y WHERE " TRY_OF_TASK ")",
@@ -219,7 +225,7 @@ exec_sql(sqlite3 *db, const char *sql)
  */
 static int
 recover_run(const char *dbpath, sqlite3 **db, const char *name,
-    const char *path)
+    const char *path, int tell)
 {
 	struct stat	 st;
 	char		*spool, *lock, *err = NULL, ts[40];
@@ -236,15 +242,17 @@ recover_run(const char *dbpath, sqlite3 **db, const char *name,
 	if (!lock_if_there(spool, &sfd) || !lock_if_there(lock, &lfd))
 		goto out;
 	if (*db == NULL && (*db = db_open(dbpath, DB_WRITE, &err)) == NULL) {
-		fprintf(stderr, "weft: cannot finish the record of run %s: "
-		    "%s\n", name, err);
+		if (tell)
+			fprintf(stderr, "weft: cannot finish the record of "
+			    "run %s: %s\n", name, err);
 		free(err);
 		rc = -1;
 		goto out;
 	}
 	if (exec_sql(*db, "BEGIN IMMEDIATE") == -1) {
-		fprintf(stderr, "weft: cannot finish the record of run %s: "
-		    "%s\n", name, sqlite3_errmsg(*db));
+		if (tell)
+			fprintf(stderr, "weft: cannot finish the record of "
+			    "run %s: %s\n", name, sqlite3_errmsg(*db));
 		rc = -1;
 		goto out;
 	}
@@ -274,8 +282,9 @@ recover_run(const char *dbpath, sqlite3 **db, const char *name,
 	rc = 1;
 	goto out;
 fail:
-	fprintf(stderr, "weft: cannot finish the record of run %s: %s\n",
-	    name, sqlite3_errmsg(*db));
+	if (tell)
+		fprintf(stderr, "weft: cannot finish the record of run %s: "
+		    "%s\n", name, sqlite3_errmsg(*db));
 	exec_sql(*db, "ROLLBACK");
 	rc = -1;
 out:
@@ -331,12 +340,14 @@ open_runs(const char *dbpath, int migrate, char ***names, size_t *n)
 /*
  * Finishes the record of every run under BASE (a .weft folder) that ended
  * without finishing it, noting it in each run's weft.log.  Quiet when
- * there is nothing to do, when the database does not exist, is not ours
- * to write, or (unless MIGRATE, for "weft run") has an older schema.
- * Returns how many runs were finished.
+ * there is nothing to do, when the database does not exist or is not ours
+ * to write.  FROM_RUN is for "weft run": it may bring an older database
+ * up to date, and it says on stderr when a record cannot be finished;
+ * the commands that only read do neither.  Returns how many runs were
+ * finished.
  */
 int
-record_recover(const char *base, int migrate)
+record_recover(const char *base, int from_run)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -348,7 +359,7 @@ record_recover(const char *base, int migrate)
 
 	dbpath = xprintf("%s/monitoring.db", base);
 	runs = xprintf("%s/runs", base);
-	if (access(dbpath, W_OK) == -1 || open_runs(dbpath, migrate, &open,
+	if (access(dbpath, W_OK) == -1 || open_runs(dbpath, from_run, &open,
 	    &nopen) == -1)
 		d = NULL;
 	else if ((d = opendir(runs)) == NULL) {
@@ -373,7 +384,7 @@ record_recover(const char *base, int migrate)
 		if (!candidate)
 			continue;
 		path = xprintf("%s/%s", runs, de->d_name);
-		if (recover_run(dbpath, &db, name, path) == 1)
+		if (recover_run(dbpath, &db, name, path, from_run) == 1)
 			n++;
 		free(path);
 	}
