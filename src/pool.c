@@ -2007,8 +2007,15 @@ pool_main(int argc, char **argv)
 	if (gethostname(p.host, sizeof p.host - 1) == -1)
 		snprintf(p.host, sizeof p.host, "localhost");
 	p.interval = wf->resource_interval;
-	if (wf->monitoring && (p.mon = monitor_open(p.ctx, logname)) != NULL)
+	/*
+	 * The pool says itself that its block runs: a pool whose run ended
+	 * before the interchange heard from it still ran, and its "exited"
+	 * must not come without a "running" before it.
+	 */
+	if (wf->monitoring && (p.mon = monitor_open(p.ctx, logname)) != NULL) {
+		pool_ev_block(&p, "running");
 		pool_ev_node(&p);
+	}
 	p.ctl = ctl_open(p.ctx, logname, "pool", pool_status_fill, &p);
 	p.sample_at_ms = mono_ms() + (int64_t)(p.interval * 1000);
 

@@ -342,6 +342,33 @@ EOF
 	assert_output 0
 }
 
+# A pool can start after its run's only task has ended and so never be
+# heard by the interchange; its block row still says running before
+# exited.  With one task and four pools most runs have such a pool.
+@test "every block runs before it exits, even a pool the run outran" {
+	write_flow <<'EOF'
+weft: 1
+config:
+  jobs: 1
+  provider: {kind: local, pools: 4}
+apps:
+  t: {command: "true"}
+main:
+  - {id: t, app: t}
+EOF
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		run weft run flow.yaml
+		assert_success
+	done
+	run q "SELECT run_id || '/' || block_id, group_concat(status, ' ')
+	    FROM (SELECT * FROM block ORDER BY timestamp, rowid)
+	    GROUP BY run_id, block_id HAVING group_concat(status, ' ')
+	    NOT GLOB 'running*exited';"
+	assert_output ''
+	run q "SELECT count(DISTINCT run_id || '/' || block_id) FROM block;"
+	assert_output 40
+}
+
 @test "SIGKILL of weft run: the router records the run as lost" {
 	write_flow <<'EOF'
 weft: 1
