@@ -605,7 +605,7 @@ EOF
 	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr\""
 }
 
-@test "a version 1 database: read as it is, then brought to version 2 by a run" {
+@test "a version 1 database: read as it is, then brought to version 3 by a run" {
 	make_db .weft 1
 	# The fixture's runs are 0001 to 0003: the next one must be 0004.
 	mkdir -p .weft/runs/0003
@@ -624,7 +624,7 @@ EOF2
 	assert_success
 	assert_line --index 0 --partial "run 0004 in"
 	run sql "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 2
+	assert_output 3
 	# The rows of the three old runs are all still there.
 	run sql "SELECT count(*) FROM task WHERE run_id IN ('0001', '0002',
 	    '0003');"
