@@ -460,7 +460,7 @@ EOF
 	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
 	run weft runs
 	assert_failure 2
-	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 2)'
+	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 3)'
 }
 
 @test "reading never changes the database" {
