@@ -144,6 +144,8 @@ struct task_run {
 	int32_t		 pool;		/* that ran its last try */
 	int		 ran;		/* a try ended: status is that try's */
 	double		 launched;	/* its last try, handed over */
+	int		 launch_told;	/* its "launched" status is sent */
+	int		 started;	/* a try of it was started */
 	char		*result;	/* a function task's value, once done */
 	char		*command;	/* filled in, when late */
 	char	       **values;	/* the same for a function's args */
@@ -349,14 +351,13 @@ ev_workflow(struct run *r)
 {
 	msgpack_packer	*pk;
 	struct passwd	*pw;
-	struct stat	 st;
-	char		 version[40] = "";
+	char		 version[40];
 
 	if (r->mon == NULL)
 		return;
-	/* As Parsl does, the file's modification time is its version. */
-	if (stat(r->wf->path, &st) == 0)
-		db_time(st.st_mtime, version, sizeof version);
+	/* As Parsl does, the version is the start time, to the second. */
+	db_time(r->began, version, sizeof version);
+	version[strcspn(version, ".")] = '\0';
 	pw = getpwuid(getuid());
 	pk = monitor_event(r->mon, EV_WORKFLOW, 8);
 	msgpack_pack_double(pk, r->began);
@@ -417,13 +418,24 @@ ev_tasks(struct run *r)
 }
 
 /*
- * The try is handed over: its status now; its try row comes from the
- * pool that starts it, which is told this time with the task.
+ * The try is handed over now.  Its "launched" status, with this time,
+ * waits until a pool has it (started it, ended it, or died with it:
+ * ev_launch_told), so that a task the run stopped before any pool took
+ * it, not_run, has none.  The pool is told this time with the task.
  */
 static void
 ev_launched(struct run *r, uint32_t i)
 {
 	r->tasks[i].launched = db_now();
+	r->tasks[i].launch_told = 0;
+}
+
+static void
+ev_launch_told(struct run *r, uint32_t i)
+{
+	if (r->tasks[i].launch_told)
+		return;
+	r->tasks[i].launch_told = 1;
 	monitor_status(r->mon, i, r->tasks[i].attempt, "launched",
 	    r->tasks[i].launched);
 }
@@ -498,19 +510,121 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	msgpack_pack_int(pk, r->resume);
 }
 
+/*
+ * How a try ended, from the result its pool sent: the try row (whole,
+ * for a try whose start the pool had not told yet), its running_ended
+ * status and its final resource row.  Main writes these, not the pool,
+ * so that a pool killed right after sending a result, before its own
+ * events left, loses nothing of that try's end.
+ */
+static void
+ev_try_end(struct run *r, const struct msg_result *res)
+{
+	const struct task	*t = &r->dag->tasks[res->index];
+	msgpack_packer		*pk;
+	char			*dir, *path, block[16];
+	int			 has_status, ran = res->began > 0;
+
+	if (ran)
+		r->tasks[res->index].started = 1;
+	ev_launch_told(r, res->index);
+	if (r->mon == NULL)
+		return;
+	has_status = res->outcome == OUT_DONE || res->outcome == OUT_EXIT ||
+	    res->outcome == OUT_TIMEOUT || res->outcome == OUT_WORKER_DIED ||
+	    res->outcome == OUT_WORKER_LOST;
+	snprintf(block, sizeof block, "%d", res->pool);
+	pk = monitor_event(r->mon, EV_TRY, 15);
+	msgpack_pack_uint32(pk, res->index);
+	msgpack_pack_uint32(pk, res->attempt);
+	monitor_pack_str(pk, block);
+	monitor_pack_str(pk, r->hostname);
+	monitor_pack_str(pk, "local");
+	msgpack_pack_double(pk, r->tasks[res->index].launched);
+	if (ran)
+		msgpack_pack_double(pk, res->began);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_pack_double(pk, res->ended);
+	if (res->pid > 0)
+		msgpack_pack_int64(pk, res->pid);
+	else
+		msgpack_pack_nil(pk);
+	pack_int_or_nil(pk, has_status && WIFEXITED(res->status),
+	    WEXITSTATUS(res->status));
+	pack_int_or_nil(pk, has_status && WIFSIGNALED(res->status),
+	    WTERMSIG(res->status));
+	if (res->message != NULL)
+		msg_pack_str(pk, res->message, res->message_len);
+	else
+		msgpack_pack_nil(pk);
+	monitor_pack_str(pk, res->outcome == OUT_DONE ? "done" :
+	    res->outcome == OUT_TIMEOUT ? "timeout" :
+	    res->outcome == OUT_WORKER_LOST ? "lost" : "failed");
+	/* A command's logs; a function's go to its worker's log. */
+	if (t->command != NULL && ran) {
+		dir = rundir_task_dirname(t->id);
+		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
+		    res->attempt);
+		monitor_pack_str(pk, path);
+		strcpy(path + strlen(path) - 6, "stderr");
+		monitor_pack_str(pk, path);
+		free(path);
+		free(dir);
+	} else {
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
+	if (ran)
+		monitor_status(r->mon, res->index, res->attempt,
+		    "running_ended", res->ended);
+	if (!res->has_usage)
+		return;
+	pk = monitor_event(r->mon, EV_RESOURCE, 16);
+	msgpack_pack_uint32(pk, res->index);
+	msgpack_pack_uint32(pk, res->attempt);
+	msgpack_pack_double(pk, res->ended);
+	msgpack_pack_double(pk, r->wf->resource_interval);
+	msgpack_pack_int64(pk, res->pid);
+	msgpack_pack_double(pk, res->utime_us / 1e6);
+	msgpack_pack_double(pk, res->stime_us / 1e6);
+	if (res->maxrss_kb >= 0)
+		msgpack_pack_int64(pk, res->maxrss_kb * 1024);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	msgpack_pack_int64(pk, res->inblock * 512);
+	msgpack_pack_int64(pk, res->oublock * 512);
+	msgpack_pack_nil(pk);
+	monitor_pack_str(pk, t->command == NULL ? "returned" :
+	    WIFEXITED(res->status) ? "exited" : "killed");
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_int64(pk, res->nvcsw);
+	msgpack_pack_int64(pk, res->nivcsw);
+}
+
 static void
 ev_workflow_end(struct run *r, const char *state, int rc)
 {
 	msgpack_packer	*pk;
+	uint64_t	 failed = 0;
+	size_t		 i;
 
 	if (r->mon == NULL)
 		return;
 	pk = monitor_event(r->mon, EV_WORKFLOW_END, 6);
+	/*
+	 * As Parsl counts exec_done and failed tasks: completed are the
+	 * tasks that ran and succeeded (not cached ones), failed those that
+	 * failed for good after a try of theirs was started (not dep_fail,
+	 * nor a task whose input was missing or that could not be started).
+	 */
+	for (i = 0; i < r->dag->ntasks; i++)
+		failed += r->tasks[i].state == TS_FAILED &&
+		    r->tasks[i].started;
 	msgpack_pack_double(pk, db_now());
-	/* A cached task is one that completed, as a memoized one in Parsl. */
-	msgpack_pack_uint64(pk, r->counts[TS_DONE] + r->counts[TS_CACHED]);
-	msgpack_pack_uint64(pk, r->counts[TS_FAILED] +
-	    r->counts[TS_DEP_FAIL]);
+	msgpack_pack_uint64(pk, r->counts[TS_DONE]);
+	msgpack_pack_uint64(pk, failed);
 	monitor_pack_str(pk, state);
 	msgpack_pack_int(pk, rc);
 	msgpack_pack_int(pk, !r->mon_incomplete);
@@ -838,6 +952,7 @@ handle_result(struct run *r, const struct msg_result *res)
 		log_warnx("stale result for %s ignored", t->id);
 		return;
 	}
+	ev_try_end(r, res);
 	tr->status = res->status;
 	tr->spawn_errno = res->spawn_errno;
 	tr->wall_us = res->wall_us;
@@ -911,8 +1026,11 @@ handle_started(struct run *r, const msgpack_object *o)
 		return;
 	}
 	if (r->tasks[index].state == TS_SENT &&
-	    r->tasks[index].attempt == attempt)
+	    r->tasks[index].attempt == attempt) {
 		set_state(r, index, TS_RUNNING);
+		r->tasks[index].started = 1;
+		ev_launch_told(r, index);
+	}
 }
 
 /* A try that was on a pool when it died: recorded failed, run again. */
@@ -929,6 +1047,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 	    tr->attempt != attempt)
 		return;
 	tr->lost++;
+	ev_launch_told(r, i);
 	/* The last try is recorded failed as any try; the task ends there. */
 	if (r->mon != NULL) {
 		if (tr->lost <= POOL_LOST_MAX)

@@ -398,7 +398,9 @@ table_free(struct table *t)
 /*
  * Runs in number order.  While a run goes on (no completion time), its
  * counts come from its task rows, which the writer keeps current; once it
- * has ended, from the workflow row.
+ * has ended, from its task rows too: the workflow row's counts are
+ * Parsl's (ran and succeeded, ran and failed), not what DONE and FAILED
+ * say (cached tasks are done; dep_fail ones are failed).
  */
 static const char *runs_sql =
 	"SELECT w.run_id, w.workflow_name, w.time_began, w.time_completed,"
@@ -409,11 +411,13 @@ static const char *runs_sql =
 	"  CASE WHEN w.time_completed IS NULL THEN"
 	"    (SELECT count(*) FROM task t WHERE t.run_id = w.run_id"
 	"     AND t.weft_state = 'done')"
-	"  ELSE w.tasks_completed_count END,"
+	"  ELSE (SELECT count(*) FROM task t WHERE t.run_id = w.run_id"
+	"     AND t.weft_state IN ('done', 'cached')) END,"
 	"  CASE WHEN w.time_completed IS NULL THEN"
 	"    (SELECT count(*) FROM task t WHERE t.run_id = w.run_id"
 	"     AND t.weft_state IN ('failed', 'dep_fail'))"
-	"  ELSE w.tasks_failed_count END,"
+	"  ELSE (SELECT count(*) FROM task t WHERE t.run_id = w.run_id"
+	"     AND t.weft_state IN ('failed', 'dep_fail')) END,"
 	"  w.weft_exit_code, w.weft_monitoring_complete "
 	"FROM workflow w "
 	"ORDER BY CAST(w.run_id AS INTEGER), w.run_id";

@@ -148,6 +148,18 @@ static const char *schema_v2 =
 	"ALTER TABLE try ADD COLUMN weft_stdout TEXT;"
 	"ALTER TABLE try ADD COLUMN weft_stderr TEXT;";
 
+/*
+ * Version 3: the columns of Parsl's schema that weft lacked.  node's
+ * python_v is Parsl's name for what weft called python_version; both
+ * stay (weft runs no Python: both are NULL).
+ */
+static const char *schema_v3 =
+	"ALTER TABLE node ADD COLUMN python_v TEXT;"
+	"ALTER TABLE resource ADD COLUMN "
+	"psutil_process_num_ctx_switches_voluntary REAL;"
+	"ALTER TABLE resource ADD COLUMN "
+	"psutil_process_num_ctx_switches_involuntary REAL;";
+
 /* Formats an epoch time as the text timestamps of the database. */
 void
 db_time(double t, char *buf, size_t len)
@@ -280,7 +292,8 @@ db_migrate(sqlite3 *db, char **errp)
 		return -1;
 	}
 	if (db_exec(db, schema_v1, errp) == -1 ||
-	    (v < 2 && db_exec(db, schema_v2, errp) == -1))
+	    (v < 2 && db_exec(db, schema_v2, errp) == -1) ||
+	    (v < 3 && db_exec(db, schema_v3, errp) == -1))
 		return db_migrate_fail(db);
 	sql = xprintf("INSERT OR REPLACE INTO weft_meta VALUES "
 	    "('schema_version', '%d');", DB_SCHEMA_VERSION);

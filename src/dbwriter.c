@@ -117,8 +117,10 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "psutil_process_memory_resident, psutil_process_memory_virtual, "
 	    "psutil_process_disk_read, psutil_process_disk_write, "
 	    "psutil_process_children_count, psutil_process_status, "
-	    "weft_final) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	    "?11, ?12, ?13, ?14, ?15)",
+	    "weft_final, psutil_process_num_ctx_switches_voluntary, "
+	    "psutil_process_num_ctx_switches_involuntary) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17)",
 	[ST_BLOCK] = "INSERT OR REPLACE INTO block (run_id, block_id, status, "
 	    "timestamp, job_id, executor_label) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, 'local')",
@@ -129,9 +131,10 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "time_completed = ?2, weft_monitoring_complete = 0, "
 	    "tasks_completed_count = (SELECT count(*) FROM task WHERE "
 	    "run_id = ?1 AND weft_state = 'done'), tasks_failed_count = "
-	    "(SELECT count(*) FROM task WHERE run_id = ?1 AND weft_state IN "
-	    "('failed', 'dep_fail')) WHERE run_id = ?1 AND "
-	    "time_completed IS NULL",
+	    "(SELECT count(*) FROM task WHERE run_id = ?1 AND weft_state = "
+	    "'failed' AND EXISTS (SELECT 1 FROM try WHERE try.run_id = ?1 "
+	    "AND try.task_id = task.task_id AND task_try_time_running IS NOT "
+	    "NULL)) WHERE run_id = ?1 AND time_completed IS NULL",
 	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq, "
 	    "applied_above) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, "
 	    "sender) DO UPDATE SET last_seq = ?3, applied_above = ?4",
@@ -143,7 +146,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
 	[EV_STATUS] = 4, [EV_TASK_END] = 10, [EV_TRY] = 15,
-	[EV_RESOURCE] = 14, [EV_BLOCK] = 4, [EV_NODE] = 6,
+	[EV_RESOURCE] = 16, [EV_BLOCK] = 4, [EV_NODE] = 6,
 	[EV_WORKFLOW_LOST] = 1,
 };
 
@@ -267,12 +270,13 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	if (ev->type != MSGPACK_OBJECT_ARRAY || ev->via.array.size < 1 ||
 	    msg_get_uint(&ev->via.array.ptr[0], &kind) == -1 ||
 	    kind < EV_WORKFLOW || kind > EV_LAST ||
-	    ev->via.array.size != dbw_nfields[kind] + 1) {
+	    (ev->via.array.size != dbw_nfields[kind] + 1 &&
+	    !(kind == EV_RESOURCE && ev->via.array.size == 15))) {
 		log_warnx("malformed event ignored");
 		return 0;
 	}
 	f = ev->via.array.ptr + 1;
-	n = dbw_nfields[kind];
+	n = ev->via.array.size - 1;
 	switch (kind) {
 	case EV_WORKFLOW:
 		which = ST_WORKFLOW;
@@ -324,6 +328,9 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		else
 			bind_obj(st, i + 2, &f[i]);
 	}
+	/* A resource event of a spool written before schema 3. */
+	for (i = n; i < dbw_nfields[kind]; i++)
+		sqlite3_bind_null(st, i + 2);
 	if (kind == EV_NODE)
 		sqlite3_bind_int64(st, 8, getuid());
 	if (dbw_step(w, which) == -1)

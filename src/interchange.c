@@ -443,7 +443,6 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
 	pp->tries = xcalloc(IX_DEPTH * slots, sizeof *pp->tries);
 	log_info("pool %d registered: pid %ld, %d slots", pp->id, (long)pid,
 	    (int)slots);
-	ix_ev_block(ix, pp, "running");
 }
 
 /* The try ended: it is no longer the pool's to lose. */

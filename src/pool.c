@@ -463,69 +463,51 @@ pool_title(struct pool *p)
 /* Monitoring events of the pool: tries, resources, its block and node. */
 
 /*
- * A try row update: its start (TRY_START: where, when it was handed over
- * and started, its logs), its end (TRY_END: when, how, why), or both in
- * one when it ended before its start was told, as short tries do.  NULL
- * and -1 fields are left as they are.
+ * The start of a try still running at the end of a turn: where, when it
+ * was handed over and started, its logs.  Its end, and the whole row of a
+ * try that ended before its start was told, main writes from the result
+ * (see ev_try_end in cmd-run.c), so that a pool killed before its events
+ * left loses nothing of how a try ended.  Nil fields are left as they
+ * are.
  */
-#define TRY_START	1
-#define TRY_END		2
 static void
-pool_ev_try(struct pool *p, const struct pool_run *run, int what,
-    double ended, pid_t pid, int status, const char *reason,
-    const char *state)
+pool_ev_try_start(struct pool *p, const struct pool_run *run, pid_t pid)
 {
 	msgpack_packer	*pk;
-	int		 start = what & TRY_START, end = what & TRY_END;
+	int		 i;
 
 	if (p->mon == NULL)
 		return;
 	pk = monitor_event(p->mon, EV_TRY, 15);
 	msgpack_pack_uint32(pk, run->index);
 	msgpack_pack_uint32(pk, run->attempt);
-	monitor_pack_str(pk, start ? p->block : NULL);
-	monitor_pack_str(pk, start ? p->host : NULL);
-	monitor_pack_str(pk, start ? "local" : NULL);
-	if (start && run->launched > 0)
+	monitor_pack_str(pk, p->block);
+	monitor_pack_str(pk, p->host);
+	monitor_pack_str(pk, "local");
+	if (run->launched > 0)
 		msgpack_pack_double(pk, run->launched);
 	else
 		msgpack_pack_nil(pk);
-	if (start)
-		msgpack_pack_double(pk, run->began);
-	else
+	msgpack_pack_double(pk, run->began);
+	msgpack_pack_nil(pk);
+	msgpack_pack_int64(pk, pid);
+	for (i = 0; i < 4; i++)
 		msgpack_pack_nil(pk);
-	if (end)
-		msgpack_pack_double(pk, ended);
-	else
-		msgpack_pack_nil(pk);
-	if (pid > 0)
-		msgpack_pack_int64(pk, pid);
-	else
-		msgpack_pack_nil(pk);
-	if (end && status != -1 && WIFEXITED(status))
-		msgpack_pack_int(pk, WEXITSTATUS(status));
-	else
-		msgpack_pack_nil(pk);
-	if (end && status != -1 && WIFSIGNALED(status))
-		msgpack_pack_int(pk, WTERMSIG(status));
-	else
-		msgpack_pack_nil(pk);
-	monitor_pack_str(pk, end ? reason : NULL);
-	monitor_pack_str(pk, end ? state : NULL);
-	monitor_pack_str(pk, start ? run->out_path : NULL);
-	monitor_pack_str(pk, start ? run->err_path : NULL);
+	monitor_pack_str(pk, run->out_path);
+	monitor_pack_str(pk, run->err_path);
 }
 
+/* A sample of a running try; its final row main writes (ev_try_end). */
 static void
 pool_ev_resource(struct pool *p, const struct pool_run *run, pid_t pid,
-    double when, int final, double user, double sys, int64_t rss,
-    int64_t vms, int64_t rd, int64_t wr, int64_t children, const char *st)
+    double when, double user, double sys, int64_t rss, int64_t vms,
+    int64_t rd, int64_t wr, int64_t children, const char *st)
 {
 	msgpack_packer	*pk;
 
 	if (p->mon == NULL)
 		return;
-	pk = monitor_event(p->mon, EV_RESOURCE, 14);
+	pk = monitor_event(p->mon, EV_RESOURCE, 16);
 	msgpack_pack_uint32(pk, run->index);
 	msgpack_pack_uint32(pk, run->attempt);
 	msgpack_pack_double(pk, when);
@@ -539,7 +521,10 @@ pool_ev_resource(struct pool *p, const struct pool_run *run, pid_t pid,
 	msgpack_pack_int64(pk, wr);
 	msgpack_pack_int64(pk, children);
 	monitor_pack_str(pk, st);
-	msgpack_pack_int(pk, final);
+	msgpack_pack_int(pk, 0);
+	/* /proc/PID/stat has no context switches. */
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
 }
 
 static void
@@ -690,7 +675,7 @@ pool_sample(struct pool *p)
 			continue;
 		buf[0] = u[i].state != 0 ? u[i].state : '?';
 		buf[1] = '\0';
-		pool_ev_resource(p, runs[i], groups[i], now, 0, u[i].user,
+		pool_ev_resource(p, runs[i], groups[i], now, u[i].user,
 		    u[i].sys, u[i].rss, u[i].vms, u[i].rd, u[i].wr,
 		    u[i].procs - 1, buf);
 	}
@@ -723,6 +708,8 @@ pool_new_result(struct pool *p, const struct pool_run *run,
 	r->message_len = message != NULL ? strlen(message) : 0;
 	r->value = value;
 	r->value_len = value != NULL ? strlen(value) : 0;
+	r->maxrss_kb = -1;
+	r->ended = db_now();
 	return r;
 }
 
@@ -852,16 +839,10 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 	if (outcome != OUT_DONE)
 		outputs_remove(p, run->outputs, run->noutputs);
 
-	pool_ev_try(p, run, TRY_END | (run->start_told ? 0 : TRY_START), now,
-	    pid, outcome == OUT_DONE ||
-	    outcome == OUT_EXIT || outcome == OUT_TIMEOUT ||
-	    outcome == OUT_WORKER_DIED || outcome == OUT_WORKER_LOST ?
-	    status : -1, message, outcome == OUT_DONE ? "done" :
-	    outcome == OUT_TIMEOUT ? "timeout" :
-	    outcome == OUT_WORKER_LOST ? "lost" : "failed");
-	monitor_status(p->mon, run->index, run->attempt, "running_ended",
-	    now);
+	/* Main records the end (and a start not yet told) from R. */
 	r = pool_new_result(p, run, outcome, message, value);
+	r->began = run->began;
+	r->ended = now;
 	/* With --fail-fast, main decides whether this ends the run. */
 	if (outcome != OUT_DONE && p->fail_fast)
 		p->held = 1;
@@ -933,8 +914,6 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		    xprintf("could not start: %s", strerror(error != 0 ?
 		    error : EIO)), NULL);
 		r->spawn_errno = error != 0 ? error : EIO;
-		pool_ev_try(p, &failed, TRY_END, db_now(), 0, -1, r->message,
-		    "failed");
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
 		slot->pid = pid;
@@ -948,6 +927,24 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	free(dir);
 	free(dirname);
 	task_free(t);
+}
+
+/*
+ * A command's peak memory, from wait4's rusage of it, in KiB; -1 if it
+ * cannot be told from the pool's own.  The child was started with
+ * posix_spawn, which runs it in the pool's memory until the exec, and
+ * Linux keeps that memory's high-water mark as the child's ru_maxrss:
+ * a figure not above the pool's own peak may be nothing but the pool's.
+ */
+static int64_t
+command_maxrss(const struct rusage *ru)
+{
+	struct rusage	 self;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0 &&
+	    ru->ru_maxrss <= self.ru_maxrss)
+		return -1;
+	return ru->ru_maxrss;
 }
 
 /* A command's process ended: report it, and leave nothing of it. */
@@ -966,17 +963,17 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 		outcome = OUT_DONE;
 	else
 		outcome = OUT_EXIT;
-	pool_ev_resource(p, &slot->run, pid, db_now(), 1,
-	    tv_us(&ru->ru_utime) / 1e6, tv_us(&ru->ru_stime) / 1e6,
-	    (int64_t)ru->ru_maxrss * 1024, 0, (int64_t)ru->ru_inblock * 512,
-	    (int64_t)ru->ru_oublock * 512, 0,
-	    WIFEXITED(status) ? "exited" : "killed");
 	r = run_end(p, &slot->run, pid, outcome, status,
 	    capture_full(&slot->run, run_reason(&slot->run, outcome, status,
 	    NULL)), NULL);
+	r->has_usage = 1;
 	r->utime_us = tv_us(&ru->ru_utime);
 	r->stime_us = tv_us(&ru->ru_stime);
-	r->maxrss_kb = ru->ru_maxrss;
+	r->maxrss_kb = command_maxrss(ru);
+	r->nvcsw = ru->ru_nvcsw;
+	r->nivcsw = ru->ru_nivcsw;
+	r->inblock = ru->ru_inblock;
+	r->oublock = ru->ru_oublock;
 	slot->pid = 0;
 	p->busy--;
 }
@@ -1117,7 +1114,7 @@ worker_next(struct pool *p, struct pool_worker *w)
 }
 
 /* MSG_W_DONE: [index, attempt, returned, result, error, wall, user,
-   system, maxrss]. */
+   system, maxrss, nvcsw, nivcsw, inblock, oublock]. */
 static int
 worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 {
@@ -1126,10 +1123,10 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 	const char		*res, *err;
 	uint32_t		 reslen, errlen;
 	uint64_t		 index, attempt, wall, ut, st;
-	int64_t			 rc, rss;
+	int64_t			 rc, rss, cs[4];
 	char			*value = NULL, *msg, *detail;
 
-	if (m->nfields != 9 || w->ncalls == 0 ||
+	if (m->nfields != 13 || w->ncalls == 0 ||
 	    msg_get_uint(&m->fields[0], &index) == -1 ||
 	    msg_get_uint(&m->fields[1], &attempt) == -1 ||
 	    index != w->calls[0].index || attempt != w->calls[0].attempt ||
@@ -1139,7 +1136,11 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 	    msg_get_uint(&m->fields[5], &wall) == -1 ||
 	    msg_get_uint(&m->fields[6], &ut) == -1 ||
 	    msg_get_uint(&m->fields[7], &st) == -1 ||
-	    msg_get_int(&m->fields[8], &rss) == -1)
+	    msg_get_int(&m->fields[8], &rss) == -1 ||
+	    msg_get_int(&m->fields[9], &cs[0]) == -1 ||
+	    msg_get_int(&m->fields[10], &cs[1]) == -1 ||
+	    msg_get_int(&m->fields[11], &cs[2]) == -1 ||
+	    msg_get_int(&m->fields[12], &cs[3]) == -1)
 		return -1;
 	if (rc == 0 && err == NULL) {
 		outcome = OUT_DONE;
@@ -1156,10 +1157,12 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 		msg = run_reason(&w->run, outcome, 0, detail);
 		free(detail);
 	}
-	if (p->mon != NULL && wall >= p->interval * 1e6)
-		pool_ev_resource(p, &w->run, w->pid, db_now(), 1, ut / 1e6,
-		    st / 1e6, rss * 1024, 0, 0, 0, 0, "returned");
 	r = run_end(p, &w->run, w->pid, outcome, 0, msg, value);
+	r->has_usage = 1;
+	r->nvcsw = cs[0];
+	r->nivcsw = cs[1];
+	r->inblock = cs[2];
+	r->oublock = cs[3];
 	r->wall_us = wall;
 	r->utime_us = ut;
 	r->stime_us = st;
@@ -1410,8 +1413,6 @@ workers_tick(struct pool *p)
 		run.attempt = t.attempt;
 		pool_new_result(p, &run, OUT_NO_WORKER, xprintf("no worker "
 		    "could start: %s", why != NULL ? why : "unknown"), NULL);
-		pool_ev_try(p, &run, TRY_END, db_now(), 0, -1, p->results[
-		    p->nresults - 1].message, "failed");
 		task_free(&t);
 	}
 	return (int)next;
@@ -1650,8 +1651,8 @@ pool_reap(struct pool *p)
 }
 
 /*
- * The try rows of what started this turn and is still running; a try
- * that has ended already was told whole, in one event, by run_end.
+ * The try rows of what started this turn and is still running; main
+ * writes the whole row of a try that has ended already from its result.
  */
 static void
 pool_tell_starts(struct pool *p)
@@ -1670,9 +1671,8 @@ pool_tell_starts(struct pool *p)
 				continue;
 			if (run->start_told)
 				continue;
-			pool_ev_try(p, run, TRY_START, 0, k == 0 ?
-			    p->slots[i].pid : p->workers[i].pid, -1, NULL,
-			    NULL);
+			pool_ev_try_start(p, run, k == 0 ?
+			    p->slots[i].pid : p->workers[i].pid);
 			run->start_told = 1;
 		}
 	}
@@ -2100,8 +2100,15 @@ pool_main(int argc, char **argv)
 	if (gethostname(p.host, sizeof p.host - 1) == -1)
 		snprintf(p.host, sizeof p.host, "localhost");
 	p.interval = wf->resource_interval;
-	if (wf->monitoring && (p.mon = monitor_open(p.ctx, logname)) != NULL)
+	/*
+	 * The pool says itself that its block runs: a pool whose run ended
+	 * before the interchange heard from it still ran, and its "exited"
+	 * must not come without a "running" before it.
+	 */
+	if (wf->monitoring && (p.mon = monitor_open(p.ctx, logname)) != NULL) {
+		pool_ev_block(&p, "running");
 		pool_ev_node(&p);
+	}
 	p.ctl = ctl_open(p.ctx, logname, "pool", pool_status_fill, &p);
 	p.sample_at_ms = mono_ms() + (int64_t)(p.interval * 1000);
 

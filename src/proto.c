@@ -287,7 +287,7 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 void
 msg_pack_result(msgpack_packer *pk, const struct msg_result *r)
 {
-	msgpack_pack_array(pk, 13);
+	msgpack_pack_array(pk, 20);
 	msgpack_pack_uint32(pk, r->index);
 	msgpack_pack_uint32(pk, r->attempt);
 	msgpack_pack_int32(pk, r->pool);
@@ -301,16 +301,25 @@ msg_pack_result(msgpack_packer *pk, const struct msg_result *r)
 	msgpack_pack_int64(pk, r->maxrss_kb);
 	msg_pack_str(pk, r->message, r->message_len);
 	msg_pack_str(pk, r->value, r->value_len);
+	msgpack_pack_double(pk, r->began);
+	msgpack_pack_double(pk, r->ended);
+	msgpack_pack_int(pk, r->has_usage);
+	msgpack_pack_int64(pk, r->nvcsw);
+	msgpack_pack_int64(pk, r->nivcsw);
+	msgpack_pack_int64(pk, r->inblock);
+	msgpack_pack_int64(pk, r->oublock);
 }
 
 int
 msg_get_result(const msgpack_object *o, struct msg_result *r)
 {
 	const msgpack_object	*f;
-	uint64_t		 u[6];
-	int64_t			 i[5];
+	uint64_t		 u[7];
+	int64_t			 i[9];
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 13)
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 20 ||
+	    o->via.array.ptr[13].type != MSGPACK_OBJECT_FLOAT64 ||
+	    o->via.array.ptr[14].type != MSGPACK_OBJECT_FLOAT64)
 		return -1;
 	f = o->via.array.ptr;
 	memset(r, 0, sizeof *r);
@@ -326,8 +335,20 @@ msg_get_result(const msgpack_object *o, struct msg_result *r)
 	    msg_get_uint(&f[9], &u[4]) == -1 ||
 	    msg_get_int(&f[10], &i[4]) == -1 ||
 	    msg_get_str(&f[11], &r->message, &r->message_len) == -1 ||
-	    msg_get_str(&f[12], &r->value, &r->value_len) == -1)
+	    msg_get_str(&f[12], &r->value, &r->value_len) == -1 ||
+	    msg_get_uint(&f[15], &u[6]) == -1 ||
+	    msg_get_int(&f[16], &i[5]) == -1 ||
+	    msg_get_int(&f[17], &i[6]) == -1 ||
+	    msg_get_int(&f[18], &i[7]) == -1 ||
+	    msg_get_int(&f[19], &i[8]) == -1)
 		return -1;
+	r->began = f[13].via.f64;
+	r->ended = f[14].via.f64;
+	r->has_usage = u[6] != 0;
+	r->nvcsw = i[5];
+	r->nivcsw = i[6];
+	r->inblock = i[7];
+	r->oublock = i[8];
 	r->index = u[0];
 	r->attempt = u[1];
 	r->pool = i[0];

@@ -18,7 +18,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
-#define PROTO_VERSION	2
+#define PROTO_VERSION	3
 
 enum msg_type {
 	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid] */
@@ -51,7 +51,8 @@ enum msg_type {
 	MSG_W_CALL,		/* pool -> worker: [task] */
 	MSG_W_DONE,		/* worker -> pool: [index, attempt, returned,
 				   result, error, wall_us, utime_us,
-				   stime_us, maxrss_kb] */
+				   stime_us, maxrss_kb, nvcsw, nivcsw,
+				   inblock, oublock] */
 	/* From a hasher to main, on a pipe (hasher.c). */
 	MSG_H_HASHED,		/* [index, path, errno, dev, ino, size,
 				   mtime_ns, hash] */
@@ -92,7 +93,9 @@ enum event_kind {
 				   reason, state, stdout, stderr */
 	EV_RESOURCE,		/* task, try, time, interval, pid, user, system,
 				   rss, vms, read, write, children, status,
-				   final */
+				   final, voluntary, involuntary (context
+				   switches; the last two absent from
+				   version 2 events) */
 	EV_BLOCK,		/* block, status, time, job */
 	EV_NODE,		/* block, host, cpus, memory, workers, time */
 	EV_WORKFLOW_LOST,	/* time: main died before recording its end */
@@ -159,7 +162,9 @@ enum try_outcome {
 
 /*
  * What became of one try.  The strings are the sender's (a pool owns
- * them) or point into the received message.
+ * them) or point into the received message.  It carries all that the
+ * record of the try's end needs (main writes it, see cmd-run.c): a pool
+ * killed right after sending it loses nothing of that end.
  */
 struct msg_result {
 	uint32_t	 index;
@@ -172,7 +177,14 @@ struct msg_result {
 	uint64_t	 wall_us;
 	uint64_t	 utime_us;
 	uint64_t	 stime_us;
-	int64_t		 maxrss_kb;
+	int64_t		 maxrss_kb;	/* -1: not known */
+	double		 began;		/* epoch seconds; 0: never ran */
+	double		 ended;
+	int		 has_usage;	/* the six usage fields are the try's */
+	int64_t		 nvcsw;		/* context switches */
+	int64_t		 nivcsw;
+	int64_t		 inblock;	/* 512-byte blocks */
+	int64_t		 oublock;
 	const char	*message;	/* NULL: none */
 	uint32_t	 message_len;
 	const char	*value;		/* a function's result; NULL: none */

@@ -87,16 +87,18 @@ static const char *settle_sql[] = {
 };
 
 /*
- * The counts of a run's row, from its tasks: those that ran and
- * succeeded, and those that ran and did not (cached, dep_fail and
- * not_run tasks never ran).
+ * The counts of a run's row, from its tasks, as Parsl counts them: those
+ * that ran and succeeded (not cached ones), and those that failed for
+ * good after a try of theirs started (not dep_fail, not a missing input
+ * or a command that could not start, not a task killed with the run).
  */
 static const char *recount_sql =
 	"UPDATE workflow SET tasks_completed_count = (SELECT count(*) FROM "
 	"  task WHERE run_id = ?1 AND weft_state = 'done'), "
 	"  tasks_failed_count = (SELECT count(*) FROM task WHERE "
-	"  run_id = ?1 AND weft_state IN ('failed', 'killed')) "
-	"  WHERE run_id = ?1";
+	"  run_id = ?1 AND weft_state = 'failed' AND EXISTS (SELECT 1 FROM "
+	"  try y WHERE y.run_id = ?1 AND y.task_id = task.task_id AND "
+	"  y.task_try_time_running IS NOT NULL)) WHERE run_id = ?1";
 
 /* Runs SQL with ?1 RUN, ?2 the time WHEN, ?3 WHY; -1 on an error. */
 static int

@@ -476,7 +476,7 @@ unsigned	 plugin_timeout_s(void);
 size_t		 plugins_loaded(const struct workflow *);
 
 /* db.c */
-#define DB_SCHEMA_VERSION	2
+#define DB_SCHEMA_VERSION	3
 #define DB_READ			0
 #define DB_WRITE		1
 struct sqlite3;

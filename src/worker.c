@@ -239,7 +239,7 @@ worker_call(struct worker *w, const msgpack_object *o)
 		snprintf(msg, sizeof msg, "returned %d", rc);
 		cs.error = xstrdup(msg);
 	}
-	msg_begin(&m, MSG_W_DONE, 9);
+	msg_begin(&m, MSG_W_DONE, 13);
 	msgpack_pack_uint32(&m.pk, t.index);
 	msgpack_pack_uint32(&m.pk, t.attempt);
 	msgpack_pack_int(&m.pk, rc);
@@ -258,6 +258,10 @@ worker_call(struct worker *w, const msgpack_object *o)
 	msgpack_pack_uint64(&m.pk, tv_us(&r1.ru_utime) - tv_us(&r0.ru_utime));
 	msgpack_pack_uint64(&m.pk, tv_us(&r1.ru_stime) - tv_us(&r0.ru_stime));
 	msgpack_pack_int64(&m.pk, r1.ru_maxrss);
+	msgpack_pack_int64(&m.pk, r1.ru_nvcsw - r0.ru_nvcsw);
+	msgpack_pack_int64(&m.pk, r1.ru_nivcsw - r0.ru_nivcsw);
+	msgpack_pack_int64(&m.pk, r1.ru_inblock - r0.ru_inblock);
+	msgpack_pack_int64(&m.pk, r1.ru_oublock - r0.ru_oublock);
 	free(cs.result);
 	free(cs.error);
 	msgpack_sbuffer_write(&w->out, m.sbuf.data, m.sbuf.size);

@@ -142,7 +142,7 @@ line-2"
 	assert_output '<>
 <cat.txt>'
 	run q "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 2
+	assert_output 3
 	run q "SELECT weft_task_id, weft_app_kind, quote(weft_result)
 	    FROM task WHERE run_id = '0001' ORDER BY task_id;"
 	assert_output "gen[n=1]|command|NULL
@@ -160,6 +160,24 @@ empty|command|NULL"
 	    AND t.task_id = r.task_id WHERE t.weft_app_kind = 'function'
 	    AND r.weft_pid > 0 AND r.weft_pid != $WEFT_PID;"
 	assert_output 4
+	# Every try, a function's too, has its final resource row: the
+	# worker's CPU times and context switches over the call, its pid,
+	# and its peak memory.
+	run q "SELECT t.weft_app_kind, x.psutil_process_status,
+	    count(*), sum(x.psutil_process_pid = r.weft_pid),
+	    sum(x.psutil_process_time_user >= 0
+	    AND x.psutil_process_time_system >= 0
+	    AND x.psutil_process_num_ctx_switches_voluntary >= 0
+	    AND x.psutil_process_num_ctx_switches_involuntary >= 0),
+	    count(x.psutil_process_memory_resident),
+	    sum(coalesce(x.psutil_process_memory_resident, 1) > 0)
+	    FROM resource x JOIN try r USING (run_id, task_id, try_id)
+	    JOIN task t USING (run_id, task_id)
+	    WHERE x.weft_final = 1 AND t.weft_app_kind = 'function'
+	    GROUP BY 1, 2;"
+	assert_output "function|returned|4|4|4|4|4"
+	run q "SELECT count(*) FROM resource WHERE weft_final = 1;"
+	assert_output 8
 	run weft tasks --json
 	assert_success
 	run jq -c '[.[] | [.task, .result]]' <<<"$output"

@@ -460,7 +460,7 @@ EOF
 	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
 	run weft runs
 	assert_failure 2
-	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 2)'
+	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 3)'
 }
 
 @test "reading never changes the database" {
@@ -605,8 +605,11 @@ EOF
 	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr\""
 }
 
-@test "a version 1 database: read as it is, then brought to version 2 by a run" {
+@test "a version 1 database: read as it is, then brought to version 3 by a run" {
 	make_db .weft 1
+	local old_resources
+	old_resources=$(sql "SELECT count(*) FROM resource;")
+	[ "$old_resources" -gt 0 ] || fail "no resource rows in the fixture"
 	# The fixture's runs are 0001 to 0003: the next one must be 0004.
 	mkdir -p .weft/runs/0003
 	run weft tasks --json 1
@@ -624,11 +627,22 @@ EOF2
 	assert_success
 	assert_line --index 0 --partial "run 0004 in"
 	run sql "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 2
+	assert_output 3
 	# The rows of the three old runs are all still there.
 	run sql "SELECT count(*) FROM task WHERE run_id IN ('0001', '0002',
 	    '0003');"
 	assert_output 12
+	run sql "SELECT count(*) FROM resource WHERE run_id IN ('0001',
+	    '0002', '0003');"
+	assert_output "$old_resources"
+	# Version 3's columns: filled for the new run, NULL for the old.
+	run sql "SELECT run_id = '0004',
+	    count(psutil_process_num_ctx_switches_voluntary) > 0
+	    FROM resource GROUP BY 1 ORDER BY 1;"
+	assert_output '0|0
+1|1'
+	run sql "SELECT count(python_v) FROM node;"
+	assert_output 0
 	run sql "SELECT weft_state FROM try WHERE run_id = '0004';"
 	assert_output done
 	run weft tasks 1
