@@ -42,7 +42,6 @@
 #define DBW_TX_ROWS	20000	/* commit after this many rows */
 #define DBW_TX_MS	100	/* or when the transaction is this old */
 #define DBW_IDLE_MS	1000	/* orphaned and nothing heard: exit */
-#define DBW_RECORD_MAX	(64u << 20)	/* a spool record, as router.c */
 #define DBW_ORPHAN_MS	2500	/* orphaned: exit after this at most,
 				   so nothing outlives main by 3 s */
 
@@ -923,9 +922,8 @@ dbwriter_import(sqlite3 *db, const char *run, int fd)
 	for (off = w.committed; rc == 0; off += 4 + len) {
 		if (pread(fd, hdr, 4, off) != 4)
 			break;
-		len = hdr[0] | hdr[1] << 8 | hdr[2] << 16 |
-		    (uint32_t)hdr[3] << 24;
-		if (len == 0 || len > DBW_RECORD_MAX)
+		len = spool_length(hdr);
+		if (len == 0 || len > SPOOL_RECORD_MAX)
 			break;
 		buf = xreallocarray(buf, len, 1);
 		if (pread(fd, buf, len, off + 4) != (ssize_t)len)

@@ -15,7 +15,6 @@
  */
 
 #include <sys/file.h>
-#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -200,16 +199,8 @@ monitor_flush(struct monitor *m)
 static void
 spill_batch(struct monitor *m, const void *data, size_t len)
 {
-	unsigned char	 hdr[4];
-	struct iovec	 iov[2];
-
-	hdr[0] = len & 0xff;
-	hdr[1] = (len >> 8) & 0xff;
-	hdr[2] = (len >> 16) & 0xff;
-	hdr[3] = (len >> 24) & 0xff;
-	iov[0] = (struct iovec){ hdr, 4 };
-	iov[1] = (struct iovec){ (void *)data, len };
-	if (writev(m->spill_fd, iov, 2) != (ssize_t)len + 4) {
+	if (spool_append(m->spill_fd, data, len) != (ssize_t)len +
+	    SPOOL_HEADER) {
 		if (m->lost++ == 0)
 			log_warn("monitoring: cannot append to the spool");
 	}

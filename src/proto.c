@@ -5,6 +5,8 @@
  * so a confused or hostile peer produces an error, never a crash.
  */
 
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -512,4 +514,32 @@ int
 zsock_connect(void *s, const char *endpoint)
 {
 	return zmq_connect(s, endpoint);
+}
+
+/*
+ * The spool of a run (runs/NNNN/monitor.spool) is a sequence of records,
+ * each a 4-byte little-endian length and a MSG_EVENTS message.  The
+ * router appends them, main too when the router is gone, and the
+ * dbwriter and record.c read them.
+ */
+ssize_t
+spool_append(int fd, const void *data, size_t len)
+{
+	unsigned char	 hdr[SPOOL_HEADER];
+	struct iovec	 iov[2];
+
+	hdr[0] = len & 0xff;
+	hdr[1] = (len >> 8) & 0xff;
+	hdr[2] = (len >> 16) & 0xff;
+	hdr[3] = (len >> 24) & 0xff;
+	iov[0] = (struct iovec){ hdr, SPOOL_HEADER };
+	iov[1] = (struct iovec){ (void *)data, len };
+	return writev(fd, iov, 2);
+}
+
+/* The length a record's header gives. */
+uint32_t
+spool_length(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }

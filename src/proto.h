@@ -12,6 +12,8 @@
 #ifndef PROTO_H
 #define PROTO_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include <jansson.h>
@@ -226,6 +228,12 @@ int	 msg_get_int(const msgpack_object *, int64_t *);
 int	 msg_get_str(const msgpack_object *, const char **, uint32_t *);
 int	 msg_get_strs(const msgpack_object *, uint32_t);
 void	 msg_pack_str(msgpack_packer *, const char *, size_t);
+
+/* Records of a run's spool (see proto.c). */
+#define SPOOL_HEADER	4
+#define SPOOL_RECORD_MAX (64u << 20)
+ssize_t	 spool_append(int, const void *, size_t);
+uint32_t spool_length(const unsigned char *);
 
 /* ZeroMQ sockets as every weft process configures them. */
 void	*zsock_open(void *, int, const char *);

@@ -23,7 +23,6 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +45,6 @@
 #define ROUTER_STALL_MS		3000	/* writer silent: send again */
 #define ROUTER_ORPHAN_MS	2000	/* main gone: time to drain */
 #define ROUTER_STUCK_MS		5000	/* finishing, and nothing moves */
-#define ROUTER_RECORD_MAX	(64u << 20)
 #define ROUTER_SENDERS		32	/* remembered for status */
 
 struct router {
@@ -130,11 +128,6 @@ router_status_fill(json_t *stats, json_t *hb, void *arg)
 	}
 }
 
-static uint32_t
-get_le32(const unsigned char *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /*
  * Opens the spool and finds its end: the end of the last whole record.
@@ -164,8 +157,8 @@ router_open_spool(struct router *r)
 	while (off + 4 <= (uint64_t)st.st_size) {
 		if (pread(r->spool, hdr, 4, off) != 4)
 			break;
-		len = get_le32(hdr);
-		if (len == 0 || len > ROUTER_RECORD_MAX ||
+		len = spool_length(hdr);
+		if (len == 0 || len > SPOOL_RECORD_MAX ||
 		    off + 4 + len > (uint64_t)st.st_size)
 			break;
 		off += 4 + len;
@@ -186,17 +179,9 @@ router_open_spool(struct router *r)
 static int
 router_append(struct router *r, const void *data, size_t len)
 {
-	unsigned char	 hdr[4];
-	struct iovec	 iov[2];
 	ssize_t		 n;
 
-	hdr[0] = len & 0xff;
-	hdr[1] = (len >> 8) & 0xff;
-	hdr[2] = (len >> 16) & 0xff;
-	hdr[3] = (len >> 24) & 0xff;
-	iov[0] = (struct iovec){ hdr, 4 };
-	iov[1] = (struct iovec){ (void *)data, len };
-	n = writev(r->spool, iov, 2);
+	n = spool_append(r->spool, data, len);
 	if (n != (ssize_t)(len + 4)) {
 		/*
 		 * A short write to a file is a full disk too.  Nothing more
@@ -255,7 +240,8 @@ router_writer_silent(struct router *r, int64_t now)
 	    now - r->told_silent_ms < threshold)
 		return;
 	log_warnx("the writer acknowledged nothing for %lld ms with %llu "
-	    "bytes to commit; telling main", (long long)(now - r->writer_word_ms),
+	    "bytes to commit; telling main",
+	    (long long)(now - r->writer_word_ms),
 	    (unsigned long long)(r->written - r->committed));
 	msg_begin(&m, MSG_WRITER_SILENT, 2);
 	msgpack_pack_uint64(&m.pk, r->committed);
@@ -337,7 +323,7 @@ router_pump(struct router *r)
 		off = 0;
 		nrec = 0;
 		while (off + 4 <= have) {
-			len = get_le32((unsigned char *)r->buf + off);
+			len = spool_length((unsigned char *)r->buf + off);
 			if (off + 4 + len > have)
 				break;
 			off += 4 + len;
@@ -345,7 +331,7 @@ router_pump(struct router *r)
 		}
 		if (nrec == 0) {
 			/* One record bigger than the chunk. */
-			len = get_le32((unsigned char *)r->buf);
+			len = spool_length((unsigned char *)r->buf);
 			r->buf = xreallocarray(r->buf, len + 4, 1);
 			if (pread(r->spool, r->buf, len + 4, r->sent) !=
 			    (ssize_t)len + 4)
@@ -360,7 +346,7 @@ router_pump(struct router *r)
 		off = 0;
 		end = start;
 		while (nrec-- > 0) {
-			len = get_le32((unsigned char *)r->buf + off);
+			len = spool_length((unsigned char *)r->buf + off);
 			msgpack_pack_bin(&m.pk, len);
 			msgpack_pack_bin_body(&m.pk, r->buf + off + 4, len);
 			off += 4 + len;

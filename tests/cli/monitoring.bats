@@ -465,6 +465,12 @@ EOF
 	assert_output 40
 }
 
+# live_pool N: pool N runs; its pid in LIVE_POOL.
+live_pool()
+{
+	LIVE_POOL=$(weft_helper_pid "pool $1")
+}
+
 # A pool SIGKILLed right after it sent results has not sent the events of
 # its last batching window; how those tries ended must still be recorded
 # (main writes it from the results).  Eight kills of two pools during
@@ -483,12 +489,13 @@ main:
     foreach: {i: "1..4000"}
 EOF
 	weft_start run -q flow.yaml
-	local k pid kills=0
+	local k kills=0
 	for k in 1 2 3 4 5 6 7 8; do
 		wait_for 60 status_count_above $((k * 1800)) ||
 		    fail "stuck before kill $k; stderr: $(cat "$WEFT_ERR")"
-		pid=$(weft_helper_pid "pool $((k % 2))") || continue
-		kill -KILL "$pid"
+		# A pool that is being restarted is waited for.
+		wait_for 10 live_pool $((k % 2)) || continue
+		kill -KILL "$LIVE_POOL"
 		kills=$((kills + 1))
 	done
 	wait_for 120 weft_exited || fail "the run did not end"
