@@ -120,6 +120,7 @@ struct helper {
 	pid_t		 pid;
 	long long	 start_ticks;	/* with pid, names the process */
 	int		 alive;
+	long long	 silent_cpu;	/* its CPU time when said silent */
 	int		 killed;	/* main gave up waiting and killed it */
 	int		 given_up;
 	int		 restarts;	/* deaths in a row */
@@ -1265,6 +1266,7 @@ spawn_helper(struct run *r, struct helper *h)
 	h->started_ms = elapsed_ms(&r->t0);
 	h->alive = 1;
 	h->killed = 0;
+	h->silent_cpu = -1;
 	log_info("started %s, pid %ld", h->name, (long)pid);
 	registry_write(r);
 	return 0;
@@ -1413,25 +1415,51 @@ give_up_monitoring(struct run *r, const char *why)
 
 /*
  * The router says the database writer has had work and acknowledged none
- * of it for a heartbeat threshold (stopped, or stuck): it is killed like
- * a silent pool, and restarted when it is reaped; the new one takes over
- * from the offset that is committed, so nothing is lost.
+ * of it for a heartbeat threshold.  A writer that is stopped, or that has
+ * used no CPU since the router's previous word (stuck on a lock), is
+ * killed like a silent pool, and restarted when it is reaped; the new one
+ * takes over from the offset that is committed, so nothing is lost.  A
+ * writer that is merely slow (a loaded machine) is left to work.
  */
 static void
 restart_silent_writer(struct run *r)
 {
-	size_t	 i;
+	struct helper	*h;
+	long long	 cpu;
+	size_t		 i;
+	char		 st = '?';
 
 	if (!monitor_writer_silent(r->mon) || r->mon_given_up)
 		return;
 	for (i = 0; i < r->nhelpers; i++) {
-		if (r->helpers[i].role != H_DBWRITER || !r->helpers[i].alive)
+		h = &r->helpers[i];
+		if (h->role != H_DBWRITER || !h->alive)
 			continue;
+		cpu = proc_cpu_ticks(h->pid, &st);
+		if (st != 'T' && st != 't' && (h->silent_cpu < 0 ||
+		    cpu != h->silent_cpu)) {
+			log_info("dbwriter (pid %ld) is slow but working; "
+			    "left to it", (long)h->pid);
+			h->silent_cpu = cpu;
+			continue;
+		}
 		log_warnx("dbwriter (pid %ld) made no progress for %d "
-		    "periods; killing it", (long)r->helpers[i].pid,
-		    HEARTBEAT_MISSES);
-		kill(r->helpers[i].pid, SIGKILL);
+		    "periods; killing it", (long)h->pid, HEARTBEAT_MISSES);
+		kill(h->pid, SIGKILL);
 	}
+}
+
+/* CPU time of the writer, to see it work while main waits for it. */
+static long long
+writer_cpu(struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role == H_DBWRITER && r->helpers[i].alive)
+			return proc_cpu_ticks(r->helpers[i].pid, NULL);
+	}
+	return -1;
 }
 
 /* Whether the router runs, or is about to again. */
@@ -1874,6 +1902,7 @@ finish_monitoring(struct run *r)
 {
 	struct timespec	 t0;
 	int64_t		 left;
+	long long	 cpu, now_cpu;
 	size_t		 i;
 
 	if (r->mon != NULL && router_running(r)) {
@@ -1892,7 +1921,13 @@ finish_monitoring(struct run *r)
 		monitor_control(r->mon, MSG_FINISH);
 		log_info("waiting for the monitoring record to be written");
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		cpu = writer_cpu(r);
 		while (helpers_alive(r, 1) > 0 && !r->mon_given_up) {
+			/* The wait is bounded while the writer does nothing. */
+			if ((now_cpu = writer_cpu(r)) != cpu) {
+				cpu = now_cpu;
+				clock_gettime(CLOCK_MONOTONIC, &t0);
+			}
 			left = RUN_MON_FINISH_MS - elapsed_ms(&t0);
 			if (left <= 0 || r->hurry) {
 				log_warnx("monitoring did not finish in time");
@@ -1905,7 +1940,7 @@ finish_monitoring(struct run *r)
 				if (left <= 0)
 					break;
 			}
-			pump_once(r, left);
+			pump_once(r, left < 1000 ? left : 1000);
 		}
 	}
 	if (r->mon_lifeline[1] != -1) {

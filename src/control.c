@@ -256,3 +256,35 @@ proc_start_ticks(pid_t pid, char *state)
 		*state = st;
 	return start;
 }
+
+/*
+ * The CPU time of process PID so far, user and system, in clock ticks
+ * (fields 14 and 15 of /proc/PID/stat), with its state letter in *STATE;
+ * -1 if it is gone.  Whether it grows tells a slow process from a stuck
+ * one.
+ */
+long long
+proc_cpu_ticks(pid_t pid, char *state)
+{
+	char		 path[64], buf[1024], *p;
+	long long	 utime, stime;
+	ssize_t		 n;
+	int		 fd;
+	char		 st;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%lld %lld", &st, &utime, &stime) != 3)
+		return -1;
+	if (state != NULL)
+		*state = st;
+	return utime + stime;
+}

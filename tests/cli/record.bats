@@ -65,6 +65,13 @@ summary_count()
 	echo "${n:-0}"
 }
 
+# writer_runs: a dbwriter of this test runs (one being restarted is
+# waited for); its pid in WRITER.
+writer_runs()
+{
+	WRITER=$(monitor_pid dbwriter)
+}
+
 # no_spool RUN: the run's spool is gone (its events are all written).
 no_spool()
 {
@@ -102,7 +109,8 @@ no_spool()
 	wait_for 30 status_count_above 40 ||
 	    fail "nothing recorded; $(cat "$WEFT_ERR")"
 	# A stopped writer holds the end of the record up.
-	kill -STOP "$(monitor_pid dbwriter)"
+	wait_for 10 writer_runs || fail "no dbwriter: $(show_test_procs)"
+	kill -STOP "$WRITER"
 	# Signals of one kind that arrive together count once: pauses
 	# between them, as between the key strokes of a user.
 	kill -INT "$WEFT_PID"
@@ -171,7 +179,8 @@ no_spool()
 	wait_for 30 status_count_above 200 ||
 	    fail "nothing recorded; $(cat "$WEFT_ERR")"
 	# The writer first, so that the spool holds what it did not write.
-	kill -STOP "$(monitor_pid dbwriter)"
+	wait_for 10 writer_runs || fail "no dbwriter: $(show_test_procs)"
+	kill -STOP "$WRITER"
 	sleep 0.5
 	for p in $(weft_test_procs); do
 		kill -KILL "$p" 2>/dev/null || true
@@ -208,7 +217,8 @@ no_spool()
 	WEFT_HEARTBEAT_MS=200 weft_start run -q flow.yaml
 	wait_for 30 status_count_above 200 ||
 	    fail "nothing recorded; $(cat "$WEFT_ERR")"
-	kill -STOP "$(monitor_pid dbwriter)"
+	wait_for 10 writer_runs || fail "no dbwriter: $(show_test_procs)"
+	kill -STOP "$WRITER"
 	wait_for 120 weft_exited || fail "the run did not end"
 	weft_reap
 	[ "$WEFT_STATUS" -eq 0 ] ||
@@ -252,10 +262,8 @@ lock_across_end()
 	lock_across_end 8 300
 }
 
-@test "a write lock held for 25 s across the end: the writer is restarted, the record is complete" {
+@test "a write lock held for 25 s across the end: the record is complete" {
 	lock_across_end 25 2000
-	grep -q 'dbwriter (pid [0-9]*) made no progress for 10 periods; killing it' \
-	    .weft/runs/0001/weft.log || fail "the writer was not restarted"
 }
 
 @test "the interchange killed or stopped: not_run means not run, the summary agrees (6 runs)" {
