@@ -68,8 +68,15 @@ __dead void	 fatalx(const char *, ...) printflike(1, 2);
 /* helper.c */
 int		 helper_begin(const char *, const char *, int, int);
 int		 helper_die_with(long);
+
+/* fifo.c */
+void		*fifo_room(void *, size_t *, size_t *, size_t *, size_t,
+		     size_t);
+
+/* util.c */
 int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
+double		 db_now(void);
 
 /* proctitle.c */
 void		 proctitle_init(int, char **);
@@ -130,6 +137,8 @@ int		 rundir_is_live(const char *, pid_t *);
 int		 rundir_lookup(const char *, const char *, char *, size_t,
 		     char *);
 char		*rundir_task_dirname(const char *);
+
+/* file.c */
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
 /* All of FD from where it is, NUL-ended; NULL with errno on an error. */
@@ -483,7 +492,6 @@ struct sqlite3;
 struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
 void		 db_time(double, char *, size_t);
-double		 db_now(void);
 int		 db_full(struct sqlite3 *);
 const char	*db_errmsg(struct sqlite3 *);
 
@@ -500,21 +508,11 @@ int		 cmd_status(int, char **);
 int		 cmd_check(int, char **);
 
 /* cmd-runs.c */
+int		 cmd_runs(int, char **);
+
+/* dbread.c */
 struct sqlite3_stmt;
 struct json_t;
-struct table_col {
-	const char	*title;
-	size_t		 width;		/* minimum; grows to the widest cell */
-	int		 right;		/* right-aligned */
-};
-struct table {
-	struct table_col *cols;		/* a copy */
-	size_t		  ncols;
-	char		**cells;	/* row after row, owned */
-	size_t		  ncells;
-	size_t		  cap;
-};
-int		 cmd_runs(int, char **);
 /*
  * What "weft runs" and "weft tasks" share.  dbread_open opens
  * DIR/monitoring.db read-only inside a read transaction, never creating
@@ -534,6 +532,20 @@ struct json_t	*dbread_json_string(const char *);
 struct json_t	*dbread_json_seconds(double, int);
 int		 dbread_json_print(struct json_t *);
 int		 dbread_flush(const char *);
+
+/* table.c */
+struct table_col {
+	const char	*title;
+	size_t		 width;		/* minimum; grows to the widest cell */
+	int		 right;		/* right-aligned */
+};
+struct table {
+	struct table_col *cols;		/* a copy */
+	size_t		  ncols;
+	char		**cells;	/* row after row, owned */
+	size_t		  ncells;
+	size_t		  cap;
+};
 void		 table_init(struct table *, const struct table_col *, size_t);
 void		 table_cell(struct table *, const char *, ...)
 		     printflike(2, 3);
