@@ -552,6 +552,24 @@ void		 table_cell(struct table *, const char *, ...)
 void		 table_print(const struct table *, FILE *);
 void		 table_free(struct table *);
 
+/* registry.c: runs/NNNN/helpers.json, the list of a run's processes */
+struct registry_proc {
+	const char	*name;
+	const char	*role;
+	const char	*state;		/* running, restarting, given up, ... */
+	pid_t		 pid;
+	long long	 start;		/* proc_start_ticks() of pid */
+	int		 restarts;
+};
+struct registry {
+	struct json_t	*doc;		/* NULL: no readable file */
+	int		 listed;	/* the file has a list of processes */
+	struct registry_proc *procs;
+	size_t		 nprocs;
+};
+int		 registry_read(const char *, struct registry *);
+void		 registry_free(struct registry *);
+
 /* cmd-tasks.c */
 int		 cmd_tasks(int, char **);
 
