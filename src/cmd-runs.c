@@ -20,12 +20,7 @@
 static void
 runs_usage(FILE *f)
 {
-	fprintf(f, "usage: weft runs [--json] [--run-dir DIR]\n"
-	    "\n"
-	    "options:\n"
-	    "  --json         print the runs as a JSON array\n"
-	    "  --run-dir DIR  read DIR/monitoring.db (default: .weft)\n"
-	    "  -h, --help     show this help\n");
+	cmd_help(f, "runs");
 }
 
 /*

@@ -37,7 +37,6 @@
 #include "weft.h"
 #include "proto.h"
 
-#define STATUS_TIMEOUT_MS	1000
 #define STATUS_MAX_PROCS	(WEFT_MAX_POOLS + 8)	/* asked directly */
 
 struct status_proc {
@@ -69,20 +68,7 @@ struct status {
 static void
 status_usage(FILE *f)
 {
-	fprintf(f, "usage: weft status [--json] [--watch] [--run-dir DIR] "
-	    "[RUN]\n"
-	    "\n"
-	    "Shows every process of RUN, a run number such as 7 or 0007\n"
-	    "(default: the newest live run), with a verdict for each: ok,\n"
-	    "not responding, dead, restarting (or exited while stopping).\n"
-	    "\n"
-	    "options:\n"
-	    "  --json            one JSON object, for scripts\n"
-	    "  --watch           refresh until the run ends\n"
-	    "  --interval S      seconds between refreshes (default 1)\n"
-	    "  --timeout MS      wait this long for answers (default %d)\n"
-	    "  --run-dir DIR     runs are under DIR/runs (default: .weft)\n"
-	    "  -h, --help        show this help\n", STATUS_TIMEOUT_MS);
+	cmd_help(f, "status");
 }
 
 /* Seconds for --interval: plain decimals. */

@@ -47,12 +47,13 @@
 struct cmd_entry {
 	const char	*name;
 	const char	*usage;		/* one line, after "weft NAME " */
+	const char	*help;		/* after the usage line, for --help */
 	const char	*summary;	/* one line, for weft --help */
 	int		 hidden;	/* internal helper role */
 	int		 (*exec)(int, char **);
 };
 extern const char *weft_self;		/* absolute path of this binary */
-__dead void	 cmd_usage(const struct cmd_entry *, int);
+void		 cmd_help(FILE *, const char *);
 
 /* log.c */
 void		 log_init(const char *, int);
@@ -502,6 +503,7 @@ int		 cmd_run(int, char **);
 int		 cmd_stop(int, char **);
 
 /* cmd-status.c */
+#define STATUS_TIMEOUT_MS	1000	/* --timeout; weft.c's help says it */
 int		 cmd_status(int, char **);
 
 /* cmd-check.c */
