@@ -16,12 +16,7 @@
 static void
 check_usage(FILE *f)
 {
-	fprintf(f, "usage: weft check [--dot] [--plugin NAME=PATH] FILE\n"
-	    "\n"
-	    "options:\n"
-	    "  --dot               print the task graph in DOT format\n"
-	    "  --plugin NAME=PATH  add or replace a plugin (repeatable)\n"
-	    "  -h, --help          show this help\n");
+	cmd_help(f, "check");
 }
 
 /* A DOT string: quotes and backslashes escaped. */

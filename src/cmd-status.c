@@ -3,7 +3,7 @@
  * and whether each is healthy, from another shell.
  *
  * The list of processes comes from the run's helpers.json, which main
- * rewrites whenever one starts, dies or is given up (see control.c), so
+ * rewrites whenever one starts, dies or is given up (see registry.c), so
  * status can judge every process even when main itself does not answer.
  * Every process listed as running is asked at once on its control
  * endpoint, and the answers are awaited together for at most the timeout.
@@ -37,7 +37,6 @@
 #include "weft.h"
 #include "proto.h"
 
-#define STATUS_TIMEOUT_MS	1000
 #define STATUS_MAX_PROCS	(WEFT_MAX_POOLS + 8)	/* asked directly */
 
 struct status_proc {
@@ -69,20 +68,7 @@ struct status {
 static void
 status_usage(FILE *f)
 {
-	fprintf(f, "usage: weft status [--json] [--watch] [--run-dir DIR] "
-	    "[RUN]\n"
-	    "\n"
-	    "Shows every process of RUN, a run number such as 7 or 0007\n"
-	    "(default: the newest live run), with a verdict for each: ok,\n"
-	    "not responding, dead, restarting (or exited while stopping).\n"
-	    "\n"
-	    "options:\n"
-	    "  --json            one JSON object, for scripts\n"
-	    "  --watch           refresh until the run ends\n"
-	    "  --interval S      seconds between refreshes (default 1)\n"
-	    "  --timeout MS      wait this long for answers (default %d)\n"
-	    "  --run-dir DIR     runs are under DIR/runs (default: .weft)\n"
-	    "  -h, --help        show this help\n", STATUS_TIMEOUT_MS);
+	cmd_help(f, "status");
 }
 
 /* Seconds for --interval: plain decimals. */
@@ -109,17 +95,13 @@ parse_seconds(const char *s, double *out)
  * has not written it yet, or has finished) only main is listed.
  */
 static size_t
-status_load(struct status *st, json_t **reg, struct status_proc *procs,
-    pid_t main_pid)
+status_load(struct status *st, struct registry *reg,
+    struct status_proc *procs, pid_t main_pid)
 {
-	json_t		*list, *e;
-	json_error_t	 err;
 	size_t		 i, n = 0;
-	json_int_t	 pid, start, restarts;
 
-	*reg = json_load_file("helpers.json", 0, &err);
-	list = *reg != NULL ? json_object_get(*reg, "processes") : NULL;
-	if (!json_is_array(list)) {
+	registry_read("helpers.json", reg);
+	if (!reg->listed) {
 		memset(&procs[0], 0, sizeof procs[0]);
 		procs[0].name = "main";
 		procs[0].role = "main";
@@ -128,19 +110,16 @@ status_load(struct status *st, json_t **reg, struct status_proc *procs,
 		procs[0].start = -1;
 		return 1;
 	}
-	json_array_foreach(list, i, e) {
+	for (i = 0; i < reg->nprocs; i++) {
 		if (n == STATUS_MAX_PROCS)
 			break;
 		memset(&procs[n], 0, sizeof procs[n]);
-		pid = start = restarts = 0;
-		if (json_unpack(e, "{s:s, s:s, s:s, s:I, s:I, s:I}",
-		    "name", &procs[n].name, "role", &procs[n].role,
-		    "state", &procs[n].state, "pid", &pid, "start", &start,
-		    "restarts", &restarts) == -1)
-			continue;
-		procs[n].pid = pid;
-		procs[n].start = start;
-		procs[n].restarts = restarts;
+		procs[n].name = reg->procs[i].name;
+		procs[n].role = reg->procs[i].role;
+		procs[n].state = reg->procs[i].state;
+		procs[n].pid = reg->procs[i].pid;
+		procs[n].start = reg->procs[i].start;
+		procs[n].restarts = reg->procs[i].restarts;
 		n++;
 	}
 	(void)st;
@@ -463,7 +442,7 @@ static int
 status_once(struct status *st)
 {
 	struct status_proc	*procs;
-	json_t			*reg;
+	struct registry		 reg;
 	pid_t			 main_pid = 0;
 	size_t			 n, i;
 	int			 live, healthy;
@@ -471,8 +450,8 @@ status_once(struct status *st)
 	live = rundir_is_live(st->path, &main_pid) == 1;
 	procs = xcalloc(STATUS_MAX_PROCS, sizeof *procs);
 	n = status_load(st, &reg, procs, live ? main_pid : 0);
-	if (!live && reg == NULL) {
-		json_decref(reg);
+	if (!live && reg.doc == NULL) {
+		registry_free(&reg);
 		free(procs);
 		return -1;
 	}
@@ -489,7 +468,7 @@ status_once(struct status *st)
 	for (i = 0; i < n; i++)
 		json_decref(procs[i].reply);
 	free(procs);
-	json_decref(reg);
+	registry_free(&reg);
 	return healthy ? 0 : 1;
 }
 

@@ -29,15 +29,7 @@
 static void
 stop_usage(FILE *f)
 {
-	fprintf(f, "usage: weft stop [--kill] [--run-dir DIR] [RUN]\n"
-	    "\n"
-	    "Stops RUN, a run number such as 7 or 0007 (default: the newest\n"
-	    "live run).\n"
-	    "\n"
-	    "options:\n"
-	    "  --kill         kill every process of the run at once\n"
-	    "  --run-dir DIR  runs are under DIR/runs (default: .weft)\n"
-	    "  -h, --help     show this help\n");
+	cmd_help(f, "stop");
 }
 
 /* Whether /proc/PID/environ holds exactly VAR (NAME=VALUE). */

@@ -40,22 +40,7 @@ static const char *try_states[] = {
 static void
 tasks_usage(FILE *f)
 {
-	fprintf(f, "usage: weft tasks [--tries] [--json] [--state STATE] "
-	    "[--run-dir DIR] [RUN]\n"
-	    "\n"
-	    "RUN is a run number such as 7 or 0007; the default is the "
-	    "newest run.\n"
-	    "\n"
-	    "options:\n"
-	    "  --tries          one row per try of each task, not per task\n"
-	    "  --json           print the rows as a JSON array\n"
-	    "  --state STATE    only the tasks in STATE: done, cached, "
-	    "failed,\n"
-	    "                   dep_fail, killed, not_run or pending; with\n"
-	    "                   --tries, the tries in STATE: running, done,\n"
-	    "                   failed, timeout, killed or lost\n"
-	    "  --run-dir DIR    read DIR/monitoring.db (default: .weft)\n"
-	    "  -h, --help       show this help\n");
+	cmd_help(f, "tasks");
 }
 
 /*

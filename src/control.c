@@ -1,6 +1,6 @@
 /*
  * control.c: the control endpoint that every process of a run answers,
- * and the registry of a run's processes that "weft status" reads.
+ * which "weft status" asks after reading the registry (registry.c).
  *
  * Each process (main, interchange, router, dbwriter, each pool) binds a
  * REP socket at ipc://sock/ctl-NAME in the run directory and answers any
@@ -11,12 +11,6 @@
  * done in the process's own event loop, so a process that is stopped or
  * stuck does not answer: that is what makes "not responding" mean
  * something.  The sock/ folder is 0700, so only the run's owner can ask.
- *
- * The registry, runs/NNNN/helpers.json, is written by main (atomically,
- * by rename) whenever a helper starts, dies, is due to restart or is given
- * up.  It names every process with its pid and start time, so that status
- * can tell a dead helper (pid gone, a zombie, or reused by a stranger)
- * from one that does not answer, even when main itself does not answer.
  */
 
 #include <sys/resource.h>

@@ -178,15 +178,6 @@ db_time(double t, char *buf, size_t len)
 	snprintf(buf, len, "%s.%06ld", base, us);
 }
 
-double
-db_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int
 db_exec(sqlite3 *db, const char *sql, char **errp)
 {

@@ -137,8 +137,10 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq, "
 	    "applied_above) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, "
 	    "sender) DO UPDATE SET last_seq = ?3, applied_above = ?4",
-	[ST_SPOOL] = "INSERT INTO weft_spool (run_id, committed) "
-	    "VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET committed = ?2",
+	/* In parentheses: clang takes a two-piece last string for a typo. */
+	[ST_SPOOL] = ("INSERT INTO weft_spool (run_id, committed) "
+	    "VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET "
+	    "committed = ?2"),
 };
 
 /* Number of fields after the kind, per event kind. */

@@ -4,8 +4,7 @@
  * to stderr (which spawn pointed at the role's log file) under the role's
  * name, work from the run directory (whose relative ipc:// paths then
  * never overflow sun_path), and read the signals that stop it from a
- * signalfd in the loop instead of from handlers.  Also the small pieces
- * that every process shares: the monotonic clock, strict numbers.
+ * signalfd in the loop instead of from handlers.
  */
 
 #include <sys/prctl.h>
@@ -58,34 +57,4 @@ helper_die_with(long parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	return getppid() == (pid_t)parent ? 0 : -1;
-}
-
-/*
- * A strict decimal number from MIN to MAX: digits only, no sign, no
- * spaces, nothing after.  Returns -1 for anything else.
- */
-int
-parse_number(const char *s, long min, long max, int *out)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* Milliseconds on the monotonic clock, for timeouts. */
-int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -48,6 +48,9 @@ log_set_role(const char *role)
 	snprintf(log_role, sizeof log_role, "%s", role);
 }
 
+static void	log_vwrite(const char *, const char *, va_list, int)
+		    printflike(2, 0);
+
 static void
 log_vwrite(const char *level, const char *fmt, va_list ap, int err)
 {

@@ -2,6 +2,11 @@
  * weft.c: the entry point.  Finds the command in a table and runs it.  The
  * same table holds the internal helper roles (interchange, pool), which are
  * reached only when weft re-executes itself; they are hidden from --help.
+ *
+ * The table is the one description of a subcommand: its usage line and
+ * help are what "weft CMD --help" and CMD's usage errors print (through
+ * cmd_help, which the cmd-*.c files call), its summary what "weft --help"
+ * lists.
  */
 
 #include <errno.h>
@@ -15,33 +20,83 @@
 
 const char	*weft_self;
 
+#define STR(x)	STR1(x)
+#define STR1(x)	#x
+
 static const struct cmd_entry cmd_table[] = {
-	{ "run", "[-qv] [-j N] [--plugin NAME=PATH] [--run-dir DIR] FILE",
+	/* run's help is still run_usage() in cmd-run.c; it moves here. */
+	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast] [--resume] "
+	  "[--dry-run] [--plugin NAME=PATH] [--run-dir DIR] FILE", NULL,
 	  "run a workflow", 0, cmd_run },
 	{ "check", "[--dot] [--plugin NAME=PATH] FILE",
+	  "\n"
+	  "options:\n"
+	  "  --dot               print the task graph in DOT format\n"
+	  "  --plugin NAME=PATH  add or replace a plugin (repeatable)\n"
+	  "  -h, --help          show this help\n",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
 	{ "status", "[--json] [--watch] [--run-dir DIR] [RUN]",
+	  "\n"
+	  "Shows every process of RUN, a run number such as 7 or 0007\n"
+	  "(default: the newest live run), with a verdict for each: ok,\n"
+	  "not responding, dead, restarting (or exited while stopping).\n"
+	  "\n"
+	  "options:\n"
+	  "  --json            one JSON object, for scripts\n"
+	  "  --watch           refresh until the run ends\n"
+	  "  --interval S      seconds between refreshes (default 1)\n"
+	  "  --timeout MS      wait this long for answers (default "
+	  STR(STATUS_TIMEOUT_MS) ")\n"
+	  "  --run-dir DIR     runs are under DIR/runs (default: .weft)\n"
+	  "  -h, --help        show this help\n",
 	  "show the processes of a live run and their health", 0,
 	  cmd_status },
 	{ "stop", "[--kill] [--run-dir DIR] [RUN]",
+	  "\n"
+	  "Stops RUN, a run number such as 7 or 0007 (default: the newest\n"
+	  "live run).\n"
+	  "\n"
+	  "options:\n"
+	  "  --kill         kill every process of the run at once\n"
+	  "  --run-dir DIR  runs are under DIR/runs (default: .weft)\n"
+	  "  -h, --help     show this help\n",
 	  "stop a live run", 0, cmd_stop },
 	{ "runs", "[--json] [--run-dir DIR]",
+	  "\n"
+	  "options:\n"
+	  "  --json         print the runs as a JSON array\n"
+	  "  --run-dir DIR  read DIR/monitoring.db (default: .weft)\n"
+	  "  -h, --help     show this help\n",
 	  "list the runs recorded in the monitoring database", 0, cmd_runs },
-	{ "tasks", "[--json] [--state STATE] [--run-dir DIR] [RUN]",
+	{ "tasks", "[--tries] [--json] [--state STATE] [--run-dir DIR] [RUN]",
+	  "\n"
+	  "RUN is a run number such as 7 or 0007; the default is the "
+	  "newest run.\n"
+	  "\n"
+	  "options:\n"
+	  "  --tries          one row per try of each task, not per task\n"
+	  "  --json           print the rows as a JSON array\n"
+	  "  --state STATE    only the tasks in STATE: done, cached, "
+	  "failed,\n"
+	  "                   dep_fail, killed, not_run or pending; with\n"
+	  "                   --tries, the tries in STATE: running, done,\n"
+	  "                   failed, timeout, killed or lost\n"
+	  "  --run-dir DIR    read DIR/monitoring.db (default: .weft)\n"
+	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },
-	{ "interchange", "--run-dir DIR", "internal: task broker", 1,
+	{ "interchange", "--run-dir DIR", NULL, "internal: task broker", 1,
 	  interchange_main },
-	{ "pool", "--run DIR --pool N --jobs N --workdir DIR",
+	{ "pool", "--run DIR --pool N --jobs N --workdir DIR", NULL,
 	  "internal: worker pool", 1, pool_main },
-	{ "router", "--run DIR", "internal: monitoring fan-in", 1,
+	{ "router", "--run DIR", NULL, "internal: monitoring fan-in", 1,
 	  router_main },
-	{ "dbwriter", "--run DIR --db PATH", "internal: database writer", 1,
-	  dbwriter_main },
+	{ "dbwriter", "--run DIR --db PATH", NULL,
+	  "internal: database writer", 1, dbwriter_main },
 	{ "worker", "--run DIR --pool N --worker N --workdir DIR --parent PID",
-	  "internal: function caller", 1, worker_main },
-	{ "hash", "--workdir DIR --parent PID", "internal: input hasher", 1,
-	  hasher_main },
+	  NULL, "internal: function caller", 1, worker_main },
+	{ "hash", "--workdir DIR --parent PID", NULL,
+	  "internal: input hasher", 1, hasher_main },
 };
 
 static void
@@ -61,11 +116,23 @@ usage(FILE *f)
 	    "see also weft(1) and weft-workflow(5).\n");
 }
 
+/*
+ * Prints NAME's usage line and help from the table: what "weft NAME
+ * --help" prints to stdout and a usage error of NAME to stderr.
+ */
 void
-cmd_usage(const struct cmd_entry *unused, int code)
+cmd_help(FILE *f, const char *name)
 {
-	(void)unused;
-	exit(code);
+	size_t	 i;
+
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
+		if (strcmp(cmd_table[i].name, name) != 0)
+			continue;
+		fprintf(f, "usage: weft %s %s\n%s", cmd_table[i].name,
+		    cmd_table[i].usage, cmd_table[i].help != NULL ?
+		    cmd_table[i].help : "");
+		return;
+	}
 }
 
 /*

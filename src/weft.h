@@ -47,12 +47,13 @@
 struct cmd_entry {
 	const char	*name;
 	const char	*usage;		/* one line, after "weft NAME " */
+	const char	*help;		/* after the usage line, for --help */
 	const char	*summary;	/* one line, for weft --help */
 	int		 hidden;	/* internal helper role */
 	int		 (*exec)(int, char **);
 };
 extern const char *weft_self;		/* absolute path of this binary */
-__dead void	 cmd_usage(const struct cmd_entry *, int);
+void		 cmd_help(FILE *, const char *);
 
 /* log.c */
 void		 log_init(const char *, int);
@@ -68,8 +69,15 @@ __dead void	 fatalx(const char *, ...) printflike(1, 2);
 /* helper.c */
 int		 helper_begin(const char *, const char *, int, int);
 int		 helper_die_with(long);
+
+/* fifo.c */
+void		*fifo_room(void *, size_t *, size_t *, size_t *, size_t,
+		     size_t);
+
+/* util.c */
 int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
+double		 db_now(void);
 
 /* proctitle.c */
 void		 proctitle_init(int, char **);
@@ -130,6 +138,8 @@ int		 rundir_is_live(const char *, pid_t *);
 int		 rundir_lookup(const char *, const char *, char *, size_t,
 		     char *);
 char		*rundir_task_dirname(const char *);
+
+/* file.c */
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
 /* All of FD from where it is, NUL-ended; NULL with errno on an error. */
@@ -483,7 +493,6 @@ struct sqlite3;
 struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
 void		 db_time(double, char *, size_t);
-double		 db_now(void);
 int		 db_full(struct sqlite3 *);
 const char	*db_errmsg(struct sqlite3 *);
 
@@ -494,27 +503,18 @@ int		 cmd_run(int, char **);
 int		 cmd_stop(int, char **);
 
 /* cmd-status.c */
+#define STATUS_TIMEOUT_MS	1000	/* --timeout; weft.c's help says it */
 int		 cmd_status(int, char **);
 
 /* cmd-check.c */
 int		 cmd_check(int, char **);
 
 /* cmd-runs.c */
+int		 cmd_runs(int, char **);
+
+/* dbread.c */
 struct sqlite3_stmt;
 struct json_t;
-struct table_col {
-	const char	*title;
-	size_t		 width;		/* minimum; grows to the widest cell */
-	int		 right;		/* right-aligned */
-};
-struct table {
-	struct table_col *cols;		/* a copy */
-	size_t		  ncols;
-	char		**cells;	/* row after row, owned */
-	size_t		  ncells;
-	size_t		  cap;
-};
-int		 cmd_runs(int, char **);
 /*
  * What "weft runs" and "weft tasks" share.  dbread_open opens
  * DIR/monitoring.db read-only inside a read transaction, never creating
@@ -534,11 +534,43 @@ struct json_t	*dbread_json_string(const char *);
 struct json_t	*dbread_json_seconds(double, int);
 int		 dbread_json_print(struct json_t *);
 int		 dbread_flush(const char *);
+
+/* table.c */
+struct table_col {
+	const char	*title;
+	size_t		 width;		/* minimum; grows to the widest cell */
+	int		 right;		/* right-aligned */
+};
+struct table {
+	struct table_col *cols;		/* a copy */
+	size_t		  ncols;
+	char		**cells;	/* row after row, owned */
+	size_t		  ncells;
+	size_t		  cap;
+};
 void		 table_init(struct table *, const struct table_col *, size_t);
 void		 table_cell(struct table *, const char *, ...)
 		     printflike(2, 3);
 void		 table_print(const struct table *, FILE *);
 void		 table_free(struct table *);
+
+/* registry.c: runs/NNNN/helpers.json, the list of a run's processes */
+struct registry_proc {
+	const char	*name;
+	const char	*role;
+	const char	*state;		/* running, restarting, given up, ... */
+	pid_t		 pid;
+	long long	 start;		/* proc_start_ticks() of pid */
+	int		 restarts;
+};
+struct registry {
+	struct json_t	*doc;		/* NULL: no readable file */
+	int		 listed;	/* the file has a list of processes */
+	struct registry_proc *procs;
+	size_t		 nprocs;
+};
+int		 registry_read(const char *, struct registry *);
+void		 registry_free(struct registry *);
 
 /* cmd-tasks.c */
 int		 cmd_tasks(int, char **);

@@ -15,7 +15,6 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
-void	*fifo_room(void *, size_t *, size_t *, size_t *, size_t, size_t);
 char	*xprintf(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 

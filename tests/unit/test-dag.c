@@ -566,7 +566,8 @@ test_result_in_path(void **state)
 	    "  c: {command: \"cat {inputs}\"}\n"
 	    "main:\n"
 	    "  - {id: sq, app: sq}\n"
-	    "  - {id: c, app: c, args: {p: \"{sq.result}\"}, outputs: \"{p}\"}\n",
+	    "  - {id: c, app: c, args: {p: \"{sq.result}\"}, "
+	    "outputs: \"{p}\"}\n",
 	    "t.yaml:7:56: output path of task 'c' uses a result (through an "
 	    "argument): a task's paths must be known before it runs");
 }

@@ -130,7 +130,8 @@ test_expand_shell(void **state)
 {
 	check_expand("echo {one}", TPL_SHELL, "echo 'a b'");
 	check_expand("echo {hostile}", TPL_SHELL, "echo '$(reboot)'");
-	check_expand("cat {many} > out", TPL_SHELL, "cat x 'y z' ''\\''' > out");
+	check_expand("cat {many} > out", TPL_SHELL,
+	    "cat x 'y z' ''\\''' > out");
 	check_expand("cat {sim.outputs}", TPL_SHELL, "cat x 'y z' ''\\'''");
 	check_expand("cat {none}", TPL_SHELL, "cat ");
 	check_expand("./sim --seed {v}", TPL_SHELL, "./sim --seed v1");
@@ -166,9 +167,11 @@ test_errors(void **state)
 	check_error("{1abc}", 0, "invalid placeholder '{1abc}'");
 	check_error("echo '{\"a\": 1}'", 6, "invalid placeholder '{\"a\": 1}'");
 	/* A long name is cut at a character, never inside one (fuzzing). */
-	check_error("{" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	check_error("{" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "\xc3\xa9" "bcd}", 0, "invalid placeholder '{"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
 }
 
 static void
