@@ -9,6 +9,13 @@
  * (signalfd), and is a child subreaper so that tasks orphaned by a dead
  * pool come back to it to be killed.
  *
+ * This file holds the command: its options, the setup and end of a run,
+ * and the event loop with the one switch over the interchange's
+ * messages.  Its companions share run.h: run-sched.c (the state of
+ * every task), run-supervise.c (the helpers: spawn, reap, restart,
+ * stop), run-events.c (main's monitoring events) and run-output.c (the
+ * terminal).
+ *
  * Helpers hold the read end of a lifeline pipe whose write end only main
  * holds.  Closing it is how main tells them to stop, and the kernel closes
  * it for us when main dies, even by SIGKILL.  There are two: one for the
@@ -66,155 +73,15 @@
 
 #include "weft.h"
 #include "proto.h"
+#include "run.h"
 
-#define RUN_BATCH_MAX		4096	/* tasks per message to interchange */
-#define RUN_STOP_GRACE_MS	3000	/* then helpers get SIGKILL */
-#define RUN_STOP_FAST_MS	1800	/* the same when interrupted */
-#define RUN_PROGRESS_MS		100	/* terminal progress refresh */
-#define RUN_MON_DRAIN_MS	10000	/* main's own events to the router */
-#define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
-#define RUN_MON_WRITER_MS	3000	/* the writer, once the router ended */
-#define HELPER_ARGS		20
-#define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */
-#define HELPER_RESTART_MS	50	/* first pause, doubled each time */
-#define HELPER_STABLE_MS	30000	/* ran this long: a new row */
-#define POOL_LOST_MAX		3	/* lost with more pools: it fails */
-#define WORKER_LOST_MAX		3	/* the same with more workers */
-
-enum task_state {
-	TS_WAITING,		/* dependencies not yet done */
-	TS_KEYING,		/* ready; resume.c is deciding */
-	TS_SENT,		/* handed to the interchange */
-	TS_RUNNING,		/* a pool has started it */
-	TS_DONE,
-	TS_FAILED,
-	TS_DEP_FAIL,
-	TS_KILLED,		/* running or queued when the run stopped */
-	TS_NOT_RUN,		/* never started because the run stopped */
-	TS_CACHED,		/* not run: its result is in the cache */
-	TS_NSTATES
-};
-
-static const char *state_names[TS_NSTATES] = {
+const char *state_names[TS_NSTATES] = {
 	"waiting", "keying", "sent", "running", "done", "failed", "dep_fail",
 	"killed", "not_run", "cached"
 };
 
-enum helper_role {
-	H_INTERCHANGE,
-	H_POOL,
-	H_ROUTER,
-	H_DBWRITER
-};
-
 static const char *role_names[] = {
 	"interchange", "pool", "router", "dbwriter"
-};
-
-struct helper {
-	char		 name[32];	/* "interchange", "pool-0" */
-	enum helper_role role;
-	int		 pool;		/* its number, for a pool */
-	char	       **argv;		/* owned, NULL-terminated */
-	int		 lifeline;	/* read end it gets as descriptor 3 */
-	pid_t		 pid;
-	long long	 start_ticks;	/* with pid, names the process */
-	int		 alive;
-	int		 killed;	/* main gave up waiting and killed it */
-	int		 given_up;
-	int		 restarts;	/* deaths in a row */
-	int		 total_restarts;
-	int64_t		 started_ms;	/* ms since start of the run */
-	int64_t		 restart_at;	/* ms since start; 0: none due */
-	int		 nospace;	/* hit a full disk: no restart */
-};
-
-struct task_run {
-	uint8_t		 state;
-	uint32_t	 waiting;	/* dependencies not yet done */
-	uint32_t	 attempt;
-	int		 status;
-	int		 spawn_errno;
-	uint32_t	 cause;		/* dep_fail: the failed task */
-	uint32_t	 fails;		/* failed tries */
-	uint32_t	 lost;		/* tries lost with their pool */
-	uint32_t	 wlost;		/* with a worker killed from outside */
-	uint64_t	 wall_us;
-	char		*why;		/* the last failed try's reason */
-	int32_t		 pool;		/* that ran its last try */
-	int		 ran;		/* a try ended: status is that try's */
-	double		 launched;	/* its last try, handed over */
-	int		 launch_told;	/* its "launched" status is sent */
-	int		 started;	/* a try of it was started */
-	char		*result;	/* a function task's value, once done */
-	char		*command;	/* filled in, when late */
-	char	       **values;	/* the same for a function's args */
-};
-
-struct run {
-	struct outlock	*outlock;	/* this run's claim on its outputs */
-	struct workflow	*wf;
-	struct dag	*dag;
-	struct rundir	 rd;
-	int		 jobs;
-	int		 pools;
-	int		 quiet;
-	int		 verbose;
-	int		 tty;
-
-	void		*ctx;
-	void		*sock;
-	struct ctl	*ctl;
-	char		*registry;	/* helpers.json */
-	int		 sweep_orphans;	/* a pool died: kill what it left */
-	int		 hb_period;	/* ms between heartbeats */
-	int64_t		 hb_sent_ms;
-	int64_t		 ix_heard_ms;	/* last word from the interchange */
-	size_t		 requeued;
-	int		 sigfd;
-	int		 timerfd;
-	int		 lifeline[2];
-	int		 mon_lifeline[2];
-	char		*dbpath;
-	struct monitor	*mon;		/* NULL: monitoring off */
-	int		 mon_finishing;	/* router told to drain and end */
-	int		 mon_given_up;
-	int		 mon_incomplete;
-	int		 mon_spool_left; /* the end: a spool not yet written */
-	unsigned long	 mon_lost;	/* the end: batches that went nowhere */
-	int		 hurry;		/* a third signal: stop writing */
-	int		 nsignals;	/* SIGINT, SIGTERM, SIGHUP so far */
-	int64_t		 router_gone_ms; /* it ended while finishing */
-	int		 nospace;	/* the record hit a full disk */
-	int		 record_retried; /* retry_record was called */
-	int		 registry_full;	/* helpers.json hit one */
-	char		 hostname[256];
-
-	struct helper	*helpers;
-	size_t		 nhelpers;
-
-	struct task_run	*tasks;
-	uint32_t	*ready;		/* to send at the end of this turn */
-	size_t		 nready;
-	size_t		 nfinished;
-	size_t		 nsent;		/* in flight: sent or running */
-	size_t		 counts[TS_NSTATES];
-	size_t		 nretried;
-
-	char	       **plugin_args;	/* --plugin NAME=ABSPATH, for pools */
-	size_t		 nplugin_args;
-
-	struct resume	*rs;		/* keys and the task cache */
-	int		 resume;	/* --resume, or config.resume */
-	int		 retries;	/* --retries, or -1 */
-	int		 fail_fast;
-	int		 failed_fast;	/* a task failed: stopping */
-
-	int		 interrupted;
-	int		 aborted;
-	int		 progress_shown;
-	struct timespec	 t0;
-	double		 began;		/* wall clock, for the record */
 };
 
 enum {
@@ -264,17 +131,6 @@ run_usage(FILE *f)
 	    "  -h, --help         this help\n", WEFT_MAX_JOBS);
 }
 
-static int64_t
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec - t0->tv_sec) * 1000 +
-	    (ts.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-
 static void	 pump_once(struct run *, int64_t);
 
 /* Erases the terminal progress line before printing a line of output. */
@@ -319,315 +175,6 @@ event_line(struct run *r, int always, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-}
-
-/* Monitoring events of main: the workflow, its tasks, their states. */
-
-static void
-pack_int_or_nil(msgpack_packer *pk, int has, int v)
-{
-	if (has)
-		msgpack_pack_int(pk, v);
-	else
-		msgpack_pack_nil(pk);
-}
-
-static char *
-json_paths(char **paths, size_t n)
-{
-	json_t	*a = json_array();
-	char	*s;
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(paths[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s != NULL ? s : xstrdup("[]");
-}
-
-static void
-ev_workflow(struct run *r)
-{
-	msgpack_packer	*pk;
-	struct passwd	*pw;
-	char		 version[40];
-
-	if (r->mon == NULL)
-		return;
-	/* As Parsl does, the version is the start time, to the second. */
-	db_time(r->began, version, sizeof version);
-	version[strcspn(version, ".")] = '\0';
-	pw = getpwuid(getuid());
-	pk = monitor_event(r->mon, EV_WORKFLOW, 8);
-	msgpack_pack_double(pk, r->began);
-	monitor_pack_str(pk, r->wf->name);
-	monitor_pack_str(pk, version);
-	monitor_pack_str(pk, r->hostname);
-	monitor_pack_str(pk, pw != NULL ? pw->pw_name : NULL);
-	monitor_pack_str(pk, r->rd.path);
-	monitor_pack_str(pk, r->wf->path);
-	msgpack_pack_uint64(pk, r->dag->ntasks);
-}
-
-/* A task row for every task, and its first status, pending. */
-static void
-ev_tasks(struct run *r)
-{
-	msgpack_packer	*pk;
-	struct task	*t;
-	char		*deps, *in, *out, *dir, *path;
-	size_t		 i, j, len;
-	int		 fn;
-
-	if (r->mon == NULL)
-		return;
-	for (i = 0; i < r->dag->ntasks; i++) {
-		t = &r->dag->tasks[i];
-		deps = xcalloc(t->ndeps * 11 + 1, 1);
-		for (j = 0, len = 0; j < t->ndeps; j++)
-			len += sprintf(deps + len, "%s%u", j > 0 ? "," : "",
-			    t->deps[j]);
-		in = json_paths(t->inputs, t->ninputs);
-		out = json_paths(t->outputs, t->noutputs);
-		fn = t->command == NULL;
-		dir = rundir_task_dirname(t->id);
-		path = xprintf("%s/tasks/%s/try-0/stdout", r->rd.path, dir);
-		pk = monitor_event(r->mon, EV_TASK, 10);
-		msgpack_pack_uint32(pk, t->index);
-		monitor_pack_str(pk, t->id);
-		monitor_pack_str(pk, t->app != NULL ? t->app->name : NULL);
-		monitor_pack_str(pk, deps);
-		monitor_pack_str(pk, in);
-		monitor_pack_str(pk, out);
-		/* A function's output goes to its worker's log. */
-		monitor_pack_str(pk, fn ? NULL : path);
-		path[strlen(path) - 6] = '\0';
-		free(dir);
-		dir = xprintf("%sstderr", path);
-		monitor_pack_str(pk, fn ? NULL : dir);
-		msgpack_pack_double(pk, r->began);
-		monitor_pack_str(pk, fn ? "function" : "command");
-		monitor_status(r->mon, t->index, 0, "pending", r->began);
-		free(dir);
-		free(path);
-		free(in);
-		free(out);
-		free(deps);
-	}
-}
-
-/*
- * The try is handed over now.  Its "launched" status, with this time,
- * waits until a pool has it (started it, ended it, or died with it:
- * ev_launch_told), so that a task the run stopped before any pool took
- * it, not_run, has none.  The pool is told this time with the task.
- */
-static void
-ev_launched(struct run *r, uint32_t i)
-{
-	r->tasks[i].launched = db_now();
-	r->tasks[i].launch_told = 0;
-}
-
-static void
-ev_launch_told(struct run *r, uint32_t i)
-{
-	if (r->tasks[i].launch_told)
-		return;
-	r->tasks[i].launch_told = 1;
-	monitor_status(r->mon, i, r->tasks[i].attempt, "launched",
-	    r->tasks[i].launched);
-}
-
-/*
- * A task's last status and its final row; REASON and TRY_STATE, when
- * given, close its last try (one that main ended, not a pool).
- */
-static void
-ev_task_end(struct run *r, uint32_t i, const char *status,
-    const char *state, const char *reason, const char *try_state)
-{
-	struct task_run	*tr = &r->tasks[i];
-	struct task	*t = &r->dag->tasks[i];
-	msgpack_packer	*pk;
-	char		*dir, *path;
-	double		 now;
-	int		 ran;
-
-	if (r->mon == NULL)
-		return;
-	now = db_now();
-	if (status != NULL)
-		monitor_status(r->mon, i, tr->attempt, status, now);
-	if (reason != NULL) {
-		pk = monitor_event(r->mon, EV_TRY, 15);
-		msgpack_pack_uint32(pk, i);
-		msgpack_pack_uint32(pk, tr->attempt);
-		for (ran = 0; ran < 5; ran++)
-			msgpack_pack_nil(pk);
-		msgpack_pack_double(pk, now);
-		for (ran = 0; ran < 3; ran++)
-			msgpack_pack_nil(pk);
-		monitor_pack_str(pk, reason);
-		monitor_pack_str(pk, try_state);
-		msgpack_pack_nil(pk);
-		msgpack_pack_nil(pk);
-	}
-	ran = tr->ran && tr->spawn_errno == 0 && (tr->state == TS_DONE ||
-	    tr->state == TS_FAILED);
-	pk = monitor_event(r->mon, EV_TASK_END, 10);
-	msgpack_pack_uint32(pk, i);
-	msgpack_pack_double(pk, now);
-	monitor_pack_str(pk, state);
-	msgpack_pack_uint32(pk, tr->fails);
-	pack_int_or_nil(pk, ran && WIFEXITED(tr->status),
-	    WEXITSTATUS(tr->status));
-	pack_int_or_nil(pk, ran && WIFSIGNALED(tr->status),
-	    WTERMSIG(tr->status));
-	monitor_pack_str(pk, tr->state == TS_DONE || tr->state == TS_CACHED ?
-	    tr->result : NULL);
-	/* The logs of its last try, which is where a reader looks. */
-	if (t->command != NULL && tr->ran) {
-		dir = rundir_task_dirname(t->id);
-		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
-		    tr->attempt);
-		monitor_pack_str(pk, path);
-		free(path);
-		path = xprintf("%s/tasks/%s/try-%u/stderr", r->rd.path, dir,
-		    tr->attempt);
-		monitor_pack_str(pk, path);
-		free(path);
-		free(dir);
-	} else if (tr->state == TS_CACHED) {
-		/* No try ran: there are no logs ("" clears the column). */
-		monitor_pack_str(pk, "");
-		monitor_pack_str(pk, "");
-	} else {
-		msgpack_pack_nil(pk);
-		msgpack_pack_nil(pk);
-	}
-	msgpack_pack_int(pk, r->resume);
-}
-
-/*
- * How a try ended, from the result its pool sent: the try row (whole,
- * for a try whose start the pool had not told yet), its running_ended
- * status and its final resource row.  Main writes these, not the pool,
- * so that a pool killed right after sending a result, before its own
- * events left, loses nothing of that try's end.
- */
-static void
-ev_try_end(struct run *r, const struct msg_result *res)
-{
-	const struct task	*t = &r->dag->tasks[res->index];
-	msgpack_packer		*pk;
-	char			*dir, *path, block[16];
-	int			 has_status, ran = res->began > 0;
-
-	if (ran)
-		r->tasks[res->index].started = 1;
-	ev_launch_told(r, res->index);
-	if (r->mon == NULL)
-		return;
-	has_status = res->outcome == OUT_DONE || res->outcome == OUT_EXIT ||
-	    res->outcome == OUT_TIMEOUT || res->outcome == OUT_WORKER_DIED ||
-	    res->outcome == OUT_WORKER_LOST;
-	snprintf(block, sizeof block, "%d", res->pool);
-	pk = monitor_event(r->mon, EV_TRY, 15);
-	msgpack_pack_uint32(pk, res->index);
-	msgpack_pack_uint32(pk, res->attempt);
-	monitor_pack_str(pk, block);
-	monitor_pack_str(pk, r->hostname);
-	monitor_pack_str(pk, "local");
-	msgpack_pack_double(pk, r->tasks[res->index].launched);
-	if (ran)
-		msgpack_pack_double(pk, res->began);
-	else
-		msgpack_pack_nil(pk);
-	msgpack_pack_double(pk, res->ended);
-	if (res->pid > 0)
-		msgpack_pack_int64(pk, res->pid);
-	else
-		msgpack_pack_nil(pk);
-	pack_int_or_nil(pk, has_status && WIFEXITED(res->status),
-	    WEXITSTATUS(res->status));
-	pack_int_or_nil(pk, has_status && WIFSIGNALED(res->status),
-	    WTERMSIG(res->status));
-	if (res->message != NULL)
-		msg_pack_str(pk, res->message, res->message_len);
-	else
-		msgpack_pack_nil(pk);
-	monitor_pack_str(pk, res->outcome == OUT_DONE ? "done" :
-	    res->outcome == OUT_TIMEOUT ? "timeout" :
-	    res->outcome == OUT_WORKER_LOST ? "lost" : "failed");
-	/* A command's logs; a function's go to its worker's log. */
-	if (t->command != NULL && ran) {
-		dir = rundir_task_dirname(t->id);
-		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
-		    res->attempt);
-		monitor_pack_str(pk, path);
-		strcpy(path + strlen(path) - 6, "stderr");
-		monitor_pack_str(pk, path);
-		free(path);
-		free(dir);
-	} else {
-		msgpack_pack_nil(pk);
-		msgpack_pack_nil(pk);
-	}
-	if (ran)
-		monitor_status(r->mon, res->index, res->attempt,
-		    "running_ended", res->ended);
-	if (!res->has_usage)
-		return;
-	pk = monitor_event(r->mon, EV_RESOURCE, 16);
-	msgpack_pack_uint32(pk, res->index);
-	msgpack_pack_uint32(pk, res->attempt);
-	msgpack_pack_double(pk, res->ended);
-	msgpack_pack_double(pk, r->wf->resource_interval);
-	msgpack_pack_int64(pk, res->pid);
-	msgpack_pack_double(pk, res->utime_us / 1e6);
-	msgpack_pack_double(pk, res->stime_us / 1e6);
-	if (res->maxrss_kb >= 0)
-		msgpack_pack_int64(pk, res->maxrss_kb * 1024);
-	else
-		msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-	msgpack_pack_int64(pk, res->inblock * 512);
-	msgpack_pack_int64(pk, res->oublock * 512);
-	msgpack_pack_nil(pk);
-	monitor_pack_str(pk, t->command == NULL ? "returned" :
-	    WIFEXITED(res->status) ? "exited" : "killed");
-	msgpack_pack_int(pk, 1);
-	msgpack_pack_int64(pk, res->nvcsw);
-	msgpack_pack_int64(pk, res->nivcsw);
-}
-
-static void
-ev_workflow_end(struct run *r, const char *state, int rc)
-{
-	msgpack_packer	*pk;
-	uint64_t	 failed = 0;
-	size_t		 i;
-
-	if (r->mon == NULL)
-		return;
-	pk = monitor_event(r->mon, EV_WORKFLOW_END, 6);
-	/*
-	 * As Parsl counts exec_done and failed tasks: completed are the
-	 * tasks that ran and succeeded (not cached ones), failed those that
-	 * failed for good after a try of theirs was started (not dep_fail,
-	 * nor a task whose input was missing or that could not be started).
-	 */
-	for (i = 0; i < r->dag->ntasks; i++)
-		failed += r->tasks[i].state == TS_FAILED &&
-		    r->tasks[i].started;
-	msgpack_pack_double(pk, db_now());
-	msgpack_pack_uint64(pk, r->counts[TS_DONE]);
-	msgpack_pack_uint64(pk, failed);
-	monitor_pack_str(pk, state);
-	msgpack_pack_int(pk, rc);
-	msgpack_pack_int(pk, !r->mon_incomplete);
 }
 
 static void
@@ -1552,7 +1099,6 @@ pool_died(struct run *r, struct helper *h, const char *why)
 	struct msg_out	 m;
 	int		 last;
 
-
 	/* Its tasks can run again unless it is given up and none is left. */
 	last = h->restarts >= HELPER_MAX_RESTARTS && pools_left(r) == 0;
 	progress_clear(r);
@@ -2244,6 +1790,7 @@ pump_once(struct run *r, int64_t timeout)
 	reap_children(r, 0);
 	monitor_tick(r->mon);
 }
+
 /*
  * Everything still open when the run stops is killed (it had started: a
  * try runs, or one ran and the next was waiting) or not run.
@@ -2454,7 +2001,6 @@ fail:
 	workflow_free(&r->wf);
 	return -1;
 }
-
 
 /*
  * weft run --dry-run: what would run and what is cached, decided as a
