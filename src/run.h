@@ -164,6 +164,10 @@ elapsed_ms(const struct timespec *t0)
 	    (ts.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* cmd-run.c */
+char		*result_string(const struct task_run *tr);
+void		 pump_once(struct run *r, int64_t timeout);
+
 /* run-events.c */
 void		 ev_workflow(struct run *r);
 void		 ev_tasks(struct run *r);
@@ -173,5 +177,12 @@ void		 ev_task_end(struct run *r, uint32_t i, const char *status,
 	    const char *state, const char *reason, const char *try_state);
 void		 ev_try_end(struct run *r, const struct msg_result *res);
 void		 ev_workflow_end(struct run *r, const char *state, int rc);
+
+/* run-output.c */
+void		 progress_clear(struct run *r);
+void		 progress_show(struct run *r);
+void		 event_line(struct run *r, int always, const char *fmt, ...)
+	    printflike(3, 4);
+void		 print_summary(struct run *r);
 
 #endif /* RUN_H */
