@@ -168,6 +168,22 @@ elapsed_ms(const struct timespec *t0)
 char		*result_string(const struct task_run *tr);
 void		 pump_once(struct run *r, int64_t timeout);
 
+/* run-supervise.c */
+void		 registry_write(struct run *r);
+int		 start_monitoring(struct run *r);
+int		 start_helpers(struct run *r);
+void		 give_up_monitoring(struct run *r, const char *why);
+void		 restart_silent_writer(struct run *r);
+int		 restart_due(struct run *r);
+void		 pool_silent(struct run *r, const struct msg_in *m);
+void		 retry_record(struct run *r);
+void		 reap_children(struct run *r, int running);
+int		 sweep_orphans(struct run *r);
+void		 stop_helpers(struct run *r);
+void		 finish_monitoring(struct run *r);
+int		 main_heartbeat(struct run *r);
+void		 main_status_fill(json_t *stats, json_t *hb, void *arg);
+
 /* run-events.c */
 void		 ev_workflow(struct run *r);
 void		 ev_tasks(struct run *r);
