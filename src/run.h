@@ -165,8 +165,19 @@ elapsed_ms(const struct timespec *t0)
 }
 
 /* cmd-run.c */
-char		*result_string(const struct task_run *tr);
 void		 pump_once(struct run *r, int64_t timeout);
+
+/* run-sched.c */
+const char	*task_result(void *arg, uint32_t i);
+void		 make_ready(struct run *r, uint32_t i);
+void		 send_ready(struct run *r);
+void		 apply_verdicts(struct run *r);
+char		*result_string(const struct task_run *tr);
+void		 handle_result(struct run *r, const struct msg_result *res);
+void		 handle_started(struct run *r, const msgpack_object *o);
+void		 handle_requeue(struct run *r, const struct msg_in *m);
+void		 reconcile_with_record(struct run *r);
+void		 settle_unfinished(struct run *r);
 
 /* run-supervise.c */
 void		 registry_write(struct run *r);
