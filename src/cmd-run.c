@@ -50,15 +50,12 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <sys/wait.h>
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +64,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
-#include <pwd.h>
 #include <zmq.h>
 
 #include "weft.h"
