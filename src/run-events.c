@@ -1,0 +1,330 @@
+/*
+ * run-events.c: the monitoring events of main, for "weft run".
+ *
+ * Packs the workflow, its tasks and every state change of a task (and
+ * the end of each try) as events for the router (see monitor.c).
+ * Called from cmd-run.c, run-sched.c and run-supervise.c.
+ */
+
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <pwd.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "run.h"
+
+/* Monitoring events of main: the workflow, its tasks, their states. */
+
+static void
+pack_int_or_nil(msgpack_packer *pk, int has, int v)
+{
+	if (has)
+		msgpack_pack_int(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+static char *
+json_paths(char **paths, size_t n)
+{
+	json_t	*a = json_array();
+	char	*s;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(paths[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s != NULL ? s : xstrdup("[]");
+}
+
+void
+ev_workflow(struct run *r)
+{
+	msgpack_packer	*pk;
+	struct passwd	*pw;
+	char		 version[40];
+
+	if (r->mon == NULL)
+		return;
+	/* As Parsl does, the version is the start time, to the second. */
+	db_time(r->began, version, sizeof version);
+	version[strcspn(version, ".")] = '\0';
+	pw = getpwuid(getuid());
+	pk = monitor_event(r->mon, EV_WORKFLOW, 8);
+	msgpack_pack_double(pk, r->began);
+	monitor_pack_str(pk, r->wf->name);
+	monitor_pack_str(pk, version);
+	monitor_pack_str(pk, r->hostname);
+	monitor_pack_str(pk, pw != NULL ? pw->pw_name : NULL);
+	monitor_pack_str(pk, r->rd.path);
+	monitor_pack_str(pk, r->wf->path);
+	msgpack_pack_uint64(pk, r->dag->ntasks);
+}
+
+/* A task row for every task, and its first status, pending. */
+void
+ev_tasks(struct run *r)
+{
+	msgpack_packer	*pk;
+	struct task	*t;
+	char		*deps, *in, *out, *dir, *path;
+	size_t		 i, j, len;
+	int		 fn;
+
+	if (r->mon == NULL)
+		return;
+	for (i = 0; i < r->dag->ntasks; i++) {
+		t = &r->dag->tasks[i];
+		deps = xcalloc(t->ndeps * 11 + 1, 1);
+		for (j = 0, len = 0; j < t->ndeps; j++)
+			len += sprintf(deps + len, "%s%u", j > 0 ? "," : "",
+			    t->deps[j]);
+		in = json_paths(t->inputs, t->ninputs);
+		out = json_paths(t->outputs, t->noutputs);
+		fn = t->command == NULL;
+		dir = rundir_task_dirname(t->id);
+		path = xprintf("%s/tasks/%s/try-0/stdout", r->rd.path, dir);
+		pk = monitor_event(r->mon, EV_TASK, 10);
+		msgpack_pack_uint32(pk, t->index);
+		monitor_pack_str(pk, t->id);
+		monitor_pack_str(pk, t->app != NULL ? t->app->name : NULL);
+		monitor_pack_str(pk, deps);
+		monitor_pack_str(pk, in);
+		monitor_pack_str(pk, out);
+		/* A function's output goes to its worker's log. */
+		monitor_pack_str(pk, fn ? NULL : path);
+		path[strlen(path) - 6] = '\0';
+		free(dir);
+		dir = xprintf("%sstderr", path);
+		monitor_pack_str(pk, fn ? NULL : dir);
+		msgpack_pack_double(pk, r->began);
+		monitor_pack_str(pk, fn ? "function" : "command");
+		monitor_status(r->mon, t->index, 0, "pending", r->began);
+		free(dir);
+		free(path);
+		free(in);
+		free(out);
+		free(deps);
+	}
+}
+
+/*
+ * The try is handed over now.  Its "launched" status, with this time,
+ * waits until a pool has it (started it, ended it, or died with it:
+ * ev_launch_told), so that a task the run stopped before any pool took
+ * it, not_run, has none.  The pool is told this time with the task.
+ */
+void
+ev_launched(struct run *r, uint32_t i)
+{
+	r->tasks[i].launched = db_now();
+	r->tasks[i].launch_told = 0;
+}
+
+void
+ev_launch_told(struct run *r, uint32_t i)
+{
+	if (r->tasks[i].launch_told)
+		return;
+	r->tasks[i].launch_told = 1;
+	monitor_status(r->mon, i, r->tasks[i].attempt, "launched",
+	    r->tasks[i].launched);
+}
+
+/*
+ * A task's last status and its final row; REASON and TRY_STATE, when
+ * given, close its last try (one that main ended, not a pool).
+ */
+void
+ev_task_end(struct run *r, uint32_t i, const char *status,
+    const char *state, const char *reason, const char *try_state)
+{
+	struct task_run	*tr = &r->tasks[i];
+	struct task	*t = &r->dag->tasks[i];
+	msgpack_packer	*pk;
+	char		*dir, *path;
+	double		 now;
+	int		 ran;
+
+	if (r->mon == NULL)
+		return;
+	now = db_now();
+	if (status != NULL)
+		monitor_status(r->mon, i, tr->attempt, status, now);
+	if (reason != NULL) {
+		pk = monitor_event(r->mon, EV_TRY, 15);
+		msgpack_pack_uint32(pk, i);
+		msgpack_pack_uint32(pk, tr->attempt);
+		for (ran = 0; ran < 5; ran++)
+			msgpack_pack_nil(pk);
+		msgpack_pack_double(pk, now);
+		for (ran = 0; ran < 3; ran++)
+			msgpack_pack_nil(pk);
+		monitor_pack_str(pk, reason);
+		monitor_pack_str(pk, try_state);
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
+	ran = tr->ran && tr->spawn_errno == 0 && (tr->state == TS_DONE ||
+	    tr->state == TS_FAILED);
+	pk = monitor_event(r->mon, EV_TASK_END, 10);
+	msgpack_pack_uint32(pk, i);
+	msgpack_pack_double(pk, now);
+	monitor_pack_str(pk, state);
+	msgpack_pack_uint32(pk, tr->fails);
+	pack_int_or_nil(pk, ran && WIFEXITED(tr->status),
+	    WEXITSTATUS(tr->status));
+	pack_int_or_nil(pk, ran && WIFSIGNALED(tr->status),
+	    WTERMSIG(tr->status));
+	monitor_pack_str(pk, tr->state == TS_DONE || tr->state == TS_CACHED ?
+	    tr->result : NULL);
+	/* The logs of its last try, which is where a reader looks. */
+	if (t->command != NULL && tr->ran) {
+		dir = rundir_task_dirname(t->id);
+		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
+		    tr->attempt);
+		monitor_pack_str(pk, path);
+		free(path);
+		path = xprintf("%s/tasks/%s/try-%u/stderr", r->rd.path, dir,
+		    tr->attempt);
+		monitor_pack_str(pk, path);
+		free(path);
+		free(dir);
+	} else if (tr->state == TS_CACHED) {
+		/* No try ran: there are no logs ("" clears the column). */
+		monitor_pack_str(pk, "");
+		monitor_pack_str(pk, "");
+	} else {
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
+	msgpack_pack_int(pk, r->resume);
+}
+
+/*
+ * How a try ended, from the result its pool sent: the try row (whole,
+ * for a try whose start the pool had not told yet), its running_ended
+ * status and its final resource row.  Main writes these, not the pool,
+ * so that a pool killed right after sending a result, before its own
+ * events left, loses nothing of that try's end.
+ */
+void
+ev_try_end(struct run *r, const struct msg_result *res)
+{
+	const struct task	*t = &r->dag->tasks[res->index];
+	msgpack_packer		*pk;
+	char			*dir, *path, block[16];
+	int			 has_status, ran = res->began > 0;
+
+	if (ran)
+		r->tasks[res->index].started = 1;
+	ev_launch_told(r, res->index);
+	if (r->mon == NULL)
+		return;
+	has_status = res->outcome == OUT_DONE || res->outcome == OUT_EXIT ||
+	    res->outcome == OUT_TIMEOUT || res->outcome == OUT_WORKER_DIED ||
+	    res->outcome == OUT_WORKER_LOST;
+	snprintf(block, sizeof block, "%d", res->pool);
+	pk = monitor_event(r->mon, EV_TRY, 15);
+	msgpack_pack_uint32(pk, res->index);
+	msgpack_pack_uint32(pk, res->attempt);
+	monitor_pack_str(pk, block);
+	monitor_pack_str(pk, r->hostname);
+	monitor_pack_str(pk, "local");
+	msgpack_pack_double(pk, r->tasks[res->index].launched);
+	if (ran)
+		msgpack_pack_double(pk, res->began);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_pack_double(pk, res->ended);
+	if (res->pid > 0)
+		msgpack_pack_int64(pk, res->pid);
+	else
+		msgpack_pack_nil(pk);
+	pack_int_or_nil(pk, has_status && WIFEXITED(res->status),
+	    WEXITSTATUS(res->status));
+	pack_int_or_nil(pk, has_status && WIFSIGNALED(res->status),
+	    WTERMSIG(res->status));
+	if (res->message != NULL)
+		msg_pack_str(pk, res->message, res->message_len);
+	else
+		msgpack_pack_nil(pk);
+	monitor_pack_str(pk, res->outcome == OUT_DONE ? "done" :
+	    res->outcome == OUT_TIMEOUT ? "timeout" :
+	    res->outcome == OUT_WORKER_LOST ? "lost" : "failed");
+	/* A command's logs; a function's go to its worker's log. */
+	if (t->command != NULL && ran) {
+		dir = rundir_task_dirname(t->id);
+		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
+		    res->attempt);
+		monitor_pack_str(pk, path);
+		strcpy(path + strlen(path) - 6, "stderr");
+		monitor_pack_str(pk, path);
+		free(path);
+		free(dir);
+	} else {
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
+	if (ran)
+		monitor_status(r->mon, res->index, res->attempt,
+		    "running_ended", res->ended);
+	if (!res->has_usage)
+		return;
+	pk = monitor_event(r->mon, EV_RESOURCE, 16);
+	msgpack_pack_uint32(pk, res->index);
+	msgpack_pack_uint32(pk, res->attempt);
+	msgpack_pack_double(pk, res->ended);
+	msgpack_pack_double(pk, r->wf->resource_interval);
+	msgpack_pack_int64(pk, res->pid);
+	msgpack_pack_double(pk, res->utime_us / 1e6);
+	msgpack_pack_double(pk, res->stime_us / 1e6);
+	if (res->maxrss_kb >= 0)
+		msgpack_pack_int64(pk, res->maxrss_kb * 1024);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+	msgpack_pack_int64(pk, res->inblock * 512);
+	msgpack_pack_int64(pk, res->oublock * 512);
+	msgpack_pack_nil(pk);
+	monitor_pack_str(pk, t->command == NULL ? "returned" :
+	    WIFEXITED(res->status) ? "exited" : "killed");
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_int64(pk, res->nvcsw);
+	msgpack_pack_int64(pk, res->nivcsw);
+}
+
+void
+ev_workflow_end(struct run *r, const char *state, int rc)
+{
+	msgpack_packer	*pk;
+	uint64_t	 failed = 0;
+	size_t		 i;
+
+	if (r->mon == NULL)
+		return;
+	pk = monitor_event(r->mon, EV_WORKFLOW_END, 6);
+	/*
+	 * As Parsl counts exec_done and failed tasks: completed are the
+	 * tasks that ran and succeeded (not cached ones), failed those that
+	 * failed for good after a try of theirs was started (not dep_fail,
+	 * nor a task whose input was missing or that could not be started).
+	 */
+	for (i = 0; i < r->dag->ntasks; i++)
+		failed += r->tasks[i].state == TS_FAILED &&
+		    r->tasks[i].started;
+	msgpack_pack_double(pk, db_now());
+	msgpack_pack_uint64(pk, r->counts[TS_DONE]);
+	msgpack_pack_uint64(pk, failed);
+	monitor_pack_str(pk, state);
+	msgpack_pack_int(pk, rc);
+	msgpack_pack_int(pk, !r->mon_incomplete);
+}

@@ -1,0 +1,577 @@
+/*
+ * run-sched.c: main's task state machine, for "weft run".
+ *
+ * Owns the state of every task: a task whose dependencies are done is
+ * keyed by resume.c and sent to the interchange (or cached); results and
+ * requeued tries move it on, retry it, or fail it and its dependents.
+ * At the end, what is still open is settled and checked against the
+ * record.  Called from the loop in cmd-run.c and from run-supervise.c.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <zmq.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "run.h"
+
+const char *state_names[TS_NSTATES] = {
+	"waiting", "keying", "sent", "running", "done", "failed", "dep_fail",
+	"killed", "not_run", "cached"
+};
+
+static void
+set_state(struct run *r, uint32_t i, enum task_state st)
+{
+	struct task_run	*tr = &r->tasks[i];
+
+	if (tr->state == TS_SENT || tr->state == TS_RUNNING)
+		r->nsent--;
+	r->counts[tr->state]--;
+	tr->state = st;
+	r->counts[st]++;
+	if (st == TS_SENT || st == TS_RUNNING)
+		r->nsent++;
+	else if (st != TS_WAITING && st != TS_KEYING)
+		r->nfinished++;
+}
+
+/* The value {ID.result} gives for task I: set once it succeeded. */
+const char *
+task_result(void *arg, uint32_t i)
+{
+	struct run	*r = arg;
+
+	return i < r->dag->ntasks ? r->tasks[i].result : NULL;
+}
+
+/* Sends task I to the interchange at the end of this turn. */
+static void
+dispatch(struct run *r, uint32_t i)
+{
+	r->ready[r->nready++] = i;
+	set_state(r, i, TS_SENT);
+	ev_launched(r, i);
+}
+
+/*
+ * Task I's dependencies are done (or cached): a late task gets their
+ * results now, and resume.c says whether it runs (see apply_verdicts).
+ */
+void
+make_ready(struct run *r, uint32_t i)
+{
+	struct task	*t = &r->dag->tasks[i];
+	struct task_run	*tr = &r->tasks[i];
+	char		*command = NULL, **values = NULL;
+	size_t		 j;
+	int		 rerun = 0;
+
+	if (t->late && t->command != NULL) {
+		tr->command = dag_fill_results(t->command, 1, task_result, r);
+		command = xstrdup(tr->command);
+	} else if (t->late) {
+		tr->values = xcalloc(t->nargs + 1, sizeof *tr->values);
+		values = xcalloc(t->nargs + 1, sizeof *values);
+		for (j = 0; j < t->nargs; j++) {
+			tr->values[j] = dag_fill_results(t->arg_values[j], 0,
+			    task_result, r);
+			values[j] = xstrdup(tr->values[j]);
+		}
+	}
+	/* After a task that ran, what it made may differ: run this too. */
+	for (j = 0; j < t->ndeps && !rerun; j++)
+		rerun = r->tasks[t->deps[j]].state == TS_DONE;
+	set_state(r, i, TS_KEYING);
+	resume_ready(r->rs, i, command, values, rerun);
+}
+
+/* Packs one task; a late one has had its results filled in. */
+static void
+pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
+{
+	struct msg_task	 mt;
+
+	memset(&mt, 0, sizeof mt);
+	mt.index = t->index;
+	mt.attempt = r->tasks[t->index].attempt;
+	mt.id = t->id;
+	mt.id_len = strlen(t->id);
+	mt.walltime_ms = t->app->walltime_ms;
+	mt.launched = r->tasks[t->index].launched;
+	mt.inputs = t->inputs;
+	mt.ninputs = t->ninputs;
+	mt.outputs = t->outputs;
+	mt.noutputs = t->noutputs;
+	if (t->command != NULL) {
+		mt.kind = TASK_COMMAND;
+		mt.command = r->tasks[t->index].command != NULL ?
+		    r->tasks[t->index].command : t->command;
+		mt.command_len = strlen(mt.command);
+	} else {
+		mt.kind = TASK_FUNCTION;
+		mt.plugin = t->app->fn_plugin;
+		mt.plugin_len = strlen(mt.plugin);
+		mt.symbol = t->app->fn_symbol;
+		mt.symbol_len = strlen(mt.symbol);
+		mt.arg_names = t->arg_names;
+		mt.nargs = t->nargs;
+		mt.arg_values = r->tasks[t->index].values != NULL ?
+		    r->tasks[t->index].values : t->arg_values;
+	}
+	msg_pack_task(pk, &mt);
+}
+
+/* Sends every ready task, in batches. */
+void
+send_ready(struct run *r)
+{
+	struct msg_out	 m;
+	size_t		 i, n, off;
+
+	for (off = 0; off < r->nready; off += n) {
+		n = r->nready - off;
+		if (n > RUN_BATCH_MAX)
+			n = RUN_BATCH_MAX;
+		msg_begin(&m, MSG_TASKS, 1);
+		msgpack_pack_array(&m.pk, n);
+		for (i = off; i < off + n; i++)
+			pack_task(r, &m.pk, &r->dag->tasks[r->ready[i]]);
+		if (msg_send(r->sock, NULL, 0, &m) == -1)
+			log_warnx("cannot send tasks to the interchange: %s",
+			    zmq_strerror(errno));
+	}
+	r->nready = 0;
+}
+
+/* Marks every task downstream of a failed one as dep_fail. */
+static void
+fail_dependents(struct run *r, uint32_t failed)
+{
+	struct task	*t;
+	uint32_t	*stack, d;
+	size_t		 n = 0, i;
+
+	stack = xcalloc(r->dag->ntasks, sizeof *stack);
+	stack[n++] = failed;
+	while (n > 0) {
+		t = &r->dag->tasks[stack[--n]];
+		for (i = 0; i < t->ndependents; i++) {
+			d = t->dependents[i];
+			if (r->tasks[d].state != TS_WAITING)
+				continue;
+			r->tasks[d].cause = failed;
+			set_state(r, d, TS_DEP_FAIL);
+			ev_task_end(r, d, "dep_fail", "dep_fail", NULL, NULL);
+			event_line(r, 0, "dep_fail %s (needs %s)",
+			    r->dag->tasks[d].id, r->dag->tasks[failed].id);
+			stack[n++] = d;
+		}
+	}
+	free(stack);
+}
+
+/* The retries of a task: --retries, else its app's or the config's. */
+static int
+task_retries(const struct run *r, const struct task *t)
+{
+	return r->retries >= 0 ? r->retries : t->retries;
+}
+
+/* A task failed for good: its dependents cannot run, and with
+   --fail-fast nothing else will. */
+static void
+failed_for_good(struct run *r, uint32_t i)
+{
+	fail_dependents(r, i);
+	if (!r->fail_fast || r->failed_fast)
+		return;
+	r->failed_fast = 1;
+	progress_clear(r);
+	fflush(stdout);
+	fprintf(stderr, "weft: --fail-fast: stopping run %s after '%s' "
+	    "failed\n", r->rd.name, r->dag->tasks[i].id);
+	log_info("fail-fast: %s failed", r->dag->tasks[i].id);
+}
+
+/*
+ * With --fail-fast the interchange and the pools hold after a failed try
+ * until main has decided; a retry means the run goes on.
+ */
+static void
+go_on(struct run *r)
+{
+	struct msg_out	 m;
+
+	if (!r->fail_fast)
+		return;
+	msg_begin(&m, MSG_GO, 0);
+	if (msg_send(r->sock, NULL, 0, &m) == -1)
+		log_warnx("cannot tell the interchange to go on: %s",
+		    zmq_strerror(errno));
+}
+
+/* Task I is done or cached: its dependents may be ready. */
+static void
+task_done(struct run *r, uint32_t i)
+{
+	const struct task	*t = &r->dag->tasks[i];
+	size_t			 j;
+
+	for (j = 0; j < t->ndependents; j++) {
+		if (--r->tasks[t->dependents[j]].waiting == 0)
+			make_ready(r, t->dependents[j]);
+	}
+}
+
+static void
+apply_verdict(struct run *r, struct rs_verdict *v)
+{
+	struct task_run	*tr = &r->tasks[v->task];
+	struct task	*t = &r->dag->tasks[v->task];
+
+	if (tr->state != TS_KEYING) {
+		/* The run stopped meanwhile. */
+		free(v->message);
+		free(v->result);
+		return;
+	}
+	switch (v->what) {
+	case RS_RUN:
+		dispatch(r, v->task);
+		break;
+	case RS_CACHED:
+		free(tr->result);
+		tr->result = v->result;
+		if (tr->result == NULL && t->command == NULL)
+			tr->result = xstrdup("");
+		set_state(r, v->task, TS_CACHED);
+		ev_task_end(r, v->task, "memo_done", "cached", NULL, NULL);
+		event_line(r, 0, "cached   %s", t->id);
+		task_done(r, v->task);
+		break;
+	case RS_MISSING:
+		free(tr->why);
+		tr->why = v->message;
+		set_state(r, v->task, TS_FAILED);
+		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
+		event_line(r, 1, "failed   %s %s", t->id, tr->why);
+		failed_for_good(r, v->task);
+		break;
+	}
+}
+
+/*
+ * Acts on what resume.c has decided.  A cached task makes its dependents
+ * ready, which may decide more at once: until there is nothing left.
+ */
+void
+apply_verdicts(struct run *r)
+{
+	struct rs_verdict	*v, *copy;
+	size_t			 n, k;
+
+	for (;;) {
+		v = resume_verdicts(r->rs, &n);
+		if (n == 0)
+			return;
+		copy = xcalloc(n, sizeof *copy);
+		memcpy(copy, v, n * sizeof *copy);
+		for (k = 0; k < n; k++)
+			apply_verdict(r, &copy[k]);
+		free(copy);
+	}
+}
+
+char *
+result_string(const struct task_run *tr)
+{
+	if (tr->lost > POOL_LOST_MAX)
+		return xprintf("its pool died under it %u times", tr->lost);
+	if (tr->why != NULL)
+		return xstrdup(tr->why);
+	return wait_status_string(tr->status);
+}
+
+/*
+ * A try whose worker was killed from outside (OUT_WORKER_LOST), which the
+ * pool recorded as 'lost': it runs again as a new try without spending a
+ * retry, as a try of a lost pool does, up to WORKER_LOST_MAX times.
+ */
+static void
+worker_lost(struct run *r, uint32_t i)
+{
+	struct task_run	*tr = &r->tasks[i];
+	struct task	*t = &r->dag->tasks[i];
+
+	if (++tr->wlost > WORKER_LOST_MAX) {
+		free(tr->why);
+		tr->why = xprintf("its worker was killed from outside %u times",
+		    tr->wlost);
+		set_state(r, i, TS_FAILED);
+		ev_task_end(r, i, "failed", "failed", NULL, NULL);
+		event_line(r, 1, "failed   %s %s", t->id, tr->why);
+		failed_for_good(r, i);
+		return;
+	}
+	monitor_status(r->mon, i, tr->attempt, "fail_retryable", db_now());
+	tr->attempt++;
+	event_line(r, 1, "requeue  %s (try %u: its worker was lost)", t->id,
+	    tr->attempt);
+	r->requeued++;
+	dispatch(r, i);
+	go_on(r);
+}
+
+void
+handle_result(struct run *r, const struct msg_result *res)
+{
+	struct task_run	*tr;
+	struct task	*t;
+	char		*why;
+	int		 ok;
+
+	if (res->index >= r->dag->ntasks) {
+		log_warnx("result for unknown task %u ignored", res->index);
+		return;
+	}
+	t = &r->dag->tasks[res->index];
+	tr = &r->tasks[res->index];
+	if ((tr->state != TS_SENT && tr->state != TS_RUNNING) ||
+	    tr->attempt != res->attempt) {
+		log_warnx("stale result for %s ignored", t->id);
+		return;
+	}
+	ev_try_end(r, res);
+	tr->status = res->status;
+	tr->spawn_errno = res->spawn_errno;
+	tr->wall_us = res->wall_us;
+	tr->pool = res->pool;
+	tr->ran = 1;
+	ok = res->outcome == OUT_DONE;
+	free(tr->why);
+	tr->why = ok ? NULL : res->message != NULL ?
+	    xstrndup(res->message, res->message_len) :
+	    xstrdup("failed");
+	if (res->outcome == OUT_WORKER_LOST) {
+		worker_lost(r, res->index);
+		return;
+	}
+	if (ok && res->value != NULL) {
+		free(tr->result);
+		tr->result = xstrndup(res->value, res->value_len);
+	}
+	log_debug("%s: try %u on pool %d (pid %lld): %s in %.3fs, user %.3fs, "
+	    "system %.3fs, max rss %lld KiB", t->id, res->attempt, res->pool,
+	    (long long)res->pid, ok ? "ok" : "failed", res->wall_us / 1e6,
+	    res->utime_us / 1e6, res->stime_us / 1e6,
+	    (long long)res->maxrss_kb);
+
+	if (ok) {
+		set_state(r, res->index, TS_DONE);
+		/* Dependents may use it ({ID.result}); an absent one is "". */
+		if (t->command == NULL && tr->result == NULL)
+			tr->result = xstrdup("");
+		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
+		event_line(r, 0, "done     %s %.2fs", t->id,
+		    res->wall_us / 1e6);
+		resume_done(r->rs, res->index, tr->result);
+		task_done(r, res->index);
+		return;
+	}
+
+	why = result_string(tr);
+	tr->fails++;
+	/* Tries lost with a pool do not count against the task's retries. */
+	if ((int)tr->fails <= task_retries(r, t)) {
+		monitor_status(r->mon, res->index, tr->attempt,
+		    "fail_retryable", db_now());
+		tr->attempt++;
+		if (tr->fails == 1)
+			r->nretried++;
+		event_line(r, 1, "retry    %s %s (retry %u of %d)", t->id,
+		    why, tr->fails, task_retries(r, t));
+		dispatch(r, res->index);
+		go_on(r);
+		free(why);
+		return;
+	}
+	set_state(r, res->index, TS_FAILED);
+	ev_task_end(r, res->index, "failed", "failed", NULL, NULL);
+	event_line(r, 1, "failed   %s %s", t->id, why);
+	free(why);
+	failed_for_good(r, res->index);
+}
+
+void
+handle_started(struct run *r, const msgpack_object *o)
+{
+	uint64_t	 index, attempt;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
+	    msg_get_uint(&o->via.array.ptr[0], &index) == -1 ||
+	    msg_get_uint(&o->via.array.ptr[1], &attempt) == -1 ||
+	    index >= r->dag->ntasks) {
+		log_warnx("malformed start notice ignored");
+		return;
+	}
+	if (r->tasks[index].state == TS_SENT &&
+	    r->tasks[index].attempt == attempt) {
+		set_state(r, index, TS_RUNNING);
+		r->tasks[index].started = 1;
+		ev_launch_told(r, index);
+	}
+}
+
+/* A try that was on a pool when it died: recorded failed, run again. */
+static void
+requeue_try(struct run *r, uint32_t i, uint32_t attempt)
+{
+	struct task_run	*tr = &r->tasks[i];
+	struct task	*t = &r->dag->tasks[i];
+	msgpack_packer	*pk;
+	double		 now = db_now();
+	int		 n;
+
+	if ((tr->state != TS_SENT && tr->state != TS_RUNNING) ||
+	    tr->attempt != attempt)
+		return;
+	tr->lost++;
+	ev_launch_told(r, i);
+	/* The last try is recorded failed as any try; the task ends there. */
+	if (r->mon != NULL) {
+		if (tr->lost <= POOL_LOST_MAX)
+			monitor_status(r->mon, i, attempt, "fail_retryable",
+			    now);
+		pk = monitor_event(r->mon, EV_TRY, 15);
+		msgpack_pack_uint32(pk, i);
+		msgpack_pack_uint32(pk, attempt);
+		for (n = 0; n < 5; n++)
+			msgpack_pack_nil(pk);
+		msgpack_pack_double(pk, now);
+		for (n = 0; n < 3; n++)
+			msgpack_pack_nil(pk);
+		monitor_pack_str(pk, "pool lost");
+		monitor_pack_str(pk, "lost");
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
+	if (tr->lost > POOL_LOST_MAX) {
+		set_state(r, i, TS_FAILED);
+		ev_task_end(r, i, "failed", "failed", NULL, NULL);
+		event_line(r, 1, "failed   %s its pool died under it %u times",
+		    t->id, tr->lost);
+		failed_for_good(r, i);
+		return;
+	}
+	tr->attempt++;
+	event_line(r, 1, "requeue  %s (try %u: its pool was lost)", t->id,
+	    attempt + 1);
+	r->requeued++;
+	dispatch(r, i);
+}
+
+/* MSG_REQUEUE: [pool, pid, [[index, attempt]...]]. */
+void
+handle_requeue(struct run *r, const struct msg_in *m)
+{
+	const msgpack_object	*list, *e;
+	uint64_t		 index, attempt;
+	uint32_t		 i;
+
+	if (m->nfields != 3 || m->fields[2].type != MSGPACK_OBJECT_ARRAY) {
+		log_warnx("malformed requeue ignored");
+		return;
+	}
+	list = &m->fields[2];
+	log_info("%u tries of a lost pool come back", list->via.array.size);
+	for (i = 0; i < list->via.array.size; i++) {
+		e = &list->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+		    msg_get_uint(&e->via.array.ptr[0], &index) == -1 ||
+		    msg_get_uint(&e->via.array.ptr[1], &attempt) == -1 ||
+		    index >= r->dag->ntasks) {
+			log_warnx("malformed requeued try ignored");
+			continue;
+		}
+		requeue_try(r, index, attempt);
+	}
+}
+
+/*
+ * After a run that stopped early, the database knows more than main: a
+ * pool may have started or finished a task whose news died with the
+ * interchange.  Once the record is complete and settled (record.c), the
+ * summary takes the tasks' final states from it.
+ */
+void
+reconcile_with_record(struct run *r)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*err = NULL;
+	const char	*state;
+	int64_t		 i;
+	enum task_state	 want;
+
+	if (r->mon == NULL || r->mon_incomplete || r->dbpath == NULL ||
+	    !(r->aborted || r->interrupted))
+		return;
+	if ((db = db_open(r->dbpath, DB_READ, &err)) == NULL) {
+		log_warnx("%s", err);
+		free(err);
+		return;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT task_id, weft_state FROM task "
+	    "WHERE run_id = ?1 AND weft_state IN ('done', 'killed')", -1,
+	    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, r->rd.name, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			i = sqlite3_column_int64(st, 0);
+			state = (const char *)sqlite3_column_text(st, 1);
+			want = strcmp(state, "done") == 0 ? TS_DONE : TS_KILLED;
+			if (i < 0 || (size_t)i >= r->dag->ntasks ||
+			    r->tasks[i].state == want ||
+			    r->tasks[i].state == TS_DONE)
+				continue;
+			log_info("%s: %s as the record says, not %s",
+			    r->dag->tasks[i].id, state_names[want],
+			    state_names[r->tasks[i].state]);
+			set_state(r, i, want);
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
+/*
+ * Everything still open when the run stops is killed (it had started: a
+ * try runs, or one ran and the next was waiting) or not run.
+ */
+void
+settle_unfinished(struct run *r)
+{
+	struct task_run	*tr;
+	size_t		 i;
+
+	for (i = 0; i < r->dag->ntasks; i++) {
+		tr = &r->tasks[i];
+		if (tr->state == TS_RUNNING) {
+			set_state(r, i, TS_KILLED);
+			ev_task_end(r, i, "failed", "killed",
+			    "killed: the run stopped", "killed");
+		} else if (tr->state == TS_SENT && tr->attempt > 0) {
+			set_state(r, i, TS_KILLED);
+			ev_task_end(r, i, "failed", "killed", NULL, NULL);
+		} else if (tr->state == TS_SENT || tr->state == TS_KEYING ||
+		    tr->state == TS_WAITING) {
+			set_state(r, i, TS_NOT_RUN);
+			ev_task_end(r, i, NULL, "not_run", NULL, NULL);
+		}
+	}
+}

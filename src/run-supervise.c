@@ -1,0 +1,898 @@
+/*
+ * run-supervise.c: main's children, for "weft run".
+ *
+ * Owns the table of helpers (interchange, pools, router, dbwriter):
+ * spawns them, reaps them, restarts the ones that die, gives up on them,
+ * kills the orphans a dead pool leaves, stops them all at the end and
+ * waits for the record; keeps helpers.json, main's heartbeats to the
+ * interchange and what "weft status" shows of main.  Called from
+ * cmd-run.c.
+ */
+
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "run.h"
+
+static const char *role_names[] = {
+	"interchange", "pool", "router", "dbwriter"
+};
+
+/*
+ * Writes helpers.json, the list of the run's processes that "weft status"
+ * reads (see control.c); called whenever one starts, dies or is given up.
+ */
+void
+registry_write(struct run *r)
+{
+	struct helper	*h;
+	json_t		*list, *o;
+	const char	*state;
+	char		*s;
+	size_t		 i;
+	int		 full;
+
+	if (r->registry == NULL)
+		return;
+	list = json_array();
+	json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, s:s, "
+	    "s:i}", "name", "main", "role", "main", "pid",
+	    (json_int_t)getpid(), "start", (json_int_t)proc_start_ticks(
+	    getpid(), NULL), "state", "running", "restarts", 0));
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		state = h->alive ? "running" : h->restart_at != 0 ?
+		    "restarting" : h->given_up ? "given up" : "exited";
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, "
+		    "s:s, s:i}", "name", h->name, "role",
+		    role_names[h->role], "pid", (json_int_t)h->pid, "start",
+		    (json_int_t)h->start_ticks, "state", state, "restarts",
+		    h->total_restarts));
+	}
+	o = json_pack("{s:i, s:s, s:o}", "version", 1, "run", r->rd.name,
+	    "processes", list);
+	s = json_dumps(o, JSON_INDENT(1));
+	json_decref(o);
+	if (s == NULL || write_file_atomic(r->registry, s, strlen(s)) == -1) {
+		full = s != NULL && errno == ENOSPC;
+		log_warn("cannot write %s", r->registry);
+		/* Said once: it is written at every helper's start and end. */
+		if (full && !r->registry_full) {
+			progress_clear(r);
+			fflush(stdout);
+			fprintf(stderr, "weft: warning: cannot write %s: %s; "
+			    "weft status cannot list the run's processes\n",
+			    r->registry, DISK_FULL);
+		}
+		r->registry_full |= full;
+	}
+	free(s);
+}
+
+/* Adds a helper to the table; ARGV is copied, NULL-terminated. */
+static struct helper *
+add_helper(struct run *r, enum helper_role role, int pool, const char *name,
+    char **argv)
+{
+	struct helper	*h;
+	int		 i;
+
+	h = &r->helpers[r->nhelpers++];
+	memset(h, 0, sizeof *h);
+	snprintf(h->name, sizeof h->name, "%s", name);
+	h->role = role;
+	h->pool = pool;
+	for (i = 0; argv[i] != NULL; i++)
+		;
+	h->argv = xcalloc(i + 1, sizeof *h->argv);
+	for (i = 0; argv[i] != NULL; i++)
+		h->argv[i] = xstrdup(argv[i]);
+	h->lifeline = role == H_ROUTER || role == H_DBWRITER ?
+	    r->mon_lifeline[0] : r->lifeline[0];
+	return h;
+}
+
+/* Starts (or restarts) a helper: our own binary, its log as stderr. */
+static int
+spawn_helper(struct run *r, struct helper *h)
+{
+	struct spawn	 sp;
+	char		*logpath;
+	pid_t		 pid;
+	int		 error;
+
+	logpath = xprintf("%s.log", h->name);
+	spawn_init(&sp);
+	sp.path = weft_self;
+	sp.argv = h->argv;
+	sp.stderr_path = logpath;
+	sp.append = 1;
+	sp.new_pgroup = 1;	/* the terminal's ^C is main's to handle */
+	sp.fds[3] = h->lifeline;
+	sp.nfds = 4;
+	/*
+	 * A pool holds the claim on the outputs too (as fd 4, which it
+	 * never closes and its tasks never get), so that it outlives a
+	 * killed main for as long as the pool's tasks may still run.
+	 */
+	if (h->role == H_POOL && r->outlock != NULL) {
+		sp.fds[4] = outlock_fd(r->outlock);
+		sp.nfds = 5;
+	}
+	pid = spawn_start(&sp, &error);
+	free(logpath);
+	if (pid == -1) {
+		fprintf(stderr, "weft: cannot start helper %s: %s\n", h->name,
+		    weft_strerror(error));
+		log_warnx("cannot start %s: %s", h->name, strerror(error));
+		return -1;
+	}
+	h->pid = pid;
+	h->start_ticks = proc_start_ticks(pid, NULL);
+	h->started_ms = elapsed_ms(&r->t0);
+	h->alive = 1;
+	h->killed = 0;
+	h->silent_cpu = -1;
+	log_info("started %s, pid %ld", h->name, (long)pid);
+	registry_write(r);
+	return 0;
+}
+
+static void
+helper_args(struct run *r, char **argv, int *n, const char *role)
+{
+	argv[(*n)++] = "weft";
+	argv[(*n)++] = (char *)role;
+	argv[(*n)++] = "--run";
+	argv[(*n)++] = r->rd.path;
+	argv[(*n)++] = "--name";
+	argv[(*n)++] = r->rd.name;
+	if (r->verbose)
+		argv[(*n)++] = "-v";
+}
+
+/* The router and the writer come first, so that no event is missed. */
+int
+start_monitoring(struct run *r)
+{
+	char	*argv[HELPER_ARGS];
+	int	 n;
+
+	n = 0;
+	helper_args(r, argv, &n, "router");
+	argv[n] = NULL;
+	if (spawn_helper(r, add_helper(r, H_ROUTER, -1, "router", argv)) == -1)
+		return -1;
+	n = 0;
+	helper_args(r, argv, &n, "dbwriter");
+	argv[n++] = "--db";
+	argv[n++] = r->dbpath;
+	argv[n] = NULL;
+	if (spawn_helper(r, add_helper(r, H_DBWRITER, -1, "dbwriter",
+	    argv)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+start_helpers(struct run *r)
+{
+	char	**argv, name[32], pool[16], jobs[16];
+	size_t	  k;
+	int	  i, n, rc = -1;
+
+	argv = xcalloc(HELPER_ARGS + 2 * r->nplugin_args, sizeof *argv);
+	n = 0;
+	helper_args(r, argv, &n, "interchange");
+	if (r->mon != NULL)
+		argv[n++] = "--monitor";
+	if (r->fail_fast)
+		argv[n++] = "--fail-fast";
+	argv[n] = NULL;
+	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, -1,
+	    "interchange", argv)) == -1)
+		goto out;
+
+	for (i = 0; i < r->pools; i++) {
+		snprintf(name, sizeof name, "pool-%d", i);
+		snprintf(pool, sizeof pool, "%d", i);
+		snprintf(jobs, sizeof jobs, "%d", r->jobs);
+		n = 0;
+		helper_args(r, argv, &n, "pool");
+		argv[n++] = "--pool";
+		argv[n++] = pool;
+		argv[n++] = "--jobs";
+		argv[n++] = jobs;
+		argv[n++] = "--workdir";
+		argv[n++] = r->wf->dir;
+		if (r->fail_fast)
+			argv[n++] = "--fail-fast";
+		/* A worker loads these too: it cannot know them otherwise. */
+		for (k = 0; k < r->nplugin_args; k++) {
+			argv[n++] = "--plugin";
+			argv[n++] = r->plugin_args[k];
+		}
+		argv[n] = NULL;
+		if (spawn_helper(r, add_helper(r, H_POOL, i, name, argv)) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(argv);
+	return rc;
+}
+
+static struct helper *
+find_helper(struct run *r, pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].alive && r->helpers[i].pid == pid)
+			return &r->helpers[i];
+	}
+	return NULL;
+}
+
+static int
+is_monitoring(const struct helper *h)
+{
+	return h->role == H_ROUTER || h->role == H_DBWRITER;
+}
+
+/* Helpers of one side (task side, or monitoring) alive or due. */
+static size_t
+helpers_alive(struct run *r, int monitoring)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (is_monitoring(&r->helpers[i]) == monitoring)
+			n += r->helpers[i].alive ||
+			    r->helpers[i].restart_at != 0;
+	}
+	return n;
+}
+
+static int	 router_running(struct run *);
+
+/*
+ * The router or the writer is given up: the run goes on.  Events still
+ * have a place to go: the router's spool while it runs (a given-up
+ * writer), else main appends its own to the spool itself; the next weft
+ * command that opens the database writes them (record.c).
+ */
+void
+give_up_monitoring(struct run *r, const char *why)
+{
+	if (r->mon_given_up)
+		return;
+	r->mon_given_up = 1;
+	r->mon_incomplete = 1;
+	progress_clear(r);
+	fflush(stdout);
+	fprintf(stderr, "weft: warning: %s; monitoring given up: run %s's "
+	    "events are kept in its spool for a later weft command to "
+	    "write\n", why, r->rd.name);
+	log_warnx("monitoring given up: %s", why);
+	if (!router_running(r) && monitor_spill(r->mon, "monitor.spool") == -1)
+		monitor_disable(r->mon);
+}
+
+/*
+ * The router says the database writer has had work and acknowledged none
+ * of it for a heartbeat threshold.  A writer that is stopped, or that has
+ * used no CPU since the router's previous word (stuck on a lock), is
+ * killed like a silent pool, and restarted when it is reaped; the new one
+ * takes over from the offset that is committed, so nothing is lost.  A
+ * writer that is merely slow (a loaded machine) is left to work.
+ */
+void
+restart_silent_writer(struct run *r)
+{
+	struct helper	*h;
+	long long	 cpu;
+	size_t		 i;
+	char		 st = '?';
+
+	if (!monitor_writer_silent(r->mon) || r->mon_given_up)
+		return;
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (h->role != H_DBWRITER || !h->alive)
+			continue;
+		cpu = proc_cpu_ticks(h->pid, &st);
+		if (st != 'T' && st != 't' && (h->silent_cpu < 0 ||
+		    cpu != h->silent_cpu)) {
+			log_info("dbwriter (pid %ld) is slow but working; "
+			    "left to it", (long)h->pid);
+			h->silent_cpu = cpu;
+			continue;
+		}
+		log_warnx("dbwriter (pid %ld) made no progress for %d "
+		    "periods; killing it", (long)h->pid, HEARTBEAT_MISSES);
+		kill(h->pid, SIGKILL);
+	}
+}
+
+/* CPU time of the writer, to see it work while main waits for it. */
+static long long
+writer_cpu(struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role == H_DBWRITER && r->helpers[i].alive)
+			return proc_cpu_ticks(r->helpers[i].pid, NULL);
+	}
+	return -1;
+}
+
+/* Whether the router runs, or is about to again. */
+static int
+router_running(struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role == H_ROUTER &&
+		    (r->helpers[i].alive || r->helpers[i].restart_at != 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Pools alive or due to restart. */
+static size_t
+pools_left(struct run *r)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].role == H_POOL)
+			n += r->helpers[i].alive ||
+			    r->helpers[i].restart_at != 0;
+	}
+	return n;
+}
+
+/*
+ * A router, dbwriter or pool died while the run goes on: start it again
+ * after a pause that doubles with each death in a row, or give it up.
+ */
+static void
+schedule_restart(struct run *r, struct helper *h)
+{
+	char	*why;
+
+	if (is_monitoring(h) && r->mon_given_up) {
+		/* The writer was given up, and now the router ended. */
+		if (h->role == H_ROUTER &&
+		    monitor_spill(r->mon, "monitor.spool") == -1)
+			monitor_disable(r->mon);
+		return;
+	}
+	if (h->restarts >= HELPER_MAX_RESTARTS) {
+		why = xprintf("%s died %d times in a row", h->name,
+		    h->restarts + 1);
+		h->given_up = 1;
+		if (is_monitoring(h))
+			give_up_monitoring(r, why);
+		else {
+			progress_clear(r);
+			fflush(stdout);
+			fprintf(stderr, "weft: %s; giving up on it\n", why);
+			log_warnx("%s; given up", why);
+			if (pools_left(r) == 0) {
+				fprintf(stderr, "weft: no pool left to run "
+				    "tasks; stopping run %s\n", r->rd.name);
+				r->aborted = 1;
+			}
+		}
+		free(why);
+		registry_write(r);
+		return;
+	}
+	h->restart_at = elapsed_ms(&r->t0) +
+	    ((int64_t)HELPER_RESTART_MS << h->restarts);
+	registry_write(r);
+}
+
+/* Restarts whatever is due; returns ms until the next one, or -1. */
+int
+restart_due(struct run *r)
+{
+	struct helper	*h;
+	int64_t		 now = elapsed_ms(&r->t0), next = -1;
+	size_t		 i;
+
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (h->restart_at == 0)
+			continue;
+		if (is_monitoring(h) && r->mon_given_up) {
+			h->restart_at = 0;
+			continue;
+		}
+		if (h->restart_at > now) {
+			if (next == -1 || h->restart_at - now < next)
+				next = h->restart_at - now;
+			continue;
+		}
+		h->restart_at = 0;
+		h->restarts++;
+		h->total_restarts++;
+		log_info("restarting %s (restart %d of %d in a row)", h->name,
+		    h->restarts, HELPER_MAX_RESTARTS);
+		if (spawn_helper(r, h) == -1) {
+			schedule_restart(r, h);
+			continue;
+		}
+		/* A new router must hear that main is finishing. */
+		if (h->role == H_ROUTER && r->mon_finishing)
+			monitor_control(r->mon, MSG_FINISH);
+	}
+	return (int)next;
+}
+
+/*
+ * A pool died while the run goes on: the interchange is told, so that
+ * its tries come back (MSG_REQUEUE), the task processes it left behind
+ * (now ours, as subreaper) are killed, and it is restarted.
+ */
+static void
+pool_died(struct run *r, struct helper *h, const char *why)
+{
+	struct msg_out	 m;
+	int		 last;
+
+	/* Its tasks can run again unless it is given up and none is left. */
+	last = h->restarts >= HELPER_MAX_RESTARTS && pools_left(r) == 0;
+	progress_clear(r);
+	fflush(stdout);
+	fprintf(stderr, "weft: %s (pid %ld) died: %s%s (see %s/%s.log)\n",
+	    h->name, (long)h->pid, why, last ? "" : "; its tasks run again",
+	    r->rd.path, h->name);
+	msg_begin(&m, MSG_POOL_LOST, 2);
+	msgpack_pack_int(&m.pk, h->pool);
+	msgpack_pack_int64(&m.pk, h->pid);
+	if (msg_send(r->sock, NULL, 0, &m) == -1)
+		log_warnx("cannot tell the interchange: %s",
+		    zmq_strerror(errno));
+	r->sweep_orphans = 1;
+	schedule_restart(r, h);
+}
+
+/* MSG_POOL_SILENT: [pool, pid]; killing it leads to pool_died. */
+void
+pool_silent(struct run *r, const struct msg_in *m)
+{
+	struct helper	*h;
+	int64_t		 pool, pid;
+	size_t		 i;
+
+	if (m->nfields != 2 || msg_get_int(&m->fields[0], &pool) == -1 ||
+	    msg_get_int(&m->fields[1], &pid) == -1)
+		return;
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (h->role != H_POOL || !h->alive || h->pid != pid)
+			continue;
+		progress_clear(r);
+		fflush(stdout);
+		fprintf(stderr, "weft: %s (pid %ld) sent no heartbeat for %d "
+		    "periods; killing it\n", h->name, (long)pid,
+		    HEARTBEAT_MISSES);
+		log_warnx("%s silent; killing it", h->name);
+		kill(h->pid, SIGKILL);
+	}
+}
+
+/*
+ * The router could not spool, or the dbwriter could not commit, because
+ * the disk is full (they end with EXIT_NOSPACE once what they had is
+ * committed): nothing more of the run can be recorded, so the run stops,
+ * with exit 3, rather than go on unrecorded.  The helper is not started
+ * again while the run stops (it would only meet the same full disk), but
+ * once more to finish the record (retry_record); if that one meets a full
+ * disk too, monitoring is given up.
+ */
+static void
+record_nospace(struct run *r, struct helper *h)
+{
+	char	*path;
+
+	path = h->role == H_ROUTER ? xprintf("%s/monitor.spool",
+	    r->rd.path) : xstrdup(r->dbpath);
+	progress_clear(r);
+	fflush(stdout);
+	if (!r->nospace)
+		fprintf(stderr, "weft: cannot record run %s: %s: %s; %s\n",
+		    r->rd.name, path, DISK_FULL, r->mon_finishing ?
+		    "the record is incomplete" : "stopping the run");
+	log_warnx("%s: %s: %s; run stopped", h->name, path, DISK_FULL);
+	free(path);
+	r->nospace = 1;
+	r->mon_incomplete = 1;
+	r->aborted |= !r->mon_finishing;
+	if (!r->record_retried)
+		h->nospace = 1;
+	else if (!r->mon_given_up) {
+		r->mon_given_up = 1;
+		monitor_disable(r->mon);
+	}
+}
+
+/*
+ * Before the record is finished, a router or dbwriter that ended on a
+ * full disk is started once more: the disk may have room again (the
+ * run's tasks are gone), and then the run's end is recorded.
+ */
+void
+retry_record(struct run *r)
+{
+	struct helper	*h;
+	size_t		 i;
+
+	r->record_retried = 1;
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		if (!h->nospace || h->alive || r->mon_given_up)
+			continue;
+		h->nospace = 0;
+		h->restart_at = elapsed_ms(&r->t0) + 1;
+		log_info("starting %s again to finish the record", h->name);
+	}
+}
+
+/*
+ * Reaps every child that has ended: helpers, and orphaned task processes
+ * that came to us as subreaper.  While the run goes on, a router, dbwriter
+ * or pool that ends is restarted, and the interchange's end aborts the
+ * run.
+ */
+void
+reap_children(struct run *r, int running)
+{
+	struct helper	*h;
+	char		*why;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (resume_reaped(r->rs, pid, status))
+			continue;
+		if ((h = find_helper(r, pid)) == NULL) {
+			log_debug("reaped orphan %ld", (long)pid);
+			/* What it leaves comes to us in turn. */
+			r->sweep_orphans = running;
+			continue;
+		}
+		h->alive = 0;
+		why = wait_status_string(status);
+		log_info("%s (pid %ld) ended: %s", h->name, (long)pid, why);
+		if (elapsed_ms(&r->t0) - h->started_ms >= HELPER_STABLE_MS)
+			h->restarts = 0;
+		if (is_monitoring(h)) {
+			/*
+			 * Their normal end is after main's finish; a router
+			 * that gave up finishing (exit 3) left the record
+			 * incomplete, and another would fare no better.
+			 */
+			if (h->role == H_ROUTER && r->mon_finishing)
+				r->router_gone_ms = mono_ms();
+			if (WIFEXITED(status) &&
+			    WEXITSTATUS(status) == EXIT_NOSPACE)
+				record_nospace(r, h);
+			else if (h->role == H_ROUTER && r->mon_finishing &&
+			    WIFEXITED(status) &&
+			    WEXITSTATUS(status) == EXIT_INTERNAL)
+				r->mon_incomplete = 1;
+			else if (!r->mon_finishing || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				schedule_restart(r, h);
+		} else if (h->role == H_POOL && running && !r->aborted &&
+		    !r->interrupted)
+			pool_died(r, h, why);
+		else if (running && !r->aborted && !r->interrupted) {
+			progress_clear(r);
+			fflush(stdout);
+			fprintf(stderr, "weft: helper %s (pid %ld) died: %s "
+			    "(see %s/%s.log)\n", h->name, (long)pid, why,
+			    r->rd.path, h->name);
+			r->aborted = 1;
+		} else if (!running && !h->killed &&
+		    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+			/* It failed while stopping: tell, it may hide a bug. */
+			fprintf(stderr, "weft: warning: helper %s (pid %ld) "
+			    "ended badly: %s (see %s/%s.log)\n", h->name,
+			    (long)pid, why, r->rd.path, h->name);
+		}
+		registry_write(r);
+		free(why);
+	}
+}
+
+/*
+ * One pass over /proc that kills whatever task processes were orphaned to
+ * us (their pool died), each with its process group.  Returns how many
+ * were found alive.  They are reaped like any child.
+ */
+int
+sweep_orphans(struct run *r)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[64], buf[512], *p, st;
+	long		 ppid, pgrp;
+	pid_t		 pid, me = getpid(), mygroup = getpgrp();
+	ssize_t		 n;
+	int		 fd, found = 0;
+
+	r->sweep_orphans = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid = atoi(de->d_name);
+		if (pid <= 0 || pid == me || find_helper(r, pid) != NULL)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* The name may hold anything; the fields follow ") ". */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %c %ld %ld", &st, &ppid, &pgrp) != 3 ||
+		    ppid != me || st == 'Z')
+			continue;
+		log_info("killing leftover process %ld", (long)pid);
+		if (pgrp != mygroup && pgrp > 1 && find_helper(r, pgrp) == NULL)
+			kill(-pgrp, SIGKILL);
+		kill(pid, SIGKILL);
+		found++;
+	}
+	closedir(d);
+	return found;
+}
+
+/* At the end: sweeps and reaps until no orphan is left. */
+static void
+kill_orphans(struct run *r)
+{
+	int	 rounds;
+
+	for (rounds = 0; rounds < 50; rounds++) {
+		if (sweep_orphans(r) == 0) {
+			reap_children(r, 0);
+			break;
+		}
+		usleep(10000);
+		reap_children(r, 0);
+	}
+}
+
+void
+stop_helpers(struct run *r)
+{
+	struct timespec	 t0;
+	int64_t		 left;
+	size_t		 i;
+
+	if (r->lifeline[1] != -1) {
+		close(r->lifeline[1]);
+		r->lifeline[1] = -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	reap_children(r, 0);
+	while (helpers_alive(r, 0) > 0) {
+		left = (r->interrupted || r->aborted ? RUN_STOP_FAST_MS :
+		    RUN_STOP_GRACE_MS) - elapsed_ms(&t0);
+		if (left <= 0)
+			break;
+		pump_once(r, left);
+	}
+	for (i = 0; i < r->nhelpers; i++) {
+		if (r->helpers[i].alive && !is_monitoring(&r->helpers[i])) {
+			log_warnx("%s did not stop in time; killing it",
+			    r->helpers[i].name);
+			kill(r->helpers[i].pid, SIGKILL);
+			r->helpers[i].killed = 1;
+		}
+	}
+	while (helpers_alive(r, 0) > 0)
+		pump_once(r, 100);
+	kill_orphans(r);
+}
+
+/*
+ * Ends monitoring in order: main's last events reach the router, the
+ * router is told to finish, and both it and the writer exit once the
+ * whole spool is in the database.  A writer that stops making progress
+ * meanwhile is restarted (restart_silent_writer).  Bounded in time; what
+ * is not in the database then stays in the run's spool, with main's own
+ * last events appended by main if the router did not take them, for the
+ * next weft command that opens the database (record.c).
+ */
+void
+finish_monitoring(struct run *r)
+{
+	struct timespec	 t0;
+	int64_t		 left;
+	long long	 cpu, now_cpu;
+	size_t		 i;
+
+	if (r->mon != NULL && router_running(r)) {
+		monitor_flush(r->mon);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (monitor_pending(r->mon) > 0 && router_running(r)) {
+			left = RUN_MON_DRAIN_MS - elapsed_ms(&t0);
+			if (left <= 0 || r->hurry) {
+				log_warnx("router did not take main's last "
+				    "events");
+				break;
+			}
+			pump_once(r, left);
+		}
+		r->mon_finishing = 1;
+		monitor_control(r->mon, MSG_FINISH);
+		log_info("waiting for the monitoring record to be written");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		cpu = writer_cpu(r);
+		while (helpers_alive(r, 1) > 0 && !r->mon_given_up) {
+			/* The wait is bounded while the writer does nothing. */
+			if ((now_cpu = writer_cpu(r)) != cpu) {
+				cpu = now_cpu;
+				clock_gettime(CLOCK_MONOTONIC, &t0);
+			}
+			left = RUN_MON_FINISH_MS - elapsed_ms(&t0);
+			if (left <= 0 || r->hurry) {
+				log_warnx("monitoring did not finish in time");
+				break;
+			}
+			/* The writer ends a moment after the router. */
+			if (r->router_gone_ms != 0 && !router_running(r)) {
+				left = r->router_gone_ms + RUN_MON_WRITER_MS -
+				    mono_ms();
+				if (left <= 0)
+					break;
+			}
+			pump_once(r, left < 1000 ? left : 1000);
+		}
+	}
+	if (r->mon_lifeline[1] != -1) {
+		close(r->mon_lifeline[1]);
+		r->mon_lifeline[1] = -1;
+	}
+	/* No restarts from here on; a helper left gets TERM, then KILL. */
+	r->mon_given_up = 1;
+	for (i = 0; i < r->nhelpers; i++) {
+		r->helpers[i].restart_at = 0;
+		if (r->helpers[i].alive) {
+			kill(r->helpers[i].pid, SIGTERM);
+			r->helpers[i].killed = 1;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (helpers_alive(r, 1) > 0) {
+		if (elapsed_ms(&t0) >= 1000) {
+			for (i = 0; i < r->nhelpers; i++) {
+				if (r->helpers[i].alive)
+					kill(r->helpers[i].pid, SIGKILL);
+			}
+		}
+		pump_once(r, 100);
+	}
+	if (r->mon == NULL)
+		return;
+	/* The router is gone: what it did not take, main spools itself. */
+	if (monitor_pending(r->mon) > 0)
+		monitor_spill(r->mon, "monitor.spool");
+	r->mon_spool_left = access("monitor.spool", F_OK) == 0;
+	r->mon_lost = monitor_lost(r->mon) + monitor_pending(r->mon);
+	if (r->mon_spool_left || r->mon_lost > 0)
+		r->mon_incomplete = 1;
+	else if (r->mon_incomplete)
+		log_info("monitoring: the record is complete after all");
+}
+
+/*
+ * Sends the interchange a heartbeat when one is due; one that has not
+ * answered for HEARTBEAT_MISSES periods ends the run.  Returns ms until
+ * the next heartbeat.
+ */
+int
+main_heartbeat(struct run *r)
+{
+	struct msg_out	 m;
+	struct helper	*h = NULL;
+	int64_t		 now = mono_ms();
+	size_t		 i;
+
+	for (i = 0; i < r->nhelpers && h == NULL; i++) {
+		if (r->helpers[i].role == H_INTERCHANGE)
+			h = &r->helpers[i];
+	}
+	if (h == NULL)
+		return -1;
+
+	/* Back from a stop of our own: the silence was ours. */
+	if (heartbeat_resumed(r->hb_sent_ms, r->hb_period))
+		r->ix_heard_ms = now;
+	if (now - r->ix_heard_ms >= (int64_t)r->hb_period * HEARTBEAT_MISSES &&
+	    !r->aborted) {
+		progress_clear(r);
+		fflush(stdout);
+		fprintf(stderr, "weft: the interchange (pid %ld) sent no "
+		    "heartbeat for %d periods; stopping run %s\n",
+		    (long)h->pid, HEARTBEAT_MISSES, r->rd.name);
+		log_warnx("the interchange is not answering");
+		r->aborted = 1;
+		return 0;	/* the loop must look at its condition now */
+	}
+	if (now - r->hb_sent_ms >= r->hb_period) {
+		msg_begin(&m, MSG_HEARTBEAT, 0);
+		if (msg_send(r->sock, NULL, 0, &m) == -1)
+			log_debug("cannot send a heartbeat");
+		r->hb_sent_ms = now;
+	}
+	return (int)(r->hb_sent_ms + r->hb_period - now);
+}
+
+/* What "weft status" shows of main: the tasks and the helpers. */
+void
+main_status_fill(json_t *stats, json_t *hb, void *arg)
+{
+	struct run	*r = arg;
+	struct helper	*h;
+	json_t		*tasks, *helpers;
+	size_t		 i;
+
+	json_object_set_new(hb, "interchange", ctl_age(r->ix_heard_ms));
+	tasks = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I}",
+	    "total", (json_int_t)r->dag->ntasks,
+	    "pending", (json_int_t)(r->counts[TS_WAITING] +
+	    r->counts[TS_KEYING] + r->counts[TS_SENT]),
+	    "waiting", (json_int_t)(r->counts[TS_WAITING] +
+	    r->counts[TS_KEYING]),
+	    "queued", (json_int_t)r->counts[TS_SENT],
+	    "running", (json_int_t)r->counts[TS_RUNNING],
+	    "done", (json_int_t)r->counts[TS_DONE],
+	    "cached", (json_int_t)r->counts[TS_CACHED],
+	    "failed", (json_int_t)(r->counts[TS_FAILED] +
+	    r->counts[TS_KILLED]),
+	    "dep_fail", (json_int_t)r->counts[TS_DEP_FAIL],
+	    "retried", (json_int_t)r->nretried,
+	    "requeued", (json_int_t)r->requeued);
+	helpers = json_array();
+	for (i = 0; i < r->nhelpers; i++) {
+		h = &r->helpers[i];
+		json_array_append_new(helpers, json_pack("{s:s, s:I, s:s, "
+		    "s:i}", "name", h->name, "pid", (json_int_t)h->pid,
+		    "state", h->alive ? "running" : h->restart_at != 0 ?
+		    "restarting" : h->given_up ? "given up" : "exited",
+		    "restarts", h->total_restarts));
+	}
+	json_object_set_new(stats, "run", json_string(r->rd.name));
+	json_object_set_new(stats, "workflow", json_string(r->wf->path));
+	json_object_set_new(stats, "tasks", tasks);
+	json_object_set_new(stats, "helpers", helpers);
+}

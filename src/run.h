@@ -1,0 +1,216 @@
+/*
+ * run.h: what "weft run" shares between cmd-run.c and its companions
+ * run-sched.c, run-supervise.c, run-events.c and run-output.c: the state
+ * of a run (struct run), of its tasks and of its helpers.  Private to
+ * them; include it after weft.h and proto.h.
+ */
+
+#ifndef RUN_H
+#define RUN_H
+
+#include <time.h>
+
+#define RUN_BATCH_MAX		4096	/* tasks per message to interchange */
+#define RUN_STOP_GRACE_MS	3000	/* then helpers get SIGKILL */
+#define RUN_STOP_FAST_MS	1800	/* the same when interrupted */
+#define RUN_PROGRESS_MS		100	/* terminal progress refresh */
+#define RUN_MON_DRAIN_MS	10000	/* main's own events to the router */
+#define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
+#define RUN_MON_WRITER_MS	3000	/* the writer, once the router ended */
+#define HELPER_ARGS		20
+#define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */
+#define HELPER_RESTART_MS	50	/* first pause, doubled each time */
+#define HELPER_STABLE_MS	30000	/* ran this long: a new row */
+#define POOL_LOST_MAX		3	/* lost with more pools: it fails */
+#define WORKER_LOST_MAX		3	/* the same with more workers */
+
+enum task_state {
+	TS_WAITING,		/* dependencies not yet done */
+	TS_KEYING,		/* ready; resume.c is deciding */
+	TS_SENT,		/* handed to the interchange */
+	TS_RUNNING,		/* a pool has started it */
+	TS_DONE,
+	TS_FAILED,
+	TS_DEP_FAIL,
+	TS_KILLED,		/* running or queued when the run stopped */
+	TS_NOT_RUN,		/* never started because the run stopped */
+	TS_CACHED,		/* not run: its result is in the cache */
+	TS_NSTATES
+};
+
+enum helper_role {
+	H_INTERCHANGE,
+	H_POOL,
+	H_ROUTER,
+	H_DBWRITER
+};
+
+struct helper {
+	char		 name[32];	/* "interchange", "pool-0" */
+	enum helper_role role;
+	int		 pool;		/* its number, for a pool */
+	char	       **argv;		/* owned, NULL-terminated */
+	int		 lifeline;	/* read end it gets as descriptor 3 */
+	pid_t		 pid;
+	long long	 start_ticks;	/* with pid, names the process */
+	int		 alive;
+	long long	 silent_cpu;	/* its CPU time when said silent */
+	int		 killed;	/* main gave up waiting and killed it */
+	int		 given_up;
+	int		 restarts;	/* deaths in a row */
+	int		 total_restarts;
+	int64_t		 started_ms;	/* ms since start of the run */
+	int64_t		 restart_at;	/* ms since start; 0: none due */
+	int		 nospace;	/* hit a full disk: no restart */
+};
+
+struct task_run {
+	uint8_t		 state;
+	uint32_t	 waiting;	/* dependencies not yet done */
+	uint32_t	 attempt;
+	int		 status;
+	int		 spawn_errno;
+	uint32_t	 cause;		/* dep_fail: the failed task */
+	uint32_t	 fails;		/* failed tries */
+	uint32_t	 lost;		/* tries lost with their pool */
+	uint32_t	 wlost;		/* with a worker killed from outside */
+	uint64_t	 wall_us;
+	char		*why;		/* the last failed try's reason */
+	int32_t		 pool;		/* that ran its last try */
+	int		 ran;		/* a try ended: status is that try's */
+	double		 launched;	/* its last try, handed over */
+	int		 launch_told;	/* its "launched" status is sent */
+	int		 started;	/* a try of it was started */
+	char		*result;	/* a function task's value, once done */
+	char		*command;	/* filled in, when late */
+	char	       **values;	/* the same for a function's args */
+};
+
+struct run {
+	struct outlock	*outlock;	/* this run's claim on its outputs */
+	struct workflow	*wf;
+	struct dag	*dag;
+	struct rundir	 rd;
+	int		 jobs;
+	int		 pools;
+	int		 quiet;
+	int		 verbose;
+	int		 tty;
+
+	void		*ctx;
+	void		*sock;
+	struct ctl	*ctl;
+	char		*registry;	/* helpers.json */
+	int		 sweep_orphans;	/* a pool died: kill what it left */
+	int		 hb_period;	/* ms between heartbeats */
+	int64_t		 hb_sent_ms;
+	int64_t		 ix_heard_ms;	/* last word from the interchange */
+	size_t		 requeued;
+	int		 sigfd;
+	int		 timerfd;
+	int		 lifeline[2];
+	int		 mon_lifeline[2];
+	char		*dbpath;
+	struct monitor	*mon;		/* NULL: monitoring off */
+	int		 mon_finishing;	/* router told to drain and end */
+	int		 mon_given_up;
+	int		 mon_incomplete;
+	int		 mon_spool_left; /* the end: a spool not yet written */
+	unsigned long	 mon_lost;	/* the end: batches that went nowhere */
+	int		 hurry;		/* a third signal: stop writing */
+	int		 nsignals;	/* SIGINT, SIGTERM, SIGHUP so far */
+	int64_t		 router_gone_ms; /* it ended while finishing */
+	int		 nospace;	/* the record hit a full disk */
+	int		 record_retried; /* retry_record was called */
+	int		 registry_full;	/* helpers.json hit one */
+	char		 hostname[256];
+
+	struct helper	*helpers;
+	size_t		 nhelpers;
+
+	struct task_run	*tasks;
+	uint32_t	*ready;		/* to send at the end of this turn */
+	size_t		 nready;
+	size_t		 nfinished;
+	size_t		 nsent;		/* in flight: sent or running */
+	size_t		 counts[TS_NSTATES];
+	size_t		 nretried;
+
+	char	       **plugin_args;	/* --plugin NAME=ABSPATH, for pools */
+	size_t		 nplugin_args;
+
+	struct resume	*rs;		/* keys and the task cache */
+	int		 resume;	/* --resume, or config.resume */
+	int		 retries;	/* --retries, or -1 */
+	int		 fail_fast;
+	int		 failed_fast;	/* a task failed: stopping */
+
+	int		 interrupted;
+	int		 aborted;
+	int		 progress_shown;
+	struct timespec	 t0;
+	double		 began;		/* wall clock, for the record */
+};
+
+extern const char *state_names[TS_NSTATES];
+
+/* Milliseconds since T0, on the monotonic clock. */
+static inline int64_t
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec - t0->tv_sec) * 1000 +
+	    (ts.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* cmd-run.c */
+void		 pump_once(struct run *r, int64_t timeout);
+
+/* run-sched.c */
+const char	*task_result(void *arg, uint32_t i);
+void		 make_ready(struct run *r, uint32_t i);
+void		 send_ready(struct run *r);
+void		 apply_verdicts(struct run *r);
+char		*result_string(const struct task_run *tr);
+void		 handle_result(struct run *r, const struct msg_result *res);
+void		 handle_started(struct run *r, const msgpack_object *o);
+void		 handle_requeue(struct run *r, const struct msg_in *m);
+void		 reconcile_with_record(struct run *r);
+void		 settle_unfinished(struct run *r);
+
+/* run-supervise.c */
+void		 registry_write(struct run *r);
+int		 start_monitoring(struct run *r);
+int		 start_helpers(struct run *r);
+void		 give_up_monitoring(struct run *r, const char *why);
+void		 restart_silent_writer(struct run *r);
+int		 restart_due(struct run *r);
+void		 pool_silent(struct run *r, const struct msg_in *m);
+void		 retry_record(struct run *r);
+void		 reap_children(struct run *r, int running);
+int		 sweep_orphans(struct run *r);
+void		 stop_helpers(struct run *r);
+void		 finish_monitoring(struct run *r);
+int		 main_heartbeat(struct run *r);
+void		 main_status_fill(json_t *stats, json_t *hb, void *arg);
+
+/* run-events.c */
+void		 ev_workflow(struct run *r);
+void		 ev_tasks(struct run *r);
+void		 ev_launched(struct run *r, uint32_t i);
+void		 ev_launch_told(struct run *r, uint32_t i);
+void		 ev_task_end(struct run *r, uint32_t i, const char *status,
+	    const char *state, const char *reason, const char *try_state);
+void		 ev_try_end(struct run *r, const struct msg_result *res);
+void		 ev_workflow_end(struct run *r, const char *state, int rc);
+
+/* run-output.c */
+void		 progress_clear(struct run *r);
+void		 progress_show(struct run *r);
+void		 event_line(struct run *r, int always, const char *fmt, ...)
+	    printflike(3, 4);
+void		 print_summary(struct run *r);
+
+#endif /* RUN_H */
