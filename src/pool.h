@@ -155,6 +155,33 @@ struct pool {
 	double		 avg_call_us;	/* moving average of call wall time */
 };
 
+/* pool.c */
+void		 task_free(struct pool_task *);
+void		 outputs_remove(const struct pool *, char **, size_t);
+size_t		 queue_len(const struct pool_queue *);
+struct pool_task *queue_head(struct pool_queue *);
+void		 queue_push_front(struct pool_queue *, struct pool_task *);
+void		 queue_pop(struct pool_queue *, struct pool_task *);
+struct msg_result *pool_new_result(struct pool *, const struct pool_run *,
+		     enum try_outcome, char *, char *);
+void		 run_begin(struct pool *, struct pool_run *, struct pool_task *,
+		     pid_t, char *, char *);
+char		*run_reason(const struct pool_run *, enum try_outcome, int,
+		     const char *);
+struct msg_result *run_end(struct pool *, struct pool_run *, pid_t,
+		     enum try_outcome, int, char *, char *);
+
+/* pool-workers.c: the workers */
+void		 worker_spawn(struct pool *, struct pool_worker *);
+void		 worker_kill(struct pool_worker *, int, const char *);
+void		 worker_send(struct pool *, struct pool_worker *,
+		     struct pool_task *);
+void		 worker_read(struct pool *, struct pool_worker *);
+void		 worker_died(struct pool *, struct pool_worker *, int);
+int		 workers_tick(struct pool *);
+struct pool_worker *worker_idle(struct pool *);
+void		 workers_prefetch(struct pool *);
+
 /* pool-monitor.c: events and samples */
 void		 pool_ev_block(struct pool *, const char *);
 void		 pool_ev_node(struct pool *);
