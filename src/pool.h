@@ -155,13 +155,18 @@ struct pool {
 	double		 avg_call_us;	/* moving average of call wall time */
 };
 
-/* pool.c */
+/* pool.c: tasks and their queues */
+void		 strs_free(char **, size_t);
 void		 task_free(struct pool_task *);
-void		 outputs_remove(const struct pool *, char **, size_t);
 size_t		 queue_len(const struct pool_queue *);
 struct pool_task *queue_head(struct pool_queue *);
 void		 queue_push_front(struct pool_queue *, struct pool_task *);
 void		 queue_pop(struct pool_queue *, struct pool_task *);
+
+/* pool-try.c: one try */
+uint64_t	 since_us(const struct timespec *);
+void		 run_free(struct pool_run *);
+void		 outputs_remove(const struct pool *, char **, size_t);
 struct msg_result *pool_new_result(struct pool *, const struct pool_run *,
 		     enum try_outcome, char *, char *);
 void		 run_begin(struct pool *, struct pool_run *, struct pool_task *,
@@ -170,6 +175,11 @@ char		*run_reason(const struct pool_run *, enum try_outcome, int,
 		     const char *);
 struct msg_result *run_end(struct pool *, struct pool_run *, pid_t,
 		     enum try_outcome, int, char *, char *);
+void		 pool_start(struct pool *, struct pool_task *,
+		     struct pool_slot *);
+void		 command_ended(struct pool *, struct pool_slot *, int,
+		     const struct rusage *);
+int		 pool_deadlines(struct pool *);
 
 /* pool-workers.c: the workers */
 void		 worker_spawn(struct pool *, struct pool_worker *);
