@@ -31,7 +31,7 @@
  * are.
  */
 static void
-pool_ev_try_start(struct pool *p, const struct pool_run *run, pid_t pid)
+pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid)
 {
 	msgpack_packer	*pk;
 	int		 i;
@@ -39,27 +39,27 @@ pool_ev_try_start(struct pool *p, const struct pool_run *run, pid_t pid)
 	if (p->mon == NULL)
 		return;
 	pk = monitor_event(p->mon, EV_TRY, 15);
-	msgpack_pack_uint32(pk, run->index);
-	msgpack_pack_uint32(pk, run->attempt);
+	msgpack_pack_uint32(pk, pt->index);
+	msgpack_pack_uint32(pk, pt->attempt);
 	monitor_pack_str(pk, p->block);
 	monitor_pack_str(pk, p->host);
 	monitor_pack_str(pk, "local");
-	if (run->launched > 0)
-		msgpack_pack_double(pk, run->launched);
+	if (pt->launched > 0)
+		msgpack_pack_double(pk, pt->launched);
 	else
 		msgpack_pack_nil(pk);
-	msgpack_pack_double(pk, run->began);
+	msgpack_pack_double(pk, pt->began);
 	msgpack_pack_nil(pk);
 	msgpack_pack_int64(pk, pid);
 	for (i = 0; i < 4; i++)
 		msgpack_pack_nil(pk);
-	monitor_pack_str(pk, run->out_path);
-	monitor_pack_str(pk, run->err_path);
+	monitor_pack_str(pk, pt->out_path);
+	monitor_pack_str(pk, pt->err_path);
 }
 
 /* A sample of a running try; its final row main writes (ev_try_end). */
 static void
-pool_ev_resource(struct pool *p, const struct pool_run *run, pid_t pid,
+pool_ev_resource(struct pool *p, const struct pool_try *pt, pid_t pid,
     double when, double user, double sys, int64_t rss, int64_t vms,
     int64_t rd, int64_t wr, int64_t children, const char *st)
 {
@@ -68,8 +68,8 @@ pool_ev_resource(struct pool *p, const struct pool_run *run, pid_t pid,
 	if (p->mon == NULL)
 		return;
 	pk = monitor_event(p->mon, EV_RESOURCE, 16);
-	msgpack_pack_uint32(pk, run->index);
-	msgpack_pack_uint32(pk, run->attempt);
+	msgpack_pack_uint32(pk, pt->index);
+	msgpack_pack_uint32(pk, pt->attempt);
 	msgpack_pack_double(pk, when);
 	msgpack_pack_double(pk, p->interval);
 	msgpack_pack_int64(pk, pid);
@@ -144,7 +144,7 @@ proc_io(pid_t pid, int64_t *rd, int64_t *wr)
 
 /* Every try running now: its process group and its record. */
 static size_t
-pool_running(struct pool *p, pid_t *groups, const struct pool_run **runs)
+pool_running(struct pool *p, pid_t *groups, const struct pool_try **tries)
 {
 	size_t	 n = 0;
 	int	 i;
@@ -152,12 +152,12 @@ pool_running(struct pool *p, pid_t *groups, const struct pool_run **runs)
 	for (i = 0; i < p->jobs; i++) {
 		if (p->slots[i].pid != 0) {
 			groups[n] = p->slots[i].pid;
-			runs[n++] = &p->slots[i].run;
+			tries[n++] = &p->slots[i].pt;
 		}
 		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
 		    p->workers[i].pid != 0) {
 			groups[n] = p->workers[i].pid;
-			runs[n++] = &p->workers[i].run;
+			tries[n++] = &p->workers[i].pt;
 		}
 	}
 	return n;
@@ -175,7 +175,7 @@ pool_sample(struct pool *p)
 		int64_t	 rss, vms, rd, wr, procs;
 		char	 state;
 	}			*u;
-	const struct pool_run	**runs;
+	const struct pool_try	**tries;
 	DIR			*d;
 	struct dirent		*de;
 	char			 path[64], buf[1024], *s, st;
@@ -186,20 +186,20 @@ pool_sample(struct pool *p)
 	double			 now = db_now();
 	ssize_t			 n;
 	pid_t			 pid, *groups;
-	size_t			 i, nrun;
+	size_t			 i, ntry;
 	int			 fd, any = 0;
 
 	groups = xcalloc(2 * p->jobs + 1, sizeof *groups);
-	runs = xcalloc(2 * p->jobs + 1, sizeof *runs);
-	nrun = pool_running(p, groups, runs);
-	for (i = 0; i < nrun; i++)
-		any |= now - runs[i]->began >= p->interval;
+	tries = xcalloc(2 * p->jobs + 1, sizeof *tries);
+	ntry = pool_running(p, groups, tries);
+	for (i = 0; i < ntry; i++)
+		any |= now - tries[i]->began >= p->interval;
 	if (!any || (d = opendir("/proc")) == NULL) {
 		free(groups);
-		free(runs);
+		free(tries);
 		return;
 	}
-	u = xcalloc(nrun + 1, sizeof *u);
+	u = xcalloc(ntry + 1, sizeof *u);
 	while ((de = readdir(d)) != NULL) {
 		if ((pid = atoi(de->d_name)) <= 0)
 			continue;
@@ -216,7 +216,7 @@ pool_sample(struct pool *p)
 		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld", &st, &pgrp,
 		    &utime, &stime, &vsize, &rss) != 6)
 			continue;
-		for (i = 0; i < nrun; i++) {
+		for (i = 0; i < ntry; i++) {
 			if (groups[i] != pgrp)
 				continue;
 			u[i].user += (double)utime / tck;
@@ -230,18 +230,18 @@ pool_sample(struct pool *p)
 		}
 	}
 	closedir(d);
-	for (i = 0; i < nrun; i++) {
-		if (u[i].procs == 0 || now - runs[i]->began < p->interval)
+	for (i = 0; i < ntry; i++) {
+		if (u[i].procs == 0 || now - tries[i]->began < p->interval)
 			continue;
 		buf[0] = u[i].state != 0 ? u[i].state : '?';
 		buf[1] = '\0';
-		pool_ev_resource(p, runs[i], groups[i], now, u[i].user,
+		pool_ev_resource(p, tries[i], groups[i], now, u[i].user,
 		    u[i].sys, u[i].rss, u[i].vms, u[i].rd, u[i].wr,
 		    u[i].procs - 1, buf);
 	}
 	free(u);
 	free(groups);
-	free(runs);
+	free(tries);
 }
 
 /*
@@ -251,23 +251,23 @@ pool_sample(struct pool *p)
 void
 pool_tell_starts(struct pool *p)
 {
-	struct pool_run	*run;
+	struct pool_try	*pt;
 	int		 i, k;
 
 	for (i = 0; i < p->jobs; i++) {
 		for (k = 0; k < 2; k++) {
 			if (k == 0 && p->slots[i].pid != 0)
-				run = &p->slots[i].run;
+				pt = &p->slots[i].pt;
 			else if (k == 1 && p->workers != NULL &&
 			    p->workers[i].ncalls > 0 && p->workers[i].pid != 0)
-				run = &p->workers[i].run;
+				pt = &p->workers[i].pt;
 			else
 				continue;
-			if (run->start_told)
+			if (pt->start_told)
 				continue;
-			pool_ev_try_start(p, run, k == 0 ?
+			pool_ev_try_start(p, pt, k == 0 ?
 			    p->slots[i].pid : p->workers[i].pid);
-			run->start_told = 1;
+			pt->start_told = 1;
 		}
 	}
 }

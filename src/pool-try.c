@@ -57,15 +57,15 @@ since_us(const struct timespec *t0)
 }
 
 void
-run_free(struct pool_run *run)
+try_free(struct pool_try *pt)
 {
-	free(run->id);
-	strs_free(run->outputs, run->noutputs);
-	free(run->out_path);
-	free(run->err_path);
-	run->id = run->out_path = run->err_path = NULL;
-	run->outputs = NULL;
-	run->noutputs = 0;
+	free(pt->id);
+	strs_free(pt->outputs, pt->noutputs);
+	free(pt->out_path);
+	free(pt->err_path);
+	pt->id = pt->out_path = pt->err_path = NULL;
+	pt->outputs = NULL;
+	pt->noutputs = 0;
 }
 
 /* An output's path as the pool can use it: it works in the run dir. */
@@ -127,7 +127,7 @@ outputs_missing(const struct pool *p, char **outputs, size_t n)
 
 /* A result to report; MESSAGE and VALUE become the pool's to free. */
 struct msg_result *
-pool_new_result(struct pool *p, const struct pool_run *run,
+pool_new_result(struct pool *p, const struct pool_try *pt,
     enum try_outcome outcome, char *message, char *value)
 {
 	struct msg_result	*r;
@@ -139,8 +139,8 @@ pool_new_result(struct pool *p, const struct pool_run *run,
 	}
 	r = &p->results[p->nresults++];
 	memset(r, 0, sizeof *r);
-	r->index = run->index;
-	r->attempt = run->attempt;
+	r->index = pt->index;
+	r->attempt = pt->attempt;
 	r->pool = p->id;
 	r->outcome = outcome;
 	r->message = message;
@@ -153,52 +153,52 @@ pool_new_result(struct pool *p, const struct pool_run *run,
 }
 
 static void
-pool_note_start(struct pool *p, const struct pool_run *run)
+pool_note_start(struct pool *p, const struct pool_try *pt)
 {
 	if (p->nstarted + 2 > p->cstarted) {
 		p->cstarted = p->cstarted == 0 ? 64 : p->cstarted * 2;
 		p->started_list = xreallocarray(p->started_list, p->cstarted,
 		    sizeof *p->started_list);
 	}
-	p->started_list[p->nstarted++] = run->index;
-	p->started_list[p->nstarted++] = run->attempt;
+	p->started_list[p->nstarted++] = pt->index;
+	p->started_list[p->nstarted++] = pt->attempt;
 	p->started++;
 }
 
 /*
  * The common start of a try: times, walltime, the record.  The task's
- * outputs move to the run, and so do OUT and ERR (NULL for a call).
+ * outputs move to the try, and so do OUT and ERR (NULL for a call).
  */
 void
-run_begin(struct pool *p, struct pool_run *run, struct pool_task *t,
+try_begin(struct pool *p, struct pool_try *pt, struct pool_task *t,
     pid_t pid, char *out, char *err)
 {
-	run_free(run);
-	memset(run, 0, sizeof *run);
-	run->id = xstrdup(t->id);
-	run->outputs = t->outputs;
-	run->noutputs = t->noutputs;
+	try_free(pt);
+	memset(pt, 0, sizeof *pt);
+	pt->id = xstrdup(t->id);
+	pt->outputs = t->outputs;
+	pt->noutputs = t->noutputs;
 	t->outputs = NULL;
 	t->noutputs = 0;
-	run->out_path = out;
-	run->err_path = err;
-	run->index = t->index;
-	run->attempt = t->attempt;
-	run->walltime_ms = t->walltime_ms;
-	run->launched = t->launched;
-	clock_gettime(CLOCK_MONOTONIC, &run->start);
-	run->began = db_now();
+	pt->out_path = out;
+	pt->err_path = err;
+	pt->index = t->index;
+	pt->attempt = t->attempt;
+	pt->walltime_ms = t->walltime_ms;
+	pt->launched = t->launched;
+	clock_gettime(CLOCK_MONOTONIC, &pt->start);
+	pt->began = db_now();
 	if (t->walltime_ms > 0)
-		run->deadline_ms = mono_ms() + t->walltime_ms;
+		pt->deadline_ms = mono_ms() + t->walltime_ms;
 	/* The try row waits for the end of this turn (pool_tell_starts). */
-	monitor_status(p->mon, run->index, run->attempt, "running",
-	    run->began);
-	pool_note_start(p, run);
+	monitor_status(p->mon, pt->index, pt->attempt, "running",
+	    pt->began);
+	pool_note_start(p, pt);
 }
 
 /* Why a try ended as it did, as people read it; NULL for success. */
 char *
-run_reason(const struct pool_run *run, enum try_outcome outcome,
+try_reason(const struct pool_try *pt, enum try_outcome outcome,
     int status, const char *detail)
 {
 	char	*s, *wt;
@@ -207,7 +207,7 @@ run_reason(const struct pool_run *run, enum try_outcome outcome,
 	case OUT_DONE:
 		return NULL;
 	case OUT_TIMEOUT:
-		wt = wf_duration_string(run->walltime_ms);
+		wt = wf_duration_string(pt->walltime_ms);
 		s = xprintf("timeout after %s (walltime)", wt);
 		free(wt);
 		return s;
@@ -240,13 +240,13 @@ run_reason(const struct pool_run *run, enum try_outcome outcome,
  * freed).
  */
 static char *
-capture_full(const struct pool_run *run, char *reason)
+capture_full(const struct pool_try *pt, char *reason)
 {
 	struct statvfs	 sv;
 	char		*s;
 
-	if (reason == NULL || run->err_path == NULL ||
-	    statvfs(run->err_path, &sv) == -1 || sv.f_bavail > 0)
+	if (reason == NULL || pt->err_path == NULL ||
+	    statvfs(pt->err_path, &sv) == -1 || sv.f_bavail > 0)
 		return reason;
 	s = xprintf("%s; %s for its stdout and stderr", reason, DISK_FULL);
 	free(reason);
@@ -258,7 +258,7 @@ capture_full(const struct pool_run *run, char *reason)
  * succeed), the record, and the result to report.
  */
 struct msg_result *
-run_end(struct pool *p, struct pool_run *run, pid_t pid,
+try_end(struct pool *p, struct pool_try *pt, pid_t pid,
     enum try_outcome outcome, int status, char *message, char *value)
 {
 	struct msg_result	*r;
@@ -266,9 +266,9 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 	double			 now = db_now();
 
 	if (outcome == OUT_DONE &&
-	    (missing = outputs_missing(p, run->outputs, run->noutputs)) !=
+	    (missing = outputs_missing(p, pt->outputs, pt->noutputs)) !=
 	    NULL) {
-		log_info("task %s: %s", run->id, missing);
+		log_info("task %s: %s", pt->id, missing);
 		outcome = OUT_MISSING_OUTPUT;
 		free(message);
 		free(value);
@@ -276,19 +276,19 @@ run_end(struct pool *p, struct pool_run *run, pid_t pid,
 		value = NULL;
 	}
 	if (outcome != OUT_DONE)
-		outputs_remove(p, run->outputs, run->noutputs);
+		outputs_remove(p, pt->outputs, pt->noutputs);
 
 	/* Main records the end (and a start not yet told) from R. */
-	r = pool_new_result(p, run, outcome, message, value);
-	r->began = run->began;
+	r = pool_new_result(p, pt, outcome, message, value);
+	r->began = pt->began;
 	r->ended = now;
 	/* With --fail-fast, main decides whether this ends the run. */
 	if (outcome != OUT_DONE && p->fail_fast)
 		p->held = 1;
 	r->status = status;
 	r->pid = pid;
-	r->wall_us = since_us(&run->start);
-	run_free(run);
+	r->wall_us = since_us(&pt->start);
+	try_free(pt);
 	p->finished++;
 	return r;
 }
@@ -301,7 +301,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 {
 	struct spawn		 sp;
 	struct msg_result	*r;
-	struct pool_run		 failed;
+	struct pool_try		 failed;
 	char			*dirname, *dir, *out, *err, *idvar;
 	char			*argv[4];
 	pid_t			 pid;
@@ -356,7 +356,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	} else {
 		log_debug("task %s: started, pid %ld", t->id, (long)pid);
 		slot->pid = pid;
-		run_begin(p, &slot->run, t, pid, xprintf("%s/%s", p->rundir,
+		try_begin(p, &slot->pt, t, pid, xprintf("%s/%s", p->rundir,
 		    out), xprintf("%s/%s", p->rundir, err));
 		p->busy++;
 	}
@@ -396,14 +396,14 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	pid_t			 pid = slot->pid;
 
 	kill(-pid, SIGKILL);
-	if (slot->run.timed_out)
+	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		outcome = OUT_DONE;
 	else
 		outcome = OUT_EXIT;
-	r = run_end(p, &slot->run, pid, outcome, status,
-	    capture_full(&slot->run, run_reason(&slot->run, outcome, status,
+	r = try_end(p, &slot->pt, pid, outcome, status,
+	    capture_full(&slot->pt, try_reason(&slot->pt, outcome, status,
 	    NULL)), NULL);
 	r->has_usage = 1;
 	r->utime_us = tv_us(&ru->ru_utime);
@@ -419,22 +419,22 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 
 /* Walltime: SIGTERM past the deadline, SIGKILL after the grace. */
 static int
-run_deadline(struct pool_run *run, pid_t group, int64_t now)
+try_deadline(struct pool_try *pt, pid_t group, int64_t now)
 {
-	if (run->deadline_ms == 0)
+	if (pt->deadline_ms == 0)
 		return -1;
-	if (!run->timed_out && now >= run->deadline_ms) {
-		log_warnx("task %s: past its walltime; SIGTERM", run->id);
-		run->timed_out = 1;
-		run->kill_at_ms = now + POOL_WALLTIME_GRACE_MS;
+	if (!pt->timed_out && now >= pt->deadline_ms) {
+		log_warnx("task %s: past its walltime; SIGTERM", pt->id);
+		pt->timed_out = 1;
+		pt->kill_at_ms = now + POOL_WALLTIME_GRACE_MS;
 		kill(-group, SIGTERM);
-	} else if (run->timed_out && now >= run->kill_at_ms) {
+	} else if (pt->timed_out && now >= pt->kill_at_ms) {
 		log_warnx("task %s: still there after SIGTERM; SIGKILL",
-		    run->id);
-		run->kill_at_ms = now + 100;
+		    pt->id);
+		pt->kill_at_ms = now + 100;
 		kill(-group, SIGKILL);
 	}
-	return (int)((run->timed_out ? run->kill_at_ms : run->deadline_ms) -
+	return (int)((pt->timed_out ? pt->kill_at_ms : pt->deadline_ms) -
 	    now);
 }
 
@@ -448,14 +448,14 @@ pool_deadlines(struct pool *p)
 	for (i = 0; i < p->jobs; i++) {
 		t = -1;
 		if (p->slots[i].pid != 0)
-			t = run_deadline(&p->slots[i].run, p->slots[i].pid,
+			t = try_deadline(&p->slots[i].pt, p->slots[i].pid,
 			    now);
 		if (t != -1 && (next == -1 || t < next))
 			next = t;
 		t = -1;
 		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
 		    p->workers[i].pid != 0)
-			t = run_deadline(&p->workers[i].run,
+			t = try_deadline(&p->workers[i].pt,
 			    p->workers[i].pid, now);
 		if (t != -1 && (next == -1 || t < next))
 			next = t;

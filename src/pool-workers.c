@@ -156,7 +156,7 @@ static void
 worker_started(struct pool *p, struct pool_worker *w)
 {
 	log_debug("task %s: call on %s", w->calls[0].id, w->name);
-	run_begin(p, &w->run, &w->calls[0], w->pid, NULL, NULL);
+	try_begin(p, &w->pt, &w->calls[0], w->pid, NULL, NULL);
 }
 
 /* The running call is over: the next one sent, if any, runs now. */
@@ -213,10 +213,10 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 		outcome = OUT_FUNC_FAILED;
 		detail = err != NULL ? xstrndup(err, errlen) :
 		    xprintf("returned %lld", (long long)rc);
-		msg = run_reason(&w->run, outcome, 0, detail);
+		msg = try_reason(&w->pt, outcome, 0, detail);
 		free(detail);
 	}
-	r = run_end(p, &w->run, w->pid, outcome, 0, msg, value);
+	r = try_end(p, &w->pt, w->pid, outcome, 0, msg, value);
 	r->has_usage = 1;
 	r->nvcsw = cs[0];
 	r->nivcsw = cs[1];
@@ -376,13 +376,13 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		w->kill_reason = NULL;
 	if (w->ncalls > 0) {
-		if (w->run.timed_out)
+		if (w->pt.timed_out)
 			outcome = OUT_TIMEOUT;
 		else if (worker_lost(p, w, status))
 			outcome = OUT_WORKER_LOST;
 		else
 			outcome = OUT_WORKER_DIED;
-		run_end(p, &w->run, pid, outcome, status, run_reason(&w->run,
+		try_end(p, &w->pt, pid, outcome, status, try_reason(&w->pt,
 		    outcome, status, w->kill_reason), NULL);
 		for (i = w->ncalls - 1; i >= 1; i--)
 			queue_push_front(&p->fnq, &w->calls[i]);
@@ -429,7 +429,7 @@ workers_tick(struct pool *p)
 {
 	struct pool_worker	*w;
 	struct pool_task	 t;
-	struct pool_run		 run;
+	struct pool_try		 pt;
 	const char		*why = NULL;
 	int64_t			 now = mono_ms(), next = -1;
 	int			 i, alive = 0;
@@ -465,10 +465,10 @@ workers_tick(struct pool *p)
 	while (alive == 0 && queue_len(&p->fnq) > 0) {
 		queue_pop(&p->fnq, &t);
 		outputs_remove(p, t.outputs, t.noutputs);
-		memset(&run, 0, sizeof run);
-		run.index = t.index;
-		run.attempt = t.attempt;
-		pool_new_result(p, &run, OUT_NO_WORKER, xprintf("no worker "
+		memset(&pt, 0, sizeof pt);
+		pt.index = t.index;
+		pt.attempt = t.attempt;
+		pool_new_result(p, &pt, OUT_NO_WORKER, xprintf("no worker "
 		    "could start: %s", why != NULL ? why : "unknown"), NULL);
 		task_free(&t);
 	}

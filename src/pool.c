@@ -169,12 +169,12 @@ pool_free(struct pool *p)
 	free(p->results);
 	free(p->started_list);
 	for (k = 0; k < p->jobs; k++)
-		run_free(&p->slots[k].run);
+		try_free(&p->slots[k].pt);
 	free(p->slots);
 	for (k = 0; p->workers != NULL && k < p->jobs; k++) {
 		for (i = 0; i < (size_t)p->workers[k].ncalls; i++)
 			task_free(&p->workers[k].calls[i]);
-		run_free(&p->workers[k].run);
+		try_free(&p->workers[k].pt);
 		free(p->workers[k].fatal);
 		if (p->workers[k].has_u)
 			msgpack_unpacker_destroy(&p->workers[k].u);
@@ -476,10 +476,10 @@ pool_signal(struct pool *p)
 }
 
 static json_t *
-run_json(const struct pool_run *run)
+try_json(const struct pool_try *pt)
 {
-	return json_pack("{s:s?, s:i, s:f}", "task", run->id, "try",
-	    (int)run->attempt, "seconds", since_us(&run->start) / 1e6);
+	return json_pack("{s:s?, s:i, s:f}", "task", pt->id, "try",
+	    (int)pt->attempt, "seconds", since_us(&pt->start) / 1e6);
 }
 
 /* What "weft status" shows of a pool, its workers included. */
@@ -496,7 +496,7 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 	for (i = 0; i < p->jobs; i++) {
 		if (p->slots[i].pid == 0)
 			continue;
-		o = run_json(&p->slots[i].run);
+		o = try_json(&p->slots[i].pt);
 		json_object_set_new(o, "pid", json_integer(p->slots[i].pid));
 		json_array_append_new(running, o);
 	}
@@ -509,14 +509,14 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 		else if (w->state == WS_DOWN)
 			state = w->given_up ? "given up" : "restarting";
 		if (w->ncalls > 0) {
-			o = run_json(&w->run);
+			o = try_json(&w->pt);
 			json_object_set_new(o, "pid", json_integer(w->pid));
 			json_array_append_new(running, o);
 		}
 		json_array_append_new(workers, json_pack("{s:s, s:I, s:s, "
 		    "s:s?, s:I, s:i, s:I}", "name", w->name, "pid",
 		    (json_int_t)w->pid, "state", state, "task",
-		    w->ncalls > 0 ? w->run.id : NULL, "done",
+		    w->ncalls > 0 ? w->pt.id : NULL, "done",
 		    (json_int_t)w->done, "restarts", w->restarts, "rss_kb",
 		    (json_int_t)(w->pid != 0 ? proc_rss_kb(w->pid) : -1)));
 	}

@@ -49,8 +49,8 @@ struct pool_queue {
 	size_t		 head, tail, cap;
 };
 
-/* What runs, a command or a worker's call, for timing and the record. */
-struct pool_run {
+/* A try: a command or a worker's call, for timing and the record. */
+struct pool_try {
 	char		*id;
 	uint32_t	 index;
 	uint32_t	 attempt;
@@ -70,7 +70,7 @@ struct pool_run {
 
 struct pool_slot {
 	pid_t		 pid;		/* 0: free */
-	struct pool_run	 run;
+	struct pool_try	 pt;
 };
 
 enum worker_state {
@@ -89,7 +89,7 @@ struct pool_worker {
 	int		 has_u;
 	struct pool_task calls[WORKER_DEPTH];	/* sent; [0] runs */
 	int		 ncalls;
-	struct pool_run	 run;		/* of calls[0] */
+	struct pool_try	 pt;		/* of calls[0] */
 	const char	*kill_reason;	/* we killed it, and why */
 	char		*fatal;		/* what it said when it gave up */
 	int		 fails;		/* deaths before ready, in a row */
@@ -165,15 +165,15 @@ void		 queue_pop(struct pool_queue *, struct pool_task *);
 
 /* pool-try.c: one try */
 uint64_t	 since_us(const struct timespec *);
-void		 run_free(struct pool_run *);
+void		 try_free(struct pool_try *);
 void		 outputs_remove(const struct pool *, char **, size_t);
-struct msg_result *pool_new_result(struct pool *, const struct pool_run *,
+struct msg_result *pool_new_result(struct pool *, const struct pool_try *,
 		     enum try_outcome, char *, char *);
-void		 run_begin(struct pool *, struct pool_run *, struct pool_task *,
+void		 try_begin(struct pool *, struct pool_try *, struct pool_task *,
 		     pid_t, char *, char *);
-char		*run_reason(const struct pool_run *, enum try_outcome, int,
+char		*try_reason(const struct pool_try *, enum try_outcome, int,
 		     const char *);
-struct msg_result *run_end(struct pool *, struct pool_run *, pid_t,
+struct msg_result *try_end(struct pool *, struct pool_try *, pid_t,
 		     enum try_outcome, int, char *, char *);
 void		 pool_start(struct pool *, struct pool_task *,
 		     struct pool_slot *);
