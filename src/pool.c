@@ -10,41 +10,9 @@
  * learns the apps and the env, and never sees the main body, so it cannot
  * submit anything.
  *
- * Workers ("weft worker", see worker.c) are pre-started when the workflow
- * has function apps, one per slot, each with one end of a socketpair, and
- * reused for every call.  While calls are short a worker is given more
- * than one at a time, about WORKER_AHEAD_US of work and at most
- * WORKER_DEPTH calls, so that it never waits for the pool between two of
- * them; the first one sent is the one running.  A worker that dies
- * takes only its running call with it (that try fails, with the signal or
- * the walltime recorded); the calls queued behind it never started and go
- * back to the queue, and the pool starts a new worker.  A worker killed
- * from outside (SIGKILL or SIGTERM that the pool did not send: the OOM
- * killer, an administrator) is not its call's fault: that try ends as
- * OUT_WORKER_LOST, recorded 'lost', and main runs it again without
- * spending a retry.  A worker that cannot even start is retried with a
- * growing pause and given up after WORKER_MAX_FAILS starts in a row.
- *
- * Walltime: a task past its app's walltime gets SIGTERM on its process
- * group (the worker's, for a function), then SIGKILL after
- * POOL_WALLTIME_GRACE_MS; the try ends as a timeout.  The deadline is
- * the try's, set when it starts: a command when it is spawned, a call
- * when it is sent to an idle worker (a call with a walltime is never sent
- * ahead), whichever worker died or restarted before.
- *
- * Outputs: before a try, the task's declared outputs that are left from
- * before are removed, so that a stale file cannot pass for a new one; a
- * try that exits 0 without having made all of them fails; and the outputs
- * of a try that did not succeed are removed, so that a task's outputs
- * count only once it succeeded.  Only regular files and symlinks inside
- * the workflow's folder are ever removed.
- *
- * Each try of a command has its own stdout and stderr, in
- * tasks/<id>/try-<N>/ of the run directory.
- *
- * With monitoring on, the pool records each try's start and end, the
- * rusage at the end, and /proc samples of every try that runs longer than
- * the resource interval.
+ * Its companions, sharing pool.h: pool-try.c, one try of a command (and
+ * the start and end of a call's); pool-workers.c, the pool's side of
+ * its workers; pool-monitor.c, the monitoring events and /proc samples.
  *
  * Descriptor 3 is the lifeline, the read end of a pipe whose write end
  * only main holds.  EOF there means main is gone or wants everyone to
@@ -54,17 +22,10 @@
 
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <sys/sysinfo.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,168 +37,9 @@
 
 #include "weft.h"
 #include "proto.h"
-
-#define POOL_LIFELINE_FD	3
-#define POOL_KILL_GRACE_MS	1000	/* stopping: SIGTERM, then SIGKILL */
-#define POOL_HOLD_PERIODS	3	/* interchange silent: start nothing */
-#define POOL_WALLTIME_GRACE_MS	2000	/* the same for a task past walltime */
-#define POOL_DRAIN_MS		1500	/* last events to the router */
-#define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
-#define WORKER_DEPTH		64	/* calls a worker holds at once */
-#define WORKER_AHEAD_US		2000	/* work a worker holds, ahead */
-#define WORKER_PREFETCH_US	10000	/* a second call only while shorter */
-#define WORKER_PREFETCH_SAMPLES	8	/* calls seen before that */
-#define WORKER_PREFETCH_BYTES	(16 * 1024)	/* and while they are small */
-#define WORKER_MAX_FAILS	5	/* starts in a row dying before ready */
-#define WORKER_RESTART_MS	50	/* first pause, doubled each time */
-#define WORKER_READ_SIZE	(64 * 1024)
-#define WORKER_MAX_BUFFER	(4 * 1024 * 1024)	/* one message */
-
-struct pool_task {
-	uint64_t	 seq;		/* arrival order */
-	uint32_t	 index;
-	uint32_t	 attempt;
-	enum task_kind	 kind;
-	int64_t		 walltime_ms;
-	double		 launched;	/* by main, for the record */
-	char		*id;
-	char		*command;	/* commands */
-	char		*packed;	/* functions: the task as it came */
-	size_t		 packed_len;
-	char	       **outputs;	/* as declared */
-	size_t		 noutputs;
-};
-
-/* A queue of tasks: head..tail of v. */
-struct pool_queue {
-	struct pool_task *v;
-	size_t		 head, tail, cap;
-};
-
-/* What runs, a command or a worker's call, for timing and the record. */
-struct pool_run {
-	char		*id;
-	uint32_t	 index;
-	uint32_t	 attempt;
-	int64_t		 walltime_ms;
-	struct timespec	 start;
-	double		 launched;	/* by main */
-	double		 began;		/* wall clock, for the record */
-	int		 start_told;	/* its start is in the record */
-	int64_t		 deadline_ms;	/* mono_ms; 0: no walltime */
-	int		 timed_out;
-	int64_t		 kill_at_ms;	/* SIGKILL due, once timed out */
-	char	       **outputs;	/* the task's, moved here */
-	size_t		 noutputs;
-	char		*out_path;	/* a command's stdout and stderr */
-	char		*err_path;
-};
-
-struct pool_slot {
-	pid_t		 pid;		/* 0: free */
-	struct pool_run	 run;
-};
-
-enum worker_state {
-	WS_STARTING,		/* spawned, not yet ready */
-	WS_READY,
-	WS_DOWN			/* dead: restart due, or given up */
-};
-
-struct pool_worker {
-	int		 index;
-	char		 name[32];	/* "worker-0.1" */
-	enum worker_state state;
-	pid_t		 pid;		/* 0: none */
-	int		 fd;		/* our end of the socketpair; -1 */
-	msgpack_unpacker u;
-	int		 has_u;
-	struct pool_task calls[WORKER_DEPTH];	/* sent; [0] runs */
-	int		 ncalls;
-	struct pool_run	 run;		/* of calls[0] */
-	const char	*kill_reason;	/* we killed it, and why */
-	char		*fatal;		/* what it said when it gave up */
-	int		 fails;		/* deaths before ready, in a row */
-	int		 restarts;
-	int64_t		 started_ms;	/* mono_ms of its spawn */
-	int64_t		 restart_at;	/* mono_ms; 0: none due */
-	int		 given_up;
-	unsigned long	 done;
-};
-
-struct pool {
-	int		 id;
-	int		 jobs;
-	const char	*run_name;
-	const char	*rundir;
-	const char	*workdir;
-	void		*ctx;
-	void		*sock;
-	int		 sigfd;
-	int		 lifeline;
-	int		 verbose;
-
-	char	       **envp;		/* base environment + one free slot */
-	size_t		 envn;		/* index of the free slot */
-	size_t		 envown;	/* envp[envown..envn) are ours */
-
-	struct pool_slot *slots;
-	struct pool_worker *workers;	/* jobs of them, or NULL */
-	char	       **plugin_args;	/* --plugin options for workers */
-	int64_t		 start_ms;	/* a worker's time to get ready */
-	size_t		 nplugin_args;
-	int		 busy;		/* slots in use: commands + calls */
-	int		 shown_busy;
-
-	struct pool_queue cmdq;		/* commands waiting for a slot */
-	struct pool_queue fnq;		/* calls waiting for a worker */
-	uint64_t	 seq;
-
-	struct msg_result *results;	/* finished, not yet reported */
-	size_t		 nresults, cresults;
-	uint32_t	*started_list;	/* (index, attempt) pairs, unreported */
-	size_t		 nstarted, cstarted;
-
-	int		 stopping;
-	int		 fail_fast;	/* a failure holds the queue... */
-	int		 held;		/* ...until MSG_GO */
-	int		 killing;	/* tasks were running when told to */
-	int		 lost_ix;	/* stopped for want of heartbeats */
-	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
-
-	int		 hb_period;	/* ms between heartbeats */
-	int64_t		 hb_sent_ms;
-	int64_t		 heard_ms;	/* last message from the interchange */
-	int		 ix_hold_told;	/* logged that it holds for it */
-
-	struct monitor	*mon;		/* NULL: monitoring off */
-	struct ctl	*ctl;
-	char		 block[16];	/* this pool's number, as text */
-	char		 host[256];
-	double		 interval;	/* resource samples, seconds */
-	int64_t		 sample_at_ms;
-	unsigned long	 started, finished, calls_done;
-	double		 avg_call_us;	/* moving average of call wall time */
-};
+#include "pool.h"
 
 static void	 pool_stop(struct pool *, const char *);
-static void	 worker_started(struct pool *, struct pool_worker *);
-
-static uint64_t
-tv_us(const struct timeval *tv)
-{
-	return (uint64_t)tv->tv_sec * 1000000 + tv->tv_usec;
-}
-
-static uint64_t
-since_us(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000000ULL +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000;
-}
 
 /*
  * The environment of every task: ours (which is main's), with the
@@ -271,7 +73,7 @@ pool_build_env(struct pool *p, const struct workflow *wf)
 		    wf->env[j].value);
 }
 
-static void
+void
 strs_free(char **v, size_t n)
 {
 	size_t	 i;
@@ -281,7 +83,7 @@ strs_free(char **v, size_t n)
 	free(v);
 }
 
-static void
+void
 task_free(struct pool_task *t)
 {
 	free(t->id);
@@ -291,82 +93,15 @@ task_free(struct pool_task *t)
 	memset(t, 0, sizeof *t);
 }
 
-static void
-run_free(struct pool_run *run)
-{
-	free(run->id);
-	strs_free(run->outputs, run->noutputs);
-	free(run->out_path);
-	free(run->err_path);
-	run->id = run->out_path = run->err_path = NULL;
-	run->outputs = NULL;
-	run->noutputs = 0;
-}
-
-/* An output's path as the pool can use it: it works in the run dir. */
-static char *
-output_path(const struct pool *p, const char *path)
-{
-	return path[0] == '/' ? xstrdup(path) : xprintf("%s/%s", p->workdir,
-	    path);
-}
-
-/*
- * Removes the outputs that are regular files or symlinks inside the
- * workflow's folder; never a directory, never anything outside.
- */
-static void
-outputs_remove(const struct pool *p, char **outputs, size_t n)
-{
-	struct stat	 st;
-	char		*path;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		if (!dag_path_inside(p->workdir, outputs[i]))
-			continue;
-		path = output_path(p, outputs[i]);
-		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
-		    unlink(path) == -1)
-			log_warn("cannot remove output '%s'", outputs[i]);
-		free(path);
-	}
-}
-
-/* "missing output: a" or "missing outputs: a, b", or NULL if all are. */
-static char *
-outputs_missing(const struct pool *p, char **outputs, size_t n)
-{
-	char	*path, *list = NULL, *tmp;
-	size_t	 i, missing = 0;
-
-	for (i = 0; i < n; i++) {
-		path = output_path(p, outputs[i]);
-		if (access(path, F_OK) == -1) {
-			tmp = list == NULL ? xstrdup(outputs[i]) :
-			    xprintf("%s, %s", list, outputs[i]);
-			free(list);
-			list = tmp;
-			missing++;
-		}
-		free(path);
-	}
-	if (missing == 0)
-		return NULL;
-	tmp = xprintf("missing output%s: %s", missing > 1 ? "s" : "", list);
-	free(list);
-	return tmp;
-}
-
 /* Queues. */
 
-static size_t
+size_t
 queue_len(const struct pool_queue *q)
 {
 	return q->tail - q->head;
 }
 
-static struct pool_task *
+struct pool_task *
 queue_head(struct pool_queue *q)
 {
 	return q->head < q->tail ? &q->v[q->head] : NULL;
@@ -381,7 +116,7 @@ queue_push(struct pool_queue *q, struct pool_task *t)
 }
 
 /* Back to the front, for calls that a dead worker never started. */
-static void
+void
 queue_push_front(struct pool_queue *q, struct pool_task *t)
 {
 	if (q->head == 0) {
@@ -397,7 +132,7 @@ queue_push_front(struct pool_queue *q, struct pool_task *t)
 	memset(t, 0, sizeof *t);
 }
 
-static void
+void
 queue_pop(struct pool_queue *q, struct pool_task *out)
 {
 	*out = q->v[q->head++];
@@ -434,12 +169,12 @@ pool_free(struct pool *p)
 	free(p->results);
 	free(p->started_list);
 	for (k = 0; k < p->jobs; k++)
-		run_free(&p->slots[k].run);
+		try_free(&p->slots[k].pt);
 	free(p->slots);
 	for (k = 0; p->workers != NULL && k < p->jobs; k++) {
 		for (i = 0; i < (size_t)p->workers[k].ncalls; i++)
 			task_free(&p->workers[k].calls[i]);
-		run_free(&p->workers[k].run);
+		try_free(&p->workers[k].pt);
 		free(p->workers[k].fatal);
 		if (p->workers[k].has_u)
 			msgpack_unpacker_destroy(&p->workers[k].u);
@@ -458,977 +193,6 @@ pool_title(struct pool *p)
 	p->shown_busy = p->busy;
 	proctitle_set("weft: pool %d run %s (%d/%d busy)", p->id, p->run_name,
 	    p->busy, p->jobs);
-}
-
-/* Monitoring events of the pool: tries, resources, its block and node. */
-
-/*
- * The start of a try still running at the end of a turn: where, when it
- * was handed over and started, its logs.  Its end, and the whole row of a
- * try that ended before its start was told, main writes from the result
- * (see ev_try_end in cmd-run.c), so that a pool killed before its events
- * left loses nothing of how a try ended.  Nil fields are left as they
- * are.
- */
-static void
-pool_ev_try_start(struct pool *p, const struct pool_run *run, pid_t pid)
-{
-	msgpack_packer	*pk;
-	int		 i;
-
-	if (p->mon == NULL)
-		return;
-	pk = monitor_event(p->mon, EV_TRY, 15);
-	msgpack_pack_uint32(pk, run->index);
-	msgpack_pack_uint32(pk, run->attempt);
-	monitor_pack_str(pk, p->block);
-	monitor_pack_str(pk, p->host);
-	monitor_pack_str(pk, "local");
-	if (run->launched > 0)
-		msgpack_pack_double(pk, run->launched);
-	else
-		msgpack_pack_nil(pk);
-	msgpack_pack_double(pk, run->began);
-	msgpack_pack_nil(pk);
-	msgpack_pack_int64(pk, pid);
-	for (i = 0; i < 4; i++)
-		msgpack_pack_nil(pk);
-	monitor_pack_str(pk, run->out_path);
-	monitor_pack_str(pk, run->err_path);
-}
-
-/* A sample of a running try; its final row main writes (ev_try_end). */
-static void
-pool_ev_resource(struct pool *p, const struct pool_run *run, pid_t pid,
-    double when, double user, double sys, int64_t rss, int64_t vms,
-    int64_t rd, int64_t wr, int64_t children, const char *st)
-{
-	msgpack_packer	*pk;
-
-	if (p->mon == NULL)
-		return;
-	pk = monitor_event(p->mon, EV_RESOURCE, 16);
-	msgpack_pack_uint32(pk, run->index);
-	msgpack_pack_uint32(pk, run->attempt);
-	msgpack_pack_double(pk, when);
-	msgpack_pack_double(pk, p->interval);
-	msgpack_pack_int64(pk, pid);
-	msgpack_pack_double(pk, user);
-	msgpack_pack_double(pk, sys);
-	msgpack_pack_int64(pk, rss);
-	msgpack_pack_int64(pk, vms);
-	msgpack_pack_int64(pk, rd);
-	msgpack_pack_int64(pk, wr);
-	msgpack_pack_int64(pk, children);
-	monitor_pack_str(pk, st);
-	msgpack_pack_int(pk, 0);
-	/* /proc/PID/stat has no context switches. */
-	msgpack_pack_nil(pk);
-	msgpack_pack_nil(pk);
-}
-
-static void
-pool_ev_block(struct pool *p, const char *status)
-{
-	msgpack_packer	*pk;
-
-	if (p->mon == NULL)
-		return;
-	pk = monitor_event(p->mon, EV_BLOCK, 4);
-	monitor_pack_str(pk, p->block);
-	monitor_pack_str(pk, status);
-	msgpack_pack_double(pk, db_now());
-	msgpack_pack_int64(pk, getpid());
-}
-
-static void
-pool_ev_node(struct pool *p)
-{
-	msgpack_packer	*pk;
-	struct sysinfo	 si;
-
-	if (p->mon == NULL)
-		return;
-	if (sysinfo(&si) == -1)
-		memset(&si, 0, sizeof si);
-	pk = monitor_event(p->mon, EV_NODE, 6);
-	monitor_pack_str(pk, p->block);
-	monitor_pack_str(pk, p->host);
-	msgpack_pack_long(pk, sysconf(_SC_NPROCESSORS_ONLN));
-	msgpack_pack_uint64(pk, (uint64_t)si.totalram * si.mem_unit);
-	msgpack_pack_int(pk, p->jobs);
-	msgpack_pack_double(pk, db_now());
-}
-
-/* Reads "name value" lines of /proc/PID/io for two counters. */
-static void
-proc_io(pid_t pid, int64_t *rd, int64_t *wr)
-{
-	char	 path[64], buf[1024], *s;
-	ssize_t	 n;
-	int	 fd;
-
-	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	if ((s = strstr(buf, "read_bytes: ")) != NULL)
-		*rd += strtoll(s + 12, NULL, 10);
-	if ((s = strstr(buf, "write_bytes: ")) != NULL)
-		*wr += strtoll(s + 13, NULL, 10);
-}
-
-/* Every try running now: its process group and its record. */
-static size_t
-pool_running(struct pool *p, pid_t *groups, const struct pool_run **runs)
-{
-	size_t	 n = 0;
-	int	 i;
-
-	for (i = 0; i < p->jobs; i++) {
-		if (p->slots[i].pid != 0) {
-			groups[n] = p->slots[i].pid;
-			runs[n++] = &p->slots[i].run;
-		}
-		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
-		    p->workers[i].pid != 0) {
-			groups[n] = p->workers[i].pid;
-			runs[n++] = &p->workers[i].run;
-		}
-	}
-	return n;
-}
-
-/*
- * Samples every try that has run for at least the interval: CPU time,
- * memory and I/O summed over its process group, from one pass over /proc.
- */
-static void
-pool_sample(struct pool *p)
-{
-	struct usage {
-		double	 user, sys;
-		int64_t	 rss, vms, rd, wr, procs;
-		char	 state;
-	}			*u;
-	const struct pool_run	**runs;
-	DIR			*d;
-	struct dirent		*de;
-	char			 path[64], buf[1024], *s, st;
-	long			 tck = sysconf(_SC_CLK_TCK);
-	long			 page = sysconf(_SC_PAGESIZE);
-	unsigned long		 utime, stime, vsize;
-	long			 rss, pgrp;
-	double			 now = db_now();
-	ssize_t			 n;
-	pid_t			 pid, *groups;
-	size_t			 i, nrun;
-	int			 fd, any = 0;
-
-	groups = xcalloc(2 * p->jobs + 1, sizeof *groups);
-	runs = xcalloc(2 * p->jobs + 1, sizeof *runs);
-	nrun = pool_running(p, groups, runs);
-	for (i = 0; i < nrun; i++)
-		any |= now - runs[i]->began >= p->interval;
-	if (!any || (d = opendir("/proc")) == NULL) {
-		free(groups);
-		free(runs);
-		return;
-	}
-	u = xcalloc(nrun + 1, sizeof *u);
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = atoi(de->d_name)) <= 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if ((s = strrchr(buf, ')')) == NULL ||
-		    sscanf(s + 1, " %c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u "
-		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld", &st, &pgrp,
-		    &utime, &stime, &vsize, &rss) != 6)
-			continue;
-		for (i = 0; i < nrun; i++) {
-			if (groups[i] != pgrp)
-				continue;
-			u[i].user += (double)utime / tck;
-			u[i].sys += (double)stime / tck;
-			u[i].vms += vsize;
-			u[i].rss += rss * page;
-			u[i].procs++;
-			if (pid == pgrp)
-				u[i].state = st;
-			proc_io(pid, &u[i].rd, &u[i].wr);
-		}
-	}
-	closedir(d);
-	for (i = 0; i < nrun; i++) {
-		if (u[i].procs == 0 || now - runs[i]->began < p->interval)
-			continue;
-		buf[0] = u[i].state != 0 ? u[i].state : '?';
-		buf[1] = '\0';
-		pool_ev_resource(p, runs[i], groups[i], now, u[i].user,
-		    u[i].sys, u[i].rss, u[i].vms, u[i].rd, u[i].wr,
-		    u[i].procs - 1, buf);
-	}
-	free(u);
-	free(groups);
-	free(runs);
-}
-
-/* Results and starts, as they will be reported. */
-
-/* A result to report; MESSAGE and VALUE become the pool's to free. */
-static struct msg_result *
-pool_new_result(struct pool *p, const struct pool_run *run,
-    enum try_outcome outcome, char *message, char *value)
-{
-	struct msg_result	*r;
-
-	if (p->nresults == p->cresults) {
-		p->cresults = p->cresults == 0 ? 64 : p->cresults * 2;
-		p->results = xreallocarray(p->results, p->cresults,
-		    sizeof *p->results);
-	}
-	r = &p->results[p->nresults++];
-	memset(r, 0, sizeof *r);
-	r->index = run->index;
-	r->attempt = run->attempt;
-	r->pool = p->id;
-	r->outcome = outcome;
-	r->message = message;
-	r->message_len = message != NULL ? strlen(message) : 0;
-	r->value = value;
-	r->value_len = value != NULL ? strlen(value) : 0;
-	r->maxrss_kb = -1;
-	r->ended = db_now();
-	return r;
-}
-
-static void
-pool_note_start(struct pool *p, const struct pool_run *run)
-{
-	if (p->nstarted + 2 > p->cstarted) {
-		p->cstarted = p->cstarted == 0 ? 64 : p->cstarted * 2;
-		p->started_list = xreallocarray(p->started_list, p->cstarted,
-		    sizeof *p->started_list);
-	}
-	p->started_list[p->nstarted++] = run->index;
-	p->started_list[p->nstarted++] = run->attempt;
-	p->started++;
-}
-
-/*
- * The common start of a try: times, walltime, the record.  The task's
- * outputs move to the run, and so do OUT and ERR (NULL for a call).
- */
-static void
-run_begin(struct pool *p, struct pool_run *run, struct pool_task *t,
-    pid_t pid, char *out, char *err)
-{
-	run_free(run);
-	memset(run, 0, sizeof *run);
-	run->id = xstrdup(t->id);
-	run->outputs = t->outputs;
-	run->noutputs = t->noutputs;
-	t->outputs = NULL;
-	t->noutputs = 0;
-	run->out_path = out;
-	run->err_path = err;
-	run->index = t->index;
-	run->attempt = t->attempt;
-	run->walltime_ms = t->walltime_ms;
-	run->launched = t->launched;
-	clock_gettime(CLOCK_MONOTONIC, &run->start);
-	run->began = db_now();
-	if (t->walltime_ms > 0)
-		run->deadline_ms = mono_ms() + t->walltime_ms;
-	/* The try row waits for the end of this turn (pool_tell_starts). */
-	monitor_status(p->mon, run->index, run->attempt, "running",
-	    run->began);
-	pool_note_start(p, run);
-}
-
-/* Why a try ended as it did, as people read it; NULL for success. */
-static char *
-run_reason(const struct pool_run *run, enum try_outcome outcome,
-    int status, const char *detail)
-{
-	char	*s, *wt;
-
-	switch (outcome) {
-	case OUT_DONE:
-		return NULL;
-	case OUT_TIMEOUT:
-		wt = wf_duration_string(run->walltime_ms);
-		s = xprintf("timeout after %s (walltime)", wt);
-		free(wt);
-		return s;
-	case OUT_FUNC_FAILED:
-		return xprintf("function failed: %s", detail);
-	case OUT_WORKER_DIED:
-		if (detail != NULL)
-			return xprintf("worker %s", detail);
-		if (WIFSIGNALED(status)) {
-			wt = wait_status_string(status);
-			s = xprintf("worker %s", wt);
-			free(wt);
-			return s;
-		}
-		return xprintf("worker exited with status %d",
-		    WEXITSTATUS(status));
-	case OUT_EXIT:
-		return wait_status_string(status);
-	case OUT_WORKER_LOST:
-		return xstrdup("worker lost");
-	default:
-		return xstrdup(detail != NULL ? detail : "failed");
-	}
-}
-
-/*
- * A command that fails on a full disk can seldom say so: its complaint
- * goes to its stderr file, on that disk.  When the disk of its capture
- * files has no room left as it ends, the reason says it (REASON is
- * freed).
- */
-static char *
-capture_full(const struct pool_run *run, char *reason)
-{
-	struct statvfs	 sv;
-	char		*s;
-
-	if (reason == NULL || run->err_path == NULL ||
-	    statvfs(run->err_path, &sv) == -1 || sv.f_bavail > 0)
-		return reason;
-	s = xprintf("%s; %s for its stdout and stderr", reason, DISK_FULL);
-	free(reason);
-	return s;
-}
-
-/*
- * The common end of a try: the outputs checked (or removed, if it did not
- * succeed), the record, and the result to report.
- */
-static struct msg_result *
-run_end(struct pool *p, struct pool_run *run, pid_t pid,
-    enum try_outcome outcome, int status, char *message, char *value)
-{
-	struct msg_result	*r;
-	char			*missing;
-	double			 now = db_now();
-
-	if (outcome == OUT_DONE &&
-	    (missing = outputs_missing(p, run->outputs, run->noutputs)) !=
-	    NULL) {
-		log_info("task %s: %s", run->id, missing);
-		outcome = OUT_MISSING_OUTPUT;
-		free(message);
-		free(value);
-		message = missing;
-		value = NULL;
-	}
-	if (outcome != OUT_DONE)
-		outputs_remove(p, run->outputs, run->noutputs);
-
-	/* Main records the end (and a start not yet told) from R. */
-	r = pool_new_result(p, run, outcome, message, value);
-	r->began = run->began;
-	r->ended = now;
-	/* With --fail-fast, main decides whether this ends the run. */
-	if (outcome != OUT_DONE && p->fail_fast)
-		p->held = 1;
-	r->status = status;
-	r->pid = pid;
-	r->wall_us = since_us(&run->start);
-	run_free(run);
-	p->finished++;
-	return r;
-}
-
-/* Commands. */
-
-/* Starts one command in a free slot. */
-static void
-pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
-{
-	struct spawn		 sp;
-	struct msg_result	*r;
-	struct pool_run		 failed;
-	char			*dirname, *dir, *out, *err, *idvar;
-	char			*argv[4];
-	pid_t			 pid;
-	int			 error = 0;
-
-	dirname = rundir_task_dirname(t->id);
-	dir = xprintf("tasks/%s", dirname);
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		error = errno;
-	free(dir);
-	dir = xprintf("tasks/%s/try-%u", dirname, t->attempt);
-	out = xprintf("%s/stdout", dir);
-	err = xprintf("%s/stderr", dir);
-	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
-	if (error == 0 && mkdir(dir, 0755) == -1 && errno != EEXIST)
-		error = errno;
-	/* A stale output must not pass for one this try made. */
-	outputs_remove(p, t->outputs, t->noutputs);
-
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = t->command;
-	argv[3] = NULL;
-	p->envp[p->envn] = idvar;
-	p->envp[p->envn + 1] = NULL;
-
-	spawn_init(&sp);
-	sp.path = "/bin/sh";
-	sp.argv = argv;
-	sp.envp = p->envp;
-	sp.cwd = p->workdir;
-	sp.new_pgroup = 1;
-	sp.stdout_path = out;
-	sp.stderr_path = err;
-	pid = error == 0 ? spawn_start(&sp, &error) : -1;
-	p->envp[p->envn] = NULL;
-
-	if (pid == -1) {
-		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
-		memset(&failed, 0, sizeof failed);
-		failed.index = t->index;
-		failed.attempt = t->attempt;
-		free(out);
-		free(err);
-		out = err = NULL;
-		/* Its capture files could not be made: say where. */
-		r = pool_new_result(p, &failed, OUT_SPAWN, error == ENOSPC ?
-		    xprintf("could not start: %s: %s", dir, DISK_FULL) :
-		    xprintf("could not start: %s", strerror(error != 0 ?
-		    error : EIO)), NULL);
-		r->spawn_errno = error != 0 ? error : EIO;
-	} else {
-		log_debug("task %s: started, pid %ld", t->id, (long)pid);
-		slot->pid = pid;
-		run_begin(p, &slot->run, t, pid, xprintf("%s/%s", p->rundir,
-		    out), xprintf("%s/%s", p->rundir, err));
-		p->busy++;
-	}
-	free(idvar);
-	free(err);
-	free(out);
-	free(dir);
-	free(dirname);
-	task_free(t);
-}
-
-/*
- * A command's peak memory, from wait4's rusage of it, in KiB; -1 if it
- * cannot be told from the pool's own.  The child was started with
- * posix_spawn, which runs it in the pool's memory until the exec, and
- * Linux keeps that memory's high-water mark as the child's ru_maxrss:
- * a figure not above the pool's own peak may be nothing but the pool's.
- */
-static int64_t
-command_maxrss(const struct rusage *ru)
-{
-	struct rusage	 self;
-
-	if (getrusage(RUSAGE_SELF, &self) == 0 &&
-	    ru->ru_maxrss <= self.ru_maxrss)
-		return -1;
-	return ru->ru_maxrss;
-}
-
-/* A command's process ended: report it, and leave nothing of it. */
-static void
-command_ended(struct pool *p, struct pool_slot *slot, int status,
-    const struct rusage *ru)
-{
-	struct msg_result	*r;
-	enum try_outcome	 outcome;
-	pid_t			 pid = slot->pid;
-
-	kill(-pid, SIGKILL);
-	if (slot->run.timed_out)
-		outcome = OUT_TIMEOUT;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		outcome = OUT_DONE;
-	else
-		outcome = OUT_EXIT;
-	r = run_end(p, &slot->run, pid, outcome, status,
-	    capture_full(&slot->run, run_reason(&slot->run, outcome, status,
-	    NULL)), NULL);
-	r->has_usage = 1;
-	r->utime_us = tv_us(&ru->ru_utime);
-	r->stime_us = tv_us(&ru->ru_stime);
-	r->maxrss_kb = command_maxrss(ru);
-	r->nvcsw = ru->ru_nvcsw;
-	r->nivcsw = ru->ru_nivcsw;
-	r->inblock = ru->ru_inblock;
-	r->oublock = ru->ru_oublock;
-	slot->pid = 0;
-	p->busy--;
-}
-
-/* Workers. */
-
-static void
-worker_spawn(struct pool *p, struct pool_worker *w)
-{
-	struct spawn	 sp;
-	char		*argv[24 + 2 * p->nplugin_args], pool[16], index[16];
-	char		 parent[24], *logpath;
-	size_t		 i;
-	int		 sv[2], n = 0, error;
-
-	w->restart_at = 0;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		error = errno;
-		goto fail;
-	}
-	snprintf(pool, sizeof pool, "%d", p->id);
-	snprintf(index, sizeof index, "%d", w->index);
-	snprintf(parent, sizeof parent, "%ld", (long)getpid());
-	argv[n++] = "weft";
-	argv[n++] = "worker";
-	argv[n++] = "--run";
-	argv[n++] = (char *)p->rundir;
-	argv[n++] = "--name";
-	argv[n++] = (char *)p->run_name;
-	argv[n++] = "--pool";
-	argv[n++] = pool;
-	argv[n++] = "--worker";
-	argv[n++] = index;
-	argv[n++] = "--workdir";
-	argv[n++] = (char *)p->workdir;
-	argv[n++] = "--parent";
-	argv[n++] = parent;
-	for (i = 0; i < p->nplugin_args; i++) {
-		argv[n++] = "--plugin";
-		argv[n++] = p->plugin_args[i];
-	}
-	if (p->verbose)
-		argv[n++] = "-v";
-	argv[n] = NULL;
-	logpath = xprintf("%s.log", w->name);
-	spawn_init(&sp);
-	sp.path = weft_self;
-	sp.argv = argv;
-	sp.envp = p->envp;
-	sp.new_pgroup = 1;
-	sp.stdout_path = logpath;
-	sp.stderr_path = logpath;
-	sp.append = 1;
-	sp.fds[3] = sv[1];
-	sp.nfds = 4;
-	w->pid = spawn_start(&sp, &error);
-	free(logpath);
-	close(sv[1]);
-	if (w->pid == -1) {
-		close(sv[0]);
-		w->pid = 0;
-		goto fail;
-	}
-	w->fd = sv[0];
-	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
-	if (!msgpack_unpacker_init(&w->u, WORKER_READ_SIZE))
-		fatalx("out of memory");
-	w->has_u = 1;
-	w->state = WS_STARTING;
-	w->started_ms = mono_ms();
-	w->kill_reason = NULL;
-	log_info("started %s, pid %ld", w->name, (long)w->pid);
-	return;
-fail:
-	log_warnx("cannot start %s: %s", w->name, strerror(error));
-	free(w->fatal);
-	w->fatal = xprintf("cannot start %s: %s", w->name, strerror(error));
-	w->state = WS_DOWN;
-	if (++w->fails > WORKER_MAX_FAILS)
-		w->given_up = 1;
-	else
-		w->restart_at = mono_ms() +
-		    ((int64_t)WORKER_RESTART_MS << (w->fails - 1));
-}
-
-/* Kills a worker's whole group; it is reaped like any child. */
-static void
-worker_kill(struct pool_worker *w, int sig, const char *why)
-{
-	if (w->pid == 0)
-		return;
-	if (why != NULL && w->kill_reason == NULL)
-		w->kill_reason = why;
-	kill(-w->pid, sig);
-}
-
-/* Sends one call; the first one sent to an idle worker runs at once. */
-static void
-worker_send(struct pool *p, struct pool_worker *w, struct pool_task *t)
-{
-	struct msg_out	 m;
-
-	outputs_remove(p, t->outputs, t->noutputs);
-	msg_begin(&m, MSG_W_CALL, 1);
-	msgpack_sbuffer_write(&m.sbuf, t->packed, t->packed_len);
-	w->calls[w->ncalls++] = *t;
-	memset(t, 0, sizeof *t);
-	if (w->ncalls == 1) {
-		p->busy++;
-		worker_started(p, w);
-	}
-	/*
-	 * The socket buffer holds WORKER_DEPTH calls easily; a worker that
-	 * does not read them is stuck, and its walltime or death settles it.
-	 */
-	if (msg_write(w->fd, &m) == -1)
-		worker_kill(w, SIGKILL, "could not be sent its call");
-}
-
-static void
-worker_started(struct pool *p, struct pool_worker *w)
-{
-	log_debug("task %s: call on %s", w->calls[0].id, w->name);
-	run_begin(p, &w->run, &w->calls[0], w->pid, NULL, NULL);
-}
-
-/* The running call is over: the next one sent, if any, runs now. */
-static void
-worker_next(struct pool *p, struct pool_worker *w)
-{
-	task_free(&w->calls[0]);
-	memmove(w->calls, w->calls + 1, (w->ncalls - 1) * sizeof *w->calls);
-	memset(&w->calls[--w->ncalls], 0, sizeof *w->calls);
-	if (w->ncalls > 0)
-		worker_started(p, w);
-	else
-		p->busy--;
-}
-
-/* MSG_W_DONE: [index, attempt, returned, result, error, wall, user,
-   system, maxrss, nvcsw, nivcsw, inblock, oublock]. */
-static int
-worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
-{
-	struct msg_result	*r;
-	enum try_outcome	 outcome;
-	const char		*res, *err;
-	uint32_t		 reslen, errlen;
-	uint64_t		 index, attempt, wall, ut, st;
-	int64_t			 rc, rss, cs[4];
-	char			*value = NULL, *msg, *detail;
-
-	if (m->nfields != 13 || w->ncalls == 0 ||
-	    msg_get_uint(&m->fields[0], &index) == -1 ||
-	    msg_get_uint(&m->fields[1], &attempt) == -1 ||
-	    index != w->calls[0].index || attempt != w->calls[0].attempt ||
-	    msg_get_int(&m->fields[2], &rc) == -1 ||
-	    msg_get_str(&m->fields[3], &res, &reslen) == -1 ||
-	    msg_get_str(&m->fields[4], &err, &errlen) == -1 ||
-	    msg_get_uint(&m->fields[5], &wall) == -1 ||
-	    msg_get_uint(&m->fields[6], &ut) == -1 ||
-	    msg_get_uint(&m->fields[7], &st) == -1 ||
-	    msg_get_int(&m->fields[8], &rss) == -1 ||
-	    msg_get_int(&m->fields[9], &cs[0]) == -1 ||
-	    msg_get_int(&m->fields[10], &cs[1]) == -1 ||
-	    msg_get_int(&m->fields[11], &cs[2]) == -1 ||
-	    msg_get_int(&m->fields[12], &cs[3]) == -1)
-		return -1;
-	if (rc == 0 && err == NULL) {
-		outcome = OUT_DONE;
-		value = xstrndup(res != NULL ? res : "", reslen);
-		msg = NULL;
-	} else if (rc == 0) {
-		/* It succeeded, but weft refused what it returned. */
-		outcome = OUT_BAD_RESULT;
-		msg = xstrndup(err, errlen);
-	} else {
-		outcome = OUT_FUNC_FAILED;
-		detail = err != NULL ? xstrndup(err, errlen) :
-		    xprintf("returned %lld", (long long)rc);
-		msg = run_reason(&w->run, outcome, 0, detail);
-		free(detail);
-	}
-	r = run_end(p, &w->run, w->pid, outcome, 0, msg, value);
-	r->has_usage = 1;
-	r->nvcsw = cs[0];
-	r->nivcsw = cs[1];
-	r->inblock = cs[2];
-	r->oublock = cs[3];
-	r->wall_us = wall;
-	r->utime_us = ut;
-	r->stime_us = st;
-	r->maxrss_kb = rss;
-	p->calls_done++;
-	p->avg_call_us += (wall - p->avg_call_us) /
-	    (p->calls_done < WORKER_PREFETCH_SAMPLES ? p->calls_done :
-	    WORKER_PREFETCH_SAMPLES);
-	w->done++;
-	worker_next(p, w);
-	return 0;
-}
-
-static int
-worker_message(struct pool *p, struct pool_worker *w, const struct msg_in *m)
-{
-	int64_t		 pid;
-	const char	*s;
-	uint32_t	 len;
-
-	switch (m->type) {
-	case MSG_W_READY:
-		if (w->state != WS_STARTING || m->nfields != 1 ||
-		    msg_get_int(&m->fields[0], &pid) == -1 || pid != w->pid)
-			return -1;
-		w->state = WS_READY;
-		w->fails = 0;
-		free(w->fatal);
-		w->fatal = NULL;
-		log_info("%s (pid %ld) ready", w->name, (long)w->pid);
-		return 0;
-	case MSG_W_FATAL:
-		if (m->nfields != 1 || msg_get_str(&m->fields[0], &s,
-		    &len) == -1 || s == NULL)
-			return -1;
-		free(w->fatal);
-		w->fatal = xstrndup(s, len);
-		log_warnx("%s cannot start: %s", w->name, w->fatal);
-		return 0;
-	case MSG_W_DONE:
-		return worker_done(p, w, m);
-	default:
-		return -1;
-	}
-}
-
-static void	 worker_died(struct pool *, struct pool_worker *, int);
-
-/*
- * The channel closed.  A dying process closes its descriptors a moment
- * before it can be reaped, so a worker that is on its way out is given a
- * few milliseconds to say how it died; one that lives on closed the
- * channel itself (its function did), and is killed, since it can no
- * longer be told anything.
- */
-static void
-worker_eof(struct pool *p, struct pool_worker *w)
-{
-	struct timespec	 ts = { 0, 1000000 };
-	pid_t		 pid;
-	int		 status, i;
-
-	for (i = 0; i < 50; i++) {
-		pid = waitpid(w->pid, &status, WNOHANG);
-		if (pid == w->pid) {
-			worker_died(p, w, status);
-			return;
-		}
-		if (pid == -1)
-			return;
-		nanosleep(&ts, NULL);
-	}
-	worker_kill(w, SIGKILL, "closed its channel to the pool");
-}
-
-/* Reads what a worker wrote; a broken channel means a dead worker. */
-static void
-worker_read(struct pool *p, struct pool_worker *w)
-{
-	struct msg_in	 m;
-	ssize_t		 n;
-	int		 rc;
-
-	for (;;) {
-		if ((n = msg_read(w->fd, &w->u, WORKER_READ_SIZE)) == -1)
-			break;
-		if (n == 0) {
-			close(w->fd);
-			w->fd = -1;
-			worker_eof(p, w);
-			return;
-		}
-		while ((rc = msg_next(&w->u, &m)) == 1) {
-			rc = worker_message(p, w, &m);
-			msg_in_free(&m);
-			if (rc == -1)
-				break;
-		}
-		if (rc == -1 || msgpack_unpacker_message_size(&w->u) >
-		    WORKER_MAX_BUFFER) {
-			log_warnx("%s sent a malformed message", w->name);
-			close(w->fd);
-			w->fd = -1;
-			worker_kill(w, SIGKILL, "sent a malformed message");
-			return;
-		}
-		if ((size_t)n < WORKER_READ_SIZE)
-			break;
-	}
-}
-
-/*
- * Whether a worker that died under a call was killed from outside: by
- * SIGKILL or SIGTERM (the OOM killer, an administrator, a shutdown) that
- * the pool did not send, rather than by a fault of its call (SIGSEGV,
- * SIGABRT, SIGBUS, SIGFPE, SIGILL, an exit).  Its call is not to blame,
- * and main runs it again without spending a retry.
- */
-static int
-worker_lost(const struct pool *p, const struct pool_worker *w, int status)
-{
-	if (p->stopping || w->kill_reason != NULL || !WIFSIGNALED(status))
-		return 0;
-	return WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGTERM;
-}
-
-/*
- * A worker was reaped.  Its running call ends with it; the calls queued
- * behind it never started and go back to the front of the queue.
- */
-static void
-worker_died(struct pool *p, struct pool_worker *w, int status)
-{
-	enum try_outcome	 outcome;
-	pid_t			 pid = w->pid;
-	char			*why;
-	const char		*killed_for;
-	int			 was_ready = w->state == WS_READY, i;
-
-	why = wait_status_string(status);
-	log_info("%s (pid %ld) ended: %s", w->name, (long)pid, why);
-	if (w->fd != -1) {
-		/* What it wrote before it died still counts. */
-		worker_read(p, w);
-		if (w->fd != -1)
-			close(w->fd);
-		w->fd = -1;
-	}
-	if (w->has_u)
-		msgpack_unpacker_destroy(&w->u);
-	w->has_u = 0;
-	kill(-pid, SIGKILL);
-	/* Ours only if it was what killed it: it may have died first. */
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		w->kill_reason = NULL;
-	if (w->ncalls > 0) {
-		if (w->run.timed_out)
-			outcome = OUT_TIMEOUT;
-		else if (worker_lost(p, w, status))
-			outcome = OUT_WORKER_LOST;
-		else
-			outcome = OUT_WORKER_DIED;
-		run_end(p, &w->run, pid, outcome, status, run_reason(&w->run,
-		    outcome, status, w->kill_reason), NULL);
-		for (i = w->ncalls - 1; i >= 1; i--)
-			queue_push_front(&p->fnq, &w->calls[i]);
-		task_free(&w->calls[0]);
-		w->ncalls = 0;
-		p->busy--;
-	}
-	killed_for = w->kill_reason;
-	w->pid = 0;
-	w->state = WS_DOWN;
-	w->kill_reason = NULL;
-	if (p->stopping) {
-		free(why);
-		return;
-	}
-	if (was_ready) {
-		/* A call killed it, not a fault of its own: start anew. */
-		w->restarts++;
-		w->restart_at = mono_ms();
-	} else if (++w->fails > WORKER_MAX_FAILS) {
-		w->given_up = 1;
-		if (w->fatal == NULL && killed_for != NULL)
-			w->fatal = xprintf("%s %s", w->name, killed_for);
-		else if (w->fatal == NULL)
-			w->fatal = xprintf("%s ended before it was ready: %s",
-			    w->name, why);
-		log_warnx("%s given up after %d failed starts: %s", w->name,
-		    w->fails, w->fatal);
-	} else {
-		w->restarts++;
-		w->restart_at = mono_ms() +
-		    ((int64_t)WORKER_RESTART_MS << (w->fails - 1));
-	}
-	free(why);
-}
-
-/*
- * Starts workers whose restart is due.  When every worker is given up,
- * the calls waiting can never run: they fail, saying why.  Returns ms
- * until the next restart, or -1.
- */
-static int
-workers_tick(struct pool *p)
-{
-	struct pool_worker	*w;
-	struct pool_task	 t;
-	struct pool_run		 run;
-	const char		*why = NULL;
-	int64_t			 now = mono_ms(), next = -1;
-	int			 i, alive = 0;
-
-	if (p->workers == NULL || p->stopping)
-		return -1;
-	for (i = 0; i < p->jobs; i++) {
-		w = &p->workers[i];
-		/* An init hook that never returns must not hang the run. */
-		if (w->state == WS_STARTING && w->kill_reason == NULL &&
-		    now - w->started_ms >= p->start_ms) {
-			log_warnx("%s not ready after %lld ms; killing it",
-			    w->name, (long long)p->start_ms);
-			worker_kill(w, SIGKILL, "did not get ready in time "
-			    "(its plugins still loading)");
-		}
-		if (w->state == WS_STARTING && w->kill_reason == NULL) {
-			if (next == -1 || w->started_ms + p->start_ms - now <
-			    next)
-				next = w->started_ms + p->start_ms - now;
-		}
-		if (w->state == WS_DOWN && !w->given_up && w->restart_at != 0) {
-			if (w->restart_at <= now)
-				worker_spawn(p, w);
-			else if (next == -1 || w->restart_at - now < next)
-				next = w->restart_at - now;
-		}
-		if (!w->given_up)
-			alive++;
-		else
-			why = w->fatal;
-	}
-	while (alive == 0 && queue_len(&p->fnq) > 0) {
-		queue_pop(&p->fnq, &t);
-		outputs_remove(p, t.outputs, t.noutputs);
-		memset(&run, 0, sizeof run);
-		run.index = t.index;
-		run.attempt = t.attempt;
-		pool_new_result(p, &run, OUT_NO_WORKER, xprintf("no worker "
-		    "could start: %s", why != NULL ? why : "unknown"), NULL);
-		task_free(&t);
-	}
-	return (int)next;
-}
-
-static struct pool_worker *
-worker_idle(struct pool *p)
-{
-	int	 i;
-
-	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
-		if (p->workers[i].state == WS_READY &&
-		    p->workers[i].ncalls == 0 && p->workers[i].fd != -1)
-			return &p->workers[i];
-	}
-	return NULL;
 }
 
 /*
@@ -1455,14 +219,14 @@ interchange_silent(struct pool *p)
 /*
  * Starts queued tasks while slots are free, in the order they came, as
  * far as a free worker allows; then, while calls are short, gives each
- * busy worker its next call.
+ * busy worker its next call (workers_prefetch).
  */
 static void
 pool_fill(struct pool *p)
 {
 	struct pool_task	*c, *f, t;
 	struct pool_worker	*w;
-	int			 i, depth;
+	int			 i;
 
 	if (interchange_silent(p))
 		return;
@@ -1481,77 +245,7 @@ pool_fill(struct pool *p)
 		} else
 			break;
 	}
-	/* A call sent ahead would start even after a failure: not then. */
-	if (p->stopping || p->held || p->fail_fast ||
-	    p->calls_done < WORKER_PREFETCH_SAMPLES ||
-	    p->avg_call_us >= WORKER_PREFETCH_US)
-		return;
-	depth = 1 + (int)(WORKER_AHEAD_US / (p->avg_call_us + 1));
-	depth = depth < 2 ? 2 : depth > WORKER_DEPTH ? WORKER_DEPTH : depth;
-	for (i = 0; i < p->jobs && queue_len(&p->fnq) > 0; i++) {
-		w = &p->workers[i];
-		/*
-		 * Small calls only: a busy worker does not read its socket.
-		 * And none with a walltime: a call sent ahead starts when
-		 * the worker is done with those before it, which the pool
-		 * learns only as their results arrive; a call sent to an
-		 * idle worker starts at once, and its deadline counts from
-		 * then, wherever the calls before it went.
-		 */
-		while (w->state == WS_READY && w->fd != -1 && w->ncalls > 0 &&
-		    w->ncalls < depth && queue_len(&p->fnq) > 0 &&
-		    queue_head(&p->fnq)->walltime_ms == 0 &&
-		    queue_head(&p->fnq)->packed_len <= WORKER_PREFETCH_BYTES) {
-			queue_pop(&p->fnq, &t);
-			worker_send(p, w, &t);
-		}
-	}
-}
-
-/* Walltime: SIGTERM past the deadline, SIGKILL after the grace. */
-static int
-run_deadline(struct pool_run *run, pid_t group, int64_t now)
-{
-	if (run->deadline_ms == 0)
-		return -1;
-	if (!run->timed_out && now >= run->deadline_ms) {
-		log_warnx("task %s: past its walltime; SIGTERM", run->id);
-		run->timed_out = 1;
-		run->kill_at_ms = now + POOL_WALLTIME_GRACE_MS;
-		kill(-group, SIGTERM);
-	} else if (run->timed_out && now >= run->kill_at_ms) {
-		log_warnx("task %s: still there after SIGTERM; SIGKILL",
-		    run->id);
-		run->kill_at_ms = now + 100;
-		kill(-group, SIGKILL);
-	}
-	return (int)((run->timed_out ? run->kill_at_ms : run->deadline_ms) -
-	    now);
-}
-
-/* Checks every walltime; returns ms until the next one is due, or -1. */
-static int
-pool_deadlines(struct pool *p)
-{
-	int64_t	 now = mono_ms();
-	int	 i, t, next = -1;
-
-	for (i = 0; i < p->jobs; i++) {
-		t = -1;
-		if (p->slots[i].pid != 0)
-			t = run_deadline(&p->slots[i].run, p->slots[i].pid,
-			    now);
-		if (t != -1 && (next == -1 || t < next))
-			next = t;
-		t = -1;
-		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
-		    p->workers[i].pid != 0)
-			t = run_deadline(&p->workers[i].run,
-			    p->workers[i].pid, now);
-		if (t != -1 && (next == -1 || t < next))
-			next = t;
-	}
-	return next < 0 && next != -1 ? 0 : next;
+	workers_prefetch(p);
 }
 
 /* The interchange. */
@@ -1646,34 +340,6 @@ pool_reap(struct pool *p)
 				worker_died(p, &p->workers[i], status);
 				break;
 			}
-		}
-	}
-}
-
-/*
- * The try rows of what started this turn and is still running; main
- * writes the whole row of a try that has ended already from its result.
- */
-static void
-pool_tell_starts(struct pool *p)
-{
-	struct pool_run	*run;
-	int		 i, k;
-
-	for (i = 0; i < p->jobs; i++) {
-		for (k = 0; k < 2; k++) {
-			if (k == 0 && p->slots[i].pid != 0)
-				run = &p->slots[i].run;
-			else if (k == 1 && p->workers != NULL &&
-			    p->workers[i].ncalls > 0 && p->workers[i].pid != 0)
-				run = &p->workers[i].run;
-			else
-				continue;
-			if (run->start_told)
-				continue;
-			pool_ev_try_start(p, run, k == 0 ?
-			    p->slots[i].pid : p->workers[i].pid);
-			run->start_told = 1;
 		}
 	}
 }
@@ -1810,10 +476,10 @@ pool_signal(struct pool *p)
 }
 
 static json_t *
-run_json(const struct pool_run *run)
+try_json(const struct pool_try *pt)
 {
-	return json_pack("{s:s?, s:i, s:f}", "task", run->id, "try",
-	    (int)run->attempt, "seconds", since_us(&run->start) / 1e6);
+	return json_pack("{s:s?, s:i, s:f}", "task", pt->id, "try",
+	    (int)pt->attempt, "seconds", since_us(&pt->start) / 1e6);
 }
 
 /* What "weft status" shows of a pool, its workers included. */
@@ -1830,7 +496,7 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 	for (i = 0; i < p->jobs; i++) {
 		if (p->slots[i].pid == 0)
 			continue;
-		o = run_json(&p->slots[i].run);
+		o = try_json(&p->slots[i].pt);
 		json_object_set_new(o, "pid", json_integer(p->slots[i].pid));
 		json_array_append_new(running, o);
 	}
@@ -1843,14 +509,14 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 		else if (w->state == WS_DOWN)
 			state = w->given_up ? "given up" : "restarting";
 		if (w->ncalls > 0) {
-			o = run_json(&w->run);
+			o = try_json(&w->pt);
 			json_object_set_new(o, "pid", json_integer(w->pid));
 			json_array_append_new(running, o);
 		}
 		json_array_append_new(workers, json_pack("{s:s, s:I, s:s, "
 		    "s:s?, s:I, s:i, s:I}", "name", w->name, "pid",
 		    (json_int_t)w->pid, "state", state, "task",
-		    w->ncalls > 0 ? w->run.id : NULL, "done",
+		    w->ncalls > 0 ? w->pt.id : NULL, "done",
 		    (json_int_t)w->done, "restarts", w->restarts, "rss_kb",
 		    (json_int_t)(w->pid != 0 ? proc_rss_kb(w->pid) : -1)));
 	}

@@ -1,0 +1,273 @@
+/*
+ * pool-monitor.c: the monitoring events of "weft pool" (pool.c): its
+ * block and its node, the start of each try still running at the end
+ * of a turn, and /proc samples of the tries that run.  pool.c calls
+ * these from its setup and its loop.
+ *
+ * With monitoring on, the pool records each try's start and end, the
+ * rusage at the end, and /proc samples of every try that runs longer than
+ * the resource interval.
+ */
+
+#include <sys/sysinfo.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "pool.h"
+
+/*
+ * The start of a try still running at the end of a turn: where, when it
+ * was handed over and started, its logs.  Its end, and the whole row of a
+ * try that ended before its start was told, main writes from the result
+ * (see ev_try_end in cmd-run.c), so that a pool killed before its events
+ * left loses nothing of how a try ended.  Nil fields are left as they
+ * are.
+ */
+static void
+pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid)
+{
+	msgpack_packer	*pk;
+	int		 i;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_TRY, 15);
+	msgpack_pack_uint32(pk, pt->index);
+	msgpack_pack_uint32(pk, pt->attempt);
+	monitor_pack_str(pk, p->block);
+	monitor_pack_str(pk, p->host);
+	monitor_pack_str(pk, "local");
+	if (pt->launched > 0)
+		msgpack_pack_double(pk, pt->launched);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_pack_double(pk, pt->began);
+	msgpack_pack_nil(pk);
+	msgpack_pack_int64(pk, pid);
+	for (i = 0; i < 4; i++)
+		msgpack_pack_nil(pk);
+	monitor_pack_str(pk, pt->out_path);
+	monitor_pack_str(pk, pt->err_path);
+}
+
+/* A sample of a running try; its final row main writes (ev_try_end). */
+static void
+pool_ev_resource(struct pool *p, const struct pool_try *pt, pid_t pid,
+    double when, double user, double sys, int64_t rss, int64_t vms,
+    int64_t rd, int64_t wr, int64_t children, const char *st)
+{
+	msgpack_packer	*pk;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_RESOURCE, 16);
+	msgpack_pack_uint32(pk, pt->index);
+	msgpack_pack_uint32(pk, pt->attempt);
+	msgpack_pack_double(pk, when);
+	msgpack_pack_double(pk, p->interval);
+	msgpack_pack_int64(pk, pid);
+	msgpack_pack_double(pk, user);
+	msgpack_pack_double(pk, sys);
+	msgpack_pack_int64(pk, rss);
+	msgpack_pack_int64(pk, vms);
+	msgpack_pack_int64(pk, rd);
+	msgpack_pack_int64(pk, wr);
+	msgpack_pack_int64(pk, children);
+	monitor_pack_str(pk, st);
+	msgpack_pack_int(pk, 0);
+	/* /proc/PID/stat has no context switches. */
+	msgpack_pack_nil(pk);
+	msgpack_pack_nil(pk);
+}
+
+void
+pool_ev_block(struct pool *p, const char *status)
+{
+	msgpack_packer	*pk;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_BLOCK, 4);
+	monitor_pack_str(pk, p->block);
+	monitor_pack_str(pk, status);
+	msgpack_pack_double(pk, db_now());
+	msgpack_pack_int64(pk, getpid());
+}
+
+void
+pool_ev_node(struct pool *p)
+{
+	msgpack_packer	*pk;
+	struct sysinfo	 si;
+
+	if (p->mon == NULL)
+		return;
+	if (sysinfo(&si) == -1)
+		memset(&si, 0, sizeof si);
+	pk = monitor_event(p->mon, EV_NODE, 6);
+	monitor_pack_str(pk, p->block);
+	monitor_pack_str(pk, p->host);
+	msgpack_pack_long(pk, sysconf(_SC_NPROCESSORS_ONLN));
+	msgpack_pack_uint64(pk, (uint64_t)si.totalram * si.mem_unit);
+	msgpack_pack_int(pk, p->jobs);
+	msgpack_pack_double(pk, db_now());
+}
+
+/* Reads "name value" lines of /proc/PID/io for two counters. */
+static void
+proc_io(pid_t pid, int64_t *rd, int64_t *wr)
+{
+	char	 path[64], buf[1024], *s;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if ((s = strstr(buf, "read_bytes: ")) != NULL)
+		*rd += strtoll(s + 12, NULL, 10);
+	if ((s = strstr(buf, "write_bytes: ")) != NULL)
+		*wr += strtoll(s + 13, NULL, 10);
+}
+
+/* Every try running now: its process group and its record. */
+static size_t
+pool_running(struct pool *p, pid_t *groups, const struct pool_try **tries)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < p->jobs; i++) {
+		if (p->slots[i].pid != 0) {
+			groups[n] = p->slots[i].pid;
+			tries[n++] = &p->slots[i].pt;
+		}
+		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
+		    p->workers[i].pid != 0) {
+			groups[n] = p->workers[i].pid;
+			tries[n++] = &p->workers[i].pt;
+		}
+	}
+	return n;
+}
+
+/*
+ * Samples every try that has run for at least the interval: CPU time,
+ * memory and I/O summed over its process group, from one pass over /proc.
+ */
+void
+pool_sample(struct pool *p)
+{
+	struct usage {
+		double	 user, sys;
+		int64_t	 rss, vms, rd, wr, procs;
+		char	 state;
+	}			*u;
+	const struct pool_try	**tries;
+	DIR			*d;
+	struct dirent		*de;
+	char			 path[64], buf[1024], *s, st;
+	long			 tck = sysconf(_SC_CLK_TCK);
+	long			 page = sysconf(_SC_PAGESIZE);
+	unsigned long		 utime, stime, vsize;
+	long			 rss, pgrp;
+	double			 now = db_now();
+	ssize_t			 n;
+	pid_t			 pid, *groups;
+	size_t			 i, ntry;
+	int			 fd, any = 0;
+
+	groups = xcalloc(2 * p->jobs + 1, sizeof *groups);
+	tries = xcalloc(2 * p->jobs + 1, sizeof *tries);
+	ntry = pool_running(p, groups, tries);
+	for (i = 0; i < ntry; i++)
+		any |= now - tries[i]->began >= p->interval;
+	if (!any || (d = opendir("/proc")) == NULL) {
+		free(groups);
+		free(tries);
+		return;
+	}
+	u = xcalloc(ntry + 1, sizeof *u);
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = atoi(de->d_name)) <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if ((s = strrchr(buf, ')')) == NULL ||
+		    sscanf(s + 1, " %c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld", &st, &pgrp,
+		    &utime, &stime, &vsize, &rss) != 6)
+			continue;
+		for (i = 0; i < ntry; i++) {
+			if (groups[i] != pgrp)
+				continue;
+			u[i].user += (double)utime / tck;
+			u[i].sys += (double)stime / tck;
+			u[i].vms += vsize;
+			u[i].rss += rss * page;
+			u[i].procs++;
+			if (pid == pgrp)
+				u[i].state = st;
+			proc_io(pid, &u[i].rd, &u[i].wr);
+		}
+	}
+	closedir(d);
+	for (i = 0; i < ntry; i++) {
+		if (u[i].procs == 0 || now - tries[i]->began < p->interval)
+			continue;
+		buf[0] = u[i].state != 0 ? u[i].state : '?';
+		buf[1] = '\0';
+		pool_ev_resource(p, tries[i], groups[i], now, u[i].user,
+		    u[i].sys, u[i].rss, u[i].vms, u[i].rd, u[i].wr,
+		    u[i].procs - 1, buf);
+	}
+	free(u);
+	free(groups);
+	free(tries);
+}
+
+/*
+ * The try rows of what started this turn and is still running; main
+ * writes the whole row of a try that has ended already from its result.
+ */
+void
+pool_tell_starts(struct pool *p)
+{
+	struct pool_try	*pt;
+	int		 i, k;
+
+	for (i = 0; i < p->jobs; i++) {
+		for (k = 0; k < 2; k++) {
+			if (k == 0 && p->slots[i].pid != 0)
+				pt = &p->slots[i].pt;
+			else if (k == 1 && p->workers != NULL &&
+			    p->workers[i].ncalls > 0 && p->workers[i].pid != 0)
+				pt = &p->workers[i].pt;
+			else
+				continue;
+			if (pt->start_told)
+				continue;
+			pool_ev_try_start(p, pt, k == 0 ?
+			    p->slots[i].pid : p->workers[i].pid);
+			pt->start_told = 1;
+		}
+	}
+}

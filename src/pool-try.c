@@ -1,0 +1,464 @@
+/*
+ * pool-try.c: one try of a task in "weft pool" (pool.c): a command's
+ * capture files and spawn, the walltime of every try, its end and the
+ * result to report, and the checks of its outputs.  pool.c starts
+ * commands, reaps them and checks the deadlines through this;
+ * pool-workers.c begins and ends the tries of its calls here.
+ *
+ * Walltime: a task past its app's walltime gets SIGTERM on its process
+ * group (the worker's, for a function), then SIGKILL after
+ * POOL_WALLTIME_GRACE_MS; the try ends as a timeout.  The deadline is
+ * the try's, set when it starts: a command when it is spawned, a call
+ * when it is sent to an idle worker (a call with a walltime is never sent
+ * ahead), whichever worker died or restarted before.
+ *
+ * Outputs: before a try, the task's declared outputs that are left from
+ * before are removed, so that a stale file cannot pass for a new one; a
+ * try that exits 0 without having made all of them fails; and the outputs
+ * of a try that did not succeed are removed, so that a task's outputs
+ * count only once it succeeded.  Only regular files and symlinks inside
+ * the workflow's folder are ever removed.
+ *
+ * Each try of a command has its own stdout and stderr, in
+ * tasks/<id>/try-<N>/ of the run directory.
+ */
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "pool.h"
+
+static uint64_t
+tv_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
+uint64_t
+since_us(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000000ULL +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+void
+try_free(struct pool_try *pt)
+{
+	free(pt->id);
+	strs_free(pt->outputs, pt->noutputs);
+	free(pt->out_path);
+	free(pt->err_path);
+	pt->id = pt->out_path = pt->err_path = NULL;
+	pt->outputs = NULL;
+	pt->noutputs = 0;
+}
+
+/* An output's path as the pool can use it: it works in the run dir. */
+static char *
+output_path(const struct pool *p, const char *path)
+{
+	return path[0] == '/' ? xstrdup(path) : xprintf("%s/%s", p->workdir,
+	    path);
+}
+
+/*
+ * Removes the outputs that are regular files or symlinks inside the
+ * workflow's folder; never a directory, never anything outside.
+ */
+void
+outputs_remove(const struct pool *p, char **outputs, size_t n)
+{
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (!dag_path_inside(p->workdir, outputs[i]))
+			continue;
+		path = output_path(p, outputs[i]);
+		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		    unlink(path) == -1)
+			log_warn("cannot remove output '%s'", outputs[i]);
+		free(path);
+	}
+}
+
+/* "missing output: a" or "missing outputs: a, b", or NULL if all are. */
+static char *
+outputs_missing(const struct pool *p, char **outputs, size_t n)
+{
+	char	*path, *list = NULL, *tmp;
+	size_t	 i, missing = 0;
+
+	for (i = 0; i < n; i++) {
+		path = output_path(p, outputs[i]);
+		if (access(path, F_OK) == -1) {
+			tmp = list == NULL ? xstrdup(outputs[i]) :
+			    xprintf("%s, %s", list, outputs[i]);
+			free(list);
+			list = tmp;
+			missing++;
+		}
+		free(path);
+	}
+	if (missing == 0)
+		return NULL;
+	tmp = xprintf("missing output%s: %s", missing > 1 ? "s" : "", list);
+	free(list);
+	return tmp;
+}
+
+/* Results and starts, as they will be reported. */
+
+/* A result to report; MESSAGE and VALUE become the pool's to free. */
+struct msg_result *
+pool_new_result(struct pool *p, const struct pool_try *pt,
+    enum try_outcome outcome, char *message, char *value)
+{
+	struct msg_result	*r;
+
+	if (p->nresults == p->cresults) {
+		p->cresults = p->cresults == 0 ? 64 : p->cresults * 2;
+		p->results = xreallocarray(p->results, p->cresults,
+		    sizeof *p->results);
+	}
+	r = &p->results[p->nresults++];
+	memset(r, 0, sizeof *r);
+	r->index = pt->index;
+	r->attempt = pt->attempt;
+	r->pool = p->id;
+	r->outcome = outcome;
+	r->message = message;
+	r->message_len = message != NULL ? strlen(message) : 0;
+	r->value = value;
+	r->value_len = value != NULL ? strlen(value) : 0;
+	r->maxrss_kb = -1;
+	r->ended = db_now();
+	return r;
+}
+
+static void
+pool_note_start(struct pool *p, const struct pool_try *pt)
+{
+	if (p->nstarted + 2 > p->cstarted) {
+		p->cstarted = p->cstarted == 0 ? 64 : p->cstarted * 2;
+		p->started_list = xreallocarray(p->started_list, p->cstarted,
+		    sizeof *p->started_list);
+	}
+	p->started_list[p->nstarted++] = pt->index;
+	p->started_list[p->nstarted++] = pt->attempt;
+	p->started++;
+}
+
+/*
+ * The common start of a try: times, walltime, the record.  The task's
+ * outputs move to the try, and so do OUT and ERR (NULL for a call).
+ */
+void
+try_begin(struct pool *p, struct pool_try *pt, struct pool_task *t,
+    pid_t pid, char *out, char *err)
+{
+	try_free(pt);
+	memset(pt, 0, sizeof *pt);
+	pt->id = xstrdup(t->id);
+	pt->outputs = t->outputs;
+	pt->noutputs = t->noutputs;
+	t->outputs = NULL;
+	t->noutputs = 0;
+	pt->out_path = out;
+	pt->err_path = err;
+	pt->index = t->index;
+	pt->attempt = t->attempt;
+	pt->walltime_ms = t->walltime_ms;
+	pt->launched = t->launched;
+	clock_gettime(CLOCK_MONOTONIC, &pt->start);
+	pt->began = db_now();
+	if (t->walltime_ms > 0)
+		pt->deadline_ms = mono_ms() + t->walltime_ms;
+	/* The try row waits for the end of this turn (pool_tell_starts). */
+	monitor_status(p->mon, pt->index, pt->attempt, "running",
+	    pt->began);
+	pool_note_start(p, pt);
+}
+
+/* Why a try ended as it did, as people read it; NULL for success. */
+char *
+try_reason(const struct pool_try *pt, enum try_outcome outcome,
+    int status, const char *detail)
+{
+	char	*s, *wt;
+
+	switch (outcome) {
+	case OUT_DONE:
+		return NULL;
+	case OUT_TIMEOUT:
+		wt = wf_duration_string(pt->walltime_ms);
+		s = xprintf("timeout after %s (walltime)", wt);
+		free(wt);
+		return s;
+	case OUT_FUNC_FAILED:
+		return xprintf("function failed: %s", detail);
+	case OUT_WORKER_DIED:
+		if (detail != NULL)
+			return xprintf("worker %s", detail);
+		if (WIFSIGNALED(status)) {
+			wt = wait_status_string(status);
+			s = xprintf("worker %s", wt);
+			free(wt);
+			return s;
+		}
+		return xprintf("worker exited with status %d",
+		    WEXITSTATUS(status));
+	case OUT_EXIT:
+		return wait_status_string(status);
+	case OUT_WORKER_LOST:
+		return xstrdup("worker lost");
+	default:
+		return xstrdup(detail != NULL ? detail : "failed");
+	}
+}
+
+/*
+ * A command that fails on a full disk can seldom say so: its complaint
+ * goes to its stderr file, on that disk.  When the disk of its capture
+ * files has no room left as it ends, the reason says it (REASON is
+ * freed).
+ */
+static char *
+capture_full(const struct pool_try *pt, char *reason)
+{
+	struct statvfs	 sv;
+	char		*s;
+
+	if (reason == NULL || pt->err_path == NULL ||
+	    statvfs(pt->err_path, &sv) == -1 || sv.f_bavail > 0)
+		return reason;
+	s = xprintf("%s; %s for its stdout and stderr", reason, DISK_FULL);
+	free(reason);
+	return s;
+}
+
+/*
+ * The common end of a try: the outputs checked (or removed, if it did not
+ * succeed), the record, and the result to report.
+ */
+struct msg_result *
+try_end(struct pool *p, struct pool_try *pt, pid_t pid,
+    enum try_outcome outcome, int status, char *message, char *value)
+{
+	struct msg_result	*r;
+	char			*missing;
+	double			 now = db_now();
+
+	if (outcome == OUT_DONE &&
+	    (missing = outputs_missing(p, pt->outputs, pt->noutputs)) !=
+	    NULL) {
+		log_info("task %s: %s", pt->id, missing);
+		outcome = OUT_MISSING_OUTPUT;
+		free(message);
+		free(value);
+		message = missing;
+		value = NULL;
+	}
+	if (outcome != OUT_DONE)
+		outputs_remove(p, pt->outputs, pt->noutputs);
+
+	/* Main records the end (and a start not yet told) from R. */
+	r = pool_new_result(p, pt, outcome, message, value);
+	r->began = pt->began;
+	r->ended = now;
+	/* With --fail-fast, main decides whether this ends the run. */
+	if (outcome != OUT_DONE && p->fail_fast)
+		p->held = 1;
+	r->status = status;
+	r->pid = pid;
+	r->wall_us = since_us(&pt->start);
+	try_free(pt);
+	p->finished++;
+	return r;
+}
+
+/* Commands. */
+
+/* Starts one command in a free slot. */
+void
+pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
+{
+	struct spawn		 sp;
+	struct msg_result	*r;
+	struct pool_try		 failed;
+	char			*dirname, *dir, *out, *err, *idvar;
+	char			*argv[4];
+	pid_t			 pid;
+	int			 error = 0;
+
+	dirname = rundir_task_dirname(t->id);
+	dir = xprintf("tasks/%s", dirname);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		error = errno;
+	free(dir);
+	dir = xprintf("tasks/%s/try-%u", dirname, t->attempt);
+	out = xprintf("%s/stdout", dir);
+	err = xprintf("%s/stderr", dir);
+	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
+	if (error == 0 && mkdir(dir, 0755) == -1 && errno != EEXIST)
+		error = errno;
+	/* A stale output must not pass for one this try made. */
+	outputs_remove(p, t->outputs, t->noutputs);
+
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = t->command;
+	argv[3] = NULL;
+	p->envp[p->envn] = idvar;
+	p->envp[p->envn + 1] = NULL;
+
+	spawn_init(&sp);
+	sp.path = "/bin/sh";
+	sp.argv = argv;
+	sp.envp = p->envp;
+	sp.cwd = p->workdir;
+	sp.new_pgroup = 1;
+	sp.stdout_path = out;
+	sp.stderr_path = err;
+	pid = error == 0 ? spawn_start(&sp, &error) : -1;
+	p->envp[p->envn] = NULL;
+
+	if (pid == -1) {
+		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
+		memset(&failed, 0, sizeof failed);
+		failed.index = t->index;
+		failed.attempt = t->attempt;
+		free(out);
+		free(err);
+		out = err = NULL;
+		/* Its capture files could not be made: say where. */
+		r = pool_new_result(p, &failed, OUT_SPAWN, error == ENOSPC ?
+		    xprintf("could not start: %s: %s", dir, DISK_FULL) :
+		    xprintf("could not start: %s", strerror(error != 0 ?
+		    error : EIO)), NULL);
+		r->spawn_errno = error != 0 ? error : EIO;
+	} else {
+		log_debug("task %s: started, pid %ld", t->id, (long)pid);
+		slot->pid = pid;
+		try_begin(p, &slot->pt, t, pid, xprintf("%s/%s", p->rundir,
+		    out), xprintf("%s/%s", p->rundir, err));
+		p->busy++;
+	}
+	free(idvar);
+	free(err);
+	free(out);
+	free(dir);
+	free(dirname);
+	task_free(t);
+}
+
+/*
+ * A command's peak memory, from wait4's rusage of it, in KiB; -1 if it
+ * cannot be told from the pool's own.  The child was started with
+ * posix_spawn, which runs it in the pool's memory until the exec, and
+ * Linux keeps that memory's high-water mark as the child's ru_maxrss:
+ * a figure not above the pool's own peak may be nothing but the pool's.
+ */
+static int64_t
+command_maxrss(const struct rusage *ru)
+{
+	struct rusage	 self;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0 &&
+	    ru->ru_maxrss <= self.ru_maxrss)
+		return -1;
+	return ru->ru_maxrss;
+}
+
+/* A command's process ended: report it, and leave nothing of it. */
+void
+command_ended(struct pool *p, struct pool_slot *slot, int status,
+    const struct rusage *ru)
+{
+	struct msg_result	*r;
+	enum try_outcome	 outcome;
+	pid_t			 pid = slot->pid;
+
+	kill(-pid, SIGKILL);
+	if (slot->pt.timed_out)
+		outcome = OUT_TIMEOUT;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		outcome = OUT_DONE;
+	else
+		outcome = OUT_EXIT;
+	r = try_end(p, &slot->pt, pid, outcome, status,
+	    capture_full(&slot->pt, try_reason(&slot->pt, outcome, status,
+	    NULL)), NULL);
+	r->has_usage = 1;
+	r->utime_us = tv_us(&ru->ru_utime);
+	r->stime_us = tv_us(&ru->ru_stime);
+	r->maxrss_kb = command_maxrss(ru);
+	r->nvcsw = ru->ru_nvcsw;
+	r->nivcsw = ru->ru_nivcsw;
+	r->inblock = ru->ru_inblock;
+	r->oublock = ru->ru_oublock;
+	slot->pid = 0;
+	p->busy--;
+}
+
+/* Walltime: SIGTERM past the deadline, SIGKILL after the grace. */
+static int
+try_deadline(struct pool_try *pt, pid_t group, int64_t now)
+{
+	if (pt->deadline_ms == 0)
+		return -1;
+	if (!pt->timed_out && now >= pt->deadline_ms) {
+		log_warnx("task %s: past its walltime; SIGTERM", pt->id);
+		pt->timed_out = 1;
+		pt->kill_at_ms = now + POOL_WALLTIME_GRACE_MS;
+		kill(-group, SIGTERM);
+	} else if (pt->timed_out && now >= pt->kill_at_ms) {
+		log_warnx("task %s: still there after SIGTERM; SIGKILL",
+		    pt->id);
+		pt->kill_at_ms = now + 100;
+		kill(-group, SIGKILL);
+	}
+	return (int)((pt->timed_out ? pt->kill_at_ms : pt->deadline_ms) -
+	    now);
+}
+
+/* Checks every walltime; returns ms until the next one is due, or -1. */
+int
+pool_deadlines(struct pool *p)
+{
+	int64_t	 now = mono_ms();
+	int	 i, t, next = -1;
+
+	for (i = 0; i < p->jobs; i++) {
+		t = -1;
+		if (p->slots[i].pid != 0)
+			t = try_deadline(&p->slots[i].pt, p->slots[i].pid,
+			    now);
+		if (t != -1 && (next == -1 || t < next))
+			next = t;
+		t = -1;
+		if (p->workers != NULL && p->workers[i].ncalls > 0 &&
+		    p->workers[i].pid != 0)
+			t = try_deadline(&p->workers[i].pt,
+			    p->workers[i].pid, now);
+		if (t != -1 && (next == -1 || t < next))
+			next = t;
+	}
+	return next < 0 && next != -1 ? 0 : next;
+}
