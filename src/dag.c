@@ -88,98 +88,6 @@ struct strvec {
 	size_t	  cap;
 };
 
-/* Hash maps. */
-
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t	 h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-void
-strmap_init(struct strmap *m, size_t hint)
-{
-	size_t	 cap = 16;
-
-	while (cap < hint * 2)
-		cap *= 2;
-	m->keys = xcalloc(cap, sizeof *m->keys);
-	m->vals = xcalloc(cap, sizeof *m->vals);
-	m->cap = cap;
-	m->n = 0;
-}
-
-int
-strmap_get(const struct strmap *m, const char *key, uint32_t *val)
-{
-	size_t	 i;
-
-	if (m->cap == 0)
-		return -1;
-	i = str_hash(key) & (m->cap - 1);
-	while (m->keys[i] != NULL) {
-		if (strcmp(m->keys[i], key) == 0) {
-			if (val != NULL)
-				*val = m->vals[i];
-			return 0;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-	return -1;
-}
-
-static void
-strmap_grow(struct strmap *m)
-{
-	struct strmap	 new;
-	size_t		 i;
-
-	strmap_init(&new, m->cap);
-	for (i = 0; i < m->cap; i++) {
-		if (m->keys[i] != NULL)
-			strmap_put(&new, m->keys[i], m->vals[i]);
-	}
-	strmap_free(m);
-	*m = new;
-}
-
-int
-strmap_put(struct strmap *m, const char *key, uint32_t val)
-{
-	size_t	 i;
-
-	if (m->cap == 0)
-		strmap_init(m, 8);
-	if ((m->n + 1) * 2 > m->cap)
-		strmap_grow(m);
-	i = str_hash(key) & (m->cap - 1);
-	while (m->keys[i] != NULL) {
-		if (strcmp(m->keys[i], key) == 0) {
-			m->vals[i] = val;
-			return 1;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->n++;
-	return 0;
-}
-
-void
-strmap_free(struct strmap *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
-}
-
 /* Small helpers. */
 
 static void
@@ -190,67 +98,6 @@ strvec_add(struct strvec *v, char *s)
 		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
 	}
 	v->v[v->n++] = s;
-}
-
-char *
-dag_path_normalise(const char *path)
-{
-	char		*out, *o;
-	const char	*p, *seg;
-	size_t		 n;
-	int		 abs = path[0] == '/';
-
-	out = xmalloc(strlen(path) + 2);
-	o = out;
-	if (abs)
-		*o++ = '/';
-	for (p = path; *p != '\0'; p += n) {
-		while (*p == '/')
-			p++;
-		seg = p;
-		n = strcspn(p, "/");
-		if (n == 0 || (n == 1 && seg[0] == '.'))
-			continue;
-		if (o > out && o[-1] != '/')
-			*o++ = '/';
-		memcpy(o, seg, n);
-		o += n;
-	}
-	if (o == out)
-		*o++ = '.';
-	*o = '\0';
-	return out;
-}
-
-/*
- * Whether PATH, relative to DIR (absolute) or absolute, names something
- * inside DIR, judged by the text alone: ".." may not climb out of DIR.
- */
-int
-dag_path_inside(const char *dir, const char *path)
-{
-	const char	*p, *seg;
-	size_t		 n, len = strlen(dir);
-	long		 depth = 0;
-
-	if (path[0] == '/') {
-		if (strncmp(path, dir, len) != 0 ||
-		    (path[len] != '/' && path[len] != '\0'))
-			return 0;
-		path += len;
-	}
-	for (p = path; *p != '\0'; p += n) {
-		while (*p == '/')
-			p++;
-		seg = p;
-		n = strcspn(p, "/");
-		if (n == 2 && strncmp(seg, "..", 2) == 0) {
-			if (--depth < 0)
-				return 0;
-		} else if (n > 0 && !(n == 1 && *seg == '.'))
-			depth++;
-	}
-	return 1;
 }
 
 /* A template error, at its column when the value allows. */
@@ -1462,8 +1309,7 @@ dag_check_paths(const struct workflow *wf, const struct dag *dag,
 				continue;
 			}
 			free(key);
-			path = t->inputs[j][0] == '/' ? xstrdup(t->inputs[j]) :
-			    xprintf("%s/%s", wf->dir, t->inputs[j]);
+			path = path_abs(wf->dir, t->inputs[j]);
 			if (stat(path, &st) == -1 && errno == ENOENT) {
 				tpl = &t->call->inputs[t->in_src[j]];
 				wf_error(&errs, &tpl->mark, "input '%s' of "
