@@ -213,6 +213,64 @@ void		 wf_suggest_init(struct wf_suggest *, const char *);
 void		 wf_suggest_try(struct wf_suggest *, const char *);
 const char	*wf_suggest_best(const struct wf_suggest *);
 
+/* ytree.c */
+/*
+ * A YAML file as a tree of nodes, each with its position.  A mapping's
+ * kids are key, value, key, value...  Aliases share their anchor's node.
+ */
+#define WF_MAX_FILE	(64 * 1024 * 1024)
+enum ynode_type {
+	YN_SCALAR,
+	YN_SEQ,
+	YN_MAP,
+	YN_SKIPPED		/* the value of "main" in definitions mode */
+};
+struct ynode {
+	enum ynode_type	 type;
+	struct wf_mark	 mark;
+	int		 plain;		/* unquoted scalar */
+	int		 open;		/* still being built */
+	const char	*s;		/* scalar text */
+	size_t		 len;
+	struct ynode   **kids;		/* items; for maps key, value, ... */
+	size_t		 nkids;
+	size_t		 cap;
+	struct ynode	*next;		/* every container, for freeing */
+};
+struct chunk;
+struct anchor;
+struct ytree {
+	struct wf_errors *errs;		/* the caller's; errors go there */
+	int		 fd;		/* the caller's, from ytree_open */
+	int		 skip_main;	/* pass over the top-level main */
+	size_t		 nread;
+	int		 read_errno;	/* EFBIG: over WF_MAX_FILE */
+	size_t		 main_events_skipped;
+	struct ynode	*nodes;
+	struct chunk	*chunks;
+	struct ynode	*root;
+	struct anchor	*anchors;
+	size_t		 nanchors;
+	struct strmap	 amap;		/* strmap_init'ed by the caller */
+	size_t		 alias_entries;	/* main's entries that are aliases */
+};
+/*
+ * Opens a regular file for ytree_build; anything else gives -1, with
+ * *whyp saying what it is (errno 0) or errno saying why not.
+ */
+int		 ytree_open(const char *, const char **);
+/* Reads the whole stream into a tree; -1 after reporting to errs. */
+int		 ytree_build(struct ytree *);
+void		 ytree_free(struct ytree *);
+/* A plain null ("", "~", "null"...). */
+int		 ynode_null(const struct ynode *);
+/* The value of key in a mapping, or NULL. */
+struct ynode	*ynode_get(const struct ynode *, const char *);
+/* "empty", "a list", "a mapping" or "a string", for messages. */
+const char	*ynode_kind(const struct ynode *);
+/* A plain decimal integer: 0, -1 if not one, -2 if out of range. */
+int		 ynode_int(const struct ynode *, long long *);
+
 /* workflow.c */
 enum wf_mode {
 	WF_DEFINITIONS,		/* config, env, plugins, apps; main skipped */
