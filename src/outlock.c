@@ -47,9 +47,7 @@ outlock_abs(const struct workflow *wf, const char *path)
 {
 	char	*joined, *norm;
 
-	if (path[0] == '/')
-		return dag_path_normalise(path);
-	joined = xprintf("%s/%s", wf->dir, path);
+	joined = path_abs(wf->dir, path);
 	norm = dag_path_normalise(joined);
 	free(joined);
 	return norm;

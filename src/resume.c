@@ -224,14 +224,6 @@ verdict(struct resume *rs, uint32_t i, enum rs_outcome what, char *msg,
 	v->result = result;
 }
 
-/* An input's path as main can open it (its cwd is the run directory). */
-static char *
-abs_path(const struct resume *rs, const char *path)
-{
-	return path[0] == '/' ? xstrdup(path) : xprintf("%s/%s", rs->wf->dir,
-	    path);
-}
-
 /* Fingerprints of the outputs, as the cache keeps them. */
 static char *
 outputs_fingerprint(const struct resume *rs, const struct task *t)
@@ -245,7 +237,7 @@ outputs_fingerprint(const struct resume *rs, const struct task *t)
 		return xstrdup("[]");
 	a = json_array();
 	for (i = 0; i < t->noutputs; i++) {
-		path = abs_path(rs, t->outputs[i]);
+		path = path_abs(rs->wf->dir, t->outputs[i]);
 		if (stat(path, &st) == -1)
 			memset(&st, 0, sizeof st);
 		free(path);
@@ -283,7 +275,7 @@ outputs_unchanged(const struct resume *rs, const struct task *t,
 			ok = 0;
 			break;
 		}
-		path = abs_path(rs, t->outputs[i]);
+		path = path_abs(rs->wf->dir, t->outputs[i]);
 		ok = stat(path, &st) == 0 && st.st_size == size &&
 		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
 		    st.st_mtim.tv_nsec == mtime && (json_int_t)st.st_ino == ino;
@@ -466,7 +458,7 @@ input_hashed(struct resume *rs, uint32_t i, uint32_t input,
 	}
 	memcpy(rt->input_hash + input * HASH_LEN, hash, HASH_LEN);
 	if (S_ISREG(st->st_mode) && !rs->dry_run) {
-		path = abs_path(rs, t->inputs[input]);
+		path = path_abs(rs->wf->dir, t->inputs[input]);
 		cache_file_put(rs->cache, path, st, hash);
 		free(path);
 	}
@@ -502,7 +494,7 @@ resume_ready(struct resume *rs, uint32_t i, char *command, char **values,
 	rt->state = KEY_HASHING;
 	/* An input that is not there fails the task before it starts. */
 	for (j = 0; j < t->ninputs; j++) {
-		path = abs_path(rs, t->inputs[j]);
+		path = path_abs(rs->wf->dir, t->inputs[j]);
 		error = stat(path, &st) == -1 ? errno : 0;
 		free(path);
 		if (error != 0) {
@@ -516,7 +508,7 @@ resume_ready(struct resume *rs, uint32_t i, char *command, char **values,
 	}
 	rt->hashes_due = t->ninputs + 1;	/* +1: the loop's own */
 	for (j = 0; j < t->ninputs && rt->state == KEY_HASHING; j++) {
-		path = abs_path(rs, t->inputs[j]);
+		path = path_abs(rs->wf->dir, t->inputs[j]);
 		if (stat(path, &st) == -1) {
 			error = errno;
 			free(path);
@@ -758,7 +750,8 @@ resume_reaped(struct resume *rs, pid_t pid, int status)
 			queue_hash(rs, q->task, q->input);
 			continue;
 		}
-		path = abs_path(rs, rs->dag->tasks[q->task].inputs[q->input]);
+		path = path_abs(rs->wf->dir,
+		    rs->dag->tasks[q->task].inputs[q->input]);
 		error = hash_path(AT_FDCWD, path, &st, hash);
 		free(path);
 		input_hashed(rs, q->task, q->input, &st, hash, error);
@@ -807,7 +800,7 @@ resume_finish(struct resume *rs, int wait)
 	for (i = 0; i < rs->nnext; i++) {
 		if (rs->t[rs->next[i].task].state != KEY_HASHING)
 			continue;
-		path = abs_path(rs,
+		path = path_abs(rs->wf->dir,
 		    rs->dag->tasks[rs->next[i].task].inputs[rs->next[i].input]);
 		error = hash_path(AT_FDCWD, path, &st, hash);
 		free(path);

@@ -146,11 +146,32 @@ int		 copy_file(const char *, const char *);
 char		*read_all(int, size_t *);
 int		 mkdir_p(const char *, mode_t);
 
-/* workflow.c */
-enum wf_mode {
-	WF_DEFINITIONS,		/* config, env, plugins, apps; main skipped */
-	WF_FULL			/* everything; only "weft run"/"weft check" */
+/* strmap.c */
+/*
+ * A string to uint32_t hash map with open addressing.  Keys are not
+ * copied: they must outlive the map.
+ */
+struct strmap {
+	const char	**keys;
+	uint32_t	 *vals;
+	size_t		  cap;		/* a power of two */
+	size_t		  n;
 };
+void		 strmap_init(struct strmap *, size_t);
+/* Returns 0 and sets *val (if not NULL), or -1 if key is absent. */
+int		 strmap_get(const struct strmap *, const char *, uint32_t *);
+/* Adds or replaces; returns 1 if key was already there, else 0. */
+int		 strmap_put(struct strmap *, const char *, uint32_t);
+void		 strmap_free(struct strmap *);
+
+/* path.c */
+/* Normalises a path for comparison: drops "./", "//" and a final "/". */
+char		*dag_path_normalise(const char *);
+int		 dag_path_inside(const char *, const char *);
+/* PATH if absolute, else DIR/PATH (caller frees). */
+char		*path_abs(const char *, const char *);
+
+/* diag.c */
 struct wf_mark {
 	int		 line;		/* 1-based, as editors count */
 	int		 col;		/* 1-based */
@@ -160,6 +181,110 @@ struct wf_mark {
 	 * offset into it maps to a column (template_column); else 0.
 	 */
 	int		 text_col;
+};
+/*
+ * Error lists shared by the loader, dag_build and plugins_load: at most
+ * WF_MAX_ERRORS messages are kept, then one "too many errors" line ends
+ * the list.
+ * wf_errors_take returns the lines sorted by position, joined by '\n' with
+ * no final newline (NULL if there were none), and empties the list.
+ */
+#define WF_MAX_ERRORS	20
+struct wf_error {
+	struct wf_mark	 mark;		/* line 0: no position in the file;
+					   -1: not about the file at all */
+	size_t		 seq;
+	char		*msg;
+};
+struct wf_errors {
+	const char	*display;
+	struct wf_error	*v;
+	size_t		 n;
+	int		 overflow;
+};
+void		 wf_errors_init(struct wf_errors *, const char *);
+void		 wf_error(struct wf_errors *, const struct wf_mark *,
+		     const char *, ...) printflike(3, 4);
+int		 wf_errors_full(const struct wf_errors *);
+char		*wf_errors_take(struct wf_errors *);
+/*
+ * "Did you mean" hints: wf_suggest_init with the unknown name, one
+ * wf_suggest_try per known name, then wf_suggest_best, the nearest one if
+ * it is near enough to be a typo, else NULL.  wf_distance is the edit
+ * distance they use, a swap of two neighbours counting as one edit.
+ */
+struct wf_suggest {
+	const char	*name;
+	const char	*best;
+	size_t		 bestd;
+};
+size_t		 wf_distance(const char *, const char *);
+void		 wf_suggest_init(struct wf_suggest *, const char *);
+void		 wf_suggest_try(struct wf_suggest *, const char *);
+const char	*wf_suggest_best(const struct wf_suggest *);
+
+/* ytree.c */
+/*
+ * A YAML file as a tree of nodes, each with its position.  A mapping's
+ * kids are key, value, key, value...  Aliases share their anchor's node.
+ */
+#define WF_MAX_FILE	(64 * 1024 * 1024)
+enum ynode_type {
+	YN_SCALAR,
+	YN_SEQ,
+	YN_MAP,
+	YN_SKIPPED		/* the value of "main" in definitions mode */
+};
+struct ynode {
+	enum ynode_type	 type;
+	struct wf_mark	 mark;
+	int		 plain;		/* unquoted scalar */
+	int		 open;		/* still being built */
+	const char	*s;		/* scalar text */
+	size_t		 len;
+	struct ynode   **kids;		/* items; for maps key, value, ... */
+	size_t		 nkids;
+	size_t		 cap;
+	struct ynode	*next;		/* every container, for freeing */
+};
+struct chunk;
+struct anchor;
+struct ytree {
+	struct wf_errors *errs;		/* the caller's; errors go there */
+	int		 fd;		/* the caller's, from ytree_open */
+	int		 skip_main;	/* pass over the top-level main */
+	size_t		 nread;
+	int		 read_errno;	/* EFBIG: over WF_MAX_FILE */
+	size_t		 main_events_skipped;
+	struct ynode	*nodes;
+	struct chunk	*chunks;
+	struct ynode	*root;
+	struct anchor	*anchors;
+	size_t		 nanchors;
+	struct strmap	 amap;		/* strmap_init'ed by the caller */
+	size_t		 alias_entries;	/* main's entries that are aliases */
+};
+/*
+ * Opens a regular file for ytree_build; anything else gives -1, with
+ * *whyp saying what it is (errno 0) or errno saying why not.
+ */
+int		 ytree_open(const char *, const char **);
+/* Reads the whole stream into a tree; -1 after reporting to errs. */
+int		 ytree_build(struct ytree *);
+void		 ytree_free(struct ytree *);
+/* A plain null ("", "~", "null"...). */
+int		 ynode_null(const struct ynode *);
+/* The value of key in a mapping, or NULL. */
+struct ynode	*ynode_get(const struct ynode *, const char *);
+/* "empty", "a list", "a mapping" or "a string", for messages. */
+const char	*ynode_kind(const struct ynode *);
+/* A plain decimal integer: 0, -1 if not one, -2 if out of range. */
+int		 ynode_int(const struct ynode *, long long *);
+
+/* workflow.c */
+enum wf_mode {
+	WF_DEFINITIONS,		/* config, env, plugins, apps; main skipped */
+	WF_FULL			/* everything; only "weft run"/"weft check" */
 };
 struct wf_kv {
 	char		*key;
@@ -255,45 +380,6 @@ int		 workflow_load(const char *, const char *, const char *,
 void		 workflow_free(struct workflow **);
 const struct wf_app *workflow_find_app(const struct workflow *, const char *);
 
-/*
- * Error lists shared by the loader and dag_build: at most WF_MAX_ERRORS
- * messages are kept, then one "too many errors" line ends the list.
- * wf_errors_take returns the lines sorted by position, joined by '\n' with
- * no final newline (NULL if there were none), and empties the list.
- */
-#define WF_MAX_ERRORS	20
-struct wf_error {
-	struct wf_mark	 mark;		/* line 0: no position in the file;
-					   -1: not about the file at all */
-	size_t		 seq;
-	char		*msg;
-};
-struct wf_errors {
-	const char	*display;
-	struct wf_error	*v;
-	size_t		 n;
-	int		 overflow;
-};
-void		 wf_errors_init(struct wf_errors *, const char *);
-void		 wf_error(struct wf_errors *, const struct wf_mark *,
-		     const char *, ...) printflike(3, 4);
-int		 wf_errors_full(const struct wf_errors *);
-char		*wf_errors_take(struct wf_errors *);
-/*
- * "Did you mean" hints: wf_suggest_init with the unknown name, one
- * wf_suggest_try per known name, then wf_suggest_best, the nearest one if
- * it is near enough to be a typo, else NULL.  wf_distance is the edit
- * distance they use, a swap of two neighbours counting as one edit.
- */
-struct wf_suggest {
-	const char	*name;
-	const char	*best;
-	size_t		 bestd;
-};
-size_t		 wf_distance(const char *, const char *);
-void		 wf_suggest_init(struct wf_suggest *, const char *);
-void		 wf_suggest_try(struct wf_suggest *, const char *);
-const char	*wf_suggest_best(const struct wf_suggest *);
 /* Milliseconds of a duration such as "90s", "5m", "1h30m", "250ms". */
 int		 wf_parse_duration(const char *, int64_t *);
 char		*wf_duration_string(int64_t);
@@ -385,9 +471,6 @@ struct dag {
 /* Expands main into tasks and edges; errors as workflow_load. */
 int		 dag_build(const struct workflow *, struct dag **, char **);
 void		 dag_free(struct dag **);
-/* Normalises a path for comparison: drops "./", "//" and a final "/". */
-char		*dag_path_normalise(const char *);
-int		 dag_path_inside(const char *, const char *);
 int		 dag_check_paths(const struct workflow *, const struct dag *,
 		     char **);
 /*
@@ -398,23 +481,6 @@ int		 dag_check_paths(const struct workflow *, const struct dag *,
 typedef const char *dag_result_fn(void *, uint32_t);
 char		*dag_fill_results(const char *, int, dag_result_fn *,
 		     void *);
-
-/*
- * A string to uint32_t hash map with open addressing.  Keys are not
- * copied: they must outlive the map.
- */
-struct strmap {
-	const char	**keys;
-	uint32_t	 *vals;
-	size_t		  cap;		/* a power of two */
-	size_t		  n;
-};
-void		 strmap_init(struct strmap *, size_t);
-/* Returns 0 and sets *val (if not NULL), or -1 if key is absent. */
-int		 strmap_get(const struct strmap *, const char *, uint32_t *);
-/* Adds or replaces; returns 1 if key was already there, else 0. */
-int		 strmap_put(struct strmap *, const char *, uint32_t);
-void		 strmap_free(struct strmap *);
 
 /* hash.c */
 #define HASH_LEN	32

@@ -475,60 +475,6 @@ test_empty_path(void **state)
 	    "t.yaml:4:30: empty output path in task 't[e=]'");
 }
 
-static void
-test_normalise(void **state)
-{
-	static const char *const cases[][2] = {
-		{ "a/b", "a/b" },
-		{ "./a/b", "a/b" },
-		{ "a//b", "a/b" },
-		{ "a/b/", "a/b" },
-		{ "a/./b/.", "a/b" },
-		{ ".//a///b//", "a/b" },
-		{ "/abs//x/", "/abs/x" },
-		{ "/", "/" },
-		{ ".", "." },
-		{ "./", "." },
-		{ "a/../b", "a/../b" },
-		{ "..", ".." },
-	};
-	char	*n;
-	size_t	 i;
-
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		n = dag_path_normalise(cases[i][0]);
-		assert_string_equal(n, cases[i][1]);
-		free(n);
-	}
-}
-
-static void
-test_strmap(void **state)
-{
-	struct strmap	 m;
-	char		*keys[5000];
-	uint32_t	 v;
-	size_t		 i;
-
-	memset(&m, 0, sizeof m);
-	assert_int_equal(strmap_get(&m, "x", &v), -1);
-	strmap_init(&m, 1);
-	for (i = 0; i < 5000; i++) {
-		keys[i] = xprintf("key-%zu", i);
-		assert_int_equal(strmap_put(&m, keys[i], i), 0);
-	}
-	assert_int_equal(m.n, 5000);
-	assert_int_equal(strmap_put(&m, keys[7], 70), 1);
-	for (i = 0; i < 5000; i++) {
-		assert_int_equal(strmap_get(&m, keys[i], &v), 0);
-		assert_int_equal(v, i == 7 ? 70 : i);
-	}
-	assert_int_equal(strmap_get(&m, "key-5000", NULL), -1);
-	strmap_free(&m);
-	for (i = 0; i < 5000; i++)
-		free(keys[i]);
-}
-
 /* A large graph: a fan-out, a chain by paths, a fan-in. */
 static void
 test_large(void **state)
@@ -608,8 +554,6 @@ main(void)
 		cmocka_unit_test(test_needs_unknown),
 		cmocka_unit_test(test_undefined_placeholders),
 		cmocka_unit_test(test_empty_path),
-		cmocka_unit_test(test_normalise),
-		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_large),
 	};
 

@@ -607,56 +607,6 @@ test_many_errors(void **state)
 	free(text);
 }
 
-static void
-test_distance(void **state)
-{
-	assert_int_equal(wf_distance("jobs", "jobs"), 0);
-	assert_int_equal(wf_distance("jobz", "jobs"), 1);
-	assert_int_equal(wf_distance("comand", "command"), 1);
-	assert_int_equal(wf_distance("", "abc"), 3);
-	/* A swap of neighbours is one edit, not two. */
-	assert_int_equal(wf_distance("jbos", "jobs"), 1);
-	assert_int_equal(wf_distance("retires", "retries"), 1);
-	assert_int_equal(wf_distance("defs", "weft"), 2);
-	assert_int_equal(wf_distance(
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	    "a"), SIZE_MAX);
-}
-
-/* The nearest name, if it is near enough to be a typo of the unknown. */
-static const char *
-suggest(const char *name, const char *const *known)
-{
-	struct wf_suggest	 hint;
-
-	wf_suggest_init(&hint, name);
-	for (; *known != NULL; known++)
-		wf_suggest_try(&hint, *known);
-	return wf_suggest_best(&hint);
-}
-
-static void
-test_suggest(void **state)
-{
-	static const char *const top[] = {
-		"weft", "name", "config", "env", "plugins", "apps", "main", NULL
-	};
-	static const char *const app[] = {
-		"command", "function", "retries", "walltime", "env", NULL
-	};
-
-	assert_string_equal(suggest("comand", app), "command");
-	assert_string_equal(suggest("retires", app), "retries");
-	assert_string_equal(suggest("wallitme", app), "walltime");
-	assert_string_equal(suggest("aps", top), "apps");
-	assert_string_equal(suggest("mian", top), "main");
-	/* Two edits in four bytes is another word. */
-	assert_null(suggest("defs", top));
-	assert_null(suggest("x", app));
-	assert_null(suggest("y", (const char *const[]){ "x", NULL }));
-	assert_null(suggest("completely", app));
-}
-
 int
 main(void)
 {
@@ -681,8 +631,6 @@ main(void)
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_many_errors),
-		cmocka_unit_test(test_distance),
-		cmocka_unit_test(test_suggest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

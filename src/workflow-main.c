@@ -1,0 +1,371 @@
+/*
+ * workflow-main.c: the guarded main body.  The entries of "main" are
+ * checked and copied into wf->calls: ids, apps, args, foreach (lists and
+ * ranges), inputs, outputs and needs.  Only check_tree (workflow.c) calls
+ * in here, and only in WF_FULL mode, which "weft run" and "weft check"
+ * alone ask for; in definitions mode ytree_build has passed over main
+ * and this file is never reached.  The guard is this file's boundary.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft.h"
+#include "workflow.h"
+
+static const char *const call_keys[] = {
+	"id", "app", "args", "foreach", "inputs", "outputs", "needs", NULL
+};
+
+/* A string, or a list of strings, as wf_str entries. */
+static void
+load_strs(struct loader *l, const struct ynode *n, const char *what,
+    int tpl, struct wf_str **out, size_t *nout)
+{
+	const struct ynode	*it;
+	size_t			 i, count;
+
+	if (n->type == YN_SCALAR && !ynode_null(n))
+		count = 1;
+	else if (n->type == YN_SEQ)
+		count = n->nkids;
+	else {
+		wf_error(&l->errs, &n->mark, "'%s' must be a string or a list "
+		    "of strings, not %s", what, ynode_kind(n));
+		return;
+	}
+	*out = xcalloc(count, sizeof **out);
+	for (i = 0; i < count; i++) {
+		it = n->type == YN_SEQ ? n->kids[i] : n;
+		if (it->type != YN_SCALAR || ynode_null(it)) {
+			wf_error(&l->errs, &it->mark, "each item of '%s' must "
+			    "be a string, not %s", what, ynode_kind(it));
+			continue;
+		}
+		if (tpl && check_template(l, it) != 0)
+			continue;
+		(*out)[*nout].s = xstrdup(it->s);
+		(*out)[*nout].mark = it->mark;
+		(*nout)++;
+	}
+}
+
+/* "A..B" with integers A and B. */
+static int
+parse_range(const char *s, long long *a, long long *b)
+{
+	const char	*dots;
+	char		*end;
+	int		 overflow;
+
+	if ((dots = strstr(s, "..")) == NULL || dots == s)
+		return -1;
+	errno = 0;
+	*a = strtoll(s, &end, 10);
+	if (end != dots || end == s)
+		return -1;
+	overflow = errno == ERANGE;
+	if (dots[2] == '\0' || dots[2] == ' ')
+		return -1;
+	errno = 0;
+	*b = strtoll(dots + 2, &end, 10);
+	if (*end != '\0' || end == dots + 2)
+		return -1;
+	/* A range whose bound does not fit is a range still, a bad one. */
+	if (overflow || errno == ERANGE)
+		return -2;
+	return 0;
+}
+
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+check_var_name(struct loader *l, const struct ynode *k, const char *what)
+{
+	if (!is_name(k->s, 1)) {
+		wf_error(&l->errs, &k->mark, "invalid %s name '%s' (letters, "
+		    "digits, '_' and '-', not starting with a digit or '-')",
+		    what, k->s);
+		return -1;
+	}
+	if (strcmp(k->s, "inputs") == 0 || strcmp(k->s, "outputs") == 0) {
+		wf_error(&l->errs, &k->mark, "'%s' is reserved and cannot be "
+		    "%s name", k->s, strcmp(what, "argument") == 0 ?
+		    "an argument" : "a foreach");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
+{
+	const struct ynode	*k, *v;
+	struct wf_foreach	*fe;
+	long long		 a, b;
+	size_t			*counts, product = 1, i, j, n;
+	int			 bad = 0, kbad;
+
+	if (map->type != YN_MAP) {
+		wf_error(&l->errs, &map->mark, "'foreach' must be a mapping, "
+		    "not %s", ynode_kind(map));
+		return;
+	}
+	n = map->nkids / 2;
+	counts = xcalloc(n + 1, sizeof *counts);
+
+	/* Count first, so that nothing huge is ever allocated. */
+	for (i = 0; i < n; i++) {
+		k = map->kids[2 * i];
+		v = map->kids[2 * i + 1];
+		kbad = 0;
+		if (k->type != YN_SCALAR || check_var_name(l, k,
+		    "foreach") != 0) {
+			bad = 1;
+			continue;
+		}
+		for (j = 0; j < c->nargs; j++) {
+			if (strcmp(c->args[j].key, k->s) == 0) {
+				wf_error(&l->errs, &k->mark, "'%s' is both a "
+				    "foreach key and an argument", k->s);
+				kbad = 1;
+			}
+		}
+		if (v->type == YN_SEQ) {
+			counts[i] = v->nkids;
+			for (j = 0; j < v->nkids; j++) {
+				if (v->kids[j]->type != YN_SCALAR ||
+				    ynode_null(v->kids[j])) {
+					wf_error(&l->errs, &v->kids[j]->mark,
+					    "foreach values must be strings or "
+					    "numbers, not %s",
+					    ynode_kind(v->kids[j]));
+					kbad = 1;
+				} else if (has_control(v->kids[j]->s)) {
+					wf_error(&l->errs, &v->kids[j]->mark,
+					    "foreach values must not contain "
+					    "control characters");
+					kbad = 1;
+				}
+			}
+		} else if (v->type == YN_SCALAR && !ynode_null(v) &&
+		    parse_range(v->s, &a, &b) == -2) {
+			wf_error(&l->errs, &v->mark, "range '%s' is out of "
+			    "range: its bounds must be from %lld to %lld",
+			    v->s, LLONG_MIN, LLONG_MAX);
+			kbad = 1;
+		} else if (v->type == YN_SCALAR && !ynode_null(v) &&
+		    parse_range(v->s, &a, &b) == 0) {
+			if (a > b) {
+				wf_error(&l->errs, &v->mark, "range '%s' is "
+				    "empty: its start is above its end", v->s);
+				kbad = 1;
+			} else if ((unsigned long long)b - a >=
+			    WEFT_MAX_TASKS) {
+				wf_error(&l->errs, &v->mark, "range '%s' has "
+				    "more than %d values", v->s,
+				    WEFT_MAX_TASKS);
+				kbad = 1;
+			} else
+				counts[i] = (size_t)(b - a) + 1;
+		} else {
+			wf_error(&l->errs, &v->mark, "foreach '%s' must be a "
+			    "list or a range \"A..B\"", k->s);
+			kbad = 1;
+		}
+		if (!kbad && counts[i] == 0) {
+			wf_error(&l->errs, &v->mark, "foreach '%s' is empty",
+			    k->s);
+			kbad = 1;
+		}
+		if (kbad)
+			bad = 1;
+		else {
+			if (product > WEFT_MAX_TASKS / counts[i])
+				product = WEFT_MAX_TASKS + 1;
+			else
+				product *= counts[i];
+		}
+	}
+	if (bad)
+		goto out;
+	if (product > WEFT_MAX_TASKS ||
+	    l->total_tasks - 1 + product > WEFT_MAX_TASKS) {
+		/* Every entry after the limit is over it too: say it once. */
+		if (!l->too_many_told++)
+			wf_error(&l->errs, &map->mark, "foreach gives more "
+			    "than %d tasks", WEFT_MAX_TASKS);
+		goto out;
+	}
+	l->total_tasks += product - 1;	/* the caller counted one */
+
+	c->foreach = xcalloc(n + 1, sizeof *c->foreach);
+	for (i = 0; i < n; i++) {
+		k = map->kids[2 * i];
+		v = map->kids[2 * i + 1];
+		fe = &c->foreach[c->nforeach++];
+		fe->key = xstrdup(k->s);
+		fe->mark = k->mark;
+		fe->values = xcalloc(counts[i], sizeof *fe->values);
+		if (v->type == YN_SEQ) {
+			for (j = 0; j < counts[i]; j++)
+				fe->values[j] = xstrdup(v->kids[j]->s);
+		} else {
+			parse_range(v->s, &a, &b);
+			for (j = 0; j < counts[i]; j++)
+				fe->values[j] = xprintf("%lld",
+				    a + (long long)j);
+		}
+		fe->nvalues = counts[i];
+	}
+out:
+	free(counts);
+}
+
+static void
+load_args(struct loader *l, struct wf_call *c, const struct ynode *map)
+{
+	const struct ynode	*k, *v;
+	struct wf_kv		*kv;
+	size_t			 i;
+
+	if (map->type != YN_MAP) {
+		wf_error(&l->errs, &map->mark, "'args' must be a mapping, not "
+		    "%s", ynode_kind(map));
+		return;
+	}
+	c->args = xcalloc(map->nkids / 2 + 1, sizeof *c->args);
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		k = map->kids[i];
+		v = map->kids[i + 1];
+		if (k->type != YN_SCALAR || check_var_name(l, k,
+		    "argument") != 0)
+			continue;
+		if (v->type != YN_SCALAR || ynode_null(v)) {
+			wf_error(&l->errs, &v->mark, "argument '%s' must be a "
+			    "string, not %s", k->s, ynode_kind(v));
+			continue;
+		}
+		if (check_template(l, v) != 0)
+			continue;
+		kv = &c->args[c->nargs++];
+		kv->key = xstrdup(k->s);
+		kv->value = xstrdup(v->s);
+		kv->mark = v->mark;
+	}
+}
+
+static void
+load_call(struct loader *l, const struct ynode *e, size_t number)
+{
+	struct workflow		*wf = l->wf;
+	struct wf_call		*c;
+	const struct ynode	*v;
+	char			*ctx;
+
+	if (e->type != YN_MAP) {
+		wf_error(&l->errs, &e->mark, "each entry of 'main' must be a "
+		    "mapping, not %s", ynode_kind(e));
+		return;
+	}
+	c = &wf->calls[wf->ncalls++];
+	c->mark = e->mark;
+	if ((v = ynode_get(e, "id")) == NULL) {
+		wf_error(&l->errs, &e->mark, "missing 'id' in main entry %zu",
+		    number);
+	} else if (get_string(l, v, "'id'", &c->id) == 0 &&
+	    !is_name(c->id, 1)) {
+		wf_error(&l->errs, &v->mark, "invalid task id '%s' (letters, "
+		    "digits, '_' and '-', not starting with a digit or '-')",
+		    c->id);
+	}
+	if (c->id != NULL)
+		ctx = xprintf("in task '%s'", c->id);
+	else
+		ctx = xprintf("in main entry %zu", number);
+	check_keys(l, e, call_keys, ctx);
+	if ((v = ynode_get(e, "app")) == NULL)
+		wf_error(&l->errs, &e->mark, "missing 'app' %s", ctx);
+	else if (get_string(l, v, "'app'", &c->app) == 0)
+		c->app_mark = v->mark;
+	free(ctx);
+
+	if (l->total_tasks >= WEFT_MAX_TASKS) {
+		if (!l->too_many_told++)
+			wf_error(&l->errs, &e->mark, "main gives more than %d "
+			    "tasks", WEFT_MAX_TASKS);
+		return;
+	}
+	l->total_tasks++;
+	if ((v = ynode_get(e, "args")) != NULL)
+		load_args(l, c, v);
+	if ((v = ynode_get(e, "foreach")) != NULL)
+		load_foreach(l, c, v);
+	if ((v = ynode_get(e, "inputs")) != NULL)
+		load_strs(l, v, "inputs", 1, &c->inputs, &c->ninputs);
+	if ((v = ynode_get(e, "outputs")) != NULL)
+		load_strs(l, v, "outputs", 1, &c->outputs, &c->noutputs);
+	if ((v = ynode_get(e, "needs")) != NULL)
+		load_strs(l, v, "needs", 0, &c->needs, &c->nneeds);
+}
+
+void
+load_main(struct loader *l, const struct ynode *seq, const struct ynode *key)
+{
+	struct workflow	*wf = l->wf;
+	size_t		 i;
+
+	wf->has_main = 1;
+	if (seq->type != YN_SEQ && !ynode_null(seq)) {
+		wf_error(&l->errs, &seq->mark, "'main' must be a list, not %s",
+		    ynode_kind(seq));
+		return;
+	}
+	if (ynode_null(seq) || seq->nkids == 0) {
+		wf_error(&l->errs, &key->mark, "'main' is empty: nothing to "
+		    "run");
+		return;
+	}
+	wf->calls = xcalloc(seq->nkids, sizeof *wf->calls);
+	for (i = 0; i < seq->nkids; i++) {
+		load_call(l, seq->kids[i], i + 1);
+		if (wf_errors_full(&l->errs))
+			break;
+	}
+}
+
+void
+check_call_apps(struct loader *l)
+{
+	struct workflow	*wf = l->wf;
+	struct wf_call		*c;
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i, j;
+
+	for (i = 0; i < wf->ncalls; i++) {
+		c = &wf->calls[i];
+		if (c->app == NULL || workflow_find_app(wf, c->app) != NULL)
+			continue;
+		wf_suggest_init(&hint, c->app);
+		for (j = 0; j < wf->napps; j++)
+			wf_suggest_try(&hint, wf->apps[j].name);
+		if ((best = wf_suggest_best(&hint)) != NULL) {
+			wf_error(&l->errs, &c->app_mark, "unknown app '%s' "
+			    "(did you mean '%s'?)", c->app, best);
+		} else
+			wf_error(&l->errs, &c->app_mark, "unknown app '%s'",
+			    c->app);
+	}
+}

@@ -1,0 +1,31 @@
+/*
+ * workflow.h: what the loader's two files share, workflow.c (the
+ * definitions, which every process loads) and workflow-main.c (the main
+ * body, which only the full mode reaches).  Private to those two.
+ */
+
+#ifndef WORKFLOW_H
+#define WORKFLOW_H
+
+struct loader {
+	struct workflow	*wf;
+	struct wf_errors errs;
+	struct ytree	 t;		/* reports into errs */
+	size_t		 total_tasks;
+	int		 too_many_told;	/* the task limit: said once */
+};
+
+/* workflow.c */
+void		 check_keys(struct loader *, const struct ynode *,
+		     const char *const *, const char *);
+int		 get_string(struct loader *, const struct ynode *, const char *,
+		     char **);
+int		 is_name(const char *, int);
+int		 check_template(struct loader *, const struct ynode *);
+
+/* workflow-main.c */
+void		 load_main(struct loader *, const struct ynode *,
+		     const struct ynode *);
+void		 check_call_apps(struct loader *);
+
+#endif /* WORKFLOW_H */
