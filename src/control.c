@@ -220,6 +220,30 @@ ctl_age(int64_t ms)
 }
 
 /*
+ * The fields of /proc/PID/stat after the command name (which may hold
+ * anything, so they follow its last ')'), in BUF; NULL if PID is gone.
+ */
+static const char *
+proc_stat_fields(pid_t pid, char *buf, size_t len)
+{
+	char		 path[64], *p;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return NULL;
+	return p + 1;
+}
+
+/*
  * The start time of process PID in clock ticks since boot (field 22 of
  * /proc/PID/stat), with its state letter in *STATE; -1 if it is gone.
  * Together with the pid it names a process even after its pid is reused.
@@ -227,23 +251,13 @@ ctl_age(int64_t ms)
 long long
 proc_start_ticks(pid_t pid, char *state)
 {
-	char		 path[64], buf[1024], *p;
+	char		 buf[1024];
+	const char	*f;
 	long long	 start;
-	ssize_t		 n;
-	int		 fd;
 	char		 st;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The name may hold anything; the fields follow the last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+	if ((f = proc_stat_fields(pid, buf, sizeof buf)) == NULL ||
+	    sscanf(f, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
 	    "%*u %*d %*d %*d %*d %*d %*d %lld", &st, &start) != 2)
 		return -1;
 	if (state != NULL)
@@ -260,22 +274,13 @@ proc_start_ticks(pid_t pid, char *state)
 long long
 proc_cpu_ticks(pid_t pid, char *state)
 {
-	char		 path[64], buf[1024], *p;
+	char		 buf[1024];
+	const char	*f;
 	long long	 utime, stime;
-	ssize_t		 n;
-	int		 fd;
 	char		 st;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	if ((f = proc_stat_fields(pid, buf, sizeof buf)) == NULL ||
+	    sscanf(f, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
 	    "%lld %lld", &st, &utime, &stime) != 3)
 		return -1;
 	if (state != NULL)
