@@ -151,16 +151,10 @@ static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW_LOST] = 1,
 };
 
-struct dbw_seqs {
-	uint64_t	 base;		/* every seq <= base is applied */
-	uint64_t	*above;		/* applied seqs > base, sorted */
-	size_t		 nabove;
-};
-
 struct dbw_sender {
 	char		*name;
-	struct dbw_seqs	 now;		/* applied, maybe not yet committed */
-	struct dbw_seqs	 saved;		/* committed */
+	struct seqset	 now;		/* applied, maybe not yet committed */
+	struct seqset	 saved;		/* committed */
 	int		 dirty;
 };
 
@@ -350,73 +344,6 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	    kind == EV_WORKFLOW_LOST) == -1)
 		return -1;
 	return 0;
-}
-
-static int
-seqs_has(const struct dbw_seqs *q, uint64_t seq)
-{
-	size_t	 i;
-
-	if (seq <= q->base)
-		return 1;
-	for (i = 0; i < q->nabove; i++) {
-		if (q->above[i] == seq)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-seqs_add(struct dbw_seqs *q, uint64_t seq)
-{
-	size_t	 i, n;
-
-	q->above = xreallocarray(q->above, q->nabove + 1, sizeof *q->above);
-	for (i = q->nabove; i > 0 && q->above[i - 1] > seq; i--)
-		q->above[i] = q->above[i - 1];
-	q->above[i] = seq;
-	q->nabove++;
-	for (n = 0; n < q->nabove && q->above[n] == q->base + 1; n++)
-		q->base++;
-	memmove(q->above, q->above + n, (q->nabove - n) * sizeof *q->above);
-	q->nabove -= n;
-}
-
-static void
-seqs_copy(struct dbw_seqs *to, const struct dbw_seqs *from)
-{
-	to->base = from->base;
-	to->nabove = from->nabove;
-	to->above = xreallocarray(to->above, from->nabove + 1,
-	    sizeof *to->above);
-	memcpy(to->above, from->above, from->nabove * sizeof *to->above);
-}
-
-static char *
-seqs_text(const struct dbw_seqs *q)
-{
-	char	*s;
-	size_t	 i, len = 0;
-
-	s = xmalloc(q->nabove * 21 + 1);
-	s[0] = '\0';
-	for (i = 0; i < q->nabove; i++)
-		len += sprintf(s + len, "%s%llu", i > 0 ? "," : "",
-		    (unsigned long long)q->above[i]);
-	return s;
-}
-
-static void
-seqs_parse(struct dbw_seqs *q, const char *s)
-{
-	char	*end;
-
-	while (s != NULL && *s != '\0') {
-		seqs_add(q, strtoull(s, &end, 10));
-		if (end == s)
-			break;
-		s = *end == ',' ? end + 1 : end;
-	}
 }
 
 static struct dbw_sender *

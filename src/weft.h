@@ -650,6 +650,18 @@ int		 pool_main(int, char **);
 /* router.c */
 int		 router_main(int, char **);
 
+/* seqs.c */
+struct seqset {
+	uint64_t	 base;		/* every seq <= base is in */
+	uint64_t	*above;		/* those > base, sorted */
+	size_t		 nabove;
+};
+int		 seqs_has(const struct seqset *, uint64_t);
+void		 seqs_add(struct seqset *, uint64_t);
+void		 seqs_copy(struct seqset *, const struct seqset *);
+char		*seqs_text(const struct seqset *);
+void		 seqs_parse(struct seqset *, const char *);
+
 /* dbwriter.c */
 int		 dbwriter_main(int, char **);
 int		 dbwriter_import(struct sqlite3 *, const char *, int);
