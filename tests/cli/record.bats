@@ -233,11 +233,26 @@ no_spool()
 
 # lock_across_end SECS N: a run of N quick tasks while another process
 # holds the database's write lock for SECS seconds, taken once the run
-# has recorded something: the run ends with exit 0, no word of an
+# has recorded something and before its last task ends: the run ends with exit 0, no word of an
 # incomplete record, no spool left, and every row of it recorded.
 lock_across_end()
 {
-	many_flow "$2"
+	# The last task waits until the lock is held, so that it always
+	# spans the run's end however fast the machine runs the rest.
+	write_flow <<EOF
+weft: 1
+name: many
+config: {jobs: 2}
+apps:
+  t:
+    command: >-
+      test "\$WEFT_TASK_ID" != "t[i=$2]" ||
+      until test -e "$PWD/lock-held"; do sleep 0.05; done
+main:
+  - id: t
+    app: t
+    foreach: {i: "1..$2"}
+EOF
 	weft_start run -q flow.yaml
 	wait_for 30 status_count_above 100 ||
 	    fail "nothing recorded; $(cat "$WEFT_ERR")"
