@@ -246,7 +246,7 @@ index_outputs(struct builder *b)
 		t = &dag->tasks[i];
 		c = b->ci[b->task_call[i]].c;
 		for (j = 0; j < t->noutputs; j++) {
-			key = dag_path_normalise(t->outputs[j]);
+			key = path_normalise(t->outputs[j]);
 			if (strmap_get(&b->outmap, key, &prev) != 0) {
 				b->outkeys[b->noutkeys++] = key;
 				strmap_put(&b->outmap, key, t->index);
@@ -301,7 +301,7 @@ task_deps(struct builder *b, struct task *t, uint32_t *stamp,
 		}
 	}
 	for (i = 0; i < t->ninputs; i++) {
-		key = dag_path_normalise(t->inputs[i]);
+		key = path_normalise(t->inputs[i]);
 		found = strmap_get(&b->outmap, key, &p) == 0;
 		free(key);
 		if (found && p == t->index) {
@@ -694,9 +694,9 @@ dag_check_paths(const struct workflow *wf, const struct dag *dag,
 	for (i = 0; i < dag->ntasks; i++) {
 		t = &dag->tasks[i];
 		for (j = 0; j < t->noutputs; j++) {
-			keys[nkeys] = dag_path_normalise(t->outputs[j]);
+			keys[nkeys] = path_normalise(t->outputs[j]);
 			strmap_put(&made, keys[nkeys++], 0);
-			if (dag_path_inside(wf->dir, t->outputs[j]))
+			if (path_inside(wf->dir, t->outputs[j]))
 				continue;
 			tpl = &t->call->outputs[t->out_src[j]];
 			if (strmap_put(&warned, tpl->s, 0) != 0)
@@ -713,7 +713,7 @@ dag_check_paths(const struct workflow *wf, const struct dag *dag,
 		if (t->ndeps > 0)
 			continue;
 		for (j = 0; j < t->ninputs; j++) {
-			key = dag_path_normalise(t->inputs[j]);
+			key = path_normalise(t->inputs[j]);
 			if (strmap_get(&made, key, NULL) == 0) {
 				free(key);
 				continue;

@@ -48,7 +48,7 @@ outlock_abs(const struct workflow *wf, const char *path)
 	char	*joined, *norm;
 
 	joined = path_abs(wf->dir, path);
-	norm = dag_path_normalise(joined);
+	norm = path_normalise(joined);
 	free(joined);
 	return norm;
 }

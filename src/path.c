@@ -12,7 +12,7 @@
 
 
 char *
-dag_path_normalise(const char *path)
+path_normalise(const char *path)
 {
 	char		*out, *o;
 	const char	*p, *seg;
@@ -46,7 +46,7 @@ dag_path_normalise(const char *path)
  * inside DIR, judged by the text alone: ".." may not climb out of DIR.
  */
 int
-dag_path_inside(const char *dir, const char *path)
+path_inside(const char *dir, const char *path)
 {
 	const char	*p, *seg;
 	size_t		 n, len = strlen(dir);

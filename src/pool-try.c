@@ -68,14 +68,6 @@ try_free(struct pool_try *pt)
 	pt->noutputs = 0;
 }
 
-/* An output's path as the pool can use it: it works in the run dir. */
-static char *
-output_path(const struct pool *p, const char *path)
-{
-	return path[0] == '/' ? xstrdup(path) : xprintf("%s/%s", p->workdir,
-	    path);
-}
-
 /*
  * Removes the outputs that are regular files or symlinks inside the
  * workflow's folder; never a directory, never anything outside.
@@ -88,9 +80,9 @@ outputs_remove(const struct pool *p, char **outputs, size_t n)
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		if (!dag_path_inside(p->workdir, outputs[i]))
+		if (!path_inside(p->workdir, outputs[i]))
 			continue;
-		path = output_path(p, outputs[i]);
+		path = path_abs(p->workdir, outputs[i]);
 		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
 		    unlink(path) == -1)
 			log_warn("cannot remove output '%s'", outputs[i]);
@@ -106,7 +98,7 @@ outputs_missing(const struct pool *p, char **outputs, size_t n)
 	size_t	 i, missing = 0;
 
 	for (i = 0; i < n; i++) {
-		path = output_path(p, outputs[i]);
+		path = path_abs(p->workdir, outputs[i]);
 		if (access(path, F_OK) == -1) {
 			tmp = list == NULL ? xstrdup(outputs[i]) :
 			    xprintf("%s, %s", list, outputs[i]);
@@ -207,7 +199,7 @@ try_reason(const struct pool_try *pt, enum try_outcome outcome,
 	case OUT_DONE:
 		return NULL;
 	case OUT_TIMEOUT:
-		wt = wf_duration_string(pt->walltime_ms);
+		wt = duration_string(pt->walltime_ms);
 		s = xprintf("timeout after %s (walltime)", wt);
 		free(wt);
 		return s;

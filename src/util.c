@@ -1,13 +1,16 @@
 /*
  * util.c: clocks and strict numbers, the small pieces every process
  * shares: the monotonic clock for timeouts, the wall clock in the
- * seconds the database records, and decimal numbers read with no slack.
+ * seconds the database records, decimal numbers read with no slack and
+ * durations ("1m30s") both ways.
  * Called by the commands, the helper roles and the modules they share.
  */
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "weft.h"
@@ -50,4 +53,74 @@ db_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The other way: 90000 -> "1m30s", 1500 -> "1s500ms"; caller frees. */
+char *
+duration_string(int64_t ms)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 }
+	};
+	char	 buf[64];
+	size_t	 i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (ms < units[i].ms)
+			continue;
+		len += snprintf(buf + len, sizeof buf - len, "%lld%s",
+		    (long long)(ms / units[i].ms), units[i].unit);
+		ms %= units[i].ms;
+	}
+	return xstrdup(len > 0 ? buf : "0s");
+}
+
+/*
+ * A duration: one or more NUMBER UNIT pairs, largest unit first, with
+ * units h, m, s and ms ("1h30m", "90s", "250ms"); a bare number is
+ * seconds.  At most 30 days, and not zero.
+ */
+int
+parse_duration(const char *s, int64_t *out)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "ms", 1 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }
+	};
+	const int64_t	 max = (int64_t)30 * 24 * 3600000;
+	int64_t		 total = 0, n, last = INT64_MAX;
+	size_t		 i, len;
+
+	if (*s >= '0' && *s <= '9' && s[strspn(s, "0123456789")] == '\0') {
+		if (strlen(s) > 8)
+			return -1;
+		total = strtoll(s, NULL, 10) * 1000;
+		if (total <= 0 || total > max)
+			return -1;
+		*out = total;
+		return 0;
+	}
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9' || (len = strspn(s, "0123456789")) > 8)
+			return -1;
+		n = strtoll(s, NULL, 10);
+		s += len;
+		for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+			if (strncmp(s, units[i].unit,
+			    strlen(units[i].unit)) == 0)
+				break;
+		}
+		if (i == sizeof units / sizeof units[0] ||
+		    units[i].ms >= last)
+			return -1;
+		s += strlen(units[i].unit);
+		last = units[i].ms;
+		total += n * units[i].ms;
+		if (total > max)
+			return -1;
+	}
+	if (total <= 0)
+		return -1;
+	*out = total;
+	return 0;
 }

@@ -78,6 +78,10 @@ void		*fifo_room(void *, size_t *, size_t *, size_t *, size_t,
 int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
 double		 db_now(void);
+/* "1h30m", "90s", "250ms", a bare number of seconds; at most 30 days. */
+int		 parse_duration(const char *, int64_t *);
+/* 90000 -> "1m30s"; caller frees. */
+char		*duration_string(int64_t);
 
 /* proctitle.c */
 void		 proctitle_init(int, char **);
@@ -166,8 +170,8 @@ void		 strmap_free(struct strmap *);
 
 /* path.c */
 /* Normalises a path for comparison: drops "./", "//" and a final "/". */
-char		*dag_path_normalise(const char *);
-int		 dag_path_inside(const char *, const char *);
+char		*path_normalise(const char *);
+int		 path_inside(const char *, const char *);
 /* PATH if absolute, else DIR/PATH (caller frees). */
 char		*path_abs(const char *, const char *);
 
@@ -381,8 +385,6 @@ void		 workflow_free(struct workflow **);
 const struct wf_app *workflow_find_app(const struct workflow *, const char *);
 
 /* Milliseconds of a duration such as "90s", "5m", "1h30m", "250ms". */
-int		 wf_parse_duration(const char *, int64_t *);
-char		*wf_duration_string(int64_t);
 /*
  * Adds or replaces a plugin from "NAME=PATH" as given to --plugin (PATH
  * relative to the current directory).  Returns -1 with a message.

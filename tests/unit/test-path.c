@@ -36,7 +36,7 @@ test_normalise(void **state)
 	size_t	 i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		n = dag_path_normalise(cases[i][0]);
+		n = path_normalise(cases[i][0]);
 		assert_string_equal(n, cases[i][1]);
 		free(n);
 	}
@@ -74,8 +74,8 @@ test_inside(void **state)
 	size_t	 i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		if (dag_path_inside("/w", cases[i].path) != cases[i].inside)
-			fail_msg("dag_path_inside(\"/w\", \"%s\") is not %d",
+		if (path_inside("/w", cases[i].path) != cases[i].inside)
+			fail_msg("path_inside(\"/w\", \"%s\") is not %d",
 			    cases[i].path, cases[i].inside);
 	}
 }

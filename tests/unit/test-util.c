@@ -1,6 +1,6 @@
 /*
  * test-util.c: the small shared modules: whole files (file.c), strict
- * numbers and clocks (util.c), the queue array (fifo.c) and aligned
+ * numbers, durations and clocks (util.c), the queue array (fifo.c) and aligned
  * tables (table.c).
  */
 
@@ -147,6 +147,48 @@ test_parse_number(void **state)
 }
 
 static void
+test_durations(void **state)
+{
+	static const struct { const char *in; int64_t ms; } good[] = {
+		{ "90", 90000 }, { "1h30m", 5400000 }, { "90s", 90000 },
+		{ "250ms", 250 }, { "1m1s1ms", 61001 }, { "720h", 2592000000 },
+	};
+	static const char *const bad[] = {
+		"", "0", "0s", "1x", "s", "1s1m", "1s1s", "-1s", "1.5s",
+		"721h", "999999999", "1 s", "1s ",
+	};
+	static const struct { int64_t ms; const char *out; } shown[] = {
+		{ 0, "0s" }, { 1500, "1s500ms" }, { 90000, "1m30s" },
+		{ 3600000, "1h" }, { 3723004, "1h2m3s4ms" },
+	};
+	int64_t	 ms;
+	char	*s;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ms = -1;
+		if (parse_duration(good[i].in, &ms) != 0 || ms != good[i].ms)
+			fail_msg("'%s' gave %lld", good[i].in, (long long)ms);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (parse_duration(bad[i], &ms) == 0)
+			fail_msg("'%s' was accepted as %lld", bad[i],
+			    (long long)ms);
+	}
+	for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		s = duration_string(shown[i].ms);
+		assert_string_equal(s, shown[i].out);
+		/* What is shown reads back as the same duration. */
+		if (shown[i].ms > 0) {
+			assert_int_equal(parse_duration(s, &ms), 0);
+			assert_int_equal(ms, shown[i].ms);
+		}
+		free(s);
+	}
+}
+
+static void
 test_clocks(void **state)
 {
 	int64_t	 a, b;
@@ -232,6 +274,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_parse_number),
+		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_clocks),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_table),
