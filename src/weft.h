@@ -74,6 +74,18 @@ int		 helper_die_with(long);
 void		*fifo_room(void *, size_t *, size_t *, size_t *, size_t,
 		     size_t);
 
+/* arena.c */
+struct arena_chunk;
+struct arena {
+	struct arena_chunk	*head;
+	size_t			 bytes;		/* handed out */
+};
+void		 arena_init(struct arena *);
+void		*arena_alloc(struct arena *, size_t, size_t);
+char		*arena_strdup(struct arena *, const char *);
+char		*arena_strndup(struct arena *, const char *, size_t);
+void		 arena_free(struct arena *);
+
 /* util.c */
 int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
@@ -261,7 +273,7 @@ struct ytree {
 	int		 read_errno;	/* EFBIG: over WF_MAX_FILE */
 	size_t		 main_events_skipped;
 	struct ynode	*nodes;
-	struct chunk	*chunks;
+	struct arena	 arena;		/* nodes and their text */
 	struct ynode	*root;
 	struct anchor	*anchors;
 	size_t		 nanchors;

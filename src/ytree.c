@@ -26,15 +26,6 @@
 #define WF_MAX_SCALAR	(1024 * 1024)
 #define WF_MAX_DEPTH	64
 
-/* Nodes and their text come from one arena, freed in one go. */
-struct chunk {
-	struct chunk	*next;
-	size_t		 size;
-	size_t		 used;
-	char		 data[];
-};
-#define CHUNK_SIZE	(256 * 1024)
-
 struct anchor {
 	char		*name;
 	struct ynode	*node;		/* NULL: defined in skipped main */
@@ -160,50 +151,12 @@ utf8_chars(const char *s, size_t len)
 	return n;
 }
 
-static void *
-arena_alloc(struct ytree *l, size_t size)
-{
-	struct chunk	*c = l->chunks;
-	size_t		 want;
-	void		*p;
-
-	size = (size + 15) & ~(size_t)15;
-	if (c == NULL || c->size - c->used < size) {
-		want = size > CHUNK_SIZE / 4 ? size : CHUNK_SIZE;
-		c = xmalloc(sizeof *c + want);
-		c->size = want;
-		c->used = 0;
-		if (l->chunks != NULL && want != CHUNK_SIZE) {
-			/* Keep the current chunk current. */
-			c->next = l->chunks->next;
-			l->chunks->next = c;
-		} else {
-			c->next = l->chunks;
-			l->chunks = c;
-		}
-	}
-	p = c->data + c->used;
-	c->used += size;
-	return p;
-}
-
-static char *
-arena_strndup(struct ytree *l, const char *s, size_t len)
-{
-	char	*p;
-
-	p = arena_alloc(l, len + 1);
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
-
 static struct ynode *
 node_new(struct ytree *l, enum ynode_type type, const yaml_mark_t *m)
 {
 	struct ynode	*n;
 
-	n = arena_alloc(l, sizeof *n);
+	n = arena_alloc(&l->arena, sizeof *n, _Alignof(struct ynode));
 	memset(n, 0, sizeof *n);
 	n->type = type;
 	n->mark = mark_of(m);
@@ -413,7 +366,7 @@ scalar_new(struct ytree *l, const yaml_event_t *ev)
 		wf_error(l->errs, &n->mark, "value contains a NUL character");
 		return n;
 	}
-	n->s = arena_strndup(l, v, len);
+	n->s = arena_strndup(&l->arena, v, len);
 	n->len = len;
 
 	/* Is the value written on one line exactly as it reads? */
@@ -583,7 +536,8 @@ ytree_build(struct ytree *l)
 				 * must not cost a node each.
 				 */
 				l->alias_entries++;
-				n = arena_alloc(l, sizeof *n);
+				n = arena_alloc(&l->arena, sizeof *n,
+				    _Alignof(struct ynode));
 				*n = *l->anchors[ai].node;
 				n->mark = m;
 				n->next = NULL;
@@ -719,15 +673,11 @@ void
 ytree_free(struct ytree *l)
 {
 	struct ynode	*n;
-	struct chunk	*c, *next;
 	size_t		 i;
 
 	for (n = l->nodes; n != NULL; n = n->next)
 		free(n->kids);
-	for (c = l->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	arena_free(&l->arena);
 	for (i = 0; i < l->nanchors; i++)
 		free(l->anchors[i].name);
 	free(l->anchors);
