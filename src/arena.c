@@ -12,8 +12,13 @@
 
 #include "weft.h"
 
-/* Chunk size: big enough that a chunk's own header is noise. */
-#define ARENA_CHUNK	((size_t)1 << 20)
+/*
+ * Chunk sizes: the first is small enough for a small workflow; each is
+ * as big as all before it, up to the last size, so a big graph takes a
+ * few dozen chunks backed by huge pages (xcalloc_big).
+ */
+#define ARENA_CHUNK	((size_t)1 << 16)
+#define ARENA_CHUNK_MAX	((size_t)1 << 26)
 
 struct arena_chunk {
 	struct arena_chunk	*next;
@@ -33,7 +38,7 @@ void *
 arena_alloc(struct arena *a, size_t size, size_t align)
 {
 	struct arena_chunk	*c = a->head;
-	size_t			 off, want;
+	size_t			 off, want, step;
 
 	if (c != NULL) {
 		off = (c->used + align - 1) & ~(align - 1);
@@ -43,14 +48,19 @@ arena_alloc(struct arena *a, size_t size, size_t align)
 			return c->data + off;
 		}
 	}
+	step = a->bytes < ARENA_CHUNK ? ARENA_CHUNK : a->bytes;
+	if (step > ARENA_CHUNK_MAX)
+		step = ARENA_CHUNK_MAX;
 	/* A big request gets a chunk of its own, behind the current one. */
-	want = size > ARENA_CHUNK / 4 ? size : ARENA_CHUNK;
+	want = size > step / 4 ? size : step;
 	if (want > SIZE_MAX - sizeof *c)
 		want = SIZE_MAX - sizeof *c;	/* xmalloc reports it */
-	c = xmalloc(sizeof *c + want);
+	c = want >= ARENA_CHUNK_MAX / 8 ? xcalloc_big(1, sizeof *c + want) :
+	    xmalloc(sizeof *c + want);
+	c->next = NULL;
 	c->size = want;
 	c->used = size;
-	if (want != ARENA_CHUNK && a->head != NULL) {
+	if (want != step && a->head != NULL) {
 		c->next = a->head->next;
 		a->head->next = c;
 	} else {

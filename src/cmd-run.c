@@ -438,11 +438,6 @@ run_free(struct run *r)
 	for (i = 0; r->tasks != NULL && i < r->dag->ntasks; i++) {
 		free(r->tasks[i].why);
 		free(r->tasks[i].result);
-		free(r->tasks[i].command);
-		for (j = 0; r->tasks[i].values != NULL &&
-		    j < (int)r->dag->tasks[i].nargs; j++)
-			free(r->tasks[i].values[j]);
-		free(r->tasks[i].values);
 	}
 	for (i = 0; i < r->nplugin_args; i++)
 		free(r->plugin_args[i]);
@@ -516,7 +511,7 @@ dry_run(struct run *r, const char *base)
 	uint8_t			*verdict;	/* 0 unknown, 1 run, 2 cached */
 	uint32_t		*queue, *indeg, x, d;
 	size_t			 head = 0, tail = 0, i, j, n, nrun = 0;
-	char			*command, **values;
+	struct task_text	 tt;
 
 	r->tasks = xcalloc(r->dag->ntasks + 1, sizeof *r->tasks);
 	r->rs = resume_open(r->wf, r->dag, base, r->resume, 1, "dry-run",
@@ -538,20 +533,8 @@ dry_run(struct run *r, const char *base)
 				verdict[x] = 1;
 		}
 		if (verdict[x] == 2) {
-			command = NULL;
-			values = NULL;
-			if (t->late && t->command != NULL)
-				command = dag_fill_results(t->command, 1,
-				    task_result, r);
-			else if (t->late) {
-				values = xcalloc(t->nargs + 1,
-				    sizeof *values);
-				for (j = 0; j < t->nargs; j++)
-					values[j] = dag_fill_results(
-					    t->arg_values[j], 0, task_result,
-					    r);
-			}
-			resume_ready(r->rs, x, command, values, 0);
+			task_text_now(r, t, &tt);
+			resume_ready(r->rs, x, &tt, 0);
 			verdict[x] = 1;
 			v = resume_verdicts(r->rs, &n);
 			for (j = 0; j < n; j++) {

@@ -1,9 +1,12 @@
 /*
  * dag-expand.c: each entry of main expanded into its tasks.  The foreach
- * cross product gives the tasks and their ids; templates are filled in
- * from the entry's arguments, its foreach values and other entries'
- * outputs and results, within DAG_MAX_SUBST bytes in all.  dag_build
- * (dag.c) calls in here; the edges and the order are dag.c's.
+ * cross product gives the tasks and their ids; path templates are filled
+ * in from the entry's arguments, its foreach values and other entries'
+ * outputs, within DAG_MAX_SUBST bytes in all.  A command or a function's
+ * arguments are checked once per entry and expanded only when a task is
+ * about to run (dag_task_text), so a graph's size does not grow with its
+ * templates.  dag_build (dag.c) calls in here; the edges and the order
+ * are dag.c's.
  */
 
 #include <errno.h>
@@ -16,44 +19,57 @@
 #include "dag.h"
 
 /*
- * And above this many bytes of substituted values: {ID.outputs} copies a
- * whole list into each task that names it, so without a bound two short
+ * And above this many bytes of stored paths: {ID.outputs} puts a whole
+ * list into each task that names it, so without a bound two short
  * entries could ask for the square of their task count in memory.
  */
 #define DAG_MAX_SUBST	((size_t)256 * 1024 * 1024)
 
-/* What a template may name while one task is being expanded. */
+/*
+ * Entries with more foreach keys than this keep their combination on the
+ * heap while a task's text is expanded.
+ */
+#define COMBO_ON_STACK	16
+
+/*
+ * What a template may name while one task is being expanded: at build
+ * time (b set: errors are reported, paths are charged) or when the task
+ * is about to run (b NULL: the build has checked everything).
+ */
 struct scope {
+	struct dag_private	*d;
 	struct builder		*b;
 	const struct wf_call	*c;
 	uint32_t		 call;
 	const size_t		*combo;		/* foreach value indices */
 	char		       **argv;		/* expanded args; NULL: none */
 	size_t			 nargv;
-	struct task		*t;
+	const struct task	*t;
 	int			 inputs_ok;
 	int			 outputs_ok;
 	int			 results_ok;	/* in args and commands only */
 	int			 record;	/* only note {ID.outputs} */
+	int			 charge;	/* count what is stored */
+	int			 shared;	/* the words are the arena's */
+	int			 late;		/* a result was named */
 	char			 why[256];	/* a lookup's own complaint */
-};
-
-struct strvec {
-	char	**v;
-	size_t	  n;
-	size_t	  cap;
 };
 
 /* Small helpers. */
 
+/* One path of the task being expanded, into the builder's buffer. */
 static void
-strvec_add(struct strvec *v, char *s)
+path_add(struct builder *b, char *s, uint32_t src)
 {
-	if (v->n == v->cap) {
-		v->cap = v->cap == 0 ? 4 : v->cap * 2;
-		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+	if (b->npathbuf == b->cpathbuf) {
+		b->cpathbuf = b->cpathbuf == 0 ? 16 : b->cpathbuf * 2;
+		b->pathbuf = xreallocarray(b->pathbuf, b->cpathbuf,
+		    sizeof *b->pathbuf);
+		b->srcbuf = xreallocarray(b->srcbuf, b->cpathbuf,
+		    sizeof *b->srcbuf);
 	}
-	v->v[v->n++] = s;
+	b->srcbuf[b->npathbuf] = src;
+	b->pathbuf[b->npathbuf++] = s;
 }
 
 /* A template error, at its column when the value allows. */
@@ -77,17 +93,17 @@ static int
 result_lookup(struct scope *s, const char *name, size_t len,
     const char *const **words, size_t *nwords)
 {
-	struct builder		*b = s->b;
-	struct call_info	*ci, *self = &b->ci[s->call];
+	struct dag_private	*d = s->d;
+	struct call_info	*ci, *self = &d->ci[s->call];
 	char			 id[TPL_NAME_MAX + 1];
 	uint32_t		 call;
 	size_t			 i;
 
 	memcpy(id, name, len - 7);
 	id[len - 7] = '\0';
-	if (strmap_get(&b->callmap, id, &call) != 0)
+	if (strmap_get(&d->callmap, id, &call) != 0)
 		return -1;
-	ci = &b->ci[call];
+	ci = &d->ci[call];
 	if (s->record) {
 		for (i = 0; i < self->nrefs; i++) {
 			if (self->refs[i] == call)
@@ -118,7 +134,7 @@ result_lookup(struct scope *s, const char *name, size_t len,
 	}
 	*words = (const char *const *)ci->resultwords;
 	*nwords = ci->ntasks;
-	s->t->late = 1;
+	s->late = 1;
 	return 0;
 }
 
@@ -126,7 +142,7 @@ static int
 scope_find(struct scope *s, const char *name, const char *const **words,
     size_t *nwords)
 {
-	struct builder		*b = s->b;
+	struct dag_private	*d = s->d;
 	struct call_info	*ci;
 	char			 id[TPL_NAME_MAX + 1];
 	size_t			 len = strlen(name), i;
@@ -134,16 +150,18 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 
 	*words = NULL;
 	*nwords = 0;
+	s->shared = 0;
 	if (len > 7 && strcmp(name + len - 7, ".result") == 0)
 		return result_lookup(s, name, len, words, nwords);
 	if (len > 8 && strcmp(name + len - 8, ".outputs") == 0) {
 		memcpy(id, name, len - 8);
 		id[len - 8] = '\0';
-		if (strmap_get(&b->callmap, id, &call) != 0)
+		if (strmap_get(&d->callmap, id, &call) != 0)
 			return -1;
-		ci = &b->ci[call];
+		ci = &d->ci[call];
 		if (s->record) {
-			ci = &b->ci[s->call];
+			ci->referenced = 1;
+			ci = &d->ci[s->call];
 			for (i = 0; i < ci->nrefs; i++) {
 				if (ci->refs[i] == call)
 					return 0;
@@ -155,6 +173,7 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 		}
 		*words = ci->outwords;
 		*nwords = ci->noutwords;
+		s->shared = 1;
 		return 0;
 	}
 	if (s->record)
@@ -164,6 +183,7 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 			return -1;
 		*words = (const char *const *)s->t->inputs;
 		*nwords = s->t->ninputs;
+		s->shared = 1;
 		return 0;
 	}
 	if (strcmp(name, "outputs") == 0) {
@@ -171,6 +191,7 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 			return -1;
 		*words = (const char *const *)s->t->outputs;
 		*nwords = s->t->noutputs;
+		s->shared = 1;
 		return 0;
 	}
 	for (i = 0; i < s->c->nforeach; i++) {
@@ -201,7 +222,10 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 	return -1;
 }
 
-/* The lookup of templates: scope_find, within DAG_MAX_SUBST in all. */
+/*
+ * The lookup of templates: scope_find, and paths within DAG_MAX_SUBST
+ * bytes in all.  A word shared from the arena costs its pointer.
+ */
 static int
 scope_lookup(void *arg, const char *name, const char *const **words,
     size_t *nwords)
@@ -211,47 +235,63 @@ scope_lookup(void *arg, const char *name, const char *const **words,
 
 	if (scope_find(s, name, words, nwords) != 0)
 		return -1;
-	if (s->record)
+	if (s->record || !s->charge)
 		return 0;
 	for (i = 0; i < *nwords; i++)
-		n += strlen((*words)[i]) + 1;
+		n += sizeof (char *) + (s->shared ? 0 :
+		    strlen((*words)[i]) + 1);
 	if (n > DAG_MAX_SUBST - s->b->nsubst) {
-		snprintf(s->why, sizeof s->why, "'{%s}': the tasks' commands, "
-		    "arguments and paths would hold more than %zu MiB of "
-		    "substituted values", name, DAG_MAX_SUBST >> 20);
+		snprintf(s->why, sizeof s->why, "'{%s}': the tasks' paths "
+		    "would hold more than %zu MiB of substituted values",
+		    name, DAG_MAX_SUBST >> 20);
 		return -1;
 	}
 	s->b->nsubst += n;
 	return 0;
 }
 
-char *
-task_id(const struct wf_call *c, const size_t *combo)
+/* The length of a task's id, and the id written at P (with its NUL). */
+static size_t
+id_len(const struct wf_call *c, const size_t *combo)
 {
-	const char	*v;
-	char		*id, *o;
-	size_t		 i, len;
+	size_t	 i, len = strlen(c->id);
 
 	if (c->nforeach == 0)
-		return xstrdup(c->id);
-	/* Sized first: a million of these are built for a big fan-out. */
-	len = strlen(c->id) + 2;
+		return len;
+	len += 2;
 	for (i = 0; i < c->nforeach; i++)
 		len += strlen(c->foreach[i].key) +
 		    strlen(c->foreach[i].values[combo[i]]) + 2;
-	id = o = xmalloc(len + 1);
+	return len - 1;
+}
+
+static void
+id_write(char *o, const struct wf_call *c, const size_t *combo)
+{
+	size_t	 i;
+
 	o = stpcpy(o, c->id);
+	if (c->nforeach == 0)
+		return;
 	*o++ = '[';
 	for (i = 0; i < c->nforeach; i++) {
-		v = c->foreach[i].values[combo[i]];
 		if (i > 0)
 			*o++ = ',';
 		o = stpcpy(o, c->foreach[i].key);
 		*o++ = '=';
-		o = stpcpy(o, v);
+		o = stpcpy(o, c->foreach[i].values[combo[i]]);
 	}
 	*o++ = ']';
 	*o = '\0';
+}
+
+char *
+task_id(const struct wf_call *c, const size_t *combo)
+{
+	char	*id;
+
+	id = xmalloc(id_len(c, combo) + 1);
+	id_write(id, c, combo);
 	return id;
 }
 
@@ -265,20 +305,25 @@ result_in_path(struct scope *s, const struct wf_str *tpl, const char *what)
 }
 
 /*
- * Expands a list of path templates.  An item that is exactly one
- * placeholder becomes as many items as the placeholder has words.
+ * Expands a list of path templates into the task's arena-held list:
+ * *PATHS, *N and *SRC (NULL when path i came from template i).  An item
+ * that is exactly one placeholder becomes as many items as the
+ * placeholder has words; words already in the arena are shared.
  */
 static int
 expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
-    const char *what, struct strvec *out, uint32_t **src)
+    const char *what, char ***paths, uint32_t *n, uint32_t **src)
 {
+	struct builder		*b = s->b;
+	struct arena		*a = &s->d->arena;
 	struct tpl_error	 te;
 	const char *const	*words;
 	char			 name[TPL_NAME_MAX + 1], *e;
-	size_t			 i, j, nwords, before;
+	size_t			 i, j, nwords;
+	int			 identity = 1;
 
+	b->npathbuf = 0;
 	for (i = 0; i < ntpl; i++) {
-		before = out->n;
 		if (template_single(tpl[i].s, name)) {
 			if (scope_lookup(s, name, &words, &nwords) != 0) {
 				te.offset = 0;
@@ -289,7 +334,7 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 			}
 			for (j = 0; j < nwords; j++) {
 				if (words[j][0] == '\0') {
-					wf_error(&s->b->errs, &tpl[i].mark,
+					wf_error(&b->errs, &tpl[i].mark,
 					    "empty %s path in task '%s'", what,
 					    s->t->id);
 					return -1;
@@ -298,169 +343,165 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 					result_in_path(s, &tpl[i], what);
 					return -1;
 				}
-				strvec_add(out, xstrdup(words[j]));
+				path_add(b, s->shared ? (char *)words[j] :
+				    arena_strdup(a, words[j]), i);
 			}
-		} else {
-			if (template_expand(tpl[i].s, TPL_RAW, scope_lookup,
-			    s, &e, &te) != 0) {
-				tpl_report(s, &tpl[i].mark, tpl[i].s, &te);
-				return -1;
-			}
-			if (strchr(e, RESULT_MARK) != NULL) {
-				free(e);
-				result_in_path(s, &tpl[i], what);
-				return -1;
-			}
-			if (e[0] == '\0') {
-				free(e);
-				wf_error(&s->b->errs, &tpl[i].mark, "empty %s "
-				    "path in task '%s'", what, s->t->id);
-				return -1;
-			}
-			strvec_add(out, e);
+			identity = identity && nwords == 1;
+			continue;
 		}
-		if (src != NULL) {
-			*src = xreallocarray(*src, out->n + 1, sizeof **src);
-			for (j = before; j < out->n; j++)
-				(*src)[j] = (uint32_t)i;
+		if (template_expand(tpl[i].s, TPL_RAW, scope_lookup, s, &e,
+		    &te) != 0) {
+			tpl_report(s, &tpl[i].mark, tpl[i].s, &te);
+			return -1;
 		}
+		if (strchr(e, RESULT_MARK) != NULL) {
+			free(e);
+			result_in_path(s, &tpl[i], what);
+			return -1;
+		}
+		if (e[0] == '\0') {
+			free(e);
+			wf_error(&b->errs, &tpl[i].mark, "empty %s path in "
+			    "task '%s'", what, s->t->id);
+			return -1;
+		}
+		path_add(b, arena_strdup(a, e), i);
+		free(e);
+	}
+	*n = b->npathbuf;
+	*paths = NULL;
+	*src = NULL;
+	if (b->npathbuf == 0)
+		return 0;
+	*paths = arena_alloc(a, b->npathbuf * sizeof **paths,
+	    _Alignof(char *));
+	memcpy(*paths, b->pathbuf, b->npathbuf * sizeof **paths);
+	if (!identity) {
+		*src = arena_alloc(a, b->npathbuf * sizeof **src,
+		    _Alignof(uint32_t));
+		memcpy(*src, b->srcbuf, b->npathbuf * sizeof **src);
 	}
 	return 0;
 }
 
-/*
- * A function task's arguments: its foreach values, then its args, each
- * in file order.  The expanded args move to the task.
- */
-static void
-function_args(const struct wf_call *c, const size_t *combo, struct scope *s,
-    struct task *t)
+/* Expands an entry's args into s->argv; on error reports it (at build). */
+static int
+expand_args(struct scope *s)
 {
-	size_t	 i, n = 0;
+	const struct wf_call	*c = s->c;
+	struct tpl_error	 te;
+	size_t			 i;
 
-	t->nargs = c->nforeach + c->nargs;
-	t->arg_names = xcalloc(t->nargs + 1, sizeof *t->arg_names);
-	t->arg_values = xcalloc(t->nargs + 1, sizeof *t->arg_values);
-	for (i = 0; i < c->nforeach; i++, n++) {
-		t->arg_names[n] = xstrdup(c->foreach[i].key);
-		t->arg_values[n] = xstrdup(c->foreach[i].values[combo[i]]);
+	s->argv = xcalloc(c->nargs + 1, sizeof *s->argv);
+	s->nargv = 0;			/* args see no args */
+	s->results_ok = 1;
+	for (i = 0; i < c->nargs; i++) {
+		if (template_expand(c->args[i].value, TPL_RAW, scope_lookup,
+		    s, &s->argv[i], &te) != 0) {
+			if (s->b != NULL)
+				tpl_report(s, &c->args[i].mark,
+				    c->args[i].value, &te);
+			return -1;
+		}
 	}
-	for (i = 0; i < c->nargs; i++, n++) {
-		t->arg_names[n] = xstrdup(c->args[i].key);
-		t->arg_values[n] = s->argv[i];
-		s->argv[i] = NULL;
-	}
+	s->nargv = c->nargs;
+	s->results_ok = 0;
+	return 0;
 }
 
-/* Fills in one task; on error reports it and returns -1. */
+static void
+free_args(struct scope *s)
+{
+	size_t	 i;
+
+	for (i = 0; s->argv != NULL && i < s->c->nargs; i++)
+		free(s->argv[i]);
+	free(s->argv);
+	s->argv = NULL;
+}
+
+/*
+ * Fills in one task's id and paths; the first task of an entry also has
+ * its command (or args) checked, and says whether they hold results.
+ * On error reports it and returns -1.
+ */
 static int
 expand_task(struct builder *b, uint32_t call, const size_t *combo,
-    struct task *t)
+    struct task *t, int first)
 {
-	struct call_info	*ci = &b->ci[call];
+	struct call_info	*ci = &b->d->ci[call];
 	const struct wf_call	*c = ci->c;
 	struct scope		 s;
 	struct tpl_error	 te;
-	struct strvec		 v;
-	size_t			 i;
 	int			 rc = -1;
 
 	memset(&s, 0, sizeof s);
+	s.d = b->d;
 	s.b = b;
 	s.c = c;
 	s.call = call;
 	s.combo = combo;
 	s.t = t;
 
-	t->id = task_id(c, combo);
-	t->call_id = xstrdup(c->id);
+	t->id = arena_alloc(&b->d->arena, id_len(c, combo) + 1, 1);
+	id_write((char *)t->id, c, combo);
+	t->call_id = c->id;
 	t->call = c;
 	t->app = ci->app;
-	t->mark = c->mark;
 	t->retries = ci->app->retries >= 0 ? ci->app->retries :
 	    b->wf->retries;
 
 	/* Arguments see foreach values, others' outputs and results. */
-	s.argv = xcalloc(c->nargs + 1, sizeof *s.argv);
-	s.results_ok = 1;
-	for (i = 0; i < c->nargs; i++) {
-		if (template_expand(c->args[i].value, TPL_RAW, scope_lookup,
-		    &s, &s.argv[i], &te) != 0) {
-			tpl_report(&s, &c->args[i].mark, c->args[i].value,
-			    &te);
-			goto out;
-		}
-	}
-	s.nargv = c->nargs;
-	s.results_ok = 0;
-
-	memset(&v, 0, sizeof v);
-	if (expand_paths(&s, c->inputs, c->ninputs, "input", &v,
-	    &t->in_src) != 0) {
-		t->inputs = v.v;
-		t->ninputs = v.n;
+	if ((first || c->ninputs + c->noutputs > 0) && c->nargs > 0 &&
+	    expand_args(&s) != 0)
 		goto out;
-	}
-	t->inputs = v.v;
-	t->ninputs = v.n;
-
+	s.charge = 1;
+	if (expand_paths(&s, c->inputs, c->ninputs, "input", &t->inputs,
+	    &t->ninputs, &t->in_src) != 0)
+		goto out;
 	s.inputs_ok = 1;
-	memset(&v, 0, sizeof v);
-	if (expand_paths(&s, c->outputs, c->noutputs, "output", &v,
-	    &b->out_src[t->index]) != 0) {
-		t->outputs = v.v;
-		t->noutputs = v.n;
+	if (expand_paths(&s, c->outputs, c->noutputs, "output", &t->outputs,
+	    &t->noutputs, &t->out_src) != 0)
 		goto out;
-	}
-	t->outputs = v.v;
-	t->noutputs = v.n;
-
+	s.charge = 0;
 	s.outputs_ok = 1;
 	s.results_ok = 1;
-	if (ci->app->function != NULL) {
-		function_args(c, combo, &s, t);
-		rc = 0;
-		goto out;
-	}
-	if (template_expand(ci->app->command, TPL_SHELL, scope_lookup, &s,
-	    &t->command, &te) != 0) {
+	if (first && ci->app->function == NULL && template_expand(
+	    ci->app->command, TPL_SHELL, scope_lookup, &s, NULL, &te) != 0) {
 		tpl_report(&s, &ci->app->command_mark, ci->app->command, &te);
 		goto out;
 	}
+	if (first)
+		ci->late = s.late;
+	t->late = ci->late;
 	rc = 0;
 out:
-	for (i = 0; i < c->nargs; i++)
-		free(s.argv[i]);
-	free(s.argv);
+	free_args(&s);
 	return rc;
 }
 
 /*
- * Every task gets its own copy of its templates' literal text, so that
- * text counts in DAG_MAX_SUBST too, once per task: a long command
- * template over a big fan-out is refused here, before any of it is
- * copied, rather than running out of memory.
+ * Every task holds its own copy of its path templates' literal text, so
+ * that text counts in DAG_MAX_SUBST too, once per task: long paths over
+ * a big fan-out are refused here, before any of it is copied, rather
+ * than running out of memory.  A command or args are never copied.
  */
 int
 charge_literals(struct builder *b, uint32_t call)
 {
-	const struct call_info	*ci = &b->ci[call];
+	const struct call_info	*ci = &b->d->ci[call];
 	const struct wf_call	*c = ci->c;
 	size_t			 lit = 0, i;
 
-	if (ci->app->command != NULL)
-		lit += strlen(ci->app->command) + 1;
-	for (i = 0; i < c->nargs; i++)
-		lit += strlen(c->args[i].value) + 1;
 	for (i = 0; i < c->ninputs; i++)
-		lit += strlen(c->inputs[i].s) + 1;
+		lit += strlen(c->inputs[i].s) + 1 + sizeof (char *);
 	for (i = 0; i < c->noutputs; i++)
-		lit += strlen(c->outputs[i].s) + 1;
+		lit += strlen(c->outputs[i].s) + 1 + sizeof (char *);
 	if (ci->ntasks > 0 && lit > (DAG_MAX_SUBST - b->nsubst) / ci->ntasks) {
 		wf_error(&b->errs, &c->mark, "the %u tasks of '%s' would hold "
-		    "more than %zu MiB of commands, arguments and paths (%zu "
-		    "bytes of templates each)", (unsigned)ci->ntasks, c->id,
-		    DAG_MAX_SUBST >> 20, lit);
+		    "more than %zu MiB of paths (%zu bytes of path templates "
+		    "each)", (unsigned)ci->ntasks, c->id, DAG_MAX_SUBST >> 20,
+		    lit);
 		return -1;
 	}
 	b->nsubst += lit * ci->ntasks;
@@ -491,32 +532,69 @@ id_too_long(struct builder *b, const struct wf_call *c, const char *id)
 	return 1;
 }
 
-/* Expands every task of one entry, then lists its outputs. */
+/*
+ * Whether the entry's ids are unique by construction: an entry's ids
+ * all differ from other entries' (they start with its own id), and
+ * within it they differ when each key's values do and no value holds
+ * the ',' that separates them.  A range's values always differ.
+ */
+static int
+ids_unique(const struct wf_call *c)
+{
+	const struct wf_foreach	*fe;
+	struct strmap		 seen;
+	size_t			 i, j;
+	int			 unique = 1;
+
+	for (i = 0; i < c->nforeach && unique; i++) {
+		fe = &c->foreach[i];
+		if (fe->text != NULL)
+			continue;
+		strmap_init(&seen, fe->nvalues);
+		for (j = 0; j < fe->nvalues && unique; j++) {
+			if (strchr(fe->values[j], ',') != NULL ||
+			    strmap_put(&seen, fe->values[j], 0) != 0)
+				unique = 0;
+		}
+		strmap_free(&seen);
+	}
+	return unique;
+}
+
+/* Whether task T's id was seen before in its entry; reports it. */
+static int
+id_duplicate(struct builder *b, struct strmap *ids, const struct task *t)
+{
+	uint32_t	 prev;
+
+	if (strmap_put(ids, t->id, t->index) == 0)
+		return 0;
+	strmap_get(ids, t->id, &prev);
+	wf_error(&b->errs, &t->call->mark, "duplicate task id '%s' (first at "
+	    "line %d)", t->id, b->dag->tasks[prev].call->mark.line);
+	return 1;
+}
+
+/* Expands every task of one entry, then lists its outputs if named. */
 void
 expand_call(struct builder *b, uint32_t call)
 {
-	struct call_info	*ci = &b->ci[call];
+	struct call_info	*ci = &b->d->ci[call];
 	const struct wf_call	*c = ci->c;
 	struct task		*t;
+	struct strmap		 ids;
 	size_t			*combo, i, j, n = 0;
-	uint32_t		 prev;
+	int			 check_ids;
 
+	check_ids = !ids_unique(c);
+	if (check_ids)
+		strmap_init(&ids, ci->ntasks);
 	combo = xcalloc(c->nforeach + 1, sizeof *combo);
 	for (i = 0; i < ci->ntasks; i++) {
 		t = &b->dag->tasks[ci->first + i];
-		if (expand_task(b, call, combo, t) != 0) {
-			ci->failed = 1;
-			break;
-		}
-		if (id_too_long(b, c, t->id)) {
-			ci->failed = 1;
-			break;
-		}
-		if (strmap_put(&b->taskmap, t->id, t->index) != 0) {
-			strmap_get(&b->taskmap, t->id, &prev);
-			wf_error(&b->errs, &c->mark, "duplicate task id '%s' "
-			    "(first at line %d)", t->id,
-			    b->dag->tasks[prev].mark.line);
+		if (expand_task(b, call, combo, t, i == 0) != 0 ||
+		    id_too_long(b, c, t->id) ||
+		    (check_ids && id_duplicate(b, &ids, t))) {
 			ci->failed = 1;
 			break;
 		}
@@ -529,7 +607,9 @@ expand_call(struct builder *b, uint32_t call)
 		}
 	}
 	free(combo);
-	if (ci->failed)
+	if (check_ids)
+		strmap_free(&ids);
+	if (ci->failed || !ci->referenced)
 		return;
 	ci->outwords = xcalloc(n + 1, sizeof *ci->outwords);
 	for (i = 0; i < ci->ntasks; i++) {
@@ -539,16 +619,102 @@ expand_call(struct builder *b, uint32_t call)
 	}
 }
 
+/* The names of a function entry's arguments: foreach keys, then args. */
+static const char **
+function_arg_names(struct call_info *ci)
+{
+	const struct wf_call	*c = ci->c;
+	size_t			 i, n = 0;
+
+	if (ci->arg_names != NULL)
+		return ci->arg_names;
+	ci->nargs = c->nforeach + c->nargs;
+	ci->arg_names = xcalloc(ci->nargs + 1, sizeof *ci->arg_names);
+	for (i = 0; i < c->nforeach; i++)
+		ci->arg_names[n++] = c->foreach[i].key;
+	for (i = 0; i < c->nargs; i++)
+		ci->arg_names[n++] = c->args[i].key;
+	return ci->arg_names;
+}
+
+void
+dag_task_text(const struct dag *dag, const struct task *t,
+    struct task_text *tt)
+{
+	struct dag_private	*d = dag->priv;
+	uint32_t		 call = TASK_CALL(d, t);
+	struct call_info	*ci = &d->ci[call];
+	const struct wf_call	*c = ci->c;
+	struct scope		 s;
+	struct tpl_error	 te;
+	size_t			 stack[COMBO_ON_STACK], *combo = stack, i, k;
+	uint64_t		 ord = t->index - ci->first;
+
+	memset(tt, 0, sizeof *tt);
+	if (c->nforeach > COMBO_ON_STACK)
+		combo = xcalloc(c->nforeach, sizeof *combo);
+	/* The task's place in the cross product; the last key fastest. */
+	for (k = c->nforeach; k-- > 0;) {
+		combo[k] = ord % c->foreach[k].nvalues;
+		ord /= c->foreach[k].nvalues;
+	}
+	memset(&s, 0, sizeof s);
+	s.d = d;
+	s.c = c;
+	s.call = call;
+	s.combo = combo;
+	s.t = t;
+	s.inputs_ok = s.outputs_ok = 1;
+	/* The build has checked these templates: they cannot fail. */
+	if (c->nargs > 0 && expand_args(&s) != 0)
+		fatalx("the args of task %s do not expand", t->id);
+	if (ci->app->function == NULL) {
+		s.results_ok = 1;
+		if (template_expand(ci->app->command, TPL_SHELL, scope_lookup,
+		    &s, &tt->command, &te) != 0)
+			fatalx("the command of task %s does not expand: %s",
+			    t->id, te.msg);
+	} else {
+		tt->arg_names = function_arg_names(ci);
+		tt->nargs = ci->nargs;
+		tt->arg_values = xcalloc(tt->nargs + 1,
+		    sizeof *tt->arg_values);
+		for (i = 0; i < c->nforeach; i++)
+			tt->arg_values[i] = xstrdup(
+			    c->foreach[i].values[combo[i]]);
+		for (k = 0; k < c->nargs; k++, i++) {
+			tt->arg_values[i] = s.argv[k];
+			s.argv[k] = NULL;
+		}
+	}
+	free_args(&s);
+	if (combo != stack)
+		free(combo);
+}
+
+void
+task_text_free(struct task_text *tt)
+{
+	size_t	 i;
+
+	free(tt->command);
+	for (i = 0; tt->arg_values != NULL && i < tt->nargs; i++)
+		free(tt->arg_values[i]);
+	free(tt->arg_values);
+	memset(tt, 0, sizeof *tt);
+}
+
 /* Notes which entries' outputs an entry's templates name. */
 void
 record_refs(struct builder *b, uint32_t call)
 {
-	struct call_info	*ci = &b->ci[call];
+	struct call_info	*ci = &b->d->ci[call];
 	const struct wf_call	*c = ci->c;
 	struct scope		 s;
 	size_t			 i;
 
 	memset(&s, 0, sizeof s);
+	s.d = b->d;
 	s.b = b;
 	s.c = c;
 	s.call = call;

@@ -3,8 +3,9 @@
  * combination of its foreach values, and its templates are filled in
  * (dag-expand.c); edges come from needs, from {ID.outputs} and from
  * inputs that are another task's outputs.  Everything is kept in flat
- * arrays and hash maps so that a graph of a million tasks is built in
- * linear time.  weft run and weft check build it with dag_build.
+ * arrays, an arena and hash maps so that a graph of ten million tasks
+ * is built in linear time and a few hundred bytes a task.  weft run and
+ * weft check build it with dag_build.
  */
 
 #include <sys/stat.h>
@@ -18,8 +19,8 @@
 #include "weft.h"
 #include "dag.h"
 
-/* Above this many edges the graph is refused rather than built. */
-#define DAG_MAX_EDGES	(16 * (size_t)WEFT_MAX_TASKS)
+/* Above this many edges per allowed task the graph is refused. */
+#define DAG_EDGES_PER_TASK	16
 
 /*
  * Walks back from a node left over by Kahn's algorithm until a node
@@ -69,11 +70,12 @@ static uint32_t
 call_pred(void *arg, uint32_t x, const uint8_t *done)
 {
 	struct builder	*b = arg;
+	const struct call_info *ci = &b->d->ci[x];
 	size_t		 i;
 
-	for (i = 0; i < b->ci[x].nrefs; i++) {
-		if (!done[b->ci[x].refs[i]])
-			return b->ci[x].refs[i];
+	for (i = 0; i < ci->nrefs; i++) {
+		if (!done[ci->refs[i]])
+			return ci->refs[i];
 	}
 	return x;
 }
@@ -101,9 +103,9 @@ report_cycle(struct builder *b, const uint32_t *cyc, size_t len, int calls)
 	names = xcalloc(len, sizeof *names);
 	for (i = 0; i < len; i++) {
 		if (calls) {
-			combo = xcalloc(b->ci[cyc[i]].c->nforeach + 1,
+			combo = xcalloc(b->d->ci[cyc[i]].c->nforeach + 1,
 			    sizeof *combo);
-			names[i] = task_id(b->ci[cyc[i]].c, combo);
+			names[i] = task_id(b->d->ci[cyc[i]].c, combo);
 			free(combo);
 		} else
 			names[i] = xstrdup(b->dag->tasks[cyc[i]].id);
@@ -115,7 +117,8 @@ report_cycle(struct builder *b, const uint32_t *cyc, size_t len, int calls)
 		free(msg);
 		msg = tmp;
 	}
-	mark = calls ? b->ci[cyc[0]].c->mark : b->dag->tasks[cyc[0]].mark;
+	mark = calls ? b->d->ci[cyc[0]].c->mark :
+	    b->dag->tasks[cyc[0]].call->mark;
 	wf_error(&b->errs, &mark, "%s", msg);
 	free(msg);
 	for (i = 0; i < len; i++)
@@ -132,23 +135,23 @@ order_calls(struct builder *b)
 {
 	uint32_t	*order, *indeg, **users, *nusers, x, u, *cyc;
 	uint8_t		*done;
-	size_t		 i, j, head = 0, tail = 0, len;
+	size_t		 i, j, head = 0, tail = 0, len, ncalls = b->d->ncalls;
 
-	indeg = xcalloc(b->ncalls + 1, sizeof *indeg);
-	nusers = xcalloc(b->ncalls + 1, sizeof *nusers);
-	users = xcalloc(b->ncalls + 1, sizeof *users);
-	order = xcalloc(b->ncalls + 1, sizeof *order);
-	done = xcalloc(b->ncalls + 1, 1);
-	for (i = 0; i < b->ncalls; i++) {
-		for (j = 0; j < b->ci[i].nrefs; j++) {
-			x = b->ci[i].refs[j];
+	indeg = xcalloc(ncalls + 1, sizeof *indeg);
+	nusers = xcalloc(ncalls + 1, sizeof *nusers);
+	users = xcalloc(ncalls + 1, sizeof *users);
+	order = xcalloc(ncalls + 1, sizeof *order);
+	done = xcalloc(ncalls + 1, 1);
+	for (i = 0; i < ncalls; i++) {
+		for (j = 0; j < b->d->ci[i].nrefs; j++) {
+			x = b->d->ci[i].refs[j];
 			users[x] = xreallocarray(users[x], nusers[x] + 1,
 			    sizeof **users);
 			users[x][nusers[x]++] = i;
 			indeg[i]++;
 		}
 	}
-	for (i = 0; i < b->ncalls; i++) {
+	for (i = 0; i < ncalls; i++) {
 		if (indeg[i] == 0)
 			order[tail++] = i;
 	}
@@ -161,16 +164,16 @@ order_calls(struct builder *b)
 				order[tail++] = u;
 		}
 	}
-	if (tail < b->ncalls) {
+	if (tail < ncalls) {
 		for (i = 0; done[i]; i++)
 			;
-		cyc = find_cycle(b->ncalls, i, done, call_pred, b, &len);
+		cyc = find_cycle(ncalls, i, done, call_pred, b, &len);
 		report_cycle(b, cyc, len, 1);
 		free(cyc);
 		free(order);
 		order = NULL;
 	}
-	for (i = 0; i < b->ncalls; i++)
+	for (i = 0; i < ncalls; i++)
 		free(users[i]);
 	free(users);
 	free(nusers);
@@ -194,9 +197,9 @@ dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
 {
 	if (stamp[p] == t + 1)
 		return 0;
-	if (++b->nedges > DAG_MAX_EDGES) {
-		wf_error(&b->errs, &b->dag->tasks[t].mark, "the task graph "
-		    "has more than %zu edges", DAG_MAX_EDGES);
+	if (++b->nedges > b->max_edges) {
+		wf_error(&b->errs, &b->dag->tasks[t].call->mark, "the task "
+		    "graph has more than %zu edges", b->max_edges);
 		return -1;
 	}
 	stamp[p] = t + 1;
@@ -216,14 +219,35 @@ needs_unknown(struct builder *b, const struct wf_str *need)
 	size_t			 i;
 
 	wf_suggest_init(&hint, need->s);
-	for (i = 0; i < b->ncalls && i < 10000; i++)
-		wf_suggest_try(&hint, b->ci[i].c->id);
+	for (i = 0; i < b->d->ncalls && i < 10000; i++)
+		wf_suggest_try(&hint, b->d->ci[i].c->id);
 	if ((best = wf_suggest_best(&hint)) != NULL) {
 		wf_error(&b->errs, &need->mark, "needs unknown task '%s' (did "
 		    "you mean '%s'?)", need->s, best);
 	} else
 		wf_error(&b->errs, &need->mark, "needs unknown task '%s'",
 		    need->s);
+}
+
+/*
+ * The key of a path in the output map: the path itself when it is in
+ * normal form already (the usual case, and no copy), else its normal
+ * form, in the arena when KEEP, else on the heap (*FREEP set).
+ */
+static const char *
+path_key(struct dag_private *d, const char *path, int keep, char **freep)
+{
+	char	*n, *k;
+
+	*freep = NULL;
+	if (path_is_normal(path))
+		return path;
+	n = path_normalise(path);
+	if (!keep)
+		return *freep = n;
+	k = arena_strdup(&d->arena, n);
+	free(n);
+	return k;
 }
 
 /* Outputs must be unique: they key the path map. */
@@ -234,26 +258,23 @@ index_outputs(struct builder *b)
 	struct task		*t;
 	const struct wf_call	*c;
 	struct wf_mark		 mark;
-	char			*key;
+	const char		*key;
+	char			*tmp;
 	size_t			 i, j, total = 0;
 	uint32_t		 prev;
 
 	for (i = 0; i < dag->ntasks; i++)
 		total += dag->tasks[i].noutputs;
-	strmap_init(&b->outmap, total);
-	b->outkeys = xcalloc(total + 1, sizeof *b->outkeys);
+	strmap_init(&b->d->outmap, total);
 	for (i = 0; i < dag->ntasks; i++) {
 		t = &dag->tasks[i];
-		c = b->ci[b->task_call[i]].c;
+		c = t->call;
 		for (j = 0; j < t->noutputs; j++) {
-			key = path_normalise(t->outputs[j]);
-			if (strmap_get(&b->outmap, key, &prev) != 0) {
-				b->outkeys[b->noutkeys++] = key;
-				strmap_put(&b->outmap, key, t->index);
+			key = path_key(b->d, t->outputs[j], 1, &tmp);
+			if (strmap_add(&b->d->outmap, key, t->index,
+			    &prev) == 0)
 				continue;
-			}
-			free(key);
-			mark = c->outputs[b->out_src[i][j]].mark;
+			mark = c->outputs[TASK_PATH_SRC(t->out_src, j)].mark;
 			if (prev == t->index) {
 				wf_error(&b->errs, &mark, "output '%s' is "
 				    "declared twice by '%s'", t->outputs[j],
@@ -269,58 +290,76 @@ index_outputs(struct builder *b)
 	}
 }
 
+/* A needs entry names an entry, or else one task: found by its id. */
+static int
+need_task(struct builder *b, const char *id, uint32_t *p)
+{
+	size_t	 i;
+
+	if (!b->have_taskmap) {
+		/* Only for a need that is not an entry's id. */
+		strmap_init(&b->taskmap, b->dag->ntasks);
+		for (i = 0; i < b->dag->ntasks; i++)
+			strmap_put(&b->taskmap, b->dag->tasks[i].id, i);
+		b->have_taskmap = 1;
+	}
+	return strmap_get(&b->taskmap, id, p);
+}
+
+/* Task T's dependencies, sorted, appended to EDGES (*NEDGES, *CAP). */
 static int
 task_deps(struct builder *b, struct task *t, uint32_t *stamp,
-    uint32_t **v, size_t *cap)
+    uint32_t **edges, size_t *nedges, size_t *cap)
 {
-	const struct call_info	*ci = &b->ci[b->task_call[t->index]], *ri;
+	struct dag_private	*d = b->d;
+	const struct call_info	*ci = &d->ci[TASK_CALL(d, t)], *ri;
 	const struct wf_call	*c = ci->c;
-	char			*key;
-	size_t			 i, n = 0;
+	const char		*key;
+	char			*tmp;
+	size_t			 i, start = *nedges;
 	uint32_t		 x, p;
 	int			 found;
 
 	for (i = 0; i < c->nneeds; i++) {
-		if (strmap_get(&b->callmap, c->needs[i].s, &x) == 0) {
-			ri = &b->ci[x];
+		if (strmap_get(&d->callmap, c->needs[i].s, &x) == 0) {
+			ri = &d->ci[x];
 			for (p = ri->first; p < ri->first + ri->ntasks; p++) {
-				if (dep_add(b, v, &n, cap, stamp, t->index,
-				    p) != 0)
+				if (dep_add(b, edges, nedges, cap, stamp,
+				    t->index, p) != 0)
 					return -1;
 			}
-		} else if (strmap_get(&b->taskmap, c->needs[i].s, &p) == 0) {
-			if (dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
+		} else if (need_task(b, c->needs[i].s, &p) == 0) {
+			if (dep_add(b, edges, nedges, cap, stamp, t->index,
+			    p) != 0)
 				return -1;
 		}
 	}
 	for (i = 0; i < ci->nrefs; i++) {
-		ri = &b->ci[ci->refs[i]];
+		ri = &d->ci[ci->refs[i]];
 		for (p = ri->first; p < ri->first + ri->ntasks; p++) {
-			if (dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
+			if (dep_add(b, edges, nedges, cap, stamp, t->index,
+			    p) != 0)
 				return -1;
 		}
 	}
 	for (i = 0; i < t->ninputs; i++) {
-		key = path_normalise(t->inputs[i]);
-		found = strmap_get(&b->outmap, key, &p) == 0;
-		free(key);
+		key = path_key(d, t->inputs[i], 0, &tmp);
+		found = strmap_get(&d->outmap, key, &p) == 0;
+		free(tmp);
 		if (found && p == t->index) {
 			/* It would have to exist before the task made it. */
-			wf_error(&b->errs, &c->inputs[t->in_src[i]].mark,
-			    "input '%s' of task '%s' is one of its own "
-			    "outputs", t->inputs[i], t->id);
+			wf_error(&b->errs, &c->inputs[TASK_PATH_SRC(t->in_src,
+			    i)].mark, "input '%s' of task '%s' is one of its "
+			    "own outputs", t->inputs[i], t->id);
 			return -1;
 		}
-		if (found &&
-		    dep_add(b, v, &n, cap, stamp, t->index, p) != 0)
+		if (found && dep_add(b, edges, nedges, cap, stamp, t->index,
+		    p) != 0)
 			return -1;
 	}
-	if (n > 0) {
-		qsort(*v, n, sizeof **v, dep_cmp);
-		t->deps = xcalloc(n, sizeof *t->deps);
-		memcpy(t->deps, *v, n * sizeof *t->deps);
-	}
-	t->ndeps = n;
+	t->ndeps = *nedges - start;
+	if (t->ndeps > 1)
+		qsort(*edges + start, t->ndeps, sizeof **edges, dep_cmp);
 	return 0;
 }
 
@@ -328,16 +367,17 @@ static void
 add_deps(struct builder *b)
 {
 	struct dag		*dag = b->dag;
+	struct dag_private	*d = b->d;
 	struct task		*t;
 	const struct wf_call	*c;
-	uint32_t		*stamp, *v = NULL, x;
-	size_t			 i, j, cap = 0;
+	uint32_t		*stamp, *edges = NULL, x, *back;
+	size_t			 i, j, cap = 0, n = 0;
 
-	for (i = 0; i < b->ncalls; i++) {
-		c = b->ci[i].c;
+	for (i = 0; i < d->ncalls; i++) {
+		c = d->ci[i].c;
 		for (j = 0; j < c->nneeds; j++) {
-			if (strmap_get(&b->callmap, c->needs[j].s, &x) != 0 &&
-			    strmap_get(&b->taskmap, c->needs[j].s, &x) != 0)
+			if (strmap_get(&d->callmap, c->needs[j].s, &x) != 0 &&
+			    need_task(b, c->needs[j].s, &x) != 0)
 				needs_unknown(b, &c->needs[j]);
 		}
 	}
@@ -346,28 +386,35 @@ add_deps(struct builder *b)
 
 	stamp = xcalloc(dag->ntasks + 1, sizeof *stamp);
 	for (i = 0; i < dag->ntasks; i++) {
-		if (task_deps(b, &dag->tasks[i], stamp, &v, &cap) != 0)
+		if (task_deps(b, &dag->tasks[i], stamp, &edges, &n, &cap) != 0)
 			break;
 	}
 	free(stamp);
-	free(v);
-	if (b->errs.n > 0)
+	if (b->errs.n > 0) {
+		free(edges);
 		return;
-
-	/* The inverse lists, and the counts. */
+	}
+	/* One array holds every task's deps, in task order. */
+	d->edges = n > 0 ? xreallocarray(edges, n, sizeof *edges) : edges;
+	dag->nedges = n;
+	n = 0;
 	for (i = 0; i < dag->ntasks; i++) {
 		t = &dag->tasks[i];
+		t->deps = t->ndeps > 0 ? d->edges + n : NULL;
+		n += t->ndeps;
 		for (j = 0; j < t->ndeps; j++)
 			dag->tasks[t->deps[j]].ndependents++;
-		dag->nedges += t->ndeps;
 		if (t->ndeps == 0)
 			dag->nroots++;
 	}
+	/* And another the inverse lists. */
+	d->back = back = xcalloc(dag->nedges + 1, sizeof *back);
+	n = 0;
 	for (i = 0; i < dag->ntasks; i++) {
 		t = &dag->tasks[i];
 		if (t->ndependents > 0) {
-			t->dependents = xcalloc(t->ndependents,
-			    sizeof *t->dependents);
+			t->dependents = back + n;
+			n += t->ndependents;
 			t->ndependents = 0;
 		}
 	}
@@ -426,17 +473,18 @@ static int
 plan_calls(struct builder *b)
 {
 	const struct workflow	*wf = b->wf;
+	struct dag_private	*d = b->d;
 	const struct wf_call	*c;
 	struct call_info	*ci;
-	size_t			 i, j, n, total = 0;
+	size_t			 i, j, n, total = 0, max = wf->max_tasks;
 	uint32_t		 prev;
 
-	b->ncalls = wf->ncalls;
-	b->ci = xcalloc(b->ncalls + 1, sizeof *b->ci);
-	strmap_init(&b->callmap, b->ncalls);
-	for (i = 0; i < b->ncalls; i++) {
+	d->ncalls = wf->ncalls;
+	d->ci = xcalloc(d->ncalls + 1, sizeof *d->ci);
+	strmap_init(&d->callmap, d->ncalls);
+	for (i = 0; i < d->ncalls; i++) {
 		c = &wf->calls[i];
-		ci = &b->ci[i];
+		ci = &d->ci[i];
 		ci->c = c;
 		if (c->id == NULL || c->app == NULL) {
 			wf_error(&b->errs, &c->mark, "main entry %zu has no "
@@ -451,24 +499,24 @@ plan_calls(struct builder *b)
 			wf_error(&b->errs, &c->app_mark, "app '%s' has no "
 			    "'command'", c->app);
 		}
-		if (strmap_get(&b->callmap, c->id, &prev) == 0) {
+		if (strmap_get(&d->callmap, c->id, &prev) == 0) {
 			wf_error(&b->errs, &c->mark, "duplicate task id '%s' "
 			    "(first at line %d)", c->id,
 			    wf->calls[prev].mark.line);
 		} else
-			strmap_put(&b->callmap, c->id, i);
+			strmap_put(&d->callmap, c->id, i);
 		n = 1;
 		for (j = 0; j < c->nforeach; j++) {
 			if (c->foreach[j].nvalues == 0 ||
-			    n > WEFT_MAX_TASKS / c->foreach[j].nvalues) {
-				n = WEFT_MAX_TASKS + 1;
+			    n > max / c->foreach[j].nvalues) {
+				n = max + 1;
 				break;
 			}
 			n *= c->foreach[j].nvalues;
 		}
-		if (n == 0 || n > WEFT_MAX_TASKS - total) {
-			wf_error(&b->errs, &c->mark, "main gives more than %d "
-			    "tasks", WEFT_MAX_TASKS);
+		if (n == 0 || n > max - total) {
+			wf_error(&b->errs, &c->mark, "main gives more than %zu "
+			    "tasks (config.max_tasks sets the limit)", max);
 			return -1;
 		}
 		ci->first = total;
@@ -481,47 +529,19 @@ plan_calls(struct builder *b)
 	if (b->errs.n > 0)
 		return -1;
 	b->dag->ntasks = total;
-	b->dag->tasks = xcalloc(total + 1, sizeof *b->dag->tasks);
-	b->task_call = xcalloc(total + 1, sizeof *b->task_call);
-	b->out_src = xcalloc(total + 1, sizeof *b->out_src);
-	for (i = 0; i < b->ncalls; i++) {
-		ci = &b->ci[i];
-		for (j = 0; j < ci->ntasks; j++) {
-			b->dag->tasks[ci->first + j].index = ci->first + j;
-			b->task_call[ci->first + j] = i;
-		}
-	}
+	b->dag->tasks = xcalloc_big(total + 1, sizeof *b->dag->tasks);
+	for (i = 0; i < total; i++)
+		b->dag->tasks[i].index = i;
 	return 0;
 }
 
 static void
 builder_free(struct builder *b)
 {
-	size_t	 i, j;
-
-	for (i = 0; i < b->ncalls; i++) {
-		free(b->ci[i].refs);
-		free(b->ci[i].outwords);
-		if (b->ci[i].resultwords != NULL) {
-			for (j = 0; j < b->ci[i].ntasks; j++)
-				free(b->ci[i].resultwords[j]);
-			free(b->ci[i].resultwords);
-		}
-	}
-	free(b->ci);
-	for (i = 0; i < b->noutkeys; i++)
-		free(b->outkeys[i]);
-	free(b->outkeys);
-	if (b->out_src != NULL) {
-		for (i = 0; i < b->dag->ntasks; i++)
-			free(b->out_src[i]);
-		free(b->out_src);
-	}
-
-	free(b->task_call);
-	strmap_free(&b->callmap);
-	strmap_free(&b->taskmap);
-	strmap_free(&b->outmap);
+	if (b->have_taskmap)
+		strmap_free(&b->taskmap);
+	free(b->pathbuf);
+	free(b->srcbuf);
 }
 
 int
@@ -536,6 +556,9 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 	memset(&b, 0, sizeof b);
 	b.wf = wf;
 	b.dag = xcalloc(1, sizeof *b.dag);
+	b.dag->priv = b.d = xcalloc(1, sizeof *b.d);
+	arena_init(&b.d->arena);
+	b.max_edges = DAG_EDGES_PER_TASK * (size_t)wf->max_tasks;
 	wf_errors_init(&b.errs, wf->display);
 
 	if (wf->ncalls == 0) {
@@ -544,12 +567,11 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 	}
 	if (plan_calls(&b) != 0)
 		goto out;
-	strmap_init(&b.taskmap, b.dag->ntasks);
-	for (i = 0; i < b.ncalls; i++)
+	for (i = 0; i < b.d->ncalls; i++)
 		record_refs(&b, i);
 	if ((order = order_calls(&b)) == NULL)
 		goto out;
-	for (i = 0; i < b.ncalls; i++) {
+	for (i = 0; i < b.d->ncalls; i++) {
 		expand_call(&b, order[i]);
 		if (wf_errors_full(&b.errs))
 			break;
@@ -563,11 +585,6 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 	if (b.errs.n > 0)
 		goto out;
 	check_cycles(&b);
-	/* Each output's template, for the messages of dag_check_paths. */
-	for (i = 0; b.errs.n == 0 && i < b.dag->ntasks; i++) {
-		b.dag->tasks[i].out_src = b.out_src[i];
-		b.out_src[i] = NULL;
-	}
 out:
 	free(order);
 	builder_free(&b);
@@ -583,33 +600,31 @@ out:
 void
 dag_free(struct dag **dagp)
 {
-	struct dag	*dag = *dagp;
-	struct task	*t;
-	size_t		 i, j;
+	struct dag		*dag = *dagp;
+	struct dag_private	*d;
+	struct call_info	*ci;
+	size_t			 i, j;
 
 	if (dag == NULL)
 		return;
-	for (i = 0; i < dag->ntasks; i++) {
-		t = &dag->tasks[i];
-		free(t->id);
-		free(t->call_id);
-		free(t->command);
-		for (j = 0; j < t->nargs; j++) {
-			free(t->arg_names[j]);
-			free(t->arg_values[j]);
+	if ((d = dag->priv) != NULL) {
+		for (i = 0; i < d->ncalls; i++) {
+			ci = &d->ci[i];
+			free(ci->refs);
+			free(ci->outwords);
+			free(ci->arg_names);
+			for (j = 0; ci->resultwords != NULL &&
+			    j < ci->ntasks; j++)
+				free(ci->resultwords[j]);
+			free(ci->resultwords);
 		}
-		free(t->arg_names);
-		free(t->arg_values);
-		for (j = 0; j < t->ninputs; j++)
-			free(t->inputs[j]);
-		free(t->inputs);
-		free(t->in_src);
-		free(t->out_src);
-		for (j = 0; j < t->noutputs; j++)
-			free(t->outputs[j]);
-		free(t->outputs);
-		free(t->deps);
-		free(t->dependents);
+		free(d->ci);
+		strmap_free(&d->callmap);
+		strmap_free(&d->outmap);
+		free(d->edges);
+		free(d->back);
+		arena_free(&d->arena);
+		free(d);
 	}
 	free(dag->tasks);
 	free(dag);
@@ -677,28 +692,25 @@ dag_check_paths(const struct workflow *wf, const struct dag *dag,
     char **errp)
 {
 	struct wf_errors	 errs;
-	struct strmap		 made, warned;
+	struct strmap		 warned;
+	const struct strmap	*made = &dag->priv->outmap;
 	const struct task	*t;
 	const struct wf_str	*tpl;
 	struct stat		 st;
-	char		       **keys, *path, *key;
-	size_t			 i, j, nkeys = 0, total = 0;
+	const char		*key;
+	char			*path, *tmp;
+	size_t			 i, j;
+	int			 found;
 
 	*errp = NULL;
 	wf_errors_init(&errs, wf->display);
-	for (i = 0; i < dag->ntasks; i++)
-		total += dag->tasks[i].noutputs;
-	keys = xcalloc(total + 1, sizeof *keys);
-	strmap_init(&made, total);
 	strmap_init(&warned, 16);
 	for (i = 0; i < dag->ntasks; i++) {
 		t = &dag->tasks[i];
 		for (j = 0; j < t->noutputs; j++) {
-			keys[nkeys] = path_normalise(t->outputs[j]);
-			strmap_put(&made, keys[nkeys++], 0);
 			if (path_inside(wf->dir, t->outputs[j]))
 				continue;
-			tpl = &t->call->outputs[t->out_src[j]];
+			tpl = &t->call->outputs[TASK_PATH_SRC(t->out_src, j)];
 			if (strmap_put(&warned, tpl->s, 0) != 0)
 				continue;
 			fprintf(stderr, "%s:%d:%d: warning: output '%s' of "
@@ -713,15 +725,15 @@ dag_check_paths(const struct workflow *wf, const struct dag *dag,
 		if (t->ndeps > 0)
 			continue;
 		for (j = 0; j < t->ninputs; j++) {
-			key = path_normalise(t->inputs[j]);
-			if (strmap_get(&made, key, NULL) == 0) {
-				free(key);
+			key = path_key(dag->priv, t->inputs[j], 0, &tmp);
+			found = strmap_get(made, key, NULL) == 0;
+			free(tmp);
+			if (found)
 				continue;
-			}
-			free(key);
 			path = path_abs(wf->dir, t->inputs[j]);
 			if (stat(path, &st) == -1 && errno == ENOENT) {
-				tpl = &t->call->inputs[t->in_src[j]];
+				tpl = &t->call->inputs[TASK_PATH_SRC(t->in_src,
+				    j)];
 				wf_error(&errs, &tpl->mark, "input '%s' of "
 				    "task '%s' does not exist, and no task "
 				    "makes it", t->inputs[j], t->id);
@@ -729,10 +741,6 @@ dag_check_paths(const struct workflow *wf, const struct dag *dag,
 			free(path);
 		}
 	}
-	for (i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
-	strmap_free(&made);
 	strmap_free(&warned);
 	if (errs.n == 0)
 		return 0;

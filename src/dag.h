@@ -1,7 +1,8 @@
 /*
  * dag.h: what the task graph's two files share, dag.c (the plan, the
  * edges, the order and the public dag_ functions) and dag-expand.c (the
- * tasks of each entry of main).  Private to those two.
+ * tasks of each entry of main, and a task's text when it is about to
+ * run).  Private to those two.
  */
 
 #ifndef DAG_H
@@ -18,6 +19,7 @@
 #define RESULT_MARK	'\001'
 #define RESULT_END	'\002'
 
+/* One entry of main: where its tasks are, and what others take of it. */
 struct call_info {
 	const struct wf_call	*c;
 	const struct wf_app	*app;
@@ -28,31 +30,54 @@ struct call_info {
 	const char	       **outwords;	/* every output of its tasks */
 	size_t			 noutwords;
 	char		       **resultwords;	/* stand-ins for its results */
+	const char	       **arg_names;	/* foreach keys, then args */
+	size_t			 nargs;
+	int			 referenced;	/* another entry names it */
+	int			 late;		/* its text holds results */
 	int			 failed;
+};
+
+/*
+ * What the graph keeps beyond its tasks: a task's command and arguments
+ * are not stored but expanded from the entry's templates when the task
+ * is about to run (dag_task_text), so the entries stay; ids and paths
+ * live in one arena; the edges in two flat arrays.
+ */
+struct dag_private {
+	struct arena		 arena;
+	struct call_info	*ci;
+	size_t			 ncalls;
+	struct strmap		 callmap;	/* call id -> call */
+	struct strmap		 outmap;	/* normalised output -> task */
+	uint32_t		*edges;		/* every task's deps */
+	uint32_t		*back;		/* every task's dependents */
 };
 
 struct builder {
 	const struct workflow	*wf;
 	struct dag		*dag;
+	struct dag_private	*d;
 	struct wf_errors	 errs;
-	struct call_info	*ci;
-	size_t			 ncalls;
-	struct strmap		 callmap;	/* call id -> call */
-	struct strmap		 taskmap;	/* task id -> task */
-	struct strmap		 outmap;	/* normalised output -> task */
-	char		       **outkeys;	/* keys of outmap */
-	size_t			 noutkeys;
-	uint32_t	       **out_src;	/* per task: output template */
+	struct strmap		 taskmap;	/* task id -> task, if needed */
+	int			 have_taskmap;
 	uint32_t		*task_call;	/* task -> call */
 	size_t			 nedges;
-	size_t			 nsubst;	/* bytes substituted */
+	size_t			 max_edges;
+	size_t			 nsubst;	/* bytes of paths stored */
+	char		       **pathbuf;	/* one task's paths, reused */
+	size_t			 npathbuf;
+	size_t			 cpathbuf;
+	uint32_t		*srcbuf;
+	size_t			 csrcbuf;
 };
 
 /* dag-expand.c */
-/* "sim[seed=2]": the id of the task of combination combo. */
+/* "sim[seed=2]": the id of the task of combination combo; caller frees. */
 char		*task_id(const struct wf_call *, const size_t *);
 int		 charge_literals(struct builder *, uint32_t);
 void		 expand_call(struct builder *, uint32_t);
 void		 record_refs(struct builder *, uint32_t);
+/* The call of a task: its index in the workflow's entries. */
+#define TASK_CALL(d, t)	((uint32_t)((t)->call - (d)->ci[0].c))
 
 #endif /* DAG_H */

@@ -41,6 +41,30 @@ path_normalise(const char *path)
 	return out;
 }
 
+int
+path_is_normal(const char *path)
+{
+	const char	*p = path, *seg;
+	size_t		 n;
+
+	if (strcmp(path, ".") == 0 || strcmp(path, "/") == 0)
+		return 1;
+	if (*p == '/')
+		p++;
+	if (*p == '\0')
+		return 0;
+	for (;;) {
+		seg = p;
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			return 0;
+		p += n;
+		if (*p == '\0')
+			return 1;
+		p++;		/* the '/' */
+	}
+}
+
 /*
  * Whether PATH, relative to DIR (absolute) or absolute, names something
  * inside DIR, judged by the text alone: ".." may not climb out of DIR.

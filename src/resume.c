@@ -58,8 +58,7 @@ struct rs_task {
 	uint8_t		 corrupt_told;
 	uint32_t	 hashes_due;	/* inputs still at the hasher */
 	uint8_t		*input_hash;	/* HASH_LEN per input */
-	char		*command;	/* filled in, for the key */
-	char	       **values;	/* the same for a function's args */
+	struct task_text text;		/* filled in, until the key is */
 	char		*result;	/* to record */
 	uint8_t		 key[HASH_LEN];
 };
@@ -174,7 +173,7 @@ void
 resume_close(struct resume **rsp)
 {
 	struct resume	*rs = *rsp;
-	size_t		 i, j;
+	size_t		 i;
 
 	if (rs == NULL)
 		return;
@@ -187,11 +186,7 @@ resume_close(struct resume **rsp)
 	cache_close(&rs->cache);
 	for (i = 0; i < rs->dag->ntasks; i++) {
 		free(rs->t[i].input_hash);
-		free(rs->t[i].command);
-		for (j = 0; rs->t[i].values != NULL &&
-		    j < rs->dag->tasks[i].nargs; j++)
-			free(rs->t[i].values[j]);
-		free(rs->t[i].values);
+		task_text_free(&rs->t[i].text);
 		free(rs->t[i].result);
 	}
 	free(rs->t);
@@ -309,13 +304,12 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	hash_add_str(h, t->app->command);
 	hash_add_str(h, t->app->function);
 	hash_add(h, rs->plugin_hash[t->app - wf->apps], HASH_LEN);
-	hash_add_str(h, rt->command != NULL ? rt->command : t->command);
-	n = t->nargs;
+	hash_add_str(h, rt->text.command);
+	n = rt->text.nargs;
 	hash_add(h, &n, sizeof n);
-	for (j = 0; j < t->nargs; j++) {
-		hash_add_str(h, t->arg_names[j]);
-		hash_add_str(h, rt->values != NULL ? rt->values[j] :
-		    t->arg_values[j]);
+	for (j = 0; j < rt->text.nargs; j++) {
+		hash_add_str(h, rt->text.arg_names[j]);
+		hash_add_str(h, rt->text.arg_values[j]);
 	}
 	n = t->noutputs;
 	hash_add(h, &n, sizeof n);
@@ -368,6 +362,7 @@ key_done(struct resume *rs, uint32_t i)
 		hash_add(&h, rs->t[t->deps[j]].key, HASH_LEN);
 	hash_end(&h, rt->key);
 	rt->state = KEY_DONE;
+	task_text_free(&rt->text);
 
 	if (rt->decide) {
 		rt->decide = 0;
@@ -467,16 +462,16 @@ input_hashed(struct resume *rs, uint32_t i, uint32_t input,
 }
 
 /*
- * Task I is ready: its dependencies are done or cached.  COMMAND and
- * VALUES are its command or arguments with results filled in (NULL: as
- * built); they become the module's.  The verdict comes at once or later
+ * Task I is ready: its dependencies are done or cached.  TEXT is its
+ * command or arguments with results filled in; it becomes the module's
+ * (and *TEXT is emptied) until the key is made.  The verdict comes at once or later
  * from resume_verdicts: RS_RUN, RS_CACHED or RS_MISSING.  With resume
  * off, or with RERUN (a task it depends on ran in this run, so what it
  * reads is new), the verdict is RS_RUN, at once, and the key is worked
  * out alongside for the record.
  */
 void
-resume_ready(struct resume *rs, uint32_t i, char *command, char **values,
+resume_ready(struct resume *rs, uint32_t i, struct task_text *text,
     int rerun)
 {
 	const struct task	*t = &rs->dag->tasks[i];
@@ -487,8 +482,8 @@ resume_ready(struct resume *rs, uint32_t i, char *command, char **values,
 	size_t			 j;
 	int			 error;
 
-	rt->command = command;
-	rt->values = values;
+	rt->text = *text;
+	memset(text, 0, sizeof *text);
 	rt->decide = 1;
 	rt->input_hash = xcalloc(t->ninputs + 1, HASH_LEN);
 	rt->state = KEY_HASHING;

@@ -89,7 +89,7 @@ ev_tasks(struct run *r)
 			    t->deps[j]);
 		in = json_paths(t->inputs, t->ninputs);
 		out = json_paths(t->outputs, t->noutputs);
-		fn = t->command == NULL;
+		fn = TASK_IS_FUNCTION(t);
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-0/stdout", r->rd.path, dir);
 		pk = monitor_event(r->mon, EV_TASK, 10);
@@ -187,7 +187,7 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	monitor_pack_str(pk, tr->state == TS_DONE || tr->state == TS_CACHED ?
 	    tr->result : NULL);
 	/* The logs of its last try, which is where a reader looks. */
-	if (t->command != NULL && tr->ran) {
+	if (!TASK_IS_FUNCTION(t) && tr->ran) {
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
 		    tr->attempt);
@@ -261,7 +261,7 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	    res->outcome == OUT_TIMEOUT ? "timeout" :
 	    res->outcome == OUT_WORKER_LOST ? "lost" : "failed");
 	/* A command's logs; a function's go to its worker's log. */
-	if (t->command != NULL && ran) {
+	if (!TASK_IS_FUNCTION(t) && ran) {
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
 		    res->attempt);
@@ -295,7 +295,7 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	msgpack_pack_int64(pk, res->inblock * 512);
 	msgpack_pack_int64(pk, res->oublock * 512);
 	msgpack_pack_nil(pk);
-	monitor_pack_str(pk, t->command == NULL ? "returned" :
+	monitor_pack_str(pk, TASK_IS_FUNCTION(t) ? "returned" :
 	    WIFEXITED(res->status) ? "exited" : "killed");
 	msgpack_pack_int(pk, 1);
 	msgpack_pack_int64(pk, res->nvcsw);

@@ -97,7 +97,7 @@ print_summary(struct run *r)
 		/* A function's output is in its worker's log. */
 		if (!r->tasks[i].ran || r->tasks[i].spawn_errno != 0)
 			printf("failed %s: %s\n", t->id, why);
-		else if (t->command == NULL)
+		else if (TASK_IS_FUNCTION(t))
 			printf("failed %s: %s, output in %s/worker-%d.*.log\n",
 			    t->id, why, r->rd.path, r->tasks[i].pool);
 		else

@@ -66,29 +66,44 @@ dispatch(struct run *r, uint32_t i)
 void
 make_ready(struct run *r, uint32_t i)
 {
-	struct task	*t = &r->dag->tasks[i];
-	struct task_run	*tr = &r->tasks[i];
-	char		*command = NULL, **values = NULL;
-	size_t		 j;
-	int		 rerun = 0;
+	struct task		*t = &r->dag->tasks[i];
+	struct task_text	 tt;
+	size_t			 j;
+	int			 rerun = 0;
 
-	if (t->late && t->command != NULL) {
-		tr->command = dag_fill_results(t->command, 1, task_result, r);
-		command = xstrdup(tr->command);
-	} else if (t->late) {
-		tr->values = xcalloc(t->nargs + 1, sizeof *tr->values);
-		values = xcalloc(t->nargs + 1, sizeof *values);
-		for (j = 0; j < t->nargs; j++) {
-			tr->values[j] = dag_fill_results(t->arg_values[j], 0,
-			    task_result, r);
-			values[j] = xstrdup(tr->values[j]);
-		}
-	}
+	task_text_now(r, t, &tt);
 	/* After a task that ran, what it made may differ: run this too. */
 	for (j = 0; j < t->ndeps && !rerun; j++)
 		rerun = r->tasks[t->deps[j]].state == TS_DONE;
 	set_state(r, i, TS_KEYING);
-	resume_ready(r->rs, i, command, values, rerun);
+	resume_ready(r->rs, i, &tt, rerun);
+}
+
+/*
+ * The graph keeps no task's text: it is expanded from the templates
+ * each time it is needed (for the key, then for each try), and a late
+ * task gets the results of the tasks it depends on.
+ */
+void
+task_text_now(struct run *r, const struct task *t, struct task_text *tt)
+{
+	char	*filled;
+	size_t	 j;
+
+	dag_task_text(r->dag, t, tt);
+	if (!t->late)
+		return;
+	if (tt->command != NULL) {
+		filled = dag_fill_results(tt->command, 1, task_result, r);
+		free(tt->command);
+		tt->command = filled;
+	}
+	for (j = 0; j < tt->nargs; j++) {
+		filled = dag_fill_results(tt->arg_values[j], 0, task_result,
+		    r);
+		free(tt->arg_values[j]);
+		tt->arg_values[j] = filled;
+	}
 }
 
 /* Packs one task; a late one has had its results filled in. */
@@ -96,7 +111,9 @@ static void
 pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 {
 	struct msg_task	 mt;
+	struct task_text tt;
 
+	task_text_now(r, t, &tt);
 	memset(&mt, 0, sizeof mt);
 	mt.index = t->index;
 	mt.attempt = r->tasks[t->index].attempt;
@@ -108,10 +125,9 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	mt.ninputs = t->ninputs;
 	mt.outputs = t->outputs;
 	mt.noutputs = t->noutputs;
-	if (t->command != NULL) {
+	if (tt.command != NULL) {
 		mt.kind = TASK_COMMAND;
-		mt.command = r->tasks[t->index].command != NULL ?
-		    r->tasks[t->index].command : t->command;
+		mt.command = tt.command;
 		mt.command_len = strlen(mt.command);
 	} else {
 		mt.kind = TASK_FUNCTION;
@@ -119,12 +135,12 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 		mt.plugin_len = strlen(mt.plugin);
 		mt.symbol = t->app->fn_symbol;
 		mt.symbol_len = strlen(mt.symbol);
-		mt.arg_names = t->arg_names;
-		mt.nargs = t->nargs;
-		mt.arg_values = r->tasks[t->index].values != NULL ?
-		    r->tasks[t->index].values : t->arg_values;
+		mt.arg_names = (char *const *)tt.arg_names;
+		mt.nargs = tt.nargs;
+		mt.arg_values = tt.arg_values;
 	}
 	msg_pack_task(pk, &mt);
+	task_text_free(&tt);
 }
 
 /* Sends every ready task, in batches. */
@@ -248,7 +264,7 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 	case RS_CACHED:
 		free(tr->result);
 		tr->result = v->result;
-		if (tr->result == NULL && t->command == NULL)
+		if (tr->result == NULL && TASK_IS_FUNCTION(t))
 			tr->result = xstrdup("");
 		set_state(r, v->task, TS_CACHED);
 		ev_task_end(r, v->task, "memo_done", "cached", NULL, NULL);
@@ -375,7 +391,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	if (ok) {
 		set_state(r, res->index, TS_DONE);
 		/* Dependents may use it ({ID.result}); an absent one is "". */
-		if (t->command == NULL && tr->result == NULL)
+		if (TASK_IS_FUNCTION(t) && tr->result == NULL)
 			tr->result = xstrdup("");
 		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,

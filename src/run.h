@@ -82,8 +82,6 @@ struct task_run {
 	int		 launch_told;	/* its "launched" status is sent */
 	int		 started;	/* a try of it was started */
 	char		*result;	/* a function task's value, once done */
-	char		*command;	/* filled in, when late */
-	char	       **values;	/* the same for a function's args */
 };
 
 struct run {
@@ -170,6 +168,9 @@ void		 pump_once(struct run *r, int64_t timeout);
 
 /* run-sched.c */
 const char	*task_result(void *arg, uint32_t i);
+/* A task's command or arguments as it runs now: results filled in. */
+void		 task_text_now(struct run *, const struct task *,
+		     struct task_text *);
 void		 make_ready(struct run *r, uint32_t i);
 void		 send_ready(struct run *r);
 void		 apply_verdicts(struct run *r);

@@ -31,8 +31,8 @@ strmap_init(struct strmap *m, size_t hint)
 
 	while (cap < hint * 2)
 		cap *= 2;
-	m->keys = xcalloc(cap, sizeof *m->keys);
-	m->vals = xcalloc(cap, sizeof *m->vals);
+	m->keys = xcalloc_big(cap, sizeof *m->keys);
+	m->vals = xcalloc_big(cap, sizeof *m->vals);
 	m->cap = cap;
 	m->n = 0;
 }
@@ -84,6 +84,35 @@ strmap_put(struct strmap *m, const char *key, uint32_t val)
 	while (m->keys[i] != NULL) {
 		if (strcmp(m->keys[i], key) == 0) {
 			m->vals[i] = val;
+			return 1;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return 0;
+}
+
+/*
+ * Adds KEY unless it is there: returns 0 if added, else 1 with its value
+ * in *PREV (if not NULL), unchanged.  One probe where a get and a put
+ * would take two.
+ */
+int
+strmap_add(struct strmap *m, const char *key, uint32_t val, uint32_t *prev)
+{
+	size_t	 i;
+
+	if (m->cap == 0)
+		strmap_init(m, 8);
+	if ((m->n + 1) * 2 > m->cap)
+		strmap_grow(m);
+	i = str_hash(key) & (m->cap - 1);
+	while (m->keys[i] != NULL) {
+		if (strcmp(m->keys[i], key) == 0) {
+			if (prev != NULL)
+				*prev = m->vals[i];
 			return 1;
 		}
 		i = (i + 1) & (m->cap - 1);

@@ -34,7 +34,14 @@
 #define DISK_FULL		"no space left on device"
 
 /* Hard limits that keep hostile input from exhausting memory. */
-#define WEFT_MAX_TASKS		1000000
+/*
+ * Tasks a workflow may have unless config.max_tasks says otherwise
+ * (up to WEFT_TASKS_CEILING, where task indices run out).
+ */
+#define WEFT_DEFAULT_MAX_TASKS	10000000
+#define WEFT_TASKS_CEILING	2000000000
+/* Entries of main written as aliases of another entry. */
+#define WEFT_MAX_ALIAS_ENTRIES	1000000
 #define WEFT_MAX_JOBS		4096
 #define WEFT_MAX_POOLS		256
 
@@ -178,11 +185,15 @@ void		 strmap_init(struct strmap *, size_t);
 int		 strmap_get(const struct strmap *, const char *, uint32_t *);
 /* Adds or replaces; returns 1 if key was already there, else 0. */
 int		 strmap_put(struct strmap *, const char *, uint32_t);
+int		 strmap_add(struct strmap *, const char *, uint32_t,
+		     uint32_t *);
 void		 strmap_free(struct strmap *);
 
 /* path.c */
 /* Normalises a path for comparison: drops "./", "//" and a final "/". */
 char		*path_normalise(const char *);
+/* Whether path_normalise would give the path back as it is. */
+int		 path_is_normal(const char *);
 int		 path_inside(const char *, const char *);
 /* PATH if absolute, else DIR/PATH (caller frees). */
 char		*path_abs(const char *, const char *);
@@ -337,6 +348,7 @@ struct wf_foreach {
 	struct wf_mark	 mark;
 	char	       **values;	/* ranges are expanded */
 	size_t		 nvalues;
+	char		*text;		/* a range's values, in one block */
 };
 struct wf_call {			/* one entry of main, unexpanded */
 	char		*id;
@@ -364,6 +376,7 @@ struct workflow {
 	char		*name;		/* defaults to the file's basename */
 	int		 jobs;		/* 0: number of CPUs */
 	int		 retries;
+	int		 max_tasks;	/* config.max_tasks */
 	char		*provider;	/* "local" */
 	int		 pools;		/* config.provider.pools, default 1 */
 	int		 monitoring;	/* config.monitoring, default on */
@@ -447,41 +460,60 @@ int		 template_single(const char *, char *);
 int		 template_column(const char *, size_t, int);
 
 /* dag.c */
+/*
+ * One task of the graph.  Its command or arguments are not kept: a graph
+ * of ten million tasks would hold ten million copies of a template's
+ * text.  dag_task_text expands them when the task is about to run.
+ */
 struct task {
-	uint32_t	 index;
-	char		*id;		/* "sim[seed=2]", unique */
-	char		*call_id;	/* "sim" */
+	const char	*id;		/* "sim[seed=2]", unique */
+	const char	*call_id;	/* "sim": its entry's id */
 	const struct wf_call *call;	/* its entry of main */
 	const struct wf_app *app;
-	struct wf_mark	 mark;		/* of the main entry */
-	char		*command;	/* expanded, values shell-quoted;
-					   NULL for a function task */
-	char	       **arg_names;	/* a function task's arguments */
-	char	       **arg_values;
-	size_t		 nargs;
+	char	       **inputs;	/* expanded paths, as written */
+	char	       **outputs;
+	/* The template of each path in call; NULL: path i came from i. */
+	uint32_t	*in_src;
+	uint32_t	*out_src;
+	uint32_t	*deps;		/* tasks this one waits for, sorted */
+	uint32_t	*dependents;	/* inverse of deps */
+	uint32_t	 index;
+	uint32_t	 ninputs;
+	uint32_t	 noutputs;
+	uint32_t	 ndeps;
+	uint32_t	 ndependents;
+	int		 retries;
 	/*
 	 * The command or an argument holds results of other tasks, which
 	 * are known only once those ran: dag_fill_results at dispatch.
 	 */
-	int		 late;
-	char	       **inputs;	/* expanded paths, as written */
-	size_t		 ninputs;
-	uint32_t	*in_src;	/* the template of each, in call */
-	char	       **outputs;
-	size_t		 noutputs;
-	uint32_t	*out_src;
-	uint32_t	*deps;		/* tasks this one waits for, unique */
-	size_t		 ndeps;
-	uint32_t	*dependents;	/* inverse of deps */
-	size_t		 ndependents;
-	int		 retries;
+	uint8_t		 late;
 };
+#define TASK_IS_FUNCTION(t)	((t)->app->function != NULL)
+/* The template a path came from (in_src or out_src). */
+#define TASK_PATH_SRC(src, i)	((src) != NULL ? (src)[i] : (uint32_t)(i))
+struct dag_private;
 struct dag {
 	struct task	*tasks;
 	size_t		 ntasks;
 	size_t		 nedges;
 	size_t		 nroots;	/* tasks with no deps */
+	struct dag_private *priv;
 };
+/*
+ * A task's command (NULL for a function task) or a function task's
+ * arguments (foreach values, then args), expanded from its entry's
+ * templates; a late task's still hold the stand-ins of results.
+ */
+struct task_text {
+	char		*command;
+	const char *const *arg_names;	/* the graph's */
+	char	       **arg_values;
+	size_t		 nargs;
+};
+void		 dag_task_text(const struct dag *, const struct task *,
+		     struct task_text *);
+void		 task_text_free(struct task_text *);
 /* Expands main into tasks and edges; errors as workflow_load. */
 int		 dag_build(const struct workflow *, struct dag **, char **);
 void		 dag_free(struct dag **);
@@ -547,7 +579,8 @@ struct resume;
 struct resume	*resume_open(const struct workflow *, const struct dag *,
 		     const char *, int, int, const char *, const char *);
 void		 resume_close(struct resume **);
-void		 resume_ready(struct resume *, uint32_t, char *, char **, int);
+void		 resume_ready(struct resume *, uint32_t, struct task_text *,
+		     int);
 void		 resume_finish(struct resume *, int);
 void		 resume_done(struct resume *, uint32_t, const char *);
 struct rs_verdict *resume_verdicts(struct resume *, size_t *);

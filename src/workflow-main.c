@@ -108,6 +108,51 @@ check_var_name(struct loader *l, const struct ynode *k, const char *what)
 	return 0;
 }
 
+/* What a message about the number of tasks adds. */
+#define MAX_TASKS_HINT	" (config.max_tasks sets the limit)"
+
+/*
+ * Writes V in decimal at P, with its NUL; returns the byte after.
+ * snprintf is too slow for ten million of them.
+ */
+static char *
+put_decimal(char *p, long long v)
+{
+	char			 buf[24];
+	unsigned long long	 u;
+	size_t			 n = 0;
+
+	if (v < 0) {
+		*p++ = '-';
+		u = -(unsigned long long)v;
+	} else
+		u = (unsigned long long)v;
+	do {
+		buf[n++] = '0' + u % 10;
+		u /= 10;
+	} while (u > 0);
+	while (n > 0)
+		*p++ = buf[--n];
+	*p++ = '\0';
+	return p;
+}
+
+/* The N values of range S, their text in one block. */
+static void
+range_values(struct wf_foreach *fe, const char *s, size_t n)
+{
+	long long	 a, b;
+	char		*p;
+	size_t		 j;
+
+	parse_range(s, &a, &b);
+	fe->text = p = xreallocarray(NULL, n, 21);
+	for (j = 0; j < n; j++) {
+		fe->values[j] = p;
+		p = put_decimal(p, a + (long long)j);
+	}
+}
+
 static void
 load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 {
@@ -115,6 +160,7 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 	struct wf_foreach	*fe;
 	long long		 a, b;
 	size_t			*counts, product = 1, i, j, n;
+	size_t			 max = (size_t)l->wf->max_tasks;
 	int			 bad = 0, kbad;
 
 	if (map->type != YN_MAP) {
@@ -172,10 +218,10 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 				    "empty: its start is above its end", v->s);
 				kbad = 1;
 			} else if ((unsigned long long)b - a >=
-			    WEFT_MAX_TASKS) {
+			    (unsigned long long)max) {
 				wf_error(&l->errs, &v->mark, "range '%s' has "
-				    "more than %d values", v->s,
-				    WEFT_MAX_TASKS);
+				    "more than %zu values%s", v->s, max,
+				    MAX_TASKS_HINT);
 				kbad = 1;
 			} else
 				counts[i] = (size_t)(b - a) + 1;
@@ -192,20 +238,19 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		if (kbad)
 			bad = 1;
 		else {
-			if (product > WEFT_MAX_TASKS / counts[i])
-				product = WEFT_MAX_TASKS + 1;
+			if (product > max / counts[i])
+				product = max + 1;
 			else
 				product *= counts[i];
 		}
 	}
 	if (bad)
 		goto out;
-	if (product > WEFT_MAX_TASKS ||
-	    l->total_tasks - 1 + product > WEFT_MAX_TASKS) {
+	if (product > max || l->total_tasks - 1 + product > max) {
 		/* Every entry after the limit is over it too: say it once. */
 		if (!l->too_many_told++)
 			wf_error(&l->errs, &map->mark, "foreach gives more "
-			    "than %d tasks", WEFT_MAX_TASKS);
+			    "than %zu tasks%s", max, MAX_TASKS_HINT);
 		goto out;
 	}
 	l->total_tasks += product - 1;	/* the caller counted one */
@@ -221,12 +266,8 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		if (v->type == YN_SEQ) {
 			for (j = 0; j < counts[i]; j++)
 				fe->values[j] = xstrdup(v->kids[j]->s);
-		} else {
-			parse_range(v->s, &a, &b);
-			for (j = 0; j < counts[i]; j++)
-				fe->values[j] = xprintf("%lld",
-				    a + (long long)j);
-		}
+		} else
+			range_values(fe, v->s, counts[i]);
 		fe->nvalues = counts[i];
 	}
 out:
@@ -301,10 +342,10 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 		c->app_mark = v->mark;
 	free(ctx);
 
-	if (l->total_tasks >= WEFT_MAX_TASKS) {
+	if (l->total_tasks >= (size_t)wf->max_tasks) {
 		if (!l->too_many_told++)
 			wf_error(&l->errs, &e->mark, "main gives more than %d "
-			    "tasks", WEFT_MAX_TASKS);
+			    "tasks%s", wf->max_tasks, MAX_TASKS_HINT);
 		return;
 	}
 	l->total_tasks++;

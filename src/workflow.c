@@ -29,7 +29,8 @@ static const char *const top_keys[] = {
 	"weft", "name", "config", "env", "plugins", "apps", "main", NULL
 };
 static const char *const config_keys[] = {
-	"jobs", "retries", "monitoring", "provider", "resume", NULL
+	"jobs", "retries", "monitoring", "provider", "resume", "max_tasks",
+	NULL
 };
 static const char *const provider_keys[] = { "kind", "pools", NULL };
 static const char *const monitoring_keys[] = {
@@ -227,6 +228,9 @@ load_config(struct loader *l, const struct ynode *map)
 		get_int(l, v, "jobs", 1, WEFT_MAX_JOBS, &wf->jobs);
 	if ((v = ynode_get(map, "retries")) != NULL)
 		get_int(l, v, "retries", 0, INT_MAX, &wf->retries);
+	if ((v = ynode_get(map, "max_tasks")) != NULL)
+		get_int(l, v, "max_tasks", 1, WEFT_TASKS_CEILING,
+		    &wf->max_tasks);
 	if ((v = ynode_get(map, "monitoring")) != NULL)
 		load_monitoring(l, v);
 	if ((v = ynode_get(map, "resume")) != NULL)
@@ -609,6 +613,7 @@ workflow_load(const char *path, const char *display, const char *dir,
 	wf->display = xstrdup(display);
 	wf->mode = mode;
 	wf->pools = 1;
+	wf->max_tasks = WEFT_DEFAULT_MAX_TASKS;
 	wf->monitoring = 1;
 	wf->resource_interval = 5;
 	if ((wf->dir = file_dir(path, dir)) == NULL) {
@@ -717,8 +722,10 @@ workflow_free(struct workflow **wfp)
 		free_kvs(c->args, c->nargs);
 		for (j = 0; j < c->nforeach; j++) {
 			free(c->foreach[j].key);
-			for (k = 0; k < c->foreach[j].nvalues; k++)
+			for (k = 0; c->foreach[j].text == NULL &&
+			    k < c->foreach[j].nvalues; k++)
 				free(c->foreach[j].values[k]);
+			free(c->foreach[j].text);
 			free(c->foreach[j].values);
 		}
 		free(c->foreach);

@@ -522,7 +522,7 @@ ytree_build(struct ytree *l)
 				    "a node that contains it", name);
 				n = node_new(l, YN_SCALAR, &ev.start_mark);
 			} else if (!in_main || depth != 2 || main_depth != 1 ||
-			    l->alias_entries >= WEFT_MAX_TASKS) {
+			    l->alias_entries >= WEFT_MAX_ALIAS_ENTRIES) {
 				n = l->anchors[ai].node;
 			} else {
 				/*

@@ -18,6 +18,18 @@
 
 #include "weft.h"
 
+
+/* The command of task T, expanded as it would be when T runs. */
+static void
+expect_command(const struct dag *dag, const struct task *t, const char *want)
+{
+	struct task_text	 tt;
+
+	dag_task_text(dag, t, &tt);
+	assert_non_null(tt.command);
+	assert_string_equal(tt.command, want);
+	task_text_free(&tt);
+}
 static char	 tmpdir[] = "/tmp/weft-test-dag.XXXXXX";
 static char	*path;
 
@@ -144,12 +156,12 @@ test_single_and_ids(void **state)
 	assert_string_equal(t->id, "hello");
 	assert_string_equal(t->call_id, "hello");
 	assert_string_equal(t->app->name, "a");
-	assert_string_equal(t->command, "echo 'hi there' > out/hello.txt");
+	expect_command(dag, t, "echo 'hi there' > out/hello.txt");
 	assert_int_equal(t->retries, 1);
-	assert_int_equal(t->mark.line, 7);
-	assert_int_equal(t->mark.col, 5);
+	assert_int_equal(t->call->mark.line, 7);
+	assert_int_equal(t->call->mark.col, 5);
 	t = &dag->tasks[1];
-	assert_string_equal(t->command, "cat out/hello.txt other.txt");
+	expect_command(dag, t, "cat out/hello.txt other.txt");
 	assert_int_equal(t->retries, 3);
 	assert_int_equal(t->ninputs, 2);
 	assert_int_equal(dag->nedges, 1);
@@ -184,9 +196,9 @@ test_cross_product(void **state)
 		assert_string_equal(dag->tasks[i].id, ids[i]);
 		assert_string_equal(dag->tasks[i].call_id, "sim");
 	}
-	assert_string_equal(dag->tasks[0].command,
+	expect_command(dag, &dag->tasks[0],
 	    "./sim --seed 1 -n 3 > out/1-3.txt");
-	assert_string_equal(dag->tasks[5].command,
+	expect_command(dag, &dag->tasks[5],
 	    "./sim --seed 'b c' -n 5 > 'out/b c-5.txt'");
 	assert_string_equal(dag->tasks[5].outputs[0], "out/b c-5.txt");
 	assert_int_equal(dag->nedges, 0);
@@ -212,12 +224,12 @@ test_hostile_values(void **state)
 	assert_int_equal(dag->ntasks, 4);
 	assert_string_equal(dag->tasks[0].id,
 	    "t[v='; touch /tmp/pwned; echo ']");
-	assert_string_equal(dag->tasks[0].command,
+	expect_command(dag, &dag->tasks[0],
 	    "echo ''\\''; touch /tmp/pwned; echo '\\'''");
-	assert_string_equal(dag->tasks[1].command, "echo '$(reboot)'");
-	assert_string_equal(dag->tasks[2].command, "echo '`id`'");
+	expect_command(dag, &dag->tasks[1], "echo '$(reboot)'");
+	expect_command(dag, &dag->tasks[2], "echo '`id`'");
 	assert_string_equal(dag->tasks[3].id, "t[v=]");
-	assert_string_equal(dag->tasks[3].command, "echo ''");
+	expect_command(dag, &dag->tasks[3], "echo ''");
 	dag_free(&dag);
 	workflow_free(&wf);
 }
@@ -261,7 +273,7 @@ test_three_kinds_of_deps(void **state)
 	assert_int_equal(t->ninputs, 6);
 	assert_string_equal(t->inputs[0], "out/sim-1.txt");
 	assert_string_equal(t->inputs[1], "log/1");
-	assert_string_equal(t->command, "cat out/sim-1.txt log/1 "
+	expect_command(dag, t, "cat out/sim-1.txt log/1 "
 	    "out/sim-2.txt log/2 out/sim-3.txt log/3 > mean.txt");
 	assert_true(edge(dag, "sim[seed=1]", "mean"));
 	assert_true(edge(dag, "sim[seed=2]", "mean"));
@@ -313,13 +325,13 @@ test_outputs_refs_and_lists(void **state)
 	assert_int_equal(t->ninputs, 2);
 	assert_string_equal(t->inputs[1], "gen/b x");
 	assert_int_equal(t->noutputs, 1);
-	assert_string_equal(t->command, "tar cf all.tar 'gen/a x' 'gen/b x' "
+	expect_command(dag, t, "tar cf all.tar 'gen/a x' 'gen/b x' "
 	    "# '{n}' 'gen/a x gen/b x'");
 	assert_int_equal(t->ndeps, 2);
 	t = find(dag, "copy");
 	assert_int_equal(t->noutputs, 1);
 	assert_string_equal(t->outputs[0], "r1 r2.bak");
-	assert_string_equal(t->command, "work > 'r1 r2.bak'");
+	expect_command(dag, t, "work > 'r1 r2.bak'");
 	assert_int_equal(dag->nedges, 2);
 	dag_free(&dag);
 	workflow_free(&wf);
@@ -403,6 +415,77 @@ test_duplicates(void **state)
 	    "  - {id: s, app: a, foreach: {n: [1, 2]}, outputs: same}\n",
 	    "t.yaml:4:52: output 'same' is declared by both 's[n=1]' and "
 	    "'s[n=2]'");
+	/* Values holding the separator can make two ids the same. */
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: t, app: a, foreach: {a: [\"1,b=2\", \"1\"], "
+	    "b: [\"3\", \"2,b=3\"]}}\n",
+	    "t.yaml:4:5: duplicate task id 't[a=1,b=2,b=3]' (first at line "
+	    "4)");
+}
+
+/*
+ * A task's text is expanded when asked for, from the entry's templates
+ * and the task's place in the cross product: the same text for every
+ * task as a copy made at build time would have been.
+ */
+static void
+test_task_text(void **state)
+{
+	struct workflow		*wf = NULL;
+	struct dag		*dag;
+	struct task_text	 tt;
+	const struct task	*t;
+	char			 want[64];
+	size_t			 i;
+
+	dag = build_ok("weft: 1\n"
+	    "apps:\n"
+	    "  sq: {function: p.sq}\n"
+	    "  c: {command: \"use {x} {y} {r} {sq.result} {inputs}\"}\n"
+	    "  g: {command: \"gen {k}\"}\n"
+	    "main:\n"
+	    "  - {id: sq, app: sq, foreach: {x: \"1..3\", y: [a, \"b c\"]}, "
+	    "args: {z: \"{x}{y}\"}}\n"
+	    "  - {id: gen, app: g, foreach: {k: \"1..2\"}, "
+	    "outputs: \"g{k}\"}\n"
+	    "  - {id: c, app: c, foreach: {x: [p, q], y: \"7..9\"}, "
+	    "args: {r: \"{x}-{y}\"}, inputs: \"{gen.outputs}\"}\n", &wf);
+	assert_int_equal(dag->ntasks, 6 + 2 + 6);
+	/* A function task: foreach values, then args, by name. */
+	for (i = 0; i < 6; i++) {
+		t = &dag->tasks[i];
+		assert_false(t->late);
+		dag_task_text(dag, t, &tt);
+		assert_null(tt.command);
+		assert_int_equal(tt.nargs, 3);
+		assert_string_equal(tt.arg_names[0], "x");
+		assert_string_equal(tt.arg_names[1], "y");
+		assert_string_equal(tt.arg_names[2], "z");
+		snprintf(want, sizeof want, "%zu", i / 2 + 1);
+		assert_string_equal(tt.arg_values[0], want);
+		assert_string_equal(tt.arg_values[1], i % 2 ? "b c" : "a");
+		snprintf(want, sizeof want, "%zu%s", i / 2 + 1,
+		    i % 2 ? "b c" : "a");
+		assert_string_equal(tt.arg_values[2], want);
+		task_text_free(&tt);
+	}
+	/* The inputs share the outputs they name: no copy. */
+	t = &dag->tasks[8];
+	assert_int_equal(t->ninputs, 2);
+	assert_ptr_equal(t->inputs[0], dag->tasks[6].outputs[0]);
+	assert_ptr_equal(t->inputs[1], dag->tasks[7].outputs[0]);
+	/* A late command keeps one stand-in per result, quoted. */
+	assert_true(dag->tasks[13].late);
+	dag_task_text(dag, &dag->tasks[13], &tt);
+	assert_string_equal(tt.command, "use q 9 q-9 "
+	    "'\0010\002' '\0011\002' '\0012\002' '\0013\002' "
+	    "'\0014\002' '\0015\002' g1 g2");
+	assert_int_equal(tt.nargs, 0);
+	task_text_free(&tt);
+	dag_free(&dag);
+	workflow_free(&wf);
 }
 
 static void
@@ -519,8 +602,10 @@ test_result_in_path(void **state)
 }
 
 /*
- * Found by fuzzing: {ID.outputs} copies a list into every task that names
+ * Found by fuzzing: {ID.outputs} puts a list into every task that names
  * it, so two fan-outs could ask for the square of their size in memory.
+ * The paths are stored (a command is not: it is expanded as a task
+ * runs), so the bound is met at the inputs.
  */
 static void
 test_substitution_bound(void **state)
@@ -534,8 +619,8 @@ test_substitution_bound(void **state)
 	    "\"a-long-output-name-for-testing-{n}.txt\"}\n"
 	    "  - {id: b, app: b, foreach: {n: \"1..30000\"}, inputs: "
 	    "\"{a.outputs}\"}\n",
-	    "t.yaml:4:21: '{inputs}': the tasks' commands, arguments and paths "
-	    "would hold more than 256 MiB of substituted values");
+	    "t.yaml:7:56: '{a.outputs}': the tasks' paths would hold more "
+	    "than 256 MiB of substituted values");
 }
 
 int
@@ -551,6 +636,7 @@ main(void)
 		cmocka_unit_test(test_outputs_refs_and_lists),
 		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_task_text),
 		cmocka_unit_test(test_needs_unknown),
 		cmocka_unit_test(test_undefined_placeholders),
 		cmocka_unit_test(test_empty_path),

@@ -1,6 +1,7 @@
 /*
- * test-path.c: paths judged by their text (path.c): the normal form,
- * whether a path stays inside a folder, and path_abs.
+ * test-path.c: paths judged by their text (path.c): the normal form and
+ * whether a path has it, whether a path stays inside a folder, and
+ * path_abs.
  */
 
 #include <stdarg.h>
@@ -38,6 +39,31 @@ test_normalise(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		n = path_normalise(cases[i][0]);
 		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+}
+
+/* path_is_normal says exactly whether path_normalise changes a path. */
+static void
+test_is_normal(void **state)
+{
+	static const char *const cases[] = {
+		"a", "a/b", "/a/b", "/", ".", "..", "a/../b", "../..",
+		"", "./a", "a/", "a//b", "//a", "/a/", "a/.", "./", ".a",
+		"a/.b", "a..", "...", "/.", "/..", "a/./b", "out/17.txt",
+		"x y/z", "a/b/c/d/e/f",
+	};
+	char	*n;
+	size_t	 i;
+	int	 same;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		n = path_normalise(cases[i]);
+		same = strcmp(n, cases[i]) == 0;
+		if (path_is_normal(cases[i]) != same)
+			fail_msg("path_is_normal(\"%s\") is not %d (normal "
+			    "form \"%s\")", cases[i], same, n);
 		free(n);
 	}
 }
@@ -109,6 +135,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_is_normal),
 		cmocka_unit_test(test_inside),
 		cmocka_unit_test(test_abs),
 	};

@@ -137,6 +137,34 @@ test_grow(void **state)
 	strmap_free(&m);
 }
 
+/* strmap_add keeps what is there, and says so. */
+static void
+test_add(void **state)
+{
+	struct strmap	 m;
+	char		 keys[3000][16];
+	uint32_t	 prev = 99, v;
+	size_t		 i;
+
+	(void)state;
+	strmap_init(&m, 2);
+	for (i = 0; i < 3000; i++) {
+		snprintf(keys[i], sizeof keys[i], "out/%zu.txt", i);
+		assert_int_equal(strmap_add(&m, keys[i], (uint32_t)i, &prev),
+		    0);
+		assert_int_equal(prev, 99);
+	}
+	for (i = 0; i < 3000; i++) {
+		assert_int_equal(strmap_add(&m, keys[i], 7, &prev), 1);
+		assert_int_equal(prev, i);
+		assert_int_equal(strmap_get(&m, keys[i], &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(strmap_add(&m, "out/0.txt", 5, NULL), 1);
+	assert_int_equal(m.n, 3000);
+	strmap_free(&m);
+}
+
 int
 main(void)
 {
@@ -145,6 +173,7 @@ main(void)
 		cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

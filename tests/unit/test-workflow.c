@@ -527,15 +527,19 @@ test_foreach(void **state)
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    foreach: {n: \"1..99999999999\"}\n",
 	    WF_FULL, "t.yaml:6:18: range '1..99999999999' has more than "
-	    "1000000 values");
+	    "10000000 values (config.max_tasks sets the limit)");
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n"
-	    "    foreach: {a: \"1..1000\", b: \"1..1000\", c: [1, 2]}\n",
-	    WF_FULL, "t.yaml:6:14: foreach gives more than 1000000 tasks");
-	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "    foreach: {a: \"1..4000\", b: \"1..2500\", c: [1, 2]}\n",
+	    WF_FULL, "t.yaml:6:14: foreach gives more than 10000000 tasks "
+	    "(config.max_tasks sets the limit)");
+	/* A lower limit counts over the entries. */
+	load_err("weft: 1\nconfig: {max_tasks: 1000000}\n"
+	    "apps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    foreach: {a: \"1..600000\"}\n"
 	    "  - id: u\n    app: a\n    foreach: {a: \"1..600000\"}\n",
-	    WF_FULL, "t.yaml:9:14: foreach gives more than 1000000 tasks");
+	    WF_FULL, "t.yaml:10:14: foreach gives more than 1000000 tasks "
+	    "(config.max_tasks sets the limit)");
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    foreach: {a: x, b: [], c: [[1]]}\n",
 	    WF_FULL,
