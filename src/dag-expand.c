@@ -2,7 +2,7 @@
  * dag-expand.c: each entry of main expanded into its tasks.  The foreach
  * cross product gives the tasks and their ids; path templates are filled
  * in from the entry's arguments, its foreach values and other entries'
- * outputs, within DAG_MAX_SUBST bytes in all.  A command or a function's
+ * outputs, within a bound on their bytes in all (dag.h).  A command or a function's
  * arguments are checked once per entry and expanded only when a task is
  * about to run (dag_task_text), so a graph's size does not grow with its
  * templates.  dag_build (dag.c) calls in here; the edges and the order
@@ -17,13 +17,6 @@
 
 #include "weft.h"
 #include "dag.h"
-
-/*
- * And above this many bytes of stored paths: {ID.outputs} puts a whole
- * list into each task that names it, so without a bound two short
- * entries could ask for the square of their task count in memory.
- */
-#define DAG_MAX_SUBST	((size_t)256 * 1024 * 1024)
 
 /*
  * Entries with more foreach keys than this keep their combination on the
@@ -223,8 +216,8 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 }
 
 /*
- * The lookup of templates: scope_find, and paths within DAG_MAX_SUBST
- * bytes in all.  A word shared from the arena costs its pointer.
+ * The lookup of templates: scope_find, and paths within the builder's
+ * max_subst bytes in all.  A word shared from the arena costs its pointer.
  */
 static int
 scope_lookup(void *arg, const char *name, const char *const **words,
@@ -240,10 +233,10 @@ scope_lookup(void *arg, const char *name, const char *const **words,
 	for (i = 0; i < *nwords; i++)
 		n += sizeof (char *) + (s->shared ? 0 :
 		    strlen((*words)[i]) + 1);
-	if (n > DAG_MAX_SUBST - s->b->nsubst) {
+	if (n > s->b->max_subst - s->b->nsubst) {
 		snprintf(s->why, sizeof s->why, "'{%s}': the tasks' paths "
 		    "would hold more than %zu MiB of substituted values",
-		    name, DAG_MAX_SUBST >> 20);
+		    name, s->b->max_subst >> 20);
 		return -1;
 	}
 	s->b->nsubst += n;
@@ -482,7 +475,7 @@ out:
 
 /*
  * Every task holds its own copy of its path templates' literal text, so
- * that text counts in DAG_MAX_SUBST too, once per task: long paths over
+ * that text counts in the bound too, once per task: long paths over
  * a big fan-out are refused here, before any of it is copied, rather
  * than running out of memory.  A command or args are never copied.
  */
@@ -497,10 +490,10 @@ charge_literals(struct builder *b, uint32_t call)
 		lit += strlen(c->inputs[i].s) + 1 + sizeof (char *);
 	for (i = 0; i < c->noutputs; i++)
 		lit += strlen(c->outputs[i].s) + 1 + sizeof (char *);
-	if (ci->ntasks > 0 && lit > (DAG_MAX_SUBST - b->nsubst) / ci->ntasks) {
+	if (ci->ntasks > 0 && lit > (b->max_subst - b->nsubst) / ci->ntasks) {
 		wf_error(&b->errs, &c->mark, "the %u tasks of '%s' would hold "
 		    "more than %zu MiB of paths (%zu bytes of path templates "
-		    "each)", (unsigned)ci->ntasks, c->id, DAG_MAX_SUBST >> 20,
+		    "each)", (unsigned)ci->ntasks, c->id, b->max_subst >> 20,
 		    lit);
 		return -1;
 	}

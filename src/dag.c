@@ -522,12 +522,15 @@ plan_calls(struct builder *b)
 		ci->first = total;
 		ci->ntasks = n;
 		total += n;
-		/* Before a byte per task is allocated. */
-		if (ci->app != NULL && charge_literals(b, i) != 0)
-			return -1;
 	}
 	if (b->errs.n > 0)
 		return -1;
+	/* Before a byte per task is allocated. */
+	b->max_subst = DAG_MAX_SUBST + DAG_SUBST_PER_TASK * total;
+	for (i = 0; i < d->ncalls; i++) {
+		if (d->ci[i].app != NULL && charge_literals(b, i) != 0)
+			return -1;
+	}
 	b->dag->ntasks = total;
 	b->dag->tasks = xcalloc_big(total + 1, sizeof *b->dag->tasks);
 	for (i = 0; i < total; i++)

@@ -64,12 +64,22 @@ struct builder {
 	size_t			 nedges;
 	size_t			 max_edges;
 	size_t			 nsubst;	/* bytes of paths stored */
+	size_t			 max_subst;	/* and at most */
 	char		       **pathbuf;	/* one task's paths, reused */
 	size_t			 npathbuf;
 	size_t			 cpathbuf;
 	uint32_t		*srcbuf;
 	size_t			 csrcbuf;
 };
+
+/*
+ * The bytes of paths a graph may hold: {ID.outputs} puts a whole list
+ * into each task that names it, so without a bound two short entries
+ * could ask for the square of their task count in memory.  The bound
+ * grows with the number of tasks, so a big graph of short paths fits.
+ */
+#define DAG_MAX_SUBST		((size_t)256 * 1024 * 1024)
+#define DAG_SUBST_PER_TASK	((size_t)100)
 
 /* dag-expand.c */
 /* "sim[seed=2]": the id of the task of combination combo; caller frees. */

@@ -552,7 +552,7 @@ EOF
 	# Paths are kept per task: long ones over a big fan-out are
 	# refused before any is made.
 	rm -rf .weft out-*.txt
-	seg=$(head -c 150 /dev/zero | tr '\0' y)
+	seg=$(head -c 200 /dev/zero | tr '\0' y)
 	write_flow <<EOF
 weft: 1
 apps:
@@ -563,7 +563,7 @@ main:
     foreach: {i: "1..1000000"}
     outputs: ["o/$seg/$seg/{i}.txt"]
 EOF
-	expect_flow_error "flow\.yaml:5:5: the 1000000 tasks of 't' would hold more than 256 MiB of paths \(320 bytes of path templates each\)"
+	expect_flow_error "flow\.yaml:5:5: the 1000000 tasks of 't' would hold more than 351 MiB of paths \(420 bytes of path templates each\)"
 	for cmd in check run; do
 		measure "$cmd" flow.yaml
 		expect_bounded 5000 "$kb"

@@ -620,7 +620,7 @@ test_substitution_bound(void **state)
 	    "  - {id: b, app: b, foreach: {n: \"1..30000\"}, inputs: "
 	    "\"{a.outputs}\"}\n",
 	    "t.yaml:7:56: '{a.outputs}': the tasks' paths would hold more "
-	    "than 256 MiB of substituted values");
+	    "than 261 MiB of substituted values");
 }
 
 int
