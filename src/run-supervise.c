@@ -11,9 +11,7 @@
 
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -635,41 +633,28 @@ reap_children(struct run *r, int running)
 int
 sweep_orphans(struct run *r)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[64], buf[512], *p, st;
-	long		 ppid, pgrp;
+	struct proc_walk *w;
+	struct proc_stat ps;
 	pid_t		 pid, me = getpid(), mygroup = getpgrp();
-	ssize_t		 n;
-	int		 fd, found = 0;
+	int		 found = 0;
 
 	r->sweep_orphans = 0;
-	if ((d = opendir("/proc")) == NULL)
+	if ((w = proc_walk_open()) == NULL)
 		return 0;
-	while ((de = readdir(d)) != NULL) {
-		pid = atoi(de->d_name);
-		if (pid <= 0 || pid == me || find_helper(r, pid) != NULL)
+	while ((pid = proc_walk_next(w)) != 0) {
+		if (pid == me || find_helper(r, pid) != NULL)
 			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* The name may hold anything; the fields follow ") ". */
-		if ((p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %c %ld %ld", &st, &ppid, &pgrp) != 3 ||
-		    ppid != me || st == 'Z')
+		if (proc_stat(pid, &ps) == -1 || ps.ppid != me ||
+		    ps.state == 'Z')
 			continue;
 		log_info("killing leftover process %ld", (long)pid);
-		if (pgrp != mygroup && pgrp > 1 && find_helper(r, pgrp) == NULL)
-			kill(-pgrp, SIGKILL);
+		if (ps.pgrp != mygroup && ps.pgrp > 1 &&
+		    find_helper(r, ps.pgrp) == NULL)
+			kill(-ps.pgrp, SIGKILL);
 		kill(pid, SIGKILL);
 		found++;
 	}
-	closedir(d);
+	proc_walk_close(w);
 	return found;
 }
 

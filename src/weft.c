@@ -145,13 +145,12 @@ find_self(void)
 	static char	 path[PATH_MAX];
 	ssize_t		 n;
 
-	n = readlink("/proc/self/exe", path, sizeof path - 1);
+	n = proc_self_exe(path, sizeof path);
 	if (n <= 0) {
 		fprintf(stderr, "weft: cannot find own executable: %s\n",
 		    strerror(errno));
 		exit(EXIT_INTERNAL);
 	}
-	path[n] = '\0';
 	weft_self = path;
 }
 
