@@ -395,7 +395,7 @@ run_setup(struct run *r, const char *base)
 	r->registry = xprintf("%s/helpers.json", r->rd.path);
 
 	r->helpers = xcalloc(r->pools + 3, sizeof *r->helpers);
-	registry_write(r);
+	publish_helpers(r);
 	r->began = db_now();
 	if (gethostname(r->hostname, sizeof r->hostname - 1) == -1)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");

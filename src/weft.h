@@ -665,6 +665,8 @@ struct registry {
 	struct registry_proc *procs;
 	size_t		 nprocs;
 };
+int		 registry_write(const char *, const char *,
+		     const struct registry_proc *, size_t);
 int		 registry_read(const char *, struct registry *);
 void		 registry_free(struct registry *);
 
