@@ -176,10 +176,15 @@ test_child(void **state)
 	pid = spawn_start(&sp, &error);
 	assert_true(pid > 0);
 
-	/* Until the exec is done, the child is a copy of us. */
+	/*
+	 * Until the exec is done, the child is a copy of us, and its name
+	 * changes before its new arguments and environment are in place:
+	 * wait until it sleeps with its arguments there.
+	 */
 	for (i = 0; i < 500; i++) {
 		assert_int_equal(proc_stat(pid, &ps), 0);
-		if (strcmp(ps.comm, "sleep") == 0)
+		if (strcmp(ps.comm, "sleep") == 0 && ps.state == 'S' &&
+		    proc_cmdline(pid, buf, sizeof buf) > 0)
 			break;
 		usleep(10000);
 	}
@@ -187,7 +192,7 @@ test_child(void **state)
 	assert_int_equal(ps.pid, pid);
 	assert_int_equal(ps.ppid, getpid());
 	assert_int_equal(ps.pgrp, pid);
-	assert_true(ps.state == 'S' || ps.state == 'R');
+	assert_int_equal(ps.state, 'S');
 	assert_int_equal(proc_start_ticks(pid, &st), (long long)ps.start);
 	assert_true(st == 'S' || st == 'R');
 	assert_true(proc_cpu_ticks(pid, NULL) >= 0);
