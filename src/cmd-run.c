@@ -92,32 +92,6 @@ static const struct option run_longopts[] = {
 };
 
 static void
-run_usage(FILE *f)
-{
-	fprintf(f, "usage: weft run [-qv] [-j N] [--retries N] [--fail-fast] "
-	    "[--resume] [--dry-run] [--plugin NAME=PATH] [--run-dir DIR] "
-	    "FILE\n"
-	    "  -j, --jobs N       slots per pool (1-%d; default: config.jobs,"
-	    " else CPUs)\n"
-	    "      --retries N    retries of every task (0-10000), over the"
-	    " app's and config's\n"
-	    "      --fail-fast    stop at the first task that fails for good\n"
-	    "      --keep-going   run what does not depend on a failure"
-	    " (the default)\n"
-	    "      --resume       skip the tasks that the cache has done\n"
-	    "      --no-resume    run everything, whatever config.resume says\n"
-	    "      --dry-run      say what would run and what is cached;"
-	    " run nothing\n"
-	    "      --plugin NAME=PATH\n"
-	    "                     add or replace a plugin (repeatable)\n"
-	    "      --run-dir DIR  keep runs in DIR instead of .weft next to"
-	    " FILE\n"
-	    "  -q, --quiet        no line per task, only the summary\n"
-	    "  -v, --verbose      debug lines in every process's log\n"
-	    "  -h, --help         this help\n", WEFT_MAX_JOBS);
-}
-
-static void
 read_results(struct run *r)
 {
 	struct msg_in		 m;
@@ -395,7 +369,7 @@ run_setup(struct run *r, const char *base)
 	r->registry = xprintf("%s/helpers.json", r->rd.path);
 
 	r->helpers = xcalloc(r->pools + 3, sizeof *r->helpers);
-	registry_write(r);
+	publish_helpers(r);
 	r->began = db_now();
 	if (gethostname(r->hostname, sizeof r->hostname - 1) == -1)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");
@@ -643,16 +617,16 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			r->verbose = 1;
 			break;
 		case 'h':
-			run_usage(stdout);
+			cmd_help(stdout, "run");
 			return 1;
 		default:
-			run_usage(stderr);
+			cmd_help(stderr, "run");
 			return -1;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "weft: run needs exactly one workflow file\n");
-		run_usage(stderr);
+		cmd_help(stderr, "run");
 		return -1;
 	}
 	return 0;

@@ -10,9 +10,7 @@
  * helpers for the moment it takes them to record the run as lost.
  */
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,46 +30,14 @@ stop_usage(FILE *f)
 	cmd_help(f, "stop");
 }
 
-/* Whether /proc/PID/environ holds exactly VAR (NAME=VALUE). */
-static int
-proc_has_env(pid_t pid, const char *var)
-{
-	char	 path[64], *buf, *p;
-	size_t	 len, vlen = strlen(var);
-	int	 fd, found = 0;
-
-	snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return 0;
-	buf = read_all(fd, &len);
-	close(fd);
-	if (buf == NULL)
-		return 0;
-	for (p = buf; p < buf + len; p += strlen(p) + 1) {
-		if (strlen(p) == vlen && memcmp(p, var, vlen) == 0) {
-			found = 1;
-			break;
-		}
-	}
-	free(buf);
-	return found;
-}
-
+/* Whether PID is a monitoring helper (router, dbwriter), by its title. */
 static int
 proc_is_monitoring(pid_t pid)
 {
-	char	 path[64], buf[64];
-	ssize_t	 n;
-	int	 fd;
+	char	 buf[64];
 
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	if (proc_cmdline(pid, buf, sizeof buf) == -1)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return strncmp(buf, "weft: router ", 13) == 0 ||
 	    strncmp(buf, "weft: dbwriter ", 15) == 0;
 }
@@ -83,16 +49,14 @@ proc_is_monitoring(pid_t pid)
 static int
 kill_carriers(const char *var, int spare)
 {
-	DIR		*d;
-	struct dirent	*de;
+	struct proc_walk *w;
 	pid_t		 pid, me = getpid();
 	int		 found = 0;
 
-	if ((d = opendir("/proc")) == NULL)
+	if ((w = proc_walk_open()) == NULL)
 		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = atoi(de->d_name)) <= 1 || pid == me ||
-		    !proc_has_env(pid, var))
+	while ((pid = proc_walk_next(w)) != 0) {
+		if (pid <= 1 || pid == me || !proc_has_env(pid, var))
 			continue;
 		found++;
 		if (spare && proc_is_monitoring(pid))
@@ -101,7 +65,7 @@ kill_carriers(const char *var, int spare)
 		if (getpgid(pid) == pid)
 			kill(-pid, SIGKILL);
 	}
-	closedir(d);
+	proc_walk_close(w);
 	return found;
 }
 

@@ -11,13 +11,12 @@
  * done in the process's own event loop, so a process that is stopped or
  * stuck does not answer: that is what makes "not responding" mean
  * something.  The sock/ folder is 0700, so only the run's owner can ask.
+ * What it says of the process itself it reads from /proc (procfs.c).
  */
 
 #include <sys/resource.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,49 +86,6 @@ ctl_set_state(struct ctl *c, const char *state)
 		c->state = state;
 }
 
-/* Resident set size of PID (0: this process) in KiB, or -1. */
-long
-proc_rss_kb(pid_t pid)
-{
-	char	 path[64], buf[128];
-	long	 pages = 0;
-	ssize_t	 n;
-	int	 fd;
-
-	if (pid == 0)
-		snprintf(path, sizeof path, "/proc/self/statm");
-	else
-		snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (sscanf(buf, "%*s %ld", &pages) != 1)
-		return -1;
-	return pages * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-/* Open descriptors, not counting the one that lists them. */
-static long
-self_fds(void)
-{
-	DIR		*d;
-	struct dirent	*de;
-	long		 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.')
-			n++;
-	}
-	closedir(d);
-	return n - 1;
-}
-
 static json_t *
 ctl_reply(struct ctl *c)
 {
@@ -154,7 +110,7 @@ ctl_reply(struct ctl *c)
 	    "rss_kb", (json_int_t)proc_rss_kb(0),
 	    "cpu", ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-	    "fds", (json_int_t)self_fds(),
+	    "fds", (json_int_t)proc_self_fds(),
 	    "stats", stats,
 	    "heartbeats", hb);
 	return o;
@@ -217,73 +173,4 @@ ctl_age(int64_t ms)
 	if (ms <= 0)
 		return json_null();
 	return json_real((mono_ms() - ms) / 1000.0);
-}
-
-/*
- * The fields of /proc/PID/stat after the command name (which may hold
- * anything, so they follow its last ')'), in BUF; NULL if PID is gone.
- */
-static const char *
-proc_stat_fields(pid_t pid, char *buf, size_t len)
-{
-	char		 path[64], *p;
-	ssize_t		 n;
-	int		 fd;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return NULL;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return NULL;
-	return p + 1;
-}
-
-/*
- * The start time of process PID in clock ticks since boot (field 22 of
- * /proc/PID/stat), with its state letter in *STATE; -1 if it is gone.
- * Together with the pid it names a process even after its pid is reused.
- */
-long long
-proc_start_ticks(pid_t pid, char *state)
-{
-	char		 buf[1024];
-	const char	*f;
-	long long	 start;
-	char		 st;
-
-	if ((f = proc_stat_fields(pid, buf, sizeof buf)) == NULL ||
-	    sscanf(f, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
-	    "%*u %*d %*d %*d %*d %*d %*d %lld", &st, &start) != 2)
-		return -1;
-	if (state != NULL)
-		*state = st;
-	return start;
-}
-
-/*
- * The CPU time of process PID so far, user and system, in clock ticks
- * (fields 14 and 15 of /proc/PID/stat), with its state letter in *STATE;
- * -1 if it is gone.  Whether it grows tells a slow process from a stuck
- * one.
- */
-long long
-proc_cpu_ticks(pid_t pid, char *state)
-{
-	char		 buf[1024];
-	const char	*f;
-	long long	 utime, stime;
-	char		 st;
-
-	if ((f = proc_stat_fields(pid, buf, sizeof buf)) == NULL ||
-	    sscanf(f, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%lld %lld", &st, &utime, &stime) != 3)
-		return -1;
-	if (state != NULL)
-		*state = st;
-	return utime + stime;
 }

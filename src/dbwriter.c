@@ -676,8 +676,7 @@ dbw_status_fill(json_t *stats, json_t *hb, void *arg)
 static __dead void
 dbw_usage(void)
 {
-	fprintf(stderr, "usage: weft dbwriter --run DIR --db PATH "
-	    "[--name NNNN] [-v]\n");
+	cmd_help(stderr, "dbwriter");
 	exit(EXIT_USAGE);
 }
 

@@ -30,7 +30,7 @@
 static __dead void
 hasher_usage(void)
 {
-	fprintf(stderr, "usage: weft hash --workdir DIR --parent PID\n");
+	cmd_help(stderr, "hash");
 	exit(EXIT_USAGE);
 }
 

@@ -579,8 +579,7 @@ ix_free(struct ix *ix)
 static __dead void
 ix_usage(void)
 {
-	fprintf(stderr, "usage: weft interchange --run DIR [--name NNNN] "
-	    "[--monitor] [-v]\n");
+	cmd_help(stderr, "interchange");
 	exit(EXIT_USAGE);
 }
 

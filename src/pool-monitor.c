@@ -11,8 +11,6 @@
 
 #include <sys/sysinfo.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,28 +118,6 @@ pool_ev_node(struct pool *p)
 	msgpack_pack_double(pk, db_now());
 }
 
-/* Reads "name value" lines of /proc/PID/io for two counters. */
-static void
-proc_io(pid_t pid, int64_t *rd, int64_t *wr)
-{
-	char	 path[64], buf[1024], *s;
-	ssize_t	 n;
-	int	 fd;
-
-	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	if ((s = strstr(buf, "read_bytes: ")) != NULL)
-		*rd += strtoll(s + 12, NULL, 10);
-	if ((s = strstr(buf, "write_bytes: ")) != NULL)
-		*wr += strtoll(s + 13, NULL, 10);
-}
-
 /* Every try running now: its process group and its record. */
 static size_t
 pool_running(struct pool *p, pid_t *groups, const struct pool_try **tries)
@@ -176,60 +152,44 @@ pool_sample(struct pool *p)
 		char	 state;
 	}			*u;
 	const struct pool_try	**tries;
-	DIR			*d;
-	struct dirent		*de;
-	char			 path[64], buf[1024], *s, st;
+	struct proc_walk	*w;
+	struct proc_stat	 ps;
+	char			 buf[2];
 	long			 tck = sysconf(_SC_CLK_TCK);
 	long			 page = sysconf(_SC_PAGESIZE);
-	unsigned long		 utime, stime, vsize;
-	long			 rss, pgrp;
 	double			 now = db_now();
-	ssize_t			 n;
 	pid_t			 pid, *groups;
 	size_t			 i, ntry;
-	int			 fd, any = 0;
+	int			 any = 0;
 
 	groups = xcalloc(2 * p->jobs + 1, sizeof *groups);
 	tries = xcalloc(2 * p->jobs + 1, sizeof *tries);
 	ntry = pool_running(p, groups, tries);
 	for (i = 0; i < ntry; i++)
 		any |= now - tries[i]->began >= p->interval;
-	if (!any || (d = opendir("/proc")) == NULL) {
+	if (!any || (w = proc_walk_open()) == NULL) {
 		free(groups);
 		free(tries);
 		return;
 	}
 	u = xcalloc(ntry + 1, sizeof *u);
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = atoi(de->d_name)) <= 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if ((s = strrchr(buf, ')')) == NULL ||
-		    sscanf(s + 1, " %c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u "
-		    "%lu %lu %*d %*d %*d %*d %*d %*d %*u %lu %ld", &st, &pgrp,
-		    &utime, &stime, &vsize, &rss) != 6)
+	while ((pid = proc_walk_next(w)) != 0) {
+		if (proc_stat(pid, &ps) == -1)
 			continue;
 		for (i = 0; i < ntry; i++) {
-			if (groups[i] != pgrp)
+			if (groups[i] != ps.pgrp)
 				continue;
-			u[i].user += (double)utime / tck;
-			u[i].sys += (double)stime / tck;
-			u[i].vms += vsize;
-			u[i].rss += rss * page;
+			u[i].user += (double)ps.utime / tck;
+			u[i].sys += (double)ps.stime / tck;
+			u[i].vms += ps.vsize;
+			u[i].rss += ps.rss * page;
 			u[i].procs++;
-			if (pid == pgrp)
-				u[i].state = st;
+			if (pid == ps.pgrp)
+				u[i].state = ps.state;
 			proc_io(pid, &u[i].rd, &u[i].wr);
 		}
 	}
-	closedir(d);
+	proc_walk_close(w);
 	for (i = 0; i < ntry; i++) {
 		if (u[i].procs == 0 || now - tries[i]->began < p->interval)
 			continue;

@@ -536,8 +536,7 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 static __dead void
 pool_usage(void)
 {
-	fprintf(stderr, "usage: weft pool --run DIR --pool N --jobs N "
-	    "--workdir DIR [--name NNNN] [--plugin NAME=PATH] [-v]\n");
+	cmd_help(stderr, "pool");
 	exit(EXIT_USAGE);
 }
 

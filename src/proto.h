@@ -276,8 +276,5 @@ void		 ctl_set_state(struct ctl *, const char *);
 void		 ctl_answer(struct ctl *);
 void		 ctl_close(struct ctl **);
 json_t		*ctl_age(int64_t);
-long long	 proc_start_ticks(pid_t, char *);
-long		 proc_rss_kb(pid_t);
-long long	 proc_cpu_ticks(pid_t, char *);
 
 #endif /* PROTO_H */

@@ -7,18 +7,55 @@
  * helper (pid gone, a zombie, or reused by a stranger) from one that does
  * not answer, even when main itself does not answer.
  *
- * This file reads it, for cmd-status.c.  Its writer is still
- * registry_write() in cmd-run.c, and belongs here too.
+ * This file writes it, for main (publish_helpers in run-supervise.c), and
+ * reads it, for cmd-status.c.
  */
 
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "weft.h"
+
+/*
+ * Writes the registry of run RUN, its N processes PROCS, to PATH at once
+ * (by rename), so that a reader never sees half of it.  Returns -1 with
+ * errno if it cannot.
+ */
+int
+registry_write(const char *path, const char *run,
+    const struct registry_proc *procs, size_t n)
+{
+	json_t		*list, *o;
+	char		*s;
+	size_t		 i;
+	int		 rc, saved;
+
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, "
+		    "s:s, s:i}", "name", procs[i].name, "role", procs[i].role,
+		    "pid", (json_int_t)procs[i].pid, "start",
+		    (json_int_t)procs[i].start, "state", procs[i].state,
+		    "restarts", procs[i].restarts));
+	o = json_pack("{s:i, s:s, s:o}", "version", 1, "run", run,
+	    "processes", list);
+	s = json_dumps(o, JSON_INDENT(1));
+	json_decref(o);
+	if (s == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = write_file_atomic(path, s, strlen(s));
+	saved = errno;
+	free(s);
+	errno = saved;
+	return rc;
+}
 
 /*
  * Reads the registry at PATH into REG.  Returns -1 when there is no

@@ -433,7 +433,7 @@ router_hello(struct router *r)
 static __dead void
 router_usage(void)
 {
-	fprintf(stderr, "usage: weft router --run DIR [--name NNNN] [-v]\n");
+	cmd_help(stderr, "router");
 	exit(EXIT_USAGE);
 }
 

@@ -11,9 +11,7 @@
 
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,38 +35,35 @@ static const char *role_names[] = {
  * reads (see control.c); called whenever one starts, dies or is given up.
  */
 void
-registry_write(struct run *r)
+publish_helpers(struct run *r)
 {
-	struct helper	*h;
-	json_t		*list, *o;
-	const char	*state;
-	char		*s;
-	size_t		 i;
-	int		 full;
+	struct registry_proc	*procs, *p;
+	struct helper		*h;
+	size_t			 i;
+	int			 full;
 
 	if (r->registry == NULL)
 		return;
-	list = json_array();
-	json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, s:s, "
-	    "s:i}", "name", "main", "role", "main", "pid",
-	    (json_int_t)getpid(), "start", (json_int_t)proc_start_ticks(
-	    getpid(), NULL), "state", "running", "restarts", 0));
+	procs = xcalloc(r->nhelpers + 1, sizeof *procs);
+	procs[0].name = "main";
+	procs[0].role = "main";
+	procs[0].state = "running";
+	procs[0].pid = getpid();
+	procs[0].start = proc_start_ticks(getpid(), NULL);
 	for (i = 0; i < r->nhelpers; i++) {
 		h = &r->helpers[i];
-		state = h->alive ? "running" : h->restart_at != 0 ?
+		p = &procs[i + 1];
+		p->name = h->name;
+		p->role = role_names[h->role];
+		p->state = h->alive ? "running" : h->restart_at != 0 ?
 		    "restarting" : h->given_up ? "given up" : "exited";
-		json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, "
-		    "s:s, s:i}", "name", h->name, "role",
-		    role_names[h->role], "pid", (json_int_t)h->pid, "start",
-		    (json_int_t)h->start_ticks, "state", state, "restarts",
-		    h->total_restarts));
+		p->pid = h->pid;
+		p->start = h->start_ticks;
+		p->restarts = h->total_restarts;
 	}
-	o = json_pack("{s:i, s:s, s:o}", "version", 1, "run", r->rd.name,
-	    "processes", list);
-	s = json_dumps(o, JSON_INDENT(1));
-	json_decref(o);
-	if (s == NULL || write_file_atomic(r->registry, s, strlen(s)) == -1) {
-		full = s != NULL && errno == ENOSPC;
+	if (registry_write(r->registry, r->rd.name, procs,
+	    r->nhelpers + 1) == -1) {
+		full = errno == ENOSPC;
 		log_warn("cannot write %s", r->registry);
 		/* Said once: it is written at every helper's start and end. */
 		if (full && !r->registry_full) {
@@ -80,7 +75,7 @@ registry_write(struct run *r)
 		}
 		r->registry_full |= full;
 	}
-	free(s);
+	free(procs);
 }
 
 /* Adds a helper to the table; ARGV is copied, NULL-terminated. */
@@ -148,7 +143,7 @@ spawn_helper(struct run *r, struct helper *h)
 	h->killed = 0;
 	h->silent_cpu = -1;
 	log_info("started %s, pid %ld", h->name, (long)pid);
-	registry_write(r);
+	publish_helpers(r);
 	return 0;
 }
 
@@ -404,12 +399,12 @@ schedule_restart(struct run *r, struct helper *h)
 			}
 		}
 		free(why);
-		registry_write(r);
+		publish_helpers(r);
 		return;
 	}
 	h->restart_at = elapsed_ms(&r->t0) +
 	    ((int64_t)HELPER_RESTART_MS << h->restarts);
-	registry_write(r);
+	publish_helpers(r);
 }
 
 /* Restarts whatever is due; returns ms until the next one, or -1. */
@@ -622,7 +617,7 @@ reap_children(struct run *r, int running)
 			    "ended badly: %s (see %s/%s.log)\n", h->name,
 			    (long)pid, why, r->rd.path, h->name);
 		}
-		registry_write(r);
+		publish_helpers(r);
 		free(why);
 	}
 }
@@ -635,41 +630,28 @@ reap_children(struct run *r, int running)
 int
 sweep_orphans(struct run *r)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[64], buf[512], *p, st;
-	long		 ppid, pgrp;
+	struct proc_walk *w;
+	struct proc_stat ps;
 	pid_t		 pid, me = getpid(), mygroup = getpgrp();
-	ssize_t		 n;
-	int		 fd, found = 0;
+	int		 found = 0;
 
 	r->sweep_orphans = 0;
-	if ((d = opendir("/proc")) == NULL)
+	if ((w = proc_walk_open()) == NULL)
 		return 0;
-	while ((de = readdir(d)) != NULL) {
-		pid = atoi(de->d_name);
-		if (pid <= 0 || pid == me || find_helper(r, pid) != NULL)
+	while ((pid = proc_walk_next(w)) != 0) {
+		if (pid == me || find_helper(r, pid) != NULL)
 			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* The name may hold anything; the fields follow ") ". */
-		if ((p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %c %ld %ld", &st, &ppid, &pgrp) != 3 ||
-		    ppid != me || st == 'Z')
+		if (proc_stat(pid, &ps) == -1 || ps.ppid != me ||
+		    ps.state == 'Z')
 			continue;
 		log_info("killing leftover process %ld", (long)pid);
-		if (pgrp != mygroup && pgrp > 1 && find_helper(r, pgrp) == NULL)
-			kill(-pgrp, SIGKILL);
+		if (ps.pgrp != mygroup && ps.pgrp > 1 &&
+		    find_helper(r, ps.pgrp) == NULL)
+			kill(-ps.pgrp, SIGKILL);
 		kill(pid, SIGKILL);
 		found++;
 	}
-	closedir(d);
+	proc_walk_close(w);
 	return found;
 }
 

@@ -182,7 +182,7 @@ void		 reconcile_with_record(struct run *r);
 void		 settle_unfinished(struct run *r);
 
 /* run-supervise.c */
-void		 registry_write(struct run *r);
+void		 publish_helpers(struct run *r);
 int		 start_monitoring(struct run *r);
 int		 start_helpers(struct run *r);
 void		 give_up_monitoring(struct run *r, const char *why);

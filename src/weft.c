@@ -5,8 +5,8 @@
  *
  * The table is the one description of a subcommand: its usage line and
  * help are what "weft CMD --help" and CMD's usage errors print (through
- * cmd_help, which the cmd-*.c files call), its summary what "weft --help"
- * lists.
+ * cmd_help, which the cmd-*.c files and the helper roles call), its
+ * summary what "weft --help" lists.
  */
 
 #include <errno.h>
@@ -24,9 +24,26 @@ const char	*weft_self;
 #define STR1(x)	#x
 
 static const struct cmd_entry cmd_table[] = {
-	/* run's help is still run_usage() in cmd-run.c; it moves here. */
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast] [--resume] "
-	  "[--dry-run] [--plugin NAME=PATH] [--run-dir DIR] FILE", NULL,
+	  "[--dry-run] [--plugin NAME=PATH] [--run-dir DIR] FILE",
+	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
+	  "; default: config.jobs, else CPUs)\n"
+	  "      --retries N    retries of every task (0-10000), over the"
+	  " app's and config's\n"
+	  "      --fail-fast    stop at the first task that fails for good\n"
+	  "      --keep-going   run what does not depend on a failure"
+	  " (the default)\n"
+	  "      --resume       skip the tasks that the cache has done\n"
+	  "      --no-resume    run everything, whatever config.resume says\n"
+	  "      --dry-run      say what would run and what is cached;"
+	  " run nothing\n"
+	  "      --plugin NAME=PATH\n"
+	  "                     add or replace a plugin (repeatable)\n"
+	  "      --run-dir DIR  keep runs in DIR instead of .weft next to"
+	  " FILE\n"
+	  "  -q, --quiet        no line per task, only the summary\n"
+	  "  -v, --verbose      debug lines in every process's log\n"
+	  "  -h, --help         this help\n",
 	  "run a workflow", 0, cmd_run },
 	{ "check", "[--dot] [--plugin NAME=PATH] FILE",
 	  "\n"
@@ -85,16 +102,18 @@ static const struct cmd_entry cmd_table[] = {
 	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },
-	{ "interchange", "--run-dir DIR", NULL, "internal: task broker", 1,
-	  interchange_main },
-	{ "pool", "--run DIR --pool N --jobs N --workdir DIR", NULL,
+	{ "interchange", "--run DIR [--name NNNN] [--monitor] [--fail-fast] "
+	  "[-v]", NULL, "internal: task broker", 1, interchange_main },
+	{ "pool", "--run DIR --pool N --jobs N --workdir DIR [--name NNNN] "
+	  "[--plugin NAME=PATH] [--fail-fast] [-v]", NULL,
 	  "internal: worker pool", 1, pool_main },
-	{ "router", "--run DIR", NULL, "internal: monitoring fan-in", 1,
-	  router_main },
-	{ "dbwriter", "--run DIR --db PATH", NULL,
+	{ "router", "--run DIR [--name NNNN] [-v]", NULL,
+	  "internal: monitoring fan-in", 1, router_main },
+	{ "dbwriter", "--run DIR --db PATH [--name NNNN] [-v]", NULL,
 	  "internal: database writer", 1, dbwriter_main },
-	{ "worker", "--run DIR --pool N --worker N --workdir DIR --parent PID",
-	  NULL, "internal: function caller", 1, worker_main },
+	{ "worker", "--run DIR --pool N --worker N --workdir DIR --parent PID "
+	  "[--name NNNN] [--plugin NAME=PATH] [-v]", NULL,
+	  "internal: function caller", 1, worker_main },
 	{ "hash", "--workdir DIR --parent PID", NULL,
 	  "internal: input hasher", 1, hasher_main },
 };
@@ -145,13 +164,12 @@ find_self(void)
 	static char	 path[PATH_MAX];
 	ssize_t		 n;
 
-	n = readlink("/proc/self/exe", path, sizeof path - 1);
+	n = proc_self_exe(path, sizeof path);
 	if (n <= 0) {
 		fprintf(stderr, "weft: cannot find own executable: %s\n",
 		    strerror(errno));
 		exit(EXIT_INTERNAL);
 	}
-	path[n] = '\0';
 	weft_self = path;
 }
 

@@ -198,6 +198,34 @@ int		 path_inside(const char *, const char *);
 /* PATH if absolute, else DIR/PATH (caller frees). */
 char		*path_abs(const char *, const char *);
 
+/* procfs.c: everything read from /proc */
+struct proc_stat {
+	pid_t		 pid;
+	char		 comm[64];	/* the command name, cut short */
+	char		 state;		/* R, S, D, T, Z, ... */
+	pid_t		 ppid;
+	pid_t		 pgrp;
+	unsigned long long utime;	/* clock ticks */
+	unsigned long long stime;	/* clock ticks */
+	unsigned long long start;	/* clock ticks since boot */
+	unsigned long long vsize;	/* bytes */
+	long long	 rss;		/* pages */
+};
+struct proc_walk;
+int		 proc_stat_parse(const char *, struct proc_stat *);
+int		 proc_stat(pid_t, struct proc_stat *);
+struct proc_walk *proc_walk_open(void);
+pid_t		 proc_walk_next(struct proc_walk *);
+void		 proc_walk_close(struct proc_walk *);
+long long	 proc_start_ticks(pid_t, char *);
+long long	 proc_cpu_ticks(pid_t, char *);
+long		 proc_rss_kb(pid_t);
+long		 proc_self_fds(void);
+int		 proc_has_env(pid_t, const char *);
+ssize_t		 proc_cmdline(pid_t, char *, size_t);
+void		 proc_io(pid_t, int64_t *, int64_t *);
+ssize_t		 proc_self_exe(char *, size_t);
+
 /* diag.c */
 struct wf_mark {
 	int		 line;		/* 1-based, as editors count */
@@ -682,6 +710,8 @@ struct registry {
 	struct registry_proc *procs;
 	size_t		 nprocs;
 };
+int		 registry_write(const char *, const char *,
+		     const struct registry_proc *, size_t);
 int		 registry_read(const char *, struct registry *);
 void		 registry_free(struct registry *);
 

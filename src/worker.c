@@ -323,9 +323,7 @@ worker_loop(struct worker *w)
 static __dead void
 worker_usage(void)
 {
-	fprintf(stderr, "usage: weft worker --run DIR --pool N --worker N "
-	    "--workdir DIR --parent PID [--name NNNN] [--plugin NAME=PATH] "
-	    "[-v]\n");
+	cmd_help(stderr, "worker");
 	exit(EXIT_USAGE);
 }
 

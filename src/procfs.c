@@ -1,0 +1,288 @@
+/*
+ * procfs.c: everything weft reads from /proc, in one place.
+ *
+ * One parser of /proc/PID/stat (proc_stat_parse, on a buffer so that the
+ * tricky command names can be tested), one walk over the numeric entries
+ * of /proc (proc_walk_*), and readers of what the callers need: start
+ * time and CPU time (status, the run's supervision), resident memory and
+ * open descriptors (control.c), environment and command line (cmd-stop.c),
+ * I/O counters (pool-monitor.c) and our own executable (weft.c).
+ */
+
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weft.h"
+
+struct proc_walk {
+	DIR	*dir;
+};
+
+/*
+ * Parses a line of /proc/PID/stat in BUF into PS.  The command name may
+ * hold anything, ')' and spaces too, so the fields are read after its
+ * last ')'.  Returns -1 if the line does not have them all.
+ */
+int
+proc_stat_parse(const char *buf, struct proc_stat *ps)
+{
+	const char	*lp, *rp;
+	char		*end;
+	size_t		 len;
+	long		 pid;
+
+	memset(ps, 0, sizeof *ps);
+	pid = strtol(buf, &end, 10);
+	if (end == buf || pid <= 0 || (lp = strchr(end, '(')) == NULL ||
+	    (rp = strrchr(lp, ')')) == NULL)
+		return -1;
+	ps->pid = pid;
+	len = rp - lp - 1;
+	if (len >= sizeof ps->comm)
+		len = sizeof ps->comm - 1;
+	memcpy(ps->comm, lp + 1, len);
+	ps->comm[len] = '\0';
+	if (sscanf(rp + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu %*d %*d %*d %*d %*d %*d %llu %llu %lld", &ps->state,
+	    &ps->ppid, &ps->pgrp, &ps->utime, &ps->stime, &ps->start,
+	    &ps->vsize, &ps->rss) != 8)
+		return -1;
+	return 0;
+}
+
+/* Reads /proc/PID/stat (PID 0: this process) into PS; -1 if it is gone. */
+int
+proc_stat(pid_t pid, struct proc_stat *ps)
+{
+	char		 path[64], buf[1024];
+	ssize_t		 n;
+	int		 fd;
+
+	if (pid == 0)
+		snprintf(path, sizeof path, "/proc/self/stat");
+	else
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return proc_stat_parse(buf, ps);
+}
+
+/* Starts a walk over the processes; NULL if /proc cannot be read. */
+struct proc_walk *
+proc_walk_open(void)
+{
+	struct proc_walk	*w;
+	DIR			*d;
+
+	if ((d = opendir("/proc")) == NULL)
+		return NULL;
+	w = xcalloc(1, sizeof *w);
+	w->dir = d;
+	return w;
+}
+
+/* The next process's pid, or 0 at the end. */
+pid_t
+proc_walk_next(struct proc_walk *w)
+{
+	struct dirent	*de;
+	const char	*s;
+	long		 pid;
+
+	while ((de = readdir(w->dir)) != NULL) {
+		for (s = de->d_name; *s >= '0' && *s <= '9'; s++)
+			;
+		if (s == de->d_name || *s != '\0')
+			continue;
+		if ((pid = atol(de->d_name)) > 0)
+			return pid;
+	}
+	return 0;
+}
+
+void
+proc_walk_close(struct proc_walk *w)
+{
+	if (w == NULL)
+		return;
+	closedir(w->dir);
+	free(w);
+}
+
+/*
+ * The start time of process PID in clock ticks since boot (field 22 of
+ * /proc/PID/stat), with its state letter in *STATE; -1 if it is gone.
+ * Together with the pid it names a process even after its pid is reused.
+ */
+long long
+proc_start_ticks(pid_t pid, char *state)
+{
+	struct proc_stat	 ps;
+
+	if (proc_stat(pid, &ps) == -1)
+		return -1;
+	if (state != NULL)
+		*state = ps.state;
+	return ps.start;
+}
+
+/*
+ * The CPU time of process PID so far, user and system, in clock ticks
+ * (fields 14 and 15 of /proc/PID/stat), with its state letter in *STATE;
+ * -1 if it is gone.  Whether it grows tells a slow process from a stuck
+ * one.
+ */
+long long
+proc_cpu_ticks(pid_t pid, char *state)
+{
+	struct proc_stat	 ps;
+
+	if (proc_stat(pid, &ps) == -1)
+		return -1;
+	if (state != NULL)
+		*state = ps.state;
+	return ps.utime + ps.stime;
+}
+
+/* Resident set size of PID (0: this process) in KiB, or -1. */
+long
+proc_rss_kb(pid_t pid)
+{
+	char	 path[64], buf[128];
+	long	 pages = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if (pid == 0)
+		snprintf(path, sizeof path, "/proc/self/statm");
+	else
+		snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%*s %ld", &pages) != 1)
+		return -1;
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* This process's open descriptors, not counting the one that lists them. */
+long
+proc_self_fds(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	long		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	return n - 1;
+}
+
+/* Whether /proc/PID/environ holds exactly VAR (NAME=VALUE). */
+int
+proc_has_env(pid_t pid, const char *var)
+{
+	char	 path[64], *buf, *p;
+	size_t	 len, vlen = strlen(var);
+	int	 fd, found = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return 0;
+	buf = read_all(fd, &len);
+	close(fd);
+	if (buf == NULL)
+		return 0;
+	for (p = buf; p < buf + len; p += strlen(p) + 1) {
+		if (strlen(p) == vlen && memcmp(p, var, vlen) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+/*
+ * The start of /proc/PID/cmdline, at most LEN - 1 bytes, NUL-ended in
+ * BUF (its arguments are NUL-separated); -1 if PID is gone or has none.
+ */
+ssize_t
+proc_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char	 path[64];
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Adds the bytes PID has read from and written to storage so far (the
+ * "read_bytes" and "write_bytes" lines of /proc/PID/io) to *RD and *WR;
+ * leaves them alone if that cannot be read.
+ */
+void
+proc_io(pid_t pid, int64_t *rd, int64_t *wr)
+{
+	char	 path[64], buf[1024], *s;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if ((s = strstr(buf, "read_bytes: ")) != NULL)
+		*rd += strtoll(s + 12, NULL, 10);
+	if ((s = strstr(buf, "write_bytes: ")) != NULL)
+		*wr += strtoll(s + 13, NULL, 10);
+}
+
+/*
+ * The absolute path of this binary in BUF, NUL-ended; its length, or -1
+ * with errno.  /proc/self/exe survives a relative argv[0] and a changed
+ * working directory.
+ */
+ssize_t
+proc_self_exe(char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	n = readlink("/proc/self/exe", buf, len - 1);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
