@@ -81,6 +81,20 @@ tpl_report(struct scope *sc, const struct wf_mark *mark, const char *s,
 		    sc->t->id);
 }
 
+/* Notes that entry CI's templates name entry CALL, once. */
+static void
+note_ref(struct call_info *ci, uint32_t call)
+{
+	size_t	 i;
+
+	for (i = 0; i < ci->nrefs; i++) {
+		if (ci->refs[i] == call)
+			return;
+	}
+	ci->refs = xreallocarray(ci->refs, ci->nrefs + 1, sizeof *ci->refs);
+	ci->refs[ci->nrefs++] = call;
+}
+
 /* {ID.result}: the stand-ins for the results of every task of ID. */
 static int
 result_lookup(struct scope *s, const char *name, size_t len,
@@ -98,13 +112,7 @@ result_lookup(struct scope *s, const char *name, size_t len,
 		return -1;
 	ci = &d->ci[call];
 	if (s->record) {
-		for (i = 0; i < self->nrefs; i++) {
-			if (self->refs[i] == call)
-				return 0;
-		}
-		self->refs = xreallocarray(self->refs, self->nrefs + 1,
-		    sizeof *self->refs);
-		self->refs[self->nrefs++] = call;
+		note_ref(self, call);
 		return 0;
 	}
 	if (ci->app == NULL || ci->app->function == NULL) {
@@ -154,14 +162,7 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 		ci = &d->ci[call];
 		if (s->record) {
 			ci->referenced = 1;
-			ci = &d->ci[s->call];
-			for (i = 0; i < ci->nrefs; i++) {
-				if (ci->refs[i] == call)
-					return 0;
-			}
-			ci->refs = xreallocarray(ci->refs, ci->nrefs + 1,
-			    sizeof *ci->refs);
-			ci->refs[ci->nrefs++] = call;
+			note_ref(&d->ci[s->call], call);
 			return 0;
 		}
 		*words = ci->outwords;

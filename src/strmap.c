@@ -71,8 +71,12 @@ strmap_grow(struct strmap *m)
 	*m = new;
 }
 
-int
-strmap_put(struct strmap *m, const char *key, uint32_t val)
+/*
+ * The slot of KEY, or of the empty slot where it would go (room made
+ * first): one probe serves strmap_put and strmap_add.
+ */
+static size_t
+strmap_slot(struct strmap *m, const char *key)
 {
 	size_t	 i;
 
@@ -81,17 +85,23 @@ strmap_put(struct strmap *m, const char *key, uint32_t val)
 	if ((m->n + 1) * 2 > m->cap)
 		strmap_grow(m);
 	i = str_hash(key) & (m->cap - 1);
-	while (m->keys[i] != NULL) {
-		if (strcmp(m->keys[i], key) == 0) {
-			m->vals[i] = val;
-			return 1;
-		}
+	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
 		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+int
+strmap_put(struct strmap *m, const char *key, uint32_t val)
+{
+	size_t	 i = strmap_slot(m, key);
+	int	 had = m->keys[i] != NULL;
+
+	if (!had) {
+		m->keys[i] = key;
+		m->n++;
 	}
-	m->keys[i] = key;
 	m->vals[i] = val;
-	m->n++;
-	return 0;
+	return had;
 }
 
 /*
@@ -102,20 +112,12 @@ strmap_put(struct strmap *m, const char *key, uint32_t val)
 int
 strmap_add(struct strmap *m, const char *key, uint32_t val, uint32_t *prev)
 {
-	size_t	 i;
+	size_t	 i = strmap_slot(m, key);
 
-	if (m->cap == 0)
-		strmap_init(m, 8);
-	if ((m->n + 1) * 2 > m->cap)
-		strmap_grow(m);
-	i = str_hash(key) & (m->cap - 1);
-	while (m->keys[i] != NULL) {
-		if (strcmp(m->keys[i], key) == 0) {
-			if (prev != NULL)
-				*prev = m->vals[i];
-			return 1;
-		}
-		i = (i + 1) & (m->cap - 1);
+	if (m->keys[i] != NULL) {
+		if (prev != NULL)
+			*prev = m->vals[i];
+		return 1;
 	}
 	m->keys[i] = key;
 	m->vals[i] = val;
