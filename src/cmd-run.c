@@ -429,11 +429,8 @@ run_free(struct run *r)
 		zmq_close(r->sock);
 	if (r->ctx != NULL)
 		zmq_ctx_term(r->ctx);
-	for (i = 0; i < r->nhelpers; i++) {
-		for (j = 0; r->helpers[i].argv[j] != NULL; j++)
-			free(r->helpers[i].argv[j]);
-		free(r->helpers[i].argv);
-	}
+	for (i = 0; i < r->nhelpers; i++)
+		roleargs_argv_free(r->helpers[i].argv);
 	resume_close(&r->rs);
 	for (i = 0; r->tasks != NULL && i < r->dag->ntasks; i++) {
 		free(r->tasks[i].why);

@@ -36,7 +36,6 @@
 #include <sys/signalfd.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -576,58 +575,21 @@ ix_free(struct ix *ix)
 	free(ix->pools);
 }
 
-static __dead void
-ix_usage(void)
-{
-	fprintf(stderr, "usage: weft interchange --run DIR [--name NNNN] "
-	    "[--monitor] [-v]\n");
-	exit(EXIT_USAGE);
-}
-
 int
 interchange_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "monitor", no_argument, NULL, 'm' },
-		{ "fail-fast", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs		 a;
 	struct ix		 ix;
 	struct signalfd_siginfo	 si;
 	zmq_pollitem_t		 items[6];
-	const char		*rundir = NULL;
-	int			 ch, verbose = 0, stop = 0, monitoring = 0;
+	int			 stop = 0;
 	int			 n, timeout, t, ictl, imon;
 
 	memset(&ix, 0, sizeof ix);
-	ix.run_name = "?";
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'n':
-			ix.run_name = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'm':
-			monitoring = 1;
-			break;
-		case 'f':
-			ix.fail_fast = 1;
-			break;
-		default:
-			ix_usage();
-		}
-	}
-	if (rundir == NULL || optind != argc)
-		ix_usage();
-	ix.sigfd = helper_begin("interchange", rundir, verbose, 0);
+	roleargs_get(ROLE_INTERCHANGE, argc, argv, &a);
+	ix.run_name = a.name != NULL ? a.name : "?";
+	ix.fail_fast = a.fail_fast;
+	ix.sigfd = helper_begin("interchange", a.run, a.verbose, 0);
 	proctitle_set("weft: interchange run %s", ix.run_name);
 
 	if ((ix.ctx = zmq_ctx_new()) == NULL)
@@ -646,7 +608,7 @@ interchange_main(int argc, char **argv)
 	    &ix);
 	log_info("interchange for run %s ready", ix.run_name);
 
-	if (monitoring)
+	if (a.monitor)
 		ix.mon = monitor_open(ix.ctx, "interchange");
 	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ ix.main_sock, 0, ZMQ_POLLIN, 0 };

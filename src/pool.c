@@ -25,7 +25,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,14 +532,6 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(hb, "interchange", ctl_age(p->heard_ms));
 }
 
-static __dead void
-pool_usage(void)
-{
-	fprintf(stderr, "usage: weft pool --run DIR --pool N --jobs N "
-	    "--workdir DIR [--name NNNN] [--plugin NAME=PATH] [-v]\n");
-	exit(EXIT_USAGE);
-}
-
 /* One turn's poll: the fixed items, then one per worker channel. */
 static int
 pool_poll(struct pool *p, zmq_pollitem_t *items, int timeout)
@@ -657,61 +648,25 @@ pool_loop(struct pool *p)
 int
 pool_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "pool", required_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "plugin", required_argument, NULL, 'l' },
-		{ "fail-fast", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs		 a;
 	struct pool		 p;
 	struct workflow		*wf;
 	struct msg_out		 m;
 	char			*err = NULL, logname[32], ident[48];
-	int			 ch, i;
+	int			 i;
 
 	memset(&p, 0, sizeof p);
-	p.id = -1;
 	p.shown_busy = -1;
-	p.run_name = "?";
-	p.plugin_args = xcalloc(argc + 1, sizeof *p.plugin_args);
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			p.rundir = optarg;
-			break;
-		case 'n':
-			p.run_name = optarg;
-			break;
-		case 'p':
-			p.id = atoi(optarg);
-			break;
-		case 'j':
-			p.jobs = atoi(optarg);
-			break;
-		case 'w':
-			p.workdir = optarg;
-			break;
-		case 'l':
-			p.plugin_args[p.nplugin_args++] = optarg;
-			break;
-		case 'f':
-			p.fail_fast = 1;
-			break;
-		case 'v':
-			p.verbose = 1;
-			break;
-		default:
-			pool_usage();
-		}
-	}
-	if (p.rundir == NULL || p.workdir == NULL || p.id < 0 || p.jobs < 1 ||
-	    p.jobs > WEFT_MAX_JOBS || optind != argc)
-		pool_usage();
+	roleargs_get(ROLE_POOL, argc, argv, &a);
+	p.rundir = a.run;
+	p.run_name = a.name != NULL ? a.name : "?";
+	p.id = a.pool;
+	p.jobs = a.jobs;
+	p.workdir = a.workdir;
+	p.plugin_args = a.plugins;	/* ours now: pool_free frees it */
+	p.nplugin_args = a.nplugins;
+	p.fail_fast = a.fail_fast;
+	p.verbose = a.verbose;
 
 	snprintf(logname, sizeof logname, "pool-%d", p.id);
 	p.sigfd = helper_begin(logname, p.rundir, p.verbose, 1);

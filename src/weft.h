@@ -83,6 +83,39 @@ int		 parse_duration(const char *, int64_t *);
 /* 90000 -> "1m30s"; caller frees. */
 char		*duration_string(int64_t);
 
+/*
+ * roleargs.c: the options of the helper roles, described once, both to
+ * build the argument list a role is started with and to parse it there.
+ * One struct for every role; each takes the members its table names.
+ */
+enum role {
+	ROLE_INTERCHANGE, ROLE_POOL, ROLE_WORKER, ROLE_ROUTER, ROLE_DBWRITER,
+	ROLE_HASH
+};
+struct roleargs {
+	const char	*run;		/* --run DIR: the run directory */
+	const char	*name;		/* --name NNNN: the run, NULL if not */
+	const char	*db;		/* --db PATH: the monitoring database */
+	const char	*workdir;	/* --workdir DIR: the workflow's */
+	int		 pool;		/* --pool N */
+	int		 jobs;		/* --jobs N */
+	int		 worker;	/* --worker N */
+	int		 parent;	/* --parent PID: to die with */
+	int		 monitor;	/* --monitor */
+	int		 fail_fast;	/* --fail-fast */
+	char	       **plugins;	/* --plugin NAME=PATH, repeated */
+	size_t		 nplugins;
+	int		 verbose;	/* -v, --verbose */
+};
+const char	*roleargs_name(enum role);
+char		**roleargs_argv(enum role, const struct roleargs *);
+void		 roleargs_argv_free(char **);
+char		*roleargs_usage(enum role);
+int		 roleargs_parse(enum role, int, char **, struct roleargs *,
+		     char **);
+void		 roleargs_get(enum role, int, char **, struct roleargs *);
+void		 roleargs_clear(struct roleargs *);
+
 /* proctitle.c */
 void		 proctitle_init(int, char **);
 void		 proctitle_set(const char *, ...) printflike(1, 2);
