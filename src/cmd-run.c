@@ -130,7 +130,7 @@ read_results(struct run *r)
 	while ((rc = msg_recv(r->sock, &zm, &m, "the interchange")) != 0) {
 		if (rc == -1)
 			continue;
-		r->ix_heard_ms = mono_ms();
+		heartbeat_heard(&r->ix_hb, mono_ms());
 		if (m.type == MSG_HEARTBEAT)
 			;
 		else if (m.type == MSG_RESULTS && m.nfields == 2 &&
@@ -749,8 +749,7 @@ cmd_run(int argc, char **argv)
 				make_ready(&r, i);
 		}
 		apply_verdicts(&r);
-		r.hb_period = heartbeat_period();
-		r.ix_heard_ms = r.hb_sent_ms = mono_ms();
+		heartbeat_init(&r.ix_hb, heartbeat_period(), mono_ms());
 		run_loop(&r);
 	}
 	ctl_set_state(r.ctl, "stopping");

@@ -203,13 +203,14 @@ pool_title(struct pool *p)
 static int
 interchange_silent(struct pool *p)
 {
-	int64_t	 silence = mono_ms() - p->heard_ms;
+	int64_t	 now = mono_ms();
 
-	if (silence < (int64_t)p->hb_period * POOL_HOLD_PERIODS)
+	if (heartbeat_silent(&p->ix_hb, now) < POOL_HOLD_PERIODS)
 		return 0;
 	if (!p->ix_hold_told) {
 		log_warnx("the interchange has not answered for %lld ms; "
-		    "starting nothing until it does", (long long)silence);
+		    "starting nothing until it does",
+		    (long long)heartbeat_silence(&p->ix_hb, now));
 		p->ix_hold_told = 1;
 	}
 	return 1;
@@ -303,22 +304,20 @@ pool_heartbeat(struct pool *p)
 	 * Back from a stop (SIGSTOP, a suspended machine): the silence was
 	 * ours, not the interchange's, so it gets a fresh chance to answer.
 	 */
-	if (heartbeat_resumed(p->hb_sent_ms, p->hb_period))
-		p->heard_ms = now;
-	if (now - p->heard_ms >= (int64_t)p->hb_period * HEARTBEAT_MISSES) {
+	heartbeat_resumed(&p->ix_hb, now);
+	if (heartbeat_silent(&p->ix_hb, now) >= HEARTBEAT_MISSES) {
 		log_warnx("the interchange has not answered for %lld ms",
-		    (long long)(now - p->heard_ms));
+		    (long long)heartbeat_silence(&p->ix_hb, now));
 		p->lost_ix = 1;
 		pool_stop(p, "interchange lost");
 		return 0;	/* the loop must see it is stopping now */
 	}
-	if (now - p->hb_sent_ms >= p->hb_period) {
+	if (heartbeat_due(&p->ix_hb, now)) {
 		msg_begin(&m, MSG_HEARTBEAT, 0);
 		if (msg_send(p->sock, NULL, 0, &m) == -1)
 			log_debug("cannot send a heartbeat");
-		p->hb_sent_ms = now;
 	}
-	return (int)(p->hb_sent_ms + p->hb_period - now);
+	return heartbeat_next(&p->ix_hb, now);
 }
 
 /* Reaps every finished child: commands and workers. */
@@ -434,7 +433,7 @@ pool_recv(struct pool *p)
 	while ((rc = msg_recv(p->sock, &zm, &m, "the interchange")) != 0) {
 		if (rc == -1)
 			continue;
-		p->heard_ms = mono_ms();
+		heartbeat_heard(&p->ix_hb, mono_ms());
 		if (p->ix_hold_told) {
 			log_info("the interchange answers again");
 			p->ix_hold_told = 0;
@@ -529,7 +528,7 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(stats, "finished", json_integer(p->finished));
 	json_object_set_new(stats, "running", running);
 	json_object_set_new(stats, "workers", workers);
-	json_object_set_new(hb, "interchange", ctl_age(p->heard_ms));
+	json_object_set_new(hb, "interchange", ctl_age(p->ix_hb.heard_ms));
 }
 
 /* One turn's poll: the fixed items, then one per worker channel. */
@@ -714,8 +713,7 @@ pool_main(int argc, char **argv)
 	msgpack_pack_int64(&m.pk, getpid());
 	if (msg_send(p.sock, NULL, 0, &m) == -1)
 		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
-	p.hb_period = heartbeat_period();
-	p.heard_ms = p.hb_sent_ms = mono_ms();
+	heartbeat_init(&p.ix_hb, heartbeat_period(), mono_ms());
 
 	snprintf(p.block, sizeof p.block, "%d", p.id);
 	if (gethostname(p.host, sizeof p.host - 1) == -1)

@@ -801,9 +801,8 @@ main_heartbeat(struct run *r)
 		return -1;
 
 	/* Back from a stop of our own: the silence was ours. */
-	if (heartbeat_resumed(r->hb_sent_ms, r->hb_period))
-		r->ix_heard_ms = now;
-	if (now - r->ix_heard_ms >= (int64_t)r->hb_period * HEARTBEAT_MISSES &&
+	heartbeat_resumed(&r->ix_hb, now);
+	if (heartbeat_silent(&r->ix_hb, now) >= HEARTBEAT_MISSES &&
 	    !r->aborted) {
 		progress_clear(r);
 		fflush(stdout);
@@ -814,13 +813,12 @@ main_heartbeat(struct run *r)
 		r->aborted = 1;
 		return 0;	/* the loop must look at its condition now */
 	}
-	if (now - r->hb_sent_ms >= r->hb_period) {
+	if (heartbeat_due(&r->ix_hb, now)) {
 		msg_begin(&m, MSG_HEARTBEAT, 0);
 		if (msg_send(r->sock, NULL, 0, &m) == -1)
 			log_debug("cannot send a heartbeat");
-		r->hb_sent_ms = now;
 	}
-	return (int)(r->hb_sent_ms + r->hb_period - now);
+	return heartbeat_next(&r->ix_hb, now);
 }
 
 /* What "weft status" shows of main: the tasks and the helpers. */
@@ -832,7 +830,7 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_t		*tasks, *helpers;
 	size_t		 i;
 
-	json_object_set_new(hb, "interchange", ctl_age(r->ix_heard_ms));
+	json_object_set_new(hb, "interchange", ctl_age(r->ix_hb.heard_ms));
 	tasks = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 	    "s:I, s:I}",
 	    "total", (json_int_t)r->dag->ntasks,

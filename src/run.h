@@ -101,9 +101,7 @@ struct run {
 	struct ctl	*ctl;
 	char		*registry;	/* helpers.json */
 	int		 sweep_orphans;	/* a pool died: kill what it left */
-	int		 hb_period;	/* ms between heartbeats */
-	int64_t		 hb_sent_ms;
-	int64_t		 ix_heard_ms;	/* last word from the interchange */
+	struct heartbeat ix_hb;		/* with the interchange */
 	size_t		 requeued;
 	int		 sigfd;
 	int		 timerfd;

@@ -116,6 +116,33 @@ int		 roleargs_parse(enum role, int, char **, struct roleargs *,
 void		 roleargs_get(enum role, int, char **, struct roleargs *);
 void		 roleargs_clear(struct roleargs *);
 
+/*
+ * heartbeat.c: pools and main send the interchange a heartbeat every
+ * period and it answers each.  A pool that hears nothing from the
+ * interchange for HEARTBEAT_MISSES periods stops its tasks and exits;
+ * main, in the same case, ends the run; the interchange reports a pool
+ * silent that long to main, which kills it.  So a hung process cannot
+ * hang the run.  WEFT_HEARTBEAT_MS in the environment sets the period
+ * (tests).  Every function takes the time (mono_ms) as NOW.
+ */
+#define HEARTBEAT_MS		1000
+#define HEARTBEAT_MISSES	10
+#define HEARTBEAT_RESUMED	(HEARTBEAT_MISSES / 2)
+struct heartbeat {
+	int		 period;	/* ms between heartbeats */
+	int64_t		 heard_ms;	/* the peer's last word */
+	int64_t		 sent_ms;	/* our last heartbeat to it */
+};
+int		 heartbeat_period(void);
+void		 heartbeat_init(struct heartbeat *, int, int64_t);
+void		 heartbeat_heard(struct heartbeat *, int64_t);
+int		 heartbeat_due(struct heartbeat *, int64_t);
+int		 heartbeat_next(const struct heartbeat *, int64_t);
+int64_t		 heartbeat_silence(const struct heartbeat *, int64_t);
+int64_t		 heartbeat_silent(const struct heartbeat *, int64_t);
+int		 heartbeat_stopped(int64_t, int, int64_t);
+int		 heartbeat_resumed(struct heartbeat *, int64_t);
+
 /* proctitle.c */
 void		 proctitle_init(int, char **);
 void		 proctitle_set(const char *, ...) printflike(1, 2);
