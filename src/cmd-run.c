@@ -104,7 +104,7 @@ read_results(struct run *r)
 	while ((rc = msg_recv(r->sock, &zm, &m, "the interchange")) != 0) {
 		if (rc == -1)
 			continue;
-		r->ix_heard_ms = mono_ms();
+		heartbeat_heard(&r->ix_hb, mono_ms());
 		if (m.type == MSG_HEARTBEAT)
 			;
 		else if (m.type == MSG_RESULTS && m.nfields == 2 &&
@@ -395,7 +395,6 @@ static void
 run_free(struct run *r)
 {
 	size_t	 i;
-	int	 j;
 
 	ctl_close(&r->ctl);
 	monitor_close(&r->mon);
@@ -403,11 +402,8 @@ run_free(struct run *r)
 		zmq_close(r->sock);
 	if (r->ctx != NULL)
 		zmq_ctx_term(r->ctx);
-	for (i = 0; i < r->nhelpers; i++) {
-		for (j = 0; r->helpers[i].argv[j] != NULL; j++)
-			free(r->helpers[i].argv[j]);
-		free(r->helpers[i].argv);
-	}
+	for (i = 0; i < r->nhelpers; i++)
+		roleargs_argv_free(r->helpers[i].argv);
 	resume_close(&r->rs);
 	for (i = 0; r->tasks != NULL && i < r->dag->ntasks; i++) {
 		free(r->tasks[i].why);
@@ -709,8 +705,7 @@ cmd_run(int argc, char **argv)
 				make_ready(&r, i);
 		}
 		apply_verdicts(&r);
-		r.hb_period = heartbeat_period();
-		r.ix_heard_ms = r.hb_sent_ms = mono_ms();
+		heartbeat_init(&r.ix_hb, heartbeat_period(), mono_ms());
 		run_loop(&r);
 	}
 	ctl_set_state(r.ctl, "stopping");

@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -673,56 +672,24 @@ dbw_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(hb, "router", ctl_age(w->heard_ms));
 }
 
-static __dead void
-dbw_usage(void)
-{
-	cmd_help(stderr, "dbwriter");
-	exit(EXIT_USAGE);
-}
-
 int
 dbwriter_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs		 a;
 	struct dbw		 w;
 	struct signalfd_siginfo	 si;
 	zmq_pollitem_t		 items[4];
-	const char		*rundir = NULL, *dbpath = NULL;
+	const char		*dbpath;
 	char			*err = NULL;
-	int			 ch, verbose = 0, timeout, orphaned = 0, i;
+	int			 timeout, orphaned = 0, i;
 	int			 nitems, lockfd;
 	int64_t			 now, orphaned_at = 0;
 
 	memset(&w, 0, sizeof w);
-	w.run = "?";
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'n':
-			w.run = optarg;
-			break;
-		case 'd':
-			dbpath = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			dbw_usage();
-		}
-	}
-	if (rundir == NULL || dbpath == NULL || optind != argc)
-		dbw_usage();
-	w.dbpath = dbpath;
-	w.sigfd = helper_begin("dbwriter", rundir, verbose, 0);
+	roleargs_get(ROLE_DBWRITER, argc, argv, &a);
+	w.run = a.name != NULL ? a.name : "?";
+	w.dbpath = dbpath = a.db;
+	w.sigfd = helper_begin("dbwriter", a.run, a.verbose, 0);
 	proctitle_set("weft: dbwriter run %s", w.run);
 	/*
 	 * Held for life, so that no other weft command finishes this run's

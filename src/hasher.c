@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +25,6 @@
 
 #include "weft.h"
 #include "proto.h"
-
-static __dead void
-hasher_usage(void)
-{
-	cmd_help(stderr, "hash");
-	exit(EXIT_USAGE);
-}
 
 /* One answer: [index, path, errno, dev, ino, size, mtime_ns, hash]. */
 static int
@@ -65,40 +57,20 @@ hasher_answer(uint32_t index, const char *path)
 int
 hasher_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "parent", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*workdir = NULL;
+	struct roleargs	 a;
 	char		*line = NULL, *tab;
 	size_t		 cap = 0;
 	ssize_t		 n;
-	long		 parent = 0;
-	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'w':
-			workdir = optarg;
-			break;
-		case 'P':
-			parent = atol(optarg);
-			break;
-		default:
-			hasher_usage();
-		}
-	}
-	if (workdir == NULL || parent <= 1 || optind != argc)
-		hasher_usage();
-	if (helper_die_with(parent) == -1)
+	roleargs_get(ROLE_HASH, argc, argv, &a);
+	if (helper_die_with(a.parent) == -1)
 		return EXIT_INTERNAL;
 	log_init(NULL, 0);
 	log_set_role("hash");
 	if (hash_init() == -1)
 		fatalx("cannot set up hashing");
-	if (chdir(workdir) == -1)
-		fatal("cannot enter '%s'", workdir);
+	if (chdir(a.workdir) == -1)
+		fatal("cannot enter '%s'", a.workdir);
 	/* Each request is "INDEX\tPATH\0": the task it is for, the path. */
 	while ((n = getdelim(&line, &cap, '\0', stdin)) > 0) {
 		if ((tab = strchr(line, '\t')) == NULL)

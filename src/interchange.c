@@ -36,7 +36,6 @@
 #include <sys/signalfd.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +77,7 @@ struct ix_pool {
 	struct ix_try	*tries;		/* those tries, IX_DEPTH * slots at
 					   most */
 	pid_t		 pid;
-	int64_t		 heard_ms;	/* last heartbeat (or any word) */
+	struct heartbeat hb;		/* heard: a heartbeat, any word */
 	int		 silent;	/* reported to main; no more tasks */
 	unsigned long	 done;
 	/* Batch being built by ix_dispatch. */
@@ -107,7 +106,7 @@ struct ix {
 	int64_t		 checked_ms;	/* last look for silent pools */
 	int		 fail_fast;	/* a failure holds dispatch... */
 	int		 held;		/* ...until main says MSG_GO */
-	int64_t		 main_heard_ms;	/* main's last heartbeat */
+	struct heartbeat main_hb;	/* heard: main's last heartbeat */
 };
 
 static void
@@ -305,25 +304,24 @@ ix_check_silent(struct ix *ix)
 {
 	struct ix_pool	*pp;
 	struct msg_out	 out;
-	int64_t		 now = mono_ms(), limit, left;
+	int64_t		 now = mono_ms();
 	size_t		 i;
 
-	limit = (int64_t)ix->hb_period * HEARTBEAT_MISSES;
 	/* Back from a stop of our own: the silence was ours, not theirs. */
-	if (heartbeat_resumed(ix->checked_ms, ix->hb_period)) {
+	if (heartbeat_stopped(ix->checked_ms, ix->hb_period, now)) {
 		for (i = 0; i < ix->npools; i++)
-			ix->pools[i].heard_ms = now;
+			heartbeat_heard(&ix->pools[i].hb, now);
 	}
 	ix->checked_ms = now;
 	for (i = 0; i < ix->npools; i++) {
 		pp = &ix->pools[i];
-		left = pp->heard_ms + limit - now;
-		if (pp->silent || left > 0)
+		if (pp->silent ||
+		    heartbeat_silent(&pp->hb, now) < HEARTBEAT_MISSES)
 			continue;
 		pp->silent = 1;
 		log_warnx("pool %d (pid %ld) silent for %lld ms; no more tasks "
 		    "for it", pp->id, (long)pp->pid,
-		    (long long)(now - pp->heard_ms));
+		    (long long)heartbeat_silence(&pp->hb, now));
 		ix_ev_block(ix, pp, "silent");
 		msg_begin(&out, MSG_POOL_SILENT, 2);
 		msgpack_pack_int64(&out.pk, pp->id);
@@ -340,7 +338,7 @@ ix_heartbeat_main(struct ix *ix)
 {
 	struct msg_out	 out;
 
-	ix->main_heard_ms = mono_ms();
+	heartbeat_heard(&ix->main_hb, mono_ms());
 	msg_begin(&out, MSG_HEARTBEAT, 0);
 	if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
 		log_warnx("cannot answer main: %s", zmq_strerror(errno));
@@ -438,7 +436,7 @@ ix_hello(struct ix *ix, const void *ident, size_t identlen,
 	pp->pid = pid;
 	pp->outstanding = 0;
 	pp->silent = 0;
-	pp->heard_ms = mono_ms();
+	heartbeat_init(&pp->hb, ix->hb_period, mono_ms());
 	pp->batch = xcalloc(IX_DEPTH * slots, sizeof *pp->batch);
 	pp->tries = xcalloc(IX_DEPTH * slots, sizeof *pp->tries);
 	log_info("pool %d registered: pid %ld, %d slots", pp->id, (long)pid,
@@ -509,7 +507,7 @@ ix_from_pools(struct ix *ix)
 			continue;
 		pp = ix_find_pool(ix, zmq_msg_data(&idm), zmq_msg_size(&idm));
 		if (pp != NULL)
-			pp->heard_ms = mono_ms();
+			heartbeat_heard(&pp->hb, mono_ms());
 		if (m.type == MSG_HELLO)
 			ix_hello(ix, zmq_msg_data(&idm), zmq_msg_size(&idm),
 			    &m);
@@ -547,7 +545,7 @@ ix_status_fill(json_t *stats, json_t *hb, void *arg)
 		    "slots", (int)pp->slots, "outstanding",
 		    (int)pp->outstanding, "done", (json_int_t)pp->done,
 		    "silent", pp->silent));
-		json_object_set_new(hb, name, ctl_age(pp->heard_ms));
+		json_object_set_new(hb, name, ctl_age(pp->hb.heard_ms));
 	}
 	json_object_set_new(stats, "queued",
 	    json_integer(ix->qtail - ix->qhead));
@@ -558,7 +556,7 @@ ix_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(stats, "requeued", json_integer(ix->requeued));
 	json_object_set_new(stats, "pools_lost", json_integer(ix->lost));
 	json_object_set_new(stats, "pools", pools);
-	json_object_set_new(hb, "main", ctl_age(ix->main_heard_ms));
+	json_object_set_new(hb, "main", ctl_age(ix->main_hb.heard_ms));
 }
 
 static void
@@ -576,57 +574,21 @@ ix_free(struct ix *ix)
 	free(ix->pools);
 }
 
-static __dead void
-ix_usage(void)
-{
-	cmd_help(stderr, "interchange");
-	exit(EXIT_USAGE);
-}
-
 int
 interchange_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "monitor", no_argument, NULL, 'm' },
-		{ "fail-fast", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs		 a;
 	struct ix		 ix;
 	struct signalfd_siginfo	 si;
 	zmq_pollitem_t		 items[6];
-	const char		*rundir = NULL;
-	int			 ch, verbose = 0, stop = 0, monitoring = 0;
+	int			 stop = 0;
 	int			 n, timeout, t, ictl, imon;
 
 	memset(&ix, 0, sizeof ix);
-	ix.run_name = "?";
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'n':
-			ix.run_name = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'm':
-			monitoring = 1;
-			break;
-		case 'f':
-			ix.fail_fast = 1;
-			break;
-		default:
-			ix_usage();
-		}
-	}
-	if (rundir == NULL || optind != argc)
-		ix_usage();
-	ix.sigfd = helper_begin("interchange", rundir, verbose, 0);
+	roleargs_get(ROLE_INTERCHANGE, argc, argv, &a);
+	ix.run_name = a.name != NULL ? a.name : "?";
+	ix.fail_fast = a.fail_fast;
+	ix.sigfd = helper_begin("interchange", a.run, a.verbose, 0);
 	proctitle_set("weft: interchange run %s", ix.run_name);
 
 	if ((ix.ctx = zmq_ctx_new()) == NULL)
@@ -639,13 +601,13 @@ interchange_main(int argc, char **argv)
 	if (ix.main_sock == NULL ||
 	    zsock_connect(ix.main_sock, "ipc://sock/main") == -1)
 		fatalx("cannot connect to main: %s", zmq_strerror(errno));
-	ix.hb_period = heartbeat_period();
+	ix.hb_period = ix.main_hb.period = heartbeat_period();
 	ix.checked_ms = mono_ms();
 	ix.ctl = ctl_open(ix.ctx, "interchange", "interchange", ix_status_fill,
 	    &ix);
 	log_info("interchange for run %s ready", ix.run_name);
 
-	if (monitoring)
+	if (a.monitor)
 		ix.mon = monitor_open(ix.ctx, "interchange");
 	memset(items, 0, sizeof items);
 	items[0] = (zmq_pollitem_t){ ix.main_sock, 0, ZMQ_POLLIN, 0 };

@@ -43,40 +43,26 @@ void
 worker_spawn(struct pool *p, struct pool_worker *w)
 {
 	struct spawn	 sp;
-	char		*argv[24 + 2 * p->nplugin_args], pool[16], index[16];
-	char		 parent[24], *logpath;
-	size_t		 i;
-	int		 sv[2], n = 0, error;
+	struct roleargs	 a;
+	char		**argv, *logpath;
+	int		 sv[2], error;
 
 	w->restart_at = 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		error = errno;
 		goto fail;
 	}
-	snprintf(pool, sizeof pool, "%d", p->id);
-	snprintf(index, sizeof index, "%d", w->index);
-	snprintf(parent, sizeof parent, "%ld", (long)getpid());
-	argv[n++] = "weft";
-	argv[n++] = "worker";
-	argv[n++] = "--run";
-	argv[n++] = (char *)p->rundir;
-	argv[n++] = "--name";
-	argv[n++] = (char *)p->run_name;
-	argv[n++] = "--pool";
-	argv[n++] = pool;
-	argv[n++] = "--worker";
-	argv[n++] = index;
-	argv[n++] = "--workdir";
-	argv[n++] = (char *)p->workdir;
-	argv[n++] = "--parent";
-	argv[n++] = parent;
-	for (i = 0; i < p->nplugin_args; i++) {
-		argv[n++] = "--plugin";
-		argv[n++] = p->plugin_args[i];
-	}
-	if (p->verbose)
-		argv[n++] = "-v";
-	argv[n] = NULL;
+	memset(&a, 0, sizeof a);
+	a.run = p->rundir;
+	a.name = p->run_name;
+	a.pool = p->id;
+	a.worker = w->index;
+	a.workdir = p->workdir;
+	a.parent = getpid();
+	a.plugins = p->plugin_args;
+	a.nplugins = p->nplugin_args;
+	a.verbose = p->verbose;
+	argv = roleargs_argv(ROLE_WORKER, &a);
 	logpath = xprintf("%s.log", w->name);
 	spawn_init(&sp);
 	sp.path = weft_self;
@@ -90,6 +76,7 @@ worker_spawn(struct pool *p, struct pool_worker *w)
 	sp.nfds = 4;
 	w->pid = spawn_start(&sp, &error);
 	free(logpath);
+	roleargs_argv_free(argv);
 	close(sv[1]);
 	if (w->pid == -1) {
 		close(sv[0]);

@@ -25,7 +25,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,13 +203,14 @@ pool_title(struct pool *p)
 static int
 interchange_silent(struct pool *p)
 {
-	int64_t	 silence = mono_ms() - p->heard_ms;
+	int64_t	 now = mono_ms();
 
-	if (silence < (int64_t)p->hb_period * POOL_HOLD_PERIODS)
+	if (heartbeat_silent(&p->ix_hb, now) < POOL_HOLD_PERIODS)
 		return 0;
 	if (!p->ix_hold_told) {
 		log_warnx("the interchange has not answered for %lld ms; "
-		    "starting nothing until it does", (long long)silence);
+		    "starting nothing until it does",
+		    (long long)heartbeat_silence(&p->ix_hb, now));
 		p->ix_hold_told = 1;
 	}
 	return 1;
@@ -304,22 +304,20 @@ pool_heartbeat(struct pool *p)
 	 * Back from a stop (SIGSTOP, a suspended machine): the silence was
 	 * ours, not the interchange's, so it gets a fresh chance to answer.
 	 */
-	if (heartbeat_resumed(p->hb_sent_ms, p->hb_period))
-		p->heard_ms = now;
-	if (now - p->heard_ms >= (int64_t)p->hb_period * HEARTBEAT_MISSES) {
+	heartbeat_resumed(&p->ix_hb, now);
+	if (heartbeat_silent(&p->ix_hb, now) >= HEARTBEAT_MISSES) {
 		log_warnx("the interchange has not answered for %lld ms",
-		    (long long)(now - p->heard_ms));
+		    (long long)heartbeat_silence(&p->ix_hb, now));
 		p->lost_ix = 1;
 		pool_stop(p, "interchange lost");
 		return 0;	/* the loop must see it is stopping now */
 	}
-	if (now - p->hb_sent_ms >= p->hb_period) {
+	if (heartbeat_due(&p->ix_hb, now)) {
 		msg_begin(&m, MSG_HEARTBEAT, 0);
 		if (msg_send(p->sock, NULL, 0, &m) == -1)
 			log_debug("cannot send a heartbeat");
-		p->hb_sent_ms = now;
 	}
-	return (int)(p->hb_sent_ms + p->hb_period - now);
+	return heartbeat_next(&p->ix_hb, now);
 }
 
 /* Reaps every finished child: commands and workers. */
@@ -435,7 +433,7 @@ pool_recv(struct pool *p)
 	while ((rc = msg_recv(p->sock, &zm, &m, "the interchange")) != 0) {
 		if (rc == -1)
 			continue;
-		p->heard_ms = mono_ms();
+		heartbeat_heard(&p->ix_hb, mono_ms());
 		if (p->ix_hold_told) {
 			log_info("the interchange answers again");
 			p->ix_hold_told = 0;
@@ -530,14 +528,7 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(stats, "finished", json_integer(p->finished));
 	json_object_set_new(stats, "running", running);
 	json_object_set_new(stats, "workers", workers);
-	json_object_set_new(hb, "interchange", ctl_age(p->heard_ms));
-}
-
-static __dead void
-pool_usage(void)
-{
-	cmd_help(stderr, "pool");
-	exit(EXIT_USAGE);
+	json_object_set_new(hb, "interchange", ctl_age(p->ix_hb.heard_ms));
 }
 
 /* One turn's poll: the fixed items, then one per worker channel. */
@@ -656,61 +647,25 @@ pool_loop(struct pool *p)
 int
 pool_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "pool", required_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "plugin", required_argument, NULL, 'l' },
-		{ "fail-fast", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs		 a;
 	struct pool		 p;
 	struct workflow		*wf;
 	struct msg_out		 m;
 	char			*err = NULL, logname[32], ident[48];
-	int			 ch, i;
+	int			 i;
 
 	memset(&p, 0, sizeof p);
-	p.id = -1;
 	p.shown_busy = -1;
-	p.run_name = "?";
-	p.plugin_args = xcalloc(argc + 1, sizeof *p.plugin_args);
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			p.rundir = optarg;
-			break;
-		case 'n':
-			p.run_name = optarg;
-			break;
-		case 'p':
-			p.id = atoi(optarg);
-			break;
-		case 'j':
-			p.jobs = atoi(optarg);
-			break;
-		case 'w':
-			p.workdir = optarg;
-			break;
-		case 'l':
-			p.plugin_args[p.nplugin_args++] = optarg;
-			break;
-		case 'f':
-			p.fail_fast = 1;
-			break;
-		case 'v':
-			p.verbose = 1;
-			break;
-		default:
-			pool_usage();
-		}
-	}
-	if (p.rundir == NULL || p.workdir == NULL || p.id < 0 || p.jobs < 1 ||
-	    p.jobs > WEFT_MAX_JOBS || optind != argc)
-		pool_usage();
+	roleargs_get(ROLE_POOL, argc, argv, &a);
+	p.rundir = a.run;
+	p.run_name = a.name != NULL ? a.name : "?";
+	p.id = a.pool;
+	p.jobs = a.jobs;
+	p.workdir = a.workdir;
+	p.plugin_args = a.plugins;	/* ours now: pool_free frees it */
+	p.nplugin_args = a.nplugins;
+	p.fail_fast = a.fail_fast;
+	p.verbose = a.verbose;
 
 	snprintf(logname, sizeof logname, "pool-%d", p.id);
 	p.sigfd = helper_begin(logname, p.rundir, p.verbose, 1);
@@ -758,8 +713,7 @@ pool_main(int argc, char **argv)
 	msgpack_pack_int64(&m.pk, getpid());
 	if (msg_send(p.sock, NULL, 0, &m) == -1)
 		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
-	p.hb_period = heartbeat_period();
-	p.heard_ms = p.hb_sent_ms = mono_ms();
+	heartbeat_init(&p.ix_hb, heartbeat_period(), mono_ms());
 
 	snprintf(p.block, sizeof p.block, "%d", p.id);
 	if (gethostname(p.host, sizeof p.host - 1) == -1)

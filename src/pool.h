@@ -140,9 +140,7 @@ struct pool {
 	int		 lost_ix;	/* stopped for want of heartbeats */
 	int64_t		 kill_at_ms;	/* SIGKILL deadline when stopping */
 
-	int		 hb_period;	/* ms between heartbeats */
-	int64_t		 hb_sent_ms;
-	int64_t		 heard_ms;	/* last message from the interchange */
+	struct heartbeat ix_hb;		/* with the interchange */
 	int		 ix_hold_told;	/* logged that it holds for it */
 
 	struct monitor	*mon;		/* NULL: monitoring off */

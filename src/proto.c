@@ -445,40 +445,6 @@ msg_write(int fd, struct msg_out *m)
 	return rc;
 }
 
-/* The heartbeat period: HEARTBEAT_MS, or WEFT_HEARTBEAT_MS if valid. */
-int
-heartbeat_period(void)
-{
-	const char	*s = getenv("WEFT_HEARTBEAT_MS");
-	char		*end;
-	long		 v;
-
-	if (s == NULL || *s == '\0')
-		return HEARTBEAT_MS;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 10 || v > 3600000)
-		return HEARTBEAT_MS;
-	return (int)v;
-}
-
-/*
- * Whether this process was itself stopped (SIGSTOP, a suspended machine)
- * since LAST_MS, its last regular look at its peers: no busy loop leaves
- * HEARTBEAT_RESUMED periods between two looks.  Peers are then not blamed
- * for a silence that was ours, and get a fresh chance to answer.
- */
-int
-heartbeat_resumed(int64_t last_ms, int period)
-{
-	int64_t	 gap = mono_ms() - last_ms;
-
-	if (gap < (int64_t)period * HEARTBEAT_RESUMED)
-		return 0;
-	log_info("no look at heartbeats for %lld ms: this process was "
-	    "stopped; peers get a fresh start", (long long)gap);
-	return 1;
-}
-
 /*
  * Every socket gets LINGER 0 (zmq_ctx_term must never wait for a peer that
  * is gone) and no high-water mark: the number of messages in flight is

@@ -62,20 +62,6 @@ enum msg_type {
 #define MSG_LAST	MSG_H_HASHED
 
 /*
- * Pools and main send the interchange a heartbeat every period and it
- * answers each.  A pool that hears nothing from the interchange for
- * HEARTBEAT_MISSES periods stops its tasks and exits; main, in the same
- * case, ends the run; the interchange reports a pool silent that long to
- * main, which kills it.  So a hung process cannot hang the run.
- * WEFT_HEARTBEAT_MS in the environment sets the period (tests).
- */
-#define HEARTBEAT_MS		1000
-#define HEARTBEAT_MISSES	10
-#define HEARTBEAT_RESUMED	(HEARTBEAT_MISSES / 2)
-int	 heartbeat_period(void);
-int	 heartbeat_resumed(int64_t, int);
-
-/*
  * Monitoring events, inside MSG_EVENTS: each an array [kind, fields...].
  * A nil field leaves the column as it is, so events about one row may come
  * from several processes in any order.

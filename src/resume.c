@@ -571,8 +571,9 @@ static void
 hasher_spawn(struct resume *rs)
 {
 	struct spawn	 sp;
+	struct roleargs	 a;
 	const struct task *t;
-	char		 parent[24], *argv[7], *line;
+	char		**argv, *line;
 	int		 in, out[2], error;
 	size_t		 i;
 
@@ -596,14 +597,10 @@ hasher_spawn(struct resume *rs)
 		free(line);
 	}
 	lseek(in, 0, SEEK_SET);
-	snprintf(parent, sizeof parent, "%ld", (long)getpid());
-	argv[0] = "weft";
-	argv[1] = "hash";
-	argv[2] = "--workdir";
-	argv[3] = rs->wf->dir;
-	argv[4] = "--parent";
-	argv[5] = parent;
-	argv[6] = NULL;
+	memset(&a, 0, sizeof a);
+	a.workdir = rs->wf->dir;
+	a.parent = getpid();
+	argv = roleargs_argv(ROLE_HASH, &a);
 	spawn_init(&sp);
 	sp.path = weft_self;
 	sp.argv = argv;
@@ -613,6 +610,7 @@ hasher_spawn(struct resume *rs)
 	sp.stderr_path = rs->logpath;
 	sp.append = 1;
 	rs->pid = spawn_start(&sp, &error);
+	roleargs_argv_free(argv);
 	close(in);
 	close(out[1]);
 	if (rs->pid == -1) {

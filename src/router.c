@@ -26,7 +26,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,52 +429,23 @@ router_hello(struct router *r)
 	msg_send(r->out, NULL, 0, &m);
 }
 
-static __dead void
-router_usage(void)
-{
-	cmd_help(stderr, "router");
-	exit(EXIT_USAGE);
-}
-
 int
 router_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs		 a;
 	struct router		 r;
 	struct signalfd_siginfo	 si;
 	struct msg_out		 bye;
 	zmq_pollitem_t		 items[5];
-	const char		*rundir = NULL;
-	int			 ch, verbose = 0, timeout, n, nitems;
+	int			 timeout, n, nitems;
 	int64_t			 now, moved_ms = 0, finish_ms = 0;
 	int			 gave_up = 0;
 	uint64_t		 last_committed = 0;
 
 	memset(&r, 0, sizeof r);
-	r.run_name = "?";
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'n':
-			r.run_name = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			router_usage();
-		}
-	}
-	if (rundir == NULL || optind != argc)
-		router_usage();
-	r.sigfd = helper_begin("router", rundir, verbose, 0);
+	roleargs_get(ROLE_ROUTER, argc, argv, &a);
+	r.run_name = a.name != NULL ? a.name : "?";
+	r.sigfd = helper_begin("router", a.run, a.verbose, 0);
 	proctitle_set("weft: router run %s", r.run_name);
 	router_open_spool(&r);
 	r.buf = xmalloc(ROUTER_CHUNK);

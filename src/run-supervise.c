@@ -78,24 +78,19 @@ publish_helpers(struct run *r)
 	free(procs);
 }
 
-/* Adds a helper to the table; ARGV is copied, NULL-terminated. */
+/* Adds a helper to the table; ARGV (roleargs_argv) becomes its own. */
 static struct helper *
 add_helper(struct run *r, enum helper_role role, int pool, const char *name,
     char **argv)
 {
 	struct helper	*h;
-	int		 i;
 
 	h = &r->helpers[r->nhelpers++];
 	memset(h, 0, sizeof *h);
 	snprintf(h->name, sizeof h->name, "%s", name);
 	h->role = role;
 	h->pool = pool;
-	for (i = 0; argv[i] != NULL; i++)
-		;
-	h->argv = xcalloc(i + 1, sizeof *h->argv);
-	for (i = 0; argv[i] != NULL; i++)
-		h->argv[i] = xstrdup(argv[i]);
+	h->argv = argv;
 	h->lifeline = role == H_ROUTER || role == H_DBWRITER ?
 	    r->mon_lifeline[0] : r->lifeline[0];
 	return h;
@@ -147,38 +142,29 @@ spawn_helper(struct run *r, struct helper *h)
 	return 0;
 }
 
+/* What every helper of main is told: the run, and how much to log. */
 static void
-helper_args(struct run *r, char **argv, int *n, const char *role)
+helper_args(struct run *r, struct roleargs *a)
 {
-	argv[(*n)++] = "weft";
-	argv[(*n)++] = (char *)role;
-	argv[(*n)++] = "--run";
-	argv[(*n)++] = r->rd.path;
-	argv[(*n)++] = "--name";
-	argv[(*n)++] = r->rd.name;
-	if (r->verbose)
-		argv[(*n)++] = "-v";
+	memset(a, 0, sizeof *a);
+	a->run = r->rd.path;
+	a->name = r->rd.name;
+	a->verbose = r->verbose;
 }
 
 /* The router and the writer come first, so that no event is missed. */
 int
 start_monitoring(struct run *r)
 {
-	char	*argv[HELPER_ARGS];
-	int	 n;
+	struct roleargs	 a;
 
-	n = 0;
-	helper_args(r, argv, &n, "router");
-	argv[n] = NULL;
-	if (spawn_helper(r, add_helper(r, H_ROUTER, -1, "router", argv)) == -1)
+	helper_args(r, &a);
+	if (spawn_helper(r, add_helper(r, H_ROUTER, -1, "router",
+	    roleargs_argv(ROLE_ROUTER, &a))) == -1)
 		return -1;
-	n = 0;
-	helper_args(r, argv, &n, "dbwriter");
-	argv[n++] = "--db";
-	argv[n++] = r->dbpath;
-	argv[n] = NULL;
+	a.db = r->dbpath;
 	if (spawn_helper(r, add_helper(r, H_DBWRITER, -1, "dbwriter",
-	    argv)) == -1)
+	    roleargs_argv(ROLE_DBWRITER, &a))) == -1)
 		return -1;
 	return 0;
 }
@@ -186,49 +172,30 @@ start_monitoring(struct run *r)
 int
 start_helpers(struct run *r)
 {
-	char	**argv, name[32], pool[16], jobs[16];
-	size_t	  k;
-	int	  i, n, rc = -1;
+	struct roleargs	 a;
+	char		 name[32];
+	int		 i;
 
-	argv = xcalloc(HELPER_ARGS + 2 * r->nplugin_args, sizeof *argv);
-	n = 0;
-	helper_args(r, argv, &n, "interchange");
-	if (r->mon != NULL)
-		argv[n++] = "--monitor";
-	if (r->fail_fast)
-		argv[n++] = "--fail-fast";
-	argv[n] = NULL;
+	helper_args(r, &a);
+	a.monitor = r->mon != NULL;
+	a.fail_fast = r->fail_fast;
 	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, -1,
-	    "interchange", argv)) == -1)
-		goto out;
+	    "interchange", roleargs_argv(ROLE_INTERCHANGE, &a))) == -1)
+		return -1;
 
+	a.jobs = r->jobs;
+	a.workdir = r->wf->dir;
+	/* A worker loads these too: it cannot know them otherwise. */
+	a.plugins = r->plugin_args;
+	a.nplugins = r->nplugin_args;
 	for (i = 0; i < r->pools; i++) {
 		snprintf(name, sizeof name, "pool-%d", i);
-		snprintf(pool, sizeof pool, "%d", i);
-		snprintf(jobs, sizeof jobs, "%d", r->jobs);
-		n = 0;
-		helper_args(r, argv, &n, "pool");
-		argv[n++] = "--pool";
-		argv[n++] = pool;
-		argv[n++] = "--jobs";
-		argv[n++] = jobs;
-		argv[n++] = "--workdir";
-		argv[n++] = r->wf->dir;
-		if (r->fail_fast)
-			argv[n++] = "--fail-fast";
-		/* A worker loads these too: it cannot know them otherwise. */
-		for (k = 0; k < r->nplugin_args; k++) {
-			argv[n++] = "--plugin";
-			argv[n++] = r->plugin_args[k];
-		}
-		argv[n] = NULL;
-		if (spawn_helper(r, add_helper(r, H_POOL, i, name, argv)) == -1)
-			goto out;
+		a.pool = i;
+		if (spawn_helper(r, add_helper(r, H_POOL, i, name,
+		    roleargs_argv(ROLE_POOL, &a))) == -1)
+			return -1;
 	}
-	rc = 0;
-out:
-	free(argv);
-	return rc;
+	return 0;
 }
 
 static struct helper *
@@ -816,9 +783,8 @@ main_heartbeat(struct run *r)
 		return -1;
 
 	/* Back from a stop of our own: the silence was ours. */
-	if (heartbeat_resumed(r->hb_sent_ms, r->hb_period))
-		r->ix_heard_ms = now;
-	if (now - r->ix_heard_ms >= (int64_t)r->hb_period * HEARTBEAT_MISSES &&
+	heartbeat_resumed(&r->ix_hb, now);
+	if (heartbeat_silent(&r->ix_hb, now) >= HEARTBEAT_MISSES &&
 	    !r->aborted) {
 		progress_clear(r);
 		fflush(stdout);
@@ -829,13 +795,12 @@ main_heartbeat(struct run *r)
 		r->aborted = 1;
 		return 0;	/* the loop must look at its condition now */
 	}
-	if (now - r->hb_sent_ms >= r->hb_period) {
+	if (heartbeat_due(&r->ix_hb, now)) {
 		msg_begin(&m, MSG_HEARTBEAT, 0);
 		if (msg_send(r->sock, NULL, 0, &m) == -1)
 			log_debug("cannot send a heartbeat");
-		r->hb_sent_ms = now;
 	}
-	return (int)(r->hb_sent_ms + r->hb_period - now);
+	return heartbeat_next(&r->ix_hb, now);
 }
 
 /* What "weft status" shows of main: the tasks and the helpers. */
@@ -847,7 +812,7 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_t		*tasks, *helpers;
 	size_t		 i;
 
-	json_object_set_new(hb, "interchange", ctl_age(r->ix_heard_ms));
+	json_object_set_new(hb, "interchange", ctl_age(r->ix_hb.heard_ms));
 	tasks = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 	    "s:I, s:I}",
 	    "total", (json_int_t)r->dag->ntasks,

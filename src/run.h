@@ -17,7 +17,6 @@
 #define RUN_MON_DRAIN_MS	10000	/* main's own events to the router */
 #define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
 #define RUN_MON_WRITER_MS	3000	/* the writer, once the router ended */
-#define HELPER_ARGS		20
 #define HELPER_MAX_RESTARTS	5	/* deaths in a row before giving up */
 #define HELPER_RESTART_MS	50	/* first pause, doubled each time */
 #define HELPER_STABLE_MS	30000	/* ran this long: a new row */
@@ -100,9 +99,7 @@ struct run {
 	struct ctl	*ctl;
 	char		*registry;	/* helpers.json */
 	int		 sweep_orphans;	/* a pool died: kill what it left */
-	int		 hb_period;	/* ms between heartbeats */
-	int64_t		 hb_sent_ms;
-	int64_t		 ix_heard_ms;	/* last word from the interchange */
+	struct heartbeat ix_hb;		/* with the interchange */
 	size_t		 requeued;
 	int		 sigfd;
 	int		 timerfd;

@@ -5,8 +5,9 @@
  *
  * The table is the one description of a subcommand: its usage line and
  * help are what "weft CMD --help" and CMD's usage errors print (through
- * cmd_help, which the cmd-*.c files and the helper roles call), its
- * summary what "weft --help" lists.
+ * cmd_help, which the cmd-*.c files call), its summary what "weft --help"
+ * lists.  A helper role's options are described by roleargs.c, which
+ * both builds and parses a role's command line.
  */
 
 #include <errno.h>
@@ -102,20 +103,16 @@ static const struct cmd_entry cmd_table[] = {
 	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },
-	{ "interchange", "--run DIR [--name NNNN] [--monitor] [--fail-fast] "
-	  "[-v]", NULL, "internal: task broker", 1, interchange_main },
-	{ "pool", "--run DIR --pool N --jobs N --workdir DIR [--name NNNN] "
-	  "[--plugin NAME=PATH] [--fail-fast] [-v]", NULL,
-	  "internal: worker pool", 1, pool_main },
-	{ "router", "--run DIR [--name NNNN] [-v]", NULL,
-	  "internal: monitoring fan-in", 1, router_main },
-	{ "dbwriter", "--run DIR --db PATH [--name NNNN] [-v]", NULL,
-	  "internal: database writer", 1, dbwriter_main },
-	{ "worker", "--run DIR --pool N --worker N --workdir DIR --parent PID "
-	  "[--name NNNN] [--plugin NAME=PATH] [-v]", NULL,
-	  "internal: function caller", 1, worker_main },
-	{ "hash", "--workdir DIR --parent PID", NULL,
-	  "internal: input hasher", 1, hasher_main },
+	/* The roles' options are described by roleargs.c, which parses them. */
+	{ "interchange", NULL, NULL, "internal: task broker", 1,
+	  interchange_main },
+	{ "pool", NULL, NULL, "internal: worker pool", 1, pool_main },
+	{ "router", NULL, NULL, "internal: monitoring fan-in", 1,
+	  router_main },
+	{ "dbwriter", NULL, NULL, "internal: database writer", 1,
+	  dbwriter_main },
+	{ "worker", NULL, NULL, "internal: function caller", 1, worker_main },
+	{ "hash", NULL, NULL, "internal: input hasher", 1, hasher_main },
 };
 
 static void

@@ -102,6 +102,66 @@ int		 parse_duration(const char *, int64_t *);
 /* 90000 -> "1m30s"; caller frees. */
 char		*duration_string(int64_t);
 
+/*
+ * roleargs.c: the options of the helper roles, described once, both to
+ * build the argument list a role is started with and to parse it there.
+ * One struct for every role; each takes the members its table names.
+ */
+enum role {
+	ROLE_INTERCHANGE, ROLE_POOL, ROLE_WORKER, ROLE_ROUTER, ROLE_DBWRITER,
+	ROLE_HASH
+};
+struct roleargs {
+	const char	*run;		/* --run DIR: the run directory */
+	const char	*name;		/* --name NNNN: the run, NULL if not */
+	const char	*db;		/* --db PATH: the monitoring database */
+	const char	*workdir;	/* --workdir DIR: the workflow's */
+	int		 pool;		/* --pool N */
+	int		 jobs;		/* --jobs N */
+	int		 worker;	/* --worker N */
+	int		 parent;	/* --parent PID: to die with */
+	int		 monitor;	/* --monitor */
+	int		 fail_fast;	/* --fail-fast */
+	char	       **plugins;	/* --plugin NAME=PATH, repeated */
+	size_t		 nplugins;
+	int		 verbose;	/* -v, --verbose */
+};
+const char	*roleargs_name(enum role);
+char		**roleargs_argv(enum role, const struct roleargs *);
+void		 roleargs_argv_free(char **);
+char		*roleargs_usage(enum role);
+int		 roleargs_parse(enum role, int, char **, struct roleargs *,
+		     char **);
+void		 roleargs_get(enum role, int, char **, struct roleargs *);
+void		 roleargs_clear(struct roleargs *);
+
+/*
+ * heartbeat.c: pools and main send the interchange a heartbeat every
+ * period and it answers each.  A pool that hears nothing from the
+ * interchange for HEARTBEAT_MISSES periods stops its tasks and exits;
+ * main, in the same case, ends the run; the interchange reports a pool
+ * silent that long to main, which kills it.  So a hung process cannot
+ * hang the run.  WEFT_HEARTBEAT_MS in the environment sets the period
+ * (tests).  Every function takes the time (mono_ms) as NOW.
+ */
+#define HEARTBEAT_MS		1000
+#define HEARTBEAT_MISSES	10
+#define HEARTBEAT_RESUMED	(HEARTBEAT_MISSES / 2)
+struct heartbeat {
+	int		 period;	/* ms between heartbeats */
+	int64_t		 heard_ms;	/* the peer's last word */
+	int64_t		 sent_ms;	/* our last heartbeat to it */
+};
+int		 heartbeat_period(void);
+void		 heartbeat_init(struct heartbeat *, int, int64_t);
+void		 heartbeat_heard(struct heartbeat *, int64_t);
+int		 heartbeat_due(struct heartbeat *, int64_t);
+int		 heartbeat_next(const struct heartbeat *, int64_t);
+int64_t		 heartbeat_silence(const struct heartbeat *, int64_t);
+int64_t		 heartbeat_silent(const struct heartbeat *, int64_t);
+int		 heartbeat_stopped(int64_t, int, int64_t);
+int		 heartbeat_resumed(struct heartbeat *, int64_t);
+
 /* proctitle.c */
 void		 proctitle_init(int, char **);
 void		 proctitle_set(const char *, ...) printflike(1, 2);

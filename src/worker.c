@@ -24,7 +24,6 @@
 #include <sys/resource.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,72 +319,31 @@ worker_loop(struct worker *w)
 	}
 }
 
-static __dead void
-worker_usage(void)
-{
-	cmd_help(stderr, "worker");
-	exit(EXIT_USAGE);
-}
-
 int
 worker_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "pool", required_argument, NULL, 'p' },
-		{ "worker", required_argument, NULL, 'k' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "parent", required_argument, NULL, 'P' },
-		{ "plugin", required_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct roleargs	 a;
 	struct worker	 w;
 	struct msg_out	 m;
-	const char	*rundir = NULL, *workdir = NULL, *run_name = "?";
+	const char	*rundir, *workdir, *run_name;
 	char		*err = NULL, **plugins;
-	size_t		 nplugins = 0, i;
-	int		 ch, verbose = 0, pool = -1, index = -1;
-	long		 parent = 0;
+	size_t		 nplugins, i;
+	int		 verbose, pool, index;
+	long		 parent;
 
 	memset(&w, 0, sizeof w);
 	w.fd = WORKER_CHANNEL_FD;
 	msgpack_sbuffer_init(&w.out);
-	plugins = xcalloc(argc + 1, sizeof *plugins);
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'n':
-			run_name = optarg;
-			break;
-		case 'p':
-			pool = atoi(optarg);
-			break;
-		case 'k':
-			index = atoi(optarg);
-			break;
-		case 'w':
-			workdir = optarg;
-			break;
-		case 'P':
-			parent = atol(optarg);
-			break;
-		case 'l':
-			plugins[nplugins++] = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			worker_usage();
-		}
-	}
-	if (rundir == NULL || workdir == NULL || pool < 0 || index < 0 ||
-	    parent <= 1 || optind != argc)
-		worker_usage();
+	roleargs_get(ROLE_WORKER, argc, argv, &a);
+	rundir = a.run;
+	workdir = a.workdir;
+	run_name = a.name != NULL ? a.name : "?";
+	plugins = a.plugins;
+	nplugins = a.nplugins;
+	verbose = a.verbose;
+	pool = a.pool;
+	index = a.worker;
+	parent = a.parent;
 
 	if (helper_die_with(parent) == -1)
 		return EXIT_INTERNAL;
