@@ -154,6 +154,22 @@ ctl_answer(struct ctl *c)
 	}
 }
 
+static int
+ctl_readable(struct evloop *loop, void *arg)
+{
+	(void)loop;
+	ctl_answer(arg);
+	return 0;
+}
+
+/* Answers requests in LOOP's turns; nothing without an endpoint. */
+void
+ctl_watch(struct ctl *c, struct evloop *loop)
+{
+	if (c != NULL)
+		evloop_socket(loop, c->sock, ctl_readable, c);
+}
+
 void
 ctl_close(struct ctl **cp)
 {

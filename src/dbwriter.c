@@ -20,11 +20,9 @@
  */
 
 #include <sys/file.h>
-#include <sys/signalfd.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +178,9 @@ struct dbw {
 	int		 lost;		/* main is gone: settle each commit */
 	int		 full;		/* the last failure was a full disk */
 	int64_t		 heard_ms;	/* last word from the router */
+	int		 orphaned;	/* the lifeline closed */
+	int64_t		 orphaned_at;
+	int		 lifeline;	/* its id in the loop */
 	struct ctl	*ctl;
 };
 
@@ -632,13 +633,17 @@ dbw_spooled(struct dbw *w, const struct msg_in *m)
 		dbw_commit(w);
 }
 
+/* What the router sends; its goodbye ends the loop. */
 static int
-dbw_recv(struct dbw *w)
+dbw_recv(struct evloop *loop, void *arg)
 {
+	struct dbw	*w = arg;
 	struct msg_in	 m;
 	zmq_msg_t	 zm;
 	int		 bye = 0, rc;
 
+	(void)loop;
+	w->heard_ms = mono_ms();
 	while ((rc = msg_recv(w->sock, &zm, &m, "the router")) != 0) {
 		if (rc == -1)
 			continue;
@@ -652,7 +657,60 @@ dbw_recv(struct dbw *w)
 		msg_in_free(&m);
 		zmq_msg_close(&zm);
 	}
-	return bye;
+	if (bye)
+		dbw_commit(w);
+	return bye ? -1 : 0;
+}
+
+/*
+ * Main is gone, or done: the writer stays only a while longer, and the
+ * lifeline is left out.
+ */
+static int
+dbw_lifeline(struct evloop *loop, void *arg)
+{
+	struct dbw	*w = arg;
+
+	log_info("lifeline closed");
+	w->orphaned = 1;
+	w->orphaned_at = mono_ms();
+	evloop_remove(loop, w->lifeline);
+	return 0;
+}
+
+/*
+ * Between two polls: closes a transaction that is old enough, or asks
+ * for the spool again after a failure; then sees whether an orphaned
+ * writer is done, and how long the poll may wait.
+ */
+static int64_t
+dbw_turn(struct evloop *loop, void *arg)
+{
+	struct dbw	*w = arg;
+	int64_t		 now, timeout;
+
+	if (w->in_tx && mono_ms() - w->tx_start_ms >= DBW_TX_MS)
+		dbw_commit(w);
+	else if (w->failing && !w->in_tx)
+		dbw_reply(w, 1);	/* ask for it all again */
+	now = mono_ms();
+	timeout = -1;
+	if (w->in_tx) {
+		timeout = w->tx_start_ms + DBW_TX_MS - now;
+		if (timeout < 0)
+			timeout = 0;
+	} else if (w->failing)
+		timeout = 1000;
+	if (w->orphaned) {
+		if (now - w->heard_ms >= DBW_IDLE_MS ||
+		    now - w->orphaned_at >= DBW_ORPHAN_MS) {
+			evloop_stop(loop);
+			return -1;
+		}
+		if (timeout == -1 || timeout > 100)
+			timeout = 100;
+	}
+	return timeout;
 }
 
 /* What "weft status" shows of the writer. */
@@ -677,13 +735,10 @@ dbwriter_main(int argc, char **argv)
 {
 	struct roleargs		 a;
 	struct dbw		 w;
-	struct signalfd_siginfo	 si;
-	zmq_pollitem_t		 items[4];
+	struct evloop		*loop;
 	const char		*dbpath;
 	char			*err = NULL;
-	int			 timeout, orphaned = 0, i;
-	int			 nitems, lockfd;
-	int64_t			 now, orphaned_at = 0;
+	int			 i, lockfd;
 
 	memset(&w, 0, sizeof w);
 	roleargs_get(ROLE_DBWRITER, argc, argv, &a);
@@ -721,63 +776,17 @@ dbwriter_main(int argc, char **argv)
 
 	w.ctl = ctl_open(w.ctx, "dbwriter", "dbwriter", dbw_status_fill, &w);
 
-	memset(items, 0, sizeof items);
-	items[0] = (zmq_pollitem_t){ w.sock, 0, ZMQ_POLLIN, 0 };
-	items[1] = (zmq_pollitem_t){ NULL, w.sigfd, ZMQ_POLLIN, 0 };
-	items[2] = (zmq_pollitem_t){ ctl_socket(w.ctl), 0, ZMQ_POLLIN, 0 };
-	items[3] = (zmq_pollitem_t){ NULL, DBW_LIFELINE_FD, ZMQ_POLLIN, 0 };
-	/* Without a control endpoint, the lifeline moves up one. */
-	if (w.ctl == NULL)
-		items[2] = items[3];
-	nitems = w.ctl != NULL ? 4 : 3;
+	/* In this order in a turn: the lifeline first, signals next. */
+	loop = evloop_new();
+	w.lifeline = evloop_fd(loop, DBW_LIFELINE_FD, dbw_lifeline, &w);
+	evloop_signalfd(loop, w.sigfd);
+	ctl_watch(w.ctl, loop);
+	evloop_socket(loop, w.sock, dbw_recv, &w);
+	evloop_prepare(loop, dbw_turn, &w);
 	w.heard_ms = mono_ms();
-	for (;;) {
-		now = mono_ms();
-		timeout = -1;
-		if (w.in_tx) {
-			timeout = w.tx_start_ms + DBW_TX_MS - now;
-			if (timeout < 0)
-				timeout = 0;
-		} else if (w.failing)
-			timeout = 1000;
-		if (orphaned) {
-			if (now - w.heard_ms >= DBW_IDLE_MS ||
-			    now - orphaned_at >= DBW_ORPHAN_MS)
-				break;
-			if (timeout == -1 || timeout > 100)
-				timeout = 100;
-		}
-		/* Once orphaned, the lifeline (always last) is left out. */
-		if (zmq_poll(items, orphaned ? nitems - 1 : nitems,
-		    timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("zmq_poll");
-		}
-		if (items[nitems - 1].revents != 0 && !orphaned) {
-			log_info("lifeline closed");
-			orphaned = 1;
-			orphaned_at = mono_ms();
-		}
-		if (items[1].revents != 0 &&
-		    read(w.sigfd, &si, sizeof si) == sizeof si) {
-			log_info("stopping on %s", strsignal(si.ssi_signo));
-			break;
-		}
-		if (w.ctl != NULL && items[2].revents != 0)
-			ctl_answer(w.ctl);
-		if (items[0].revents != 0) {
-			w.heard_ms = mono_ms();
-			if (dbw_recv(&w)) {
-				dbw_commit(&w);
-				break;
-			}
-		}
-		if (w.in_tx && mono_ms() - w.tx_start_ms >= DBW_TX_MS)
-			dbw_commit(&w);
-		else if (w.failing && !w.in_tx)
-			dbw_reply(&w, 1);	/* ask for it all again */
-	}
+	if (evloop_run(loop) == -1)
+		fatal("zmq_poll");
+	evloop_free(&loop);
 	dbw_commit(&w);
 	log_info("exiting: %lu rows in %lu batches, %lu commits, %lu "
 	    "batches seen before", w.rows, w.batches, w.commits, w.skipped);

@@ -255,11 +255,13 @@ unsigned long	 monitor_lost(struct monitor *);
  */
 typedef void	(*ctl_fill_fn)(json_t *, json_t *, void *);
 struct ctl;
+struct evloop;
 struct ctl	*ctl_open(void *, const char *, const char *, ctl_fill_fn,
 		     void *);
 void		*ctl_socket(struct ctl *);
 void		 ctl_set_state(struct ctl *, const char *);
 void		 ctl_answer(struct ctl *);
+void		 ctl_watch(struct ctl *, struct evloop *);
 void		 ctl_close(struct ctl **);
 json_t		*ctl_age(int64_t);
 

@@ -21,12 +21,10 @@
  */
 
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +59,12 @@ struct router {
 	int		 finishing;	/* main said finish */
 	int		 orphaned;	/* lifeline closed without finish */
 	int64_t		 orphan_deadline;
+	int		 lifeline;	/* its id in the loop */
 	int		 write_failed;
+	int		 gave_up;	/* finishing, and stuck */
+	uint64_t	 last_committed;
+	int64_t		 moved_ms;	/* when committed last moved */
+	int64_t		 finish_ms;	/* when main said finish */
 	char		 main_id[64];	/* main's routing id, once it sent */
 	int64_t		 told_silent_ms; /* main last told the writer is */
 	int64_t		 writer_word_ms; /* the writer's own last word */
@@ -262,14 +265,16 @@ router_ack(struct router *r, zmq_msg_t *id, uint64_t seq)
 	r->acked++;
 }
 
-static void
-router_from_senders(struct router *r)
+static int
+router_from_senders(struct evloop *loop, void *arg)
 {
+	struct router	*r = arg;
 	struct msg_in	 m;
 	zmq_msg_t	 id, zm;
 	uint64_t	 seq;
 	int		 rc;
 
+	(void)loop;
 	while ((rc = msg_recv_routed(r->in, &id, &zm, &m, "a sender")) != 0) {
 		if (rc == -1)
 			continue;
@@ -294,6 +299,7 @@ router_from_senders(struct router *r)
 		zmq_msg_close(&zm);
 		zmq_msg_close(&id);
 	}
+	return 0;
 }
 
 /* Feeds the writer from the spool, within the window. */
@@ -361,14 +367,16 @@ router_pump(struct router *r)
 	}
 }
 
-static void
-router_from_writer(struct router *r)
+static int
+router_from_writer(struct evloop *loop, void *arg)
 {
+	struct router	*r = arg;
 	struct msg_in	 m;
 	zmq_msg_t	 zm;
 	uint64_t	 off, hello;
 	int		 rc;
 
+	(void)loop;
 	while ((rc = msg_recv(r->out, &zm, &m, "the writer")) != 0) {
 		if (rc == 1) {
 			if (m.type == MSG_COMMITTED && m.nfields == 2 &&
@@ -394,6 +402,7 @@ router_from_writer(struct router *r)
 			zmq_msg_close(&zm);
 		}
 	}
+	return 0;
 }
 
 /*
@@ -429,18 +438,115 @@ router_hello(struct router *r)
 	msg_send(r->out, NULL, 0, &m);
 }
 
+/*
+ * The lifeline closed: main is gone, or done.  If it did not ask us to
+ * finish, the run's end is recorded as lost; either way the spool is
+ * drained for a short while.  The lifeline is left out from then on.
+ */
+static int
+router_lifeline(struct evloop *loop, void *arg)
+{
+	struct router	*r = arg;
+
+	r->orphaned = 1;
+	r->orphan_deadline = mono_ms() + ROUTER_ORPHAN_MS;
+	log_info("lifeline closed");
+	if (!r->finishing)
+		router_lost(r);
+	evloop_remove(loop, r->lifeline);
+	return 0;
+}
+
+/*
+ * Between two polls: feeds the writer what came in, then sees whether
+ * the router is done and how long the poll may wait.
+ */
+static int64_t
+router_turn(struct evloop *loop, void *arg)
+{
+	struct router	*r = arg;
+	int64_t		 now, timeout;
+
+	router_pump(r);
+	/*
+	 * Finishing with everything sent: ask the writer to commit
+	 * now rather than when its transaction times out.
+	 */
+	if ((r->finishing || r->nospace_ms != 0) && r->writer_known &&
+	    r->sent == r->written &&
+	    r->committed < r->written && r->flush_asked < r->written) {
+		router_hello(r);
+		r->flush_asked = r->written;
+	}
+	now = mono_ms();
+	if ((r->finishing || r->orphaned || r->nospace_ms != 0) &&
+	    r->writer_known && r->committed == r->written)
+		goto stop;
+	if (r->nospace_ms != 0 &&
+	    now - r->nospace_ms >= ROUTER_STUCK_MS) {
+		log_warnx("the disk is full, and %llu spooled bytes "
+		    "were not committed", (unsigned long long)
+		    (r->written - r->committed));
+		goto stop;
+	}
+	/*
+	 * Finishing, and the spool cannot be written (a full disk,
+	 * say): waiting longer would only hold the run up.  A writer
+	 * that is merely slow or stopped is waited for: main bounds
+	 * that wait, and restarts a writer that stopped.
+	 */
+	if (r->committed != r->last_committed) {
+		r->last_committed = r->committed;
+		r->moved_ms = now;
+	}
+	if (r->finishing && r->finish_ms == 0)
+		r->finish_ms = now;
+	if (r->finishing && now - (r->moved_ms > r->finish_ms ?
+	    r->moved_ms : r->finish_ms) >= ROUTER_STUCK_MS &&
+	    r->write_failed) {
+		log_warnx("finishing, and nothing committed for %d s; "
+		    "%llu spooled bytes were not committed",
+		    ROUTER_STUCK_MS / 1000, (unsigned long long)
+		    (r->written - r->committed));
+		r->gave_up = 1;
+		goto stop;
+	}
+	if (r->orphaned && !r->finishing && now >= r->orphan_deadline) {
+		log_warnx("main is gone; %llu spooled bytes were not "
+		    "committed", (unsigned long long)
+		    (r->written - r->committed));
+		goto stop;
+	}
+	router_writer_silent(r, now);
+	/* A writer that went quiet gets everything again. */
+	if ((r->sent > r->committed || !r->writer_known) &&
+	    now - r->heard_ms >= ROUTER_STALL_MS) {
+		log_info("writer silent; asking where it stands");
+		router_hello(r);
+		r->sent = r->committed;
+		r->heard_ms = now;
+	}
+	timeout = r->sent > r->committed || !r->writer_known ?
+	    ROUTER_STALL_MS : -1;
+	if ((r->finishing || r->nospace_ms != 0) &&
+	    (timeout == -1 || timeout > 500))
+		timeout = 500;
+	if (r->orphaned)
+		timeout = 100;
+	return timeout;
+stop:
+	evloop_stop(loop);
+	return -1;
+}
+
 int
 router_main(int argc, char **argv)
 {
 	struct roleargs		 a;
 	struct router		 r;
-	struct signalfd_siginfo	 si;
 	struct msg_out		 bye;
-	zmq_pollitem_t		 items[5];
-	int			 timeout, n, nitems;
-	int64_t			 now, moved_ms = 0, finish_ms = 0;
-	int			 gave_up = 0;
-	uint64_t		 last_committed = 0;
+	struct evloop		*loop;
+	int			 n;
 
 	memset(&r, 0, sizeof r);
 	roleargs_get(ROLE_ROUTER, argc, argv, &a);
@@ -468,108 +574,17 @@ router_main(int argc, char **argv)
 
 	r.ctl = ctl_open(r.ctx, "router", "router", router_status_fill, &r);
 
-	memset(items, 0, sizeof items);
-	items[0] = (zmq_pollitem_t){ r.in, 0, ZMQ_POLLIN, 0 };
-	items[1] = (zmq_pollitem_t){ r.out, 0, ZMQ_POLLIN, 0 };
-	items[2] = (zmq_pollitem_t){ NULL, r.sigfd, ZMQ_POLLIN, 0 };
-	items[3] = (zmq_pollitem_t){ ctl_socket(r.ctl), 0, ZMQ_POLLIN, 0 };
-	items[4] = (zmq_pollitem_t){ NULL, ROUTER_LIFELINE_FD, ZMQ_POLLIN, 0 };
-	/* Without a control endpoint, the lifeline moves up one. */
-	if (r.ctl == NULL)
-		items[3] = items[4];
-	nitems = r.ctl != NULL ? 5 : 4;
-	for (;;) {
-		now = mono_ms();
-		if ((r.finishing || r.orphaned || r.nospace_ms != 0) &&
-		    r.writer_known && r.committed == r.written)
-			break;
-		if (r.nospace_ms != 0 &&
-		    now - r.nospace_ms >= ROUTER_STUCK_MS) {
-			log_warnx("the disk is full, and %llu spooled bytes "
-			    "were not committed", (unsigned long long)
-			    (r.written - r.committed));
-			break;
-		}
-		/*
-		 * Finishing, and the spool cannot be written (a full disk,
-		 * say): waiting longer would only hold the run up.  A writer
-		 * that is merely slow or stopped is waited for: main bounds
-		 * that wait, and restarts a writer that stopped.
-		 */
-		if (r.committed != last_committed) {
-			last_committed = r.committed;
-			moved_ms = now;
-		}
-		if (r.finishing && finish_ms == 0)
-			finish_ms = now;
-		if (r.finishing && now - (moved_ms > finish_ms ? moved_ms :
-		    finish_ms) >= ROUTER_STUCK_MS && r.write_failed) {
-			log_warnx("finishing, and nothing committed for %d s; "
-			    "%llu spooled bytes were not committed",
-			    ROUTER_STUCK_MS / 1000, (unsigned long long)
-			    (r.written - r.committed));
-			gave_up = 1;
-			break;
-		}
-		if (r.orphaned && !r.finishing && now >= r.orphan_deadline) {
-			log_warnx("main is gone; %llu spooled bytes were not "
-			    "committed", (unsigned long long)
-			    (r.written - r.committed));
-			break;
-		}
-		router_writer_silent(&r, now);
-		/* A writer that went quiet gets everything again. */
-		if ((r.sent > r.committed || !r.writer_known) &&
-		    now - r.heard_ms >= ROUTER_STALL_MS) {
-			log_info("writer silent; asking where it stands");
-			router_hello(&r);
-			r.sent = r.committed;
-			r.heard_ms = now;
-		}
-		timeout = r.sent > r.committed || !r.writer_known ?
-		    ROUTER_STALL_MS : -1;
-		if ((r.finishing || r.nospace_ms != 0) &&
-		    (timeout == -1 || timeout > 500))
-			timeout = 500;
-		if (r.orphaned)
-			timeout = 100;
-		/* Once orphaned, the lifeline (always last) is left out. */
-		n = zmq_poll(items, r.orphaned ? nitems - 1 : nitems, timeout);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("zmq_poll");
-		}
-		if (items[nitems - 1].revents != 0 && !r.orphaned) {
-			r.orphaned = 1;
-			r.orphan_deadline = mono_ms() + ROUTER_ORPHAN_MS;
-			log_info("lifeline closed");
-			if (!r.finishing)
-				router_lost(&r);
-		}
-		if (items[2].revents != 0 &&
-		    read(r.sigfd, &si, sizeof si) == sizeof si) {
-			log_info("stopping on %s", strsignal(si.ssi_signo));
-			break;
-		}
-		if (r.ctl != NULL && items[3].revents != 0)
-			ctl_answer(r.ctl);
-		if (items[0].revents != 0)
-			router_from_senders(&r);
-		if (items[1].revents != 0)
-			router_from_writer(&r);
-		router_pump(&r);
-		/*
-		 * Finishing with everything sent: ask the writer to commit
-		 * now rather than when its transaction times out.
-		 */
-		if ((r.finishing || r.nospace_ms != 0) && r.writer_known &&
-		    r.sent == r.written &&
-		    r.committed < r.written && r.flush_asked < r.written) {
-			router_hello(&r);
-			r.flush_asked = r.written;
-		}
-	}
+	/* In this order in a turn: the lifeline first, signals next. */
+	loop = evloop_new();
+	r.lifeline = evloop_fd(loop, ROUTER_LIFELINE_FD, router_lifeline, &r);
+	evloop_signalfd(loop, r.sigfd);
+	ctl_watch(r.ctl, loop);
+	evloop_socket(loop, r.in, router_from_senders, &r);
+	evloop_socket(loop, r.out, router_from_writer, &r);
+	evloop_prepare(loop, router_turn, &r);
+	if (evloop_run(loop) == -1)
+		fatal("zmq_poll");
+	evloop_free(&loop);
 	if (r.writer_known && r.committed == r.written) {
 		msg_begin(&bye, MSG_BYE, 0);
 		msg_send(r.out, NULL, 0, &bye);
@@ -596,5 +611,5 @@ router_main(int argc, char **argv)
 	/* Main records the run as incomplete when it sees this. */
 	if (r.nospace_ms != 0)
 		return EXIT_NOSPACE;
-	return gave_up ? EXIT_INTERNAL : 0;
+	return r.gave_up ? EXIT_INTERNAL : 0;
 }

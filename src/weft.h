@@ -162,6 +162,27 @@ int64_t		 heartbeat_silent(const struct heartbeat *, int64_t);
 int		 heartbeat_stopped(int64_t, int, int64_t);
 int		 heartbeat_resumed(struct heartbeat *, int64_t);
 
+/*
+ * evloop.c: sockets, descriptors and timers with handlers, polled with
+ * zmq_poll.  A handler returns 0, or -1 to end the loop; registrations
+ * return an id for evloop_remove.
+ */
+struct evloop;
+typedef int	(*evloop_fn)(struct evloop *, void *);
+/* Before each poll: the longest wait in ms, or -1 for no limit. */
+typedef int64_t	(*evloop_prepare_fn)(struct evloop *, void *);
+struct evloop	*evloop_new(void);
+void		 evloop_free(struct evloop **);
+int		 evloop_socket(struct evloop *, void *, evloop_fn, void *);
+int		 evloop_fd(struct evloop *, int, evloop_fn, void *);
+int		 evloop_after(struct evloop *, int64_t, evloop_fn, void *);
+int		 evloop_every(struct evloop *, int64_t, evloop_fn, void *);
+void		 evloop_remove(struct evloop *, int);
+void		 evloop_prepare(struct evloop *, evloop_prepare_fn, void *);
+void		 evloop_stop(struct evloop *);
+int		 evloop_run(struct evloop *);
+int		 evloop_signalfd(struct evloop *, int);
+
 /* proctitle.c */
 void		 proctitle_init(int, char **);
 void		 proctitle_set(const char *, ...) printflike(1, 2);
