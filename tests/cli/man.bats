@@ -219,3 +219,33 @@ hello, sun"
 	assert_success
 	assert_output ''
 }
+
+# The map of the sources in weft-internals(7), SOURCE LAYOUT: the .c
+# files it names, one a line, with "a , b" lists split.
+layout_files()
+{
+	sed -n '/^\.Sh SOURCE LAYOUT/,/^\.Sh /p' "$srcdir/man/weft-internals.7" |
+	    sed -n 's/^\.It Pa //p' | tr ',' '\n' | tr -d ' ' | grep '\.c$' |
+	    sort
+}
+
+@test "weft-internals(7) maps every source file, and no file that is gone" {
+	local want got
+
+	want=$(cd "$srcdir/src" && ls *.c | sort)
+	got=$(layout_files)
+	[ -n "$got" ] || fail "no SOURCE LAYOUT in weft-internals(7)"
+	[ "$got" = "$want" ] || fail "weft-internals(7) SOURCE LAYOUT differs from src/:
+$(diff <(echo "$want") <(echo "$got"))"
+}
+
+@test "every bottom-layer file of weft-internals(7) has its own unit test" {
+	local f missing=
+
+	for f in $(sed -n '/^\.Ss The bottom layer/,/^\.S[sh] /p' \
+	    "$srcdir/man/weft-internals.7" | sed -n 's/^\.It Pa //p' |
+	    tr ',' '\n' | tr -d ' ' | grep '\.c$'); do
+		[ -f "$srcdir/tests/unit/test-${f%.c}.c" ] || missing="$missing $f"
+	done
+	[ -z "$missing" ] || fail "no tests/unit/test-X.c for:$missing"
+}
