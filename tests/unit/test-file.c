@@ -375,10 +375,10 @@ test_mkdir_p(void **state)
 	(void)state;
 	dir = scratch();
 	p = xprintf("%s/a/b/c/d/e", dir);
-	assert_int_equal(mkdir_p(p, 0750), 0);
+	assert_int_equal(mkdir_p(p, 0700), 0);
 	assert_int_equal(stat(p, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
-	assert_int_equal(sb.st_mode & 0777, 0750);
+	assert_int_equal(sb.st_mode & 0777, 0700);
 	free(p);
 	p = xprintf("%s/a/b/c", dir);
 	assert_int_equal(stat(p, &sb), 0);
