@@ -144,6 +144,11 @@ runs_table_row(struct table *t, sqlite3_stmt *st)
 	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, RC_FAILED));
 }
 
+static const struct dbread_rows runs_rows = {
+	runs_cols, sizeof runs_cols / sizeof runs_cols[0], runs_json_row,
+	runs_table_row
+};
+
 int
 cmd_runs(int argc, char **argv)
 {
@@ -153,13 +158,11 @@ cmd_runs(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct table	 t;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st = NULL;
-	json_t		*arr = NULL;
 	const char	*dir = ".weft";
 	char		*path = NULL;
-	int		 ch, json = 0, empty, rc;
+	int		 ch, json = 0, empty, rc, ok;
 
 	opterr = 0;
 	optind = 1;
@@ -192,43 +195,7 @@ cmd_runs(int argc, char **argv)
 		free(path);
 		return rc;
 	}
-	dbread_json_init();
-	table_init(&t, runs_cols, sizeof runs_cols / sizeof runs_cols[0]);
-	if (json)
-		arr = json_array();
-	if (!empty) {
-		if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) !=
-		    SQLITE_OK)
-			goto fail;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (json)
-				json_array_append_new(arr, runs_json_row(st));
-			else
-				runs_table_row(&t, st);
-		}
-		if (rc != SQLITE_DONE)
-			goto fail;
-		sqlite3_finalize(st);
-	}
-	dbread_close(db);
-	free(path);
-	if (json)
-		rc = dbread_json_print(arr);
-	else {
-		table_print(&t, stdout);
-		rc = 0;
-	}
-	table_free(&t);
-	if (rc == 0)
-		rc = dbread_flush("runs");
-	return rc;
-
-fail:
-	rc = dbread_error(db, path);
-	sqlite3_finalize(st);
-	dbread_close(db);
-	free(path);
-	json_decref(arr);
-	table_free(&t);
-	return rc;
+	ok = empty || sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) ==
+	    SQLITE_OK;
+	return dbread_print(db, path, st, ok, &runs_rows, json, "runs");
 }

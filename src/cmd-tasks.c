@@ -350,24 +350,21 @@ struct tasks_view {
 	size_t			  nstates;
 	const char		 *states_help;
 	const char		**sql;		/* by schema: 1, 2 */
-	const struct table_col	 *cols;
-	size_t			  ncols;
-	json_t			*(*json_row)(sqlite3_stmt *);
-	void			 (*table_row)(struct table *, sqlite3_stmt *);
+	struct dbread_rows	  rows;
 };
 
 static const struct tasks_view tasks_view = {
 	"", task_states, sizeof task_states / sizeof task_states[0],
-	TASK_STATES_HELP, tasks_sql, tasks_cols,
+	TASK_STATES_HELP, tasks_sql, { tasks_cols,
 	sizeof tasks_cols / sizeof tasks_cols[0], tasks_json_row,
-	tasks_table_row
+	tasks_table_row }
 };
 
 static const struct tasks_view tries_view = {
 	" with --tries", try_states, sizeof try_states / sizeof try_states[0],
-	TRY_STATES_HELP, tries_sql, tries_cols,
+	TRY_STATES_HELP, tries_sql, { tries_cols,
 	sizeof tries_cols / sizeof tries_cols[0], tries_json_row,
-	tries_table_row
+	tries_table_row }
 };
 
 int
@@ -382,14 +379,12 @@ cmd_tasks(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct tasks_view	*view = &tasks_view;
-	struct table	 t;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st = NULL;
-	json_t		*arr = NULL;
 	const char	*dir = ".weft", *state = NULL;
 	char		*path = NULL, run[32] = "";
 	size_t		 i;
-	int		 ch, json = 0, empty, rc;
+	int		 ch, json = 0, empty, rc, ok;
 
 	opterr = 0;
 	optind = 1;
@@ -451,44 +446,10 @@ cmd_tasks(int argc, char **argv)
 		free(path);
 		return rc;
 	}
-	dbread_json_init();
-	table_init(&t, view->cols, view->ncols);
-	if (json)
-		arr = json_array();
-	if (sqlite3_prepare_v2(db, view->sql[tasks_have_results(db)], -1, &st,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC) != SQLITE_OK ||
+	ok = sqlite3_prepare_v2(db, view->sql[tasks_have_results(db)], -1,
+	    &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    (state != NULL ? sqlite3_bind_text(st, 2, state, -1,
-	    SQLITE_STATIC) : sqlite3_bind_null(st, 2)) != SQLITE_OK)
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (json)
-			json_array_append_new(arr, view->json_row(st));
-		else
-			view->table_row(&t, st);
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	dbread_close(db);
-	free(path);
-	if (json)
-		rc = dbread_json_print(arr);
-	else {
-		table_print(&t, stdout);
-		rc = 0;
-	}
-	table_free(&t);
-	if (rc == 0)
-		rc = dbread_flush("tasks");
-	return rc;
-
-fail:
-	rc = dbread_error(db, path);
-	sqlite3_finalize(st);
-	dbread_close(db);
-	free(path);
-	json_decref(arr);
-	table_free(&t);
-	return rc;
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 2)) == SQLITE_OK;
+	return dbread_print(db, path, st, ok, &view->rows, json, "tasks");
 }

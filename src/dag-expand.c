@@ -218,7 +218,9 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 
 /*
  * The lookup of templates: scope_find, and paths within the builder's
- * max_subst bytes in all.  A word shared from the arena costs its pointer.
+ * max_subst bytes in all.  A word shared from the arena costs its length
+ * too: it is not copied, but every path of a task is read again to find
+ * the task that makes it.
  */
 static int
 scope_lookup(void *arg, const char *name, const char *const **words,
@@ -232,8 +234,7 @@ scope_lookup(void *arg, const char *name, const char *const **words,
 	if (s->record || !s->charge)
 		return 0;
 	for (i = 0; i < *nwords; i++)
-		n += sizeof (char *) + (s->shared ? 0 :
-		    strlen((*words)[i]) + 1);
+		n += sizeof (char *) + strlen((*words)[i]) + 1;
 	if (n > s->b->max_subst - s->b->nsubst) {
 		snprintf(s->why, sizeof s->why, "'{%s}': the tasks' paths "
 		    "would hold more than %zu MiB of substituted values",

@@ -270,6 +270,48 @@ dbread_json_init(void)
 	json_set_alloc_funcs(xmalloc, free);
 }
 
+/*
+ * The rows of ST printed as a table or, with JSON, a JSON array; ST NULL
+ * prints none, and OK 0 says the statement could not be made (the
+ * database's error is reported).  Closes ST and DB and frees PATH;
+ * returns CMD's exit code.
+ */
+int
+dbread_print(struct sqlite3 *db, char *path, struct sqlite3_stmt *st,
+    int ok, const struct dbread_rows *rows, int json, const char *cmd)
+{
+	struct table	 t;
+	json_t		*arr = NULL;
+	int		 rc = SQLITE_DONE;
+
+	dbread_json_init();
+	table_init(&t, rows->cols, rows->ncols);
+	if (json)
+		arr = json_array();
+	while (ok && st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json)
+			json_array_append_new(arr, rows->json_row(st));
+		else
+			rows->table_row(&t, st);
+	}
+	if (!ok || rc != SQLITE_DONE) {
+		rc = dbread_error(db, path);
+		json_decref(arr);
+	} else if (json)
+		rc = dbread_json_print(arr);
+	else {
+		table_print(&t, stdout);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	dbread_close(db);
+	free(path);
+	table_free(&t);
+	if (rc == 0)
+		rc = dbread_flush(cmd);
+	return rc;
+}
+
 /* Flushes stdout; returns an exit code. */
 int
 dbread_flush(const char *cmd)

@@ -57,24 +57,39 @@ proc_stat_parse(const char *buf, struct proc_stat *ps)
 }
 
 /* Reads /proc/PID/stat (PID 0: this process) into PS; -1 if it is gone. */
-int
-proc_stat(pid_t pid, struct proc_stat *ps)
+/*
+ * Reads the small file /proc/PID/NAME (PID 0: this process) into BUF,
+ * NUL-terminated, in one read: the kernel makes such a file whole.
+ * Returns -1 if the process is gone.
+ */
+static int
+proc_read_small(pid_t pid, const char *name, char *buf, size_t size)
 {
-	char		 path[64], buf[1024];
-	ssize_t		 n;
-	int		 fd;
+	char	 path[64];
+	ssize_t	 n;
+	int	 fd;
 
 	if (pid == 0)
-		snprintf(path, sizeof path, "/proc/self/stat");
+		snprintf(path, sizeof path, "/proc/self/%s", name);
 	else
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, name);
 	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+int
+proc_stat(pid_t pid, struct proc_stat *ps)
+{
+	char	 buf[1024];
+
+	if (proc_read_small(pid, "stat", buf, sizeof buf) == -1)
+		return -1;
 	return proc_stat_parse(buf, ps);
 }
 
@@ -159,22 +174,11 @@ proc_cpu_ticks(pid_t pid, char *state)
 long
 proc_rss_kb(pid_t pid)
 {
-	char	 path[64], buf[128];
+	char	 buf[128];
 	long	 pages = 0;
-	ssize_t	 n;
-	int	 fd;
 
-	if (pid == 0)
-		snprintf(path, sizeof path, "/proc/self/statm");
-	else
-		snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	if (proc_read_small(pid, "statm", buf, sizeof buf) == -1)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	if (sscanf(buf, "%*s %ld", &pages) != 1)
 		return -1;
 	return pages * (sysconf(_SC_PAGESIZE) / 1024);
@@ -253,18 +257,10 @@ proc_cmdline(pid_t pid, char *buf, size_t len)
 void
 proc_io(pid_t pid, int64_t *rd, int64_t *wr)
 {
-	char	 path[64], buf[1024], *s;
-	ssize_t	 n;
-	int	 fd;
+	char	 buf[1024], *s;
 
-	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	if (proc_read_small(pid, "io", buf, sizeof buf) == -1)
 		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	if ((s = strstr(buf, "read_bytes: ")) != NULL)
 		*rd += strtoll(s + 12, NULL, 10);
 	if ((s = strstr(buf, "write_bytes: ")) != NULL)

@@ -756,6 +756,18 @@ struct json_t	*dbread_json_string(const char *);
 struct json_t	*dbread_json_seconds(double, int);
 int		 dbread_json_print(struct json_t *);
 int		 dbread_flush(const char *);
+struct table;
+struct table_col;
+/* How the rows of a query are shown: table columns, a JSON object. */
+struct dbread_rows {
+	const struct table_col	*cols;
+	size_t			 ncols;
+	struct json_t		*(*json_row)(struct sqlite3_stmt *);
+	void			 (*table_row)(struct table *,
+				    struct sqlite3_stmt *);
+};
+int		 dbread_print(struct sqlite3 *, char *, struct sqlite3_stmt *,
+		     int, const struct dbread_rows *, int, const char *);
 
 /* table.c */
 struct table_col {

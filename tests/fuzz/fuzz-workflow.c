@@ -268,12 +268,12 @@ check_calls(const struct workflow *wf)
 				continue;
 			n *= c->foreach[j].nvalues;
 		}
-		if (n > WEFT_MAX_TASKS)
-			n = WEFT_MAX_TASKS + 1;
+		if (n > (size_t)wf->max_tasks)
+			n = (size_t)wf->max_tasks + 1;
 		total += n;
 	}
-	if (total > WEFT_MAX_TASKS)
-		broken("a loaded main gives more than WEFT_MAX_TASKS tasks",
+	if (total > (size_t)wf->max_tasks)
+		broken("a loaded main gives more than config.max_tasks tasks",
 		    NULL);
 	return total > FUZZ_MAX_TASKS ? FUZZ_MAX_TASKS + 1 : total;
 }
@@ -281,7 +281,7 @@ check_calls(const struct workflow *wf)
 static int
 ptr_strcmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static const char *
@@ -313,10 +313,11 @@ static void
 check_dag(const struct dag *dag, size_t ntasks)
 {
 	const struct task	*t, *d;
+	struct task_text	 tt;
 	uint32_t		*indeg, *queue, x;
 	size_t			 i, j, k, nedges = 0, nroots = 0, head = 0;
 	size_t			 tail = 0, ndependents = 0;
-	char			**ids;
+	const char		**ids;
 
 	if (dag->ntasks != ntasks)
 		broken("dag_build gave another number of tasks than foreach",
@@ -328,19 +329,22 @@ check_dag(const struct dag *dag, size_t ntasks)
 		    t->app == NULL)
 			broken("a task lacks its index, id, entry or app",
 			    NULL);
-		if ((t->command == NULL) != (t->app->command == NULL))
+		/* A task's text, expanded as when it is about to run. */
+		dag_task_text(dag, t, &tt);
+		if ((tt.command == NULL) != (t->app->command == NULL))
 			broken("a task's command does not follow its app",
 			    NULL);
-		if (t->command != NULL && !t->late &&
-		    strchr(t->command, '\001') != NULL)
+		if (tt.command != NULL && !t->late &&
+		    strchr(tt.command, '\001') != NULL)
 			broken("a command holds a stand-in but is not late",
-			    t->command);
+			    tt.command);
 		if (t->late) {
-			if (t->command != NULL)
-				check_fill(dag, t->command, 1);
-			for (j = 0; j < t->nargs; j++)
-				check_fill(dag, t->arg_values[j], 0);
+			if (tt.command != NULL)
+				check_fill(dag, tt.command, 1);
+			for (j = 0; j < tt.nargs; j++)
+				check_fill(dag, tt.arg_values[j], 0);
 		}
+		task_text_free(&tt);
 		for (j = 0; j < t->ninputs; j++) {
 			if (t->inputs[j] == NULL || t->inputs[j][0] == '\0' ||
 			    strchr(t->inputs[j], '\001') != NULL)
