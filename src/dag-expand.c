@@ -570,6 +570,26 @@ id_duplicate(struct builder *b, struct strmap *ids, const struct task *t)
 	return 1;
 }
 
+/*
+ * Whether the first task of an entry, which stored PER bytes of paths,
+ * shows the entry far over the bound (twice over, at that rate): said at
+ * once, rather than after the bound's worth of paths is built.  Nearer
+ * the bound, the exact count decides (scope_lookup).
+ */
+static int
+far_over(struct builder *b, const struct call_info *ci, size_t per)
+{
+	size_t	 room = b->max_subst - b->nsubst;
+
+	if (ci->ntasks < 2 || per == 0 ||
+	    per <= 2 * room / (ci->ntasks - 1))
+		return 0;
+	wf_error(&b->errs, &ci->c->mark, "the %u tasks of '%s' would hold "
+	    "more than %zu MiB of paths (%zu bytes of paths each)",
+	    (unsigned)ci->ntasks, ci->c->id, b->max_subst >> 20, per);
+	return 1;
+}
+
 /* Expands every task of one entry, then lists its outputs if named. */
 void
 expand_call(struct builder *b, uint32_t call)
@@ -578,7 +598,7 @@ expand_call(struct builder *b, uint32_t call)
 	const struct wf_call	*c = ci->c;
 	struct task		*t;
 	struct strmap		 ids;
-	size_t			*combo, i, j, n = 0;
+	size_t			*combo, i, j, n = 0, before;
 	int			 check_ids;
 
 	check_ids = !ids_unique(c);
@@ -587,9 +607,11 @@ expand_call(struct builder *b, uint32_t call)
 	combo = xcalloc(c->nforeach + 1, sizeof *combo);
 	for (i = 0; i < ci->ntasks; i++) {
 		t = &b->dag->tasks[ci->first + i];
+		before = b->nsubst;
 		if (expand_task(b, call, combo, t, i == 0) != 0 ||
 		    id_too_long(b, c, t->id) ||
-		    (check_ids && id_duplicate(b, &ids, t))) {
+		    (check_ids && id_duplicate(b, &ids, t)) ||
+		    (i == 0 && far_over(b, ci, b->nsubst - before))) {
 			ci->failed = 1;
 			break;
 		}

@@ -605,7 +605,8 @@ test_result_in_path(void **state)
  * Found by fuzzing: {ID.outputs} puts a list into every task that names
  * it, so two fan-outs could ask for the square of their size in memory.
  * The paths are stored (a command is not: it is expanded as a task
- * runs), so the bound is met at the inputs.
+ * runs), so the bound is met at the inputs: far over it, at once, from
+ * the entry's first task.
  */
 static void
 test_substitution_bound(void **state)
@@ -619,8 +620,21 @@ test_substitution_bound(void **state)
 	    "\"a-long-output-name-for-testing-{n}.txt\"}\n"
 	    "  - {id: b, app: b, foreach: {n: \"1..30000\"}, inputs: "
 	    "\"{a.outputs}\"}\n",
-	    "t.yaml:7:56: '{a.outputs}': the tasks' paths would hold more "
-	    "than 261 MiB of substituted values");
+	    "t.yaml:7:5: the 30000 tasks of 'b' would hold more than 261 MiB "
+	    "of paths (1458894 bytes of paths each)");
+	/* Nearer the bound the exact count decides, at the placeholder. */
+	build_err("weft: 1\n"
+	    "apps:\n"
+	    "  a: {command: \"touch {outputs}\"}\n"
+	    "  b: {command: \"cat {inputs}\"}\n"
+	    "main:\n"
+	    "  - {id: a, app: a, foreach: {n: \"1000..1999\"}, outputs: "
+	    "\"out-{n}-a-long-output-name-for-testing-the-bound-on-the-paths-"
+	    "of-a-graph-xxxxxxxxxxxxxx.txt\"}\n"
+	    "  - {id: b, app: b, foreach: {n: \"1..3000\"}, inputs: "
+	    "\"{a.outputs}\"}\n",
+	    "t.yaml:7:55: '{a.outputs}': the tasks' paths would hold more "
+	    "than 256 MiB of substituted values");
 }
 
 int
