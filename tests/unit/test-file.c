@@ -25,35 +25,7 @@
 #include <cmocka.h>
 
 #include "weft.h"
-
-extern char	**environ;
-
-/* A fresh directory under TMPDIR; removed by the caller with rm -r. */
-static char *
-scratch(void)
-{
-	const char	*tmp = getenv("TMPDIR");
-	char		*dir;
-
-	dir = xprintf("%s/weft-test-file.XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	char	*buf;
-	int	 fd;
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd != -1);
-	buf = read_all(fd, len);
-	assert_non_null(buf);
-	close(fd);
-	return buf;
-}
-
+#include "unit.h"
 static void
 unlink_all(const char *dir, const char *const *names)
 {
@@ -120,7 +92,7 @@ test_files(void **state)
 	size_t		 len;
 
 	(void)state;
-	dir = scratch();
+	dir = unit_scratch("test-file");
 	p = xprintf("%s/a/b/c", dir);
 	assert_int_equal(mkdir_p(p, 0700), 0);
 	assert_int_equal(stat(p, &sb), 0);
@@ -135,7 +107,7 @@ test_files(void **state)
 	big[100] = '\0';
 	p = xprintf("%s/f", dir);
 	assert_int_equal(write_file_atomic(p, big, sizeof big), 0);
-	buf = slurp(p, &len);
+	buf = unit_slurp(p, &len);
 	assert_int_equal(len, sizeof big);
 	assert_memory_equal(buf, big, sizeof big);
 	assert_int_equal(buf[len], '\0');
@@ -143,14 +115,14 @@ test_files(void **state)
 
 	/* Rewritten whole, shorter; no temporary file is left. */
 	assert_int_equal(write_file_atomic(p, "hello", 5), 0);
-	buf = slurp(p, &len);
+	buf = unit_slurp(p, &len);
 	assert_int_equal(len, 5);
 	assert_string_equal(buf, "hello");
 	free(buf);
 
 	q = xprintf("%s/g", dir);
 	assert_int_equal(copy_file(p, q), 0);
-	buf = slurp(q, &len);
+	buf = unit_slurp(q, &len);
 	assert_string_equal(buf, "hello");
 	free(buf);
 	free(q);
@@ -185,7 +157,7 @@ test_atomic_replace(void **state)
 	int		 fd;
 
 	(void)state;
-	dir = scratch();
+	dir = unit_scratch("test-file");
 	p = xprintf("%s/f", dir);
 	memset(old, 'o', sizeof old);
 	assert_int_equal(write_file_atomic(p, old, sizeof old), 0);
@@ -197,7 +169,7 @@ test_atomic_replace(void **state)
 	assert_int_equal(write_file_atomic(p, "new", 3), 0);
 	assert_int_equal(stat(p, &after), 0);
 	assert_true(after.st_ino != before.st_ino);
-	buf = slurp(p, &len);
+	buf = unit_slurp(p, &len);
 	assert_int_equal(len, 3);
 	assert_string_equal(buf, "new");
 	free(buf);
@@ -210,7 +182,7 @@ test_atomic_replace(void **state)
 
 	/* An empty file is a file too. */
 	assert_int_equal(write_file_atomic(p, "", 0), 0);
-	buf = slurp(p, &len);
+	buf = unit_slurp(p, &len);
 	assert_int_equal(len, 0);
 	free(buf);
 
@@ -228,7 +200,7 @@ test_atomic_failure(void **state)
 	char	*dir, *p, *names;
 
 	(void)state;
-	dir = scratch();
+	dir = unit_scratch("test-file");
 	p = xprintf("%s/d", dir);
 	assert_int_equal(mkdir(p, 0700), 0);
 	errno = 0;
@@ -252,7 +224,7 @@ test_copy(void **state)
 	size_t	 len, i;
 
 	(void)state;
-	dir = scratch();
+	dir = unit_scratch("test-file");
 	src = xprintf("%s/src", dir);
 	dst = xprintf("%s/dst", dir);
 	for (i = 0; i < sizeof data; i++)
@@ -262,12 +234,12 @@ test_copy(void **state)
 	assert_int_equal(write_file_atomic(src, data, 70000), 0);
 
 	assert_int_equal(copy_file(src, dst), 0);
-	buf = slurp(dst, &len);
+	buf = unit_slurp(dst, &len);
 	assert_int_equal(len, 70000);
 	assert_memory_equal(buf, data, 70000);
 	free(buf);
 	/* The source is untouched. */
-	buf = slurp(src, &len);
+	buf = unit_slurp(src, &len);
 	assert_int_equal(len, 70000);
 	assert_memory_equal(buf, data, 70000);
 	free(buf);
@@ -320,26 +292,14 @@ writer(void)
 static void
 test_read_all_pipe(void **state)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[] = { "test-file", "--writer",
-					    NULL };
-	char				*buf;
-	size_t				 len, i;
-	pid_t				 pid;
-	int				 fds[2], status;
+	char	*argv[] = { "test-file", "--writer", NULL };
+	char	*buf;
+	size_t	 len, i;
+	pid_t	 pid;
+	int	 status, fds[2];
 
 	(void)state;
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_adddup2(&fa, fds[1],
-	    STDOUT_FILENO), 0);
-	assert_int_equal(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv,
-	    environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	buf = read_all(fds[0], &len);
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	buf = unit_run_self(argv, STDOUT_FILENO, &pid, &status, &len);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_non_null(buf);
@@ -373,7 +333,7 @@ test_mkdir_p(void **state)
 	char		*dir, *p, *q;
 
 	(void)state;
-	dir = scratch();
+	dir = unit_scratch("test-file");
 	p = xprintf("%s/a/b/c/d/e", dir);
 	assert_int_equal(mkdir_p(p, 0700), 0);
 	assert_int_equal(stat(p, &sb), 0);

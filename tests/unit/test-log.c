@@ -27,36 +27,7 @@
 #include <cmocka.h>
 
 #include "weft.h"
-
-extern char	**environ;
-
-/* A fresh directory under TMPDIR. */
-static char *
-scratch(void)
-{
-	const char	*tmp = getenv("TMPDIR");
-	char		*dir;
-
-	dir = xprintf("%s/weft-test-log.XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static char *
-slurp(const char *path)
-{
-	char	*buf;
-	size_t	 len;
-	int	 fd;
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd != -1);
-	buf = read_all(fd, &len);
-	assert_non_null(buf);
-	close(fd);
-	return buf;
-}
-
+#include "unit.h"
 /*
  * Checks that TEXT, from *POS, holds the line "HH:MM:SS.mmm ROLE[PID]
  * LEVEL: MSG" with a time within a few seconds of now, and moves *POS
@@ -140,26 +111,9 @@ child(const char *name)
 static char *
 run_child(const char *name, pid_t *pid, int *status)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[] = { "test-log", "--child",
-					    (char *)name, NULL };
-	char				*out;
-	size_t				 len;
-	int				 fds[2];
+	char	*argv[] = { "test-log", "--child", (char *)name, NULL };
 
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_adddup2(&fa, fds[1],
-	    STDERR_FILENO), 0);
-	assert_int_equal(posix_spawn(pid, "/proc/self/exe", &fa, NULL, argv,
-	    environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	out = read_all(fds[0], &len);
-	assert_non_null(out);
-	close(fds[0]);
-	assert_int_equal(waitpid(*pid, status, 0), *pid);
-	return out;
+	return unit_run_self(argv, STDERR_FILENO, pid, status, NULL);
 }
 
 /* Before log_init: log_info and log_debug say nothing, warnings go out. */
@@ -242,7 +196,7 @@ test_file(void **state)
 	long	 pid = (long)getpid();
 
 	(void)state;
-	dir = scratch();
+	dir = unit_scratch("test-log");
 	path = xprintf("%s/weft.log", dir);
 	assert_int_equal(write_file_atomic(path, "old\n", 4), 0);
 	log_init(path, 0);
@@ -253,7 +207,7 @@ test_file(void **state)
 	log_warn("open %s", "f");
 	errno = EACCES;
 	log_warnx("no %s", "errno");
-	text = slurp(path);
+	text = unit_slurp(path, NULL);
 	assert_memory_equal(text, "old\n", 4);
 	pos = 4;
 	expect_line(text, &pos, "pool", pid, "info", "hello x 42");
@@ -270,7 +224,7 @@ test_file(void **state)
 	log_set_role("a-role-name-longer-than-thirty-one-bytes");
 	log_debug("shown %d", 1);
 	log_info("%s", "");
-	text = slurp(path);
+	text = unit_slurp(path, NULL);
 	pos = 0;
 	expect_line(text, &pos, "a-role-name-longer-than-thirty-", pid,
 	    "debug", "shown 1");

@@ -24,30 +24,14 @@
 #include <cmocka.h>
 
 #include "weft.h"
+#include "unit.h"
 
 #define GUARD		"WEFT_PROCTITLE_GUARD=kept"
-
-extern char	**environ;
 
 static char	**saved_argv;
 static size_t	  area_size;	/* the argv strings, NULs and all */
 static char	 *environ_before;
 static size_t	  environ_len;
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	char	*buf;
-	int	 fd;
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd != -1);
-	buf = read_all(fd, len);
-	assert_non_null(buf);
-	close(fd);
-	return buf;
-}
-
 /* /proc/self/cmdline is TITLE, then NULs to the end of the argv area. */
 static void
 expect_cmdline(const char *title)
@@ -55,7 +39,7 @@ expect_cmdline(const char *title)
 	char	*buf;
 	size_t	 len, i;
 
-	buf = slurp("/proc/self/cmdline", &len);
+	buf = unit_slurp("/proc/self/cmdline", &len);
 	assert_int_equal(len, area_size);
 	assert_true(strlen(title) < area_size);
 	assert_string_equal(buf, title);
@@ -73,7 +57,7 @@ expect_environ(void)
 	char	*buf;
 	size_t	 len;
 
-	buf = slurp("/proc/self/environ", &len);
+	buf = unit_slurp("/proc/self/environ", &len);
 	assert_int_equal(len, environ_len);
 	assert_memory_equal(buf, environ_before, len);
 	assert_non_null(memmem(buf, len, GUARD, sizeof GUARD));
@@ -92,7 +76,7 @@ test_set(void **state)
 	proctitle_set("weft: pool %d run %s (%d/%d busy)", 0, "0007", 3, 4);
 	expect_cmdline("weft: pool 0 run 0007 (3/4 busy)");
 	/* The short name is the first 15 bytes. */
-	comm = slurp("/proc/self/comm", &len);
+	comm = unit_slurp("/proc/self/comm", &len);
 	assert_string_equal(comm, "weft: pool 0 ru\n");
 	free(comm);
 	expect_environ();
@@ -100,7 +84,7 @@ test_set(void **state)
 	/* A shorter title leaves nothing of the longer one behind. */
 	proctitle_set("weft: %s", "router");
 	expect_cmdline("weft: router");
-	comm = slurp("/proc/self/comm", &len);
+	comm = unit_slurp("/proc/self/comm", &len);
 	assert_string_equal(comm, "weft: router\n");
 	free(comm);
 
@@ -208,7 +192,7 @@ main(int argc, char **argv)
 		return respawn(argv[0]);
 	for (i = 0; i < argc; i++)
 		area_size += strlen(argv[i]) + 1;
-	environ_before = slurp("/proc/self/environ", &environ_len);
+	environ_before = unit_slurp("/proc/self/environ", &environ_len);
 	proctitle_init(argc, argv);
 	saved_argv = argv;
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,8 +22,7 @@
 #include <cmocka.h>
 
 #include "weft.h"
-
-extern char	**environ;
+#include "unit.h"
 
 static void
 test_strings(void **state)
@@ -178,27 +177,10 @@ child(const char *name)
 static char *
 run_child(const char *name, int *status)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[] = { "test-xmalloc", "--child",
-					    (char *)name, NULL };
-	char				*out;
-	size_t				 len;
-	pid_t				 pid;
-	int				 fds[2];
+	char	*argv[] = { "test-xmalloc", "--child", (char *)name, NULL };
+	pid_t	 pid;
 
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_adddup2(&fa, fds[1],
-	    STDERR_FILENO), 0);
-	assert_int_equal(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv,
-	    environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	out = read_all(fds[0], &len);
-	assert_non_null(out);
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, status, 0), pid);
-	return out;
+	return unit_run_self(argv, STDERR_FILENO, &pid, status, NULL);
 }
 
 static void
