@@ -18,8 +18,9 @@
  * the next poll.  One added by a handler is first polled (or, for a
  * timer, first due) in the next turn.
  *
- * Used by the helper roles (router, dbwriter), "weft status", and the
- * control endpoint (control.c), which answers in its process's loop.
+ * Used by the helper roles (router, dbwriter, interchange, pool), "weft
+ * status", and the control endpoint (control.c), which answers in its
+ * process's loop.
  */
 
 #include <sys/signalfd.h>

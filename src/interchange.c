@@ -107,6 +107,8 @@ struct ix {
 	int		 fail_fast;	/* a failure holds dispatch... */
 	int		 held;		/* ...until main says MSG_GO */
 	struct heartbeat main_hb;	/* heard: main's last heartbeat */
+	int		 stopping;	/* stop at the end of this turn */
+	int		 turned;	/* a turn of the loop went by */
 };
 
 static void
@@ -574,15 +576,96 @@ ix_free(struct ix *ix)
 	free(ix->pools);
 }
 
+/*
+ * The loop's handlers, in this order in a turn: the lifeline, signals,
+ * pools, main, control, the monitor.  The lifeline and a signal stop the
+ * interchange only once the turn is over: what came in with them is
+ * still read, and dispatched.
+ */
+static int
+ix_lifeline(struct evloop *loop, void *arg)
+{
+	struct ix	*ix = arg;
+
+	(void)loop;
+	log_info("lifeline closed: main is done or gone");
+	ix->stopping = 1;
+	return 0;
+}
+
+static int
+ix_signalled(struct evloop *loop, void *arg)
+{
+	struct ix		*ix = arg;
+	struct signalfd_siginfo	 si;
+
+	(void)loop;
+	if (read(ix->sigfd, &si, sizeof si) == sizeof si) {
+		log_info("stopping on %s", strsignal(si.ssi_signo));
+		ix->stopping = 1;
+	}
+	return 0;
+}
+
+static int
+ix_pools_readable(struct evloop *loop, void *arg)
+{
+	(void)loop;
+	ix_from_pools(arg);
+	return 0;
+}
+
+static int
+ix_main_readable(struct evloop *loop, void *arg)
+{
+	(void)loop;
+	ix_from_main(arg);
+	return 0;
+}
+
+static int
+ix_monitor_readable(struct evloop *loop, void *arg)
+{
+	struct ix	*ix = arg;
+
+	(void)loop;
+	monitor_recv(ix->mon);
+	return 0;
+}
+
+/*
+ * Between two polls: hands out what came in, stops if asked to, and
+ * says how long the poll may wait (the next look for silent pools, or
+ * the monitor's next flush).
+ */
+static int64_t
+ix_turn(struct evloop *loop, void *arg)
+{
+	struct ix	*ix = arg;
+	int		 timeout, t;
+
+	if (ix->turned) {
+		ix_dispatch(ix);
+		monitor_tick(ix->mon);
+	}
+	ix->turned = 1;
+	if (ix->stopping) {
+		evloop_stop(loop);
+		return -1;
+	}
+	timeout = ix_check_silent(ix);
+	t = monitor_timeout(ix->mon);
+	if (t != -1 && (timeout == -1 || t < timeout))
+		timeout = t;
+	return timeout;
+}
+
 int
 interchange_main(int argc, char **argv)
 {
 	struct roleargs		 a;
 	struct ix		 ix;
-	struct signalfd_siginfo	 si;
-	zmq_pollitem_t		 items[6];
-	int			 stop = 0;
-	int			 n, timeout, t, ictl, imon;
+	struct evloop		*loop;
 
 	memset(&ix, 0, sizeof ix);
 	roleargs_get(ROLE_INTERCHANGE, argc, argv, &a);
@@ -609,53 +692,19 @@ interchange_main(int argc, char **argv)
 
 	if (a.monitor)
 		ix.mon = monitor_open(ix.ctx, "interchange");
-	memset(items, 0, sizeof items);
-	items[0] = (zmq_pollitem_t){ ix.main_sock, 0, ZMQ_POLLIN, 0 };
-	items[1] = (zmq_pollitem_t){ ix.pool_sock, 0, ZMQ_POLLIN, 0 };
-	items[2] = (zmq_pollitem_t){ NULL, ix.sigfd, ZMQ_POLLIN, 0 };
-	items[3] = (zmq_pollitem_t){ NULL, IX_LIFELINE_FD, ZMQ_POLLIN, 0 };
-	n = 4;
-	ictl = imon = -1;
-	if (ix.ctl != NULL) {
-		ictl = n++;
-		items[ictl].socket = ctl_socket(ix.ctl);
-		items[ictl].events = ZMQ_POLLIN;
-	}
-	if (ix.mon != NULL) {
-		imon = n++;
-		items[imon].socket = monitor_socket(ix.mon);
-		items[imon].events = ZMQ_POLLIN;
-	}
-	while (!stop) {
-		timeout = ix_check_silent(&ix);
-		t = monitor_timeout(ix.mon);
-		if (t != -1 && (timeout == -1 || t < timeout))
-			timeout = t;
-		if (zmq_poll(items, n, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("zmq_poll");
-		}
-		if (items[3].revents != 0) {
-			log_info("lifeline closed: main is done or gone");
-			stop = 1;
-		}
-		if (items[2].revents != 0 &&
-		    read(ix.sigfd, &si, sizeof si) == sizeof si) {
-			log_info("stopping on %s", strsignal(si.ssi_signo));
-			stop = 1;
-		}
-		if (items[1].revents != 0)
-			ix_from_pools(&ix);
-		if (items[0].revents != 0)
-			ix_from_main(&ix);
-		if (ictl != -1 && items[ictl].revents != 0)
-			ctl_answer(ix.ctl);
-		if (imon != -1 && items[imon].revents != 0)
-			monitor_recv(ix.mon);
-		ix_dispatch(&ix);
-		monitor_tick(ix.mon);
-	}
+	loop = evloop_new();
+	evloop_fd(loop, IX_LIFELINE_FD, ix_lifeline, &ix);
+	evloop_fd(loop, ix.sigfd, ix_signalled, &ix);
+	evloop_socket(loop, ix.pool_sock, ix_pools_readable, &ix);
+	evloop_socket(loop, ix.main_sock, ix_main_readable, &ix);
+	ctl_watch(ix.ctl, loop);
+	if (ix.mon != NULL)
+		evloop_socket(loop, monitor_socket(ix.mon),
+		    ix_monitor_readable, &ix);
+	evloop_prepare(loop, ix_turn, &ix);
+	if (evloop_run(loop) == -1)
+		fatal("zmq_poll");
+	evloop_free(&loop);
 	ctl_close(&ix.ctl);
 	/* As a pool's: a loaded router may take a while to acknowledge. */
 	monitor_drain(ix.mon, IX_DRAIN_MS);

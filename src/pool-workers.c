@@ -85,6 +85,7 @@ worker_spawn(struct pool *p, struct pool_worker *w)
 	}
 	w->fd = sv[0];
 	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
+	worker_watch(p, w);
 	if (!msgpack_unpacker_init(&w->u, WORKER_READ_SIZE))
 		fatalx("out of memory");
 	w->has_u = 1;
@@ -103,6 +104,38 @@ fail:
 	else
 		w->restart_at = mono_ms() +
 		    ((int64_t)WORKER_RESTART_MS << (w->fails - 1));
+}
+
+static int
+worker_readable(struct evloop *loop, void *arg)
+{
+	struct pool_worker	*w = arg;
+
+	(void)loop;
+	worker_read(w->pool, w);
+	return 0;
+}
+
+/*
+ * Reads W's channel in the pool's loop, from its start (or, for the
+ * workers started before the loop, from the loop's) to its close.
+ */
+void
+worker_watch(struct pool *p, struct pool_worker *w)
+{
+	if (p->loop != NULL && w->fd != -1 && w->ev == 0)
+		w->ev = evloop_fd(p->loop, w->fd, worker_readable, w);
+}
+
+/* Closes W's channel, and takes it out of the loop. */
+void
+worker_close(struct pool *p, struct pool_worker *w)
+{
+	if (w->ev != 0)
+		evloop_remove(p->loop, w->ev);
+	w->ev = 0;
+	close(w->fd);
+	w->fd = -1;
 }
 
 /* Kills a worker's whole group; it is reaped like any child. */
@@ -294,8 +327,7 @@ worker_read(struct pool *p, struct pool_worker *w)
 		if ((n = msg_read(w->fd, &w->u, WORKER_READ_SIZE)) == -1)
 			break;
 		if (n == 0) {
-			close(w->fd);
-			w->fd = -1;
+			worker_close(p, w);
 			worker_eof(p, w);
 			return;
 		}
@@ -308,8 +340,7 @@ worker_read(struct pool *p, struct pool_worker *w)
 		if (rc == -1 || msgpack_unpacker_message_size(&w->u) >
 		    WORKER_MAX_BUFFER) {
 			log_warnx("%s sent a malformed message", w->name);
-			close(w->fd);
-			w->fd = -1;
+			worker_close(p, w);
 			worker_kill(w, SIGKILL, "sent a malformed message");
 			return;
 		}
@@ -352,8 +383,7 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 		/* What it wrote before it died still counts. */
 		worker_read(p, w);
 		if (w->fd != -1)
-			close(w->fd);
-		w->fd = -1;
+			worker_close(p, w);
 	}
 	if (w->has_u)
 		msgpack_unpacker_destroy(&w->u);

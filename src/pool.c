@@ -414,11 +414,13 @@ pool_stop(struct pool *p, const char *why)
 	pool_signal_tasks(p, SIGTERM, 0);
 	/* An idle worker ends at EOF. */
 	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
-		if (p->workers[i].fd != -1) {
-			close(p->workers[i].fd);
-			p->workers[i].fd = -1;
-		}
+		if (p->workers[i].fd != -1)
+			worker_close(p, &p->workers[i]);
 	}
+	/* From now on the lifeline stays readable: it is closed. */
+	if (p->lifeline_ev != 0)
+		evloop_remove(p->loop, p->lifeline_ev);
+	p->lifeline_ev = 0;
 }
 
 static void
@@ -531,58 +533,48 @@ pool_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(hb, "interchange", ctl_age(p->ix_hb.heard_ms));
 }
 
-/* One turn's poll: the fixed items, then one per worker channel. */
+/*
+ * The loop's handlers, in this order in a turn: control, the monitor,
+ * the lifeline (until stopping), the workers' channels (results first,
+ * so that a worker's last words precede its death), then signals and
+ * the interchange, which the prepare function reads once the workers'
+ * handlers have run: a worker started again joins the loop after them.
+ */
 static int
-pool_poll(struct pool *p, zmq_pollitem_t *items, int timeout)
+pool_monitor_readable(struct evloop *loop, void *arg)
 {
-	int	 n = 0, i, ictl = -1, imon = -1, ilife = -1, first;
+	struct pool	*p = arg;
 
-	items[n++] = (zmq_pollitem_t){ p->sock, 0, ZMQ_POLLIN, 0 };
-	items[n++] = (zmq_pollitem_t){ NULL, p->sigfd, ZMQ_POLLIN, 0 };
-	if (p->ctl != NULL) {
-		ictl = n;
-		items[n++] = (zmq_pollitem_t){ ctl_socket(p->ctl), 0,
-		    ZMQ_POLLIN, 0 };
-	}
-	if (p->mon != NULL) {
-		imon = n;
-		items[n++] = (zmq_pollitem_t){ monitor_socket(p->mon), 0,
-		    ZMQ_POLLIN, 0 };
-	}
-	/* Until stopping; after that it stays readable: it is closed. */
-	if (!p->stopping) {
-		ilife = n;
-		items[n++] = (zmq_pollitem_t){ NULL, p->lifeline, ZMQ_POLLIN,
-		    0 };
-	}
-	first = n;
-	for (i = 0; p->workers != NULL && i < p->jobs; i++) {
-		if (p->workers[i].fd != -1)
-			items[n++] = (zmq_pollitem_t){ NULL,
-			    p->workers[i].fd, ZMQ_POLLIN, 0 };
-	}
-	if (zmq_poll(items, n, timeout) == -1) {
-		if (errno == EINTR)
-			return 0;
-		fatal("zmq_poll");
-	}
-	if (ictl != -1 && items[ictl].revents != 0)
-		ctl_answer(p->ctl);
-	if (imon != -1 && items[imon].revents != 0)
-		monitor_recv(p->mon);
-	if (ilife != -1 && items[ilife].revents != 0)
-		pool_stop(p, "lifeline closed");
-	/* Results first, so that a worker's last words precede its death. */
-	for (i = 0, n = first; p->workers != NULL && i < p->jobs; i++) {
-		if (p->workers[i].fd == -1)
-			continue;
-		if (items[n++].revents != 0)
-			worker_read(p, &p->workers[i]);
-	}
-	if (items[1].revents != 0)
-		pool_signal(p);
-	if (items[0].revents != 0 && !p->stopping)
-		pool_recv(p);
+	(void)loop;
+	monitor_recv(p->mon);
+	return 0;
+}
+
+static int
+pool_lifeline(struct evloop *loop, void *arg)
+{
+	(void)loop;
+	pool_stop(arg, "lifeline closed");
+	return 0;
+}
+
+static int
+pool_signal_readable(struct evloop *loop, void *arg)
+{
+	struct pool	*p = arg;
+
+	(void)loop;
+	p->signalled = 1;
+	return 0;
+}
+
+static int
+pool_ix_readable(struct evloop *loop, void *arg)
+{
+	struct pool	*p = arg;
+
+	(void)loop;
+	p->ix_readable = 1;
 	return 0;
 }
 
@@ -595,40 +587,24 @@ min_timeout(int timeout, int t)
 	return timeout;
 }
 
-static void
-pool_loop(struct pool *p)
+/*
+ * Between two polls: the end of the last turn (signals, the
+ * interchange, then starting, reporting and sampling), then whether
+ * the pool is done, and how long the poll may wait.
+ */
+static int64_t
+pool_turn(struct evloop *loop, void *arg)
 {
-	zmq_pollitem_t	*items;
+	struct pool	*p = arg;
 	int64_t		 left;
 	int		 timeout;
 
-	items = xcalloc(6 + p->jobs, sizeof *items);
-	for (;;) {
-		timeout = -1;
-		if (p->stopping) {
-			if (p->busy == 0 && workers_alive(p) == 0)
-				break;
-			left = p->kill_at_ms - mono_ms();
-			if (left <= 0) {
-				pool_signal_tasks(p, SIGKILL, 1);
-				p->kill_at_ms = mono_ms() + 100;
-				left = 100;
-			}
-			timeout = left;
-		}
-		timeout = min_timeout(timeout, pool_heartbeat(p));
-		timeout = min_timeout(timeout, pool_deadlines(p));
-		timeout = min_timeout(timeout, workers_tick(p));
-		if (p->mon != NULL && p->busy > 0) {
-			left = p->sample_at_ms - mono_ms();
-			timeout = min_timeout(timeout, left < 0 ? 0 :
-			    (int)left);
-		}
-		timeout = min_timeout(timeout, monitor_timeout(p->mon));
-		/* Calls that just failed for want of a worker. */
-		if (p->nresults > 0 && !p->stopping)
-			timeout = 0;
-		pool_poll(p, items, timeout);
+	if (p->turned) {
+		if (p->signalled)
+			pool_signal(p);
+		if (p->ix_readable && !p->stopping)
+			pool_recv(p);
+		p->signalled = p->ix_readable = 0;
 		pool_fill(p);
 		pool_flush(p);
 		if (p->mon != NULL)
@@ -641,7 +617,58 @@ pool_loop(struct pool *p)
 		}
 		monitor_tick(p->mon);
 	}
-	free(items);
+	p->turned = 1;
+	timeout = -1;
+	if (p->stopping) {
+		if (p->busy == 0 && workers_alive(p) == 0) {
+			evloop_stop(loop);
+			return -1;
+		}
+		left = p->kill_at_ms - mono_ms();
+		if (left <= 0) {
+			pool_signal_tasks(p, SIGKILL, 1);
+			p->kill_at_ms = mono_ms() + 100;
+			left = 100;
+		}
+		timeout = left;
+	}
+	timeout = min_timeout(timeout, pool_heartbeat(p));
+	timeout = min_timeout(timeout, pool_deadlines(p));
+	timeout = min_timeout(timeout, workers_tick(p));
+	if (p->mon != NULL && p->busy > 0) {
+		left = p->sample_at_ms - mono_ms();
+		timeout = min_timeout(timeout, left < 0 ? 0 : (int)left);
+	}
+	timeout = min_timeout(timeout, monitor_timeout(p->mon));
+	/* Calls that just failed for want of a worker. */
+	if (p->nresults > 0 && !p->stopping)
+		timeout = 0;
+	return timeout;
+}
+
+static void
+pool_loop(struct pool *p)
+{
+	int	 i;
+
+	p->loop = evloop_new();
+	ctl_watch(p->ctl, p->loop);
+	if (p->mon != NULL)
+		evloop_socket(p->loop, monitor_socket(p->mon),
+		    pool_monitor_readable, p);
+	p->lifeline_ev = evloop_fd(p->loop, p->lifeline, pool_lifeline, p);
+	/* The workers started before the loop. */
+	for (i = 0; p->workers != NULL && i < p->jobs; i++)
+		worker_watch(p, &p->workers[i]);
+	evloop_fd(p->loop, p->sigfd, pool_signal_readable, p);
+	evloop_socket(p->loop, p->sock, pool_ix_readable, p);
+	evloop_prepare(p->loop, pool_turn, p);
+	if (evloop_run(p->loop) == -1)
+		fatal("zmq_poll");
+	evloop_free(&p->loop);
+	p->lifeline_ev = 0;
+	for (i = 0; p->workers != NULL && i < p->jobs; i++)
+		p->workers[i].ev = 0;
 }
 
 int
@@ -693,6 +720,7 @@ pool_main(int argc, char **argv)
 		for (i = 0; i < p.jobs; i++) {
 			p.workers[i].index = i;
 			p.workers[i].fd = -1;
+			p.workers[i].pool = &p;
 			snprintf(p.workers[i].name, sizeof p.workers[i].name,
 			    "worker-%d.%d", p.id, i);
 			worker_spawn(&p, &p.workers[i]);

@@ -85,6 +85,8 @@ struct pool_worker {
 	enum worker_state state;
 	pid_t		 pid;		/* 0: none */
 	int		 fd;		/* our end of the socketpair; -1 */
+	int		 ev;		/* fd's reader in the loop; 0: none */
+	struct pool	*pool;		/* for the loop's handler */
 	msgpack_unpacker u;
 	int		 has_u;
 	struct pool_task calls[WORKER_DEPTH];	/* sent; [0] runs */
@@ -111,6 +113,11 @@ struct pool {
 	int		 sigfd;
 	int		 lifeline;
 	int		 verbose;
+	struct evloop	*loop;
+	int		 lifeline_ev;	/* its reader; 0: none */
+	int		 signalled;	/* this turn: a signal came */
+	int		 ix_readable;	/* this turn: the interchange wrote */
+	int		 turned;	/* a turn of the loop went by */
 
 	char	       **envp;		/* base environment + one free slot */
 	size_t		 envn;		/* index of the free slot */
@@ -181,6 +188,8 @@ int		 pool_deadlines(struct pool *);
 
 /* pool-workers.c: the workers */
 void		 worker_spawn(struct pool *, struct pool_worker *);
+void		 worker_watch(struct pool *, struct pool_worker *);
+void		 worker_close(struct pool *, struct pool_worker *);
 void		 worker_kill(struct pool_worker *, int, const char *);
 void		 worker_send(struct pool *, struct pool_worker *,
 		     struct pool_task *);
