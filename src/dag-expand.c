@@ -299,6 +299,20 @@ result_in_path(struct scope *s, const struct wf_str *tpl, const char *what)
 	    "runs", what, s->t->id);
 }
 
+/* A path no system call would take: said at its template. */
+static int
+path_too_long(struct scope *s, const struct wf_str *tpl, const char *what,
+    const char *path)
+{
+	size_t	 len = strlen(path);
+
+	if (len < PATH_MAX)
+		return 0;
+	wf_error(&s->b->errs, &tpl->mark, "%s path of task '%s' is %zu bytes "
+	    "long (at most %d)", what, s->t->id, len, PATH_MAX - 1);
+	return 1;
+}
+
 /*
  * Expands a list of path templates into the task's arena-held list:
  * *PATHS, *N and *SRC (NULL when path i came from template i).  An item
@@ -338,6 +352,9 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 					result_in_path(s, &tpl[i], what);
 					return -1;
 				}
+				if (!s->shared && path_too_long(s, &tpl[i],
+				    what, words[j]))
+					return -1;
 				path_add(b, s->shared ? (char *)words[j] :
 				    arena_strdup(a, words[j]), i);
 			}
@@ -358,6 +375,10 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 			free(e);
 			wf_error(&b->errs, &tpl[i].mark, "empty %s path in "
 			    "task '%s'", what, s->t->id);
+			return -1;
+		}
+		if (path_too_long(s, &tpl[i], what, e)) {
+			free(e);
 			return -1;
 		}
 		path_add(b, arena_strdup(a, e), i);

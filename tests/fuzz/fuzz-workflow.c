@@ -26,6 +26,8 @@
 
 /* Above this many tasks dag_build is not called: it is linear, but slow. */
 #define FUZZ_MAX_TASKS	20000
+/* Bytes of task text one input may have expanded by the checks. */
+#define FUZZ_MAX_TEXT	((size_t)32 << 20)
 
 #define DISPLAY		"fuzz.yaml"
 
@@ -279,6 +281,14 @@ check_calls(const struct workflow *wf)
 }
 
 static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
 ptr_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -314,8 +324,9 @@ check_dag(const struct dag *dag, size_t ntasks)
 {
 	const struct task	*t, *d;
 	struct task_text	 tt;
-	uint32_t		*indeg, *queue, x;
-	size_t			 i, j, k, nedges = 0, nroots = 0, head = 0;
+	uint32_t		*indeg, *queue, x, i32;
+	size_t			 i, j, nedges = 0, nroots = 0, head = 0;
+	size_t			 text_bytes = 0;
 	size_t			 tail = 0, ndependents = 0;
 	const char		**ids;
 
@@ -325,12 +336,21 @@ check_dag(const struct dag *dag, size_t ntasks)
 	ids = xcalloc(dag->ntasks + 1, sizeof *ids);
 	for (i = 0; i < dag->ntasks; i++) {
 		t = &dag->tasks[i];
+		i32 = (uint32_t)i;
 		if (t->index != i || t->id == NULL || t->call_id == NULL ||
 		    t->app == NULL)
 			broken("a task lacks its index, id, entry or app",
 			    NULL);
-		/* A task's text, expanded as when it is about to run. */
+		/*
+		 * A task's text, expanded as when it is about to run, while
+		 * the input's texts stay within what a fuzzer run can afford.
+		 */
+		if (text_bytes > FUZZ_MAX_TEXT)
+			goto paths;
 		dag_task_text(dag, t, &tt);
+		text_bytes += tt.command != NULL ? strlen(tt.command) : 0;
+		for (j = 0; j < tt.nargs; j++)
+			text_bytes += strlen(tt.arg_values[j]);
 		if ((tt.command == NULL) != (t->app->command == NULL))
 			broken("a task's command does not follow its app",
 			    NULL);
@@ -345,6 +365,7 @@ check_dag(const struct dag *dag, size_t ntasks)
 				check_fill(dag, tt.arg_values[j], 0);
 		}
 		task_text_free(&tt);
+paths:
 		for (j = 0; j < t->ninputs; j++) {
 			if (t->inputs[j] == NULL || t->inputs[j][0] == '\0' ||
 			    strchr(t->inputs[j], '\001') != NULL)
@@ -363,14 +384,23 @@ check_dag(const struct dag *dag, size_t ntasks)
 			    (j > 0 && x <= t->deps[j - 1]))
 				broken("deps are not sorted, unique tasks "
 				    "other than the task itself", NULL);
+		}
+		/*
+		 * Each dependent lists this task among its deps (a binary
+		 * search: they are sorted); with the counts equal below and
+		 * the lists strictly increasing, the two agree exactly.
+		 */
+		for (j = 0; j < t->ndependents; j++) {
+			x = t->dependents[j];
+			if (x >= dag->ntasks ||
+			    (j > 0 && x <= t->dependents[j - 1]))
+				broken("dependents are not sorted, unique "
+				    "tasks", NULL);
 			d = &dag->tasks[x];
-			for (k = 0; k < d->ndependents; k++) {
-				if (d->dependents[k] == i)
-					break;
-			}
-			if (k == d->ndependents)
-				broken("a dep does not list the task among its "
-				    "dependents", NULL);
+			if (bsearch(&i32, d->deps, d->ndeps, sizeof *d->deps,
+			    u32_cmp) == NULL)
+				broken("a dependent does not list the task "
+				    "among its deps", NULL);
 		}
 		nedges += t->ndeps;
 		ndependents += t->ndependents;

@@ -556,6 +556,15 @@ test_empty_path(void **state)
 	    "main:\n"
 	    "  - {id: t, app: a, outputs: \"{e}\", foreach: {e: [\"\"]}}\n",
 	    "t.yaml:4:30: empty output path in task 't[e=]'");
+	/* Paths no system call would take: joined lists, long values. */
+	build_err("weft: 1\n"
+	    "apps: {a: {command: echo}}\n"
+	    "main:\n"
+	    "  - {id: s, app: a, foreach: {n: \"1..500\"}, "
+	    "outputs: \"out/{n}.txt\"}\n"
+	    "  - {id: t, app: a, inputs: \"{s.outputs},\"}\n",
+	    "t.yaml:5:29: input path of task 't' is 5892 bytes long (at most "
+	    "4095)");
 }
 
 /* A large graph: a fan-out, a chain by paths, a fan-in. */
