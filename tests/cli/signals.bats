@@ -168,7 +168,8 @@ helper_dies()
 	pool=$(weft_helper_pid "pool 0") || fail "no pool found"
 	# Main stopped too, so only the pool's own heartbeats can act.
 	kill -STOP "$WEFT_PID" "$ix"
-	wait_for 10 eval '! kill -0 "$pool" 2>/dev/null || [ "$(ps -o stat= -p "$pool")" = Z ]' ||
+	# Its parent is stopped: gone or a zombie ("Z", "ZN" when niced).
+	wait_for 10 eval '! kill -0 "$pool" 2>/dev/null || [[ "$(ps -o stat= -p "$pool")" == Z* ]]' ||
 	    fail "pool still alive 10 s after its interchange hung: $(ps -o pid,stat,wchan:30,args -p "$pool") $(cat /proc/$pool/task/*/wchan 2>/dev/null | tr '\0' ' ') $(tail -5 .weft/runs/0001/pool-0.log)"
 	count_sleepers 0 || fail "its tasks survive: $(show_test_procs)"
 	grep -q "the interchange has not answered for" .weft/runs/0001/pool-0.log
