@@ -611,7 +611,25 @@ far_over(struct builder *b, const struct call_info *ci, size_t per)
 	return 1;
 }
 
-/* Expands every task of one entry, then lists its outputs if named. */
+/* The names of a function entry's arguments: foreach keys, then args. */
+static void
+function_arg_names(struct call_info *ci)
+{
+	const struct wf_call	*c = ci->c;
+	size_t			 i, n = 0;
+
+	ci->nargs = c->nforeach + c->nargs;
+	ci->arg_names = xcalloc(ci->nargs + 1, sizeof *ci->arg_names);
+	for (i = 0; i < c->nforeach; i++)
+		ci->arg_names[n++] = c->foreach[i].key;
+	for (i = 0; i < c->nargs; i++)
+		ci->arg_names[n++] = c->args[i].key;
+}
+
+/*
+ * Expands every task of one entry, then lists its outputs if named; a
+ * function entry's argument names are made once, for dag_task_text.
+ */
 void
 expand_call(struct builder *b, uint32_t call)
 {
@@ -647,6 +665,8 @@ expand_call(struct builder *b, uint32_t call)
 	free(combo);
 	if (check_ids)
 		strmap_free(&ids);
+	if (!ci->failed && ci->app->function != NULL)
+		function_arg_names(ci);
 	if (ci->failed || !ci->referenced)
 		return;
 	ci->outwords = xcalloc(n + 1, sizeof *ci->outwords);
@@ -655,24 +675,6 @@ expand_call(struct builder *b, uint32_t call)
 		for (j = 0; j < t->noutputs; j++)
 			ci->outwords[ci->noutwords++] = t->outputs[j];
 	}
-}
-
-/* The names of a function entry's arguments: foreach keys, then args. */
-static const char **
-function_arg_names(struct call_info *ci)
-{
-	const struct wf_call	*c = ci->c;
-	size_t			 i, n = 0;
-
-	if (ci->arg_names != NULL)
-		return ci->arg_names;
-	ci->nargs = c->nforeach + c->nargs;
-	ci->arg_names = xcalloc(ci->nargs + 1, sizeof *ci->arg_names);
-	for (i = 0; i < c->nforeach; i++)
-		ci->arg_names[n++] = c->foreach[i].key;
-	for (i = 0; i < c->nargs; i++)
-		ci->arg_names[n++] = c->args[i].key;
-	return ci->arg_names;
 }
 
 void
@@ -713,7 +715,7 @@ dag_task_text(const struct dag *dag, const struct task *t,
 			fatalx("the command of task %s does not expand: %s",
 			    t->id, te.msg);
 	} else {
-		tt->arg_names = function_arg_names(ci);
+		tt->arg_names = ci->arg_names;
 		tt->nargs = ci->nargs;
 		tt->arg_values = xcalloc(tt->nargs + 1,
 		    sizeof *tt->arg_values);

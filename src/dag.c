@@ -197,7 +197,7 @@ dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
 {
 	if (stamp[p] == t + 1)
 		return 0;
-	if (++b->nedges > b->max_edges) {
+	if (*n >= b->max_edges) {
 		wf_error(&b->errs, &b->dag->tasks[t].call->mark, "the task "
 		    "graph has more than %zu edges", b->max_edges);
 		return -1;

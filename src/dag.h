@@ -60,8 +60,6 @@ struct builder {
 	struct wf_errors	 errs;
 	struct strmap		 taskmap;	/* task id -> task, if needed */
 	int			 have_taskmap;
-	uint32_t		*task_call;	/* task -> call */
-	size_t			 nedges;
 	size_t			 max_edges;
 	size_t			 nsubst;	/* bytes of paths stored */
 	size_t			 max_subst;	/* and at most */
@@ -69,7 +67,6 @@ struct builder {
 	size_t			 npathbuf;
 	size_t			 cpathbuf;
 	uint32_t		*srcbuf;
-	size_t			 csrcbuf;
 };
 
 /*
