@@ -182,7 +182,7 @@ run_loop(struct run *r)
 {
 	zmq_pollitem_t	 items[6];
 	uint64_t	 ticks;
-	int		 nitems, timeout, t, mon, tick, ctl, hash, fd;
+	int		 nitems, timeout, mon, tick, ctl, hash, fd;
 
 	while (r->nfinished < r->dag->ntasks && !r->aborted &&
 	    !r->interrupted && !r->failed_fast) {
@@ -215,13 +215,8 @@ run_loop(struct run *r)
 			items[hash] = (zmq_pollitem_t){ NULL, fd, ZMQ_POLLIN,
 			    0 };
 		}
-		timeout = restart_due(r);
-		t = main_heartbeat(r);
-		if (t != -1 && (timeout == -1 || t < timeout))
-			timeout = t;
-		t = monitor_timeout(r->mon);
-		if (t != -1 && (timeout == -1 || t < timeout))
-			timeout = t;
+		timeout = timeout_min(restart_due(r), main_heartbeat(r));
+		timeout = timeout_min(timeout, monitor_timeout(r->mon));
 		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
 				continue;

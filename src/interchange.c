@@ -642,7 +642,6 @@ static int64_t
 ix_turn(struct evloop *loop, void *arg)
 {
 	struct ix	*ix = arg;
-	int		 timeout, t;
 
 	if (ix->turned) {
 		ix_dispatch(ix);
@@ -653,11 +652,7 @@ ix_turn(struct evloop *loop, void *arg)
 		evloop_stop(loop);
 		return -1;
 	}
-	timeout = ix_check_silent(ix);
-	t = monitor_timeout(ix->mon);
-	if (t != -1 && (timeout == -1 || t < timeout))
-		timeout = t;
-	return timeout;
+	return timeout_min(ix_check_silent(ix), monitor_timeout(ix->mon));
 }
 
 int

@@ -578,15 +578,6 @@ pool_ix_readable(struct evloop *loop, void *arg)
 	return 0;
 }
 
-/* Ms until the loop must look again (at most T), or -1 for none. */
-static int
-min_timeout(int timeout, int t)
-{
-	if (t != -1 && (timeout == -1 || t < timeout))
-		return t;
-	return timeout;
-}
-
 /*
  * Between two polls: the end of the last turn (signals, the
  * interchange, then starting, reporting and sampling), then whether
@@ -632,14 +623,14 @@ pool_turn(struct evloop *loop, void *arg)
 		}
 		timeout = left;
 	}
-	timeout = min_timeout(timeout, pool_heartbeat(p));
-	timeout = min_timeout(timeout, pool_deadlines(p));
-	timeout = min_timeout(timeout, workers_tick(p));
+	timeout = timeout_min(timeout, pool_heartbeat(p));
+	timeout = timeout_min(timeout, pool_deadlines(p));
+	timeout = timeout_min(timeout, workers_tick(p));
 	if (p->mon != NULL && p->busy > 0) {
 		left = p->sample_at_ms - mono_ms();
-		timeout = min_timeout(timeout, left < 0 ? 0 : (int)left);
+		timeout = timeout_min(timeout, left < 0 ? 0 : (int)left);
 	}
-	timeout = min_timeout(timeout, monitor_timeout(p->mon));
+	timeout = timeout_min(timeout, monitor_timeout(p->mon));
 	/* Calls that just failed for want of a worker. */
 	if (p->nresults > 0 && !p->stopping)
 		timeout = 0;

@@ -15,6 +15,15 @@
 
 #include "weft.h"
 
+/* The sooner of two waits in ms, where -1 is no limit (poll's). */
+int
+timeout_min(int a, int b)
+{
+	if (b != -1 && (a == -1 || b < a))
+		return b;
+	return a;
+}
+
 /*
  * A strict decimal number from MIN to MAX: digits only, no sign, no
  * spaces, nothing after.  Returns -1 for anything else.

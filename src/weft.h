@@ -96,6 +96,7 @@ void		 arena_free(struct arena *);
 /* util.c */
 int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
+int		 timeout_min(int, int);
 double		 db_now(void);
 /* "1h30m", "90s", "250ms", a bare number of seconds; at most 30 days. */
 int		 parse_duration(const char *, int64_t *);

@@ -85,6 +85,18 @@ test_durations(void **state)
 }
 
 static void
+test_timeout_min(void **state)
+{
+	(void)state;
+	assert_int_equal(timeout_min(-1, -1), -1);
+	assert_int_equal(timeout_min(-1, 5), 5);
+	assert_int_equal(timeout_min(5, -1), 5);
+	assert_int_equal(timeout_min(5, 3), 3);
+	assert_int_equal(timeout_min(3, 5), 3);
+	assert_int_equal(timeout_min(0, 5), 0);
+}
+
+static void
 test_clocks(void **state)
 {
 	int64_t	 a, b;
@@ -109,6 +121,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_number),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_timeout_min),
 		cmocka_unit_test(test_clocks),
 	};
 
