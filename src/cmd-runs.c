@@ -15,7 +15,6 @@
 #include "weft.h"
 
 #define RUNS_OPT_JSON		256
-#define RUNS_OPT_RUNDIR		257
 
 static void
 runs_usage(FILE *f)
@@ -154,28 +153,28 @@ cmd_runs(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "json", no_argument, NULL, RUNS_OPT_JSON },
-		{ "run-dir", required_argument, NULL, RUNS_OPT_RUNDIR },
+		LOCATE_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st = NULL;
-	const char	*dir = ".weft";
-	char		*path = NULL;
+	struct locate	 lc = { NULL, NULL, NULL };
+	char		*path = NULL, *dir;
 	int		 ch, json = 0, empty, rc, ok;
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case RUNS_OPT_JSON:
 			json = 1;
 			break;
-		case RUNS_OPT_RUNDIR:
-			if (*optarg == '\0')
-				return dbread_bad_option("runs", ':', argv,
-				    runs_usage);
-			dir = optarg;
+		case 'f':
+		case 'C':
+		case LOCATE_OPT_RUNDIR:
+			if ((rc = locate_option(&lc, "runs", ch, optarg)) != 1)
+				return rc;
 			break;
 		case 'h':
 			runs_usage(stdout);
@@ -191,7 +190,11 @@ cmd_runs(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if ((rc = dbread_open(dir, &db, &path, &empty)) != 0) {
+	if ((rc = locate_base("runs", &lc, &dir)) != 0)
+		return rc;
+	rc = dbread_open(dir, &db, &path, &empty);
+	free(dir);
+	if (rc != 0) {
 		free(path);
 		return rc;
 	}

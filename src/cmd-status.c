@@ -54,7 +54,6 @@ struct status_proc {
 };
 
 struct status {
-	const char	*base;
 	char		 name[16];
 	char		 path[PATH_MAX];
 	int		 json;
@@ -480,19 +479,20 @@ cmd_status(int argc, char **argv)
 		{ "watch", no_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
-		{ "run-dir", required_argument, NULL, 'd' },
+		LOCATE_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct status	 st;
 	struct timespec	 ts;
+	struct locate	 lc = { NULL, NULL, NULL };
+	char		*base;
 	int		 ch, rc, seen = 0;
 
 	memset(&st, 0, sizeof st);
-	st.base = ".weft";
 	st.timeout_ms = STATUS_TIMEOUT_MS;
 	st.interval = 1.0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			st.json = 1;
@@ -517,13 +517,12 @@ cmd_status(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'd':
-			if (*optarg == '\0') {
-				fprintf(stderr, "weft: --run-dir needs a "
-				    "directory name\n");
-				return EXIT_USAGE;
-			}
-			st.base = optarg;
+		case 'f':
+		case 'C':
+		case LOCATE_OPT_RUNDIR:
+			if ((rc = locate_option(&lc, "status", ch,
+			    optarg)) != 1)
+				return rc;
 			break;
 		case 'h':
 			status_usage(stdout);
@@ -537,8 +536,12 @@ cmd_status(int argc, char **argv)
 		status_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (rundir_lookup(st.base, optind < argc ? argv[optind] : NULL,
-	    st.name, sizeof st.name, st.path) == -1)
+	if ((rc = locate_base("status", &lc, &base)) != 0)
+		return rc;
+	rc = rundir_lookup(base, optind < argc ? argv[optind] : NULL,
+	    st.name, sizeof st.name, st.path);
+	free(base);
+	if (rc == -1)
 		return EXIT_USAGE;
 	/* Relative ipc:// paths, so a long run path cannot overflow. */
 	if (chdir(st.path) == -1) {

@@ -96,28 +96,26 @@ cmd_stop(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "kill", no_argument, NULL, 'k' },
-		{ "run-dir", required_argument, NULL, 'd' },
+		LOCATE_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*base = ".weft";
-	char		 name[16] = "", real[PATH_MAX];
+	struct locate	 lc = { NULL, NULL, NULL };
+	char		*base, name[16] = "", real[PATH_MAX];
 	pid_t		 pid = 0;
 	int64_t		 t0;
-	int		 ch, killing = 0, live;
+	int		 ch, killing = 0, live, rc;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			killing = 1;
 			break;
-		case 'd':
-			if (*optarg == '\0') {
-				fprintf(stderr, "weft: --run-dir needs a "
-				    "directory name\n");
-				return EXIT_USAGE;
-			}
-			base = optarg;
+		case 'f':
+		case 'C':
+		case LOCATE_OPT_RUNDIR:
+			if ((rc = locate_option(&lc, "stop", ch, optarg)) != 1)
+				return rc;
 			break;
 		case 'h':
 			stop_usage(stdout);
@@ -131,8 +129,12 @@ cmd_stop(int argc, char **argv)
 		stop_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (rundir_lookup(base, optind < argc ? argv[optind] : NULL, name,
-	    sizeof name, real) == -1)
+	if ((rc = locate_base("stop", &lc, &base)) != 0)
+		return rc;
+	rc = rundir_lookup(base, optind < argc ? argv[optind] : NULL, name,
+	    sizeof name, real);
+	free(base);
+	if (rc == -1)
 		return EXIT_USAGE;
 	if ((live = rundir_is_live(real, &pid)) != 1) {
 		if (live == -1)

@@ -20,7 +20,6 @@
 #include "weft.h"
 
 #define TASKS_OPT_JSON		256
-#define TASKS_OPT_RUNDIR	257
 #define TASKS_OPT_STATE		258
 #define TASKS_OPT_TRIES		259
 
@@ -372,7 +371,7 @@ cmd_tasks(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "json", no_argument, NULL, TASKS_OPT_JSON },
-		{ "run-dir", required_argument, NULL, TASKS_OPT_RUNDIR },
+		LOCATE_LONGOPT,
 		{ "state", required_argument, NULL, TASKS_OPT_STATE },
 		{ "tries", no_argument, NULL, TASKS_OPT_TRIES },
 		{ "help", no_argument, NULL, 'h' },
@@ -381,23 +380,24 @@ cmd_tasks(int argc, char **argv)
 	const struct tasks_view	*view = &tasks_view;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st = NULL;
-	const char	*dir = ".weft", *state = NULL;
-	char		*path = NULL, run[32] = "";
+	struct locate	 lc = { NULL, NULL, NULL };
+	const char	*state = NULL;
+	char		*path = NULL, *dir, run[32] = "";
 	size_t		 i;
 	int		 ch, json = 0, empty, rc, ok;
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case TASKS_OPT_JSON:
 			json = 1;
 			break;
-		case TASKS_OPT_RUNDIR:
-			if (*optarg == '\0')
-				return dbread_bad_option("tasks", ':', argv,
-				    tasks_usage);
-			dir = optarg;
+		case 'f':
+		case 'C':
+		case LOCATE_OPT_RUNDIR:
+			if ((rc = locate_option(&lc, "tasks", ch, optarg)) != 1)
+				return rc;
 			break;
 		case TASKS_OPT_STATE:
 			state = optarg;
@@ -437,7 +437,11 @@ cmd_tasks(int argc, char **argv)
 		}
 	}
 
-	if ((rc = dbread_open(dir, &db, &path, &empty)) != 0) {
+	if ((rc = locate_base("tasks", &lc, &dir)) != 0)
+		return rc;
+	rc = dbread_open(dir, &db, &path, &empty);
+	free(dir);
+	if (rc != 0) {
 		free(path);
 		return rc;
 	}

@@ -160,6 +160,22 @@ static const char *schema_v3 =
 	"ALTER TABLE resource ADD COLUMN "
 	"psutil_process_num_ctx_switches_involuntary REAL;";
 
+/*
+ * Version 4: what ran.  A command task's command as expanded; a function
+ * call's function (plugin:symbol), plugin path and arguments (a JSON
+ * object).  A call's output is a stretch of its worker's logs: offset and
+ * length in weft_stdout and weft_stderr (NULL: the whole file).
+ */
+static const char *schema_v4 =
+	"ALTER TABLE task ADD COLUMN weft_command TEXT;"
+	"ALTER TABLE task ADD COLUMN weft_function TEXT;"
+	"ALTER TABLE task ADD COLUMN weft_plugin TEXT;"
+	"ALTER TABLE task ADD COLUMN weft_args TEXT;"
+	"ALTER TABLE try ADD COLUMN weft_stdout_offset INTEGER;"
+	"ALTER TABLE try ADD COLUMN weft_stdout_length INTEGER;"
+	"ALTER TABLE try ADD COLUMN weft_stderr_offset INTEGER;"
+	"ALTER TABLE try ADD COLUMN weft_stderr_length INTEGER;";
+
 /* Formats an epoch time as the text timestamps of the database. */
 void
 db_time(double t, char *buf, size_t len)
@@ -284,7 +300,8 @@ db_migrate(sqlite3 *db, char **errp)
 	}
 	if (db_exec(db, schema_v1, errp) == -1 ||
 	    (v < 2 && db_exec(db, schema_v2, errp) == -1) ||
-	    (v < 3 && db_exec(db, schema_v3, errp) == -1))
+	    (v < 3 && db_exec(db, schema_v3, errp) == -1) ||
+	    (v < 4 && db_exec(db, schema_v4, errp) == -1))
 		return db_migrate_fail(db);
 	sql = xprintf("INSERT OR REPLACE INTO weft_meta VALUES "
 	    "('schema_version', '%d');", DB_SCHEMA_VERSION);

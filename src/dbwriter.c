@@ -44,7 +44,8 @@
 
 enum dbw_stmt {
 	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_TASK_END, ST_TRY,
-	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_SENDER, ST_SPOOL,
+	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_TASK_TEXT,
+	ST_SENDER, ST_SPOOL,
 	ST_NSTMTS
 };
 
@@ -90,9 +91,10 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "hostname, task_executor, task_try_time_launched, "
 	    "task_try_time_running, task_try_time_returned, weft_pid, "
 	    "weft_exit_code, weft_signal, weft_fail_reason, weft_state, "
-	    "weft_stdout, weft_stderr) "
+	    "weft_stdout, weft_stderr, weft_stdout_offset, weft_stdout_length, "
+	    "weft_stderr_offset, weft_stderr_length) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16) "
+	    "?14, ?15, ?16, ?17, ?18, ?19, ?20) "
 	    "ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET "
 	    "block_id = coalesce(?4, block_id), "
 	    "hostname = coalesce(?5, hostname), "
@@ -106,7 +108,17 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "weft_fail_reason = coalesce(?13, weft_fail_reason), "
 	    "weft_state = coalesce(?14, weft_state), "
 	    "weft_stdout = coalesce(?15, weft_stdout), "
-	    "weft_stderr = coalesce(?16, weft_stderr)",
+	    "weft_stderr = coalesce(?16, weft_stderr), "
+	    "weft_stdout_offset = coalesce(?17, weft_stdout_offset), "
+	    "weft_stdout_length = coalesce(?18, weft_stdout_length), "
+	    "weft_stderr_offset = coalesce(?19, weft_stderr_offset), "
+	    "weft_stderr_length = coalesce(?20, weft_stderr_length)",
+	[ST_TASK_TEXT] = "UPDATE task SET "
+	    "weft_command = coalesce(?3, weft_command), "
+	    "weft_function = coalesce(?4, weft_function), "
+	    "weft_plugin = coalesce(?5, weft_plugin), "
+	    "weft_args = coalesce(?6, weft_args) "
+	    "WHERE run_id = ?1 AND task_id = ?2",
 	[ST_RESOURCE] = "INSERT INTO resource (run_id, task_id, try_id, "
 	    "timestamp, resource_monitoring_interval, psutil_process_pid, "
 	    "psutil_process_time_user, psutil_process_time_system, "
@@ -143,9 +155,9 @@ static const char *dbw_sql[ST_NSTMTS] = {
 /* Number of fields after the kind, per event kind. */
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
-	[EV_STATUS] = 4, [EV_TASK_END] = 10, [EV_TRY] = 15,
+	[EV_STATUS] = 4, [EV_TASK_END] = 10, [EV_TRY] = 19,
 	[EV_RESOURCE] = 16, [EV_BLOCK] = 4, [EV_NODE] = 6,
-	[EV_WORKFLOW_LOST] = 1,
+	[EV_WORKFLOW_LOST] = 1, [EV_TASK_TEXT] = 5,
 };
 
 struct dbw_sender {
@@ -266,7 +278,8 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	    msg_get_uint(&ev->via.array.ptr[0], &kind) == -1 ||
 	    kind < EV_WORKFLOW || kind > EV_LAST ||
 	    (ev->via.array.size != dbw_nfields[kind] + 1 &&
-	    !(kind == EV_RESOURCE && ev->via.array.size == 15))) {
+	    !(kind == EV_RESOURCE && ev->via.array.size == 15) &&
+	    !(kind == EV_TRY && ev->via.array.size == 16))) {
 		log_warnx("malformed event ignored");
 		return 0;
 	}
@@ -310,6 +323,10 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		which = ST_WORKFLOW_LOST;
 		times = 1u << 0;
 		break;
+	case EV_TASK_TEXT:
+		which = ST_TASK_TEXT;
+		times = 0;
+		break;
 	default:
 		which = ST_NODE;
 		times = 1u << 5;
@@ -323,7 +340,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		else
 			bind_obj(st, i + 2, &f[i]);
 	}
-	/* A resource event of a spool written before schema 3. */
+	/* A resource or try event of a spool written before schema 3 or 4. */
 	for (i = n; i < dbw_nfields[kind]; i++)
 		sqlite3_bind_null(st, i + 2);
 	if (kind == EV_NODE)

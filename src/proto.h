@@ -78,7 +78,9 @@ enum event_kind {
 				   signal, result, stdout, stderr, memoize */
 	EV_TRY,			/* task, try, block, host, executor, launched,
 				   running, returned, pid, exit, signal,
-				   reason, state, stdout, stderr */
+				   reason, state, stdout, stderr, and
+				   (from version 4) stdout offset, length,
+				   stderr offset, length */
 	EV_RESOURCE,		/* task, try, time, interval, pid, user, system,
 				   rss, vms, read, write, children, status,
 				   final, voluntary, involuntary (context
@@ -87,8 +89,10 @@ enum event_kind {
 	EV_BLOCK,		/* block, status, time, job */
 	EV_NODE,		/* block, host, cpus, memory, workers, time */
 	EV_WORKFLOW_LOST,	/* time: main died before recording its end */
+	EV_TASK_TEXT,		/* task, command, function, plugin, args:
+				   what the task runs, once it is known */
 };
-#define EV_LAST		EV_WORKFLOW_LOST
+#define EV_LAST		EV_TASK_TEXT
 
 /*
  * One task to run.  On the wire: [index, attempt, id, walltime_ms, kind,

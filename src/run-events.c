@@ -117,6 +117,44 @@ ev_tasks(struct run *r)
 }
 
 /*
+ * What task I runs, once its text is known (a late task's holds results
+ * of others): a command as the shell gets it, or a call's function,
+ * plugin and arguments.
+ */
+void
+ev_task_text(struct run *r, uint32_t i, const struct task_text *tt)
+{
+	const struct task	*t = &r->dag->tasks[i];
+	msgpack_packer		*pk;
+	json_t			*args;
+	char			*s;
+	size_t			 j;
+
+	if (r->mon == NULL)
+		return;
+	pk = monitor_event(r->mon, EV_TASK_TEXT, 5);
+	msgpack_pack_uint32(pk, i);
+	if (tt->command != NULL) {
+		monitor_pack_str(pk, tt->command);
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+		return;
+	}
+	msgpack_pack_nil(pk);
+	monitor_pack_str(pk, t->app->fn_symbol);
+	monitor_pack_str(pk, t->app->fn_plugin);
+	args = json_object();
+	for (j = 0; j < tt->nargs; j++)
+		json_object_set_new(args, tt->arg_names[j],
+		    json_string(tt->arg_values[j]));
+	s = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(args);
+	monitor_pack_str(pk, s);
+	free(s);
+}
+
+/*
  * The try is handed over now.  Its "launched" status, with this time,
  * waits until a pool has it (started it, ended it, or died with it:
  * ev_launch_told), so that a task the run stopped before any pool took

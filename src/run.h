@@ -197,6 +197,8 @@ void		 main_status_fill(json_t *stats, json_t *hb, void *arg);
 /* run-events.c */
 void		 ev_workflow(struct run *r);
 void		 ev_tasks(struct run *r);
+void		 ev_task_text(struct run *r, uint32_t i,
+		     const struct task_text *tt);
 void		 ev_launched(struct run *r, uint32_t i);
 void		 ev_launch_told(struct run *r, uint32_t i);
 void		 ev_task_end(struct run *r, uint32_t i, const char *status,

@@ -244,6 +244,20 @@ int		 rundir_lookup(const char *, const char *, char *, size_t,
 		     char *);
 char		*rundir_task_dirname(const char *);
 
+/* locate.c: the .weft folder an inspection command reads. */
+struct locate {
+	const char	*file;		/* -f FILE: the .weft next to FILE */
+	const char	*dir;		/* -C DIR: look from DIR upwards */
+	const char	*run_dir;	/* --run-dir DIR: DIR itself */
+};
+/* getopt_long's value for --run-dir; -f and -C are themselves. */
+#define LOCATE_OPT_RUNDIR	0x4c4f
+#define LOCATE_LONGOPT		{ "run-dir", required_argument, NULL, \
+				    LOCATE_OPT_RUNDIR }
+int		 locate_option(struct locate *, const char *, int,
+		     const char *);
+int		 locate_base(const char *, const struct locate *, char **);
+
 /* file.c */
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
@@ -709,7 +723,7 @@ unsigned	 plugin_timeout_s(void);
 size_t		 plugins_loaded(const struct workflow *);
 
 /* db.c */
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 #define DB_READ			0
 #define DB_WRITE		1
 struct sqlite3;
