@@ -129,6 +129,9 @@ cmd_stop(int argc, char **argv)
 		stop_usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* A bad RUN is a usage error wherever the runs are. */
+	if (optind < argc && rundir_check_arg(argv[optind]) == -1)
+		return EXIT_USAGE;
 	if ((rc = locate_base("stop", &lc, &base)) != 0)
 		return rc;
 	rc = rundir_lookup(base, optind < argc ? argv[optind] : NULL, name,

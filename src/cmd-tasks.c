@@ -43,60 +43,6 @@ tasks_usage(FILE *f)
 }
 
 /*
- * Finds the run to show: the one named, or the newest.  Returns 0, or
- * prints why not and returns the exit code.
- */
-static int
-tasks_find_run(sqlite3 *db, const char *path, int empty, char *name,
-    size_t len)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 rc;
-
-	if (*name != '\0') {
-		if (empty)
-			goto none;
-		if (sqlite3_prepare_v2(db, "SELECT 1 FROM workflow "
-		    "WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) !=
-		    SQLITE_OK)
-			goto fail;
-		if ((rc = sqlite3_step(st)) == SQLITE_DONE)
-			goto none;
-		if (rc != SQLITE_ROW)
-			goto fail;
-		sqlite3_finalize(st);
-		return 0;
-	}
-	if (empty)
-		goto no_runs;
-	if (sqlite3_prepare_v2(db, "SELECT run_id FROM workflow "
-	    "ORDER BY CAST(run_id AS INTEGER) DESC, run_id DESC LIMIT 1",
-	    -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
-		goto no_runs;
-	if (rc != SQLITE_ROW)
-		goto fail;
-	snprintf(name, len, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return 0;
-
-none:
-	sqlite3_finalize(st);
-	fprintf(stderr, "weft: no run %s in %s\n", name, path);
-	return EXIT_USAGE;
-no_runs:
-	sqlite3_finalize(st);
-	fprintf(stderr, "weft: no runs in %s\n", path);
-	return EXIT_USAGE;
-fail:
-	rc = dbread_error(db, path);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
  * One row per task of run ?1 (only those in state ?2 unless it is NULL),
  * with the number of tries and the last try's times and reason.  The try
  * counts are grouped once rather than looked up per task: the try
@@ -445,7 +391,7 @@ cmd_tasks(int argc, char **argv)
 		free(path);
 		return rc;
 	}
-	if ((rc = tasks_find_run(db, path, empty, run, sizeof run)) != 0) {
+	if ((rc = dbread_find_run(db, path, empty, run, sizeof run)) != 0) {
 		dbread_close(db);
 		free(path);
 		return rc;

@@ -162,6 +162,60 @@ fail:
 	return EXIT_USAGE;
 }
 
+/*
+ * Finds the run to show: the one named, or the newest.  Returns 0, or
+ * prints why not and returns the exit code.
+ */
+int
+dbread_find_run(sqlite3 *db, const char *path, int empty, char *name,
+    size_t len)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (*name != '\0') {
+		if (empty)
+			goto none;
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM workflow "
+		    "WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) !=
+		    SQLITE_OK)
+			goto fail;
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+			goto none;
+		if (rc != SQLITE_ROW)
+			goto fail;
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (empty)
+		goto no_runs;
+	if (sqlite3_prepare_v2(db, "SELECT run_id FROM workflow "
+	    "ORDER BY CAST(run_id AS INTEGER) DESC, run_id DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		goto no_runs;
+	if (rc != SQLITE_ROW)
+		goto fail;
+	snprintf(name, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return 0;
+
+none:
+	sqlite3_finalize(st);
+	fprintf(stderr, "weft: no run %s in %s\n", name, path);
+	return EXIT_USAGE;
+no_runs:
+	sqlite3_finalize(st);
+	fprintf(stderr, "weft: no runs in %s\n", path);
+	return EXIT_USAGE;
+fail:
+	rc = dbread_error(db, path);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Ends the read transaction and closes. */
 void
 dbread_close(sqlite3 *db)
@@ -236,6 +290,47 @@ dbread_json_string(const char *s)
 	}
 	j = json_string(copy);
 	free(copy);
+	return j != NULL ? j : json_null();
+}
+
+/*
+ * A JSON string of LEN bytes of output: valid UTF-8 as it is, each byte
+ * of an invalid sequence as U+FFFD.
+ */
+json_t *
+dbread_json_bytes(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out;
+	size_t			 i, o = 0, n, k;
+	json_t			*j;
+
+	out = xmalloc(len * 3 + 1);
+	for (i = 0; i < len; i += n) {
+		n = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2 :
+		    p[i] >= 0xe0 && p[i] <= 0xef ? 3 :
+		    p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
+		for (k = 1; n > 1 && k < n; k++) {
+			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
+				n = 0;
+		}
+		/* Overlong, surrogate and out-of-range sequences. */
+		if ((n == 3 && p[i] == 0xe0 && p[i + 1] < 0xa0) ||
+		    (n == 3 && p[i] == 0xed && p[i + 1] >= 0xa0) ||
+		    (n == 4 && p[i] == 0xf0 && p[i + 1] < 0x90) ||
+		    (n == 4 && p[i] == 0xf4 && p[i + 1] >= 0x90))
+			n = 0;
+		if (n == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+	}
+	j = json_stringn(out, o);
+	free(out);
 	return j != NULL ? j : json_null();
 }
 

@@ -228,6 +228,32 @@ newest_live(const char *runs, char *name, size_t len)
 	return best[0] != '\0';
 }
 
+/* The newest live run under BASE/runs in NAME; 0 if none. */
+int
+rundir_newest_live(const char *base, char *name, size_t len)
+{
+	char	*runs;
+	int	 found;
+
+	runs = xprintf("%s/runs", base);
+	found = newest_live(runs, name, len);
+	free(runs);
+	return found;
+}
+
+/* Says so and returns -1 if ARG is not a run number. */
+int
+rundir_check_arg(const char *arg)
+{
+	char	 name[16];
+
+	if (rundir_parse_name(arg, name, sizeof name) == 0)
+		return 0;
+	fprintf(stderr, "weft: invalid run '%s': expected a run number "
+	    "such as 7 or 0007\n", arg);
+	return -1;
+}
+
 /*
  * Finds the run that a command such as "weft stop" or "weft status"
  * names: ARG, a run number, or when NULL the newest live run under
@@ -244,11 +270,9 @@ rundir_lookup(const char *base, const char *arg, char *name, size_t len,
 	char		*runs, *dir;
 	int		 rc = -1;
 
-	if (arg != NULL && rundir_parse_name(arg, name, len) == -1) {
-		fprintf(stderr, "weft: invalid run '%s': expected a run number "
-		    "such as 7 or 0007\n", arg);
+	if (arg != NULL && (rundir_check_arg(arg) == -1 ||
+	    rundir_parse_name(arg, name, len) == -1))
 		return -1;
-	}
 	runs = xprintf("%s/runs", base);
 	if (arg == NULL && !newest_live(runs, name, len)) {
 		fprintf(stderr, "weft: no live run in %s\n", runs);

@@ -53,7 +53,8 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --plugin NAME=PATH  add or replace a plugin (repeatable)\n"
 	  "  -h, --help          show this help\n",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
-	{ "status", "[--json] [--watch] [--run-dir DIR] [RUN]",
+	{ "status", "[--json] [--watch] [--interval S] [--timeout MS] "
+	  "[-f FILE | -C DIR | --run-dir DIR] [RUN]",
 	  "\n"
 	  "Shows every process of RUN, a run number such as 7 or 0007\n"
 	  "(default: the newest live run), with a verdict for each: ok,\n"
@@ -65,28 +66,58 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --interval S      seconds between refreshes (default 1)\n"
 	  "  --timeout MS      wait this long for answers (default "
 	  STR(STATUS_TIMEOUT_MS) ")\n"
-	  "  --run-dir DIR     runs are under DIR/runs (default: .weft)\n"
+	  "  -f FILE           the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR            look for .weft from DIR upwards\n"
+	  "  --run-dir DIR     runs are under DIR/runs\n"
 	  "  -h, --help        show this help\n",
 	  "show the processes of a live run and their health", 0,
 	  cmd_status },
-	{ "stop", "[--kill] [--run-dir DIR] [RUN]",
+	{ "stop", "[--kill] [-f FILE | -C DIR | --run-dir DIR] [RUN]",
 	  "\n"
 	  "Stops RUN, a run number such as 7 or 0007 (default: the newest\n"
 	  "live run).\n"
 	  "\n"
 	  "options:\n"
 	  "  --kill         kill every process of the run at once\n"
-	  "  --run-dir DIR  runs are under DIR/runs (default: .weft)\n"
+	  "  -f FILE        the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR         look for .weft from DIR upwards\n"
+	  "  --run-dir DIR  runs are under DIR/runs\n"
 	  "  -h, --help     show this help\n",
 	  "stop a live run", 0, cmd_stop },
-	{ "runs", "[--json] [--run-dir DIR]",
+	{ "logs", "[--stderr | --both] [--try N] [--follow] [--json] "
+	  "[-f FILE | -C DIR | --run-dir DIR] TASK [RUN]",
+	  "\n"
+	  "Prints what TASK wrote to stdout in RUN (a run number such as 7 or\n"
+	  "0007; default: the newest run).  TASK is a task id as 'weft tasks'\n"
+	  "shows it, a unique beginning of one, or a pattern in which only\n"
+	  "'*' and '?' are special, e.g. 'test[os=alpine*'.\n"
+	  "\n"
+	  "options:\n"
+	  "  --stderr         its stderr instead\n"
+	  "  --both           stdout and stderr, each line marked out| or"
+	  " err|\n"
+	  "  --try N          try N (from 0, as 'weft tasks --tries' shows);"
+	  "\n"
+	  "                   default: the last\n"
+	  "  --follow         print the output as it comes, until the task"
+	  " ends\n"
+	  "  --json           one JSON object with the text and where it is\n"
+	  "  -f FILE          the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR           look for .weft from DIR upwards\n"
+	  "  --run-dir DIR    read DIR/monitoring.db\n"
+	  "  -h, --help       show this help\n",
+	  "print what a task wrote", 0, cmd_logs },
+	{ "runs", "[--json] [-f FILE | -C DIR | --run-dir DIR]",
 	  "\n"
 	  "options:\n"
 	  "  --json         print the runs as a JSON array\n"
-	  "  --run-dir DIR  read DIR/monitoring.db (default: .weft)\n"
+	  "  -f FILE        the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR         look for .weft from DIR upwards\n"
+	  "  --run-dir DIR  read DIR/monitoring.db\n"
 	  "  -h, --help     show this help\n",
 	  "list the runs recorded in the monitoring database", 0, cmd_runs },
-	{ "tasks", "[--tries] [--json] [--state STATE] [--run-dir DIR] [RUN]",
+	{ "tasks", "[--tries] [--json] [--state STATE] "
+	  "[-f FILE | -C DIR | --run-dir DIR] [RUN]",
 	  "\n"
 	  "RUN is a run number such as 7 or 0007; the default is the "
 	  "newest run.\n"
@@ -99,7 +130,9 @@ static const struct cmd_entry cmd_table[] = {
 	  "                   dep_fail, killed, not_run or pending; with\n"
 	  "                   --tries, the tries in STATE: running, done,\n"
 	  "                   failed, timeout, killed or lost\n"
-	  "  --run-dir DIR    read DIR/monitoring.db (default: .weft)\n"
+	  "  -f FILE          the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR           look for .weft from DIR upwards\n"
+	  "  --run-dir DIR    read DIR/monitoring.db\n"
 	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },

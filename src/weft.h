@@ -18,6 +18,8 @@
 #include "xmalloc.h"
 
 #define WEFT_FORMAT_VERSION	1
+/* The "format_version" of every JSON document weft prints. */
+#define WEFT_JSON_VERSION	1
 
 /* Exit codes, documented in weft(1). */
 #define EXIT_TASK_FAILED	1
@@ -238,8 +240,10 @@ struct rundir {
 int		 rundir_create(const char *, struct rundir *, char **);
 void		 rundir_free(struct rundir *);
 int		 rundir_parse_name(const char *, char *, size_t);
+int		 rundir_check_arg(const char *);
 int		 rundir_mark_live(struct rundir *);
 int		 rundir_is_live(const char *, pid_t *);
+int		 rundir_newest_live(const char *, char *, size_t);
 int		 rundir_lookup(const char *, const char *, char *, size_t,
 		     char *);
 char		*rundir_task_dirname(const char *);
@@ -746,6 +750,9 @@ int		 cmd_status(int, char **);
 /* cmd-check.c */
 int		 cmd_check(int, char **);
 
+/* cmd-logs.c */
+int		 cmd_logs(int, char **);
+
 /* cmd-runs.c */
 int		 cmd_runs(int, char **);
 
@@ -760,6 +767,8 @@ struct json_t;
  */
 int		 dbread_open(const char *, struct sqlite3 **, char **, int *);
 void		 dbread_close(struct sqlite3 *);
+int		 dbread_find_run(struct sqlite3 *, const char *, int, char *,
+		     size_t);
 int		 dbread_error(struct sqlite3 *, const char *);
 int		 dbread_bad_option(const char *, int, char **,
 		     void (*)(FILE *));
@@ -768,6 +777,7 @@ char		*dbread_duration(double, int);
 char		*dbread_signal_name(int);
 void		 dbread_json_init(void);
 struct json_t	*dbread_json_string(const char *);
+struct json_t	*dbread_json_bytes(const char *, size_t);
 struct json_t	*dbread_json_seconds(double, int);
 int		 dbread_json_print(struct json_t *);
 int		 dbread_flush(const char *);

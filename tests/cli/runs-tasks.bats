@@ -72,13 +72,13 @@ hold_transaction()
 @test "runs and tasks print their usage with --help" {
 	run weft runs --help
 	assert_success
-	assert_line --index 0 'usage: weft runs [--json] [--run-dir DIR]'
+	assert_line --index 0 'usage: weft runs [--json] [-f FILE | -C DIR | --run-dir DIR]'
 	assert_line --partial '--json'
 	assert_line --partial '--run-dir DIR'
 	run weft tasks --help
 	assert_success
 	assert_line --index 0 \
-	    'usage: weft tasks [--tries] [--json] [--state STATE] [--run-dir DIR] [RUN]'
+	    'usage: weft tasks [--tries] [--json] [--state STATE] [-f FILE | -C DIR | --run-dir DIR] [RUN]'
 	assert_line --partial '--state STATE'
 	assert_line --partial '--tries'
 	run weft --help
@@ -349,10 +349,10 @@ EOF
 @test "without a database both say so, exit 2, and create nothing" {
 	run weft runs
 	assert_failure 2
-	assert_output 'weft: no monitoring database at .weft/monitoring.db'
+	assert_line --index 0 "weft runs: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	run weft tasks
 	assert_failure 2
-	assert_output 'weft: no monitoring database at .weft/monitoring.db'
+	assert_line --index 0 "weft tasks: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	run weft tasks 3
 	assert_failure 2
 	run weft runs --run-dir elsewhere/
@@ -425,7 +425,7 @@ EOF
 	run weft runs --bogus
 	assert_failure 2
 	assert_line --index 0 "weft runs: unknown option '--bogus'"
-	assert_line --index 1 'usage: weft runs [--json] [--run-dir DIR]'
+	assert_line --index 1 'usage: weft runs [--json] [-f FILE | -C DIR | --run-dir DIR]'
 	run weft runs 1
 	assert_failure 2
 	assert_line --index 0 'weft runs: too many arguments'
@@ -460,7 +460,7 @@ EOF
 	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
 	run weft runs
 	assert_failure 2
-	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 3)'
+	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 4)'
 }
 
 @test "reading never changes the database" {
@@ -605,7 +605,7 @@ EOF
 	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr\""
 }
 
-@test "a version 1 database: read as it is, then brought to version 3 by a run" {
+@test "a version 1 database: read as it is, then brought to version 4 by a run" {
 	make_db .weft 1
 	local old_resources
 	old_resources=$(sql "SELECT count(*) FROM resource;")
@@ -627,7 +627,7 @@ EOF2
 	assert_success
 	assert_line --index 0 --partial "run 0004 in"
 	run sql "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 3
+	assert_output 4
 	# The rows of the three old runs are all still there.
 	run sql "SELECT count(*) FROM task WHERE run_id IN ('0001', '0002',
 	    '0003');"

@@ -432,9 +432,12 @@ new_pool_pid()
 
 @test "status: no live run, no such run, a bad RUN, a finished run: exit 2" {
 	run -2 weft status
-	assert_output "weft: no live run in .weft/runs"
+	assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	run -2 weft status --json
-	assert_output "weft: no live run in .weft/runs"
+	assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
+	run -2 weft status 99
+	assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
+	mkdir -p .weft/runs
 	run -2 weft status 99
 	assert_output "weft: no run 0099 in .weft"
 	local why="expected a run number such as 7 or 0007"
@@ -473,7 +476,7 @@ EOF
 	assert_output "weft: no run 0001 in $WEFT_WORK/elsewhere"
 	run -2 weft status 1 2
 	assert_line --index 0 \
-	    "usage: weft status [--json] [--watch] [--run-dir DIR] [RUN]"
+	    "usage: weft status [--json] [--watch] [--interval S] [--timeout MS] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
 }
 
 @test "status: a run of another user is refused with exit 2 (root only)" {
@@ -553,7 +556,7 @@ EOF
 	done
 	# Not under ./.weft: status needs --run-dir.
 	run -2 weft status
-	assert_output "weft: no live run in .weft/runs"
+	assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	wait_for 10 status_ok --run-dir "$WEFT_WORK/rd" ||
 	    fail "not ok: $(weft status --run-dir "$WEFT_WORK/rd" 2>&1)"
 	run weft status --run-dir "$WEFT_WORK/rd" 1
@@ -623,11 +626,11 @@ EOF
 	# The bounds themselves are good values (no run here: exit 2 for that).
 	for v in 1 600000; do
 		run -2 weft status --timeout "$v"
-		assert_output "weft: no live run in .weft/runs"
+		assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	done
 	for v in 0.05 3600; do
 		run -2 weft status --interval "$v"
-		assert_output "weft: no live run in .weft/runs"
+		assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	done
 	run -2 weft status --timeout
 	assert_line --index 0 --partial "'--timeout' requires an argument"

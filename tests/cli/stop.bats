@@ -88,7 +88,7 @@ q()
 
 @test "stop with no live run, an unknown run or a bad RUN is exit 2" {
 	run -2 weft stop
-	assert_output "weft: no live run in .weft/runs"
+	assert_line --index 0 "weft stop: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	good=$(printf 'weft: 1\napps:\n  t: {command: "true"}\nmain:\n  - {id: t, app: t}\n')
 	printf '%s\n' "$good" >flow.yaml
 	run weft run -q flow.yaml
@@ -103,7 +103,7 @@ q()
 		assert_output --partial "weft: invalid run"
 	done
 	run -2 weft stop 1 2
-	assert_line --index 0 "usage: weft stop [--kill] [--run-dir DIR] [RUN]"
+	assert_line --index 0 "usage: weft stop [--kill] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
 }
 
 @test "stop refuses a run that belongs to another user" {
