@@ -102,6 +102,12 @@ double		 db_now(void);
 int		 parse_duration(const char *, int64_t *);
 /* 90000 -> "1m30s"; caller frees. */
 char		*duration_string(int64_t);
+/* parse_duration's, or days first: "7d", "1d12h"; at most 100 years. */
+int		 parse_age(const char *, int64_t *);
+/* "500", "500K", "10M", "1G", "2T" (binary multiples). */
+int		 parse_size(const char *, int64_t *);
+/* 1536 -> "1.5K"; caller frees. */
+char		*size_string(int64_t);
 
 /*
  * roleargs.c: the options of the helper roles, described once, both to
