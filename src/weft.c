@@ -103,6 +103,27 @@ static const struct cmd_entry cmd_table[] = {
 	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },
+	{ "cache", "list [--json] [--run-dir DIR]",
+	  "       weft cache prune [--older-than DURATION] [--max-size SIZE] "
+	  "[--run-dir DIR]\n"
+	  "       weft cache clear [--run-dir DIR]\n"
+	  "\n"
+	  "The task cache that 'weft run --resume' reads, in DIR/cache.\n"
+	  "list shows its entries, oldest first; prune removes the entries\n"
+	  "older than DURATION, then the oldest until the rest fit in SIZE;\n"
+	  "clear removes them all.  Neither removes anything while a run\n"
+	  "uses the cache.\n"
+	  "\n"
+	  "options:\n"
+	  "  --json                 list: print a JSON array\n"
+	  "  --older-than DURATION  prune: entries older than this, such as\n"
+	  "                         90m, 12h, 7d or 1d12h\n"
+	  "  --max-size SIZE        prune: keep at most SIZE bytes of entries,"
+	  "\n"
+	  "                         such as 500K, 10M or 1G\n"
+	  "  --run-dir DIR          the cache of DIR (default: .weft)\n"
+	  "  -h, --help             show this help\n",
+	  "list or remove the entries of the task cache", 0, cmd_cache },
 	/* The roles' options are described by roleargs.c, which parses them. */
 	{ "interchange", NULL, NULL, "internal: task broker", 1,
 	  interchange_main },

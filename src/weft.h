@@ -678,6 +678,26 @@ int		 cache_file_get(struct cache *, const char *,
 		     const struct stat *, uint8_t *);
 void		 cache_file_put(struct cache *, const char *,
 		     const struct stat *, const uint8_t *);
+/* An entry as "weft cache" shows it. */
+struct cache_item {
+	uint8_t		 key[HASH_LEN];
+	char		*task;		/* the task that made it */
+	char		*run;		/* the run that recorded it, or NULL */
+	double		 recorded;	/* epoch seconds, if has_recorded */
+	int		 has_recorded;
+	int		 gone;		/* for cache_forget: remove it */
+	int64_t		 result_size;	/* bytes of a function's result */
+	int64_t		 outputs_size;	/* bytes of the recorded outputs */
+	size_t		 noutputs;
+};
+int		 cache_lock_exclusive(const char *, int *);
+struct cache	*cache_open_existing(const char *, int, char **);
+int		 cache_items(struct cache *, struct cache_item **, size_t *,
+		     char **);
+void		 cache_items_free(struct cache_item *, size_t);
+int		 cache_forget(struct cache *, const struct cache_item *,
+		     size_t, char **);
+int		 cache_forget_all(struct cache *, char **);
 
 /* resume.c */
 enum rs_outcome {
@@ -817,6 +837,9 @@ void		 registry_free(struct registry *);
 
 /* cmd-tasks.c */
 int		 cmd_tasks(int, char **);
+
+/* cmd-cache.c */
+int		 cmd_cache(int, char **);
 
 /* interchange.c */
 int		 interchange_main(int, char **);
