@@ -124,6 +124,24 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --run-dir DIR          the cache of DIR (default: .weft)\n"
 	  "  -h, --help             show this help\n",
 	  "list or remove the entries of the task cache", 0, cmd_cache },
+	{ "clean", "[--keep N] [--older-than DURATION] [--dry-run] "
+	  "[--run-dir DIR]",
+	  "\n"
+	  "Removes old run directories under DIR/runs: all but the newest N,\n"
+	  "or those last written longer ago than DURATION, or with both,\n"
+	  "those that both name.  A live run is never removed.  The records\n"
+	  "of removed runs stay in the monitoring database.\n"
+	  "\n"
+	  "options:\n"
+	  "  --keep N               keep the newest N runs (0 or more)\n"
+	  "  --older-than DURATION  remove runs older than this, such as\n"
+	  "                         12h, 7d or 1d12h\n"
+	  "  --dry-run              say what would be removed; remove "
+	  "nothing\n"
+	  "  --run-dir DIR          runs are under DIR/runs (default: .weft)"
+	  "\n"
+	  "  -h, --help             show this help\n",
+	  "remove old run directories", 0, cmd_clean },
 	/* The roles' options are described by roleargs.c, which parses them. */
 	{ "interchange", NULL, NULL, "internal: task broker", 1,
 	  interchange_main },

@@ -249,6 +249,7 @@ int		 rundir_is_live(const char *, pid_t *);
 int		 rundir_lookup(const char *, const char *, char *, size_t,
 		     char *);
 char		*rundir_task_dirname(const char *);
+int		 rundir_lock_numbers(const char *);
 
 /* file.c */
 int		 write_file_atomic(const char *, const void *, size_t);
@@ -840,6 +841,9 @@ int		 cmd_tasks(int, char **);
 
 /* cmd-cache.c */
 int		 cmd_cache(int, char **);
+
+/* cmd-clean.c */
+int		 cmd_clean(int, char **);
 
 /* interchange.c */
 int		 interchange_main(int, char **);
