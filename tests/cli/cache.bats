@@ -11,10 +11,22 @@
 # remove nothing and exit 1, and succeed once it has ended; a run that
 # starts while the cache is held exclusive waits for it.  Bad input gets
 # "weft cache: ..." and exit 2.  Tasks count their starts in "effects".
+# A function task's entry counts its result's bytes and its outputs'.
 
 load setup
 load monitoring
+load plugins
 load robust
+
+setup_file()
+{
+	build_plugins
+}
+
+setup()
+{
+	plugin_setup
+}
 
 # sized_flow: four independent tasks; s1, s2 and s3 write 100, 200 and
 # 300 bytes, t writes "hi" (3 bytes).  Each notes its start in effects.
@@ -51,10 +63,13 @@ age_entry()
 # says, sorted, one a line.
 cached_tasks()
 {
-	weft cache list --json | /usr/bin/python3 -c '
-import json, sys
-for e in sorted(x["task"] for x in json.load(sys.stdin)):
-    print(e)'
+	weft cache list --json | jq -r '.[].task' | sort
+}
+
+# jqc EXPR: the last output (JSON) through jq -c EXPR.
+jqc()
+{
+	printf '%s\n' "$output" | jq -c "$1"
 }
 
 first_run()
@@ -113,33 +128,50 @@ EOF
 	age_entry s2 7200
 	run weft cache list --json
 	assert_success
-	printf '%s\n' "$output" | /usr/bin/python3 -c '
-import json, re, sys
-a = json.load(sys.stdin)
-assert len(a) == 4, a
-keys = ("key task app run recorded age size result_size outputs "
-    "outputs_size").split()
-for e in a:
-    assert list(e) == keys, list(e)
-    assert re.fullmatch("[0-9a-f]{64}", e["key"]), e
-    assert e["run"] == "0001", e
-    ts = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"
-    assert re.fullmatch(ts, e["recorded"]), e
-    assert e["result_size"] == 0 and e["outputs"] == 1, e
-    assert e["size"] == e["outputs_size"], e
-by = {e["task"]: e for e in a}
-assert by["s1"]["app"] == "fill" and by["t"]["app"] == "say", by
-assert [by[t]["size"] for t in ("s1", "s2", "s3", "t")] == [100, 200, 300, 3]
-assert 7200 <= by["s2"]["age"] < 7300, by["s2"]
-assert by["s1"]["age"] < 100, by["s1"]
-assert a[0]["task"] == "s2", a[0]
-assert len({e["key"] for e in a}) == 4
-' || fail "bad JSON: $output"
+	assert_equal "$(jqc length)" 4
+	assert_equal "$(jqc '[.[] | keys_unsorted] | unique')" \
+	    '[["key","task","app","run","recorded","age","size","result_size","outputs","outputs_size"]]'
+	assert_equal "$(jqc '[.[].key | test("^[0-9a-f]{64}$")] | all')" true
+	assert_equal "$(jqc '[.[].key] | unique | length')" 4
+	assert_equal "$(jqc '[.[].run] | unique')" '["0001"]'
+	assert_equal "$(jqc '[.[].recorded |
+	    test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\\.[0-9]{6}$")] | all')" true
+	assert_equal "$(jqc '[.[] | .result_size == 0 and .outputs == 1 and
+	    .size == .outputs_size] | all')" true
+	assert_equal "$(jqc '[.[] | [.task, .app, .size]] | sort')" \
+	    '[["s1","fill",100],["s2","fill",200],["s3","fill",300],["t","say",3]]'
+	# Oldest first, its age as set.
+	assert_equal "$(jqc '.[0].task')" '"s2"'
+	assert_equal "$(jqc '.[0].age >= 7200 and .[0].age < 7300')" true
+	assert_equal "$(jqc '[.[1:][].age < 100] | all')" true
 	# The key is the one in cache.db.
 	run cache_sql "SELECT lower(hex(key)) FROM entry WHERE task = 's2';"
 	assert_success
 	weft cache list --json | grep -qF "\"key\": \"$output\"" ||
 	    fail "key $output not listed"
+}
+
+@test "cache list: a function task's entry counts its result and its outputs" {
+	write_flow <<'EOF'
+weft: 1
+plugins: {results: plugins/libresults.so}
+apps:
+  val: {function: results.write_outputs}
+main:
+  - {id: v, app: val, args: {file: effects, v: forty-two}, outputs: [v1.txt, v2.txt]}
+EOF
+	run weft run -q flow.yaml
+	assert_success
+	# Each output holds "v try 0" and a newline: 8 bytes.
+	run weft cache list --json
+	assert_success
+	assert_output --partial '"app": "val"'
+	assert_output --partial '"size": 25'
+	assert_output --partial '"result_size": 9'
+	assert_output --partial '"outputs": 2'
+	assert_output --partial '"outputs_size": 16'
+	run weft cache list
+	assert_line --regexp '^v +val +[0-9]s +25  [0-9a-f]{12}$'
 }
 
 @test "cache list: a run directory without a cache lists nothing; no .weft is exit 2" {
