@@ -7,11 +7,13 @@
 # run (a task of it waits for a file) is never removed, nor a folder
 # being set up; removed runs keep their records in the monitoring
 # database ("weft runs" lists them, "weft tasks" shows them) and their
-# numbers are never given again.  Bad input gets "weft clean: ..." and
-# exit 2.
+# numbers are never given again.  A run killed outright has its record
+# finished (lost) before its folder goes.  Bad input gets "weft clean:
+# ..." and exit 2.
 
 load setup
 load monitoring
+load robust
 
 quick_flow()
 {
@@ -176,6 +178,29 @@ removed 1 run \\([0-9]+ bytes\\); 1 left\$"
 	assert_line --index 0 --regexp '^removed run 0002 \([0-9]+ bytes\)$'
 	run run_dirs
 	assert_output ''
+}
+
+@test "clean finishes the record of a run killed outright before removing it" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  hold: {command: 'touch @DIR@/hold.started; @SLEEP@ 300'}
+main:
+  - {id: hold, app: hold}
+EOF
+	weft_start run flow.yaml
+	wait_for 30 test -e hold.started
+	kill_everything
+	run q "SELECT count(*) FROM workflow WHERE run_id = '0001'
+	    AND time_completed IS NULL;"
+	assert_output 1
+	run weft clean --keep 0
+	assert_success
+	assert_line --index 0 --regexp '^removed run 0001 \([0-9]+ bytes\)$'
+	run q "SELECT weft_state FROM workflow WHERE run_id = '0001';"
+	assert_output lost
+	run q "SELECT weft_state FROM task WHERE run_id = '0001';"
+	assert_output killed
 }
 
 @test "clean keeps a folder being set up, and removes what a cut-short removal left" {
