@@ -2,7 +2,10 @@
  * rundir.c: the run directory.  Runs are numbered .weft/runs/0001, 0002,
  * ... under an flock on .weft/runs/.lock, and the directory is created
  * with mkdir, which fails if it exists, so two concurrent "weft run"s can
- * never share one.
+ * never share one.  The lock file also holds the highest number given so
+ * far, so that a number is never given twice, even after "weft clean"
+ * removed the newest runs: the monitoring database keeps their records
+ * under those numbers.
  */
 
 #include <sys/file.h>
@@ -20,16 +23,24 @@
 
 #include "weft.h"
 
+/* The highest run number: of the folders in RUNS, or noted in FD. */
 static unsigned
-highest_run(const char *runs)
+highest_run(const char *runs, int fd)
 {
 	DIR		*d;
 	struct dirent	*de;
 	unsigned long	 n, max = 0;
-	char		*end;
+	char		*end, buf[32];
+	ssize_t		 len;
 
+	if ((len = pread(fd, buf, sizeof buf - 1, 0)) > 0) {
+		buf[len] = '\0';
+		n = strtoul(buf, &end, 10);
+		if (*end == '\n' && n < UINT_MAX)
+			max = n;
+	}
 	if ((d = opendir(runs)) == NULL)
-		return 0;
+		return max;
 	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
@@ -39,6 +50,47 @@ highest_run(const char *runs)
 	}
 	closedir(d);
 	return max;
+}
+
+/* Notes N in the lock file FD as the highest number given. */
+static int
+note_highest(int fd, unsigned n)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof buf, "%u\n", n);
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, len, 0) != len)
+		return -1;
+	return 0;
+}
+
+/*
+ * Takes BASE/runs/.lock, under which runs are numbered, for "weft clean":
+ * no run is numbered while it is held, and the highest number so far is
+ * noted in it first, so that removing the newest runs never frees their
+ * numbers.  Returns the descriptor (close it to let go), or -1 with
+ * errno; ENOENT when there is no runs folder.
+ */
+int
+rundir_lock_numbers(const char *base)
+{
+	char	*runs, *lock;
+	int	 fd, e;
+
+	runs = xprintf("%s/runs", base);
+	lock = xprintf("%s/.lock", runs);
+	fd = open(lock, O_RDWR|O_CREAT|O_CLOEXEC, 0644);
+	if (fd != -1 && (flock(fd, LOCK_EX) == -1 ||
+	    note_highest(fd, highest_run(runs, fd)) == -1)) {
+		e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	free(runs);
+	free(lock);
+	return fd;
 }
 
 /*
@@ -70,7 +122,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 		goto fail;
 	if (flock(fd, LOCK_EX) == -1)
 		goto fail;
-	n = highest_run(runs);
+	n = highest_run(runs, fd);
 	for (tries = 0; tries < 1000; tries++) {
 		n++;
 		free(path);
@@ -80,6 +132,9 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 		if (errno != EEXIST)
 			goto fail;
 	}
+	/* Not fatal: the folder keeps the number while it is there. */
+	if (note_highest(fd, n) == -1)
+		log_warn("cannot note run %u in %s", n, lock);
 	close(fd);
 	fd = -1;
 	rd->number = n;

@@ -1,8 +1,8 @@
 /*
  * util.c: clocks and strict numbers, the small pieces every process
  * shares: the monotonic clock for timeouts, the wall clock in the
- * seconds the database records, decimal numbers read with no slack and
- * durations ("1m30s") both ways.
+ * seconds the database records, decimal numbers read with no slack,
+ * durations ("1m30s") both ways, ages ("7d") and sizes ("10M").
  * Called by the commands, the helper roles and the modules they share.
  */
 
@@ -132,4 +132,87 @@ parse_duration(const char *s, int64_t *out)
 		return -1;
 	*out = total;
 	return 0;
+}
+
+/*
+ * An age, as "weft cache prune --older-than" and "weft clean --older-than"
+ * take it: a duration as parse_duration reads it, or a number of days
+ * first ("7d", "1d12h").  At most 100 years, and not zero.
+ */
+int
+parse_age(const char *s, int64_t *out)
+{
+	const int64_t	 day = (int64_t)24 * 3600000;
+	int64_t		 days = 0, rest = 0;
+	size_t		 len;
+
+	len = strspn(s, "0123456789");
+	if (len > 0 && s[len] == 'd') {
+		if (len > 5 || (days = strtoll(s, NULL, 10)) > 36500)
+			return -1;
+		s += len + 1;
+		if (*s == '\0') {
+			if (days == 0)
+				return -1;
+			*out = days * day;
+			return 0;
+		}
+		/* After days, every number has its unit. */
+		if (s[strspn(s, "0123456789")] == '\0')
+			return -1;
+	}
+	if (parse_duration(s, &rest) == -1)
+		return -1;
+	*out = days * day + rest;
+	return 0;
+}
+
+/*
+ * A size in bytes: digits, then optionally K, M, G or T (either case) for
+ * that many KiB, MiB, GiB or TiB.  "0" is allowed; at most 2^60 bytes.
+ */
+int
+parse_size(const char *s, int64_t *out)
+{
+	const char	*units = "KMGT", *u;
+	int64_t		 n, max = (int64_t)1 << 60;
+	size_t		 len;
+	int		 shift = 0;
+
+	len = strspn(s, "0123456789");
+	if (len == 0 || len > 19)
+		return -1;
+	errno = 0;
+	n = strtoll(s, NULL, 10);
+	if (errno != 0)
+		return -1;
+	if (s[len] != '\0') {
+		if (s[len + 1] != '\0' || (u = strchr(units,
+		    s[len] & ~0x20)) == NULL || (s[len] & ~0x20) == '\0')
+			return -1;
+		shift = 10 * (int)(u - units + 1);
+	}
+	if (n > (max >> shift))
+		return -1;
+	*out = n << shift;
+	return 0;
+}
+
+/* Bytes for a table: "812", "1.5K", "12M", "3.0G"; caller frees. */
+char *
+size_string(int64_t n)
+{
+	const char	*units = "KMGTP";
+	double		 v = (double)n;
+	int		 i = -1;
+
+	if (n < 1024)
+		return xprintf("%lld", (long long)n);
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (v < 10)
+		return xprintf("%.1f%c", v, units[i]);
+	return xprintf("%.0f%c", v, units[i]);
 }

@@ -136,6 +136,45 @@ static const struct cmd_entry cmd_table[] = {
 	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },
+	{ "cache", "list [--json] [--run-dir DIR]",
+	  "       weft cache prune [--older-than DURATION] [--max-size SIZE] "
+	  "[--run-dir DIR]\n"
+	  "       weft cache clear [--run-dir DIR]\n"
+	  "\n"
+	  "The task cache that 'weft run --resume' reads, in DIR/cache.\n"
+	  "list shows its entries, oldest first; prune removes the entries\n"
+	  "older than DURATION, then the oldest until the rest fit in SIZE;\n"
+	  "clear removes them all.  Neither removes anything while a run\n"
+	  "uses the cache.\n"
+	  "\n"
+	  "options:\n"
+	  "  --json                 list: print a JSON array\n"
+	  "  --older-than DURATION  prune: entries older than this, such as\n"
+	  "                         90m, 12h, 7d or 1d12h\n"
+	  "  --max-size SIZE        prune: keep at most SIZE bytes of entries,"
+	  "\n"
+	  "                         such as 500K, 10M or 1G\n"
+	  "  --run-dir DIR          the cache of DIR (default: .weft)\n"
+	  "  -h, --help             show this help\n",
+	  "list or remove the entries of the task cache", 0, cmd_cache },
+	{ "clean", "[--keep N] [--older-than DURATION] [--dry-run] "
+	  "[--run-dir DIR]",
+	  "\n"
+	  "Removes old run directories under DIR/runs: all but the newest N,\n"
+	  "or those last written longer ago than DURATION, or with both,\n"
+	  "those that both name.  A live run is never removed.  The records\n"
+	  "of removed runs stay in the monitoring database.\n"
+	  "\n"
+	  "options:\n"
+	  "  --keep N               keep the newest N runs (0 or more)\n"
+	  "  --older-than DURATION  remove runs older than this, such as\n"
+	  "                         12h, 7d or 1d12h\n"
+	  "  --dry-run              say what would be removed; remove "
+	  "nothing\n"
+	  "  --run-dir DIR          runs are under DIR/runs (default: .weft)"
+	  "\n"
+	  "  -h, --help             show this help\n",
+	  "remove old run directories", 0, cmd_clean },
 	/* The roles' options are described by roleargs.c, which parses them. */
 	{ "interchange", NULL, NULL, "internal: task broker", 1,
 	  interchange_main },

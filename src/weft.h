@@ -104,6 +104,12 @@ double		 db_now(void);
 int		 parse_duration(const char *, int64_t *);
 /* 90000 -> "1m30s"; caller frees. */
 char		*duration_string(int64_t);
+/* parse_duration's, or days first: "7d", "1d12h"; at most 100 years. */
+int		 parse_age(const char *, int64_t *);
+/* "500", "500K", "10M", "1G", "2T" (binary multiples). */
+int		 parse_size(const char *, int64_t *);
+/* 1536 -> "1.5K"; caller frees. */
+char		*size_string(int64_t);
 
 /*
  * roleargs.c: the options of the helper roles, described once, both to
@@ -247,6 +253,7 @@ int		 rundir_newest_live(const char *, char *, size_t);
 int		 rundir_lookup(const char *, const char *, char *, size_t,
 		     char *);
 char		*rundir_task_dirname(const char *);
+int		 rundir_lock_numbers(const char *);
 
 /* locate.c: the .weft folder an inspection command reads. */
 struct locate {
@@ -690,6 +697,26 @@ int		 cache_file_get(struct cache *, const char *,
 		     const struct stat *, uint8_t *);
 void		 cache_file_put(struct cache *, const char *,
 		     const struct stat *, const uint8_t *);
+/* An entry as "weft cache" shows it. */
+struct cache_item {
+	uint8_t		 key[HASH_LEN];
+	char		*task;		/* the task that made it */
+	char		*run;		/* the run that recorded it, or NULL */
+	double		 recorded;	/* epoch seconds, if has_recorded */
+	int		 has_recorded;
+	int		 gone;		/* for cache_forget: remove it */
+	int64_t		 result_size;	/* bytes of a function's result */
+	int64_t		 outputs_size;	/* bytes of the recorded outputs */
+	size_t		 noutputs;
+};
+int		 cache_lock_exclusive(const char *, int *);
+struct cache	*cache_open_existing(const char *, int, char **);
+int		 cache_items(struct cache *, struct cache_item **, size_t *,
+		     char **);
+void		 cache_items_free(struct cache_item *, size_t);
+int		 cache_forget(struct cache *, const struct cache_item *,
+		     size_t, char **);
+int		 cache_forget_all(struct cache *, char **);
 
 /* resume.c */
 enum rs_outcome {
@@ -835,6 +862,12 @@ void		 registry_free(struct registry *);
 
 /* cmd-tasks.c */
 int		 cmd_tasks(int, char **);
+
+/* cmd-cache.c */
+int		 cmd_cache(int, char **);
+
+/* cmd-clean.c */
+int		 cmd_clean(int, char **);
 
 /* interchange.c */
 int		 interchange_main(int, char **);

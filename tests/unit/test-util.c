@@ -1,7 +1,7 @@
 /*
  * test-util.c: the clocks and strict numbers of util.c: decimal numbers
- * with no slack, durations ("1m30s") both ways, the monotonic and the
- * wall clock.
+ * with no slack, durations ("1m30s") both ways, ages ("7d"), sizes
+ * ("10M") both ways, the monotonic and the wall clock.
  */
 
 #include <errno.h>
@@ -85,6 +85,70 @@ test_durations(void **state)
 }
 
 static void
+test_ages(void **state)
+{
+	static const struct { const char *in; int64_t ms; } good[] = {
+		{ "90s", 90000 }, { "7d", 604800000 }, { "1d12h", 129600000 },
+		{ "0d1s", 1000 }, { "36500d", (int64_t)36500 * 86400000 },
+		{ "720h", 2592000000 },
+	};
+	static const char *const bad[] = {
+		"", "0d", "d", "1d5", "36501d", "-1d", "1d1d", "1.5d", "1h1d",
+		"999999d", "x", "1d ", "0",
+	};
+	int64_t	 ms;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ms = -1;
+		assert_int_equal(parse_age(good[i].in, &ms), 0);
+		assert_int_equal(ms, good[i].ms);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (parse_age(bad[i], &ms) != -1)
+			fail_msg("parse_age accepted '%s'", bad[i]);
+	}
+}
+
+static void
+test_sizes(void **state)
+{
+	static const struct { const char *in; int64_t n; } good[] = {
+		{ "0", 0 }, { "500", 500 }, { "500K", 512000 },
+		{ "10M", 10485760 }, { "1G", 1073741824 }, { "1g", 1073741824 },
+		{ "2T", (int64_t)2 << 40 }, { "1048576T", (int64_t)1 << 60 },
+	};
+	static const char *const bad[] = {
+		"", "K", "-1", "1.5M", "10MB", "10X", "1 K", " 1", "1048577T",
+		"99999999999999999999", "1 ",
+	};
+	static const struct { int64_t n; const char *out; } shown[] = {
+		{ 0, "0" }, { 1023, "1023" }, { 1536, "1.5K" },
+		{ 12 * 1024 * 1024, "12M" }, { (int64_t)3 << 30, "3.0G" },
+	};
+	int64_t	 n;
+	char	*s;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		n = -1;
+		assert_int_equal(parse_size(good[i].in, &n), 0);
+		assert_int_equal(n, good[i].n);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (parse_size(bad[i], &n) != -1)
+			fail_msg("parse_size accepted '%s'", bad[i]);
+	}
+	for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		s = size_string(shown[i].n);
+		assert_string_equal(s, shown[i].out);
+		free(s);
+	}
+}
+
+static void
 test_timeout_min(void **state)
 {
 	(void)state;
@@ -121,6 +185,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_number),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_ages),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_timeout_min),
 		cmocka_unit_test(test_clocks),
 	};
