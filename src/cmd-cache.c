@@ -26,14 +26,14 @@
 #include "weft.h"
 
 #define CACHE_OPT_JSON		256
-#define CACHE_OPT_RUNDIR	257
 #define CACHE_OPT_OLDER		258
 #define CACHE_OPT_MAXSIZE	259
 
 /* What the command line asked for. */
 struct cache_args {
 	const char	*sub;
-	const char	*dir;
+	struct locate	 lc;		/* -f, -C, --run-dir */
+	char		*dir;		/* the .weft they name */
 	int		 json;
 	int64_t		 older_ms;	/* -1: not given */
 	int64_t		 max_size;	/* -1: not given */
@@ -79,18 +79,19 @@ cache_options(int argc, char **argv, struct cache_args *a)
 		{ "json", no_argument, NULL, CACHE_OPT_JSON },
 		{ "max-size", required_argument, NULL, CACHE_OPT_MAXSIZE },
 		{ "older-than", required_argument, NULL, CACHE_OPT_OLDER },
-		{ "run-dir", required_argument, NULL, CACHE_OPT_RUNDIR },
+		LOCATE_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*what = NULL;
-	int		 ch, list, prune;
+	int		 ch, list, prune, rc;
 
 	list = strcmp(a->sub, "list") == 0;
 	prune = strcmp(a->sub, "prune") == 0;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case CACHE_OPT_JSON:
 			if (!list)
@@ -118,11 +119,12 @@ cache_options(int argc, char **argv, struct cache_args *a)
 				return EXIT_USAGE;
 			}
 			break;
-		case CACHE_OPT_RUNDIR:
-			if (*optarg == '\0')
-				return dbread_bad_option("cache", ':', argv,
-				    cache_usage);
-			a->dir = optarg;
+		case 'f':
+		case 'C':
+		case LOCATE_OPT_RUNDIR:
+			if ((rc = locate_option(&a->lc, "cache", ch,
+			    optarg)) != 1)
+				return rc;
 			break;
 		case 'h':
 			cache_usage(stdout);
@@ -565,13 +567,17 @@ cmd_cache(int argc, char **argv)
 		return cache_unknown(argv[1]);
 	memset(&a, 0, sizeof a);
 	a.sub = cache_subs[i];
-	a.dir = ".weft";
 	a.older_ms = a.max_size = -1;
 	if ((rc = cache_options(argc - 1, argv + 1, &a)) != 0)
 		return rc == -1 ? 0 : rc;
+	if ((rc = locate_base("cache", &a.lc, &a.dir)) != 0)
+		return rc;
 	if (!cache_base_ok(a.dir))
-		return EXIT_USAGE;
-	if (strcmp(a.sub, "list") == 0)
-		return cache_list(&a);
-	return cache_remove(&a);
+		rc = EXIT_USAGE;
+	else if (strcmp(a.sub, "list") == 0)
+		rc = cache_list(&a);
+	else
+		rc = cache_remove(&a);
+	free(a.dir);
+	return rc;
 }

@@ -27,7 +27,6 @@
 #define CLEAN_OPT_KEEP		256
 #define CLEAN_OPT_OLDER		257
 #define CLEAN_OPT_DRYRUN	258
-#define CLEAN_OPT_RUNDIR	259
 
 /* A folder with no main.pid this young may be a run being set up. */
 #define CLEAN_STARTING_S	60
@@ -200,21 +199,22 @@ clean_leftovers(const char *runs, int dry)
 
 static int
 clean_options(int argc, char **argv, int *keep, int64_t *older, int *dry,
-    const char **dir)
+    struct locate *lc)
 {
 	static const struct option	 longopts[] = {
 		{ "keep", required_argument, NULL, CLEAN_OPT_KEEP },
 		{ "older-than", required_argument, NULL, CLEAN_OPT_OLDER },
 		{ "dry-run", no_argument, NULL, CLEAN_OPT_DRYRUN },
-		{ "run-dir", required_argument, NULL, CLEAN_OPT_RUNDIR },
+		LOCATE_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch;
+	int	 ch, rc;
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case CLEAN_OPT_KEEP:
 			if (parse_number(optarg, 0, INT_MAX, keep) == -1) {
@@ -235,11 +235,11 @@ clean_options(int argc, char **argv, int *keep, int64_t *older, int *dry,
 		case CLEAN_OPT_DRYRUN:
 			*dry = 1;
 			break;
-		case CLEAN_OPT_RUNDIR:
-			if (*optarg == '\0')
-				return dbread_bad_option("clean", ':', argv,
-				    clean_usage);
-			*dir = optarg;
+		case 'f':
+		case 'C':
+		case LOCATE_OPT_RUNDIR:
+			if ((rc = locate_option(lc, "clean", ch, optarg)) != 1)
+				return rc;
 			break;
 		case 'h':
 			clean_usage(stdout);
@@ -268,19 +268,22 @@ cmd_clean(int argc, char **argv)
 {
 	struct clean_run	*v = NULL;
 	struct stat		 st;
-	const char		*dir = ".weft";
-	char			*runs = NULL, *path, *why;
+	struct locate		 lc = { NULL, NULL, NULL };
+	char			*dir = NULL, *runs = NULL, *path, *why;
 	int64_t			 older = -1, total = 0;
 	time_t			 now = time(NULL);
 	size_t			 n = 0, i, removed = 0;
 	int			 keep = -1, dry = 0, rc, fd = -1, failed = 0;
 
-	if ((rc = clean_options(argc, argv, &keep, &older, &dry, &dir)) != 0)
+	if ((rc = clean_options(argc, argv, &keep, &older, &dry, &lc)) != 0)
 		return rc == -1 ? 0 : rc;
+	if ((rc = locate_base("clean", &lc, &dir)) != 0)
+		return rc;
 	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "weft clean: no run directory at %s (weft run "
 		    "makes .weft next to the workflow file; see --run-dir)\n",
 		    dir);
+		free(dir);
 		return EXIT_USAGE;
 	}
 	/* A run that ended without finishing its record gets it now. */
@@ -290,6 +293,7 @@ cmd_clean(int argc, char **argv)
 		fprintf(stderr, "weft clean: cannot lock %s/.lock: %s\n",
 		    runs, weft_strerror(errno));
 		free(runs);
+		free(dir);
 		return EXIT_INTERNAL;
 	}
 	if (fd != -1) {
@@ -333,6 +337,7 @@ cmd_clean(int argc, char **argv)
 	    n - removed);
 	free(v);
 	free(runs);
+	free(dir);
 	if ((rc = dbread_flush("clean")) != 0)
 		return rc;
 	return failed ? EXIT_INTERNAL : 0;

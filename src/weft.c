@@ -136,10 +136,10 @@ static const struct cmd_entry cmd_table[] = {
 	  "  -h, --help       show this help\n",
 	  "list the tasks of a run from the monitoring database", 0,
 	  cmd_tasks },
-	{ "cache", "list [--json] [--run-dir DIR]",
+	{ "cache", "list [--json] [-f FILE | -C DIR | --run-dir DIR]",
 	  "       weft cache prune [--older-than DURATION] [--max-size SIZE] "
-	  "[--run-dir DIR]\n"
-	  "       weft cache clear [--run-dir DIR]\n"
+	  "[-f FILE | -C DIR | --run-dir DIR]\n"
+	  "       weft cache clear [-f FILE | -C DIR | --run-dir DIR]\n"
 	  "\n"
 	  "The task cache that 'weft run --resume' reads, in DIR/cache.\n"
 	  "list shows its entries, oldest first; prune removes the entries\n"
@@ -154,11 +154,13 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --max-size SIZE        prune: keep at most SIZE bytes of entries,"
 	  "\n"
 	  "                         such as 500K, 10M or 1G\n"
-	  "  --run-dir DIR          the cache of DIR (default: .weft)\n"
+	  "  -f FILE                the cache of workflow FILE (its .weft)\n"
+	  "  -C DIR                 look for .weft from DIR upwards\n"
+	  "  --run-dir DIR          the cache of DIR\n"
 	  "  -h, --help             show this help\n",
 	  "list or remove the entries of the task cache", 0, cmd_cache },
 	{ "clean", "[--keep N] [--older-than DURATION] [--dry-run] "
-	  "[--run-dir DIR]",
+	  "[-f FILE | -C DIR | --run-dir DIR]",
 	  "\n"
 	  "Removes old run directories under DIR/runs: all but the newest N,\n"
 	  "or those last written longer ago than DURATION, or with both,\n"
@@ -171,8 +173,9 @@ static const struct cmd_entry cmd_table[] = {
 	  "                         12h, 7d or 1d12h\n"
 	  "  --dry-run              say what would be removed; remove "
 	  "nothing\n"
-	  "  --run-dir DIR          runs are under DIR/runs (default: .weft)"
-	  "\n"
+	  "  -f FILE                the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR                 look for .weft from DIR upwards\n"
+	  "  --run-dir DIR          runs are under DIR/runs\n"
 	  "  -h, --help             show this help\n",
 	  "remove old run directories", 0, cmd_clean },
 	/* The roles' options are described by roleargs.c, which parses them. */

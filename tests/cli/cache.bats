@@ -177,7 +177,7 @@ EOF
 @test "cache list: a run directory without a cache lists nothing; no .weft is exit 2" {
 	run weft cache list
 	assert_failure 2
-	assert_output --partial 'weft cache: no run directory at .weft'
+	assert_output --partial 'weft cache: no runs found: no .weft in'
 	mkdir .weft
 	run weft cache list --json
 	assert_success

@@ -222,7 +222,7 @@ removed 1 run \([0-9]+ bytes\); 1 left$'
 @test "clean: bad options and a missing run directory are usage errors" {
 	run weft clean --keep 1
 	assert_failure 2
-	assert_output --partial 'weft clean: no run directory at .weft'
+	assert_output --partial 'weft clean: no runs found: no .weft in'
 	runs_made 1
 	local k
 	for k in -1 x 1.5 '' 99999999999; do
