@@ -47,16 +47,18 @@ tasks_usage(FILE *f)
  * with the number of tries and the last try's times and reason.  The try
  * counts are grouped once rather than looked up per task: the try
  * table's key does not start with the task.  RESULT is the result column,
- * which a database of schema version 1 does not have.
+ * which a database of schema version 1 does not have; RAN what the task
+ * runs, which one before version 4 does not have.
  */
-#define TASKS_SQL(result)						\
+#define TASKS_SQL(result, ran)						\
 	"SELECT t.weft_task_id, t.task_id, t.weft_state,"		\
 	"  coalesce(n.tries, 0),"					\
 	"  (julianday(y.task_try_time_returned) -"			\
 	"   julianday(coalesce(y.task_try_time_running,"		\
 	"     y.task_try_time_launched))) * 86400.0,"			\
 	"  t.weft_exit_code, t.weft_signal, y.weft_fail_reason,"	\
-	"  t.task_stdout, t.task_stderr, " result " "			\
+	"  t.task_stdout, t.task_stderr, " result ", "		\
+	"  t.task_func_name, t.weft_app_kind, " ran " "		\
 	"FROM task t "							\
 	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last" \
 	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"		\
@@ -66,14 +68,21 @@ tasks_usage(FILE *f)
 	"WHERE t.run_id = ?1 AND (?2 IS NULL OR t.weft_state = ?2) "	\
 	"ORDER BY t.task_id"
 
-static const char *tasks_sql[2] = {
-	TASKS_SQL("NULL"),
-	TASKS_SQL("t.weft_result")
+#define TASKS_NOT_RAN	"NULL, NULL, NULL, NULL"
+#define TASKS_RAN	"t.weft_command, t.weft_function, t.weft_plugin, "	\
+			"t.weft_args"
+
+/* By schema: before version 2, before version 4, from version 4. */
+static const char *tasks_sql[3] = {
+	TASKS_SQL("NULL", TASKS_NOT_RAN),
+	TASKS_SQL("t.weft_result", TASKS_NOT_RAN),
+	TASKS_SQL("t.weft_result", TASKS_RAN)
 };
 
 enum {
 	TC_TASK, TC_ID, TC_STATE, TC_TRIES, TC_DURATION, TC_EXIT, TC_SIGNAL,
-	TC_REASON, TC_STDOUT, TC_STDERR, TC_RESULT
+	TC_REASON, TC_STDOUT, TC_STDERR, TC_RESULT, TC_APP, TC_KIND,
+	TC_COMMAND, TC_FUNCTION, TC_PLUGIN, TC_ARGS
 };
 
 /*
@@ -101,8 +110,9 @@ enum {
 	"WHERE ?2 IS NULL OR state = ?2 "				\
 	"ORDER BY task_id, try_id"
 
-static const char *tries_sql[2] = {
+static const char *tries_sql[3] = {
 	TRIES_SQL("NULL, ", "NULL", "NULL"),
+	TRIES_SQL("y.weft_state, ", "y.weft_stdout", "y.weft_stderr"),
 	TRIES_SQL("y.weft_state, ", "y.weft_stdout", "y.weft_stderr")
 };
 
@@ -112,20 +122,26 @@ enum {
 	YC_STDERR
 };
 
-/* Whether the task table has the result column (schema version 2). */
+/*
+ * Which of the queries the database can answer: 0 before schema version
+ * 2 (no results), 1 before version 4 (nothing of what ran), else 2.
+ */
 static int
-tasks_have_results(sqlite3 *db)
+tasks_schema(sqlite3 *db)
 {
 	sqlite3_stmt	*st;
-	int		 yes = 0;
+	int		 level = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info("
-	    "'task') WHERE name = 'weft_result'", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM "
+	    "pragma_table_info('task') WHERE name = 'weft_result'), "
+	    "(SELECT count(*) FROM pragma_table_info('task') WHERE "
+	    "name = 'weft_command')", -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		yes = sqlite3_column_int(st, 0) > 0;
+		level = sqlite3_column_int(st, 0) == 0 ? 0 :
+		    sqlite3_column_int(st, 1) == 0 ? 1 : 2;
 	sqlite3_finalize(st);
-	return yes;
+	return level;
 }
 
 static const struct table_col tasks_cols[] = {
@@ -235,7 +251,8 @@ tasks_table_text(struct table *t, sqlite3_stmt *st, int col)
 static json_t *
 tasks_json_row(sqlite3_stmt *st)
 {
-	json_t	*o;
+	const unsigned char	*args;
+	json_t			*o;
 
 	o = json_object();
 	json_object_set_new(o, "task", tasks_json_text(st, TC_TASK));
@@ -246,6 +263,16 @@ tasks_json_row(sqlite3_stmt *st)
 	    json_integer(sqlite3_column_int64(st, TC_TRIES)));
 	tasks_json_end(o, st, TC_DURATION);
 	json_object_set_new(o, "result", tasks_json_text(st, TC_RESULT));
+	json_object_set_new(o, "app", tasks_json_text(st, TC_APP));
+	json_object_set_new(o, "kind", tasks_json_text(st, TC_KIND));
+	json_object_set_new(o, "command", tasks_json_text(st, TC_COMMAND));
+	json_object_set_new(o, "function", tasks_json_text(st, TC_FUNCTION));
+	json_object_set_new(o, "plugin", tasks_json_text(st, TC_PLUGIN));
+	args = sqlite3_column_text(st, TC_ARGS);
+	json_object_set_new(o, "args", args == NULL ? json_null() :
+	    json_loads((const char *)args, 0, NULL));
+	if (json_object_get(o, "args") == NULL)
+		json_object_set_new(o, "args", json_null());
 	return o;
 }
 
@@ -396,7 +423,7 @@ cmd_tasks(int argc, char **argv)
 		free(path);
 		return rc;
 	}
-	ok = sqlite3_prepare_v2(db, view->sql[tasks_have_results(db)], -1,
+	ok = sqlite3_prepare_v2(db, view->sql[tasks_schema(db)], -1,
 	    &st, NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    (state != NULL ? sqlite3_bind_text(st, 2, state, -1,
