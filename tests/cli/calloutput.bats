@@ -8,7 +8,8 @@
 # weft_stderr_offset and _length).  Read back from the files, every
 # range holds exactly its call's text, over many calls on two workers
 # (stdio buffers flushed by weft, raw writes), for a call that kills its
-# worker, for each try of a retried call, and, with no length yet, for a
+# worker (a crash, an exit, its walltime: what reached the files),
+# for each try of a retried call, and, with no length yet, for a
 # call still running; the task row names its last try's worker files.
 # The test function is results.chatter (tests/plugins/results.c).
 
@@ -246,6 +247,42 @@ EOF
 	assert_output "$WEFT_WORK/$RUN_DIR_REL/worker-0.0.out|$WEFT_WORK/$RUN_DIR_REL/worker-0.0.log"
 	[[ $said == *"failed segv: worker killed by SIGSEGV, stderr in $WEFT_WORK/$RUN_DIR_REL/worker-0.0.log"* ]] ||
 	    fail "weft run said: $said"
+}
+
+@test "a call killed at its walltime has what reached its files" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 1}
+plugins:
+  results: plugins/libresults.so
+apps:
+  chat:
+    function: results.chatter
+  long:
+    function: results.chatter
+    walltime: 1s
+main:
+  - {id: a, app: chat, args: {lines: "2"}}
+  - {id: t, app: long, args: {lines: "3", sleep_ms: "60000", after: "{a.result}"}}
+  - {id: b, app: chat, args: {lines: "4", after: "{t.result}"}}
+EOF
+	run weft run flow.yaml
+	assert_failure 1
+	run tries_of t
+	assert_output '0|timeout|timeout after 1s (walltime)'
+	check_try a 0 2
+	local out ooff olen err eoff elen state
+	IFS='|' read -r out ooff olen err eoff elen state <<<"$(try_row t 0)"
+	assert_equal "$out" "$WEFT_WORK/$RUN_DIR_REL/worker-0.0.out"
+	# Its stderr is unbuffered, all there; of its stdout only the raw
+	# write, since stdio's buffer died with the worker.
+	check_range t 0 3 err "$err" "$eoff" "$elen"
+	file_text "$out"
+	assert_equal "${TEXT:$ooff:$olen}" 'raw t try 0'$'\n'
+	# b never ran (t failed); a's range ends where t's begins.
+	run q "SELECT weft_stdout_offset + weft_stdout_length FROM try r
+	    JOIN task t USING (run_id, task_id) WHERE t.weft_task_id = 'a';"
+	assert_output "$ooff"
 }
 
 @test "each try of a retried call has its own range" {
