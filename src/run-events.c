@@ -8,6 +8,7 @@
 
 #include <sys/wait.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,16 @@
 
 /*
  * The files of worker K of pool P, which hold its calls' output:
- * worker-P.K.out (stdout) and worker-P.K.log (stderr), absolute.
+ * worker-P.K.out (stdout) and worker-P.K.log (stderr), absolute, in BUF
+ * (no allocation per call).
  */
-static char *
-worker_file(const struct run *r, int pool, int worker, int err)
+static const char *
+worker_file(char *buf, size_t len, const struct run *r, int pool,
+    int worker, int err)
 {
-	return xprintf("%s/worker-%d.%d.%s", r->rd.path, pool, worker,
+	snprintf(buf, len, "%s/worker-%d.%d.%s", r->rd.path, pool, worker,
 	    err ? "log" : "out");
+	return buf;
 }
 
 /* A try's log file PATH, and where in it its output is, if known. */
@@ -218,7 +222,7 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	struct task_run	*tr = &r->tasks[i];
 	struct task	*t = &r->dag->tasks[i];
 	msgpack_packer	*pk;
-	char		*dir, *path;
+	char		*dir, *path, buf[PATH_MAX];
 	double		 now;
 	int		 ran;
 
@@ -259,12 +263,10 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	 * call, its worker's files (the try row says where in them).
 	 */
 	if (TASK_IS_FUNCTION(t) && tr->ran && tr->worker >= 0) {
-		path = worker_file(r, tr->pool, tr->worker, 0);
-		monitor_pack_str(pk, path);
-		free(path);
-		path = worker_file(r, tr->pool, tr->worker, 1);
-		monitor_pack_str(pk, path);
-		free(path);
+		monitor_pack_str(pk, worker_file(buf, sizeof buf, r, tr->pool,
+		    tr->worker, 0));
+		monitor_pack_str(pk, worker_file(buf, sizeof buf, r, tr->pool,
+		    tr->worker, 1));
 	} else if (!TASK_IS_FUNCTION(t) && tr->ran) {
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
@@ -299,7 +301,7 @@ ev_try_end(struct run *r, const struct msg_result *res)
 {
 	const struct task	*t = &r->dag->tasks[res->index];
 	msgpack_packer		*pk;
-	char			*dir, *path, block[16];
+	char			*dir, *path, block[16], buf[PATH_MAX];
 	int			 has_status, fn, ran = res->began > 0;
 
 	if (ran)
@@ -341,12 +343,10 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	    res->outcome == OUT_WORKER_LOST ? "lost" : "failed");
 	/* A command's logs; a call's are ranges of its worker's files. */
 	if (fn) {
-		path = worker_file(r, res->pool, res->worker, 0);
-		pack_stream(pk, path, res->out_offset);
-		free(path);
-		path = worker_file(r, res->pool, res->worker, 1);
-		pack_stream(pk, path, res->err_offset);
-		free(path);
+		pack_stream(pk, worker_file(buf, sizeof buf, r, res->pool,
+		    res->worker, 0), res->out_offset);
+		pack_stream(pk, worker_file(buf, sizeof buf, r, res->pool,
+		    res->worker, 1), res->err_offset);
 		pack_int64_or_nil(pk, res->out_offset);
 		pack_int64_or_nil(pk, res->out_length);
 		pack_int64_or_nil(pk, res->err_offset);
