@@ -17,12 +17,13 @@
  *
  * A function's own writes land in the worker's files: its stdout in
  * worker-P.K.out, its stderr in worker-P.K.log, after the worker's own
- * log lines, none of which is written during a call.  Both are opened
- * for appending, so a file's size is where its next write lands: around
- * each call the worker flushes stdio and takes both sizes, and the
- * ranges between them, sent back with the result, are that call's
- * output.  Four fstat(2) calls and two fflush(3) a call; no file is
- * opened.
+ * log lines, none of which is written during a call or between two.
+ * Both are opened for appending, so a file's size is where its next
+ * write lands: after each call (and once before the first) the worker
+ * flushes stdio and takes both sizes, and the ranges from the sizes
+ * before to those after, sent back with the result, are that call's
+ * output.  One fflush(3) and two fstat(2) a call (a system call costs
+ * microseconds under some sandboxes); no file is opened.
  *
  * Lifeline: the kernel kills a worker whose pool dies
  * (PR_SET_PDEATHSIG), even one stuck in a function that never returns;
@@ -59,6 +60,7 @@ struct worker {
 	size_t		 ptrs_cap;
 	unsigned long	 calls;
 	msgpack_sbuffer	 out;		/* results not yet written */
+	int64_t		 at[2];		/* where stdout and stderr end */
 };
 
 /* What a function hands back through the host functions. */
@@ -260,9 +262,8 @@ worker_call(struct worker *w, const msgpack_object *o)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		t1 = t0;
 		/* No call ran: it wrote nothing. */
-		worker_offsets(off0);
-		off1[0] = off0[0];
-		off1[1] = off0[1];
+		off0[0] = off1[0] = w->at[0];
+		off0[1] = off1[1] = w->at[1];
 	} else {
 		worker_unpack(w, &t, &call);
 		call.abi = WEFT_PLUGIN_ABI;
@@ -270,13 +271,17 @@ worker_call(struct worker *w, const msgpack_object *o)
 		call.host = &worker_host;
 		call.host_data = &cs;
 		fn = (weft_function *)app->fn;
-		worker_offsets(off0);
+		/* Where the last call ended: nothing writes in between. */
+		off0[0] = w->at[0];
+		off0[1] = w->at[1];
 		getrusage(RUSAGE_SELF, &r0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = fn(&call);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		getrusage(RUSAGE_SELF, &r1);
 		worker_offsets(off1);
+		w->at[0] = off1[0];
+		w->at[1] = off1[1];
 	}
 	w->calls++;
 
@@ -376,7 +381,6 @@ worker_main(int argc, char **argv)
 	const char	*rundir, *workdir, *run_name;
 	char		*err = NULL, **plugins;
 	size_t		 nplugins, i;
-	int64_t		 off[2];
 	int		 verbose, pool, index;
 	long		 parent;
 
@@ -430,11 +434,11 @@ worker_main(int argc, char **argv)
 		fatal("cannot enter '%s'", w.wf->dir);
 
 	/* Where the first call's output will start. */
-	worker_offsets(off);
+	worker_offsets(w.at);
 	msg_begin(&m, MSG_W_READY, 3);
 	msgpack_pack_int64(&m.pk, getpid());
-	msgpack_pack_int64(&m.pk, off[0]);
-	msgpack_pack_int64(&m.pk, off[1]);
+	msgpack_pack_int64(&m.pk, w.at[0]);
+	msgpack_pack_int64(&m.pk, w.at[1]);
 	if (msg_write(w.fd, &m) == -1)
 		fatal("cannot reach the pool");
 	worker_loop(&w);
