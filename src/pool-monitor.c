@@ -22,21 +22,25 @@
 
 /*
  * The start of a try still running at the end of a turn: where, when it
- * was handed over and started, its logs.  Its end, and the whole row of a
+ * was handed over and started, its logs: a command's files, or for a
+ * call of worker W, its worker's files and where the call's output
+ * begins in each (its length comes with the end).  Its end, and the whole row of a
  * try that ended before its start was told, main writes from the result
  * (see ev_try_end in cmd-run.c), so that a pool killed before its events
  * left loses nothing of how a try ended.  Nil fields are left as they
  * are.
  */
 static void
-pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid)
+pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid,
+    const struct pool_worker *w)
 {
 	msgpack_packer	*pk;
+	char		*path;
 	int		 i;
 
 	if (p->mon == NULL)
 		return;
-	pk = monitor_event(p->mon, EV_TRY, 15);
+	pk = monitor_event(p->mon, EV_TRY, w != NULL ? 19 : 15);
 	msgpack_pack_uint32(pk, pt->index);
 	msgpack_pack_uint32(pk, pt->attempt);
 	monitor_pack_str(pk, p->block);
@@ -51,8 +55,23 @@ pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid)
 	msgpack_pack_int64(pk, pid);
 	for (i = 0; i < 4; i++)
 		msgpack_pack_nil(pk);
-	monitor_pack_str(pk, pt->out_path);
-	monitor_pack_str(pk, pt->err_path);
+	if (w == NULL) {
+		monitor_pack_str(pk, pt->out_path);
+		monitor_pack_str(pk, pt->err_path);
+		return;
+	}
+	path = xprintf("%s/%s.out", p->rundir, w->name);
+	monitor_pack_str(pk, w->out_at >= 0 ? path : NULL);
+	strcpy(path + strlen(path) - 3, "log");
+	monitor_pack_str(pk, w->err_at >= 0 ? path : NULL);
+	free(path);
+	for (i = 0; i < 2; i++) {
+		if ((i == 0 ? w->out_at : w->err_at) >= 0)
+			msgpack_pack_int64(pk, i == 0 ? w->out_at : w->err_at);
+		else
+			msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+	}
 }
 
 /* A sample of a running try; its final row main writes (ev_try_end). */
@@ -225,8 +244,12 @@ pool_tell_starts(struct pool *p)
 				continue;
 			if (pt->start_told)
 				continue;
-			pool_ev_try_start(p, pt, k == 0 ?
-			    p->slots[i].pid : p->workers[i].pid);
+			if (k == 0)
+				pool_ev_try_start(p, pt, p->slots[i].pid,
+				    NULL);
+			else
+				pool_ev_try_start(p, pt, p->workers[i].pid,
+				    &p->workers[i]);
 			pt->start_told = 1;
 		}
 	}

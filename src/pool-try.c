@@ -140,6 +140,9 @@ pool_new_result(struct pool *p, const struct pool_try *pt,
 	r->value = value;
 	r->value_len = value != NULL ? strlen(value) : 0;
 	r->maxrss_kb = -1;
+	r->worker = -1;
+	r->out_offset = r->out_length = -1;
+	r->err_offset = r->err_length = -1;
 	r->ended = db_now();
 	return r;
 }

@@ -19,9 +19,16 @@
  * OUT_WORKER_LOST, recorded 'lost', and main runs it again without
  * spending a retry.  A worker that cannot even start is retried with a
  * growing pause and given up after WORKER_MAX_FAILS starts in a row.
+ *
+ * A worker's stdout goes to worker-P.K.out and its stderr to
+ * worker-P.K.log, both in the run directory and opened for appending.
+ * Each result names the ranges of both that its call wrote; where the
+ * last one ended is where the running call's output begins, so a call
+ * that kills its worker is given what the files grew by since.
  */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -44,7 +51,7 @@ worker_spawn(struct pool *p, struct pool_worker *w)
 {
 	struct spawn	 sp;
 	struct roleargs	 a;
-	char		**argv, *logpath;
+	char		**argv, *logpath, *outpath;
 	int		 sv[2], error;
 
 	w->restart_at = 0;
@@ -63,18 +70,20 @@ worker_spawn(struct pool *p, struct pool_worker *w)
 	a.nplugins = p->nplugin_args;
 	a.verbose = p->verbose;
 	argv = roleargs_argv(ROLE_WORKER, &a);
+	outpath = xprintf("%s.out", w->name);
 	logpath = xprintf("%s.log", w->name);
 	spawn_init(&sp);
 	sp.path = weft_self;
 	sp.argv = argv;
 	sp.envp = p->envp;
 	sp.new_pgroup = 1;
-	sp.stdout_path = logpath;
+	sp.stdout_path = outpath;
 	sp.stderr_path = logpath;
 	sp.append = 1;
 	sp.fds[3] = sv[1];
 	sp.nfds = 4;
 	w->pid = spawn_start(&sp, &error);
+	free(outpath);
 	free(logpath);
 	roleargs_argv_free(argv);
 	close(sv[1]);
@@ -92,6 +101,7 @@ worker_spawn(struct pool *p, struct pool_worker *w)
 	w->state = WS_STARTING;
 	w->started_ms = mono_ms();
 	w->kill_reason = NULL;
+	w->out_at = w->err_at = -1;
 	log_info("started %s, pid %ld", w->name, (long)w->pid);
 	return;
 fail:
@@ -192,8 +202,30 @@ worker_next(struct pool *p, struct pool_worker *w)
 		p->busy--;
 }
 
+/*
+ * A range of a call's output, OFF and LEN from its worker (-1 and -1:
+ * not known); *AT, where the next call's begins, follows it.  Returns -1
+ * for a range that makes no sense.
+ */
+static int
+worker_range(const msgpack_object *o, int64_t *off, int64_t *len,
+    int64_t *at)
+{
+	if (msg_get_int(&o[0], off) == -1 || msg_get_int(&o[1], len) == -1)
+		return -1;
+	if (*off == -1 && *len == -1) {
+		*at = -1;
+		return 0;
+	}
+	if (*off < 0 || *len < 0 || *len > INT64_MAX - *off)
+		return -1;
+	*at = *off + *len;
+	return 0;
+}
+
 /* MSG_W_DONE: [index, attempt, returned, result, error, wall, user,
-   system, maxrss, nvcsw, nivcsw, inblock, oublock]. */
+   system, maxrss, nvcsw, nivcsw, inblock, oublock, stdout offset,
+   length, stderr offset, length]. */
 static int
 worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 {
@@ -202,10 +234,10 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 	const char		*res, *err;
 	uint32_t		 reslen, errlen;
 	uint64_t		 index, attempt, wall, ut, st;
-	int64_t			 rc, rss, cs[4];
+	int64_t			 rc, rss, cs[4], so[2], se[2];
 	char			*value = NULL, *msg, *detail;
 
-	if (m->nfields != 13 || w->ncalls == 0 ||
+	if (m->nfields != 17 || w->ncalls == 0 ||
 	    msg_get_uint(&m->fields[0], &index) == -1 ||
 	    msg_get_uint(&m->fields[1], &attempt) == -1 ||
 	    index != w->calls[0].index || attempt != w->calls[0].attempt ||
@@ -219,7 +251,9 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 	    msg_get_int(&m->fields[9], &cs[0]) == -1 ||
 	    msg_get_int(&m->fields[10], &cs[1]) == -1 ||
 	    msg_get_int(&m->fields[11], &cs[2]) == -1 ||
-	    msg_get_int(&m->fields[12], &cs[3]) == -1)
+	    msg_get_int(&m->fields[12], &cs[3]) == -1 ||
+	    worker_range(&m->fields[13], &so[0], &so[1], &w->out_at) == -1 ||
+	    worker_range(&m->fields[15], &se[0], &se[1], &w->err_at) == -1)
 		return -1;
 	if (rc == 0 && err == NULL) {
 		outcome = OUT_DONE;
@@ -246,6 +280,11 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 	r->utime_us = ut;
 	r->stime_us = st;
 	r->maxrss_kb = rss;
+	r->worker = w->index;
+	r->out_offset = so[0];
+	r->out_length = so[1];
+	r->err_offset = se[0];
+	r->err_length = se[1];
 	p->calls_done++;
 	p->avg_call_us += (wall - p->avg_call_us) /
 	    (p->calls_done < WORKER_PREFETCH_SAMPLES ? p->calls_done :
@@ -258,15 +297,19 @@ worker_done(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 static int
 worker_message(struct pool *p, struct pool_worker *w, const struct msg_in *m)
 {
-	int64_t		 pid;
+	int64_t		 pid, out, err;
 	const char	*s;
 	uint32_t	 len;
 
 	switch (m->type) {
 	case MSG_W_READY:
-		if (w->state != WS_STARTING || m->nfields != 1 ||
-		    msg_get_int(&m->fields[0], &pid) == -1 || pid != w->pid)
+		if (w->state != WS_STARTING || m->nfields != 3 ||
+		    msg_get_int(&m->fields[0], &pid) == -1 || pid != w->pid ||
+		    msg_get_int(&m->fields[1], &out) == -1 || out < -1 ||
+		    msg_get_int(&m->fields[2], &err) == -1 || err < -1)
 			return -1;
+		w->out_at = out;
+		w->err_at = err;
 		w->state = WS_READY;
 		w->fails = 0;
 		free(w->fatal);
@@ -365,12 +408,33 @@ worker_lost(const struct pool *p, const struct pool_worker *w, int status)
 }
 
 /*
+ * What the file SUFFIX of dead worker W grew by since its running call
+ * began: as far as the pool can tell, that call's output.
+ */
+static void
+worker_grown(const struct pool_worker *w, const char *suffix, int64_t at,
+    int64_t *off, int64_t *len)
+{
+	struct stat	 st;
+	char		 path[48];
+
+	*off = *len = -1;
+	snprintf(path, sizeof path, "%s.%s", w->name, suffix);
+	if (at < 0 || stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size < at)
+		return;
+	*off = at;
+	*len = st.st_size - at;
+}
+
+/*
  * A worker was reaped.  Its running call ends with it; the calls queued
  * behind it never started and go back to the front of the queue.
  */
 void
 worker_died(struct pool *p, struct pool_worker *w, int status)
 {
+	struct msg_result	*r;
 	enum try_outcome	 outcome;
 	pid_t			 pid = w->pid;
 	char			*why;
@@ -399,8 +463,13 @@ worker_died(struct pool *p, struct pool_worker *w, int status)
 			outcome = OUT_WORKER_LOST;
 		else
 			outcome = OUT_WORKER_DIED;
-		try_end(p, &w->pt, pid, outcome, status, try_reason(&w->pt,
-		    outcome, status, w->kill_reason), NULL);
+		r = try_end(p, &w->pt, pid, outcome, status,
+		    try_reason(&w->pt, outcome, status, w->kill_reason), NULL);
+		r->worker = w->index;
+		worker_grown(w, "out", w->out_at, &r->out_offset,
+		    &r->out_length);
+		worker_grown(w, "log", w->err_at, &r->err_offset,
+		    &r->err_length);
 		for (i = w->ncalls - 1; i >= 1; i--)
 			queue_push_front(&p->fnq, &w->calls[i]);
 		task_free(&w->calls[0]);

@@ -100,6 +100,8 @@ struct pool_worker {
 	int64_t		 restart_at;	/* mono_ms; 0: none due */
 	int		 given_up;
 	unsigned long	 done;
+	int64_t		 out_at;	/* where calls[0]'s stdout begins */
+	int64_t		 err_at;	/* and its stderr; -1: not known */
 };
 
 struct pool {

@@ -289,7 +289,7 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 void
 msg_pack_result(msgpack_packer *pk, const struct msg_result *r)
 {
-	msgpack_pack_array(pk, 20);
+	msgpack_pack_array(pk, 25);
 	msgpack_pack_uint32(pk, r->index);
 	msgpack_pack_uint32(pk, r->attempt);
 	msgpack_pack_int32(pk, r->pool);
@@ -310,6 +310,11 @@ msg_pack_result(msgpack_packer *pk, const struct msg_result *r)
 	msgpack_pack_int64(pk, r->nivcsw);
 	msgpack_pack_int64(pk, r->inblock);
 	msgpack_pack_int64(pk, r->oublock);
+	msgpack_pack_int32(pk, r->worker);
+	msgpack_pack_int64(pk, r->out_offset);
+	msgpack_pack_int64(pk, r->out_length);
+	msgpack_pack_int64(pk, r->err_offset);
+	msgpack_pack_int64(pk, r->err_length);
 }
 
 int
@@ -317,9 +322,10 @@ msg_get_result(const msgpack_object *o, struct msg_result *r)
 {
 	const msgpack_object	*f;
 	uint64_t		 u[7];
-	int64_t			 i[9];
+	int64_t			 i[14];
+	int			 k;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 20 ||
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 25 ||
 	    o->via.array.ptr[13].type != MSGPACK_OBJECT_FLOAT64 ||
 	    o->via.array.ptr[14].type != MSGPACK_OBJECT_FLOAT64)
 		return -1;
@@ -344,6 +350,20 @@ msg_get_result(const msgpack_object *o, struct msg_result *r)
 	    msg_get_int(&f[18], &i[7]) == -1 ||
 	    msg_get_int(&f[19], &i[8]) == -1)
 		return -1;
+	/* The worker, then two ranges: each -1 and -1, or both valid. */
+	for (k = 9; k < 14; k++) {
+		if (msg_get_int(&f[k + 11], &i[k]) == -1 || i[k] < -1)
+			return -1;
+	}
+	if (i[9] > INT32_MAX || (i[10] == -1) != (i[11] == -1) ||
+	    (i[12] == -1) != (i[13] == -1) || (i[9] == -1 &&
+	    (i[10] != -1 || i[12] != -1)))
+		return -1;
+	r->worker = i[9];
+	r->out_offset = i[10];
+	r->out_length = i[11];
+	r->err_offset = i[12];
+	r->err_length = i[13];
 	r->began = f[13].via.f64;
 	r->ended = f[14].via.f64;
 	r->has_usage = u[6] != 0;

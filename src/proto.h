@@ -20,7 +20,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
-#define PROTO_VERSION	3
+#define PROTO_VERSION	4
 
 enum msg_type {
 	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid] */
@@ -48,13 +48,17 @@ enum msg_type {
 				   dbwriter has had work and said nothing
 				   for HEARTBEAT_MISSES periods */
 	/* Between a pool and its workers, on a socketpair (worker.c). */
-	MSG_W_READY,		/* worker -> pool: [pid] plugins loaded */
+	MSG_W_READY,		/* worker -> pool: [pid, stdout_at,
+				   stderr_at] plugins loaded; where its
+				   files end (-1: not a file) */
 	MSG_W_FATAL,		/* worker -> pool: [message] cannot start */
 	MSG_W_CALL,		/* pool -> worker: [task] */
 	MSG_W_DONE,		/* worker -> pool: [index, attempt, returned,
 				   result, error, wall_us, utime_us,
 				   stime_us, maxrss_kb, nvcsw, nivcsw,
-				   inblock, oublock] */
+				   inblock, oublock, stdout_offset,
+				   stdout_length, stderr_offset,
+				   stderr_length] (-1: not known) */
 	/* From a hasher to main, on a pipe (hasher.c). */
 	MSG_H_HASHED,		/* [index, path, errno, dev, ino, size,
 				   mtime_ns, hash] */
@@ -177,6 +181,17 @@ struct msg_result {
 	int64_t		 nivcsw;
 	int64_t		 inblock;	/* 512-byte blocks */
 	int64_t		 oublock;
+	/*
+	 * A call's output: worker K of the pool, and the ranges of its
+	 * stdout (worker-P.K.out) and stderr (worker-P.K.log) files that
+	 * the call wrote.  -1: none (a command, a call no worker ran, a
+	 * range not known).
+	 */
+	int32_t		 worker;
+	int64_t		 out_offset;
+	int64_t		 out_length;
+	int64_t		 err_offset;
+	int64_t		 err_length;
 	const char	*message;	/* NULL: none */
 	uint32_t	 message_len;
 	const char	*value;		/* a function's result; NULL: none */

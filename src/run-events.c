@@ -8,6 +8,7 @@
 
 #include <sys/wait.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,44 @@
 
 /* Monitoring events of main: the workflow, its tasks, their states. */
 
+/*
+ * The files of worker K of pool P, which hold its calls' output:
+ * worker-P.K.out (stdout) and worker-P.K.log (stderr), absolute, in BUF
+ * (no allocation per call).
+ */
+static const char *
+worker_file(char *buf, size_t len, const struct run *r, int pool,
+    int worker, int err)
+{
+	snprintf(buf, len, "%s/worker-%d.%d.%s", r->rd.path, pool, worker,
+	    err ? "log" : "out");
+	return buf;
+}
+
+/* A try's log file PATH, and where in it its output is, if known. */
+static void
+pack_stream(msgpack_packer *pk, const char *path, int64_t off)
+{
+	if (off >= 0)
+		monitor_pack_str(pk, path);
+	else
+		msgpack_pack_nil(pk);
+}
+
 static void
 pack_int_or_nil(msgpack_packer *pk, int has, int v)
 {
 	if (has)
 		msgpack_pack_int(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+static void
+pack_int64_or_nil(msgpack_packer *pk, int64_t v)
+{
+	if (v >= 0)
+		msgpack_pack_int64(pk, v);
 	else
 		msgpack_pack_nil(pk);
 }
@@ -188,7 +222,7 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	struct task_run	*tr = &r->tasks[i];
 	struct task	*t = &r->dag->tasks[i];
 	msgpack_packer	*pk;
-	char		*dir, *path;
+	char		*dir, *path, buf[PATH_MAX];
 	double		 now;
 	int		 ran;
 
@@ -224,8 +258,16 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	    WTERMSIG(tr->status));
 	monitor_pack_str(pk, tr->state == TS_DONE || tr->state == TS_CACHED ?
 	    tr->result : NULL);
-	/* The logs of its last try, which is where a reader looks. */
-	if (!TASK_IS_FUNCTION(t) && tr->ran) {
+	/*
+	 * The logs of its last try, which is where a reader looks; for a
+	 * call, its worker's files (the try row says where in them).
+	 */
+	if (TASK_IS_FUNCTION(t) && tr->ran && tr->worker >= 0) {
+		monitor_pack_str(pk, worker_file(buf, sizeof buf, r, tr->pool,
+		    tr->worker, 0));
+		monitor_pack_str(pk, worker_file(buf, sizeof buf, r, tr->pool,
+		    tr->worker, 1));
+	} else if (!TASK_IS_FUNCTION(t) && tr->ran) {
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
 		    tr->attempt);
@@ -259,8 +301,8 @@ ev_try_end(struct run *r, const struct msg_result *res)
 {
 	const struct task	*t = &r->dag->tasks[res->index];
 	msgpack_packer		*pk;
-	char			*dir, *path, block[16];
-	int			 has_status, ran = res->began > 0;
+	char			*dir, *path, block[16], buf[PATH_MAX];
+	int			 has_status, fn, ran = res->began > 0;
 
 	if (ran)
 		r->tasks[res->index].started = 1;
@@ -271,7 +313,8 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	    res->outcome == OUT_TIMEOUT || res->outcome == OUT_WORKER_DIED ||
 	    res->outcome == OUT_WORKER_LOST;
 	snprintf(block, sizeof block, "%d", res->pool);
-	pk = monitor_event(r->mon, EV_TRY, 15);
+	fn = TASK_IS_FUNCTION(t) && res->worker >= 0;
+	pk = monitor_event(r->mon, EV_TRY, fn ? 19 : 15);
 	msgpack_pack_uint32(pk, res->index);
 	msgpack_pack_uint32(pk, res->attempt);
 	monitor_pack_str(pk, block);
@@ -298,8 +341,17 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	monitor_pack_str(pk, res->outcome == OUT_DONE ? "done" :
 	    res->outcome == OUT_TIMEOUT ? "timeout" :
 	    res->outcome == OUT_WORKER_LOST ? "lost" : "failed");
-	/* A command's logs; a function's go to its worker's log. */
-	if (!TASK_IS_FUNCTION(t) && ran) {
+	/* A command's logs; a call's are ranges of its worker's files. */
+	if (fn) {
+		pack_stream(pk, worker_file(buf, sizeof buf, r, res->pool,
+		    res->worker, 0), res->out_offset);
+		pack_stream(pk, worker_file(buf, sizeof buf, r, res->pool,
+		    res->worker, 1), res->err_offset);
+		pack_int64_or_nil(pk, res->out_offset);
+		pack_int64_or_nil(pk, res->out_length);
+		pack_int64_or_nil(pk, res->err_offset);
+		pack_int64_or_nil(pk, res->err_length);
+	} else if (!TASK_IS_FUNCTION(t) && ran) {
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-%u/stdout", r->rd.path, dir,
 		    res->attempt);

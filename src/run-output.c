@@ -94,12 +94,14 @@ print_summary(struct run *r)
 		t = &r->dag->tasks[i];
 		dir = rundir_task_dirname(t->id);
 		why = result_string(&r->tasks[i]);
-		/* A function's output is in its worker's log. */
-		if (!r->tasks[i].ran || r->tasks[i].spawn_errno != 0)
+		/* A call's stderr is in its worker's log. */
+		if (!r->tasks[i].ran || r->tasks[i].spawn_errno != 0 ||
+		    (TASK_IS_FUNCTION(t) && r->tasks[i].worker < 0))
 			printf("failed %s: %s\n", t->id, why);
 		else if (TASK_IS_FUNCTION(t))
-			printf("failed %s: %s, output in %s/worker-%d.*.log\n",
-			    t->id, why, r->rd.path, r->tasks[i].pool);
+			printf("failed %s: %s, stderr in %s/worker-%d.%d.log\n",
+			    t->id, why, r->rd.path, r->tasks[i].pool,
+			    r->tasks[i].worker);
 		else
 			printf("failed %s: %s, stderr in %s/tasks/%s/try-%u/"
 			    "stderr\n", t->id, why, r->rd.path, dir,

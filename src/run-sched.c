@@ -369,6 +369,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	tr->spawn_errno = res->spawn_errno;
 	tr->wall_us = res->wall_us;
 	tr->pool = res->pool;
+	tr->worker = res->worker;
 	tr->ran = 1;
 	ok = res->outcome == OUT_DONE;
 	free(tr->why);

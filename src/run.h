@@ -76,6 +76,7 @@ struct task_run {
 	uint64_t	 wall_us;
 	char		*why;		/* the last failed try's reason */
 	int32_t		 pool;		/* that ran its last try */
+	int32_t		 worker;	/* of that pool, for a call; -1 */
 	int		 ran;		/* a try ended: status is that try's */
 	double		 launched;	/* its last try, handed over */
 	int		 launch_told;	/* its "launched" status is sent */

@@ -13,8 +13,17 @@
  * A worker is the unit of isolation: a function that crashes, exits or
  * loops kills or stalls its worker only, and the pool starts another.  So
  * it holds nothing that matters: no ZeroMQ (and so no threads of weft's),
- * no database, no monitoring; the pool records its calls.  A function's
- * own writes to stdout and stderr land in the worker's log.
+ * no database, no monitoring; the pool records its calls.
+ *
+ * A function's own writes land in the worker's files: its stdout in
+ * worker-P.K.out, its stderr in worker-P.K.log, after the worker's own
+ * log lines, none of which is written during a call or between two.
+ * Both are opened for appending, so a file's size is where its next
+ * write lands: after each call (and once before the first) the worker
+ * flushes stdio and takes both sizes, and the ranges from the sizes
+ * before to those after, sent back with the result, are that call's
+ * output.  One fflush(3) and two fstat(2) a call (a system call costs
+ * microseconds under some sandboxes); no file is opened.
  *
  * Lifeline: the kernel kills a worker whose pool dies
  * (PR_SET_PDEATHSIG), even one stuck in a function that never returns;
@@ -22,6 +31,7 @@
  */
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -50,6 +60,7 @@ struct worker {
 	size_t		 ptrs_cap;
 	unsigned long	 calls;
 	msgpack_sbuffer	 out;		/* results not yet written */
+	int64_t		 at[2];		/* where stdout and stderr end */
 };
 
 /* What a function hands back through the host functions. */
@@ -190,6 +201,36 @@ tv_us(const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000000 + tv->tv_usec;
 }
 
+/*
+ * Where the next writes to stdout and stderr land, once what stdio holds
+ * is written: OFF[0] and OFF[1], or -1 for a stream that is no longer a
+ * regular file (a function may close or redirect it).
+ */
+static void
+worker_offsets(int64_t off[2])
+{
+	struct stat	 st;
+	int		 i;
+
+	fflush(NULL);
+	for (i = 0; i < 2; i++)
+		off[i] = fstat(i + 1, &st) == 0 && S_ISREG(st.st_mode) ?
+		    (int64_t)st.st_size : -1;
+}
+
+/* A stream's range of a call, from its offsets before and after. */
+static void
+pack_range(msgpack_packer *pk, int64_t before, int64_t after)
+{
+	if (before < 0 || after < before) {
+		msgpack_pack_int64(pk, -1);
+		msgpack_pack_int64(pk, -1);
+		return;
+	}
+	msgpack_pack_int64(pk, before);
+	msgpack_pack_int64(pk, after - before);
+}
+
 /* Runs one call and writes what became of it. */
 static void
 worker_call(struct worker *w, const msgpack_object *o)
@@ -203,6 +244,7 @@ worker_call(struct worker *w, const msgpack_object *o)
 	const struct wf_app	*app;
 	weft_function		*fn;
 	char			 msg[128];
+	int64_t			 off0[2], off1[2];
 	int			 rc;
 
 	if (msg_get_task(o, &t) == -1 || t.kind != TASK_FUNCTION)
@@ -219,6 +261,9 @@ worker_call(struct worker *w, const msgpack_object *o)
 		r1 = r0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		t1 = t0;
+		/* No call ran: it wrote nothing. */
+		off0[0] = off1[0] = w->at[0];
+		off0[1] = off1[1] = w->at[1];
 	} else {
 		worker_unpack(w, &t, &call);
 		call.abi = WEFT_PLUGIN_ABI;
@@ -226,11 +271,17 @@ worker_call(struct worker *w, const msgpack_object *o)
 		call.host = &worker_host;
 		call.host_data = &cs;
 		fn = (weft_function *)app->fn;
+		/* Where the last call ended: nothing writes in between. */
+		off0[0] = w->at[0];
+		off0[1] = w->at[1];
 		getrusage(RUSAGE_SELF, &r0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = fn(&call);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		getrusage(RUSAGE_SELF, &r1);
+		worker_offsets(off1);
+		w->at[0] = off1[0];
+		w->at[1] = off1[1];
 	}
 	w->calls++;
 
@@ -238,7 +289,7 @@ worker_call(struct worker *w, const msgpack_object *o)
 		snprintf(msg, sizeof msg, "returned %d", rc);
 		cs.error = xstrdup(msg);
 	}
-	msg_begin(&m, MSG_W_DONE, 13);
+	msg_begin(&m, MSG_W_DONE, 17);
 	msgpack_pack_uint32(&m.pk, t.index);
 	msgpack_pack_uint32(&m.pk, t.attempt);
 	msgpack_pack_int(&m.pk, rc);
@@ -261,6 +312,8 @@ worker_call(struct worker *w, const msgpack_object *o)
 	msgpack_pack_int64(&m.pk, r1.ru_nivcsw - r0.ru_nivcsw);
 	msgpack_pack_int64(&m.pk, r1.ru_inblock - r0.ru_inblock);
 	msgpack_pack_int64(&m.pk, r1.ru_oublock - r0.ru_oublock);
+	pack_range(&m.pk, off0[0], off1[0]);
+	pack_range(&m.pk, off0[1], off1[1]);
 	free(cs.result);
 	free(cs.error);
 	msgpack_sbuffer_write(&w->out, m.sbuf.data, m.sbuf.size);
@@ -380,8 +433,12 @@ worker_main(int argc, char **argv)
 	if (chdir(w.wf->dir) == -1)
 		fatal("cannot enter '%s'", w.wf->dir);
 
-	msg_begin(&m, MSG_W_READY, 1);
+	/* Where the first call's output will start. */
+	worker_offsets(w.at);
+	msg_begin(&m, MSG_W_READY, 3);
 	msgpack_pack_int64(&m.pk, getpid());
+	msgpack_pack_int64(&m.pk, w.at[0]);
+	msgpack_pack_int64(&m.pk, w.at[1]);
 	if (msg_write(w.fd, &m) == -1)
 		fatal("cannot reach the pool");
 	worker_loop(&w);

@@ -9,7 +9,8 @@
 # "weft: worker P.K run NNNN" (none without function apps) and reuses
 # them for every task; the init hook runs once per process that loads the
 # plugin; a worker's log names its plugins, says the main body was not
-# loaded, and holds the functions' output; the example of weft-plugin(3)
+# loaded, and holds the functions' stderr, its .out file their stdout
+# (each call's part of both is in calloutput.bats); the example of weft-plugin(3)
 # builds and runs as it says.  Crashes, failures, walltime, the result
 # limit, status and kills are in isolation.bats; loading and its errors
 # in plugins.bats; the test plugins are in tests/plugins/.
@@ -344,7 +345,7 @@ EOF
 	assert_equal "$(grep -vxF "$WEFT_PID" init.log | sort -n)" "$workers"
 }
 
-@test "a worker's log names its plugins and holds the functions' output" {
+@test "a worker's log names its plugins and holds the functions' stderr, its .out their stdout" {
 	write_flow <<'EOF'
 weft: 1
 config: {jobs: 1}
@@ -370,9 +371,14 @@ EOF
 	    fail "$log does not name results: $(cat "$log")"
 	grep -E 'plugin' "$log" | grep -q 'crash' ||
 	    fail "$log does not name crash: $(cat "$log")"
-	grep -qF 'say-stdout: hello-from-say' "$log" &&
+	local out=.weft/runs/0001/worker-0.0.out
+	grep -qF 'say-stdout: hello-from-say' "$out" &&
 	    grep -qF 'say-stderr: hello-from-say' "$log" ||
-	    fail "the function's output is not in $log: $(cat "$log")"
+	    fail "the function's output is not in $out and $log: $(cat "$out" "$log")"
+	# Each stream in its own file, and nothing of weft's in the .out.
+	assert_equal "$(cat "$out")" 'say-stdout: hello-from-say'
+	run grep -F say-stdout "$log"
+	assert_failure
 	[ ! -e .weft/runs/0001/tasks/s ] && [ ! -e .weft/runs/0001/tasks/o ] ||
 	    fail "function tasks have tasks/ folders"
 	run grep -l hello-from-say .weft/runs/0001/weft.log \

@@ -304,7 +304,7 @@ main:
 EOF
 }
 
-@test "a worker holds /dev/null, its log and its channel to the pool, no more" {
+@test "a worker holds /dev/null, its .out, its log and its channel to the pool, no more" {
 	nap_flow
 	weft_start run flow.yaml
 	wait_for 30 files_exist nap.pid || fail "no nap: $(cat "$WEFT_ERR")"
@@ -313,11 +313,11 @@ EOF
 	cmdline_of title "$w" || fail "worker $w is gone"
 	[[ $title =~ ^weft:\ worker\ (0\.[01])\ run\ 0001( |$) ]] ||
 	    fail "worker $w is titled '$title'"
-	log=$WEFT_WORK/.weft/runs/0001/worker-${BASH_REMATCH[1]}.log
+	log=$WEFT_WORK/.weft/runs/0001/worker-${BASH_REMATCH[1]}
 	run fds "$w"
 	assert_line --regexp '^0 /dev/null$'
-	assert_line "1 $log"
-	assert_line "2 $log"
+	assert_line "1 $log.out"
+	assert_line "2 $log.log"
 	assert_line --regexp '^3 socket:\[[0-9]+\]$'
 	[ "${#lines[@]}" -eq 4 ] || fail "worker $w holds: $output"
 	# The pool holds one socket per worker and still only its lifeline

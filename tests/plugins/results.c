@@ -25,6 +25,16 @@
  *   big         sets a result of n bytes (default WEFT_RESULT_MAX + 1)
  *               and returns WEFT_OK whatever weft_set_result_len says
  *   which       result "results" (crash.c has one that says "crash")
+ *   chatter     writes argument lines (default 1) lines "out ID try N
+ *               line K" to stdout with printf and as many "err ID try N
+ *               line K" to stderr with fprintf, then "raw ID try N" to
+ *               each with one write(2), and flushes nothing itself (N
+ *               the attempt, K from 0); then fails with "chattered" while
+ *               the attempt is below argument fail_tries (default 0),
+ *               ends its process if argument die is "segv" (SIGSEGV,
+ *               after flushing stdout) or "exit" (exit(3), which
+ *               flushes), else sleeps argument sleep_ms milliseconds
+ *               (default 0) and succeeds with result "chatted"
  *   write_outputs
  *               appends the task id to the file named by argument file,
  *               if given (counts how often it ran); writes "ID try N"
@@ -47,6 +57,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,4 +409,48 @@ write_outputs(struct weft_call *call)
 	if (v != NULL)
 		return weft_set_result(call, v) == 0 ? WEFT_OK : WEFT_FAILED;
 	return WEFT_OK;
+}
+
+WEFT_EXPORT int
+chatter(struct weft_call *call)
+{
+	const char	*die = weft_arg(call, "die");
+	struct timespec	 ts;
+	double		 lines = 1, fail_tries = 0, ms = 0;
+	char		 raw[512];
+	int		 k, n;
+
+	if ((weft_arg(call, "lines") != NULL &&
+	    num_arg(call, "lines", &lines) == -1) ||
+	    (weft_arg(call, "fail_tries") != NULL &&
+	    num_arg(call, "fail_tries", &fail_tries) == -1) ||
+	    (weft_arg(call, "sleep_ms") != NULL &&
+	    num_arg(call, "sleep_ms", &ms) == -1))
+		return WEFT_FAILED;
+	for (k = 0; k < (int)lines; k++) {
+		printf("out %s try %u line %d\n", call->task_id, call->attempt,
+		    k);
+		fprintf(stderr, "err %s try %u line %d\n", call->task_id,
+		    call->attempt, k);
+	}
+	n = snprintf(raw, sizeof raw, "raw %s try %u\n", call->task_id,
+	    call->attempt);
+	if (write_all(1, raw, (size_t)n) == -1 ||
+	    write_all(2, raw, (size_t)n) == -1)
+		return failf(call, "write", strerror(errno));
+	if (call->attempt < (unsigned int)fail_tries) {
+		weft_set_error(call, "chattered");
+		return WEFT_FAILED;
+	}
+	if (die != NULL && strcmp(die, "segv") == 0) {
+		fflush(stdout);
+		raise(SIGSEGV);
+	}
+	if (die != NULL && strcmp(die, "exit") == 0)
+		exit(3);
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	return weft_set_result(call, "chatted") == 0 ? WEFT_OK : WEFT_FAILED;
 }
