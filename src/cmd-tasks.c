@@ -69,8 +69,8 @@ tasks_usage(FILE *f)
 	"ORDER BY t.task_id"
 
 #define TASKS_NOT_RAN	"NULL, NULL, NULL, NULL"
-#define TASKS_RAN	"t.weft_command, t.weft_function, t.weft_plugin, "	\
-			"t.weft_args"
+#define TASKS_RAN	\
+	"t.weft_command, t.weft_function, t.weft_plugin, t.weft_args"
 
 /* By schema: before version 2, before version 4, from version 4. */
 static const char *tasks_sql[3] = {

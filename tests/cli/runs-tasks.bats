@@ -206,7 +206,7 @@ mean              dep_fail      0         -  -"
 	run json length <<<"$out"
 	assert_output 5
 	run json keys 0 <<<"$out"
-	assert_output '["task","task_id","state","tries","duration","exit_code","signal","reason","stdout","stderr","result"]'
+	assert_output '["task","task_id","state","tries","duration","exit_code","signal","reason","stdout","stderr","result","app","kind","command","function","plugin","args"]'
 	run json get 1 task <<<"$out"
 	assert_output '"sim[seed=2]"'
 	run json get 1 task_id <<<"$out"
