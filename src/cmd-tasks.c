@@ -85,11 +85,11 @@ tasks_find_run(sqlite3 *db, const char *path, int empty, char *name,
 
 none:
 	sqlite3_finalize(st);
-	fprintf(stderr, "weft: no run %s in %s\n", name, path);
+	fprintf(stderr, "weft tasks: no run %s in %s\n", name, path);
 	return EXIT_USAGE;
 no_runs:
 	sqlite3_finalize(st);
-	fprintf(stderr, "weft: no runs in %s\n", path);
+	fprintf(stderr, "weft tasks: no runs in %s\n", path);
 	return EXIT_USAGE;
 fail:
 	rc = dbread_error(db, path);
@@ -420,7 +420,7 @@ cmd_tasks(int argc, char **argv)
 	}
 	if (optind < argc && rundir_parse_name(argv[optind], run,
 	    sizeof run) == -1) {
-		fprintf(stderr, "weft: invalid run '%s': expected a run "
+		fprintf(stderr, "weft tasks: invalid run '%s': expected a run "
 		    "number such as 7 or 0007\n", argv[optind]);
 		return EXIT_USAGE;
 	}
@@ -430,7 +430,8 @@ cmd_tasks(int argc, char **argv)
 				break;
 		}
 		if (i == view->nstates) {
-			fprintf(stderr, "weft: invalid --state value '%s'%s: "
+			fprintf(stderr, "weft tasks: invalid --state value "
+			    "'%s'%s: "
 			    "expected one of %s\n", state, view->what,
 			    view->states_help);
 			return EXIT_USAGE;
