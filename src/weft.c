@@ -277,7 +277,8 @@ help(int argc, char **argv)
 {
 	const struct cmd_entry	*e;
 
-	if (argc < 3) {
+	if (argc < 3 || strcmp(argv[2], "--help") == 0 ||
+	    strcmp(argv[2], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}

@@ -132,6 +132,9 @@ comp_commands()
 	assert_success
 	assert_output "$want"
 	assert_line --index 1 '       weft help [COMMAND]'
+	run weft help --help
+	assert_success
+	assert_output "$want"
 }
 
 @test "an unknown command: did you mean, a hint, exit 2" {
