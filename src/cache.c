@@ -233,8 +233,8 @@ cache_lock_shared(const char *dir)
 		return -1;
 	}
 	if (flock(fd, LOCK_SH|LOCK_NB) == -1 && errno == EWOULDBLOCK) {
-		fprintf(stderr, "weft: waiting for the cache %s: weft cache "
-		    "is removing entries\n", dir);
+		fprintf(stderr, "%s: waiting for the cache %s: weft cache "
+		    "is removing entries\n", weft_prog, dir);
 		while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
 			;
 	}
@@ -324,16 +324,17 @@ cache_open(const char *base, int readonly, char **warnp)
 	path = xprintf("%s/cache.db", dir);
 	if (readonly) {
 		if ((c = cache_try_open(path, 1, &err, &full)) == NULL)
-			xasprintf(warnp, "weft: warning: the cache %s cannot "
-			    "be read (%s); it is left as it is", path, err);
+			xasprintf(warnp, "%s: warning: the cache %s cannot "
+			    "be read (%s); it is left as it is", weft_prog,
+			    path, err);
 		free(err);
 		free(dir);
 		free(path);
 		return c;
 	}
 	if (mkdir_p(dir, 0755) == -1) {
-		xasprintf(warnp, "weft: warning: cannot create %s: %s; no "
-		    "task is cached", dir, weft_strerror(errno));
+		xasprintf(warnp, "%s: warning: cannot create %s: %s; no "
+		    "task is cached", weft_prog, dir, weft_strerror(errno));
 		free(dir);
 		free(path);
 		return NULL;
@@ -342,16 +343,17 @@ cache_open(const char *base, int readonly, char **warnp)
 	c = cache_try_open(path, 0, &err, &full);
 	/* A full disk damages nothing: the cache is left as it is. */
 	if (c == NULL && full) {
-		xasprintf(warnp, "weft: warning: the cache %s cannot be "
-		    "written: %s; no task is cached", path, DISK_FULL);
+		xasprintf(warnp, "%s: warning: the cache %s cannot be "
+		    "written: %s; no task is cached", weft_prog, path,
+		    DISK_FULL);
 		goto out;
 	}
 	if (c == NULL) {
 		aside = xprintf("%s.damaged", path);
 		if (rename(path, aside) == -1 && errno != ENOENT) {
-			xasprintf(warnp, "weft: warning: the cache %s cannot "
+			xasprintf(warnp, "%s: warning: the cache %s cannot "
 			    "be used (%s) nor set aside (%s); no task is "
-			    "cached", path, err, strerror(errno));
+			    "cached", weft_prog, path, err, strerror(errno));
 			free(aside);
 			goto out;
 		}
@@ -362,12 +364,13 @@ cache_open(const char *base, int readonly, char **warnp)
 		}
 		free(aside);
 		if ((c = cache_try_open(path, 0, &err2, &full)) == NULL)
-			xasprintf(warnp, "weft: warning: the cache %s cannot "
-			    "be used (%s); no task is cached", path, err2);
+			xasprintf(warnp, "%s: warning: the cache %s cannot "
+			    "be used (%s); no task is cached", weft_prog, path,
+			    err2);
 		else
-			xasprintf(warnp, "weft: warning: the cache %s is "
+			xasprintf(warnp, "%s: warning: the cache %s is "
 			    "damaged (%s); set aside as cache.db.damaged, "
-			    "starting a new one", path, err);
+			    "starting a new one", weft_prog, path, err);
 	}
 out:
 	if (c != NULL)
@@ -404,9 +407,9 @@ static void
 cache_failed(struct cache *c, const char *what)
 {
 	if (c->failed++ == 0) {
-		fprintf(stderr, "weft: warning: cannot %s the cache %s: %s; "
-		    "tasks that succeed from here on are not cached\n", what,
-		    c->path, db_errmsg(c->db));
+		fprintf(stderr, "%s: warning: cannot %s the cache %s: %s; "
+		    "tasks that succeed from here on are not cached\n",
+		    weft_prog, what, c->path, db_errmsg(c->db));
 		log_warnx("cache: cannot %s: %s", what, db_errmsg(c->db));
 	}
 }

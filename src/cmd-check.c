@@ -82,7 +82,7 @@ cmd_check(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			dot = 1;
@@ -96,18 +96,7 @@ cmd_check(int argc, char **argv)
 			return 0;
 		default:
 			free(plugins);
-			if (optopt == 'p')
-				fprintf(stderr, "weft check: --plugin needs "
-				    "NAME=PATH\n");
-			else if (optopt != 0 && optopt != 'd' &&
-			    optopt != 'h')
-				fprintf(stderr, "weft check: unknown option "
-				    "'-%c'\n", optopt);
-			else
-				fprintf(stderr, "weft check: unknown option "
-				    "'%s'\n", argv[optind - 1]);
-			check_usage(stderr);
-			return EXIT_USAGE;
+			return cmd_bad_option("check", ch, argv);
 		}
 	}
 	if (optind >= argc) {

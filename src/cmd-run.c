@@ -154,15 +154,16 @@ handle_signals(struct run *r, int running)
 		progress_clear(r);
 		fflush(stdout);
 		if (r->nsignals == 1 && !running)
-			fprintf(stderr, "weft: run %s is writing its record; "
+			fprintf(stderr, "weft run: run %s is writing its "
+			    "record; "
 			    "signal twice more to leave at once\n",
 			    r->rd.name);
 		else if (r->nsignals == 2)
-			fprintf(stderr, "weft: still stopping run %s and "
+			fprintf(stderr, "weft run: still stopping run %s and "
 			    "writing its record; signal once more to leave "
 			    "at once\n", r->rd.name);
 		else if (r->nsignals == 3) {
-			fprintf(stderr, "weft: leaving run %s at once; the "
+			fprintf(stderr, "weft run: leaving run %s at once; the "
 			    "next weft command that opens %s finishes its "
 			    "record\n", r->rd.name, r->dbpath != NULL ?
 			    r->dbpath : "the database");
@@ -170,7 +171,7 @@ handle_signals(struct run *r, int running)
 		}
 		if (r->interrupted || !running)
 			continue;
-		fprintf(stderr, "weft: interrupted, stopping run %s\n",
+		fprintf(stderr, "weft run: interrupted, stopping run %s\n",
 		    r->rd.name);
 		log_info("interrupted by signal %d", si.ssi_signo);
 		r->interrupted = 1;
@@ -302,7 +303,7 @@ run_setup(struct run *r, const char *base)
 	}
 	path = xprintf("%s/workflow.yaml", r->rd.path);
 	if (copy_file(r->wf->path, path) == -1) {
-		fprintf(stderr, "weft: cannot write '%s': %s\n", path,
+		fprintf(stderr, "weft run: cannot write '%s': %s\n", path,
 		    weft_strerror(errno));
 		free(path);
 		return -1;
@@ -311,7 +312,7 @@ run_setup(struct run *r, const char *base)
 	/* For "weft stop", and so that every process of the run knows it. */
 	if (rundir_mark_live(&r->rd) == -1 ||
 	    setenv("WEFT_RUN_DIR", r->rd.path, 1) == -1) {
-		fprintf(stderr, "weft: cannot mark run %s as live: %s\n",
+		fprintf(stderr, "weft run: cannot mark run %s as live: %s\n",
 		    r->rd.name, weft_strerror(errno));
 		return -1;
 	}
@@ -323,7 +324,7 @@ run_setup(struct run *r, const char *base)
 	    PACKAGE_VERSION, r->rd.name, r->wf->path, r->dag->ntasks,
 	    r->pools, r->jobs);
 	if (chdir(r->rd.path) == -1) {
-		fprintf(stderr, "weft: cannot enter '%s': %s\n", r->rd.path,
+		fprintf(stderr, "weft run: cannot enter '%s': %s\n", r->rd.path,
 		    strerror(errno));
 		return -1;
 	}
@@ -339,7 +340,7 @@ run_setup(struct run *r, const char *base)
 	if ((r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1 ||
 	    pipe2(r->lifeline, O_CLOEXEC) == -1 ||
 	    pipe2(r->mon_lifeline, O_CLOEXEC) == -1) {
-		fprintf(stderr, "weft: %s\n", strerror(errno));
+		fprintf(stderr, "weft run: %s\n", strerror(errno));
 		return -1;
 	}
 	r->timerfd = -1;
@@ -356,7 +357,7 @@ run_setup(struct run *r, const char *base)
 	if ((r->ctx = zmq_ctx_new()) == NULL ||
 	    (r->sock = zsock_open(r->ctx, ZMQ_DEALER, NULL)) == NULL ||
 	    zsock_bind(r->sock, "ipc://sock/main") == -1) {
-		fprintf(stderr, "weft: cannot bind ipc://sock/main: %s\n",
+		fprintf(stderr, "weft run: cannot bind ipc://sock/main: %s\n",
 		    zmq_strerror(errno));
 		return -1;
 	}
@@ -530,7 +531,7 @@ dry_run(struct run *r, const char *base)
 	free(queue);
 	free(verdict);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "weft: cannot write output\n");
+		fprintf(stderr, "weft run: cannot write output\n");
 		return EXIT_INTERNAL;
 	}
 	return 0;
@@ -548,7 +549,8 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 	struct stat	 st;
 	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "j:qvh", run_longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":j:qvh", run_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -557,7 +559,8 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 		case 'j':
 			if (parse_number(optarg, 1, WEFT_MAX_JOBS,
 			    jobs) == -1) {
-				fprintf(stderr, "weft: invalid -j value '%s': "
+				fprintf(stderr, "weft run: invalid -j value "
+				    "'%s': "
 				    "expected an integer from 1 to %d\n",
 				    optarg, WEFT_MAX_JOBS);
 				return -1;
@@ -565,7 +568,8 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			break;
 		case OPT_RETRIES:
 			if (parse_number(optarg, 0, 10000, &r->retries) == -1) {
-				fprintf(stderr, "weft: invalid --retries value "
+				fprintf(stderr, "weft run: invalid --retries "
+				    "value "
 				    "'%s': expected an integer from 0 to "
 				    "10000\n", optarg);
 				return -1;
@@ -588,14 +592,15 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			break;
 		case 'd':
 			if (*optarg == '\0') {
-				fprintf(stderr, "weft: --run-dir needs a "
+				fprintf(stderr, "weft run: --run-dir needs a "
 				    "directory name\n");
 				return -1;
 			}
 			/* A file in the way is the caller's mistake. */
 			if (stat(optarg, &st) == 0 ? !S_ISDIR(st.st_mode) :
 			    errno == ENOTDIR) {
-				fprintf(stderr, "weft: --run-dir '%s' is not a "
+				fprintf(stderr, "weft run: --run-dir '%s' is "
+				    "not a "
 				    "directory\n", optarg);
 				return -1;
 			}
@@ -611,12 +616,13 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			cmd_help(stdout, "run");
 			return 1;
 		default:
-			cmd_help(stderr, "run");
+			cmd_bad_option("run", ch, argv);
 			return -1;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "weft: run needs exactly one workflow file\n");
+		fprintf(stderr, "weft run: %s\n", optind < argc ?
+		    "too many arguments" : "missing FILE");
 		cmd_help(stderr, "run");
 		return -1;
 	}
@@ -740,7 +746,7 @@ cmd_run(int argc, char **argv)
 	print_summary(&r);
 	fflush(stdout);
 	if (r.aborted)
-		fprintf(stderr, "weft: run %s aborted\n", r.rd.name);
+		fprintf(stderr, "weft run: run %s aborted\n", r.rd.name);
 	log_info("run %s finished: exit %d", r.rd.name, rc);
 	run_free(&r);
 	return rc;

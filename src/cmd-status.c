@@ -492,7 +492,8 @@ cmd_status(int argc, char **argv)
 	memset(&st, 0, sizeof st);
 	st.timeout_ms = STATUS_TIMEOUT_MS;
 	st.interval = 1.0;
-	while ((ch = getopt_long(argc, argv, "hf:C:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			st.json = 1;
@@ -502,7 +503,8 @@ cmd_status(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &st.interval) == -1) {
-				fprintf(stderr, "weft: invalid --interval '%s':"
+				fprintf(stderr, "weft status: invalid "
+				    "--interval '%s':"
 				    " expected seconds from 0.05 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
@@ -511,7 +513,8 @@ cmd_status(int argc, char **argv)
 		case 't':
 			if (parse_number(optarg, 1, 600000,
 			    &st.timeout_ms) == -1) {
-				fprintf(stderr, "weft: invalid --timeout '%s': "
+				fprintf(stderr, "weft status: invalid "
+				    "--timeout '%s': "
 				    "expected milliseconds from 1 to 600000\n",
 				    optarg);
 				return EXIT_USAGE;
@@ -528,11 +531,11 @@ cmd_status(int argc, char **argv)
 			status_usage(stdout);
 			return 0;
 		default:
-			status_usage(stderr);
-			return EXIT_USAGE;
+			return cmd_bad_option("status", ch, argv);
 		}
 	}
 	if (argc - optind > 1) {
+		fprintf(stderr, "weft status: too many arguments\n");
 		status_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -548,13 +551,14 @@ cmd_status(int argc, char **argv)
 		return EXIT_USAGE;
 	/* Relative ipc:// paths, so a long run path cannot overflow. */
 	if (chdir(st.path) == -1) {
-		fprintf(stderr, "weft: cannot enter '%s': %s\n", st.path,
+		fprintf(stderr, "weft status: cannot enter '%s': %s\n", st.path,
 		    strerror(errno));
 		return EXIT_USAGE;
 	}
 	st.tty = isatty(STDOUT_FILENO);
 	if ((st.ctx = zmq_ctx_new()) == NULL) {
-		fprintf(stderr, "weft: zmq_ctx_new: %s\n", strerror(errno));
+		fprintf(stderr, "weft status: zmq_ctx_new: "
+		    "%s\n", strerror(errno));
 		return EXIT_INTERNAL;
 	}
 	for (;;) {
@@ -565,7 +569,7 @@ cmd_status(int argc, char **argv)
 			break;
 		}
 		if (rc == -1) {
-			fprintf(stderr, "weft: run %s is not running\n",
+			fprintf(stderr, "weft status: run %s is not running\n",
 			    st.name);
 			rc = EXIT_USAGE;
 			break;

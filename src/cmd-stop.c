@@ -106,7 +106,8 @@ cmd_stop(int argc, char **argv)
 	int64_t		 t0;
 	int		 ch, killing = 0, live, rc;
 
-	while ((ch = getopt_long(argc, argv, "hf:C:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			killing = 1;
@@ -121,11 +122,11 @@ cmd_stop(int argc, char **argv)
 			stop_usage(stdout);
 			return 0;
 		default:
-			stop_usage(stderr);
-			return EXIT_USAGE;
+			return cmd_bad_option("stop", ch, argv);
 		}
 	}
 	if (argc - optind > 1) {
+		fprintf(stderr, "weft stop: too many arguments\n");
 		stop_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -141,10 +142,12 @@ cmd_stop(int argc, char **argv)
 		return EXIT_USAGE;
 	if ((live = rundir_is_live(real, &pid)) != 1) {
 		if (live == -1)
-			fprintf(stderr, "weft: cannot read run %s: %s\n", name,
+			fprintf(stderr, "weft stop: cannot read run %s: "
+			    "%s\n", name,
 			    strerror(errno));
 		else
-			fprintf(stderr, "weft: run %s is not running\n", name);
+			fprintf(stderr, "weft stop: run %s is not "
+			    "running\n", name);
 		return EXIT_USAGE;
 	}
 
@@ -154,14 +157,16 @@ cmd_stop(int argc, char **argv)
 		return 0;
 	}
 	if (kill(pid, SIGTERM) == -1) {
-		fprintf(stderr, "weft: cannot signal run %s (pid %ld): %s\n",
+		fprintf(stderr, "weft stop: cannot signal run %s (pid %ld): "
+		    "%s\n",
 		    name, (long)pid, strerror(errno));
 		return EXIT_INTERNAL;
 	}
 	t0 = mono_ms();
 	while (rundir_is_live(real, &pid) == 1) {
 		if (mono_ms() - t0 >= STOP_WAIT_MS) {
-			fprintf(stderr, "weft: run %s did not stop within %d s;"
+			fprintf(stderr, "weft stop: run %s did not stop within "
+			    "%d s;"
 			    " 'weft stop --kill %s' kills it\n", name,
 			    STOP_WAIT_MS / 1000, name);
 			return EXIT_TASK_FAILED;

@@ -393,7 +393,7 @@ cmd_tasks(int argc, char **argv)
 	}
 	if (optind < argc && rundir_parse_name(argv[optind], run,
 	    sizeof run) == -1) {
-		fprintf(stderr, "weft: invalid run '%s': expected a run "
+		fprintf(stderr, "weft tasks: invalid run '%s': expected a run "
 		    "number such as 7 or 0007\n", argv[optind]);
 		return EXIT_USAGE;
 	}
@@ -403,7 +403,8 @@ cmd_tasks(int argc, char **argv)
 				break;
 		}
 		if (i == view->nstates) {
-			fprintf(stderr, "weft: invalid --state value '%s'%s: "
+			fprintf(stderr, "weft tasks: invalid --state value "
+			    "'%s'%s: "
 			    "expected one of %s\n", state, view->what,
 			    view->states_help);
 			return EXIT_USAGE;

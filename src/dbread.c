@@ -24,35 +24,24 @@
 #include "weft.h"
 
 /*
- * Reports a bad option the way every command does; returns the usage exit
- * code.  Call right after getopt_long returned '?' or ':'.
+ * Reports a bad option the way every command does (cmd_bad_option: what
+ * is wrong, a likely option meant, and a hint to --help); returns the
+ * usage exit code.  Call right after getopt_long returned '?' or ':'.
+ * USAGE is not printed: the hint replaces it.
  */
 int
 dbread_bad_option(const char *cmd, int ch, char **argv,
     void (*usage)(FILE *))
 {
-	const char	*arg = argv[optind - 1];
-
-	/* "--run-dir ''": the empty word is the argument, not the option. */
-	if (ch == ':' && *arg == '\0' && optind >= 2)
-		arg = argv[optind - 2];
-	if (ch == ':')
-		fprintf(stderr, "weft %s: option '%s' needs an argument\n",
-		    cmd, arg);
-	else if (optopt > 0 && optopt < 256 && strncmp(arg, "--", 2) != 0)
-		fprintf(stderr, "weft %s: unknown option '-%c'\n", cmd,
-		    optopt);
-	else
-		fprintf(stderr, "weft %s: unknown option '%s'\n", cmd, arg);
-	usage(stderr);
-	return EXIT_USAGE;
+	(void)usage;
+	return cmd_bad_option(cmd, ch, argv);
 }
 
 /* Prints a failed read of the database; returns the exit code. */
 int
 dbread_error(sqlite3 *db, const char *path)
 {
-	fprintf(stderr, "weft: cannot read %s: %s\n", path,
+	fprintf(stderr, "%s: cannot read %s: %s\n", weft_prog, path,
 	    sqlite3_errmsg(db));
 	return EXIT_INTERNAL;
 }
@@ -101,24 +90,25 @@ dbread_open(const char *dir, sqlite3 **dbp, char **pathp, int *emptyp)
 
 	if (stat(open_path, &sb) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			fprintf(stderr, "weft: no monitoring database at "
-			    "%s\n", path);
+			fprintf(stderr, "%s: no monitoring database at "
+			    "%s\n", weft_prog, path);
 		else
-			fprintf(stderr, "weft: cannot read %s: %s\n", path,
+			fprintf(stderr, "%s: cannot read %s: %s\n", weft_prog,
+			    path,
 			    strerror(errno));
 		free(open_path);
 		return EXIT_USAGE;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "weft: cannot read %s: not a regular file\n",
-		    path);
+		fprintf(stderr, "%s: cannot read %s: not a regular file\n",
+		    weft_prog, path);
 		free(open_path);
 		return EXIT_USAGE;
 	}
 	db = db_open(open_path, DB_READ, &err);
 	free(open_path);
 	if (db == NULL) {
-		fprintf(stderr, "weft: %s\n", err);
+		fprintf(stderr, "%s: %s\n", weft_prog, err);
 		free(err);
 		return EXIT_USAGE;
 	}
@@ -146,8 +136,9 @@ dbread_open(const char *dir, sqlite3 **dbp, char **pathp, int *emptyp)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (version > DB_SCHEMA_VERSION) {
-		fprintf(stderr, "weft: %s has schema version %d (this weft "
-		    "reads version %d)\n", path, version, DB_SCHEMA_VERSION);
+		fprintf(stderr, "%s: %s has schema version %d (this weft "
+		    "reads version %d)\n", weft_prog, path, version,
+		    DB_SCHEMA_VERSION);
 		sqlite3_close(db);
 		return EXIT_USAGE;
 	}
@@ -204,11 +195,11 @@ dbread_find_run(sqlite3 *db, const char *path, int empty, char *name,
 
 none:
 	sqlite3_finalize(st);
-	fprintf(stderr, "weft: no run %s in %s\n", name, path);
+	fprintf(stderr, "%s: no run %s in %s\n", weft_prog, name, path);
 	return EXIT_USAGE;
 no_runs:
 	sqlite3_finalize(st);
-	fprintf(stderr, "weft: no runs in %s\n", path);
+	fprintf(stderr, "%s: no runs in %s\n", weft_prog, path);
 	return EXIT_USAGE;
 fail:
 	rc = dbread_error(db, path);

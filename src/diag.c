@@ -119,7 +119,7 @@ wf_errors_take(struct wf_errors *e)
 			line = xprintf("%s:%d:%d: %s", e->display,
 			    e->v[i].mark.line, e->v[i].mark.col, e->v[i].msg);
 		} else if (e->v[i].mark.line < 0)
-			line = xprintf("weft: %s", e->v[i].msg);
+			line = xprintf("%s: %s", weft_prog, e->v[i].msg);
 		else
 			line = xprintf("%s: %s", e->display, e->v[i].msg);
 		if (out == NULL)

@@ -33,8 +33,8 @@ log_init(const char *path, int verbose)
 	}
 	fd = open(path, O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC, 0644);
 	if (fd == -1 || (log_file = fdopen(fd, "a")) == NULL) {
-		fprintf(stderr, "weft: cannot open log '%s': %s\n", path,
-		    strerror(errno));
+		fprintf(stderr, "%s: cannot open log '%s': %s\n", weft_prog,
+		    path, strerror(errno));
 		log_file = stderr;
 		if (fd != -1)
 			close(fd);

@@ -122,14 +122,14 @@ outlock_refuse(const struct workflow *wf, const char *hit, const char *run,
 	    hit[len] == '/')
 		shown = hit + len + 1;
 	if (*run == '\0' || strcmp(run, "?") == 0)
-		fprintf(stderr, "weft: another run of '%s' is starting and "
+		fprintf(stderr, "%s: another run of '%s' is starting and "
 		    "makes '%s' too: two runs would undo each other's "
-		    "outputs; wait for it to end\n", file, shown);
+		    "outputs; wait for it to end\n", weft_prog, file, shown);
 	else
-		fprintf(stderr, "weft: run %s of '%s' is running and makes "
+		fprintf(stderr, "%s: run %s of '%s' is running and makes "
 		    "'%s' too: two runs would undo each other's outputs; wait "
-		    "for it to end, or stop it with 'weft stop %s'\n", run,
-		    file, shown, run);
+		    "for it to end, or stop it with 'weft stop %s'\n",
+		    weft_prog, run, file, shown, run);
 }
 
 /*
@@ -235,8 +235,8 @@ outlock_take(const char *base, const struct workflow *wf,
 	if (mkdir_p(dir, 0755) == -1 ||
 	    (gfd = open(guard, O_RDWR|O_CREAT|O_CLOEXEC, 0644)) == -1 ||
 	    flock(gfd, LOCK_EX) == -1) {
-		fprintf(stderr, "weft: cannot lock the outputs in '%s': %s\n",
-		    dir, strerror(errno));
+		fprintf(stderr, "%s: cannot lock the outputs in '%s': %s\n",
+		    weft_prog, dir, strerror(errno));
 		goto out;
 	}
 	if (outlock_check(dir, wf, &ours, mine) != 0) {
@@ -246,7 +246,7 @@ outlock_take(const char *base, const struct workflow *wf,
 	if ((fd = open(mine, O_RDWR|O_CREAT|O_TRUNC|O_CLOEXEC|O_NOFOLLOW,
 	    0644)) == -1 || flock(fd, LOCK_EX) == -1 ||
 	    outlock_write(fd, wf, paths, n) == -1) {
-		fprintf(stderr, "weft: cannot write '%s': %s\n", mine,
+		fprintf(stderr, "%s: cannot write '%s': %s\n", weft_prog, mine,
 		    strerror(errno));
 		if (fd != -1) {
 			unlink(mine);

@@ -149,16 +149,17 @@ plugin_open(struct wf_plugin *pl, const char *display, unsigned watchdog_s,
 		    "still loading after %u s; its init hook does not return\n",
 		    display, pl->mark.line, pl->mark.col, what, watchdog_s);
 	else
-		snprintf(watchdog_msg, sizeof watchdog_msg, "weft: %s: still "
+		snprintf(watchdog_msg, sizeof watchdog_msg, "%s: %s: still "
 		    "loading after %u s; its init hook does not return\n",
-		    what, watchdog_s);
+		    weft_prog, what, watchdog_s);
 	if (pl->mark.line > 0)
 		snprintf(crash_msg, sizeof crash_msg, "%s:%d:%d: %s: crashed "
 		    "while loading (in its init hook or constructors: ",
 		    display, pl->mark.line, pl->mark.col, what);
 	else
-		snprintf(crash_msg, sizeof crash_msg, "weft: %s: crashed while "
-		    "loading (in its init hook or constructors: ", what);
+		snprintf(crash_msg, sizeof crash_msg, "%s: %s: crashed while "
+		    "loading (in its init hook or constructors: ", weft_prog,
+		    what);
 	alarm(watchdog_s);
 	dlerror();
 	/* A path with a slash: no library path is searched. */

@@ -245,16 +245,17 @@ recover_run(const char *dbpath, sqlite3 **db, const char *name,
 		goto out;
 	if (*db == NULL && (*db = db_open(dbpath, DB_WRITE, &err)) == NULL) {
 		if (tell)
-			fprintf(stderr, "weft: cannot finish the record of "
-			    "run %s: %s\n", name, err);
+			fprintf(stderr, "%s: cannot finish the record of "
+			    "run %s: %s\n", weft_prog, name, err);
 		free(err);
 		rc = -1;
 		goto out;
 	}
 	if (exec_sql(*db, "BEGIN IMMEDIATE") == -1) {
 		if (tell)
-			fprintf(stderr, "weft: cannot finish the record of "
-			    "run %s: %s\n", name, sqlite3_errmsg(*db));
+			fprintf(stderr, "%s: cannot finish the record of "
+			    "run %s: %s\n", weft_prog, name,
+			    sqlite3_errmsg(*db));
 		rc = -1;
 		goto out;
 	}
@@ -285,8 +286,8 @@ recover_run(const char *dbpath, sqlite3 **db, const char *name,
 	goto out;
 fail:
 	if (tell)
-		fprintf(stderr, "weft: cannot finish the record of run %s: "
-		    "%s\n", name, sqlite3_errmsg(*db));
+		fprintf(stderr, "%s: cannot finish the record of run %s: "
+		    "%s\n", weft_prog, name, sqlite3_errmsg(*db));
 	exec_sql(*db, "ROLLBACK");
 	rc = -1;
 out:

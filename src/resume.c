@@ -370,8 +370,9 @@ key_done(struct resume *rs, uint32_t i)
 		    cache_lookup(rs->cache, rt->key, t->id, &e) : 0;
 		if (rc == -1 && !rt->corrupt_told) {
 			rt->corrupt_told = 1;
-			fprintf(stderr, "weft: warning: cache entry of '%s' is "
-			    "corrupt; not trusted, the task runs\n", t->id);
+			fprintf(stderr, "%s: warning: cache entry of '%s' is "
+			    "corrupt; not trusted, the task runs\n", weft_prog,
+			    t->id);
 			log_warnx("cache entry of %s is corrupt", t->id);
 		}
 		if (rc == 1 && outputs_unchanged(rs, t, e.outputs)) {

@@ -211,8 +211,8 @@ failed_for_good(struct run *r, uint32_t i)
 	r->failed_fast = 1;
 	progress_clear(r);
 	fflush(stdout);
-	fprintf(stderr, "weft: --fail-fast: stopping run %s after '%s' "
-	    "failed\n", r->rd.name, r->dag->tasks[i].id);
+	fprintf(stderr, "%s: --fail-fast: stopping run %s after '%s' "
+	    "failed\n", weft_prog, r->rd.name, r->dag->tasks[i].id);
 	log_info("fail-fast: %s failed", r->dag->tasks[i].id);
 }
 

@@ -69,9 +69,9 @@ publish_helpers(struct run *r)
 		if (full && !r->registry_full) {
 			progress_clear(r);
 			fflush(stdout);
-			fprintf(stderr, "weft: warning: cannot write %s: %s; "
+			fprintf(stderr, "%s: warning: cannot write %s: %s; "
 			    "weft status cannot list the run's processes\n",
-			    r->registry, DISK_FULL);
+			    weft_prog, r->registry, DISK_FULL);
 		}
 		r->registry_full |= full;
 	}
@@ -126,8 +126,8 @@ spawn_helper(struct run *r, struct helper *h)
 	pid = spawn_start(&sp, &error);
 	free(logpath);
 	if (pid == -1) {
-		fprintf(stderr, "weft: cannot start helper %s: %s\n", h->name,
-		    weft_strerror(error));
+		fprintf(stderr, "%s: cannot start helper %s: %s\n", weft_prog,
+		    h->name, weft_strerror(error));
 		log_warnx("cannot start %s: %s", h->name, strerror(error));
 		return -1;
 	}
@@ -247,9 +247,9 @@ give_up_monitoring(struct run *r, const char *why)
 	r->mon_incomplete = 1;
 	progress_clear(r);
 	fflush(stdout);
-	fprintf(stderr, "weft: warning: %s; monitoring given up: run %s's "
+	fprintf(stderr, "%s: warning: %s; monitoring given up: run %s's "
 	    "events are kept in its spool for a later weft command to "
-	    "write\n", why, r->rd.name);
+	    "write\n", weft_prog, why, r->rd.name);
 	log_warnx("monitoring given up: %s", why);
 	if (!router_running(r) && monitor_spill(r->mon, "monitor.spool") == -1)
 		monitor_disable(r->mon);
@@ -357,11 +357,13 @@ schedule_restart(struct run *r, struct helper *h)
 		else {
 			progress_clear(r);
 			fflush(stdout);
-			fprintf(stderr, "weft: %s; giving up on it\n", why);
+			fprintf(stderr, "%s: %s; giving up on it\n", weft_prog,
+			    why);
 			log_warnx("%s; given up", why);
 			if (pools_left(r) == 0) {
-				fprintf(stderr, "weft: no pool left to run "
-				    "tasks; stopping run %s\n", r->rd.name);
+				fprintf(stderr, "%s: no pool left to run "
+				    "tasks; stopping run %s\n", weft_prog,
+				    r->rd.name);
 				r->aborted = 1;
 			}
 		}
@@ -426,9 +428,9 @@ pool_died(struct run *r, struct helper *h, const char *why)
 	last = h->restarts >= HELPER_MAX_RESTARTS && pools_left(r) == 0;
 	progress_clear(r);
 	fflush(stdout);
-	fprintf(stderr, "weft: %s (pid %ld) died: %s%s (see %s/%s.log)\n",
-	    h->name, (long)h->pid, why, last ? "" : "; its tasks run again",
-	    r->rd.path, h->name);
+	fprintf(stderr, "%s: %s (pid %ld) died: %s%s (see %s/%s.log)\n",
+	    weft_prog, h->name, (long)h->pid, why,
+	    last ? "" : "; its tasks run again", r->rd.path, h->name);
 	msg_begin(&m, MSG_POOL_LOST, 2);
 	msgpack_pack_int(&m.pk, h->pool);
 	msgpack_pack_int64(&m.pk, h->pid);
@@ -456,8 +458,8 @@ pool_silent(struct run *r, const struct msg_in *m)
 			continue;
 		progress_clear(r);
 		fflush(stdout);
-		fprintf(stderr, "weft: %s (pid %ld) sent no heartbeat for %d "
-		    "periods; killing it\n", h->name, (long)pid,
+		fprintf(stderr, "%s: %s (pid %ld) sent no heartbeat for %d "
+		    "periods; killing it\n", weft_prog, h->name, (long)pid,
 		    HEARTBEAT_MISSES);
 		log_warnx("%s silent; killing it", h->name);
 		kill(h->pid, SIGKILL);
@@ -483,8 +485,8 @@ record_nospace(struct run *r, struct helper *h)
 	progress_clear(r);
 	fflush(stdout);
 	if (!r->nospace)
-		fprintf(stderr, "weft: cannot record run %s: %s: %s; %s\n",
-		    r->rd.name, path, DISK_FULL, r->mon_finishing ?
+		fprintf(stderr, "%s: cannot record run %s: %s: %s; %s\n",
+		    weft_prog, r->rd.name, path, DISK_FULL, r->mon_finishing ?
 		    "the record is incomplete" : "stopping the run");
 	log_warnx("%s: %s: %s; run stopped", h->name, path, DISK_FULL);
 	free(path);
@@ -573,16 +575,16 @@ reap_children(struct run *r, int running)
 		else if (running && !r->aborted && !r->interrupted) {
 			progress_clear(r);
 			fflush(stdout);
-			fprintf(stderr, "weft: helper %s (pid %ld) died: %s "
-			    "(see %s/%s.log)\n", h->name, (long)pid, why,
-			    r->rd.path, h->name);
+			fprintf(stderr, "%s: helper %s (pid %ld) died: %s "
+			    "(see %s/%s.log)\n", weft_prog, h->name, (long)pid,
+			    why, r->rd.path, h->name);
 			r->aborted = 1;
 		} else if (!running && !h->killed &&
 		    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
 			/* It failed while stopping: tell, it may hide a bug. */
-			fprintf(stderr, "weft: warning: helper %s (pid %ld) "
-			    "ended badly: %s (see %s/%s.log)\n", h->name,
-			    (long)pid, why, r->rd.path, h->name);
+			fprintf(stderr, "%s: warning: helper %s (pid %ld) "
+			    "ended badly: %s (see %s/%s.log)\n", weft_prog,
+			    h->name, (long)pid, why, r->rd.path, h->name);
 		}
 		publish_helpers(r);
 		free(why);
@@ -788,8 +790,8 @@ main_heartbeat(struct run *r)
 	    !r->aborted) {
 		progress_clear(r);
 		fflush(stdout);
-		fprintf(stderr, "weft: the interchange (pid %ld) sent no "
-		    "heartbeat for %d periods; stopping run %s\n",
+		fprintf(stderr, "%s: the interchange (pid %ld) sent no "
+		    "heartbeat for %d periods; stopping run %s\n", weft_prog,
 		    (long)h->pid, HEARTBEAT_MISSES, r->rd.name);
 		log_warnx("the interchange is not answering");
 		r->aborted = 1;

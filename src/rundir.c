@@ -109,7 +109,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 	memset(rd, 0, sizeof *rd);
 	rd->live_fd = -1;
 	if (mkdir_p(base, 0755) == -1 || realpath(base, abs) == NULL) {
-		xasprintf(errp, "weft: cannot create '%s': %s", base,
+		xasprintf(errp, "%s: cannot create '%s': %s", weft_prog, base,
 		    weft_strerror(errno));
 		return -1;
 	}
@@ -159,8 +159,8 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 	return 0;
 
 fail:
-	xasprintf(errp, "weft: cannot create run directory under '%s': %s",
-	    runs, weft_strerror(errno));
+	xasprintf(errp, "%s: cannot create run directory under '%s': %s",
+	    weft_prog, runs, weft_strerror(errno));
 	if (fd != -1)
 		close(fd);
 	free(path);
@@ -304,8 +304,8 @@ rundir_check_arg(const char *arg)
 
 	if (rundir_parse_name(arg, name, sizeof name) == 0)
 		return 0;
-	fprintf(stderr, "weft: invalid run '%s': expected a run number "
-	    "such as 7 or 0007\n", arg);
+	fprintf(stderr, "%s: invalid run '%s': expected a run number "
+	    "such as 7 or 0007\n", weft_prog, arg);
 	return -1;
 }
 
@@ -330,15 +330,16 @@ rundir_lookup(const char *base, const char *arg, char *name, size_t len,
 		return -1;
 	runs = xprintf("%s/runs", base);
 	if (arg == NULL && !newest_live(runs, name, len)) {
-		fprintf(stderr, "weft: no live run in %s\n", runs);
+		fprintf(stderr, "%s: no live run in %s\n", weft_prog, runs);
 		free(runs);
 		return -1;
 	}
 	dir = xprintf("%s/%s", runs, name);
 	if (stat(dir, &sb) == -1 || realpath(dir, path) == NULL)
-		fprintf(stderr, "weft: no run %s in %s\n", name, base);
+		fprintf(stderr, "%s: no run %s in %s\n", weft_prog, name, base);
 	else if (sb.st_uid != getuid())
-		fprintf(stderr, "weft: run %s belongs to another user\n", name);
+		fprintf(stderr, "%s: run %s belongs to another user\n",
+		    weft_prog, name);
 	else
 		rc = 0;
 	free(dir);

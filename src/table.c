@@ -56,7 +56,7 @@ table_cell(struct table *t, const char *fmt, ...)
 	}
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) == -1) {
-		fprintf(stderr, "weft: out of memory\n");
+		fprintf(stderr, "%s: out of memory\n", weft_prog);
 		exit(EXIT_INTERNAL);
 	}
 	va_end(ap);

@@ -2,7 +2,8 @@
  * util.c: clocks and strict numbers, the small pieces every process
  * shares: the monotonic clock for timeouts, the wall clock in the
  * seconds the database records, decimal numbers read with no slack,
- * durations ("1m30s") both ways, ages ("7d") and sizes ("10M").
+ * durations ("1m30s") both ways, ages ("7d") and sizes ("10M"), and the
+ * name error messages start with.
  * Called by the commands, the helper roles and the modules they share.
  */
 
@@ -14,6 +15,12 @@
 #include <time.h>
 
 #include "weft.h"
+
+/*
+ * What every message to the user starts with: "weft CMD" once main has
+ * found the command (weft.c sets it), "weft" before that.
+ */
+char	 weft_prog[64] = "weft";
 
 /* The sooner of two waits in ms, where -1 is no limit (poll's). */
 int

@@ -6,11 +6,15 @@
  * The table is the one description of a subcommand: its usage line and
  * help are what "weft CMD --help" and CMD's usage errors print (through
  * cmd_help, which the cmd-*.c files call), its summary what "weft --help"
- * lists.  A helper role's options are described by roleargs.c, which
- * both builds and parses a role's command line.
+ * lists, and the long options its help names are those a mistyped
+ * option is compared with (cmd_bad_option, which every command calls,
+ * through diag.c's did-you-mean).  "weft help CMD" prints CMD's help.  A
+ * helper role's options are described by roleargs.c, which both builds
+ * and parses a role's command line.
  */
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +29,9 @@ const char	*weft_self;
 #define STR1(x)	#x
 
 static const struct cmd_entry cmd_table[] = {
-	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast] [--resume] "
-	  "[--dry-run] [--plugin NAME=PATH] [--run-dir DIR] FILE",
+	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast | --keep-going] "
+	  "[--resume | --no-resume] [--dry-run] [--plugin NAME=PATH] "
+	  "[--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -195,7 +200,8 @@ usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: weft [--help | --version] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: weft [--help | --version] COMMAND [ARGS]\n"
+	    "       weft help [COMMAND]\n\n"
 	    "commands:\n");
 	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
 		if (cmd_table[i].hidden)
@@ -203,8 +209,162 @@ usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", cmd_table[i].name,
 		    cmd_table[i].summary);
 	}
-	fprintf(f, "\n'weft COMMAND --help' describes a command; "
+	fprintf(f, "\n'weft help COMMAND' describes a command; "
 	    "see also weft(1) and weft-workflow(5).\n");
+}
+
+#define NCMDS	(sizeof cmd_table / sizeof cmd_table[0])
+#define MAXOPTS	64
+
+static const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	}
+	return NULL;
+}
+
+/*
+ * Collects the long options that E's usage line and help name ("--json",
+ * without the dashes) into NAMES, each once; returns how many.
+ */
+static size_t
+cmd_longopts(const struct cmd_entry *e, char names[][32], size_t max)
+{
+	const char	*texts[2], *p, *q;
+	size_t		 n = 0, i, j, len;
+
+	texts[0] = e->usage;
+	texts[1] = e->help;
+	for (i = 0; i < 2; i++) {
+		for (p = texts[i]; p != NULL && (p = strstr(p, "--")) != NULL;
+		    p = q) {
+			q = p += 2;
+			while ((*q >= 'a' && *q <= 'z') ||
+			    (*q >= '0' && *q <= '9') || *q == '-')
+				q++;
+			len = q - p;
+			if (len == 0 || len >= sizeof names[0] || n == max)
+				continue;
+			for (j = 0; j < n; j++) {
+				if (strncmp(names[j], p, len) == 0 &&
+				    names[j][len] == '\0')
+					break;
+			}
+			if (j == n) {
+				memcpy(names[n], p, len);
+				names[n++][len] = '\0';
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Reports the bad option that getopt_long just returned '?' or ':' for
+ * (with opterr 0): what is wrong, the nearest long option of CMD when one
+ * is a likely slip, and where help is.  Returns the usage exit code.
+ */
+int
+cmd_bad_option(const char *cmd, int ch, char **argv)
+{
+	const struct cmd_entry	*e = cmd_find(cmd);
+	const char		*arg = argv[optind - 1], *near;
+	char			 names[MAXOPTS][32], word[64];
+	size_t			 n = 0, i, len, nprefix = 0;
+	int			 exact = 0;
+	struct wf_suggest	 sg;
+
+	if (e != NULL)
+		n = cmd_longopts(e, names, MAXOPTS);
+	/* "--run-dir ''": the empty word is the argument, not the option. */
+	if (ch == ':' && *arg == '\0' && optind >= 2)
+		arg = argv[optind - 2];
+	if (ch == ':') {
+		fprintf(stderr, "weft %s: option '%s' needs an argument\n",
+		    cmd, arg);
+	} else if (strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 256) {
+		fprintf(stderr, "weft %s: unknown option '-%c'\n", cmd,
+		    optopt);
+	} else {
+		len = strcspn(arg + 2, "=");
+		snprintf(word, sizeof word, "%.*s", (int)len, arg + 2);
+		wf_suggest_init(&sg, word);
+		for (i = 0; i < n; i++) {
+			if (strcmp(names[i], word) == 0)
+				exact = 1;
+			else if (strncmp(names[i], word, len) == 0)
+				nprefix++;
+			wf_suggest_try(&sg, names[i]);
+		}
+		if (exact)
+			fprintf(stderr, "weft %s: option '--%s' takes no "
+			    "argument\n", cmd, word);
+		else if (nprefix > 1) {
+			fprintf(stderr, "weft %s: option '--%s' is ambiguous;"
+			    " possibilities:", cmd, word);
+			for (i = 0; i < n; i++) {
+				if (strncmp(names[i], word, len) == 0)
+					fprintf(stderr, " '--%s'", names[i]);
+			}
+			fputc('\n', stderr);
+		} else if ((near = wf_suggest_best(&sg)) != NULL)
+			fprintf(stderr, "weft %s: unknown option '%s'; did you "
+			    "mean '--%s'?\n", cmd, arg, near);
+		else
+			fprintf(stderr, "weft %s: unknown option '%s'\n", cmd,
+			    arg);
+	}
+	fprintf(stderr, "Try 'weft %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* "weft NAME" for a NAME that is no command; returns the exit code. */
+static int
+unknown_command(const char *prog, const char *name)
+{
+	struct wf_suggest	 sg;
+	const char		*near;
+	size_t			 i;
+
+	wf_suggest_init(&sg, name);
+	for (i = 0; i < NCMDS; i++) {
+		if (!cmd_table[i].hidden)
+			wf_suggest_try(&sg, cmd_table[i].name);
+	}
+	if ((near = wf_suggest_best(&sg)) != NULL)
+		fprintf(stderr, "%s: unknown command '%s'; did you mean "
+		    "'%s'?\n", prog, name, near);
+	else
+		fprintf(stderr, "%s: unknown command '%s'\n", prog, name);
+	fprintf(stderr, "Try 'weft --help'.\n");
+	return EXIT_USAGE;
+}
+
+/* "weft help [CMD]": the command list, or what "weft CMD --help" says. */
+static int
+help(int argc, char **argv)
+{
+	const struct cmd_entry	*e;
+
+	if (argc < 3 || strcmp(argv[2], "--help") == 0 ||
+	    strcmp(argv[2], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "weft help: too many arguments\n"
+		    "Try 'weft --help'.\n");
+		return EXIT_USAGE;
+	}
+	if ((e = cmd_find(argv[2])) == NULL || e->hidden)
+		return unknown_command("weft help", argv[2]);
+	cmd_help(stdout, e->name);
+	return 0;
 }
 
 /*
@@ -254,11 +414,12 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc, argv);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("weft %s\n", PACKAGE_VERSION);
 		return 0;
@@ -268,10 +429,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], cmd_table[i].name) == 0) {
 			if (cmd_table[i].hidden)
 				proctitle_init(argc, argv);
+			snprintf(weft_prog, sizeof weft_prog, "weft %s",
+			    cmd_table[i].name);
 			return cmd_table[i].exec(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "weft: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	return unknown_command("weft", argv[1]);
 }

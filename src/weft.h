@@ -63,6 +63,8 @@ struct cmd_entry {
 };
 extern const char *weft_self;		/* absolute path of this binary */
 void		 cmd_help(FILE *, const char *);
+/* After getopt_long (opterr 0) returned '?' or ':'; returns EXIT_USAGE. */
+int		 cmd_bad_option(const char *, int, char **);
 
 /* log.c */
 void		 log_init(const char *, int);
@@ -100,6 +102,8 @@ int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
 int		 timeout_min(int, int);
 double		 db_now(void);
+/* "weft CMD": what a message to the user starts with (main sets it). */
+extern char	 weft_prog[64];
 /* "1h30m", "90s", "250ms", a bare number of seconds; at most 30 days. */
 int		 parse_duration(const char *, int64_t *);
 /* 90000 -> "1m30s"; caller frees. */

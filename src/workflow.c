@@ -353,15 +353,15 @@ workflow_plugin_option(struct workflow *wf, const char *arg, char **errp)
 	char			*name, *cwd;
 
 	if (eq == NULL || eq == arg || eq[1] == '\0') {
-		*errp = xprintf("weft: invalid --plugin '%s': expected "
-		    "NAME=PATH", arg);
+		*errp = xprintf("%s: invalid --plugin '%s': expected "
+		    "NAME=PATH", weft_prog, arg);
 		return -1;
 	}
 	name = xstrndup(arg, eq - arg);
 	if (!is_name(name, 1)) {
-		*errp = xprintf("weft: invalid --plugin '%s': '%s' is not a "
+		*errp = xprintf("%s: invalid --plugin '%s': '%s' is not a "
 		    "plugin name (letters, digits, '_' and '-', not starting "
-		    "with a digit or '-')", arg, name);
+		    "with a digit or '-')", weft_prog, arg, name);
 		free(name);
 		return -1;
 	}
@@ -574,7 +574,8 @@ file_dir(const char *path, const char *dir)
 static char *
 too_large(const char *display)
 {
-	return xprintf("weft: '%s' is too large (more than %d MiB)", display,
+	return xprintf("%s: '%s' is too large (more than %d MiB)", weft_prog,
+	    display,
 	    WF_MAX_FILE >> 20);
 }
 
@@ -594,10 +595,11 @@ workflow_load(const char *path, const char *display, const char *dir,
 		display = path;
 	if ((fd = ytree_open(path, &why)) == -1) {
 		if (why != NULL)
-			*errp = xprintf("weft: cannot read '%s': not a regular "
-			    "file (%s)", display, why);
+			*errp = xprintf("%s: cannot read '%s': not a regular "
+			    "file (%s)", weft_prog, display, why);
 		else
-			*errp = xprintf("weft: cannot read '%s': %s", display,
+			*errp = xprintf("%s: cannot read '%s': %s", weft_prog,
+			    display,
 			    strerror(errno));
 		return -1;
 	}
@@ -617,7 +619,7 @@ workflow_load(const char *path, const char *display, const char *dir,
 	wf->monitoring = 1;
 	wf->resource_interval = 5;
 	if ((wf->dir = file_dir(path, dir)) == NULL) {
-		*errp = xprintf("weft: cannot read '%s': %s",
+		*errp = xprintf("%s: cannot read '%s': %s", weft_prog,
 		    dir != NULL ? dir : display, strerror(errno));
 		close(fd);
 		workflow_free(&wf);
@@ -649,7 +651,7 @@ workflow_load(const char *path, const char *display, const char *dir,
 	}
 	if (l.t.read_errno != 0) {
 		free(wf_errors_take(&l.errs));
-		*errp = xprintf("weft: cannot read '%s': %s", display,
+		*errp = xprintf("%s: cannot read '%s': %s", weft_prog, display,
 		    strerror(l.t.read_errno));
 		workflow_free(&wf);
 		return -1;

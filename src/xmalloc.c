@@ -18,7 +18,8 @@
 static __dead void
 oom(size_t size)
 {
-	fprintf(stderr, "weft: out of memory (allocating %zu bytes)\n", size);
+	fprintf(stderr, "%s: out of memory (allocating %zu bytes)\n", weft_prog,
+	    size);
 	exit(EXIT_INTERNAL);
 }
 

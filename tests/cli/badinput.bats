@@ -194,7 +194,7 @@ EOF
 			[ "$MEAS_STATUS" -eq 2 ] || fail "$cmd $f: exit $MEAS_STATUS"
 			[ ! -s "$MEAS_OUT" ] || fail "$cmd $f: stdout is not empty"
 			run cat "$MEAS_ERR"
-			assert_output "weft: '$f' is too large (more than 64 MiB)"
+			assert_output "weft $cmd: '$f' is too large (more than 64 MiB)"
 		done
 	done
 	rm -f big.yaml edge.yaml
@@ -463,7 +463,7 @@ EOF
 	run -3 --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
 	[ $(( ($(now_us) - t0) / 1000000 )) -lt 30 ] ||
 	    fail "a full disk held the run up for $(( ($(now_us) - t0) / 1000000 )) s"
-	[[ $stderr == *"weft: cannot record run 0001: $disk/rd/"*": no space left on device; "* ]] ||
+	[[ $stderr == *"weft run: cannot record run 0001: $disk/rd/"*": no space left on device; "* ]] ||
 	    fail "stderr: $stderr"
 	assert_line --regexp '^done +fill [0-9.]+s$'
 	assert_line 'failed   late could not start: tasks/late/try-0: no space left on device'
@@ -621,9 +621,9 @@ EOF
 			run -2 --separate-stderr weft "$cmd" "$f"
 			assert_output ''
 			if [ "$f" = fifo ]; then
-				assert_equal "$stderr" "weft: cannot read 'fifo': not a regular file (a FIFO)"
+				assert_equal "$stderr" "weft $cmd: cannot read 'fifo': not a regular file (a FIFO)"
 			else
-				assert_equal "$stderr" "weft: cannot read '/dev/null': not a regular file (a character device)"
+				assert_equal "$stderr" "weft $cmd: cannot read '/dev/null': not a regular file (a character device)"
 			fi
 		done
 	done
@@ -740,8 +740,8 @@ EOF
 	touch afile
 	run -2 --separate-stderr weft run --run-dir afile flow.yaml
 	assert_output ''
-	assert_equal "$stderr" "weft: --run-dir 'afile' is not a directory"
+	assert_equal "$stderr" "weft run: --run-dir 'afile' is not a directory"
 	run -2 --separate-stderr weft run --run-dir afile/sub flow.yaml
-	assert_equal "$stderr" "weft: --run-dir 'afile/sub' is not a directory"
+	assert_equal "$stderr" "weft run: --run-dir 'afile/sub' is not a directory"
 	[ ! -e ran ] && [ ! -e .weft ]
 }

@@ -162,5 +162,5 @@ EOF
 @test "check of an unreadable file: cannot read, exit 2" {
 	run -2 --separate-stderr weft check nope.yaml
 	assert_output ''
-	assert_equal "$stderr" "weft: cannot read 'nope.yaml': No such file or directory"
+	assert_equal "$stderr" "weft check: cannot read 'nope.yaml': No such file or directory"
 }

@@ -53,12 +53,12 @@ EOF
 	[ "$secs" -lt 25 ] || fail "the run went on for $secs s"
 	[ -e disk/big ] || fail "the disk was not filled"
 	# The terminal names the full disk and the file weft could not write.
-	[[ $stderr =~ weft:\ cannot\ record\ run\ 0001:\ $WEFT_WORK/disk/\.weft/(monitoring\.db|runs/0001/monitor\.spool):\ no\ space\ left\ on\ device ]] ||
+	[[ $stderr =~ weft\ run:\ cannot\ record\ run\ 0001:\ $WEFT_WORK/disk/\.weft/(monitoring\.db|runs/0001/monitor\.spool):\ no\ space\ left\ on\ device ]] ||
 	    fail "stderr: $stderr"
-	[ "$(err_count 'weft: cannot record run .*')" -eq 1 ] ||
+	[ "$(err_count 'weft run: cannot record run .*')" -eq 1 ] ||
 	    fail "said more than once: $stderr"
 	# helpers.json, written at each helper's end, is named once.
-	[ "$(err_count "weft: warning: cannot write $(ere "$WEFT_WORK")/disk/\.weft/runs/0001/helpers\.json: no space left on device; weft status cannot list the run's processes")" -eq 1 ] ||
+	[ "$(err_count "weft run: warning: cannot write $(ere "$WEFT_WORK")/disk/\.weft/runs/0001/helpers\.json: no space left on device; weft status cannot list the run's processes")" -eq 1 ] ||
 	    fail "helpers.json: $stderr"
 	# long was killed, not waited for.
 	[ ! -e effects ] || fail "long ran to its end: $(cat effects)"
@@ -97,8 +97,8 @@ EOF
 	dd if=/dev/zero of=disk/big bs=4k 2>/dev/null || true
 	truncate -s -12k disk/big
 	run -3 --separate-stderr weft run --resume disk/flow.yaml
-	expect_err_line "weft: warning: the cache $WEFT_WORK/disk/.weft/cache/cache.db cannot be written: no space left on device; no task is cached"
-	[[ $stderr == *"weft: cannot record run 0002: "*": no space left on device; "* ]] ||
+	expect_err_line "weft run: warning: the cache $WEFT_WORK/disk/.weft/cache/cache.db cannot be written: no space left on device; no task is cached"
+	[[ $stderr == *"weft run: cannot record run 0002: "*": no space left on device; "* ]] ||
 	    fail "stderr: $stderr"
 	[ ! -e disk/.weft/cache/cache.db.damaged ] ||
 	    fail "the cache was set aside"
@@ -181,7 +181,7 @@ EOF2
 	run -3 --separate-stderr weft run disk/flow.yaml
 	secs=$(( ($(now_us) - t0) / 1000000 ))
 	[ "$secs" -lt 20 ] || fail "the run went on for $secs s"
-	[[ $stderr == *"weft: cannot record run 0001: "*": no space left on device; stopping the run"* ]] ||
+	[[ $stderr == *"weft run: cannot record run 0001: "*": no space left on device; stopping the run"* ]] ||
 	    fail "stderr: $stderr"
 	[ ! -e disk/big ] || fail "fill was not stopped"
 	cd disk
@@ -223,7 +223,7 @@ EOF2
 	run -3 --separate-stderr weft run flow.yaml
 	secs=$(( ($(now_us) - t0) / 1000000 ))
 	[ "$secs" -lt 20 ] || fail "the run went on for $secs s"
-	expect_err_line "weft: cannot record run 0001: $WEFT_WORK/.weft/runs/0001/monitor.spool: no space left on device; stopping the run"
+	expect_err_line "weft run: cannot record run 0001: $WEFT_WORK/.weft/runs/0001/monitor.spool: no space left on device; stopping the run"
 	[ ! -e disk/big ] || fail "fill was not stopped"
 	run weft runs
 	assert_success

@@ -462,17 +462,17 @@ EOF
 	    ./sub/../sub/flow.yaml
 }
 
-@test "a file that cannot be read: weft: cannot read, exit 2" {
+@test "a file that cannot be read: weft CMD: cannot read, exit 2" {
 	local cmd
 
 	for cmd in run check; do
 		run -2 --separate-stderr weft "$cmd" nope.yaml
 		assert_output ''
-		assert_equal "$stderr" "weft: cannot read 'nope.yaml': No such file or directory"
+		assert_equal "$stderr" "weft $cmd: cannot read 'nope.yaml': No such file or directory"
 	done
 	mkdir adir
 	run -2 --separate-stderr weft run adir
-	[[ $stderr == "weft: cannot read 'adir': "* ]] ||
+	[[ $stderr == "weft run: cannot read 'adir': "* ]] ||
 	    fail "a directory: stderr is: $stderr"
 	[ ! -e .weft ] && [ ! -e adir/.weft ]
 }

@@ -4,7 +4,7 @@
 # default, and with --keep-going, independent work goes on (tasks are
 # even launched after the failure) and only the failure's dependents are
 # dep_fail.  With --fail-fast, the first task that fails for good stops
-# the run: "weft: --fail-fast: stopping run NNNN after 'ID' failed" on
+# the run: "weft run: --fail-fast: stopping run NNNN after 'ID' failed" on
 # stderr, nothing more is launched, the running tasks are killed by
 # process group (SIGTERM, then SIGKILL for one that ignores it), their
 # outputs removed, and weft exits 1 with the killed tasks "killed" and
@@ -60,7 +60,7 @@ teardown()
 	[ $(( ($(now_us) - t0) / 1000000 )) -lt 8 ] ||
 	    fail "the run took too long to stop"
 	expect_exit 1
-	grep -qxF "weft: --fail-fast: stopping run 0001 after 'bad' failed" \
+	grep -qxF "weft run: --fail-fast: stopping run 0001 after 'bad' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	expect_out 'failed   bad exit 4'
 	expect_out_re '^summary: 7 tasks: 1 failed, 2 killed, 4 not_run in [0-9.]+s$'
@@ -101,7 +101,7 @@ EOF
 	touch go
 	finish_run 8
 	expect_exit 1
-	grep -qxF "weft: --fail-fast: stopping run 0001 after 'bad' failed" \
+	grep -qxF "weft run: --fail-fast: stopping run 0001 after 'bad' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	[ -z "$(sleeper_pids)" ] || fail "left: $(show_test_procs)"
 	expect_out_re '^summary: 2 tasks: 1 failed, 1 killed in '
@@ -129,7 +129,7 @@ EOF
 	expect_out 'retry    bad exit 4 (retry 1 of 2)'
 	expect_out 'retry    bad exit 4 (retry 2 of 2)'
 	expect_out 'failed   bad exit 4'
-	grep -qxF "weft: --fail-fast: stopping run 0001 after 'bad' failed" \
+	grep -qxF "weft run: --fail-fast: stopping run 0001 after 'bad' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	expect_out_re '^summary: 3 tasks: 1 failed, 1 killed, 1 not_run in [0-9.]+s \(1 needed retries\)$'
 	[ "$(effects_of bad)" -eq 3 ] || fail "bad ran $(effects_of bad) times"
@@ -177,7 +177,7 @@ EOF
 	run -1 --separate-stderr weft run --fail-fast --retries 1 flow.yaml
 	assert_line 'retry    bad exit 6 (retry 1 of 1)'
 	assert_line 'failed   bad exit 6'
-	expect_err_line "weft: --fail-fast: stopping run 0001 after 'bad' failed"
+	expect_err_line "weft run: --fail-fast: stopping run 0001 after 'bad' failed"
 	[ "$(effects_of bad)" -eq 2 ]
 }
 
@@ -223,7 +223,7 @@ EOF
 	np=$(cat n.pid)
 	finish_run 10
 	expect_exit 1
-	grep -qxF "weft: --fail-fast: stopping run 0001 after 'bad' failed" \
+	grep -qxF "weft run: --fail-fast: stopping run 0001 after 'bad' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	none_alive "$np" || fail "the napping worker $np still runs"
 	expect_states 0001 n=killed bad=failed
@@ -250,7 +250,7 @@ EOF
 	expect_exit 1
 	expect_out 'retry    f function failed: no luck (retry 1 of 1)'
 	expect_out 'failed   f function failed: no luck'
-	grep -qxF "weft: --fail-fast: stopping run 0002 after 'f' failed" \
+	grep -qxF "weft run: --fail-fast: stopping run 0002 after 'f' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	[ "$(effects_of later)" -eq 0 ] || fail "later ran"
 }

@@ -47,7 +47,7 @@ lock_files()
 	wait_for 20 grep -qxF 'h[i=1]' effects
 	run -2 --separate-stderr weft run flow.yaml
 	assert_output ''
-	[ "$stderr" = "weft: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'out-1.txt' too: two runs would undo each other's outputs; wait for it to end, or stop it with 'weft stop 0001'" ] ||
+	[ "$stderr" = "weft run: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'out-1.txt' too: two runs would undo each other's outputs; wait for it to end, or stop it with 'weft stop 0001'" ] ||
 	    fail "stderr: $stderr"
 	# Nothing of the refused run exists.
 	run ls .weft/runs
@@ -80,7 +80,7 @@ EOF
 	weft_start run flow.yaml
 	wait_for 20 grep -qxF 'h[i=1]' effects
 	run -2 --separate-stderr weft run other.yaml
-	[[ $stderr == "weft: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'out-3.txt' too: "* ]] ||
+	[[ $stderr == "weft run: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'out-3.txt' too: "* ]] ||
 	    fail "stderr: $stderr"
 	[ ! -e mine.txt ] || fail "the refused run made mine.txt"
 	touch go
@@ -194,7 +194,7 @@ EOF
 	pool=$(weft_helper_pid "pool 0") || fail "no pool"
 	kill -KILL "$WEFT_PID"
 	run -2 --separate-stderr weft run flow.yaml
-	[[ $stderr == "weft: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'h.txt' too: "* ]] ||
+	[[ $stderr == "weft run: run 0001 of '$WEFT_WORK/flow.yaml' is running and makes 'h.txt' too: "* ]] ||
 	    fail "not refused while pool $pool lives: $stderr"
 	wait_for 10 weft_exited "$pool" || fail "pool $pool outlived its grace"
 	touch go

@@ -227,7 +227,7 @@ main:
 EOF2
 	WEFT_TEST_INIT_CRASH=segv run -2 --separate-stderr weft check \
 	    --plugin boom=plugins/libinitcrash.so flow.yaml
-	assert_equal "$stderr" "weft: --plugin boom=plugins/libinitcrash.so: plugin 'boom': crashed while loading (in its init hook or constructors: SIGSEGV)"
+	assert_equal "$stderr" "weft check: --plugin boom=plugins/libinitcrash.so: plugin 'boom': crashed while loading (in its init hook or constructors: SIGSEGV)"
 	unset WEFT_TEST_INIT_CRASH
 	bad_plugin plugins/libinitcrash.so demo.ok
 	run weft check flow.yaml
@@ -388,7 +388,7 @@ EOF
 			    flow.yaml
 			[ -z "$output" ] ||
 			    fail "$cmd --plugin '$value': stdout: $output"
-			grep -qxF -- "weft: invalid --plugin '$value': expected NAME=PATH" \
+			grep -qxF -- "weft $cmd: invalid --plugin '$value': expected NAME=PATH" \
 			    <<<"$stderr" ||
 			    fail "$cmd --plugin '$value': stderr: $stderr"
 		done
@@ -396,12 +396,12 @@ EOF
 	[ ! -e .weft ] && [ ! -e ran ] || fail "something ran"
 }
 
-@test "--plugin to a missing file: weft: --plugin NAME=PATH: cannot load" {
+@test "--plugin to a missing file: weft CMD: --plugin NAME=PATH: cannot load" {
 	bad_plugin plugins/libresults.so
 	local cmd re
 	# "(plugin 'demo': )?": the contract's example has no such part, but
 	# also says "the same texts after the colon" as in the file's case.
-	re="^weft: --plugin demo=nowhere/libdemo\.so: (plugin 'demo': )?cannot load"
+	re="^weft (run|check): --plugin demo=nowhere/libdemo\.so: (plugin 'demo': )?cannot load"
 	re+=" '$(path_re nowhere/libdemo.so)': .*No such file or directory\$"
 	for cmd in run check; do
 		run -2 --separate-stderr weft "$cmd" \
@@ -425,7 +425,7 @@ EOF
 		for value in "${!want[@]}"; do
 			run -2 --separate-stderr weft "$cmd" --plugin "demo=$value" \
 			    flow.yaml
-			re="^weft: --plugin demo=$(ere "$value"): (plugin 'demo': )?"
+			re="^weft $cmd: --plugin demo=$(ere "$value"): (plugin 'demo': )?"
 			re+="${want[$value]}\$"
 			[ "${#stderr_lines[@]}" -eq 1 ] &&
 			    [[ ${stderr_lines[0]} =~ $re ]] ||

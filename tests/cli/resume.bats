@@ -210,7 +210,7 @@ EOF
 	kill -INT "$WEFT_PID"
 	finish_run 10
 	expect_exit 130
-	grep -qxF 'weft: interrupted, stopping run 0001' "$WEFT_ERR" ||
+	grep -qxF 'weft run: interrupted, stopping run 0001' "$WEFT_ERR" ||
 	    fail "$(run_ctx)"
 	resume_after_stop
 }

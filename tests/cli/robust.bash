@@ -660,12 +660,12 @@ EOF2
 
 # CORRUPT_RE: the warning about a corrupt cache entry, the task id in
 # group 2.
-CORRUPT_RE="weft: warning: cache entry of '([^']+)' is corrupt; not trusted, the task runs"
+CORRUPT_RE="weft run: warning: cache entry of '([^']+)' is corrupt; not trusted, the task runs"
 
 # damaged_re: the warning about a damaged cache file of the test.
 damaged_re()
 {
-	printf '%s' "weft: warning: the cache ($(ere "$WEFT_WORK/"))?\\.weft/cache/cache\\.db is damaged \\(.+\\); set aside as cache\\.db\\.damaged, starting a new one"
+	printf '%s' "weft run: warning: the cache ($(ere "$WEFT_WORK/"))?\\.weft/cache/cache\\.db is damaged \\(.+\\); set aside as cache\\.db\\.damaged, starting a new one"
 }
 
 # --- badinput.bats ---

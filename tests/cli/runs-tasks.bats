@@ -340,10 +340,10 @@ EOF
 	make_db
 	run weft tasks --tries --state pending 2
 	assert_failure 2
-	assert_output "weft: invalid --state value 'pending' with --tries: expected one of running, done, failed, timeout, killed, lost"
+	assert_output "weft tasks: invalid --state value 'pending' with --tries: expected one of running, done, failed, timeout, killed, lost"
 	run weft tasks --state timeout 2
 	assert_failure 2
-	assert_output "weft: invalid --state value 'timeout': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
+	assert_output "weft tasks: invalid --state value 'timeout': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
 }
 
 @test "without a database both say so, exit 2, and create nothing" {
@@ -357,7 +357,7 @@ EOF
 	assert_failure 2
 	run weft runs --run-dir elsewhere/
 	assert_failure 2
-	assert_output 'weft: no monitoring database at elsewhere/monitoring.db'
+	assert_output 'weft runs: no monitoring database at elsewhere/monitoring.db'
 	[ ! -e .weft ] && [ ! -e elsewhere ] || fail "something was created"
 	mkdir .weft
 	run weft tasks --json
@@ -383,10 +383,10 @@ EOF
 	make_db
 	run weft tasks 9
 	assert_failure 2
-	assert_output 'weft: no run 0009 in .weft/monitoring.db'
+	assert_output 'weft tasks: no run 0009 in .weft/monitoring.db'
 	run weft tasks --run-dir .weft 12345
 	assert_failure 2
-	assert_output 'weft: no run 12345 in .weft/monitoring.db'
+	assert_output 'weft tasks: no run 12345 in .weft/monitoring.db'
 }
 
 @test "tasks rejects run numbers that are not run numbers" {
@@ -397,7 +397,7 @@ EOF
 	    4294967295 "1' OR '1'='1"; do
 		run weft tasks -- "$bad"
 		assert_failure 2
-		assert_output "weft: invalid run '$bad': expected a run number such as 7 or 0007"
+		assert_output "weft tasks: invalid run '$bad': expected a run number such as 7 or 0007"
 	done
 	run weft tasks -1
 	assert_failure 2
@@ -411,7 +411,7 @@ EOF
 	make_db
 	run weft tasks --state running
 	assert_failure 2
-	assert_output "weft: invalid --state value 'running': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
+	assert_output "weft tasks: invalid --state value 'running': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
 	run weft tasks --state "done' OR 1=1 --"
 	assert_failure 2
 	run weft tasks --state
@@ -425,7 +425,7 @@ EOF
 	run weft runs --bogus
 	assert_failure 2
 	assert_line --index 0 "weft runs: unknown option '--bogus'"
-	assert_line --index 1 'usage: weft runs [--json] [-f FILE | -C DIR | --run-dir DIR]'
+	assert_line --index 1 "Try 'weft runs --help'."
 	run weft runs 1
 	assert_failure 2
 	assert_line --index 0 'weft runs: too many arguments'
@@ -442,17 +442,17 @@ EOF
 	assert_output '[]'
 	run weft tasks
 	assert_failure 2
-	assert_output 'weft: no runs in .weft/monitoring.db'
+	assert_output 'weft tasks: no runs in .weft/monitoring.db'
 	run weft tasks 1
 	assert_failure 2
-	assert_output 'weft: no run 0001 in .weft/monitoring.db'
+	assert_output 'weft tasks: no run 0001 in .weft/monitoring.db'
 	schema_sql | sqlite3 .weft/monitoring.db
 	run weft runs
 	assert_success
 	assert_equal "${#lines[@]}" 1
 	run weft tasks
 	assert_failure 2
-	assert_output 'weft: no runs in .weft/monitoring.db'
+	assert_output 'weft tasks: no runs in .weft/monitoring.db'
 }
 
 @test "a database from a newer weft is refused" {
@@ -460,7 +460,7 @@ EOF
 	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
 	run weft runs
 	assert_failure 2
-	assert_output 'weft: .weft/monitoring.db has schema version 99 (this weft reads version 4)'
+	assert_output 'weft runs: .weft/monitoring.db has schema version 99 (this weft reads version 4)'
 }
 
 @test "reading never changes the database" {

@@ -61,7 +61,7 @@ interrupt()
 	    fail "exit status $WEFT_STATUS, not 130; stderr: $(cat "$WEFT_ERR")"
 	grep -qE '^summary: 3 tasks: 2 killed, 1 not_run in [0-9]+\.[0-9]+s$' \
 	    "$WEFT_OUT" || fail "summary: $(cat "$WEFT_OUT")"
-	grep -qxF 'weft: interrupted, stopping run 0001' "$WEFT_ERR" ||
+	grep -qxF 'weft run: interrupted, stopping run 0001' "$WEFT_ERR" ||
 	    fail "not the spec's message; stderr: $(cat "$WEFT_ERR")"
 }
 
@@ -124,9 +124,9 @@ helper_dies()
 	[ "$WEFT_STATUS" -eq 3 ] ||
 	    fail "exit status $WEFT_STATUS, not 3; stderr: $(cat "$WEFT_ERR")"
 	# A suffix (such as the helper's log file) may follow.
-	grep -q "^weft: helper $2 (pid $pid) died: killed by SIGKILL" \
+	grep -q "^weft run: helper $2 (pid $pid) died: killed by SIGKILL" \
 	    "$WEFT_ERR" || fail "stderr: $(cat "$WEFT_ERR")"
-	grep -qxF 'weft: run 0001 aborted' "$WEFT_ERR" ||
+	grep -qxF 'weft run: run 0001 aborted' "$WEFT_ERR" ||
 	    fail "stderr: $(cat "$WEFT_ERR")"
 	wait_for 3 no_test_procs ||
 	    fail "left behind: $(show_test_procs)"
@@ -152,9 +152,9 @@ helper_dies()
 	weft_reap
 	[ "$WEFT_STATUS" -eq 3 ] ||
 	    fail "exit status $WEFT_STATUS, not 3; stderr: $(cat "$WEFT_ERR")"
-	grep -qx "weft: the interchange (pid $pid) sent no heartbeat for 10 periods; stopping run 0001" \
+	grep -qx "weft run: the interchange (pid $pid) sent no heartbeat for 10 periods; stopping run 0001" \
 	    "$WEFT_ERR" || fail "stderr: $(cat "$WEFT_ERR")"
-	grep -qxF 'weft: run 0001 aborted' "$WEFT_ERR" ||
+	grep -qxF 'weft run: run 0001 aborted' "$WEFT_ERR" ||
 	    fail "stderr: $(cat "$WEFT_ERR")"
 }
 

@@ -439,13 +439,13 @@ new_pool_pid()
 	assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	mkdir -p .weft/runs
 	run -2 weft status 99
-	assert_output "weft: no run 0099 in .weft"
+	assert_output "weft status: no run 0099 in .weft"
 	local why="expected a run number such as 7 or 0007"
 	run -2 weft status x
-	assert_output "weft: invalid run 'x': $why"
+	assert_output "weft status: invalid run 'x': $why"
 	for bad in 0 -1 1x '' abc 99999999999999999999; do
 		run -2 weft status -- "$bad"
-		assert_output "weft: invalid run '$bad': $why"
+		assert_output "weft status: invalid run '$bad': $why"
 	done
 	write_flow <<'EOF'
 weft: 1
@@ -461,21 +461,22 @@ EOF
 	    fail "helpers.json left: $(cat .weft/runs/0001/helpers.json)"
 	for r in 1 0001; do
 		run -2 weft status "$r"
-		assert_output "weft: run 0001 is not running"
+		assert_output "weft status: run 0001 is not running"
 	done
 	run -2 --separate-stderr weft status --json 1
 	[ -z "$output" ] || fail "stdout of --json: $output"
 	# shellcheck disable=SC2154
-	[ "$stderr" = "weft: run 0001 is not running" ] ||
+	[ "$stderr" = "weft status: run 0001 is not running" ] ||
 	    fail "stderr: $stderr"
 	run -2 weft status
-	assert_output "weft: no live run in .weft/runs"
+	assert_output "weft status: no live run in .weft/runs"
 	run -2 weft status 2
-	assert_output "weft: no run 0002 in .weft"
+	assert_output "weft status: no run 0002 in .weft"
 	run -2 weft status --run-dir "$WEFT_WORK/elsewhere" 1
-	assert_output "weft: no run 0001 in $WEFT_WORK/elsewhere"
+	assert_output "weft status: no run 0001 in $WEFT_WORK/elsewhere"
 	run -2 weft status 1 2
-	assert_line --index 0 \
+	assert_line --index 0 "weft status: too many arguments"
+	assert_line --index 1 \
 	    "usage: weft status [--json] [--watch] [--interval S] [--timeout MS] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
 }
 
@@ -490,9 +491,9 @@ EOF
 	start_naps 2
 	chown nobody .weft/runs/0001
 	run -2 weft status
-	assert_output "weft: run 0001 belongs to another user"
+	assert_output "weft status: run 0001 belongs to another user"
 	run -2 weft status --json 1
-	assert_output "weft: run 0001 belongs to another user"
+	assert_output "weft status: run 0001 belongs to another user"
 	chown root .weft/runs/0001
 	run weft status
 	assert_success
@@ -531,9 +532,9 @@ EOF
 	    fail "run dir owned by $(stat -c %U .weft/runs/0001)"
 	# root is refused it.
 	run -2 weft status
-	assert_output "weft: run 0001 belongs to another user"
+	assert_output "weft status: run 0001 belongs to another user"
 	run -2 weft status 1
-	assert_output "weft: run 0001 belongs to another user"
+	assert_output "weft status: run 0001 belongs to another user"
 	run "${as_nobody[@]}" "$WEFT" stop
 	assert_success
 	wait_for 3 stopped_clean || fail "left behind: $(show_test_procs)"
@@ -617,11 +618,11 @@ EOF
 	local secs="expected seconds from 0.05 to 3600"
 	for v in 0 600001 -5 1.5 '' 1x abc 99999999999999999999; do
 		run -2 weft status --timeout "$v"
-		assert_output "weft: invalid --timeout '$v': $ms"
+		assert_output "weft status: invalid --timeout '$v': $ms"
 	done
 	for v in 0 0.049 3601 -1 '' abc nan inf 1,5 0x1 1e1 . 1.2.3; do
 		run -2 weft status --interval "$v"
-		assert_output "weft: invalid --interval '$v': $secs"
+		assert_output "weft status: invalid --interval '$v': $secs"
 	done
 	# The bounds themselves are good values (no run here: exit 2 for that).
 	for v in 1 600000; do
@@ -633,5 +634,5 @@ EOF
 		assert_line --index 0 "weft status: no runs found: no .weft in $WEFT_WORK or any folder above it"
 	done
 	run -2 weft status --timeout
-	assert_line --index 0 --partial "'--timeout' requires an argument"
+	assert_line --index 0 "weft status: option '--timeout' needs an argument"
 }

@@ -51,7 +51,7 @@ q()
 	wait_for 3 stopped_clean || fail "left behind: $(show_test_procs)"
 	weft_reap
 	[ "$WEFT_STATUS" -eq 130 ] || fail "exit $WEFT_STATUS"
-	grep -qxF 'weft: interrupted, stopping run 0001' "$WEFT_ERR"
+	grep -qxF 'weft run: interrupted, stopping run 0001' "$WEFT_ERR"
 	run q "SELECT weft_state, weft_exit_code FROM workflow;"
 	assert_output 'interrupted|130'
 }
@@ -94,16 +94,17 @@ q()
 	run weft run -q flow.yaml
 	assert_success
 	run -2 weft stop 1
-	assert_output "weft: run 0001 is not running"
+	assert_output "weft stop: run 0001 is not running"
 	run -2 weft stop 9
-	assert_output "weft: no run 0009 in .weft"
+	assert_output "weft stop: no run 0009 in .weft"
 	for bad in abc 0 -- '' 99999999999999999999 1x; do
 		run -2 weft stop -- "$bad"
 		[ "$bad" = -- ] && continue
-		assert_output --partial "weft: invalid run"
+		assert_output --partial "weft stop: invalid run"
 	done
 	run -2 weft stop 1 2
-	assert_line --index 0 "usage: weft stop [--kill] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
+	assert_line --index 0 "weft stop: too many arguments"
+	assert_line --index 1 "usage: weft stop [--kill] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
 }
 
 @test "stop refuses a run that belongs to another user" {
@@ -111,7 +112,7 @@ q()
 	start_naps
 	chown nobody .weft/runs/0001
 	run -2 weft stop
-	assert_output "weft: run 0001 belongs to another user"
+	assert_output "weft stop: run 0001 belongs to another user"
 	chown root .weft/runs/0001
 	weft_exited && fail "the run was stopped anyway"
 	run weft stop

@@ -164,7 +164,7 @@ expect_out_re()
 # died_line NAME PID: what main says of pool NAME killed by SIGKILL.
 died_line()
 {
-	printf 'weft: %s (pid %s) died: killed by SIGKILL; %s (see %s)\n' \
+	printf 'weft run: %s (pid %s) died: killed by SIGKILL; %s (see %s)\n' \
 	    "$1" "$2" "its tasks run again" \
 	    "$WEFT_WORK/.weft/runs/0001/$1.log"
 }
@@ -172,7 +172,7 @@ died_line()
 # deaths NAME: how many "died" lines main wrote for pool NAME.
 deaths()
 {
-	grep -c "^weft: $1 (pid [0-9]*) died: killed by SIGKILL" "$WEFT_ERR"
+	grep -c "^weft run: $1 (pid [0-9]*) died: killed by SIGKILL" "$WEFT_ERR"
 }
 
 @test "a SIGKILLed pool: restarted, its two tasks run again, the run succeeds" {
@@ -268,7 +268,7 @@ deaths()
 	pool=$(pool_pid 0) || fail "no pool 0: $(show_test_procs)"
 	kill -STOP "$pool"
 	# 10 periods of 100 ms, and some slack for a loaded machine.
-	local silent="weft: pool-0 (pid $pool) sent no heartbeat for 10"
+	local silent="weft run: pool-0 (pid $pool) sent no heartbeat for 10"
 	silent+=" periods; killing it"
 	wait_for 5 err_has "$silent" || fail "$(run_ctx)"
 	wait_for 3 none_alive "$pool" ||
@@ -298,17 +298,17 @@ deaths()
 		pid=$NEW_PID
 		weft_exited && fail "weft run ended after $i kills: $(run_ctx)"
 	done
-	local gave_up="weft: pool-0 died 6 times in a row; giving up on it"
+	local gave_up="weft run: pool-0 died 6 times in a row; giving up on it"
 	err_has "$gave_up" && fail "gave up after 5 deaths: $(run_ctx)"
 	kill -KILL "$pid"
 	finish 10
 	expect_exit 3
 	expect_err "$gave_up"
-	expect_err "weft: no pool left to run tasks; stopping run 0001"
-	expect_err "weft: run 0001 aborted"
+	expect_err "weft run: no pool left to run tasks; stopping run 0001"
+	expect_err "weft run: run 0001 aborted"
 	[ "$(deaths pool-0)" -eq 6 ] || fail "not 6 deaths: $(run_ctx)"
 	# The last death does not promise that its tasks run again.
-	[ "$(grep -c '^weft: pool-0 (pid [0-9]*) died: killed by SIGKILL; its tasks run again' "$WEFT_ERR")" -eq 5 ] ||
+	[ "$(grep -c '^weft run: pool-0 (pid [0-9]*) died: killed by SIGKILL; its tasks run again' "$WEFT_ERR")" -eq 5 ] ||
 	    fail "not 5 promises: $(run_ctx)"
 	[ -z "$(marker_pids "$SLEEPER")" ] ||
 	    fail "tasks left: $(show_test_procs)"
