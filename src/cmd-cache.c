@@ -563,6 +563,15 @@ cmd_cache(int argc, char **argv)
 		if (strcmp(argv[1], cache_subs[i]) == 0)
 			break;
 	}
+	/* An option first: a slip in it is told as for any option. */
+	if (i == sizeof cache_subs / sizeof cache_subs[0] &&
+	    argv[1][0] == '-') {
+		memset(&a, 0, sizeof a);
+		a.sub = "list";
+		a.older_ms = a.max_size = -1;
+		if ((rc = cache_options(argc, argv, &a)) != 0)
+			return rc == -1 ? 0 : rc;
+	}
 	if (i == sizeof cache_subs / sizeof cache_subs[0])
 		return cache_unknown(argv[1]);
 	memset(&a, 0, sizeof a);

@@ -20,7 +20,7 @@ _weft_opts_tasks='--tries --json --state --run-dir -f -C -h --help'
 _weft_opts_logs='--stderr --both --try --follow --json --run-dir -f -C -h --help'
 _weft_opts_report='-o --junit --run-dir -f -C -h --help'
 _weft_opts_cache='--json --older-than --max-size --run-dir -f -C -h --help'
-_weft_opts_clean='--keep --older-than --run-dir -f -C -h --help'
+_weft_opts_clean='--keep --older-than --dry-run --run-dir -f -C -h --help'
 _weft_opts_help='-h --help'
 # The options that take an argument: the next word is theirs.
 _weft_opts_arg='-j --jobs --retries --plugin --run-dir --junit --report --tail --interval --timeout --state --try -o --older-than --max-size --keep -f -C'

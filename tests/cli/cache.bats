@@ -323,7 +323,7 @@ quick"
 	t0=$(now_us)
 	run --separate-stderr weft run -q flow.yaml
 	assert_success
-	assert_equal "$stderr" "weft: waiting for the cache $WEFT_WORK/.weft/cache: weft cache is removing entries"
+	assert_equal "$stderr" "weft run: waiting for the cache $WEFT_WORK/.weft/cache: weft cache is removing entries"
 	[ $(( $(now_us) - t0 )) -ge 500000 ] || fail "it did not wait"
 	wait "$holder"
 	run cached_tasks

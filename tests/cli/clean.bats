@@ -243,7 +243,7 @@ removed 1 run \([0-9]+ bytes\); 1 left$'
 	assert_line --index 0 'weft clean: too many arguments'
 	run weft clean --kep 0
 	assert_failure 2
-	assert_line --index 0 "weft clean: unknown option '--kep'"
+	assert_line --index 0 "weft clean: unknown option '--kep'; did you mean '--keep'?"
 	run weft clean --keep 0 --run-dir nowhere
 	assert_failure 2
 	assert_line --index 0 --partial 'weft clean: no run directory at nowhere'

@@ -63,7 +63,9 @@ comp_commands()
 	local cmd opt usage tokens shorts s missing=
 
 	for cmd in $(commands); do
-		usage=$(weft "$cmd" --help | sed -n 's/^usage: //p')
+		# A command with subcommands has a usage line for each.
+		usage=$(weft "$cmd" --help |
+		    sed -nE 's/^(usage: |       weft )//p')
 		tokens=$(printf '%s\n' "$usage" |
 		    grep -oE -- '--?[a-zA-Z][a-zA-Z0-9-]*')
 		# Short options, bundled or not: "[-qv]" lists -q and -v.
@@ -233,6 +235,9 @@ Try 'weft tasks --help'."
 	run -2 --separate-stderr weft run -j 0 flow.yaml
 	assert_equal "$stderr" "weft run: invalid -j value '0': expected an integer from 1 to 4096"
 	run -2 --separate-stderr weft status
+	assert_equal "${stderr_lines[0]}" "weft status: no runs found: no .weft in $PWD or any folder above it"
+	mkdir -p .weft/runs
+	run -2 --separate-stderr weft status
 	assert_equal "$stderr" "weft status: no live run in .weft/runs"
 	run -2 --separate-stderr weft status --interval 0
 	assert_equal "$stderr" "weft status: invalid --interval '0': expected seconds from 0.05 to 3600"
@@ -244,6 +249,7 @@ Try 'weft tasks --help'."
 	assert_equal "$stderr" "weft runs: no monitoring database at .weft/monitoring.db"
 	run -2 --separate-stderr weft tasks
 	assert_equal "$stderr" "weft tasks: no monitoring database at .weft/monitoring.db"
+	rm -r .weft
 	run -2 --separate-stderr weft tasks --state nope
 	[[ $stderr == "weft tasks: invalid --state value 'nope': "* ]] ||
 	    fail "stderr: $stderr"
