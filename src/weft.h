@@ -103,6 +103,11 @@ int		 parse_duration(const char *, int64_t *);
 /* 90000 -> "1m30s"; caller frees. */
 char		*duration_string(int64_t);
 
+/* textcol.c: display columns of UTF-8 text on a terminal */
+size_t		 textcol_char(const char *, size_t, int *);
+size_t		 textcol_width(const char *);
+size_t		 textcol_copy(char *, size_t, const char *, size_t, size_t *);
+
 /*
  * roleargs.c: the options of the helper roles, described once, both to
  * build the argument list a role is started with and to parse it there.
