@@ -26,7 +26,7 @@ const char	*weft_self;
 
 static const struct cmd_entry cmd_table[] = {
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast] [--resume] "
-	  "[--dry-run] [--plugin NAME=PATH] [--run-dir DIR] FILE",
+	  "[--dry-run] [--tail N] [--plugin NAME=PATH] [--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -42,8 +42,12 @@ static const struct cmd_entry cmd_table[] = {
 	  "                     add or replace a plugin (repeatable)\n"
 	  "      --run-dir DIR  keep runs in DIR instead of .weft next to"
 	  " FILE\n"
-	  "  -q, --quiet        no line per task, only the summary\n"
-	  "  -v, --verbose      debug lines in every process's log\n"
+	  "      --tail N       off a terminal, the last N lines of a"
+	  " failure's stderr (20)\n"
+	  "  -q, --quiet        no line per task, no live view, only the"
+	  " summary\n"
+	  "  -v, --verbose      debug lines in every process's log; every"
+	  " task's line\n"
 	  "  -h, --help         this help\n",
 	  "run a workflow", 0, cmd_run },
 	{ "check", "[--dot] [--plugin NAME=PATH] FILE",
