@@ -250,7 +250,7 @@ all_done()
 {
 	grep -q 'waiting for the monitoring record' \
 	    "$tmp/w/.weft/runs/0001/weft.log" 2>/dev/null ||
-	    [ "$(grep -c '^done ' "$tmp/w.out")" -ge "$wn" ] ||
+	    [ "$(grep -c '^..:..:.. done ' "$tmp/w.out")" -ge "$wn" ] ||
 	    ! kill -0 "$bgpid" 2>/dev/null
 }
 

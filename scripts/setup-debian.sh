@@ -11,7 +11,7 @@ packages="build-essential autoconf automake pkg-config \
     libsodium-dev \
     libcmocka-dev bats bats-assert bats-support \
     clang libclang-rt-14-dev \
-    sqlite3 jq mandoc man-db zsh strace procps"
+    sqlite3 jq mandoc man-db zsh strace procps tmux python3"
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -72,7 +72,7 @@
 
 enum {
 	OPT_RETRIES = 256, OPT_FAIL_FAST, OPT_KEEP_GOING, OPT_RESUME,
-	OPT_NO_RESUME, OPT_DRY_RUN
+	OPT_NO_RESUME, OPT_DRY_RUN, OPT_TAIL
 };
 
 static const struct option run_longopts[] = {
@@ -84,6 +84,7 @@ static const struct option run_longopts[] = {
 	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "tail", required_argument, NULL, OPT_TAIL },
 	{ "run-dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -149,6 +150,10 @@ handle_signals(struct run *r, int running)
 			reap_children(r, running);
 			continue;
 		}
+		if (si.ssi_signo == SIGWINCH) {
+			progress_resized(r);
+			continue;
+		}
 		r->nsignals++;
 		log_info("signal %d (%d so far)", si.ssi_signo, r->nsignals);
 		progress_clear(r);
@@ -189,7 +194,7 @@ run_loop(struct run *r)
 	    !r->interrupted && !r->failed_fast) {
 		send_ready(r);
 		resume_commit(r->rs);
-		fflush(stdout);
+		progress_flush(r);
 		memset(items, 0, sizeof items);
 		items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
 		items[1] = (zmq_pollitem_t){ NULL, r->sigfd, ZMQ_POLLIN, 0 };
@@ -335,6 +340,8 @@ run_setup(struct run *r, const char *base)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	if (r->live != NULL)
+		sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK|SFD_CLOEXEC)) == -1 ||
@@ -344,11 +351,11 @@ run_setup(struct run *r, const char *base)
 		return -1;
 	}
 	r->timerfd = -1;
-	if (r->tty && !r->quiet) {
+	if (r->tick_ms > 0) {
 		r->timerfd = timerfd_create(CLOCK_MONOTONIC,
 		    TFD_NONBLOCK|TFD_CLOEXEC);
-		its.it_interval.tv_sec = 0;
-		its.it_interval.tv_nsec = RUN_PROGRESS_MS * 1000000L;
+		its.it_interval.tv_sec = r->tick_ms / 1000;
+		its.it_interval.tv_nsec = r->tick_ms % 1000 * 1000000L;
 		its.it_value = its.it_interval;
 		if (r->timerfd != -1)
 			timerfd_settime(r->timerfd, 0, &its, NULL);
@@ -413,6 +420,7 @@ run_free(struct run *r)
 	free(r->tasks);
 	free(r->ready);
 	free(r->helpers);
+	output_free(r);
 	rundir_free(&r->rd);
 	dag_free(&r->dag);
 	workflow_free(&r->wf);
@@ -590,6 +598,14 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 		case OPT_DRY_RUN:
 			*dry = 1;
 			break;
+		case OPT_TAIL:
+			if (parse_number(optarg, 0, 10000, &r->tail) == -1) {
+				fprintf(stderr, "weft run: invalid --tail "
+				    "value '%s': expected an integer from 0 "
+				    "to 10000\n", optarg);
+				return -1;
+			}
+			break;
 		case 'd':
 			if (*optarg == '\0') {
 				fprintf(stderr, "weft run: --run-dir needs a "
@@ -644,6 +660,7 @@ cmd_run(int argc, char **argv)
 	r.lifeline[0] = r.lifeline[1] = -1;
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
 	r.retries = -1;
+	r.tail = -1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
 	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
 	    &jobs, &dry, &resume)) != 0) {
@@ -660,6 +677,7 @@ cmd_run(int argc, char **argv)
 	    (ncpu > 0 ? (int)ncpu : 1);
 	r.pools = r.wf->pools > 0 ? r.wf->pools : 1;
 	r.tty = isatty(STDOUT_FILENO);
+	output_setup(&r);
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 
 	base = rundir_opt != NULL ? xstrdup(rundir_opt) :
@@ -688,8 +706,6 @@ cmd_run(int argc, char **argv)
 	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
 	    log);
 	free(log);
-	if (!r.tty)
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	printf("weft: run %s in %s (%zu task%s, %d pool%s x %d jobs)\n",
 	    r.rd.name, r.rd.path, r.dag->ntasks, r.dag->ntasks == 1 ? "" : "s",
 	    r.pools, r.pools == 1 ? "" : "s", r.jobs);

@@ -17,14 +17,20 @@
  *	restarting	main is about to start it again
  *	exited		it ended because the run is stopping
  *
+ * The table fits the terminal (80 columns when there is none): the
+ * resource columns only on one of at least STATUS_WIDE columns.
+ *
  * Exit status: 0 when every process is ok (or exited), 1 when one is not,
  * 2 when there is no such run (or it is someone else's).
  */
+
+#include <sys/ioctl.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,7 @@
 #include "proto.h"
 
 #define STATUS_MAX_PROCS	(WEFT_MAX_POOLS + 8)	/* asked directly */
+#define STATUS_WIDE		120	/* columns for the resource columns */
 
 struct status_proc {
 	const char	*name;
@@ -350,6 +357,40 @@ status_tasks(struct status_proc *procs, size_t n)
 	return NULL;
 }
 
+/* The width to fit: the terminal's, else COLUMNS, else 80. */
+static int
+status_width(void)
+{
+	struct winsize	 ws;
+	int		 w;
+
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (getenv("COLUMNS") != NULL &&
+	    parse_number(getenv("COLUMNS"), 1, 100000, &w) == 0)
+		return w;
+	return 80;
+}
+
+/* A row of the table, cut to WIDTH columns. */
+static void
+status_row(int width, const char *fmt, ...)
+{
+	char	 line[1024], cut[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	textcol_copy(cut, sizeof cut, line, width, NULL);
+	puts(cut);
+}
+
+/*
+ * The table fits the width: below STATUS_WIDE columns, the resource
+ * columns (UPTIME, RSS, CPU, FDS) are left out and each row is cut.
+ */
 static void
 status_print_table(struct status *st, struct status_proc *procs, size_t n,
     int live)
@@ -357,6 +398,7 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 	json_t	*tasks = status_tasks(procs, n), *v;
 	char	 detail[128], rss[16], cpu[16], up[16], fds[8];
 	size_t	 i;
+	int	 width = status_width(), wide = width >= STATUS_WIDE;
 
 	printf("run %s (%s)%s\n", st->name, st->path, live ? "" :
 	    ": main is gone");
@@ -376,8 +418,13 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 		putchar('\n');
 	} else
 		printf("tasks: unknown (main did not answer)\n");
-	printf("%-12s %7s %-14s %8s %8s %7s %4s %3s  %s\n", "NAME", "PID",
-	    "VERDICT", "UPTIME", "RSS", "CPU", "FDS", "RST", "DETAIL");
+	if (wide)
+		status_row(width, "%-12s %7s %-14s %8s %8s %7s %4s %3s  %s",
+		    "NAME", "PID", "VERDICT", "UPTIME", "RSS", "CPU", "FDS",
+		    "RST", "DETAIL");
+	else
+		status_row(width, "%-11s %7s %-14s %3s  %s", "NAME", "PID",
+		    "VERDICT", "RST", "DETAIL");
 	for (i = 0; i < n; i++) {
 		strcpy(up, "-");
 		strcpy(rss, "-");
@@ -399,9 +446,15 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 			    (long long)num(v, "fds"));
 		}
 		status_detail(&procs[i], detail, sizeof detail);
-		printf("%-12s %7ld %-14s %8s %8s %7s %4s %3d  %s\n",
-		    procs[i].name, (long)procs[i].pid, procs[i].verdict, up,
-		    rss, cpu, fds, procs[i].restarts, detail);
+		if (wide)
+			status_row(width, "%-12s %7ld %-14s %8s %8s %7s %4s "
+			    "%3d  %s", procs[i].name, (long)procs[i].pid,
+			    procs[i].verdict, up, rss, cpu, fds,
+			    procs[i].restarts, detail);
+		else
+			status_row(width, "%-11s %7ld %-14s %3d  %s",
+			    procs[i].name, (long)procs[i].pid,
+			    procs[i].verdict, procs[i].restarts, detail);
 	}
 }
 

@@ -23,12 +23,16 @@
 #define TASKS_OPT_STATE		258
 #define TASKS_OPT_TRIES		259
 
-/* The values of task.weft_state, in the order a task can reach them. */
+/*
+ * The states a task can be shown in: those of task.weft_state in the
+ * order a task can reach them, and running (pending, a try started).
+ */
 static const char *task_states[] = {
-	"pending", "done", "cached", "failed", "dep_fail", "killed", "not_run"
+	"pending", "running", "done", "cached", "failed", "dep_fail",
+	"killed", "not_run"
 };
 #define TASK_STATES_HELP \
-	"done, cached, failed, dep_fail, killed, not_run, pending"
+	"done, cached, failed, dep_fail, killed, not_run, pending, running"
 
 /* The values of try.weft_state: how a try ended, or that it has not. */
 static const char *try_states[] = {
@@ -44,29 +48,36 @@ tasks_usage(FILE *f)
 
 /*
  * One row per task of run ?1 (only those in state ?2 unless it is NULL),
- * with the number of tries and the last try's times and reason.  The try
+ * with the number of tries and the last try's times and reason.  A
+ * pending task whose last try has started and not ended is running; a
+ * task killed with the run has the signal its last try ended by.  The try
  * counts are grouped once rather than looked up per task: the try
  * table's key does not start with the task.  RESULT is the result column,
  * which a database of schema version 1 does not have; RAN what the task
  * runs, which one before version 4 does not have.
  */
 #define TASKS_SQL(result, ran)						\
-	"SELECT t.weft_task_id, t.task_id, t.weft_state,"		\
+	"SELECT * FROM (SELECT t.weft_task_id, t.task_id,"		\
+	"  CASE WHEN t.weft_state = 'pending' AND"			\
+	"    y.task_try_time_running IS NOT NULL AND"			\
+	"    y.task_try_time_returned IS NULL THEN 'running'"		\
+	"    ELSE t.weft_state END AS state,"				\
 	"  coalesce(n.tries, 0),"					\
 	"  (julianday(y.task_try_time_returned) -"			\
 	"   julianday(coalesce(y.task_try_time_running,"		\
 	"     y.task_try_time_launched))) * 86400.0,"			\
-	"  t.weft_exit_code, t.weft_signal, y.weft_fail_reason,"	\
-	"  t.task_stdout, t.task_stderr, " result ", "		\
-	"  t.task_func_name, t.weft_app_kind, " ran " "		\
+	"  t.weft_exit_code, coalesce(t.weft_signal, y.weft_signal),"	\
+	"  y.weft_fail_reason, t.task_stdout, t.task_stderr, "		\
+	result ", t.task_func_name, t.weft_app_kind, " ran " "	\
 	"FROM task t "							\
 	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last" \
 	"  FROM try WHERE run_id = ?1 GROUP BY task_id) n"		\
 	"  ON n.task_id = t.task_id "					\
 	"LEFT JOIN try y ON y.run_id = ?1 AND y.task_id = t.task_id"	\
 	"  AND y.try_id = n.last "					\
-	"WHERE t.run_id = ?1 AND (?2 IS NULL OR t.weft_state = ?2) "	\
-	"ORDER BY t.task_id"
+	"WHERE t.run_id = ?1) "						\
+	"WHERE ?2 IS NULL OR state = ?2 "				\
+	"ORDER BY task_id"
 
 #define TASKS_NOT_RAN	"NULL, NULL, NULL, NULL"
 #define TASKS_RAN	\
@@ -279,8 +290,20 @@ tasks_json_row(sqlite3_stmt *st)
 static void
 tasks_table_row(struct table *t, sqlite3_stmt *st)
 {
+	const char	*state;
+	char		*sig;
+	int		 n;
+
 	tasks_table_text(t, st, TC_TASK);
-	tasks_table_text(t, st, TC_STATE);
+	/* A task killed with the run: by what signal, when it is known. */
+	state = (const char *)sqlite3_column_text(st, TC_STATE);
+	if (state != NULL && strcmp(state, "killed") == 0 &&
+	    (n = tasks_signal(st, TC_SIGNAL)) != 0) {
+		sig = dbread_signal_name(n);
+		table_cell(t, "killed (%s)", sig);
+		free(sig);
+	} else
+		tasks_table_text(t, st, TC_STATE);
 	table_cell(t, "%lld", (long long)sqlite3_column_int64(st, TC_TRIES));
 	tasks_table_end(t, st, TC_DURATION);
 }

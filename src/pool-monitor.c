@@ -4,12 +4,14 @@
  * of a turn, and /proc samples of the tries that run.  pool.c calls
  * these from its setup and its loop.
  *
- * With monitoring on, the pool records each try's start and end, the
- * rusage at the end, and /proc samples of every try that runs longer than
- * the resource interval.
+ * With monitoring on, the pool records each try's start (and, when it
+ * stops with the run, how the tries it kills ended), the rusage at the
+ * end, and /proc samples of every try that runs longer than the resource
+ * interval.
  */
 
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,36 @@ pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid,
 			msgpack_pack_nil(pk);
 		msgpack_pack_nil(pk);
 	}
+}
+
+/*
+ * A try that ended while the pool was stopping, killed with the run: its
+ * exit status or signal.  Main, which no longer reads results then,
+ * records the rest of its end ("killed: the run stopped").
+ */
+void
+pool_ev_try_killed(struct pool *p, const struct pool_try *pt, int status)
+{
+	msgpack_packer	*pk;
+	int		 i;
+
+	if (p->mon == NULL)
+		return;
+	pk = monitor_event(p->mon, EV_TRY, 15);
+	msgpack_pack_uint32(pk, pt->index);
+	msgpack_pack_uint32(pk, pt->attempt);
+	for (i = 0; i < 7; i++)
+		msgpack_pack_nil(pk);
+	if (WIFEXITED(status))
+		msgpack_pack_int(pk, WEXITSTATUS(status));
+	else
+		msgpack_pack_nil(pk);
+	if (WIFSIGNALED(status))
+		msgpack_pack_int(pk, WTERMSIG(status));
+	else
+		msgpack_pack_nil(pk);
+	for (i = 0; i < 4; i++)
+		msgpack_pack_nil(pk);
 }
 
 /* A sample of a running try; its final row main writes (ev_try_end). */

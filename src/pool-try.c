@@ -283,6 +283,9 @@ try_end(struct pool *p, struct pool_try *pt, pid_t pid,
 	r->status = status;
 	r->pid = pid;
 	r->wall_us = since_us(&pt->start);
+	/* Main no longer reads results: the signal goes to the record. */
+	if (p->stopping && outcome != OUT_DONE)
+		pool_ev_try_killed(p, pt, status);
 	try_free(pt);
 	p->finished++;
 	return r;

@@ -206,5 +206,7 @@ void		 pool_ev_block(struct pool *, const char *);
 void		 pool_ev_node(struct pool *);
 void		 pool_sample(struct pool *);
 void		 pool_tell_starts(struct pool *);
+void		 pool_ev_try_killed(struct pool *, const struct pool_try *,
+	    int);
 
 #endif /* POOL_H */

@@ -277,7 +277,7 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 		tr->why = v->message;
 		set_state(r, v->task, TS_FAILED);
 		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
-		event_line(r, 1, "failed   %s %s", t->id, tr->why);
+		event_failed(r, v->task, tr->why);
 		failed_for_good(r, v->task);
 		break;
 	}
@@ -332,7 +332,7 @@ worker_lost(struct run *r, uint32_t i)
 		    tr->wlost);
 		set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
-		event_line(r, 1, "failed   %s %s", t->id, tr->why);
+		event_failed(r, i, tr->why);
 		failed_for_good(r, i);
 		return;
 	}
@@ -421,7 +421,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	}
 	set_state(r, res->index, TS_FAILED);
 	ev_task_end(r, res->index, "failed", "failed", NULL, NULL);
-	event_line(r, 1, "failed   %s %s", t->id, why);
+	event_failed(r, res->index, why);
 	free(why);
 	failed_for_good(r, res->index);
 }
@@ -442,6 +442,7 @@ handle_started(struct run *r, const msgpack_object *o)
 	    r->tasks[index].attempt == attempt) {
 		set_state(r, index, TS_RUNNING);
 		r->tasks[index].started = 1;
+		r->tasks[index].running_ms = elapsed_ms(&r->t0);
 		ev_launch_told(r, index);
 	}
 }
@@ -454,6 +455,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 	struct task	*t = &r->dag->tasks[i];
 	msgpack_packer	*pk;
 	double		 now = db_now();
+	char		*why;
 	int		 n;
 
 	if ((tr->state != TS_SENT && tr->state != TS_RUNNING) ||
@@ -482,8 +484,9 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 	if (tr->lost > POOL_LOST_MAX) {
 		set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
-		event_line(r, 1, "failed   %s its pool died under it %u times",
-		    t->id, tr->lost);
+		why = xprintf("its pool died under it %u times", tr->lost);
+		event_failed(r, i, why);
+		free(why);
 		failed_for_good(r, i);
 		return;
 	}

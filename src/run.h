@@ -1,6 +1,7 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
- * run-sched.c, run-supervise.c, run-events.c and run-output.c: the state
+ * run-sched.c, run-supervise.c, run-events.c, run-output.c and
+ * run-live.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
  * them; include it after weft.h and proto.h.
  */
@@ -13,7 +14,9 @@
 #define RUN_BATCH_MAX		4096	/* tasks per message to interchange */
 #define RUN_STOP_GRACE_MS	3000	/* then helpers get SIGKILL */
 #define RUN_STOP_FAST_MS	1800	/* the same when interrupted */
-#define RUN_PROGRESS_MS		100	/* terminal progress refresh */
+#define RUN_PROGRESS_MS		100	/* live view: at most one redraw */
+#define RUN_REPORT_MS		10000	/* off a terminal: a progress line */
+#define RUN_TAIL_LINES		20	/* of a failure's stderr, by default */
 #define RUN_MON_DRAIN_MS	10000	/* main's own events to the router */
 #define RUN_MON_FINISH_MS	120000	/* router and writer to finish */
 #define RUN_MON_WRITER_MS	3000	/* the writer, once the router ended */
@@ -82,7 +85,16 @@ struct task_run {
 	int		 launch_told;	/* its "launched" status is sent */
 	int		 started;	/* a try of it was started */
 	char		*result;	/* a function task's value, once done */
+	int64_t		 running_ms;	/* its try started: ms since t0 */
 };
+
+enum ci_kind {
+	CI_NONE,
+	CI_GITHUB,		/* GITHUB_ACTIONS=true: annotations, groups */
+	CI_GITLAB		/* GITLAB_CI=true: collapsible sections */
+};
+
+struct live;			/* run-live.c */
 
 struct run {
 	struct outlock	*outlock;	/* this run's claim on its outputs */
@@ -143,7 +155,15 @@ struct run {
 
 	int		 interrupted;
 	int		 aborted;
-	int		 progress_shown;
+	int		 tail;		/* --tail N: stderr lines; -1 unset */
+	int		 color;		/* a terminal, and no NO_COLOR */
+	enum ci_kind	 ci;
+	struct live	*live;		/* NULL: no live view */
+	int		 tick_ms;	/* the timerfd's period; 0: none */
+	int64_t		 report_ms;	/* off a terminal: progress lines */
+	int64_t		 reported_at;	/* the last one, ms since t0 */
+	size_t		 reported_done;	/* and what was finished then */
+	char		*newest_failure;
 	struct timespec	 t0;
 	double		 began;		/* wall clock, for the record */
 };
@@ -208,10 +228,26 @@ void		 ev_try_end(struct run *r, const struct msg_result *res);
 void		 ev_workflow_end(struct run *r, const char *state, int rc);
 
 /* run-output.c */
+void		 output_setup(struct run *r);
+void		 output_free(struct run *r);
 void		 progress_clear(struct run *r);
 void		 progress_show(struct run *r);
+void		 progress_flush(struct run *r);
+void		 progress_resized(struct run *r);
 void		 event_line(struct run *r, int always, const char *fmt, ...)
 	    printflike(3, 4);
+void		 event_failed(struct run *r, uint32_t i, const char *why);
+void		 progress_counts(struct run *r, char *buf, size_t len);
+void		 progress_times(struct run *r, char *buf, size_t len);
+void		 compact_duration(int64_t ms, char *buf, size_t len);
 void		 print_summary(struct run *r);
+
+/* run-live.c */
+struct live	*live_new(void);
+void		 live_free(struct live *lv);
+int		 live_width(void);
+void		 live_erase(struct run *r);
+void		 live_draw(struct run *r, int force);
+int		 live_shown(const struct live *lv);
 
 #endif /* RUN_H */

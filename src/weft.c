@@ -30,8 +30,8 @@ const char	*weft_self;
 
 static const struct cmd_entry cmd_table[] = {
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast | --keep-going] "
-	  "[--resume | --no-resume] [--dry-run] [--plugin NAME=PATH] "
-	  "[--run-dir DIR] FILE",
+	  "[--resume | --no-resume] [--dry-run] [--tail N] "
+	  "[--plugin NAME=PATH] [--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -47,8 +47,12 @@ static const struct cmd_entry cmd_table[] = {
 	  "                     add or replace a plugin (repeatable)\n"
 	  "      --run-dir DIR  keep runs in DIR instead of .weft next to"
 	  " FILE\n"
-	  "  -q, --quiet        no line per task, only the summary\n"
-	  "  -v, --verbose      debug lines in every process's log\n"
+	  "      --tail N       off a terminal, the last N lines of a"
+	  " failure's stderr (20)\n"
+	  "  -q, --quiet        no line per task, no live view, only the"
+	  " summary\n"
+	  "  -v, --verbose      debug lines in every process's log; every"
+	  " task's line\n"
 	  "  -h, --help         this help\n",
 	  "run a workflow", 0, cmd_run },
 	{ "check", "[--dot] [--plugin NAME=PATH] FILE",
@@ -132,7 +136,8 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --json           print the rows as a JSON array\n"
 	  "  --state STATE    only the tasks in STATE: done, cached, "
 	  "failed,\n"
-	  "                   dep_fail, killed, not_run or pending; with\n"
+	  "                   dep_fail, killed, not_run, pending or "
+	  "running; with\n"
 	  "                   --tries, the tries in STATE: running, done,\n"
 	  "                   failed, timeout, killed or lost\n"
 	  "  -f FILE          the runs of workflow FILE (its .weft)\n"

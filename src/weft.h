@@ -115,6 +115,11 @@ int		 parse_size(const char *, int64_t *);
 /* 1536 -> "1.5K"; caller frees. */
 char		*size_string(int64_t);
 
+/* textcol.c: display columns of UTF-8 text on a terminal */
+size_t		 textcol_char(const char *, size_t, int *);
+size_t		 textcol_width(const char *);
+size_t		 textcol_copy(char *, size_t, const char *, size_t, size_t *);
+
 /*
  * roleargs.c: the options of the helper roles, described once, both to
  * build the argument list a role is started with and to parse it there.

@@ -389,9 +389,9 @@ EOF
 	run --separate-stderr weft check flow.yaml
 	assert_success
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line --regexp '^done +u1 [0-9.]+s$'
-	assert_line 'failed   u2 missing input: never.txt'
-	assert_line --regexp '^dep_fail +u3 \(needs u2\)$'
+	assert_line --regexp '^..:..:.. done +u1 [0-9.]+s$'
+	assert_event 'failed   u2 missing input: never.txt'
+	assert_line --regexp '^..:..:.. dep_fail +u3 \(needs u2\)$'
 	assert_line --regexp '^summary: 4 tasks: 2 done, 1 failed, 1 dep_fail in '
 	ran_exactly u1
 	expect_states 0001 u2=failed u3=dep_fail
@@ -408,7 +408,7 @@ EOF
 	printf '#!/bin/sh\ntouch ran\n' >script.sh
 	chmod 644 script.sh
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   nx exit 126 (command not executable)'
+	assert_event 'failed   nx exit 126 (command not executable)'
 	assert_line --regexp "^failed nx: exit 126 \(command not executable\), stderr in $(ere "$WEFT_WORK")/\.weft/runs/0001/tasks/nx/try-0/stderr$"
 	[ ! -e ran ]
 	run q "SELECT weft_exit_code FROM task WHERE weft_task_id = 'nx';"
@@ -424,7 +424,7 @@ main:
   - {id: nf, app: nf}
 EOF
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   nf exit 127 (command not found)'
+	assert_event 'failed   nf exit 127 (command not found)'
 	assert_line --regexp '^summary: 1 task: 1 failed in '
 }
 
@@ -465,9 +465,9 @@ EOF
 	    fail "a full disk held the run up for $(( ($(now_us) - t0) / 1000000 )) s"
 	[[ $stderr == *"weft run: cannot record run 0001: $disk/rd/"*": no space left on device; "* ]] ||
 	    fail "stderr: $stderr"
-	assert_line --regexp '^done +fill [0-9.]+s$'
-	assert_line 'failed   late could not start: tasks/late/try-0: no space left on device'
-	assert_line --regexp '^dep_fail +later \(needs late\)$'
+	assert_line --regexp '^..:..:.. done +fill [0-9.]+s$'
+	assert_event 'failed   late could not start: tasks/late/try-0: no space left on device'
+	assert_line --regexp '^..:..:.. dep_fail +later \(needs late\)$'
 	[ ! -e effects ] || fail "a task ran on a full disk: $(cat effects)"
 	[ "$(cat count.txt)" -gt 0 ] || fail "the disk was not filled"
 }

@@ -143,7 +143,7 @@ Try 'weft check --help'."
 	run weft run flow.yaml -q -j 1
 	assert_success
 	assert_line --index 0 --regexp '\(1 tasks?, 1 pool x 1 jobs?\)$'
-	refute_line --regexp '^done '
+	refute_line --regexp '^..:..:.. done '
 }
 
 @test "an empty --run-dir is a usage error, and nothing is created" {

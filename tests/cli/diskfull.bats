@@ -109,8 +109,8 @@ EOF
 	assert_output 2
 	run weft run --resume disk/flow.yaml
 	assert_success
-	assert_line 'cached   t'
-	assert_line 'cached   u'
+	assert_event 'cached   t'
+	assert_event 'cached   u'
 }
 
 # capture_flow: prep links the folder of task late's tries to the full
@@ -138,8 +138,8 @@ EOF
 	mount_tmpfs "$WEFT_WORK/full" size=64k,nr_inodes=100
 	dd if=/dev/zero of=full/fill bs=4k 2>/dev/null || true
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   late exit 1; no space left on device for its stdout and stderr'
-	assert_line --regexp '^done +other [0-9.]+s$'
+	assert_event 'failed   late exit 1; no space left on device for its stdout and stderr'
+	assert_line --regexp '^..:..:.. done +other [0-9.]+s$'
 	run weft tasks --tries
 	assert_success
 	assert_line --regexp '^late +0 +failed +[0-9.]+s +1 +exit 1; no space left on device for its stdout and stderr$'
@@ -153,7 +153,7 @@ EOF
 	mount_tmpfs "$WEFT_WORK/full" size=64k,nr_inodes=100
 	fill_fs "$WEFT_WORK/full"
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   late could not start: tasks/late/try-0: no space left on device'
+	assert_event 'failed   late could not start: tasks/late/try-0: no space left on device'
 	run weft tasks --tries
 	assert_success
 	assert_line --regexp '^late +0 +failed +.* could not start: tasks/late/try-0: no space left on device$'

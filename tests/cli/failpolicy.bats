@@ -62,7 +62,7 @@ teardown()
 	expect_exit 1
 	grep -qxF "weft run: --fail-fast: stopping run 0001 after 'bad' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
-	expect_out 'failed   bad exit 4'
+	expect_event 'failed   bad exit 4'
 	expect_out_re '^summary: 7 tasks: 1 failed, 2 killed, 4 not_run in [0-9.]+s$'
 	# Nothing was launched after the failure.
 	ran_exactly nap stubborn bad
@@ -126,9 +126,9 @@ EOF
 	weft_start run --fail-fast flow.yaml
 	finish_run 15
 	expect_exit 1
-	expect_out 'retry    bad exit 4 (retry 1 of 2)'
-	expect_out 'retry    bad exit 4 (retry 2 of 2)'
-	expect_out 'failed   bad exit 4'
+	expect_event 'retry    bad exit 4 (retry 1 of 2)'
+	expect_event 'retry    bad exit 4 (retry 2 of 2)'
+	expect_event 'failed   bad exit 4'
 	grep -qxF "weft run: --fail-fast: stopping run 0001 after 'bad' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	expect_out_re '^summary: 3 tasks: 1 failed, 1 killed, 1 not_run in [0-9.]+s \(1 needed retries\)$'
@@ -159,7 +159,7 @@ main:
 EOF
 	run --separate-stderr weft run --fail-fast flow.yaml
 	assert_success
-	assert_line 'retry    flaky exit 1 (retry 1 of 1)'
+	assert_event 'retry    flaky exit 1 (retry 1 of 1)'
 	assert_line --regexp '^summary: 4 tasks: 4 done in [0-9.]+s \(1 needed retries\)$'
 	[ "$(err_count '.*fail-fast.*')" -eq 0 ] || fail "stderr: $stderr"
 	[ "$(effects_of flaky)" -eq 2 ] && [ "$(effects_of after)" -eq 1 ] &&
@@ -175,8 +175,8 @@ main:
   - {id: bad, app: bad}
 EOF
 	run -1 --separate-stderr weft run --fail-fast --retries 1 flow.yaml
-	assert_line 'retry    bad exit 6 (retry 1 of 1)'
-	assert_line 'failed   bad exit 6'
+	assert_event 'retry    bad exit 6 (retry 1 of 1)'
+	assert_event 'failed   bad exit 6'
 	expect_err_line "weft run: --fail-fast: stopping run 0001 after 'bad' failed"
 	[ "$(effects_of bad)" -eq 2 ]
 }
@@ -248,8 +248,8 @@ EOF
 	weft_start run --fail-fast flow.yaml
 	finish_run 15
 	expect_exit 1
-	expect_out 'retry    f function failed: no luck (retry 1 of 1)'
-	expect_out 'failed   f function failed: no luck'
+	expect_event 'retry    f function failed: no luck (retry 1 of 1)'
+	expect_event 'failed   f function failed: no luck'
 	grep -qxF "weft run: --fail-fast: stopping run 0002 after 'f' failed" \
 	    "$WEFT_ERR" || fail "no fail-fast message: $(run_ctx)"
 	[ "$(effects_of later)" -eq 0 ] || fail "later ran"

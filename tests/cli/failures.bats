@@ -24,11 +24,11 @@ main:
   - {id: grandchild, app: touch, args: {name: grandchild, d: 0}, needs: child}
 EOF
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line --regexp '^failed +bad exit 3$'
-	assert_line --regexp '^done +ok1 [0-9.]+s$'
-	assert_line --regexp '^done +ok2 [0-9.]+s$'
-	assert_line --regexp '^dep_fail +child \(needs bad\)$'
-	assert_line --regexp '^dep_fail +grandchild \(needs (child|bad)\)$'
+	assert_line --regexp '^..:..:.. failed +bad exit 3$'
+	assert_line --regexp '^..:..:.. done +ok1 [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +ok2 [0-9.]+s$'
+	assert_line --regexp '^..:..:.. dep_fail +child \(needs bad\)$'
+	assert_line --regexp '^..:..:.. dep_fail +grandchild \(needs (child|bad)\)$'
 	assert_line --regexp '^summary: 5 tasks: 2 done, 1 failed, 2 dep_fail in [0-9]+\.[0-9]+s$'
 	assert_line "failed bad: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/bad/try-0/stderr"
 	[ -f ok1.ran ] && [ -f ok2.ran ] || fail "independent tasks did not run"
@@ -49,9 +49,9 @@ main:
     foreach: {c: [0, 3, 5]}
 EOF
 	run -1 weft run flow.yaml
-	assert_line --regexp '^done +sim\[c=0\] '
-	assert_line --regexp '^failed +sim\[c=3\] exit 3$'
-	assert_line --regexp '^failed +sim\[c=5\] exit 5$'
+	assert_line --regexp '^..:..:.. done +sim\[c=0\] '
+	assert_line --regexp '^..:..:.. failed +sim\[c=3\] exit 3$'
+	assert_line --regexp '^..:..:.. failed +sim\[c=5\] exit 5$'
 	assert_line --regexp '^summary: 3 tasks: 1 done, 2 failed in '
 	assert_line "failed sim[c=3]: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/sim[c=3]/try-0/stderr"
 	assert_line "failed sim[c=5]: exit 5, stderr in $WEFT_WORK/.weft/runs/0001/tasks/sim[c=5]/try-0/stderr"
@@ -72,9 +72,9 @@ main:
     needs: sim
 EOF
 	run -1 weft run flow.yaml
-	assert_line --regexp '^done +sim\[c=0\] '
-	assert_line --regexp '^failed +sim\[c=7\] exit 7$'
-	assert_line --regexp '^dep_fail +mean \(needs sim\[c=7\]\)$'
+	assert_line --regexp '^..:..:.. done +sim\[c=0\] '
+	assert_line --regexp '^..:..:.. failed +sim\[c=7\] exit 7$'
+	assert_line --regexp '^..:..:.. dep_fail +mean \(needs sim\[c=7\]\)$'
 	assert_line --regexp '^summary: 3 tasks: 1 done, 1 failed, 1 dep_fail in '
 	[ ! -e mean.ran ]
 }
@@ -90,8 +90,8 @@ main:
   - {id: u, app: term}
 EOF
 	run -1 weft run flow.yaml
-	assert_line --regexp '^failed +t killed by SIGKILL$'
-	assert_line --regexp '^failed +u killed by SIGTERM$'
+	assert_line --regexp '^..:..:.. failed +t killed by SIGKILL$'
+	assert_line --regexp '^..:..:.. failed +u killed by SIGTERM$'
 	assert_line --regexp '^summary: 2 tasks: 2 failed in '
 	assert_line "failed t: killed by SIGKILL, stderr in $WEFT_WORK/.weft/runs/0001/tasks/t/try-0/stderr"
 }
@@ -106,7 +106,7 @@ main:
 EOF
 	run -1 weft run flow.yaml
 	# A note such as "(command not found)" may follow.
-	assert_line --regexp '^failed +n exit 127( \(.*\))?$'
+	assert_line --regexp '^..:..:.. failed +n exit 127( \(.*\))?$'
 	assert_line --regexp "^failed n: exit 127( \(.*\))?, stderr in $WEFT_WORK/\.weft/runs/0001/tasks/n/try-0/stderr$"
 	run cat .weft/runs/0001/tasks/n/try-0/stderr
 	assert_output --partial weft-no-such-command-xyz
@@ -124,7 +124,7 @@ main:
     foreach: {i: "1..21"}
 EOF
 	run -1 weft run flow.yaml
-	assert_line --regexp '^failed +w\[i=1\] exit 1$'
+	assert_line --regexp '^..:..:.. failed +w\[i=1\] exit 1$'
 	assert_line --regexp '^summary: 21 tasks: 20 done, 1 failed in '
 	[ "$(ls done-* | wc -l)" -eq 20 ]
 }

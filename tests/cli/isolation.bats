@@ -52,8 +52,8 @@ two_fresh_workers()
 # 4 counts are done.
 crashes_and_counts_ended()
 {
-	[ "$(out_count '^failed   ')" -eq 3 ] &&
-	    [ "$(out_count '^done +p\[')" -eq 4 ]
+	[ "$(out_count '^..:..:.. failed   ')" -eq 3 ] &&
+	    [ "$(out_count '^..:..:.. done +p\[')" -eq 4 ]
 }
 
 # deaths_recorded N: N tries are recorded as failed by a worker's death.
@@ -109,11 +109,11 @@ EOF
 	touch go
 	finish_run
 	expect_exit 1
-	expect_out 'failed   segv worker killed by SIGSEGV'
-	expect_out 'failed   abrt worker killed by SIGABRT'
-	expect_out 'failed   exit worker exited with status 3'
-	expect_out_re '^done +last [0-9.]+s$'
-	expect_out_re '^done +hold [0-9.]+s$'
+	expect_event 'failed   segv worker killed by SIGSEGV'
+	expect_event 'failed   abrt worker killed by SIGABRT'
+	expect_event 'failed   exit worker exited with status 3'
+	expect_out_re '^..:..:.. done +last [0-9.]+s$'
+	expect_out_re '^..:..:.. done +hold [0-9.]+s$'
 	expect_out_re '^summary: 9 tasks: 6 done, 3 failed in '
 	expect_out_re '^failed segv: worker killed by SIGSEGV'
 	expect_out_re '^failed abrt: worker killed by SIGABRT'
@@ -151,8 +151,8 @@ main:
 EOF
 	run --separate-stderr weft run flow.yaml
 	assert_success
-	assert_line 'retry    f worker killed by SIGSEGV (retry 1 of 1)'
-	assert_line --regexp '^done +f [0-9.]+s$'
+	assert_event 'retry    f worker killed by SIGSEGV (retry 1 of 1)'
+	assert_line --regexp '^..:..:.. done +f [0-9.]+s$'
 	assert_line --regexp '^summary: 1 task: 1 done in '
 	run tries_of f
 	assert_output '0|failed|worker killed by SIGSEGV
@@ -182,11 +182,11 @@ main:
   - {id: p, app: pid}
 EOF
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'retry    f function failed: the sky fell (retry 1 of 1)'
-	assert_line 'failed   f function failed: the sky fell'
-	assert_line 'failed   g function failed: returned 7'
-	assert_line --regexp '^dep_fail +c \(needs f\)$'
-	assert_line --regexp '^done +p [0-9.]+s$'
+	assert_event 'retry    f function failed: the sky fell (retry 1 of 1)'
+	assert_event 'failed   f function failed: the sky fell'
+	assert_event 'failed   g function failed: returned 7'
+	assert_line --regexp '^..:..:.. dep_fail +c \(needs f\)$'
+	assert_line --regexp '^..:..:.. done +p [0-9.]+s$'
 	assert_line --regexp '^summary: 4 tasks: 1 done, 2 failed, 1 dep_fail in '
 	assert_line --regexp '^failed f: function failed: the sky fell'
 	[ ! -e child.ran ] || fail "a dependent of a failed function ran"
@@ -236,11 +236,11 @@ EOF
 	[ "$secs" -ge 1 ] || fail "the run took less than 1 s: $(run_ctx)"
 	local id
 	for id in spin nap zzz stubborn; do
-		expect_out "failed   $id timeout after 1s (walltime)"
+		expect_event "failed   $id timeout after 1s (walltime)"
 		run tries_of "$id"
 		assert_output '0|timeout|timeout after 1s (walltime)'
 	done
-	expect_out_re '^done +ok [0-9.]+s$'
+	expect_out_re '^..:..:.. done +ok [0-9.]+s$'
 	expect_out_re '^summary: 8 tasks: 4 done, 4 failed in '
 	run q "SELECT count(*) FROM task WHERE weft_task_id LIKE 'p[%'
 	    AND weft_state = 'done';"
@@ -282,10 +282,10 @@ EOF
 		run -1 weft run -j 2 flow.yaml
 		secs=$(( ($(now_us) - t0) / 1000000 ))
 		[ "$secs" -lt 12 ] || fail "run $runid took ${secs}s: $output"
-		assert_line 'failed   s[n=3] worker killed by SIGSEGV'
-		assert_line 'retry    z timeout after 1s (walltime) (retry 1 of 1)'
-		assert_line 'failed   z timeout after 1s (walltime)'
-		assert_line 'failed   c timeout after 1s (walltime)'
+		assert_event 'failed   s[n=3] worker killed by SIGSEGV'
+		assert_event 'retry    z timeout after 1s (walltime) (retry 1 of 1)'
+		assert_event 'failed   z timeout after 1s (walltime)'
+		assert_event 'failed   c timeout after 1s (walltime)'
 		assert_line --regexp '^summary: 20 tasks: 17 done, 3 failed in '
 		run tries_in "$runid" z
 		assert_output '0|timeout|timeout after 1s (walltime)
@@ -310,9 +310,9 @@ main:
   - {id: child, app: use, needs: toobig}
 EOF
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   toobig result too large (1048577 bytes, the limit is 1048576)'
-	assert_line --regexp '^done +limit [0-9.]+s$'
-	assert_line --regexp '^dep_fail +child \(needs toobig\)$'
+	assert_event 'failed   toobig result too large (1048577 bytes, the limit is 1048576)'
+	assert_line --regexp '^..:..:.. done +limit [0-9.]+s$'
+	assert_line --regexp '^..:..:.. dep_fail +child \(needs toobig\)$'
 	[ ! -e used ] || fail "the dependent ran"
 	run tries_of toobig
 	assert_output '0|failed|result too large (1048577 bytes, the limit is 1048576)'
@@ -444,12 +444,12 @@ EOF
 	local tp=$KILLED
 	finish_run 30
 	expect_exit 1
-	expect_out 'requeue  k (try 1: its worker was lost)'
-	expect_out 'requeue  t (try 1: its worker was lost)'
-	expect_out_re '^done +k [0-9.]+s$'
-	expect_out_re '^done +t [0-9.]+s$'
+	expect_event 'requeue  k (try 1: its worker was lost)'
+	expect_event 'requeue  t (try 1: its worker was lost)'
+	expect_out_re '^..:..:.. done +k [0-9.]+s$'
+	expect_out_re '^..:..:.. done +t [0-9.]+s$'
 	# A function that kills its worker itself still fails its try.
-	expect_out 'failed   g worker killed by SIGSEGV'
+	expect_event 'failed   g worker killed by SIGSEGV'
 	expect_out_re '^summary: 6 tasks: 5 done, 1 failed in [0-9.]+s$'
 	run tries_of k
 	assert_output '0|lost|worker lost
@@ -498,11 +498,11 @@ EOF
 	kill_next_nap 4 k.pid KILL
 	finish_run 30
 	expect_exit 1
-	expect_out 'requeue  k (try 1: its worker was lost)'
-	expect_out 'requeue  k (try 3: its worker was lost)'
-	expect_out 'failed   k its worker was killed from outside 4 times'
+	expect_event 'requeue  k (try 1: its worker was lost)'
+	expect_event 'requeue  k (try 3: its worker was lost)'
+	expect_event 'failed   k its worker was killed from outside 4 times'
 	expect_out_re '^summary: 4 tasks: 3 done, 1 failed in [0-9.]+s$'
-	[ "$(out_count '^requeue  k ')" -eq 3 ] || fail "$(run_ctx)"
+	[ "$(out_count '^..:..:.. requeue  k ')" -eq 3 ] || fail "$(run_ctx)"
 	run tries_of k
 	assert_output '0|lost|worker lost
 1|lost|worker lost
@@ -563,10 +563,10 @@ EOF2
 	finish_run 30
 	expect_exit 1
 	# Killed from outside, n runs again: on a worker that cannot start.
-	expect_out 'requeue  n (try 1: its worker was lost)'
-	expect_out_re "^failed   n no worker could start: .*plugin 'slow': cannot load 'plugins/libslow\\.so': .*No such file or directory$"
-	expect_out_re "^failed   p no worker could start: .*plugin 'slow': cannot load 'plugins/libslow\\.so': .*No such file or directory$"
-	expect_out_re '^done +c [0-9.]+s$'
+	expect_event 'requeue  n (try 1: its worker was lost)'
+	expect_out_re "^..:..:.. failed   n no worker could start: .*plugin 'slow': cannot load 'plugins/libslow\\.so': .*No such file or directory$"
+	expect_out_re "^..:..:.. failed   p no worker could start: .*plugin 'slow': cannot load 'plugins/libslow\\.so': .*No such file or directory$"
+	expect_out_re '^..:..:.. done +c [0-9.]+s$'
 	[ -e after ] || fail "the command did not run"
 	grep -q 'worker-0.0 given up after 6 failed starts' \
 	    .weft/runs/0001/pool-0.log ||
@@ -592,8 +592,8 @@ EOF2
 	# Six starts of 1 s each, and the pauses between them.
 	finish_run 60
 	expect_exit 1
-	expect_out 'failed   f no worker could start: worker-0.0 did not get ready in time (its plugins still loading)'
-	expect_out_re '^done +c [0-9.]+s$'
+	expect_event 'failed   f no worker could start: worker-0.0 did not get ready in time (its plugins still loading)'
+	expect_out_re '^..:..:.. done +c [0-9.]+s$'
 	[ "$(grep -c 'not ready after 1000 ms; killing it' \
 	    .weft/runs/0001/pool-0.log)" -eq 6 ] ||
 	    fail "pool log: $(cat .weft/runs/0001/pool-0.log)"
@@ -612,8 +612,8 @@ main:
 EOF2
 	run weft run flow.yaml
 	assert_failure 1
-	assert_line 'failed   n result refused: it holds a NUL byte'
-	assert_line --regexp '^done +e '
+	assert_event 'failed   n result refused: it holds a NUL byte'
+	assert_line --regexp '^..:..:.. done +e '
 	run result_of n
 	assert_output NULL
 	run result_of e

@@ -46,8 +46,8 @@ main:
   - {id: child, app: use, inputs: o.txt}
 EOF
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   t missing output: o.txt'
-	assert_line --regexp '^dep_fail +child \(needs t\)$'
+	assert_event 'failed   t missing output: o.txt'
+	assert_line --regexp '^..:..:.. dep_fail +child \(needs t\)$'
 	assert_line --regexp '^summary: 2 tasks: 1 failed, 1 dep_fail in '
 	ran_exactly t
 	run tries_of t
@@ -68,8 +68,8 @@ main:
 EOF
 	# {made} is one quoted word; $(echo ...) splits it.
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   one missing output: y.txt'
-	assert_line 'failed   two missing outputs: c.txt, a.txt'
+	assert_event 'failed   one missing output: y.txt'
+	assert_event 'failed   two missing outputs: c.txt, a.txt'
 	run tries_of two
 	assert_output '0|failed|missing outputs: c.txt, a.txt'
 	# What the failed tries did make does not count: it is gone.
@@ -91,8 +91,8 @@ main:
 EOF
 	run --separate-stderr weft run flow.yaml
 	assert_success
-	assert_line 'retry    t missing output: o.txt (retry 1 of 1)'
-	assert_line --regexp '^done +t [0-9.]+s$'
+	assert_event 'retry    t missing output: o.txt (retry 1 of 1)'
+	assert_line --regexp '^..:..:.. done +t [0-9.]+s$'
 	run cat o.txt
 	assert_output made
 	run tries_of t
@@ -116,9 +116,9 @@ EOF
 	mkdir sub && echo old >sub/old.txt
 	echo old >seen.txt
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   lazy missing output: old.txt'
-	assert_line 'failed   deep missing output: sub/old.txt'
-	assert_line --regexp '^done +look [0-9.]+s$'
+	assert_event 'failed   lazy missing output: old.txt'
+	assert_event 'failed   deep missing output: sub/old.txt'
+	assert_line --regexp '^..:..:.. done +look [0-9.]+s$'
 	[ ! -e old.txt ] && [ ! -e sub/old.txt ] ||
 	    fail "a stale output is still there"
 	[ -d sub ] || fail "the folder of an output was removed"
@@ -144,9 +144,9 @@ EOF
 	ln -s ../outside-target.txt out.lnk
 	ln -s no-such-file dangling.lnk
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   in missing output: in.lnk'
-	assert_line 'failed   out missing output: out.lnk'
-	assert_line 'failed   dang missing output: dangling.lnk'
+	assert_event 'failed   in missing output: in.lnk'
+	assert_event 'failed   out missing output: out.lnk'
+	assert_event 'failed   dang missing output: dangling.lnk'
 	[ ! -e saw ] || fail "a task saw its stale symlink: $(cat saw)"
 	[ ! -L in.lnk ] && [ ! -L out.lnk ] && [ ! -L dangling.lnk ] ||
 	    fail "a stale symlink is still there: $(ls -l)"
@@ -174,11 +174,11 @@ main:
 EOF
 	echo keep >ex-target.txt
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   ex exit 2'
-	assert_line 'failed   sig killed by SIGKILL'
-	assert_line 'failed   wall timeout after 1s (walltime)'
-	assert_line 'retry    again exit 1 (retry 1 of 1)'
-	assert_line --regexp '^done +again [0-9.]+s$'
+	assert_event 'failed   ex exit 2'
+	assert_event 'failed   sig killed by SIGKILL'
+	assert_event 'failed   wall timeout after 1s (walltime)'
+	assert_event 'retry    again exit 1 (retry 1 of 1)'
+	assert_line --regexp '^..:..:.. done +again [0-9.]+s$'
 	local f
 	for f in ex.txt ex.lnk sig.txt wall.txt; do
 		[ ! -e "$f" ] && [ ! -L "$f" ] ||
@@ -228,8 +228,8 @@ main:
 EOF
 	mkdir d && echo old >d/old.txt
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line --regexp '^done +add [0-9.]+s$'
-	assert_line 'failed   bad exit 1'
+	assert_line --regexp '^..:..:.. done +add [0-9.]+s$'
+	assert_event 'failed   bad exit 1'
 	run cat d/old.txt d/new.txt e/f.txt
 	assert_output 'old
 new
@@ -301,8 +301,8 @@ main:
   - {id: none, app: none, outputs: ../none.txt}
 EOF
 	run -1 --separate-stderr weft run wf/flow.yaml
-	assert_line 'failed   bad exit 3'
-	assert_line 'failed   none missing output: ../none.txt'
+	assert_event 'failed   bad exit 3'
+	assert_event 'failed   none missing output: ../none.txt'
 	expect_warnings \
 	    "$(warn_re wf/flow.yaml 7 "\.\./bad\.txt" bad)" \
 	    "$(warn_re wf/flow.yaml 8 "\.\./none\.txt" none)"
@@ -332,12 +332,12 @@ EOF
 	echo old >f-none.txt
 	echo old >f-b.txt
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   nothing missing output: f-none.txt'
-	assert_line 'failed   two missing outputs: f-a.txt, f-b.txt'
-	assert_line 'failed   wrote function failed: wrote and failed'
-	assert_line 'failed   late timeout after 1s (walltime)'
-	assert_line --regexp '^done +good [0-9.]+s$'
-	assert_line --regexp '^done +far [0-9.]+s$'
+	assert_event 'failed   nothing missing output: f-none.txt'
+	assert_event 'failed   two missing outputs: f-a.txt, f-b.txt'
+	assert_event 'failed   wrote function failed: wrote and failed'
+	assert_event 'failed   late timeout after 1s (walltime)'
+	assert_line --regexp '^..:..:.. done +good [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +far [0-9.]+s$'
 	assert_line --regexp '^summary: 6 tasks: 2 done, 4 failed in '
 	expect_warnings "$(warn_re flow.yaml 15 "\.\./far-fn\.txt" far)"
 	# The functions did run (they count), and what they left is gone.

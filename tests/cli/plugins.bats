@@ -566,7 +566,7 @@ main:
 EOF2
 	run weft run flow.yaml
 	assert_success
-	assert_line --regexp '^done +a '
+	assert_line --regexp '^..:..:.. done +a '
 }
 
 @test "an init hook that never returns: check and run give up on it, exit 2" {

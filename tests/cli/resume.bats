@@ -198,8 +198,8 @@ main:
   - {id: e, app: quick, outputs: e.out}
 EOF
 	run -1 weft run flow.yaml
-	assert_line 'failed   f exit 1'
-	assert_line --regexp '^dep_fail +d \(needs f\)$'
+	assert_event 'failed   f exit 1'
+	assert_line --regexp '^..:..:.. dep_fail +d \(needs f\)$'
 	touch fixed
 	resume_again f d
 	expect_outcomes a=cached e=cached f=done d=done
@@ -532,10 +532,10 @@ EOF2
 	run --separate-stderr weft run --resume flow.yaml
 	assert_failure 1
 	ran_exactly 't[i=2]' 't[i=3]'
-	assert_line 'cached   t[i=1]'
-	assert_line 'failed   t[i=2] exit 1'
-	assert_line 'failed   t[i=3] exit 1'
-	[ "$(grep -c '^cached ' <<<"$output")" -eq 1 ] || fail "$output"
+	assert_event 'cached   t[i=1]'
+	assert_event 'failed   t[i=2] exit 1'
+	assert_event 'failed   t[i=3] exit 1'
+	[ "$(grep -c '^..:..:.. cached ' <<<"$output")" -eq 1 ] || fail "$output"
 	expect_states 0002 't[i=1]=cached' 't[i=2]=failed' 't[i=3]=failed'
 }
 
@@ -578,7 +578,7 @@ EOF2
 	run --separate-stderr weft run --resume flow.yaml
 	assert_success
 	ran_exactly "${torun[@]}"
-	c=$(grep '^cached ' <<<"$output" | awk '{print $2}' | sort)
+	c=$(grep '^..:..:.. cached ' <<<"$output" | awk '{print $3}' | sort)
 	[ "$c" = "$cached" ] || fail "cached lines: $c"
 	assert_line --regexp "^summary: 60 tasks: $((60 - n)) done, $n cached in [0-9.]+s\$"
 	run cached_ids

@@ -33,10 +33,10 @@ main:
   - {id: b, app: cfg}
 EOF
 	run -1 --separate-stderr weft run --retries 1 flow.yaml
-	assert_line 'retry    a exit 3 (retry 1 of 1)'
-	assert_line 'retry    b exit 4 (retry 1 of 1)'
-	assert_line 'failed   a exit 3'
-	assert_line 'failed   b exit 4'
+	assert_event 'retry    a exit 3 (retry 1 of 1)'
+	assert_event 'retry    b exit 4 (retry 1 of 1)'
+	assert_event 'failed   a exit 3'
+	assert_event 'failed   b exit 4'
 	refute_line --partial '(retry 2 of'
 	assert_line --regexp '^summary: 2 tasks: 2 failed in [0-9.]+s \(2 needed retries\)$'
 	[ "$(effects_of a)" -eq 2 ] && [ "$(effects_of b)" -eq 2 ] ||
@@ -48,8 +48,8 @@ EOF
 	rm effects
 	run -1 --separate-stderr weft run --retries 0 flow.yaml
 	refute_line --partial 'retry    '
-	assert_line 'failed   a exit 3'
-	assert_line 'failed   b exit 4'
+	assert_event 'failed   a exit 3'
+	assert_event 'failed   b exit 4'
 	assert_line --regexp '^summary: 2 tasks: 2 failed in [0-9.]+s$'
 	ran_exactly a b
 	run try_count 0002 b
@@ -60,15 +60,15 @@ EOF
 	# Without --retries (app 0, config 0) the task fails on its first try.
 	flaky_flow 0 2 0
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'failed   t exit 11'
+	assert_event 'failed   t exit 11'
 	refute_line --partial 'retry    '
 	[ "$(effects_of t)" -eq 1 ] || fail "tries: $(cat effects)"
 	rm effects t.count
 	run --separate-stderr weft run --retries 2 flow.yaml
 	assert_success
-	assert_line 'retry    t exit 11 (retry 1 of 2)'
-	assert_line 'retry    t exit 12 (retry 2 of 2)'
-	assert_line --regexp '^done +t [0-9.]+s$'
+	assert_event 'retry    t exit 11 (retry 1 of 2)'
+	assert_event 'retry    t exit 12 (retry 2 of 2)'
+	assert_line --regexp '^..:..:.. done +t [0-9.]+s$'
 	assert_line --regexp '^summary: 1 task: 1 done in [0-9.]+s \(1 needed retries\)$'
 	[ "$(effects_of t)" -eq 3 ] || fail "tries: $(cat effects)"
 	run tries_in 0002 t
@@ -81,15 +81,15 @@ EOF
 	flaky_flow - 1
 	run --separate-stderr weft run --retries=1 flow.yaml
 	assert_success
-	assert_line 'retry    t exit 11 (retry 1 of 1)'
+	assert_event 'retry    t exit 11 (retry 1 of 1)'
 	rm t.count
 	run --separate-stderr weft run --retries 10000 flow.yaml
 	assert_success
-	assert_line 'retry    t exit 11 (retry 1 of 10000)'
-	assert_line --regexp '^done +t '
+	assert_event 'retry    t exit 11 (retry 1 of 10000)'
+	assert_line --regexp '^..:..:.. done +t '
 	rm t.count
 	run -1 --separate-stderr weft run --retries 0 flow.yaml
-	assert_line 'failed   t exit 11'
+	assert_event 'failed   t exit 11'
 }
 
 @test "--retries refuses anything but an integer from 0 to 10000, exit 2" {
@@ -174,11 +174,11 @@ main:
   - {id: good, app: flaky, args: {c: good.count, fails: 1}}
 EOF
 	run -1 --separate-stderr weft run flow.yaml
-	assert_line 'retry    bad exit 11 (retry 1 of 2)'
-	assert_line 'retry    bad exit 12 (retry 2 of 2)'
-	assert_line 'failed   bad exit 13'
-	assert_line 'retry    good exit 11 (retry 1 of 2)'
-	assert_line --regexp '^done +good [0-9.]+s$'
+	assert_event 'retry    bad exit 11 (retry 1 of 2)'
+	assert_event 'retry    bad exit 12 (retry 2 of 2)'
+	assert_event 'failed   bad exit 13'
+	assert_event 'retry    good exit 11 (retry 1 of 2)'
+	assert_line --regexp '^..:..:.. done +good [0-9.]+s$'
 	# The summary names the stderr of the last try.
 	assert_line "failed bad: exit 13, stderr in $(try_log 0001 bad 2 stderr)"
 	run q "SELECT r.try_id, r.weft_exit_code, r.weft_state,
@@ -288,12 +288,12 @@ main:
 EOF
 	run --separate-stderr weft run flow.yaml
 	assert_success
-	assert_line 'retry    t exit 5 (retry 1 of 3)'
-	assert_line 'retry    t exit 5 (retry 2 of 3)'
-	assert_line 'retry    t exit 5 (retry 3 of 3)'
-	assert_line --regexp '^done +t [0-9.]+s$'
-	assert_line --regexp '^done +child [0-9.]+s$'
-	refute_line --regexp '^failed '
+	assert_event 'retry    t exit 5 (retry 1 of 3)'
+	assert_event 'retry    t exit 5 (retry 2 of 3)'
+	assert_event 'retry    t exit 5 (retry 3 of 3)'
+	assert_line --regexp '^..:..:.. done +t [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +child [0-9.]+s$'
+	refute_line --regexp '^..:..:.. failed '
 	assert_line --regexp '^summary: 2 tasks: 2 done in [0-9.]+s \(1 needed retries\)$'
 	[ "$(effects_of t)" -eq 4 ] && [ "$(effects_of child)" -eq 1 ] ||
 	    fail "starts: $(cat effects)"
@@ -327,8 +327,8 @@ EOF
 	assert_success
 	[ $(( ($(now_us) - t0) / 1000000 )) -lt 15 ] ||
 	    fail "the walltime did not stop the first try in time"
-	assert_line 'retry    w timeout after 1s (walltime) (retry 1 of 1)'
-	assert_line --regexp '^done +w [0-9.]+s$'
+	assert_event 'retry    w timeout after 1s (walltime) (retry 1 of 1)'
+	assert_line --regexp '^..:..:.. done +w [0-9.]+s$'
 	run tries_in 0001 w
 	assert_output '0|timeout|timeout after 1s (walltime)
 1|done|-'

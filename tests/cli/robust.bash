@@ -427,7 +427,7 @@ expect_warnings()
 # out_done ID: stdout of weft_start's run says task ID is done.
 out_done()
 {
-	grep -qE "^done +$(ere "$1") " "$WEFT_OUT"
+	grep -qE "^..:..:.. done +$(ere "$1") " "$WEFT_OUT"
 }
 
 # --- failpolicy.bats ---
@@ -454,11 +454,11 @@ EOF
 # expect_kept_going: the run of going_flow kept going.
 expect_kept_going()
 {
-	assert_line 'failed   bad exit 3'
-	assert_line --regexp '^done +ok1 [0-9.]+s$'
-	assert_line --regexp '^done +ok2 [0-9.]+s$'
-	assert_line --regexp '^dep_fail +child \(needs bad\)$'
-	assert_line --regexp '^dep_fail +grandchild \(needs (child|bad)\)$'
+	assert_event 'failed   bad exit 3'
+	assert_line --regexp '^..:..:.. done +ok1 [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +ok2 [0-9.]+s$'
+	assert_line --regexp '^..:..:.. dep_fail +child \(needs bad\)$'
+	assert_line --regexp '^..:..:.. dep_fail +grandchild \(needs (child|bad)\)$'
 	assert_line --regexp '^summary: 5 tasks: 2 done, 1 failed, 2 dep_fail in '
 	[ "$(err_count '.*fail-fast.*')" -eq 0 ] || fail "stderr: $stderr"
 	ran_exactly bad ok1 ok2
@@ -540,11 +540,11 @@ expect_outcomes()
 		idre=$(ere "$id")
 		case $want in
 		done)
-			assert_line --regexp "^done +$idre [0-9.]+s\$"
+			assert_line --regexp "^..:..:.. done +$idre [0-9.]+s\$"
 			refute_line "cached   $id" ;;
 		cached)
-			assert_line "cached   $id"
-			refute_line --regexp "^done +$idre " ;;
+			assert_event "cached   $id"
+			refute_line --regexp "^..:..:.. done +$idre " ;;
 		*)
 			fail "expect_outcomes: unknown state '$want'" ;;
 		esac

@@ -13,10 +13,10 @@ load setup
 	assert_success
 	[ -z "$stderr" ] || fail "stderr is not empty: $stderr"
 	assert_line --index 0 "weft: run 0001 in $WEFT_WORK/.weft/runs/0001 (4 tasks, 1 pool x 2 jobs)"
-	assert_line --regexp '^done +sim\[seed=1\] [0-9]+\.[0-9]+s$'
-	assert_line --regexp '^done +sim\[seed=2\] [0-9]+\.[0-9]+s$'
-	assert_line --regexp '^done +sim\[seed=3\] [0-9]+\.[0-9]+s$'
-	assert_line --regexp '^done +mean [0-9]+\.[0-9]+s$'
+	assert_line --regexp '^..:..:.. done +sim\[seed=1\] [0-9]+\.[0-9]+s$'
+	assert_line --regexp '^..:..:.. done +sim\[seed=2\] [0-9]+\.[0-9]+s$'
+	assert_line --regexp '^..:..:.. done +sim\[seed=3\] [0-9]+\.[0-9]+s$'
+	assert_line --regexp '^..:..:.. done +mean [0-9]+\.[0-9]+s$'
 	assert_line --index 5 --regexp '^summary: 4 tasks: 4 done in [0-9]+\.[0-9]+s$'
 	[ "${#lines[@]}" -eq 6 ] || fail "expected 6 lines"
 	run cat mean.txt
@@ -212,7 +212,7 @@ main:
   - {id: b, app: bad}
 EOF
 	run -1 weft run -q flow.yaml
-	refute_line --regexp '^failed +b exit 4$'
+	refute_line --regexp '^..:..:.. failed +b exit 4$'
 	assert_line --regexp '^summary: 1 tasks?: 1 failed in '
 	assert_line "failed b: exit 4, stderr in $WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr"
 }

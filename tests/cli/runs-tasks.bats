@@ -151,7 +151,7 @@ RUN   NAME      STARTED              DURATION  STATE        TASKS  DONE  FAILED
 	assert_output "\
 TASK              STATE     TRIES  DURATION  EXIT
 a                 done          1     0.50s  0
-b                 pending       1         -  -
+b                 running       1         -  -
 c                 pending       0         -  -"
 }
 
@@ -190,7 +190,14 @@ mean              dep_fail      0         -  -"
 	assert_line --index 1 --regexp '^late  '
 	run weft tasks --state pending
 	assert_success
-	assert_equal "${#lines[@]}" 3
+	assert_output "\
+TASK              STATE     TRIES  DURATION  EXIT
+c                 pending       0         -  -"
+	run weft tasks --state running
+	assert_success
+	assert_output "\
+TASK              STATE     TRIES  DURATION  EXIT
+b                 running       1         -  -"
 	run weft tasks --state killed 2
 	assert_success
 	assert_output 'TASK              STATE     TRIES  DURATION  EXIT'
@@ -343,7 +350,7 @@ EOF
 	assert_output "weft tasks: invalid --state value 'pending' with --tries: expected one of running, done, failed, timeout, killed, lost"
 	run weft tasks --state timeout 2
 	assert_failure 2
-	assert_output "weft tasks: invalid --state value 'timeout': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
+	assert_output "weft tasks: invalid --state value 'timeout': expected one of done, cached, failed, dep_fail, killed, not_run, pending, running"
 }
 
 @test "without a database both say so, exit 2, and create nothing" {
@@ -409,9 +416,9 @@ EOF
 
 @test "bad states and options are usage errors" {
 	make_db
-	run weft tasks --state running
+	run weft tasks --state lost
 	assert_failure 2
-	assert_output "weft tasks: invalid --state value 'running': expected one of done, cached, failed, dep_fail, killed, not_run, pending"
+	assert_output "weft tasks: invalid --state value 'lost': expected one of done, cached, failed, dep_fail, killed, not_run, pending, running"
 	run weft tasks --state "done' OR 1=1 --"
 	assert_failure 2
 	run weft tasks --state
@@ -603,6 +610,53 @@ EOF
 	run weft tasks --json --state failed
 	run json get 0 stderr <<<"$output"
 	assert_output "\"$WEFT_WORK/.weft/runs/0001/tasks/b/try-0/stderr\""
+}
+
+@test "a live run: a started task is running; one killed with the run shows its signal" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 1}
+apps:
+  nap: {command: "@SLEEP@ 300"}
+  ok: {command: "true"}
+main:
+  - {id: first, app: ok}
+  - {id: n, app: nap, needs: first}
+  - {id: after, app: ok, needs: n}
+EOF
+	weft_start run flow.yaml
+	wait_for 30 count_sleepers 1 || fail "no task started: $(cat "$WEFT_ERR")"
+	running_shown()
+	{
+		run weft tasks
+		[[ ${lines[2]} =~ ^n\ +running\ +1\ +-\ +-$ ]]
+	}
+	wait_for 10 running_shown || fail "n not running: $output"
+	assert_line --index 1 --regexp '^first +done +1 '
+	assert_line --index 3 --regexp '^after +pending +0 +- +-$'
+	run weft tasks --state running
+	assert_success
+	[ "${#lines[@]}" -eq 2 ] || fail "not one running task: $output"
+	assert_line --index 1 --regexp '^n +running '
+	run weft tasks --state pending
+	assert_line --index 1 --regexp '^after +pending '
+	[ "${#lines[@]}" -eq 2 ] || fail "not one pending task: $output"
+	run weft tasks --json --state running
+	run jq -c '[.[] | [.task, .state, .signal]]' <<<"$output"
+	assert_output '[["n","running",null]]'
+	# Stopped: the pool ends it with SIGTERM, which the record keeps.
+	run weft stop
+	assert_success
+	weft_reap
+	run weft tasks
+	assert_success
+	assert_line --index 2 --regexp '^n +killed \(SIGTERM\) +1 +[0-9.]+s +SIGTERM$'
+	assert_line --index 3 --regexp '^after +not_run +0 '
+	run weft tasks --json --state killed
+	run jq -c '[.[] | [.task, .state, .signal, .reason]]' <<<"$output"
+	assert_output '[["n","killed","SIGTERM","killed: the run stopped"]]'
+	run weft tasks --tries --state killed
+	assert_line --index 1 --regexp '^n +0 +killed +[0-9.]+s +SIGTERM +killed: the run stopped$'
 }
 
 @test "a version 1 database: read as it is, then brought to version 4 by a run" {

@@ -22,6 +22,8 @@
 #   count_sleepers N        exactly N marked sleeps run
 #   proc_cmdline PID        the command line, arguments joined by spaces
 #   proc_stat PID           sets PS_STATE PS_PPID PS_PGRP PS_SID
+#   assert_event LINE       $output has LINE after a time (HH:MM:SS)
+#   expect_event LINE       $WEFT_OUT has LINE after a time
 #   expect_flow_error ERE [FILE]
 #                           run and check of FILE (flow.yaml) fail with
 #                           exit 2 and a FILE:LINE:COL: error matching ERE
@@ -67,6 +69,8 @@ weft_setup()
 	# Every process this test starts inherits the mark, tasks included.
 	WEFT_TEST_MARK=$WEFT_WORK
 	export WEFT_TEST_MARK
+	# The suite's own CI must not change what weft run prints.
+	unset GITHUB_ACTIONS GITLAB_CI WEFT_PROGRESS_MS NO_COLOR
 	WEFT_BG_PIDS=()
 	WEFT_PID=
 	WEFT_STATUS=
@@ -98,6 +102,28 @@ weft_teardown()
 		wait "$p" 2>/dev/null
 	done
 	cd / || true
+}
+
+# assert_event LINE: $output has the event line LINE of weft run off a
+# terminal, after its time ("HH:MM:SS LINE").
+assert_event()
+{
+	local l
+
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\ (.*)$ ]] &&
+		    [ "${BASH_REMATCH[1]}" = "$1" ] && return 0
+	done
+	fail "no event line '$1' in: $output"
+}
+
+# expect_event LINE: $WEFT_OUT (a background weft run's stdout) has the
+# event line LINE after its time.
+expect_event()
+{
+	sed -E 's/^[0-2][0-9]:[0-5][0-9]:[0-6][0-9] //' "$WEFT_OUT" |
+	    grep -qxF -- "$1" ||
+	    fail "no event line '$1' in: $(cat "$WEFT_OUT" 2>&1)"
 }
 
 # weft ARGS...: the binary under test.

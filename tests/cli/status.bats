@@ -14,6 +14,14 @@
 
 load setup
 
+# The table with every column: what most tests here read.  The test of
+# the 80-column table unsets it.
+setup()
+{
+	weft_setup
+	export COLUMNS=120
+}
+
 # teardown: also removes the work directory of the unprivileged-user test.
 teardown()
 {
@@ -183,6 +191,35 @@ new_pool_pid()
 	    "^interchange +$ich +ok +$m +queued 1, dispatched 2, done 0$"
 	local busy='2/2 busy, done 0, heartbeat [0-9]+\.[0-9]s ago'
 	assert_line --index 7 --regexp "^pool-0 +$pool +ok +$m +$busy$"
+	stop_run
+}
+
+@test "status fits 80 columns without a terminal or COLUMNS; wider only when wider" {
+	start_naps 2
+	local pool line
+	pool=$(helper "pool 0")
+	unset COLUMNS
+	run weft status
+	assert_success
+	assert_line --index 2 --regexp '^NAME +PID +VERDICT +RST +DETAIL$'
+	assert_line --index 7 --regexp \
+	    "^pool-0 +$pool +ok +0 +2/2 busy, done 0, heartbeat [0-9]+\.[0-9]s ago$"
+	assert_line --index 6 --regexp \
+	    '^interchange +[0-9]+ +ok +0 +queued 1, dispatched 2, done 0$'
+	[ "${#lines[@]}" -eq 8 ] || fail "not 5 process rows: $output"
+	for line in "${lines[@]}"; do
+		[ "${#line}" -le 80 ] || fail "wider than 80: '$line'"
+	done
+	# Up to 119 columns the same; from 120 the resource columns too.
+	COLUMNS=119 run weft status
+	assert_line --index 2 --regexp '^NAME +PID +VERDICT +RST +DETAIL$'
+	COLUMNS=120 run weft status
+	assert_line --index 2 \
+	    --regexp '^NAME +PID +VERDICT +UPTIME +RSS +CPU +FDS +RST +DETAIL$'
+	# A narrow one cuts the rows, never past its width.
+	COLUMNS=43 run weft status
+	assert_line --index 2 'NAME            PID VERDICT        RST  DET'
+	assert_line --index 7 --regexp "^pool-0 +$pool +ok +0  2/2$"
 	stop_run
 }
 

@@ -201,7 +201,7 @@ deaths()
 			[ "$(effects_of "$id")" -eq 2 ] ||
 			    fail "$id was lost, ran $(effects_of "$id")" \
 			    "times: $(cat effects)"
-			expect_out "requeue  $id (try 1: its pool was lost)"
+			expect_event "requeue  $id (try 1: its pool was lost)"
 			run q "SELECT try_id, coalesce(weft_fail_reason, '-')
 			    FROM try JOIN task USING (run_id, task_id)
 			    WHERE weft_task_id = '$id' ORDER BY try_id;"
@@ -257,7 +257,7 @@ deaths()
 	expect_err "$(died_line pool-1 "$p1")"
 	grep -q "pool-0" "$WEFT_ERR" && fail "pool-0 named: $(run_ctx)"
 	expect_out_re '^summary: 4 tasks: 4 done in '
-	[ "$(grep -c '^requeue  ' "$WEFT_OUT")" -eq 1 ] ||
+	[ "$(grep -c '^..:..:.. requeue  ' "$WEFT_OUT")" -eq 1 ] ||
 	    fail "not one task requeued: $(run_ctx)"
 }
 
@@ -333,9 +333,9 @@ one_new_sleeper()
 	done
 	finish 10
 	expect_exit 1
-	expect_out 'failed   t[n=1] its pool died under it 4 times'
+	expect_event 'failed   t[n=1] its pool died under it 4 times'
 	for i in 1 2 3; do
-		expect_out "requeue  t[n=1] (try $i: its pool was lost)"
+		expect_event "requeue  t[n=1] (try $i: its pool was lost)"
 	done
 	grep -qF "(try 4: its pool was lost)" "$WEFT_OUT" &&
 	    fail "a fifth try: $(run_ctx)"
@@ -390,7 +390,7 @@ EOF
 	expect_exit 0
 	[ "$(effects_of t)" -eq 4 ] || fail "effects: $(cat effects)"
 	expect_out_re '^summary: 1 task: 1 done in '
-	expect_out 'requeue  t (try 2: its pool was lost)'
+	expect_event 'requeue  t (try 2: its pool was lost)'
 	run q "SELECT group_concat(try_id || ':' || coalesce(weft_fail_reason,
 	    'exit ' || weft_exit_code), ' ')
 	    FROM (SELECT * FROM try ORDER BY try_id);"

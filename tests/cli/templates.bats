@@ -209,9 +209,9 @@ main:
 EOF
 	run weft run flow.yaml
 	assert_success
-	assert_line --regexp '^done +sim\[seed=1\] [0-9.]+s$'
-	assert_line --regexp '^done +sim\[seed=2\] [0-9.]+s$'
-	assert_line --regexp '^done +sim\[seed=007\] [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +sim\[seed=1\] [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +sim\[seed=2\] [0-9.]+s$'
+	assert_line --regexp '^..:..:.. done +sim\[seed=007\] [0-9.]+s$'
 	run cat '.weft/runs/0001/tasks/sim[seed=2]/try-0/stdout'
 	assert_output 'sim[seed=2] 2'
 	run cat '.weft/runs/0001/tasks/sim[seed=007]/try-0/stdout'
