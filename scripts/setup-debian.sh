@@ -15,7 +15,8 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     libsodium-dev \
     libcmocka-dev bats bats-assert bats-support \
     clang libclang-rt-14-dev \
-    sqlite3 jq mandoc strace procps >/dev/null
+    sqlite3 jq mandoc strace procps \
+    chromium libxml2-utils python3-junitparser >/dev/null
 
 [ -x configure ] || ./bootstrap
 [ -f Makefile ] || ./configure

@@ -888,6 +888,9 @@ void		 registry_free(struct registry *);
 /* cmd-tasks.c */
 int		 cmd_tasks(int, char **);
 
+/* cmd-report.c */
+int		 cmd_report(int, char **);
+
 /* interchange.c */
 int		 interchange_main(int, char **);
 
