@@ -363,11 +363,6 @@ report_fold_try(struct report *rp, struct report_try *y)
 		t->duration = NAN;
 	free(t->reason);
 	t->reason = y->reason != NULL ? xstrdup(y->reason) : NULL;
-	if (!t->has_exit && !t->sig) {
-		t->has_exit = y->has_exit;
-		t->exit_code = y->exit_code;
-		t->sig = y->sig;
-	}
 }
 
 static int
@@ -455,6 +450,12 @@ report_load(const char *dir, const char *run, struct report *rp,
 	}
 	for (i = 0; i < rp->ntasks; i++) {
 		t = &rp->tasks[i];
+		/* Not ended (yet), or killed: as its last try ended. */
+		if (!t->has_exit && t->sig == 0 && t->has_last) {
+			t->has_exit = rp->tries[t->last].has_exit;
+			t->exit_code = rp->tries[t->last].exit_code;
+			t->sig = rp->tries[t->last].sig;
+		}
 		if (!report_failed(t->state))
 			continue;
 		err = t->has_last && rp->tries[t->last].stderr_path != NULL ?

@@ -326,7 +326,7 @@ print(s.tests, s.skipped, r["a[i=1]"], r["gate"], r["b"])'
 	page_dom live.html >dom.html
 	run dom_counts <dom.html
 	assert_line --index 0 'ready=1 bars=4 rows=5 title=weft run 0001: live'
-	grep -q '<rect class="bar run"' dom.html
+	grep -Eq '<rect class="bar a[0-9]+ run"' dom.html
 	grep -q '(live: what is recorded so far)' dom.html
 	touch gate
 	weft_reap
@@ -433,4 +433,40 @@ EOF
 	[ -e ../ran ] && [ -s j.xml ] && [ -s r.html ]
 	run xmllint --noout --schema "$XSD" j.xml
 	assert_success
+}
+
+@test "--fail-fast: a killed task is a JUnit error, a task never started is skipped" {
+	write_flow <<'EOF2'
+weft: 1
+name: fast
+config: {jobs: 2}
+apps:
+  slow: {command: "@SLEEP@ 300"}
+  bad: {command: "@SLEEP@ 0.3; echo dying >&2; exit 4"}
+  t: {command: "true"}
+main:
+  - {id: slow, app: slow}
+  - {id: bad, app: bad}
+  - {id: never, app: t, foreach: {i: "1..3"}}
+EOF2
+	run -1 weft run -q --fail-fast --junit j.xml --report r.html flow.yaml
+	run xmllint --noout --schema "$XSD" j.xml
+	assert_success
+	run "$PY" -c '
+from junitparser import JUnitXml
+s = list(JUnitXml.fromfile("j.xml"))[0]
+r = {c.name: [(type(x).__name__, x.message, x.type) for x in c.result]
+    for c in s}
+print(s.tests, s.failures, s.errors, s.skipped)
+print(r["slow"])
+print(r["bad"])
+print(r["never[i=1]"])'
+	assert_line --index 0 '5 1 1 3'
+	assert_line --index 1 "[('Error', 'killed: the run stopped', 'killed')]"
+	assert_line --index 2 "[('Failure', 'exit 4', 'exit 4')]"
+	assert_line --index 3 "[('Skipped', 'not_run: the run stopped before it started', None)]"
+	grep -q 'dying' j.xml
+	page_dom r.html >dom.html
+	run dom_counts <dom.html
+	assert_line --index 0 'ready=1 bars=2 rows=5 title=weft run 0001: fast'
 }
