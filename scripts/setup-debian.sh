@@ -11,7 +11,8 @@ packages="build-essential autoconf automake pkg-config \
     libsodium-dev \
     libcmocka-dev bats bats-assert bats-support \
     clang libclang-rt-14-dev \
-    sqlite3 jq mandoc man-db zsh strace procps tmux python3"
+    sqlite3 jq mandoc man-db zsh strace procps tmux python3 \
+    chromium libxml2-utils python3-junitparser"
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

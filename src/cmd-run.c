@@ -72,7 +72,7 @@
 
 enum {
 	OPT_RETRIES = 256, OPT_FAIL_FAST, OPT_KEEP_GOING, OPT_RESUME,
-	OPT_NO_RESUME, OPT_DRY_RUN, OPT_TAIL
+	OPT_NO_RESUME, OPT_DRY_RUN, OPT_TAIL, OPT_REPORT, OPT_JUNIT
 };
 
 static const struct option run_longopts[] = {
@@ -85,6 +85,8 @@ static const struct option run_longopts[] = {
 	{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "tail", required_argument, NULL, OPT_TAIL },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "run-dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -417,6 +419,8 @@ run_free(struct run *r)
 	free(r->plugin_args);
 	free(r->registry);
 	free(r->dbpath);
+	free(r->report_path);
+	free(r->junit_path);
 	free(r->tasks);
 	free(r->ready);
 	free(r->helpers);
@@ -605,6 +609,17 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 				    "to 10000\n", optarg);
 				return -1;
 			}
+		case OPT_REPORT:
+		case OPT_JUNIT:
+			if (*optarg == '\0') {
+				fprintf(stderr, "weft run: --%s needs a file "
+				    "name\n", ch == OPT_REPORT ? "report" :
+				    "junit");
+				return -1;
+			}
+			free(ch == OPT_REPORT ? r->report_path : r->junit_path);
+			*(ch == OPT_REPORT ? &r->report_path :
+			    &r->junit_path) = xstrdup(optarg);
 			break;
 		case 'd':
 			if (*optarg == '\0') {
@@ -665,12 +680,21 @@ cmd_run(int argc, char **argv)
 	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
 	    &jobs, &dry, &resume)) != 0) {
 		free(plugins);
+		free(r.report_path);
+		free(r.junit_path);
 		return rc == 1 ? 0 : EXIT_USAGE;
 	}
 	rc = load_workflow(&r, argv[optind], plugins, nplugins);
 	free(plugins);
-	if (rc == -1)
+	if (rc == -1 || run_report_check(&r) == -1) {
+		if (rc != -1)
+			run_free(&r);
+		else {
+			free(r.report_path);
+			free(r.junit_path);
+		}
 		return EXIT_USAGE;
+	}
 	r.resume = resume != -1 ? resume : r.wf->resume;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	r.jobs = jobs != 0 ? jobs : r.wf->jobs != 0 ? r.wf->jobs :
@@ -761,6 +785,9 @@ cmd_run(int argc, char **argv)
 		unlink(r.registry);
 	print_summary(&r);
 	fflush(stdout);
+	/* The reports, from the finished record. */
+	if (run_report_write(&r) != 0 && rc == 0)
+		rc = EXIT_INTERNAL;
 	if (r.aborted)
 		fprintf(stderr, "weft run: run %s aborted\n", r.rd.name);
 	log_info("run %s finished: exit %d", r.rd.name, rc);

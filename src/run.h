@@ -166,6 +166,8 @@ struct run {
 	char		*newest_failure;
 	struct timespec	 t0;
 	double		 began;		/* wall clock, for the record */
+	char		*report_path;	/* --report, absolute (run-report.c) */
+	char		*junit_path;	/* --junit, absolute */
 };
 
 extern const char *state_names[TS_NSTATES];
@@ -226,6 +228,10 @@ void		 ev_task_end(struct run *r, uint32_t i, const char *status,
 	    const char *state, const char *reason, const char *try_state);
 void		 ev_try_end(struct run *r, const struct msg_result *res);
 void		 ev_workflow_end(struct run *r, const char *state, int rc);
+
+/* run-report.c */
+int		 run_report_check(struct run *r);
+int		 run_report_write(struct run *r);
 
 /* run-output.c */
 void		 output_setup(struct run *r);

@@ -30,8 +30,8 @@ const char	*weft_self;
 
 static const struct cmd_entry cmd_table[] = {
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast | --keep-going] "
-	  "[--resume | --no-resume] [--dry-run] [--tail N] "
-	  "[--plugin NAME=PATH] [--run-dir DIR] FILE",
+	  "[--resume | --no-resume] [--dry-run] [--tail N] [--report FILE] "
+	  "[--junit FILE] [--plugin NAME=PATH] [--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -43,6 +43,9 @@ static const struct cmd_entry cmd_table[] = {
 	  "      --no-resume    run everything, whatever config.resume says\n"
 	  "      --dry-run      say what would run and what is cached;"
 	  " run nothing\n"
+	  "      --report FILE  write the run's HTML report to FILE at the"
+	  " end\n"
+	  "      --junit FILE   write the run's JUnit XML to FILE at the end\n"
 	  "      --plugin NAME=PATH\n"
 	  "                     add or replace a plugin (repeatable)\n"
 	  "      --run-dir DIR  keep runs in DIR instead of .weft next to"
@@ -188,6 +191,23 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --run-dir DIR          runs are under DIR/runs\n"
 	  "  -h, --help             show this help\n",
 	  "remove old run directories", 0, cmd_clean },
+	{ "report", "[-o FILE] [--junit FILE] [-f FILE | -C DIR | --run-dir DIR] "
+	  "[RUN]",
+	  "\n"
+	  "Writes the reports of RUN, a run number such as 7 or 0007\n"
+	  "(default: the newest run), from the monitoring database; a live\n"
+	  "run gives what is recorded so far.  Without -o or --junit, the\n"
+	  "HTML report goes to report.html.  FILE '-' is standard output.\n"
+	  "\n"
+	  "options:\n"
+	  "  -o, --output FILE  one self-contained HTML page: summary,\n"
+	  "                     timeline, task graph, app statistics, tasks\n"
+	  "  --junit FILE       JUnit XML, one testcase per task\n"
+	  "  -f FILE            the runs of workflow FILE (its .weft)\n"
+	  "  -C DIR             look for .weft from DIR upwards\n"
+	  "  --run-dir DIR      read DIR/monitoring.db\n"
+	  "  -h, --help         show this help\n",
+	  "write a run's HTML report or JUnit XML", 0, cmd_report },
 	/* The roles' options are described by roleargs.c, which parses them. */
 	{ "interchange", NULL, NULL, "internal: task broker", 1,
 	  interchange_main },

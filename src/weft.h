@@ -830,6 +830,82 @@ struct dbread_rows {
 int		 dbread_print(struct sqlite3 *, char *, struct sqlite3_stmt *,
 		     int, const struct dbread_rows *, int, const char *);
 
+/* report-data.c: one run read for its reports (HTML, JUnit) */
+#define REPORT_TAIL_LINES	20	/* of a failed task's stderr */
+struct report_try {
+	size_t		 task;		/* index in report.tasks */
+	int		 try_id;
+	int		 pool;		/* -1: not recorded */
+	double		 launched;	/* seconds from the run's start, */
+	double		 started;	/* NAN when not recorded */
+	double		 ended;
+	char		*state;		/* running, done, failed, ... */
+	int		 has_exit;
+	int		 exit_code;
+	int		 sig;		/* 0: none */
+	char		*reason;
+	char		*stderr_path;
+	long long	 rss;		/* peak resident bytes, -1 unknown */
+};
+struct report_task {
+	int64_t		 index;		/* task.task_id */
+	char		*id;
+	char		*app;
+	char		*kind;		/* command, function */
+	char		*state;
+	char		*deps;		/* indexes, comma-separated */
+	int		 has_exit;
+	int		 exit_code;
+	int		 sig;
+	char		*reason;	/* of its last try */
+	char		*stderr_path;
+	char		*tail;		/* failed, killed: stderr's tail */
+	int		 ntries;
+	size_t		 last;		/* its last try, if has_last */
+	int		 has_last;
+	double		 duration;	/* of its last try, or NAN */
+	long long	 rss;		/* peak over its tries, -1 unknown */
+};
+struct report {
+	char		 run[32];
+	char		*name;
+	char		*file;
+	char		*state;
+	int		 has_exit;
+	int		 exit_code;
+	char		*began;		/* as stored */
+	char		*completed;	/* NULL while it runs */
+	char		*host;
+	char		*user;
+	char		*rundir;
+	double		 duration;	/* so far, while it runs */
+	double		 now;		/* when read, from its start */
+	int		 complete;	/* monitoring complete; -1 unknown */
+	struct report_task *tasks;
+	size_t		 ntasks;
+	struct report_try *tries;
+	size_t		 ntries;
+};
+int		 report_load(const char *, const char *, struct report *,
+		     const char *);
+void		 report_free(struct report *);
+struct report_task *report_task_at(const struct report *, int64_t);
+int		 report_failed(const char *);
+char		*report_utf8(const char *, size_t);
+char		*report_tail(const char *, int);
+int		 report_write(const struct report *, const char *,
+		     int (*)(const struct report *, FILE *), const char *);
+
+/* report-junit.c */
+int		 report_junit(const struct report *, FILE *);
+
+/* report-html.c */
+int		 report_html(const struct report *, FILE *);
+
+/* report-page.c: the report's style sheet and script */
+extern const char	 report_page_css[];
+extern const char	 report_page_js[];
+
 /* table.c */
 struct table_col {
 	const char	*title;
@@ -877,6 +953,9 @@ int		 cmd_cache(int, char **);
 
 /* cmd-clean.c */
 int		 cmd_clean(int, char **);
+
+/* cmd-report.c */
+int		 cmd_report(int, char **);
 
 /* interchange.c */
 int		 interchange_main(int, char **);
