@@ -609,6 +609,7 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 				    "to 10000\n", optarg);
 				return -1;
 			}
+			break;
 		case OPT_REPORT:
 		case OPT_JUNIT:
 			if (*optarg == '\0') {
