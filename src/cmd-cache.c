@@ -130,8 +130,7 @@ cache_options(int argc, char **argv, struct cache_args *a)
 			cache_usage(stdout);
 			return -1;
 		default:
-			return dbread_bad_option("cache", ch, argv,
-			    cache_usage);
+			return cmd_bad_option("cache", ch, argv);
 		}
 		if (what != NULL) {
 			fprintf(stderr, "weft cache: %s is not an option of "

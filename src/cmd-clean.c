@@ -245,8 +245,7 @@ clean_options(int argc, char **argv, int *keep, int64_t *older, int *dry,
 			clean_usage(stdout);
 			return -1;
 		default:
-			return dbread_bad_option("clean", ch, argv,
-			    clean_usage);
+			return cmd_bad_option("clean", ch, argv);
 		}
 	}
 	if (optind < argc) {

@@ -701,7 +701,7 @@ logs_options(struct logs *lg, struct locate *lc, int argc, char **argv)
 			logs_usage(stdout);
 			return -1;
 		default:
-			return dbread_bad_option("logs", ch, argv, logs_usage);
+			return cmd_bad_option("logs", ch, argv);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2) {

@@ -46,8 +46,7 @@ cmd_report(int argc, char **argv)
 		case 'o':
 		case REPORT_OPT_JUNIT:
 			if (*optarg == '\0')
-				return dbread_bad_option("report", ':', argv,
-				    report_usage);
+				return cmd_bad_option("report", ':', argv);
 			if (ch == 'o')
 				html = optarg;
 			else
@@ -64,8 +63,7 @@ cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			return dbread_bad_option("report", ch, argv,
-			    report_usage);
+			return cmd_bad_option("report", ch, argv);
 		}
 	}
 	if (optind + 1 < argc) {

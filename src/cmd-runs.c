@@ -180,8 +180,7 @@ cmd_runs(int argc, char **argv)
 			runs_usage(stdout);
 			return 0;
 		default:
-			return dbread_bad_option("runs", ch, argv,
-			    runs_usage);
+			return cmd_bad_option("runs", ch, argv);
 		}
 	}
 	if (optind < argc) {

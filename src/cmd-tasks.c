@@ -405,8 +405,7 @@ cmd_tasks(int argc, char **argv)
 			tasks_usage(stdout);
 			return 0;
 		default:
-			return dbread_bad_option("tasks", ch, argv,
-			    tasks_usage);
+			return cmd_bad_option("tasks", ch, argv);
 		}
 	}
 	if (optind + 1 < argc) {

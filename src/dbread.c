@@ -23,20 +23,6 @@
 
 #include "weft.h"
 
-/*
- * Reports a bad option the way every command does (cmd_bad_option: what
- * is wrong, a likely option meant, and a hint to --help); returns the
- * usage exit code.  Call right after getopt_long returned '?' or ':'.
- * USAGE is not printed: the hint replaces it.
- */
-int
-dbread_bad_option(const char *cmd, int ch, char **argv,
-    void (*usage)(FILE *))
-{
-	(void)usage;
-	return cmd_bad_option(cmd, ch, argv);
-}
-
 /* Prints a failed read of the database; returns the exit code. */
 int
 dbread_error(sqlite3 *db, const char *path)

@@ -806,8 +806,6 @@ void		 dbread_close(struct sqlite3 *);
 int		 dbread_find_run(struct sqlite3 *, const char *, int, char *,
 		     size_t);
 int		 dbread_error(struct sqlite3 *, const char *);
-int		 dbread_bad_option(const char *, int, char **,
-		     void (*)(FILE *));
 char		*dbread_text(struct sqlite3_stmt *, int);
 char		*dbread_duration(double, int);
 char		*dbread_signal_name(int);
