@@ -1,6 +1,7 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
- * run-sched.c, run-supervise.c, run-events.c and run-output.c: the state
+ * run-sched.c, run-supervise.c, run-events.c, run-output.c and
+ * run-dry.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
  * them; include it after weft.h and proto.h.
  */
@@ -205,6 +206,22 @@ void		 ev_task_end(struct run *r, uint32_t i, const char *status,
 	    const char *state, const char *reason, const char *try_state);
 void		 ev_try_end(struct run *r, const struct msg_result *res);
 void		 ev_workflow_end(struct run *r, const char *state, int rc);
+
+/* run-dry.c */
+/* What a dry run found for one task, and what it would run. */
+struct dry_task {
+	uint32_t	 task;
+	int		 cached;
+	char		*why;		/* with resume on: why it runs */
+	struct task_text text;		/* with --print: command or call */
+};
+struct dry_plan {
+	struct dry_task	*tasks;		/* by task index */
+	size_t		 ntasks;
+	size_t		 nrun;
+	int		 resume;
+};
+int		 dry_run(struct run *r, const char *base, int print);
 
 /* run-output.c */
 void		 progress_clear(struct run *r);

@@ -25,8 +25,9 @@ const char	*weft_self;
 #define STR1(x)	#x
 
 static const struct cmd_entry cmd_table[] = {
-	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast] [--resume] "
-	  "[--dry-run] [--plugin NAME=PATH] [--run-dir DIR] FILE",
+	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast] [--keep-going] "
+	  "[--resume | --no-resume] [-n | --dry-run [-p | --print]] "
+	  "[--plugin NAME=PATH] [--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -36,8 +37,10 @@ static const struct cmd_entry cmd_table[] = {
 	  " (the default)\n"
 	  "      --resume       skip the tasks that the cache has done\n"
 	  "      --no-resume    run everything, whatever config.resume says\n"
-	  "      --dry-run      say what would run and what is cached;"
-	  " run nothing\n"
+	  "  -n, --dry-run      say what would run and what is cached"
+	  " (with --resume: why);\n"
+	  "                     run nothing\n"
+	  "  -p, --print        with -n: each task's command or call\n"
 	  "      --plugin NAME=PATH\n"
 	  "                     add or replace a plugin (repeatable)\n"
 	  "      --run-dir DIR  keep runs in DIR instead of .weft next to"
