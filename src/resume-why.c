@@ -128,14 +128,21 @@ member(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* The hash paired with NAME in a list of [name, hash]; NULL if absent. */
+/*
+ * The hash paired with NAME in a list of [name, hash], looked for at
+ * HINT first (lists mostly keep their order); NULL if absent.
+ */
 static const char *
-paired(json_t *list, const char *name)
+paired(json_t *list, const char *name, size_t hint)
 {
 	json_t		*e;
 	const char	*n;
 	size_t		 j;
 
+	n = json_string_value(json_array_get(json_array_get(list, hint), 0));
+	if (n != NULL && strcmp(n, name) == 0)
+		return json_string_value(json_array_get(json_array_get(list,
+		    hint), 1));
 	json_array_foreach(list, j, e) {
 		n = json_string_value(json_array_get(e, 0));
 		if (n != NULL && strcmp(n, name) == 0)
@@ -195,14 +202,14 @@ why_compare(const char *recorded, const char *now)
 		if ((path = json_string_value(json_array_get(e, 0))) == NULL)
 			continue;
 		h = json_string_value(json_array_get(e, 1));
-		if (paired(ia, path) == NULL)
+		if (paired(ia, path, j) == NULL)
 			add_reason(&out, xprintf("input added: %s", path));
-		else if (h == NULL || strcmp(paired(ia, path), h) != 0)
+		else if (h == NULL || strcmp(paired(ia, path, j), h) != 0)
 			add_reason(&out, xprintf("input changed: %s", path));
 	}
 	json_array_foreach(ia, j, e) {
 		path = json_string_value(json_array_get(e, 0));
-		if (path != NULL && paired(ib, path) == NULL)
+		if (path != NULL && paired(ib, path, j) == NULL)
 			add_reason(&out, xprintf("input removed: %s", path));
 	}
 	ia = json_object_get(a, "deps");
@@ -211,15 +218,15 @@ why_compare(const char *recorded, const char *now)
 		if ((path = json_string_value(json_array_get(e, 0))) == NULL)
 			continue;
 		h = json_string_value(json_array_get(e, 1));
-		if (paired(ia, path) == NULL)
+		if (paired(ia, path, j) == NULL)
 			add_reason(&out, xprintf("dependency added: %s", path));
-		else if (h == NULL || strcmp(paired(ia, path), h) != 0)
+		else if (h == NULL || strcmp(paired(ia, path, j), h) != 0)
 			add_reason(&out, xprintf("dependency changed: %s",
 			    path));
 	}
 	json_array_foreach(ia, j, e) {
 		path = json_string_value(json_array_get(e, 0));
-		if (path != NULL && paired(ib, path) == NULL)
+		if (path != NULL && paired(ib, path, j) == NULL)
 			add_reason(&out, xprintf("dependency removed: %s",
 			    path));
 	}

@@ -292,3 +292,50 @@ say|1|2"
 	assert_line 'run      qc[sample=C] (input changed: data/C.fa)'
 	assert_line 'run      report (dependency re-runs: qc[sample=A])'
 }
+
+@test "-n --resume: the env changed; -p fills in cached results" {
+	fan_data A B C
+	fan_flow
+	run weft run flow.yaml
+	assert_success
+	# The env is in every key: every task's definition changed.
+	sed -i 's/^name: fan$/name: fan\nenv: {STAGE: two}/' flow.yaml
+	run --separate-stderr weft run -n --resume flow.yaml
+	assert_success
+	assert_output "run      qc[sample=A] (definition changed)
+run      qc[sample=B] (definition changed)
+run      qc[sample=C] (definition changed)
+run      label (definition changed)
+run      report (dependency re-runs: qc[sample=A])
+run      say (dependency re-runs: report)
+dry run: 6 tasks: 6 to run, 0 cached"
+	# A command that uses a function's result: known once it is cached.
+	write_flow <<'EOF'
+weft: 1
+plugins:
+  results: plugins/libresults.so
+apps:
+  add: {function: results.add}
+  show: {command: 'echo {n.result} > {outputs}'}
+main:
+  - {id: n, app: add, args: {x: "2", y: "3"}}
+  - {id: show, app: show, outputs: show-v1.txt}
+EOF
+	run --separate-stderr weft run -n -p --resume flow.yaml
+	assert_success
+	assert_output "run      n (new)
+    function results:add(x=\"2\", y=\"3\")
+run      show (dependency re-runs: n)
+    echo '<result of n>' > show-v1.txt
+dry run: 2 tasks: 2 to run, 0 cached"
+	run weft run flow.yaml
+	assert_success
+	sed -i 's/show-v1/show-v2/' flow.yaml
+	run --separate-stderr weft run -n -p --resume flow.yaml
+	assert_success
+	assert_output "cached   n
+    function results:add(x=\"2\", y=\"3\")
+run      show (definition changed; command changed)
+    echo '5' > show-v2.txt
+dry run: 2 tasks: 1 to run, 1 cached"
+}
