@@ -64,6 +64,7 @@ static const char *cache_schema =
 	"  checksum BLOB NOT NULL,"
 	/* JSON: what the key was made of, for "weft run -n --resume" */
 	"  parts TEXT) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS entry_task ON entry (task, recorded);"
 	"CREATE TABLE IF NOT EXISTS file ("
 	"  path TEXT PRIMARY KEY,"	/* absolute */
 	"  dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER,"
@@ -144,8 +145,8 @@ cache_exec(sqlite3 *db, const char *sql, char **errp)
 
 /*
  * A cache made before entries kept their parts gains the column (older
- * entries have none) and the index by task.  Older weft reads and
- * writes the result as before: the column is not in the checksum.
+ * entries have none).  Older weft reads and writes the result as
+ * before: the column is not in the checksum.
  */
 static int
 cache_migrate(sqlite3 *db, char **errp)
@@ -153,13 +154,11 @@ cache_migrate(sqlite3 *db, char **errp)
 	sqlite3_stmt	*st;
 
 	if (sqlite3_prepare_v2(db, "SELECT parts FROM entry", -1, &st,
-	    NULL) == SQLITE_OK)
-		sqlite3_finalize(st);
-	else if (cache_exec(db, "ALTER TABLE entry ADD COLUMN parts TEXT;",
-	    errp) == -1)
-		return -1;
-	return cache_exec(db, "CREATE INDEX IF NOT EXISTS entry_task ON "
-	    "entry (task, recorded);", errp);
+	    NULL) != SQLITE_OK)
+		return cache_exec(db, "ALTER TABLE entry ADD COLUMN "
+		    "parts TEXT;", errp);
+	sqlite3_finalize(st);
+	return 0;
 }
 
 /*
