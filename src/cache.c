@@ -601,7 +601,8 @@ cache_newest(struct cache *c, const char *task, char **partsp)
 	    SQLITE_OK))
 		return 0;
 	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st) == SQLITE_ROW))
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	if (rc)
 		*partsp = column_text(st, 0);
 	sqlite3_finalize(st);
 	return rc;
