@@ -5,7 +5,8 @@
 # function's arguments, outputs and the foreach values change, and
 # "weft run -n -p --resume" must say exactly which tasks would run, why
 # (the parts of each key recorded in the cache against the task now),
-# and what each would run, quoted as the shell gets it.  A dry run writes
+# and what each would run, quoted as the shell gets it; so do a changed
+# env, inputs added and removed, and a corrupt entry.  A dry run writes
 # nothing; -p without -n is a usage error; a cache recorded without the
 # parts of its keys says "changed", and the next run adds them.
 
@@ -338,4 +339,26 @@ dry run: 2 tasks: 2 to run, 0 cached"
 run      show (definition changed; command changed)
     echo '5' > show-v2.txt
 dry run: 2 tasks: 1 to run, 1 cached"
+}
+
+@test "-n --resume: an input added or removed; a corrupt entry" {
+	fan_data A B C
+	fan_flow
+	sed -i 's|^    outputs: out/label.txt$|&\n    inputs: data/A.fa|' flow.yaml
+	run weft run flow.yaml
+	assert_success
+	sed -i 's|^    inputs: data/A.fa$|    inputs: data/B.fa|' flow.yaml
+	run --separate-stderr weft run -n --resume flow.yaml
+	assert_success
+	assert_line 'run      label (input added: data/B.fa; input removed: data/A.fa)'
+	assert_line 'dry run: 6 tasks: 1 to run, 5 cached'
+	sed -i 's|^    inputs: data/B.fa$|    inputs: data/A.fa|' flow.yaml
+	sqlite3 .weft/cache/cache.db \
+	    "UPDATE entry SET checksum = zeroblob(32) WHERE task = 'label'"
+	run --separate-stderr weft run -n --resume flow.yaml
+	assert_success
+	assert_line 'run      label (cache entry corrupt)'
+	assert_line 'dry run: 6 tasks: 1 to run, 5 cached'
+	[[ $stderr == "weft: warning: cache entry of 'label' is corrupt; not trusted, the task runs"* ]] ||
+	    fail "stderr: $stderr"
 }
