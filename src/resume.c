@@ -23,6 +23,10 @@
  * run, and its result (a function's value) comes from the cache.  With
  * resume off, tasks are dispatched at once and their keys are worked out
  * alongside, as they are needed only to record them.
+ *
+ * Each entry also keeps the parts of its key (resume-why.c), so that a
+ * dry run with resume on can say why a task whose key is not in the
+ * cache would run: the verdict's message.
  */
 
 #include <sys/mman.h>
