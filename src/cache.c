@@ -61,7 +61,10 @@ static const char *cache_schema =
 	"  result TEXT,"		/* a function task's value */
 	"  run TEXT,"
 	"  recorded REAL,"
-	"  checksum BLOB NOT NULL) WITHOUT ROWID;"
+	"  checksum BLOB NOT NULL,"
+	/* JSON: what the key was made of, for "weft run -n --resume" */
+	"  parts TEXT) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS entry_task ON entry (task, recorded);"
 	"CREATE TABLE IF NOT EXISTS file ("
 	"  path TEXT PRIMARY KEY,"	/* absolute */
 	"  dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER,"
@@ -72,7 +75,8 @@ static const char *cache_sql[CS_NSTMTS] = {
 	[CS_GET] = "SELECT key, task, outputs, result, checksum FROM entry "
 	    "WHERE key = ?1",
 	[CS_PUT] = "INSERT OR REPLACE INTO entry (key, task, outputs, result, "
-	    "run, recorded, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    "run, recorded, checksum, parts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8)",
 	[CS_DELETE] = "DELETE FROM entry WHERE key = ?1",
 	[CS_FILE_GET] = "SELECT dev, ino, size, mtime_ns, hash, checksum "
 	    "FROM file WHERE path = ?1",
@@ -140,6 +144,24 @@ cache_exec(sqlite3 *db, const char *sql, char **errp)
 }
 
 /*
+ * A cache made before entries kept their parts gains the column (older
+ * entries have none).  Older weft reads and writes the result as
+ * before: the column is not in the checksum.
+ */
+static int
+cache_migrate(sqlite3 *db, char **errp)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(db, "SELECT parts FROM entry", -1, &st,
+	    NULL) != SQLITE_OK)
+		return cache_exec(db, "ALTER TABLE entry ADD COLUMN "
+		    "parts TEXT;", errp);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
  * Opens and sets up one database file; NULL with *errp on failure, and
  * *fullp set if it failed for a full disk.  A read-only one must exist and
  * is not changed in any way.
@@ -171,7 +193,8 @@ cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 	sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (!readonly && (cache_exec(c->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=NORMAL;", errp) == -1 ||
-	    cache_exec(c->db, cache_schema, errp) == -1))
+	    cache_exec(c->db, cache_schema, errp) == -1 ||
+	    cache_migrate(c->db, errp) == -1))
 		goto fail;
 	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = "
 	    "'schema_version'", -1, &st, NULL) != SQLITE_OK) {
@@ -195,6 +218,10 @@ cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 			goto fail;
 	}
 	for (i = 0; i < CS_NSTMTS; i++) {
+		/* Writes name columns an older cache may lack. */
+		if (readonly && (i == CS_PUT || i == CS_DELETE ||
+		    i == CS_FILE_PUT))
+			continue;
 		if (sqlite3_prepare_v2(c->db, cache_sql[i], -1, &c->st[i],
 		    NULL) != SQLITE_OK) {
 			/* Read-only, a cache of only some tables is no cache. */
@@ -526,7 +553,8 @@ cache_entry_free(struct cache_entry *e)
 /* Records a task that succeeded; written at the next cache_commit. */
 void
 cache_record(struct cache *c, const uint8_t *key, const char *task,
-    const char *outputs, const char *result, const char *run)
+    const char *outputs, const char *result, const char *run,
+    const char *parts)
 {
 	sqlite3_stmt	*st;
 	uint8_t		 sum[HASH_LEN];
@@ -545,11 +573,42 @@ cache_record(struct cache *c, const uint8_t *key, const char *task,
 	sqlite3_bind_text(st, 5, run, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 6, db_now());
 	sqlite3_bind_blob(st, 7, sum, HASH_LEN, SQLITE_STATIC);
+	if (parts != NULL)
+		sqlite3_bind_text(st, 8, parts, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		cache_failed(c, "write");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	c->written++;
+}
+
+/*
+ * The parts of the newest entry recorded for the task TASK, into *PARTSP
+ * (caller frees; NULL for an entry recorded without them).  Returns 1,
+ * or 0 if there is none.
+ */
+int
+cache_newest(struct cache *c, const char *task, char **partsp)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*partsp = NULL;
+	/* A cache older than the column, opened read-only, has none. */
+	if (c == NULL || (sqlite3_prepare_v2(c->db, "SELECT parts FROM entry "
+	    "WHERE task = ?1 ORDER BY recorded DESC LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK && sqlite3_prepare_v2(c->db, "SELECT NULL "
+	    "FROM entry WHERE task = ?1 LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK))
+		return 0;
+	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	if (rc)
+		*partsp = column_text(st, 0);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /*

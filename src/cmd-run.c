@@ -13,8 +13,8 @@
  * and the event loop with the one switch over the interchange's
  * messages.  Its companions share run.h: run-sched.c (the state of
  * every task), run-supervise.c (the helpers: spawn, reap, restart,
- * stop), run-events.c (main's monitoring events) and run-output.c (the
- * terminal).
+ * stop), run-events.c (main's monitoring events), run-output.c (the
+ * terminal) and run-dry.c (--dry-run).
  *
  * Helpers hold the read end of a lifeline pipe whose write end only main
  * holds.  Closing it is how main tells them to stop, and the kernel closes
@@ -72,18 +72,19 @@
 
 enum {
 	OPT_RETRIES = 256, OPT_FAIL_FAST, OPT_KEEP_GOING, OPT_RESUME,
-	OPT_NO_RESUME, OPT_DRY_RUN, OPT_TAIL, OPT_REPORT, OPT_JUNIT
+	OPT_NO_RESUME, OPT_PLUGIN, OPT_TAIL, OPT_REPORT, OPT_JUNIT
 };
 
 static const struct option run_longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "plugin", required_argument, NULL, 'p' },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "fail-fast", no_argument, NULL, OPT_FAIL_FAST },
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "print", no_argument, NULL, 'p' },
 	{ "tail", required_argument, NULL, OPT_TAIL },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -476,97 +477,26 @@ fail:
 }
 
 /*
- * weft run --dry-run: what would run and what is cached, decided as a
- * run would, in dependency order, with nothing started or written.  A
- * task after one that would run would run too: what it reads is not made
- * yet.
- */
-static int
-dry_run(struct run *r, const char *base)
-{
-	struct rs_verdict	*v;
-	struct task		*t;
-	uint8_t			*verdict;	/* 0 unknown, 1 run, 2 cached */
-	uint32_t		*queue, *indeg, x, d;
-	size_t			 head = 0, tail = 0, i, j, n, nrun = 0;
-	struct task_text	 tt;
-
-	r->tasks = xcalloc(r->dag->ntasks + 1, sizeof *r->tasks);
-	r->rs = resume_open(r->wf, r->dag, base, r->resume, 1, "dry-run",
-	    "/dev/null");
-	verdict = xcalloc(r->dag->ntasks + 1, 1);
-	queue = xcalloc(r->dag->ntasks + 1, sizeof *queue);
-	indeg = xcalloc(r->dag->ntasks + 1, sizeof *indeg);
-	for (i = 0; i < r->dag->ntasks; i++) {
-		indeg[i] = r->dag->tasks[i].ndeps;
-		if (indeg[i] == 0)
-			queue[tail++] = i;
-	}
-	while (head < tail) {
-		x = queue[head++];
-		t = &r->dag->tasks[x];
-		verdict[x] = 2;
-		for (j = 0; j < t->ndeps; j++) {
-			if (verdict[t->deps[j]] != 2)
-				verdict[x] = 1;
-		}
-		if (verdict[x] == 2) {
-			task_text_now(r, t, &tt);
-			resume_ready(r->rs, x, &tt, 0);
-			verdict[x] = 1;
-			v = resume_verdicts(r->rs, &n);
-			for (j = 0; j < n; j++) {
-				if (v[j].task == x && v[j].what == RS_CACHED) {
-					verdict[x] = 2;
-					r->tasks[x].result = v[j].result;
-					v[j].result = NULL;
-				}
-				free(v[j].message);
-				free(v[j].result);
-			}
-		}
-		for (j = 0; j < t->ndependents; j++) {
-			d = t->dependents[j];
-			if (--indeg[d] == 0)
-				queue[tail++] = d;
-		}
-	}
-	for (i = 0; i < r->dag->ntasks; i++) {
-		printf("%-8s %s\n", verdict[i] == 2 ? "cached" : "run",
-		    r->dag->tasks[i].id);
-		nrun += verdict[i] != 2;
-	}
-	printf("dry run: %zu task%s: %zu to run, %zu cached\n",
-	    r->dag->ntasks, r->dag->ntasks == 1 ? "" : "s", nrun,
-	    r->dag->ntasks - nrun);
-	free(indeg);
-	free(queue);
-	free(verdict);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "weft run: cannot write output\n");
-		return EXIT_INTERNAL;
-	}
-	return 0;
-}
-
-/*
  * Parses the options into R; returns -1 (having said why) for a usage
  * error, 1 when the help was asked for and printed, else 0.
  */
 static int
 run_options(struct run *r, int argc, char **argv, char **plugins,
     size_t *nplugins, const char **rundir_opt, int *jobs, int *dry,
-    int *resume)
+    int *resume, int *print)
 {
 	struct stat	 st;
 	int		 ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":j:qvh", run_longopts,
+	while ((ch = getopt_long(argc, argv, ":j:npqvh", run_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'p':
+		case OPT_PLUGIN:
 			plugins[(*nplugins)++] = optarg;
+			break;
+		case 'p':
+			*print = 1;
 			break;
 		case 'j':
 			if (parse_number(optarg, 1, WEFT_MAX_JOBS,
@@ -599,7 +529,7 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 		case OPT_NO_RESUME:
 			*resume = 0;
 			break;
-		case OPT_DRY_RUN:
+		case 'n':
 			*dry = 1;
 			break;
 		case OPT_TAIL:
@@ -658,6 +588,11 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 		cmd_help(stderr, "run");
 		return -1;
 	}
+	if (*print && !*dry) {
+		fprintf(stderr, "weft run: --print (-p) goes with --dry-run "
+		    "(-n)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -668,7 +603,7 @@ cmd_run(int argc, char **argv)
 	const char	*rundir_opt = NULL;
 	char		*base, **plugins, *log;
 	const char	*state;
-	int		 jobs = 0, rc, dry = 0, resume = -1;
+	int		 jobs = 0, rc, dry = 0, resume = -1, print = 0;
 	size_t		 i, nplugins = 0;
 	long		 ncpu;
 
@@ -679,7 +614,7 @@ cmd_run(int argc, char **argv)
 	r.tail = -1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
 	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
-	    &jobs, &dry, &resume)) != 0) {
+	    &jobs, &dry, &resume, &print)) != 0) {
 		free(plugins);
 		free(r.report_path);
 		free(r.junit_path);
@@ -708,7 +643,7 @@ cmd_run(int argc, char **argv)
 	base = rundir_opt != NULL ? xstrdup(rundir_opt) :
 	    xprintf("%s/.weft", r.wf->dir);
 	if (dry) {
-		rc = dry_run(&r, base);
+		rc = dry_run(&r, base, print);
 		free(base);
 		run_free(&r);
 		return rc;

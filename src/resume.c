@@ -23,6 +23,10 @@
  * run, and its result (a function's value) comes from the cache.  With
  * resume off, tasks are dispatched at once and their keys are worked out
  * alongside, as they are needed only to record them.
+ *
+ * Each entry also keeps the parts of its key (resume-why.c), so that a
+ * dry run with resume on can say why a task whose key is not in the
+ * cache would run: the verdict's message.
  */
 
 #include <sys/mman.h>
@@ -58,6 +62,7 @@ struct rs_task {
 	uint8_t		 corrupt_told;
 	uint32_t	 hashes_due;	/* inputs still at the hasher */
 	uint8_t		*input_hash;	/* HASH_LEN per input */
+	uint8_t		*why;		/* def and text hashes, to record */
 	struct task_text text;		/* filled in, until the key is */
 	char		*result;	/* to record */
 	uint8_t		 key[HASH_LEN];
@@ -76,6 +81,7 @@ struct resume {
 	char		*logpath;	/* the hasher's stderr */
 	int		 resume;	/* skip what is cached */
 	int		 dry_run;	/* hash here, write nothing */
+	int		 why;		/* say why each task runs */
 	struct rs_task	*t;
 	uint8_t	       (*plugin_hash)[HASH_LEN];	/* per app */
 	struct wf_kv	*env;		/* the workflow's, sorted by name */
@@ -144,6 +150,7 @@ resume_open(const struct workflow *wf, const struct dag *dag,
 	rs->dag = dag;
 	rs->resume = resume;
 	rs->dry_run = dry_run;
+	rs->why = dry_run && resume;
 	rs->run_name = xstrdup(run_name);
 	rs->logpath = xstrdup(logpath);
 	rs->fd = -1;
@@ -186,6 +193,7 @@ resume_close(struct resume **rsp)
 	cache_close(&rs->cache);
 	for (i = 0; i < rs->dag->ntasks; i++) {
 		free(rs->t[i].input_hash);
+		free(rs->t[i].why);
 		task_text_free(&rs->t[i].text);
 		free(rs->t[i].result);
 	}
@@ -218,68 +226,6 @@ verdict(struct resume *rs, uint32_t i, enum rs_outcome what, char *msg,
 	v->message = msg;
 	v->result = result;
 }
-
-/* Fingerprints of the outputs, as the cache keeps them. */
-static char *
-outputs_fingerprint(const struct resume *rs, const struct task *t)
-{
-	struct stat	 st;
-	json_t		*a;
-	char		*path, *s;
-	size_t		 i;
-
-	if (t->noutputs == 0)
-		return xstrdup("[]");
-	a = json_array();
-	for (i = 0; i < t->noutputs; i++) {
-		path = path_abs(rs->wf->dir, t->outputs[i]);
-		if (stat(path, &st) == -1)
-			memset(&st, 0, sizeof st);
-		free(path);
-		json_array_append_new(a, json_pack("[s, I, I, I]",
-		    t->outputs[i], (json_int_t)st.st_size,
-		    (json_int_t)((int64_t)st.st_mtim.tv_sec * 1000000000 +
-		    st.st_mtim.tv_nsec), (json_int_t)st.st_ino));
-	}
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s != NULL ? s : xstrdup("[]");
-}
-
-/* Whether every output still has the fingerprint the cache recorded. */
-static int
-outputs_unchanged(const struct resume *rs, const struct task *t,
-    const char *recorded)
-{
-	json_error_t	 err;
-	json_t		*a, *e;
-	struct stat	 st;
-	const char	*p;
-	json_int_t	 size, mtime, ino;
-	char		*path;
-	size_t		 i;
-	int		 ok;
-
-	if ((a = json_loads(recorded, 0, &err)) == NULL)
-		return 0;
-	ok = json_is_array(a) && json_array_size(a) == t->noutputs;
-	for (i = 0; ok && i < t->noutputs; i++) {
-		e = json_array_get(a, i);
-		if (json_unpack(e, "[s, I, I, I]", &p, &size, &mtime,
-		    &ino) == -1 || strcmp(p, t->outputs[i]) != 0) {
-			ok = 0;
-			break;
-		}
-		path = path_abs(rs->wf->dir, t->outputs[i]);
-		ok = stat(path, &st) == 0 && st.st_size == size &&
-		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		    st.st_mtim.tv_nsec == mtime && (json_int_t)st.st_ino == ino;
-		free(path);
-	}
-	json_decref(a);
-	return ok;
-}
-
 
 /* Everything of a task but its inputs and dependencies, into H. */
 static void
@@ -336,6 +282,42 @@ deps_keyed(const struct resume *rs, const struct task *t)
 	return 1;
 }
 
+/* The parts of task I's key, for its entry and for saying why it runs. */
+static char *
+key_parts(struct resume *rs, uint32_t i)
+{
+	const struct task	*t = &rs->dag->tasks[i];
+	struct rs_task		*rt = &rs->t[i];
+	uint8_t			*deps;
+	char			*s;
+	size_t			 j;
+
+	deps = xcalloc(t->ndeps + 1, HASH_LEN);
+	for (j = 0; j < t->ndeps; j++)
+		memcpy(deps + j * HASH_LEN, rs->t[t->deps[j]].key, HASH_LEN);
+	s = why_parts(rs->dag, i, rt->why, rt->why + HASH_LEN, rt->input_hash,
+	    deps);
+	free(deps);
+	return s;
+}
+
+/* Why task I, without an entry, runs under --resume (lookup gave RC). */
+static char *
+key_why(struct resume *rs, uint32_t i, int rc)
+{
+	char	*recorded, *now, *why;
+
+	if (rc == -1)
+		return xstrdup("cache entry corrupt");
+	if (cache_newest(rs->cache, rs->dag->tasks[i].id, &recorded) == 0)
+		return xstrdup("new");
+	now = key_parts(rs, i);
+	why = why_compare(recorded, now);
+	free(recorded);
+	free(now);
+	return why;
+}
+
 /* The task's key is complete: decide, record, and tell dependents. */
 static void
 key_done(struct resume *rs, uint32_t i)
@@ -345,6 +327,7 @@ key_done(struct resume *rs, uint32_t i)
 	struct cache_entry	 e;
 	struct hash		 h;
 	uint64_t		 n;
+	char			*why = NULL;
 	size_t			 j;
 	int			 rc;
 
@@ -362,6 +345,12 @@ key_done(struct resume *rs, uint32_t i)
 		hash_add(&h, rs->t[t->deps[j]].key, HASH_LEN);
 	hash_end(&h, rt->key);
 	rt->state = KEY_DONE;
+	if (!rs->dry_run || rs->why) {
+		rt->why = xcalloc(2, HASH_LEN);
+		why_hashes(rs->wf, t, &rt->text,
+		    rs->plugin_hash[t->app - rs->wf->apps], rs->env, rt->why,
+		    rt->why + HASH_LEN);
+	}
 	task_text_free(&rt->text);
 
 	if (rt->decide) {
@@ -375,11 +364,17 @@ key_done(struct resume *rs, uint32_t i)
 			    t->id);
 			log_warnx("cache entry of %s is corrupt", t->id);
 		}
-		if (rc == 1 && outputs_unchanged(rs, t, e.outputs)) {
+		if (rc == 1 && (why = outputs_changed(rs->wf->dir, t,
+		    e.outputs)) == NULL) {
 			verdict(rs, i, RS_CACHED, NULL, e.result);
 			e.result = NULL;
-		} else
+		} else if (rs->why)
+			verdict(rs, i, RS_RUN, why != NULL ? why :
+			    key_why(rs, i, rc), NULL);
+		else {
+			free(why);
 			verdict(rs, i, RS_RUN, NULL, NULL);
+		}
 		if (rc == 1)
 			cache_entry_free(&e);
 	}
@@ -538,7 +533,7 @@ void
 resume_done(struct resume *rs, uint32_t i, const char *result)
 {
 	struct rs_task	*rt = &rs->t[i];
-	char		*outputs;
+	char		*outputs, *parts;
 
 	if (rs->dry_run || rs->cache == NULL)
 		return;
@@ -550,10 +545,14 @@ resume_done(struct resume *rs, uint32_t i, const char *result)
 		rt->record = rt->state != KEY_FAILED;
 		return;
 	}
-	outputs = outputs_fingerprint(rs, &rs->dag->tasks[i]);
+	outputs = outputs_fingerprint(rs->wf->dir, &rs->dag->tasks[i]);
+	parts = rt->why != NULL ? key_parts(rs, i) : NULL;
 	cache_record(rs->cache, rt->key, rs->dag->tasks[i].id, outputs, result,
-	    rs->run_name);
+	    rs->run_name, parts);
 	free(outputs);
+	free(parts);
+	free(rt->why);
+	rt->why = NULL;
 }
 
 /* Main's verdicts so far; *N gets their number.  Valid until the next

@@ -1,7 +1,7 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
  * run-sched.c, run-supervise.c, run-events.c, run-output.c and
- * run-live.c: the state
+ * run-live.c, run-dry.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
  * them; include it after weft.h and proto.h.
  */
@@ -232,6 +232,22 @@ void		 ev_workflow_end(struct run *r, const char *state, int rc);
 /* run-report.c */
 int		 run_report_check(struct run *r);
 int		 run_report_write(struct run *r);
+
+/* run-dry.c */
+/* What a dry run found for one task, and what it would run. */
+struct dry_task {
+	uint32_t	 task;
+	int		 cached;
+	char		*why;		/* with resume on: why it runs */
+	struct task_text text;		/* with --print: command or call */
+};
+struct dry_plan {
+	struct dry_task	*tasks;		/* by task index */
+	size_t		 ntasks;
+	size_t		 nrun;
+	int		 resume;
+};
+int		 dry_run(struct run *r, const char *base, int print);
 
 /* run-output.c */
 void		 output_setup(struct run *r);

@@ -30,8 +30,9 @@ const char	*weft_self;
 
 static const struct cmd_entry cmd_table[] = {
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast | --keep-going] "
-	  "[--resume | --no-resume] [--dry-run] [--tail N] [--report FILE] "
-	  "[--junit FILE] [--plugin NAME=PATH] [--run-dir DIR] FILE",
+	  "[--resume | --no-resume] [-n | --dry-run [-p | --print]] "
+	  "[--tail N] [--report FILE] [--junit FILE] [--plugin NAME=PATH] "
+	  "[--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -41,8 +42,10 @@ static const struct cmd_entry cmd_table[] = {
 	  " (the default)\n"
 	  "      --resume       skip the tasks that the cache has done\n"
 	  "      --no-resume    run everything, whatever config.resume says\n"
-	  "      --dry-run      say what would run and what is cached;"
-	  " run nothing\n"
+	  "  -n, --dry-run      say what would run and what is cached,"
+	  " and with\n"
+	  "                     --resume why; run nothing\n"
+	  "  -p, --print        with -n: each task's command or call\n"
 	  "      --report FILE  write the run's HTML report to FILE at the"
 	  " end\n"
 	  "      --junit FILE   write the run's JUnit XML to FILE at the end\n"

@@ -701,7 +701,8 @@ int		 cache_lookup(struct cache *, const uint8_t *, const char *,
 		     struct cache_entry *);
 void		 cache_entry_free(struct cache_entry *);
 void		 cache_record(struct cache *, const uint8_t *, const char *,
-		     const char *, const char *, const char *);
+		     const char *, const char *, const char *, const char *);
+int		 cache_newest(struct cache *, const char *, char **);
 int		 cache_file_get(struct cache *, const char *,
 		     const struct stat *, uint8_t *);
 void		 cache_file_put(struct cache *, const char *,
@@ -729,7 +730,8 @@ int		 cache_forget_all(struct cache *, char **);
 
 /* resume.c */
 enum rs_outcome {
-	RS_RUN,			/* not cached: run it */
+	RS_RUN,			/* not cached: run it (in a dry run with
+				   resume on, message says why) */
 	RS_CACHED,		/* skip it: result (a function's) with it */
 	RS_MISSING		/* an input is missing: message says which */
 };
@@ -752,6 +754,17 @@ int		 resume_fd(struct resume *);
 void		 resume_read(struct resume *);
 int		 resume_reaped(struct resume *, pid_t, int);
 void		 resume_commit(struct resume *);
+
+/* resume-why.c */
+void		 why_hashes(const struct workflow *, const struct task *,
+		     const struct task_text *, const uint8_t *,
+		     const struct wf_kv *, uint8_t *, uint8_t *);
+char		*why_parts(const struct dag *, uint32_t, const uint8_t *,
+		     const uint8_t *, const uint8_t *, const uint8_t *);
+char		*why_compare(const char *, const char *);
+char		*outputs_fingerprint(const char *, const struct task *);
+char		*outputs_changed(const char *, const struct task *,
+		     const char *);
 
 /* hasher.c */
 int		 hasher_main(int, char **);

@@ -14,7 +14,8 @@
 # concerned and their dependents; touching, replacing or deleting an
 # output re-runs its task.  A corrupt entry is reported once and not
 # trusted; a damaged cache file is set aside as cache.db.damaged.  --dry-run
-# says what would run and what is cached, and writes nothing.  Tasks count
+# says what would run and what is cached (with --resume, why each task
+# runs; dryrun.bats has the rest), and writes nothing.  Tasks count
 # their starts in the file "effects" (robust.bash), so that "ran exactly
 # once across runs" is a fact, not a claim of weft's.
 
@@ -275,8 +276,8 @@ beta'
 	# The dry run says so, and the run does it: b1, then its dependent.
 	run --separate-stderr weft run --dry-run --resume flow.yaml
 	assert_success
-	assert_line 'run      b1'
-	assert_line 'run      m'
+	assert_line 'run      b1 (output changed: b1.out)'
+	assert_line 'run      m (dependency re-runs: b1)'
 	assert_line 'dry run: 5 tasks: 2 to run, 3 cached'
 	resume_again b1 m
 	expect_outcomes a1=cached b1=done m=done
@@ -374,12 +375,21 @@ beta'
 	for opt in '' --resume; do
 		run --separate-stderr weft run --dry-run $opt flow.yaml
 		assert_success
-		assert_output 'run      a1
+		if [ -z "$opt" ]; then
+			assert_output 'run      a1
 run      a2
 run      b1
 run      c1
 run      m
 dry run: 5 tasks: 5 to run, 0 cached'
+		else
+			assert_output 'run      a1 (new)
+run      a2 (dependency re-runs: a1)
+run      b1 (new)
+run      c1 (new)
+run      m (dependency re-runs: a2)
+dry run: 5 tasks: 5 to run, 0 cached'
+		fi
 		[ -z "$stderr" ] || fail "stderr: $stderr"
 		[ -z "$(find .weft -type f 2>/dev/null)" ] ||
 		    fail "--dry-run $opt created $(find .weft -type f)"
@@ -412,21 +422,21 @@ dry run: 5 tasks: 0 to run, 5 cached'
 	echo changed >a.txt
 	run --separate-stderr weft run --dry-run --resume flow.yaml
 	assert_success
-	assert_output 'run      a1
-run      a2
+	assert_output 'run      a1 (input changed: a.txt)
+run      a2 (dependency re-runs: a1)
 cached   b1
 cached   c1
-run      m
+run      m (dependency re-runs: a2)
 dry run: 5 tasks: 3 to run, 2 cached'
 	touch -d '2000-01-01 00:00:00' b1.out
 	outs=$(stat_of a1.out a2.out b1.out c1.out m.out)
 	run --separate-stderr weft run --dry-run --resume flow.yaml
 	assert_success
-	assert_output 'run      a1
-run      a2
-run      b1
+	assert_output 'run      a1 (input changed: a.txt)
+run      a2 (dependency re-runs: a1)
+run      b1 (output changed: b1.out)
 cached   c1
-run      m
+run      m (dependency re-runs: a2)
 dry run: 5 tasks: 4 to run, 1 cached'
 	# Without --resume, everything would run.
 	run --separate-stderr weft run --dry-run flow.yaml
