@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "weft.h"
 
 static void
@@ -62,11 +64,53 @@ print_dot(const struct workflow *wf, const struct dag *dag)
 	fputs("}\n", stdout);
 }
 
+/*
+ * --json: one object, for a valid workflow its summary, for one that is
+ * not the error (also on stderr, as without --json).
+ */
+static void
+print_json(const char *file, const struct workflow *wf,
+    const struct dag *dag, const char *err)
+{
+	json_t		*o, *errors;
+	const char	*p, *nl;
+	char		*line;
+
+	dbread_json_init();
+	o = json_object();
+	json_object_set_new(o, "format_version",
+	    json_integer(WEFT_JSON_VERSION));
+	json_object_set_new(o, "file", dbread_json_string(file));
+	json_object_set_new(o, "valid", json_boolean(err == NULL));
+	/* One message per line, as stderr has them. */
+	errors = json_array();
+	for (p = err; p != NULL && *p != '\0'; p = nl + (*nl != '\0')) {
+		nl = p + strcspn(p, "\n");
+		line = xstrndup(p, (size_t)(nl - p));
+		json_array_append_new(errors, dbread_json_string(line));
+		free(line);
+	}
+	json_object_set_new(o, "errors", errors);
+	if (err == NULL) {
+		json_object_set_new(o, "name", dbread_json_string(wf->name));
+		json_object_set_new(o, "apps", json_integer(wf->napps));
+		json_object_set_new(o, "plugins",
+		    json_integer(plugins_loaded(wf)));
+		json_object_set_new(o, "functions",
+		    json_integer(wf->nfunctions));
+		json_object_set_new(o, "tasks", json_integer(dag->ntasks));
+		json_object_set_new(o, "edges", json_integer(dag->nedges));
+		json_object_set_new(o, "roots", json_integer(dag->nroots));
+	}
+	dbread_json_print(o);
+}
+
 int
 cmd_check(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "dot", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "plugin", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -77,7 +121,7 @@ cmd_check(int argc, char **argv)
 	const char	*file;
 	char		**plugins;
 	size_t		 nplugins = 0, i;
-	int		 ch, dot = 0, rc;
+	int		 ch, dot = 0, json = 0, rc;
 
 	opterr = 0;
 	optind = 1;
@@ -86,6 +130,9 @@ cmd_check(int argc, char **argv)
 		switch (ch) {
 		case 'd':
 			dot = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'p':
 			plugins[nplugins++] = optarg;
@@ -98,6 +145,12 @@ cmd_check(int argc, char **argv)
 			free(plugins);
 			return cmd_bad_option("check", ch, argv);
 		}
+	}
+	if (dot && json) {
+		free(plugins);
+		fprintf(stderr, "weft check: --dot and --json do not go "
+		    "together\n");
+		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		free(plugins);
@@ -121,6 +174,8 @@ cmd_check(int argc, char **argv)
 	    dag_build(wf, &dag, &err) != 0 ||
 	    dag_check_paths(wf, dag, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
+		if (json)
+			print_json(file, wf, dag, err);
 		free(err);
 		dag_free(&dag);
 		workflow_free(&wf);
@@ -128,6 +183,8 @@ cmd_check(int argc, char **argv)
 	}
 	if (dot)
 		print_dot(wf, dag);
+	else if (json)
+		print_json(file, wf, dag, NULL);
 	else {
 		printf("%s: ok\n", file);
 		printf("name: %s\n", wf->name);

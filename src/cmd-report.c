@@ -41,7 +41,8 @@ cmd_report(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":ho:f:C:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:f:C:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 		case REPORT_OPT_JUNIT:

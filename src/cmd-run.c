@@ -72,7 +72,7 @@
 
 enum {
 	OPT_RETRIES = 256, OPT_FAIL_FAST, OPT_KEEP_GOING, OPT_RESUME,
-	OPT_NO_RESUME, OPT_PLUGIN, OPT_TAIL, OPT_REPORT, OPT_JUNIT
+	OPT_NO_RESUME, OPT_PLUGIN, OPT_TAIL, OPT_REPORT, OPT_JUNIT, OPT_JSON
 };
 
 static const struct option run_longopts[] = {
@@ -88,6 +88,7 @@ static const struct option run_longopts[] = {
 	{ "tail", required_argument, NULL, OPT_TAIL },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "run-dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -404,6 +405,8 @@ run_free(struct run *r)
 
 	ctl_close(&r->ctl);
 	monitor_close(&r->mon);
+	if (r->json_fd != -1)
+		close(r->json_fd);
 	if (r->sock != NULL)
 		zmq_close(r->sock);
 	if (r->ctx != NULL)
@@ -540,6 +543,9 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 				return -1;
 			}
 			break;
+		case OPT_JSON:
+			r->json = 1;
+			break;
 		case OPT_REPORT:
 		case OPT_JUNIT:
 			if (*optarg == '\0') {
@@ -612,6 +618,7 @@ cmd_run(int argc, char **argv)
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
 	r.retries = -1;
 	r.tail = -1;
+	r.json_fd = -1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
 	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
 	    &jobs, &dry, &resume, &print)) != 0) {
@@ -636,6 +643,16 @@ cmd_run(int argc, char **argv)
 	r.jobs = jobs != 0 ? jobs : r.wf->jobs != 0 ? r.wf->jobs :
 	    (ncpu > 0 ? (int)ncpu : 1);
 	r.pools = r.wf->pools > 0 ? r.wf->pools : 1;
+	if (r.json && dry) {
+		fprintf(stderr, "weft run: --json does not go with "
+		    "--dry-run\n");
+		run_free(&r);
+		return EXIT_USAGE;
+	}
+	if (r.json && run_json_begin(&r) == -1) {
+		run_free(&r);
+		return EXIT_INTERNAL;
+	}
 	r.tty = isatty(STDOUT_FILENO);
 	output_setup(&r);
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
@@ -726,6 +743,9 @@ cmd_run(int argc, char **argv)
 		rc = EXIT_INTERNAL;
 	if (r.aborted)
 		fprintf(stderr, "weft run: run %s aborted\n", r.rd.name);
+	/* Last: the document gives the exit status weft exits with. */
+	if (run_json_write(&r, state, rc) == -1 && rc == 0)
+		rc = EXIT_INTERNAL;
 	log_info("run %s finished: exit %d", r.rd.name, rc);
 	run_free(&r);
 	return rc;

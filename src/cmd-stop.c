@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "weft.h"
 
 #define STOP_WAIT_MS	10000	/* for a run to end after SIGTERM */
@@ -91,26 +93,54 @@ stop_kill(const char *path, pid_t pid)
 	return 0;
 }
 
+/* What became of the run: a line, or with --json one object. */
+static int
+stop_said(int json, const char *name, const char *path, pid_t pid,
+    const char *what)
+{
+	json_t	*o;
+
+	if (!json) {
+		printf("weft: run %s %s\n", name, what);
+		return dbread_flush("stop");
+	}
+	dbread_json_init();
+	o = json_object();
+	json_object_set_new(o, "format_version",
+	    json_integer(WEFT_JSON_VERSION));
+	json_object_set_new(o, "run", json_string(name));
+	json_object_set_new(o, "run_dir", dbread_json_string(path));
+	json_object_set_new(o, "pid", json_integer(pid));
+	json_object_set_new(o, "result", json_string(what));
+	if (dbread_json_print(o) != 0)
+		return EXIT_INTERNAL;
+	return dbread_flush("stop");
+}
+
 int
 cmd_stop(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "kill", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
 		LOCATE_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct locate	 lc = { NULL, NULL, NULL };
 	char		*base, name[16] = "", real[PATH_MAX];
-	pid_t		 pid = 0;
+	pid_t		 pid = 0, main_pid;
 	int64_t		 t0;
-	int		 ch, killing = 0, live, rc;
+	int		 ch, killing = 0, json = 0, live, rc;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hf:C:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			killing = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'f':
 		case 'C':
@@ -153,9 +183,9 @@ cmd_stop(int argc, char **argv)
 
 	if (killing) {
 		stop_kill(real, pid);
-		printf("weft: run %s killed\n", name);
-		return 0;
+		return stop_said(json, name, real, pid, "killed");
 	}
+	main_pid = pid;
 	if (kill(pid, SIGTERM) == -1) {
 		fprintf(stderr, "weft stop: cannot signal run %s (pid %ld): "
 		    "%s\n",
@@ -173,6 +203,5 @@ cmd_stop(int argc, char **argv)
 		}
 		usleep(20000);
 	}
-	printf("weft: run %s stopped\n", name);
-	return 0;
+	return stop_said(json, name, real, main_pid, "stopped");
 }

@@ -244,19 +244,25 @@ line(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The stderr file of task I's last try, or NULL: none of its own. */
-static char *
-stderr_path(struct run *r, uint32_t i)
+/*
+ * The stdout (ERR 0) or stderr file of task I's last try, or NULL if it
+ * has none: a command's own, or the files of the worker that ran a call
+ * (which hold the other calls' output too).
+ */
+char *
+task_log_path(const struct run *r, uint32_t i, int err)
 {
-	struct task_run	*tr = &r->tasks[i];
-	char		*dir, *path;
+	const struct task_run	*tr = &r->tasks[i];
+	char			*dir, *path;
 
-	if (!tr->ran || tr->spawn_errno != 0 ||
-	    TASK_IS_FUNCTION(&r->dag->tasks[i]))
+	if (!tr->ran || tr->spawn_errno != 0)
 		return NULL;
+	if (TASK_IS_FUNCTION(&r->dag->tasks[i]))
+		return tr->worker < 0 ? NULL : xprintf("%s/worker-%d.%d.%s",
+		    r->rd.path, tr->pool, tr->worker, err ? "log" : "out");
 	dir = rundir_task_dirname(r->dag->tasks[i].id);
-	path = xprintf("%s/tasks/%s/try-%u/stderr", r->rd.path, dir,
-	    tr->attempt);
+	path = xprintf("%s/tasks/%s/try-%u/%s", r->rd.path, dir,
+	    tr->attempt, err ? "stderr" : "stdout");
 	free(dir);
 	return path;
 }
@@ -410,7 +416,8 @@ event_failed(struct run *r, uint32_t i, const char *why)
 		r->newest_failure = xprintf("%s %s", id, why);
 	}
 	if ((r->live == NULL || r->ci != CI_NONE) &&
-	    (path = stderr_path(r, i)) != NULL)
+	    !TASK_IS_FUNCTION(&r->dag->tasks[i]) &&
+	    (path = task_log_path(r, i, 1)) != NULL)
 		buf = read_tail(path, r->tail, &lines, &n);
 	if (!r->quiet) {
 		if (r->live != NULL && r->color)

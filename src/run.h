@@ -168,6 +168,8 @@ struct run {
 	double		 began;		/* wall clock, for the record */
 	char		*report_path;	/* --report, absolute (run-report.c) */
 	char		*junit_path;	/* --junit, absolute */
+	int		 json;		/* --json */
+	int		 json_fd;	/* the real stdout, for the document */
 };
 
 extern const char *state_names[TS_NSTATES];
@@ -263,6 +265,11 @@ void		 progress_counts(struct run *r, char *buf, size_t len);
 void		 progress_times(struct run *r, char *buf, size_t len);
 void		 compact_duration(int64_t ms, char *buf, size_t len);
 void		 print_summary(struct run *r);
+char		*task_log_path(const struct run *r, uint32_t i, int err);
+
+/* run-json.c */
+int		 run_json_begin(struct run *r);
+int		 run_json_write(struct run *r, const char *state, int rc);
 
 /* run-live.c */
 struct live	*live_new(void);

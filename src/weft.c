@@ -31,8 +31,8 @@ const char	*weft_self;
 static const struct cmd_entry cmd_table[] = {
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast | --keep-going] "
 	  "[--resume | --no-resume] [-n | --dry-run [-p | --print]] "
-	  "[--tail N] [--report FILE] [--junit FILE] [--plugin NAME=PATH] "
-	  "[--run-dir DIR] FILE",
+	  "[--tail N] [--json] [--report FILE] [--junit FILE] "
+	  "[--plugin NAME=PATH] [--run-dir DIR] FILE",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -46,6 +46,9 @@ static const struct cmd_entry cmd_table[] = {
 	  " and with\n"
 	  "                     --resume why; run nothing\n"
 	  "  -p, --print        with -n: each task's command or call\n"
+	  "      --json         at the end, one JSON document on stdout"
+	  " (the rest\n"
+	  "                     goes to stderr)\n"
 	  "      --report FILE  write the run's HTML report to FILE at the"
 	  " end\n"
 	  "      --junit FILE   write the run's JUnit XML to FILE at the end\n"
@@ -61,10 +64,11 @@ static const struct cmd_entry cmd_table[] = {
 	  " task's line\n"
 	  "  -h, --help         this help\n",
 	  "run a workflow", 0, cmd_run },
-	{ "check", "[--dot] [--plugin NAME=PATH] FILE",
+	{ "check", "[--dot | --json] [--plugin NAME=PATH] FILE",
 	  "\n"
 	  "options:\n"
 	  "  --dot               print the task graph in DOT format\n"
+	  "  --json              print the summary, or the error, as JSON\n"
 	  "  --plugin NAME=PATH  add or replace a plugin (repeatable)\n"
 	  "  -h, --help          show this help\n",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
@@ -87,13 +91,14 @@ static const struct cmd_entry cmd_table[] = {
 	  "  -h, --help        show this help\n",
 	  "show the processes of a live run and their health", 0,
 	  cmd_status },
-	{ "stop", "[--kill] [-f FILE | -C DIR | --run-dir DIR] [RUN]",
+	{ "stop", "[--kill] [--json] [-f FILE | -C DIR | --run-dir DIR] [RUN]",
 	  "\n"
 	  "Stops RUN, a run number such as 7 or 0007 (default: the newest\n"
 	  "live run).\n"
 	  "\n"
 	  "options:\n"
 	  "  --kill         kill every process of the run at once\n"
+	  "  --json         say what became of the run as a JSON object\n"
 	  "  -f FILE        the runs of workflow FILE (its .weft)\n"
 	  "  -C DIR         look for .weft from DIR upwards\n"
 	  "  --run-dir DIR  runs are under DIR/runs\n"
@@ -194,8 +199,8 @@ static const struct cmd_entry cmd_table[] = {
 	  "  --run-dir DIR          runs are under DIR/runs\n"
 	  "  -h, --help             show this help\n",
 	  "remove old run directories", 0, cmd_clean },
-	{ "report", "[-o FILE] [--junit FILE] [-f FILE | -C DIR | --run-dir DIR] "
-	  "[RUN]",
+	{ "report", "[-o FILE] [--junit FILE] "
+	  "[-f FILE | -C DIR | --run-dir DIR] [RUN]",
 	  "\n"
 	  "Writes the reports of RUN, a run number such as 7 or 0007\n"
 	  "(default: the newest run), from the monitoring database; a live\n"

@@ -11,14 +11,14 @@
 # in share/completion/_weft.
 
 _weft_commands='run check status stop runs tasks logs report cache clean help'
-_weft_opts_run='-j --jobs --retries --fail-fast --keep-going --resume --no-resume --dry-run -n -p --plugin --run-dir --json --junit --report --tail -q --quiet -v --verbose -h --help'
-_weft_opts_check='--dot --plugin -h --help'
+_weft_opts_run='-j --jobs --retries --fail-fast --keep-going --resume --no-resume --dry-run -n -p --print --plugin --run-dir --json --junit --report --tail -q --quiet -v --verbose -h --help'
+_weft_opts_check='--dot --json --plugin -h --help'
 _weft_opts_status='--json --watch --interval --timeout --run-dir -f -C -h --help'
-_weft_opts_stop='--kill --run-dir -f -C -h --help'
+_weft_opts_stop='--kill --json --run-dir -f -C -h --help'
 _weft_opts_runs='--json --run-dir -f -C -h --help'
 _weft_opts_tasks='--tries --json --state --run-dir -f -C -h --help'
 _weft_opts_logs='--stderr --both --try --follow --json --run-dir -f -C -h --help'
-_weft_opts_report='-o --junit --run-dir -f -C -h --help'
+_weft_opts_report='-o --output --junit --run-dir -f -C -h --help'
 _weft_opts_cache='--json --older-than --max-size --run-dir -f -C -h --help'
 _weft_opts_clean='--keep --older-than --dry-run --run-dir -f -C -h --help'
 _weft_opts_help='-h --help'

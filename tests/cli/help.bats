@@ -182,7 +182,7 @@ Try 'weft check --help'."
 	# A prefix of two options, an argument where none is taken, none
 	# where one is needed.
 	run -2 --separate-stderr weft run --re flow.yaml
-	assert_equal "$stderr" "weft run: option '--re' is ambiguous; possibilities: '--retries' '--resume'
+	assert_equal "$stderr" "weft run: option '--re' is ambiguous; possibilities: '--retries' '--resume' '--report'
 Try 'weft run --help'."
 	run -2 --separate-stderr weft runs --json=yes
 	assert_equal "$stderr" "weft runs: option '--json' takes no argument

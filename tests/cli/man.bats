@@ -54,9 +54,9 @@ commands()
 render()
 {
 	if command -v mandoc >/dev/null 2>&1; then
-		mandoc -T ascii -O width=200 "$1"
+		mandoc -T ascii -O width=400 "$1"
 	elif command -v man >/dev/null 2>&1; then
-		LC_ALL=C MANWIDTH=200 man -l "$1" 2>/dev/null
+		LC_ALL=C MANWIDTH=400 man -l "$1" 2>/dev/null
 	else
 		return 1
 	fi | sed 's/.\x08//g'
