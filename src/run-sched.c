@@ -567,6 +567,29 @@ reconcile_with_record(struct run *r)
 		}
 		sqlite3_finalize(st);
 	}
+	/*
+	 * How a killed task's last try ended: its pool recorded that, as
+	 * main no longer reads results while stopping.
+	 */
+	if (sqlite3_prepare_v2(db, "SELECT y.task_id, y.weft_signal, "
+	    "y.weft_exit_code FROM try y JOIN task t ON t.run_id = y.run_id "
+	    "AND t.task_id = y.task_id WHERE y.run_id = ?1 AND "
+	    "t.weft_state = 'killed' AND (y.weft_signal IS NOT NULL OR "
+	    "y.weft_exit_code IS NOT NULL) ORDER BY y.try_id DESC", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, r->rd.name, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			i = sqlite3_column_int64(st, 0);
+			if (i < 0 || (size_t)i >= r->dag->ntasks ||
+			    r->tasks[i].state != TS_KILLED || r->tasks[i].ran)
+				continue;
+			r->tasks[i].status = sqlite3_column_type(st, 1) !=
+			    SQLITE_NULL ? sqlite3_column_int(st, 1) & 0x7f :
+			    (sqlite3_column_int(st, 2) & 0xff) << 8;
+			r->tasks[i].ran = 1;
+		}
+		sqlite3_finalize(st);
+	}
 	sqlite3_close(db);
 }
 
