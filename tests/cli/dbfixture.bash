@@ -9,12 +9,12 @@
 #                           3), and the schema version row
 #   make_db [DIR] [V]       DIR/monitoring.db (default .weft) with the
 #                           fixture rows, in WAL mode as the dbwriter
-#                           leaves it, at schema version V
+#                           leaves it, at schema version V (default 4)
 #   sql STATEMENTS          runs them on .weft/monitoring.db
 
 schema_sql()
 {
-	local v version=${1:-3}
+	local v version=${1:-4}
 
 	for v in $(seq 1 "$version"); do
 		sed -n "/^static const char \\*schema_v$v =/,/;\$/p" \
@@ -26,7 +26,7 @@ schema_sql()
 
 make_db()
 {
-	local dir=${1:-.weft} version=${2:-3}
+	local dir=${1:-.weft} version=${2:-4}
 
 	command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 	mkdir -p "$dir"

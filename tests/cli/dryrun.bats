@@ -172,10 +172,10 @@ dry run: 7 tasks: 6 to run, 1 cached"
 	# What the dry run said is what the run does.
 	run weft run --resume flow.yaml
 	assert_success
-	assert_line "cached   qc[sample=A]"
-	refute_line --regexp "^done +qc\\[sample=A\\] "
+	assert_line --regexp "^..:..:.. cached +qc\\[sample=A\\]\$"
+	refute_line --regexp "^..:..:.. done +qc\\[sample=A\\] "
 	for id in 'qc\[sample=B\]' 'qc\[sample=C\]' 'qc\[sample=D\]' label report say; do
-		assert_line --regexp "^done +$id [0-9.]+s\$"
+		assert_line --regexp "^..:..:.. done +$id [0-9.]+s\$"
 	done
 	run cat out/label.txt
 	assert_output "[it's a \"b\" c]"
@@ -230,7 +230,7 @@ dry run: 6 tasks: 3 to run, 3 cached"
 	done
 	[ ! -e .weft ] || fail "a refused run made .weft"
 	run -2 --separate-stderr weft run -n -p
-	[[ $stderr == *'run needs exactly one workflow file'* ]] ||
+	[[ $stderr == *'weft run: missing FILE'* ]] ||
 	    fail "stderr: $stderr"
 	run -2 --separate-stderr weft run -n -p -x flow.yaml
 	[ -z "$output" ] || fail "stdout: $output"
@@ -359,6 +359,6 @@ dry run: 2 tasks: 1 to run, 1 cached"
 	assert_success
 	assert_line 'run      label (cache entry corrupt)'
 	assert_line 'dry run: 6 tasks: 1 to run, 5 cached'
-	[[ $stderr == "weft: warning: cache entry of 'label' is corrupt; not trusted, the task runs"* ]] ||
+	[[ $stderr == "weft run: warning: cache entry of 'label' is corrupt; not trusted, the task runs"* ]] ||
 	    fail "stderr: $stderr"
 }

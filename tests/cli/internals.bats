@@ -39,12 +39,17 @@ run_query()
 	query "$1" | sqlite3 -bail -batch .weft/monitoring.db
 }
 
-# documented_columns TABLE: the ".It Va" names of TABLE's subsection.
+# documented_columns TABLE: the ".It Va" names of TABLE's subsection
+# (one item may name several: ".It Va a , b").
 documented_columns()
 {
 	awk -v t="$1" '
 	    /^\.S[sh] / { on = ($0 == ".Ss " t) }
-	    on && /^\.It Va / { print $3 }' "$man7"
+	    on && /^\.It Va / {
+		print $3
+		for (i = 4; i < NF && $i == ","; i += 2)
+			print $(i + 1)
+	    }' "$man7"
 }
 
 # documented_tables: the subsections of THE DATABASE.

@@ -336,7 +336,7 @@ print(s.tests, s.skipped, r["a[i=1]"], r["gate"], r["b"])'
 @test "weft report: no database, no such run, a FILE it cannot write" {
 	run weft report
 	assert_failure 2
-	assert_output --partial 'no monitoring database at .weft/monitoring.db'
+	assert_output --partial "weft report: no runs found: no .weft in $WEFT_WORK"
 	[ ! -e report.html ]
 
 	write_flow <<'EOF'
@@ -377,7 +377,7 @@ EOF
 	run weft report --bogus
 	assert_failure 2
 	assert_line --index 0 "weft report: unknown option '--bogus'"
-	assert_line --partial 'usage: weft report [-o FILE] [--junit FILE] [--run-dir DIR] [RUN]'
+	assert_line --partial "Try 'weft report --help'."
 	run weft report -o
 	assert_failure 2
 	assert_line --index 0 "weft report: option '-o' needs an argument"
@@ -393,7 +393,7 @@ EOF
 	assert_output "weft report: invalid run 'x7': expected a run number such as 7 or 0007"
 	run weft report --help
 	assert_success
-	assert_line --index 0 'usage: weft report [-o FILE] [--junit FILE] [--run-dir DIR] [RUN]'
+	assert_line --index 0 'usage: weft report [-o FILE] [--junit FILE] [-f FILE | -C DIR | --run-dir DIR] [RUN]'
 }
 
 @test "weft run --report/--junit: refused up front with monitoring off or a bad FILE" {
@@ -462,7 +462,7 @@ print(r["slow"])
 print(r["bad"])
 print(r["never[i=1]"])'
 	assert_line --index 0 '5 1 1 3'
-	assert_line --index 1 "[('Error', 'killed: the run stopped', 'killed')]"
+	assert_line --index 1 "[('Error', 'killed: the run stopped', 'SIGTERM')]"
 	assert_line --index 2 "[('Failure', 'exit 4', 'exit 4')]"
 	assert_line --index 3 "[('Skipped', 'not_run: the run stopped before it started', None)]"
 	grep -q 'dying' j.xml

@@ -104,7 +104,7 @@ q()
 	done
 	run -2 weft stop 1 2
 	assert_line --index 0 "weft stop: too many arguments"
-	assert_line --index 1 "usage: weft stop [--kill] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
+	assert_line --index 1 "usage: weft stop [--kill] [--json] [-f FILE | -C DIR | --run-dir DIR] [RUN]"
 }
 
 @test "stop refuses a run that belongs to another user" {
