@@ -49,7 +49,10 @@ seqs_copy(struct seqset *to, const struct seqset *from)
 	to->nabove = from->nabove;
 	to->above = xreallocarray(to->above, from->nabove + 1,
 	    sizeof *to->above);
-	memcpy(to->above, from->above, from->nabove * sizeof *to->above);
+	/* An empty set may have no array at all. */
+	if (from->nabove > 0)
+		memcpy(to->above, from->above,
+		    from->nabove * sizeof *to->above);
 }
 
 char *
