@@ -483,8 +483,9 @@ status_print_json(struct status *st, struct status_proc *procs, size_t n,
 	tasks = status_tasks(procs, n);
 	/* "version" is kept as it was; "format_version" as everywhere. */
 	o = json_pack("{s:i, s:i, s:s, s:s, s:b, s:b, s:O?, s:o}",
-	    "format_version", WEFT_JSON_VERSION, "version", 1, "run", st->name, "path", st->path, "live", live, "healthy",
-	    healthy, "tasks", tasks, "processes", list);
+	    "format_version", WEFT_JSON_VERSION, "version", 1, "run",
+	    st->name, "path", st->path, "live", live, "healthy", healthy,
+	    "tasks", tasks, "processes", list);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	putchar('\n');
 	json_decref(o);
