@@ -772,3 +772,29 @@ record_refs(struct builder *b, uint32_t call)
 		template_expand(ci->app->command, TPL_RAW, scope_lookup, &s,
 		    NULL, NULL);
 }
+
+/*
+ * Task T's command or arguments as it runs now: a late task's with the
+ * results RESULT gives filled in (main's real ones, or a dry run's).
+ */
+void
+dag_task_text_filled(const struct dag *dag, const struct task *t,
+    struct task_text *tt, dag_result_fn *result, void *arg)
+{
+	char	*filled;
+	size_t	 j;
+
+	dag_task_text(dag, t, tt);
+	if (!t->late)
+		return;
+	if (tt->command != NULL) {
+		filled = dag_fill_results(tt->command, 1, result, arg);
+		free(tt->command);
+		tt->command = filled;
+	}
+	for (j = 0; j < tt->nargs; j++) {
+		filled = dag_fill_results(tt->arg_values[j], 0, result, arg);
+		free(tt->arg_values[j]);
+		tt->arg_values[j] = filled;
+	}
+}

@@ -47,23 +47,7 @@ dry_result(void *arg, uint32_t i)
 static void
 dry_text(struct run *r, struct dry_fill *f, uint32_t x, struct task_text *tt)
 {
-	const struct task	*t = &r->dag->tasks[x];
-	char			*filled;
-	size_t			 j;
-
-	dag_task_text(r->dag, t, tt);
-	if (!t->late)
-		return;
-	if (tt->command != NULL) {
-		filled = dag_fill_results(tt->command, 1, dry_result, f);
-		free(tt->command);
-		tt->command = filled;
-	}
-	for (j = 0; j < tt->nargs; j++) {
-		filled = dag_fill_results(tt->arg_values[j], 0, dry_result, f);
-		free(tt->arg_values[j]);
-		tt->arg_values[j] = filled;
-	}
+	dag_task_text_filled(r->dag, &r->dag->tasks[x], tt, dry_result, f);
 }
 
 /* Asks resume.c about task X, whose dependencies are all cached. */

@@ -88,23 +88,7 @@ make_ready(struct run *r, uint32_t i)
 void
 task_text_now(struct run *r, const struct task *t, struct task_text *tt)
 {
-	char	*filled;
-	size_t	 j;
-
-	dag_task_text(r->dag, t, tt);
-	if (!t->late)
-		return;
-	if (tt->command != NULL) {
-		filled = dag_fill_results(tt->command, 1, task_result, r);
-		free(tt->command);
-		tt->command = filled;
-	}
-	for (j = 0; j < tt->nargs; j++) {
-		filled = dag_fill_results(tt->arg_values[j], 0, task_result,
-		    r);
-		free(tt->arg_values[j]);
-		tt->arg_values[j] = filled;
-	}
+	dag_task_text_filled(r->dag, t, tt, task_result, r);
 }
 
 /* Packs one task; a late one has had its results filled in. */

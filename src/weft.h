@@ -671,6 +671,9 @@ int		 dag_check_paths(const struct workflow *, const struct dag *,
 typedef const char *dag_result_fn(void *, uint32_t);
 char		*dag_fill_results(const char *, int, dag_result_fn *,
 		     void *);
+struct task_text;
+void		 dag_task_text_filled(const struct dag *, const struct task *,
+		     struct task_text *, dag_result_fn *, void *);
 
 /* hash.c */
 #define HASH_LEN	32
