@@ -272,42 +272,17 @@ dbread_json_string(const char *s)
 
 /*
  * A JSON string of LEN bytes of output: valid UTF-8 as it is, each byte
- * of an invalid sequence as U+FFFD.
+ * of an invalid sequence as U+FFFD, NUL bytes left out (report_utf8).
  */
 json_t *
 dbread_json_bytes(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out;
-	size_t			 i, o = 0, n, k;
-	json_t			*j;
+	json_t	*j;
+	char	*text;
 
-	out = xmalloc(len * 3 + 1);
-	for (i = 0; i < len; i += n) {
-		n = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2 :
-		    p[i] >= 0xe0 && p[i] <= 0xef ? 3 :
-		    p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
-		for (k = 1; n > 1 && k < n; k++) {
-			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
-				n = 0;
-		}
-		/* Overlong, surrogate and out-of-range sequences. */
-		if ((n == 3 && p[i] == 0xe0 && p[i + 1] < 0xa0) ||
-		    (n == 3 && p[i] == 0xed && p[i + 1] >= 0xa0) ||
-		    (n == 4 && p[i] == 0xf0 && p[i + 1] < 0x90) ||
-		    (n == 4 && p[i] == 0xf4 && p[i + 1] >= 0x90))
-			n = 0;
-		if (n == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			n = 1;
-			continue;
-		}
-		memcpy(out + o, p + i, n);
-		o += n;
-	}
-	j = json_stringn(out, o);
-	free(out);
+	text = report_utf8(s, len);
+	j = json_string(text);
+	free(text);
 	return j != NULL ? j : json_null();
 }
 
