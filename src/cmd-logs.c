@@ -31,46 +31,17 @@
 #include <sqlite3.h>
 
 #include "weft.h"
+#include "logs.h"
 
 #define LOGS_OPT_STDERR		256
 #define LOGS_OPT_BOTH		257
 #define LOGS_OPT_TRY		258
 #define LOGS_OPT_JSON		259
 
-#define LOGS_POLL_MS		100	/* --follow: files read this often */
 #define LOGS_SHOWN		8	/* ids shown for an ambiguous pattern */
-#define LOGS_CHUNK		65536
 
-enum { OUT, ERR };
-static const char *const stream_names[] = { "stdout", "stderr" };
-/* The mark of each line under --both. */
-static const char *const stream_marks[] = { "out| ", "err| " };
+const char *const logs_stream_names[2] = { "stdout", "stderr" };
 
-struct logs {
-	int		 streams;	/* bit OUT, bit ERR */
-	long		 try_no;	/* --try N; -1: the last */
-	int		 follow;
-	int		 json;
-	sqlite3		*db;
-	char		*dbpath;
-	char		 run[32];
-	char		*rundir;	/* the run's folder, from its row */
-	int64_t		 task;		/* task_id */
-	char		*id;		/* weft_task_id */
-	char		*app;
-	char		*kind;		/* command or function */
-	/* Partial lines of --both, so that marks start lines. */
-	int		 at_line_start[2];
-};
-
-/* One try's logs as the try table has them. */
-struct try_logs {
-	long		 try_id;	/* -1: no try */
-	char		*state;		/* NULL: still running */
-	char		*path[2];
-	int64_t		 off[2];	/* -1: from the start */
-	int64_t		 len[2];	/* -1: to the end */
-};
 
 static void
 logs_usage(FILE *f)
@@ -78,7 +49,7 @@ logs_usage(FILE *f)
 	cmd_help(f, "logs");
 }
 
-static void
+void
 try_logs_free(struct try_logs *tl)
 {
 	free(tl->state);
@@ -244,7 +215,7 @@ column_int_or(sqlite3_stmt *st, int col, int64_t dflt)
  * try_id -1 when there is none.  Also returns the task's state in
  * *statep (caller frees).  Returns 0 or an exit code.
  */
-static int
+int
 read_try(struct logs *lg, long try_no, struct try_logs *tl, char **statep)
 {
 	sqlite3_stmt	*st = NULL;
@@ -293,112 +264,19 @@ read_try(struct logs *lg, long try_no, struct try_logs *tl, char **statep)
 			if (tl->path[s] == NULL)
 				tl->path[s] = xprintf("%s/tasks/%s/try-%ld/%s",
 				    lg->rundir, dir, tl->try_id,
-				    stream_names[s]);
+				    logs_stream_names[s]);
 		}
 		free(dir);
 	}
 	return 0;
 }
 
-/* A fresh snapshot of the database, for --follow. */
-static int
-refresh(struct logs *lg)
-{
-	if (sqlite3_exec(lg->db, "COMMIT; BEGIN", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return dbread_error(lg->db, lg->dbpath);
-	return 0;
-}
 
-/* Writes LEN bytes of BUF from stream S, marking lines under --both. */
-static void
-emit(struct logs *lg, int s, const char *buf, size_t len)
-{
-	const char	*nl;
-	size_t		 n;
 
-	if (lg->streams != (1 << OUT | 1 << ERR)) {
-		fwrite(buf, 1, len, stdout);
-		return;
-	}
-	while (len > 0) {
-		if (lg->at_line_start[s])
-			fputs(stream_marks[s], stdout);
-		nl = memchr(buf, '\n', len);
-		n = nl != NULL ? (size_t)(nl - buf) + 1 : len;
-		fwrite(buf, 1, n, stdout);
-		lg->at_line_start[s] = nl != NULL;
-		buf += n;
-		len -= n;
-	}
-}
 
-/* Ends a last line of stream S that had no newline, under --both. */
-static void
-end_line(struct logs *lg, int s)
-{
-	if (lg->streams == (1 << OUT | 1 << ERR) && !lg->at_line_start[s]) {
-		putchar('\n');
-		lg->at_line_start[s] = 1;
-	}
-}
-
-/*
- * Copies stream S of TL from *POS (absolute) to what is there now, or to
- * the end of its stretch; into JSON's buffer instead when BUF is not
- * NULL.  Returns 0, or -1 with errno when the file cannot be read.
- */
-static int
-copy_stream(struct logs *lg, const struct try_logs *tl, int s, off_t *pos,
-    char **buf, size_t *buflen)
-{
-	char		 chunk[LOGS_CHUNK];
-	ssize_t		 n;
-	off_t		 end = -1;
-	size_t		 want;
-	int		 fd;
-
-	if (tl->path[s] == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	if ((fd = open(tl->path[s], O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (*pos < 0)
-		*pos = tl->off[s] >= 0 ? tl->off[s] : 0;
-	if (tl->off[s] >= 0 && tl->len[s] >= 0)
-		end = tl->off[s] + tl->len[s];
-	for (;;) {
-		want = sizeof chunk;
-		if (end >= 0) {
-			if (*pos >= end)
-				break;
-			if ((off_t)want > end - *pos)
-				want = (size_t)(end - *pos);
-		}
-		if ((n = pread(fd, chunk, want, *pos)) == -1) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		if (buf != NULL) {
-			*buf = xreallocarray(*buf, *buflen + (size_t)n + 1, 1);
-			memcpy(*buf + *buflen, chunk, (size_t)n);
-			*buflen += (size_t)n;
-			(*buf)[*buflen] = '\0';
-		} else
-			emit(lg, s, chunk, (size_t)n);
-		*pos += n;
-	}
-	close(fd);
-	return 0;
-}
 
 /* Why a task in STATE has no try to show; exit 1. */
-static int
+int
 no_try(const struct logs *lg, const char *state, long try_no)
 {
 	if (try_no >= 0)
@@ -417,173 +295,9 @@ no_try(const struct logs *lg, const char *state, long try_no)
 	return try_no >= 0 ? EXIT_USAGE : 1;
 }
 
-/* The logs of one try, whole, as text or as one JSON document. */
-static int
-show_try(struct logs *lg, const struct try_logs *tl)
-{
-	json_t	*root = NULL, *o;
-	char	*buf;
-	size_t	 len;
-	off_t	 pos;
-	int	 s, rc = 0;
 
-	if (lg->json) {
-		root = json_object();
-		json_object_set_new(root, "format_version",
-		    json_integer(WEFT_JSON_VERSION));
-		json_object_set_new(root, "run", json_string(lg->run));
-		json_object_set_new(root, "task", dbread_json_string(lg->id));
-		json_object_set_new(root, "app", dbread_json_string(lg->app));
-		json_object_set_new(root, "kind", dbread_json_string(lg->kind));
-		json_object_set_new(root, "try", json_integer(tl->try_id));
-		json_object_set_new(root, "state", tl->state != NULL ?
-		    json_string(tl->state) : json_string("running"));
-	}
-	for (s = OUT; s <= ERR; s++) {
-		if (!(lg->streams & (1 << s)))
-			continue;
-		pos = -1;
-		buf = NULL;
-		len = 0;
-		if (copy_stream(lg, tl, s, &pos, root != NULL ? &buf : NULL,
-		    &len) == -1) {
-			fprintf(stderr, "weft logs: the %s of %s (try %ld) "
-			    "cannot be read: %s: %s\n", stream_names[s],
-			    lg->id, tl->try_id, tl->path[s] != NULL ?
-			    tl->path[s] : "(not recorded)", strerror(errno));
-			rc = 1;
-		}
-		end_line(lg, s);
-		if (root == NULL)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "path", dbread_json_string(tl->path[s]));
-		json_object_set_new(o, "offset", tl->off[s] >= 0 ?
-		    json_integer(tl->off[s]) : json_null());
-		json_object_set_new(o, "length", tl->len[s] >= 0 ?
-		    json_integer(tl->len[s]) : json_null());
-		json_object_set_new(o, "text", rc == 0 ?
-		    dbread_json_bytes(buf != NULL ? buf : "", len) :
-		    json_null());
-		json_object_set_new(root, stream_names[s], o);
-		free(buf);
-	}
-	if (root != NULL && dbread_json_print(root) != 0)
-		return EXIT_INTERNAL;
-	if (dbread_flush("logs") != 0)
-		return EXIT_INTERNAL;
-	return rc;
-}
 
-/* Whether the task has a try after try N. */
-static int
-newer_try(struct logs *lg, long n)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 found = 0;
 
-	if (sqlite3_prepare_v2(lg->db, "SELECT 1 FROM try WHERE run_id = ?1 "
-	    "AND task_id = ?2 AND try_id > ?3", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, lg->run, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, lg->task);
-		sqlite3_bind_int64(st, 3, n);
-		found = sqlite3_step(st) == SQLITE_ROW;
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
-/* The task's state says it will not change any more. */
-static int
-task_over(const char *state)
-{
-	return state != NULL && strcmp(state, "pending") != 0;
-}
-
-/*
- * --follow: prints what the task writes as it comes, the tries one
- * after another, until the task ends (and its last try's output is all
- * out) or its run does.
- */
-static int
-follow(struct logs *lg)
-{
-	struct try_logs	 tl = { .try_id = -1 };
-	struct timespec	 nap = { 0, LOGS_POLL_MS * 1000000L };
-	char		*state = NULL;
-	off_t		 pos[2] = { -1, -1 };
-	long		 shown = -1, next;
-	pid_t		 pid;
-	int		 s, rc, over, live, waited = 0;
-
-	for (;;) {
-		/* The try shown, or the one after it once it has ended. */
-		next = lg->try_no >= 0 ? lg->try_no : shown >= 0 ?
-		    shown + (tl.state != NULL) : waited ? 0 : -1;
-		if ((rc = refresh(lg)) != 0 ||
-		    (rc = read_try(lg, next, &tl, &state)) != 0)
-			break;
-		if (tl.try_id < 0 && next > shown && shown >= 0)
-			rc = read_try(lg, shown, &tl, &state);
-		if (rc != 0)
-			break;
-		live = lg->rundir != NULL &&
-		    rundir_is_live(lg->rundir, &pid) == 1;
-		over = task_over(state) || !live;
-		if (tl.try_id >= 0 && tl.try_id != shown) {
-			if (shown >= 0 || tl.try_id > 0)
-				fprintf(stderr, "weft logs: %s: try %ld\n",
-				    lg->id, tl.try_id);
-			shown = tl.try_id;
-			pos[OUT] = pos[ERR] = -1;
-			lg->at_line_start[OUT] = lg->at_line_start[ERR] = 1;
-		}
-		if (tl.try_id < 0) {
-			if (over) {
-				rc = no_try(lg, state, lg->try_no);
-				break;
-			}
-			if (!waited)
-				fprintf(stderr, "weft logs: %s has not "
-				    "started yet; waiting\n", lg->id);
-			waited = 1;
-		} else if (tl.off[OUT] >= 0 || tl.state != NULL ||
-		    lg->kind == NULL || strcmp(lg->kind, "function") != 0) {
-			/* A call's stretch is known once it ended. */
-			for (s = OUT; s <= ERR; s++) {
-				if ((lg->streams & (1 << s)) &&
-				    copy_stream(lg, &tl, s, &pos[s], NULL,
-				    NULL) == -1 && errno != ENOENT) {
-					fprintf(stderr, "weft logs: cannot "
-					    "read %s: %s\n", tl.path[s],
-					    strerror(errno));
-					rc = 1;
-					goto out;
-				}
-			}
-			fflush(stdout);
-			/*
-			 * What was written before the end is out now; the
-			 * tries after this one are still to show.
-			 */
-			if (lg->try_no >= 0 ? tl.state != NULL || !live :
-			    (tl.state != NULL || !live) && over &&
-			    !newer_try(lg, shown))
-				break;
-		}
-		free(state);
-		state = NULL;
-		nanosleep(&nap, NULL);
-	}
-out:
-	for (s = OUT; s <= ERR; s++)
-		end_line(lg, s);
-	free(state);
-	try_logs_free(&tl);
-	if (dbread_flush("logs") != 0)
-		return EXIT_INTERNAL;
-	return rc;
-}
 
 /* The run's folder, to find a command's files and whether it lives. */
 static void

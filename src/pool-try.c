@@ -20,7 +20,8 @@
  * the workflow's folder are ever removed.
  *
  * Each try of a command has its own stdout and stderr, in
- * tasks/<id>/try-<N>/ of the run directory.
+ * tasks/<id>/try-<N>/ of the run directory, where the pool puts what
+ * the command writes into its pipes (pool-capture.c).
  */
 
 #include <sys/resource.h>
@@ -235,15 +236,22 @@ try_reason(const struct pool_try *pt, enum try_outcome outcome,
  * freed).
  */
 static char *
-capture_full(const struct pool_try *pt, char *reason)
+capture_full(const struct pool_try *pt, char *reason, int lost)
 {
 	struct statvfs	 sv;
 	char		*s;
 
-	if (reason == NULL || pt->err_path == NULL ||
-	    statvfs(pt->err_path, &sv) == -1 || sv.f_bavail > 0)
+	if (reason == NULL || pt->err_path == NULL)
 		return reason;
-	s = xprintf("%s; %s for its stdout and stderr", reason, DISK_FULL);
+	if (lost != ENOSPC && (statvfs(pt->err_path, &sv) == -1 ||
+	    sv.f_bavail > 0)) {
+		if (lost == 0)
+			return reason;
+		s = xprintf("%s; part of its output was lost: %s", reason,
+		    strerror(lost));
+	} else
+		s = xprintf("%s; %s for its stdout and stderr", reason,
+		    DISK_FULL);
 	free(reason);
 	return s;
 }
@@ -303,7 +311,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	char			*dirname, *dir, *out, *err, *idvar;
 	char			*argv[4];
 	pid_t			 pid;
-	int			 error = 0;
+	int			 child[2] = { -1, -1 }, error = 0;
 
 	dirname = rundir_task_dirname(t->id);
 	dir = xprintf("tasks/%s", dirname);
@@ -316,6 +324,8 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
 	if (error == 0 && mkdir(dir, 0755) == -1 && errno != EEXIST)
 		error = errno;
+	if (error == 0)
+		error = capture_open(&slot->cap, p, dir, child);
 	/* A stale output must not pass for one this try made. */
 	outputs_remove(p, t->outputs, t->noutputs);
 
@@ -332,10 +342,19 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	sp.envp = p->envp;
 	sp.cwd = p->workdir;
 	sp.new_pgroup = 1;
-	sp.stdout_path = out;
-	sp.stderr_path = err;
+	sp.fds[1] = child[0];
+	sp.fds[2] = child[1];
 	pid = error == 0 ? spawn_start(&sp, &error) : -1;
 	p->envp[p->envn] = NULL;
+	if (pid != -1)
+		capture_watch(&slot->cap, child);
+	else {
+		if (child[0] != -1)
+			close(child[0]);
+		if (child[1] != -1)
+			close(child[1]);
+		capture_end(&slot->cap);
+	}
 
 	if (pid == -1) {
 		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
@@ -392,17 +411,25 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	struct msg_result	*r;
 	enum try_outcome	 outcome;
 	pid_t			 pid = slot->pid;
+	char			*reason;
+	int			 lost;
 
 	kill(-pid, SIGKILL);
+	lost = capture_end(&slot->cap);
 	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		outcome = OUT_DONE;
 	else
 		outcome = OUT_EXIT;
-	r = try_end(p, &slot->pt, pid, outcome, status,
-	    capture_full(&slot->pt, try_reason(&slot->pt, outcome, status,
-	    NULL)), NULL);
+	/* A command that did its work but whose output was lost failed. */
+	if (outcome == OUT_DONE && lost != 0) {
+		outcome = OUT_MISSING_OUTPUT;
+		reason = capture_full(&slot->pt, xstrdup("exit 0"), lost);
+	} else
+		reason = capture_full(&slot->pt, try_reason(&slot->pt,
+		    outcome, status, NULL), lost);
+	r = try_end(p, &slot->pt, pid, outcome, status, reason, NULL);
 	r->has_usage = 1;
 	r->utime_us = tv_us(&ru->ru_utime);
 	r->stime_us = tv_us(&ru->ru_stime);

@@ -167,8 +167,10 @@ pool_free(struct pool *p)
 	}
 	free(p->results);
 	free(p->started_list);
-	for (k = 0; k < p->jobs; k++)
+	for (k = 0; k < p->jobs; k++) {
+		capture_end(&p->slots[k].cap);
 		try_free(&p->slots[k].pt);
+	}
 	free(p->slots);
 	for (k = 0; p->workers != NULL && k < p->jobs; k++) {
 		for (i = 0; i < (size_t)p->workers[k].ncalls; i++)
@@ -703,6 +705,7 @@ pool_main(int argc, char **argv)
 	    wf->main_events_skipped);
 	pool_build_env(&p, wf);
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
+	capture_fd_limit(p.jobs);
 
 	/* Workers first: they load plugins while the rest gets ready. */
 	p.start_ms = (int64_t)plugin_timeout_s() * 1000;

@@ -68,9 +68,30 @@ struct pool_try {
 	char		*err_path;
 };
 
+/* One of a command's streams, from its pipe to its file. */
+struct capture_stream {
+	struct pool_capture *cap;	/* for the loop's handler */
+	int		 which;		/* CAPTURE_OUT or CAPTURE_ERR */
+	int		 pipe;		/* our end; -1: closed */
+	int		 file;		/* -1: closed, or lost */
+	int		 ev;		/* pipe's reader in the loop; 0: none */
+};
+
+/* A command's stdout and stderr (pool-capture.c). */
+struct pool_capture {
+	struct pool	*pool;
+	struct capture_stream s[2];
+	int		 cur;		/* stream of the run going on; -1 */
+	uint64_t	 run_len;	/* its bytes so far */
+	int		 order;		/* the order file; -1: not made */
+	char		*dir;		/* the try's folder */
+	int		 error;		/* why output was lost; 0: none */
+};
+
 struct pool_slot {
 	pid_t		 pid;		/* 0: free */
 	struct pool_try	 pt;
+	struct pool_capture cap;
 };
 
 enum worker_state {
@@ -187,6 +208,13 @@ void		 pool_start(struct pool *, struct pool_task *,
 void		 command_ended(struct pool *, struct pool_slot *, int,
 		     const struct rusage *);
 int		 pool_deadlines(struct pool *);
+
+/* pool-capture.c: a command's stdout and stderr */
+int		 capture_open(struct pool_capture *, struct pool *,
+		     const char *, int [2]);
+void		 capture_watch(struct pool_capture *, int [2]);
+int		 capture_end(struct pool_capture *);
+void		 capture_fd_limit(int);
 
 /* pool-workers.c: the workers */
 void		 worker_spawn(struct pool *, struct pool_worker *);

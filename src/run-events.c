@@ -311,7 +311,8 @@ ev_try_end(struct run *r, const struct msg_result *res)
 		return;
 	has_status = res->outcome == OUT_DONE || res->outcome == OUT_EXIT ||
 	    res->outcome == OUT_TIMEOUT || res->outcome == OUT_WORKER_DIED ||
-	    res->outcome == OUT_WORKER_LOST;
+	    res->outcome == OUT_WORKER_LOST ||
+	    (res->outcome == OUT_MISSING_OUTPUT && res->has_usage);
 	snprintf(block, sizeof block, "%d", res->pool);
 	fn = TASK_IS_FUNCTION(t) && res->worker >= 0;
 	pk = monitor_event(r->mon, EV_TRY, fn ? 19 : 15);

@@ -244,6 +244,17 @@ void		 outlock_name(struct outlock *, const char *);
 int		 outlock_fd(const struct outlock *);
 void		 outlock_release(struct outlock *);
 
+/* capture.c: the order in which a command's stdout and stderr came */
+#define CAPTURE_OUT		0
+#define CAPTURE_ERR		1
+#define CAPTURE_ORDER_FILE	"order"
+struct capture_run {
+	int		 stream;	/* CAPTURE_OUT or CAPTURE_ERR */
+	uint64_t	 len;
+};
+int		 capture_order_note(int, int, uint64_t);
+struct capture_run *capture_order_read(const char *, size_t *);
+
 /* rundir.c */
 struct rundir {
 	char		*base;		/* .weft, absolute */
