@@ -12,7 +12,7 @@ packages="build-essential autoconf automake pkg-config \
     libcmocka-dev bats bats-assert bats-support \
     clang libclang-rt-14-dev \
     sqlite3 jq mandoc man-db zsh strace procps tmux python3 \
-    chromium libxml2-utils python3-junitparser"
+    chromium libxml2-utils python3-junitparser curl ca-certificates"
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -30,6 +30,12 @@ $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends $packages >/dev/null
+
+# The JUnit schema of Jenkins, for the tests of --junit (not packaged).
+if ! scripts/fetch-junit-schema.sh >/dev/null; then
+	echo "setup-debian.sh: warning: no JUnit schema; the tests of" \
+	    "--junit fail until scripts/fetch-junit-schema.sh works" >&2
+fi
 
 [ -x configure ] || ./bootstrap
 [ -f Makefile ] || ./configure

@@ -5,7 +5,8 @@
  * A failed task has a <failure> (its reason, exit status or signal, and
  * the tail of its standard error); a task killed when the run stopped has
  * an <error>; a task that did not run (dep_fail, cached, not_run, or
- * still pending in a live run) is <skipped>.  Every text is escaped and
+ * still pending in a live run) is <skipped>, its text saying why.  The
+ * output is valid against Jenkins' JUnit schema.  Every text is escaped and
  * loses the characters XML 1.0 does not allow.  Called through
  * report_write by cmd-report.c and run-report.c.
  */
@@ -199,9 +200,13 @@ junit_testcase(FILE *f, const struct report *rp, const struct report_task *t)
 	else if (strcmp(t->state, "killed") == 0)
 		junit_failure(f, t, "error", "killed");
 	else if ((skip = junit_skipped(rp, t)) != NULL) {
-		fputs("      <skipped", f);
-		junit_attr(f, "message", skip);
-		fputs("/>\n", f);
+		/*
+		 * The reason is the element's text: Jenkins' schema allows
+		 * no attribute on it, and Jenkins and GitLab read the text.
+		 */
+		fputs("      <skipped>", f);
+		junit_text(f, skip, 0);
+		fputs("</skipped>\n", f);
 		free(skip);
 	}
 	fputs("    </testcase>\n", f);
