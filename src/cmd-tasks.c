@@ -140,19 +140,9 @@ enum {
 static int
 tasks_schema(sqlite3 *db)
 {
-	sqlite3_stmt	*st;
-	int		 level = 0;
+	int	 v = db_version(db);
 
-	if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM "
-	    "pragma_table_info('task') WHERE name = 'weft_result'), "
-	    "(SELECT count(*) FROM pragma_table_info('task') WHERE "
-	    "name = 'weft_command')", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		level = sqlite3_column_int(st, 0) == 0 ? 0 :
-		    sqlite3_column_int(st, 1) == 0 ? 1 : 2;
-	sqlite3_finalize(st);
-	return level;
+	return v < 2 ? 0 : v < 4 ? 1 : 2;
 }
 
 static const struct table_col tasks_cols[] = {

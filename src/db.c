@@ -254,7 +254,7 @@ db_open(const char *path, int mode, char **errp)
 }
 
 /* The schema version a database says it has; 0 for a new one. */
-static int
+int
 db_version(sqlite3 *db)
 {
 	sqlite3_stmt	*st;

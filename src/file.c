@@ -1,8 +1,10 @@
 /*
  * file.c: whole files: written atomically (a temporary name, then
  * rename), read to the end, copied, and directories made with their
- * parents.  Called wherever weft keeps a file: the run directory, the
- * cache, the spool, the helpers' registry, "weft run" and the pool.
+ * parents; and the last lines of a file or of a stretch of one.  Called
+ * wherever weft keeps a file: the run directory, the cache, the spool,
+ * the helpers' registry, "weft run" and the pool; the tails by "weft
+ * run" (a failure's stderr) and the reports.
  */
 
 #include <sys/stat.h>
@@ -110,6 +112,73 @@ read_all(int fd, size_t *lenp)
 	}
 	buf[len] = '\0';
 	*lenp = len;
+	return buf;
+}
+
+/*
+ * The last N lines of the stretch of PATH that starts at OFF and is LEN
+ * bytes long (OFF -1: from the start, LEN -1: to the end of the file),
+ * read from the last WINDOW bytes of it at most: a first line that the
+ * window may have cut is left out, and so are the line ends after the
+ * last line.  Returns them NUL-terminated, with their length in *LENP,
+ * or NULL when there is nothing to read.  Caller frees.
+ */
+char *
+file_tail(const char *path, int64_t off, int64_t len, int n, size_t window,
+    size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf, *p, *nl;
+	int64_t		 end, from;
+	size_t		 got = 0;
+	ssize_t		 r;
+	int		 fd, k = 0;
+
+	*lenp = 0;
+	if (path == NULL || n <= 0 || window == 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	if (off < 0)
+		off = 0;
+	end = len >= 0 && off + len < st.st_size ? off + len : st.st_size;
+	if (end <= off) {
+		close(fd);
+		return NULL;
+	}
+	from = end - off > (int64_t)window ? end - (int64_t)window : off;
+	buf = xmalloc((size_t)(end - from) + 1);
+	while (got < (size_t)(end - from) && (r = pread(fd, buf + got,
+	    (size_t)(end - from) - got, from + (int64_t)got)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	while (got > 0 && buf[got - 1] == '\n')
+		got--;
+	/* Back from the end, to the start of the Nth line. */
+	for (p = buf + got; p > buf; p--) {
+		if (p[-1] == '\n' && ++k == n)
+			break;
+	}
+	if (p == buf && from > off) {
+		nl = memchr(buf, '\n', got);
+		p = nl != NULL ? nl + 1 : buf + got;
+	}
+	got -= (size_t)(p - buf);
+	memmove(buf, p, got);
+	buf[got] = '\0';
+	if (got == 0) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = got;
 	return buf;
 }
 

@@ -39,8 +39,11 @@ static const char *report_task_sql =
 	"  weft_state, task_depends, weft_exit_code, weft_signal, task_stderr "
 	"FROM task WHERE run_id = ?1 ORDER BY task_id";
 
-/* STATE and ERR are the try's own columns of schema version 2. */
-#define REPORT_TRY_SQL(state, err)					\
+/*
+ * STATE and ERR are the try's own columns of schema version 2, STRETCH
+ * where a call's stderr is in ERR (version 4).
+ */
+#define REPORT_TRY_SQL(state, err, stretch)				\
 	"SELECT y.task_id, y.try_id, y.block_id,"			\
 	"  " REL("y.task_try_time_launched") ","			\
 	"  " REL("y.task_try_time_running") ","				\
@@ -52,12 +55,14 @@ static const char *report_task_sql =
 	"  " err ","							\
 	"  (SELECT max(r.psutil_process_memory_resident) FROM resource r" \
 	"   WHERE r.run_id = ?1 AND r.task_id = y.task_id"		\
-	"   AND r.try_id = y.try_id) "					\
+	"   AND r.try_id = y.try_id), " stretch " "			\
 	"FROM try y WHERE y.run_id = ?1 ORDER BY y.task_id, y.try_id"
 
-static const char *report_try_sql[2] = {
-	REPORT_TRY_SQL("NULL, ", "NULL"),
-	REPORT_TRY_SQL("y.weft_state, ", "y.weft_stderr")
+static const char *report_try_sql[3] = {
+	REPORT_TRY_SQL("NULL, ", "NULL", "NULL, NULL"),
+	REPORT_TRY_SQL("y.weft_state, ", "y.weft_stderr", "NULL, NULL"),
+	REPORT_TRY_SQL("y.weft_state, ", "y.weft_stderr",
+	    "y.weft_stderr_offset, y.weft_stderr_length")
 };
 
 /* A text column, NULL for SQL NULL; caller frees. */
@@ -152,64 +157,22 @@ report_utf8(const char *s, size_t len)
 }
 
 /*
- * The last LINES lines of the file PATH (of its last REPORT_TAIL_BYTES
- * at most), as valid UTF-8; NULL if it cannot be read.  Caller frees.
+ * The last LINES lines of the file PATH, or of its stretch from OFF for
+ * LEN bytes (-1: the whole file), as valid UTF-8; NULL if there is
+ * nothing to read.  Caller frees.
  */
 char *
-report_tail(const char *path, int lines)
+report_tail(const char *path, int64_t off, int64_t len, int lines)
 {
-	char	*buf, *start, *out;
-	off_t	 size;
-	ssize_t	 n;
-	size_t	 len = 0;
-	int	 fd, seen = 0;
+	char	*buf, *out;
+	size_t	 got;
 
-	if (path == NULL || (fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	if ((buf = file_tail(path, off, len, lines, REPORT_TAIL_BYTES,
+	    &got)) == NULL)
 		return NULL;
-	size = lseek(fd, 0, SEEK_END);
-	if (size > REPORT_TAIL_BYTES)
-		lseek(fd, size - REPORT_TAIL_BYTES, SEEK_SET);
-	else
-		lseek(fd, 0, SEEK_SET);
-	buf = xmalloc(REPORT_TAIL_BYTES + 1);
-	while (len < REPORT_TAIL_BYTES && (n = read(fd, buf + len,
-	    REPORT_TAIL_BYTES - len)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += n;
-	}
-	close(fd);
-	/* A last line without its newline is a line too. */
-	while (len > 0 && buf[len - 1] == '\n')
-		len--;
-	start = buf + len;
-	while (start > buf) {
-		if (start[-1] == '\n' && ++seen == lines)
-			break;
-		start--;
-	}
-	out = report_utf8(start, len - (start - buf));
+	out = report_utf8(buf, got);
 	free(buf);
 	return out;
-}
-
-/* Whether the try table has the columns of schema version 2. */
-static int
-report_have_v2(sqlite3 *db)
-{
-	sqlite3_stmt	*st;
-	int		 yes = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info("
-	    "'try') WHERE name = 'weft_stderr'", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		yes = sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	return yes;
 }
 
 static int
@@ -335,7 +298,8 @@ report_read_tries(sqlite3 *db, struct report *rp)
 	size_t			 cap = 0;
 	int			 rc, has;
 
-	if (sqlite3_prepare_v2(db, report_try_sql[report_have_v2(db)], -1,
+	if (sqlite3_prepare_v2(db, report_try_sql[db_version(db) >= 4 ? 2 :
+	    db_version(db) >= 2], -1,
 	    &st, NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, rp->run, -1,
 	    SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(st);
@@ -366,6 +330,10 @@ report_read_tries(sqlite3 *db, struct report *rp)
 		y->stderr_path = report_col(st, 10);
 		y->rss = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int64(st, 11);
+		y->err_off = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 12);
+		y->err_len = sqlite3_column_type(st, 13) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 13);
 		report_fold_try(rp, y);
 	}
 	sqlite3_finalize(st);
@@ -389,6 +357,7 @@ report_load(const char *dir, const char *run, struct report *rp,
     const char *cmd)
 {
 	struct report_task	*t;
+	struct report_try	*y;
 	sqlite3			*db;
 	char			*path, *err;
 	size_t			 i;
@@ -419,9 +388,15 @@ report_load(const char *dir, const char *run, struct report *rp,
 		}
 		if (!report_failed(t->state))
 			continue;
-		err = t->has_last && rp->tries[t->last].stderr_path != NULL ?
-		    rp->tries[t->last].stderr_path : t->stderr_path;
-		t->tail = report_tail(err, REPORT_TAIL_LINES);
+		y = t->has_last ? &rp->tries[t->last] : NULL;
+		err = y != NULL && y->stderr_path != NULL ? y->stderr_path :
+		    t->stderr_path;
+		/* A call's stderr is a stretch of its worker's log. */
+		if (t->kind == NULL || strcmp(t->kind, "function") != 0)
+			t->tail = report_tail(err, -1, -1, REPORT_TAIL_LINES);
+		else if (y != NULL && y->err_off >= 0 && y->err_len >= 0)
+			t->tail = report_tail(err, y->err_off, y->err_len,
+			    REPORT_TAIL_LINES);
 		if (t->stderr_path == NULL && err != NULL)
 			t->stderr_path = xstrdup(err);
 	}

@@ -268,61 +268,30 @@ task_log_path(const struct run *r, uint32_t i, int err)
 }
 
 /*
- * The last N lines of PATH (of its last TAIL_WINDOW bytes), each
- * NUL-terminated in the returned buffer; *NLINES gets how many, *LINES
- * where they start.  NULL when it cannot be read or is empty.
+ * The last N lines of PATH, or of its stretch from OFF for LEN bytes (-1:
+ * the whole file), each NUL-terminated in the returned buffer; *NLINES
+ * gets how many, *LINES where they start.  NULL when it cannot be read
+ * or is empty.
  */
 static char *
-read_tail(const char *path, int n, char ***linesp, int *nlines)
+read_tail(const char *path, int64_t off, int64_t len, int n, char ***linesp,
+    int *nlines)
 {
-	struct stat	 st;
 	char		*buf, **lines, *p, *end;
-	off_t		 off;
-	ssize_t		 got;
-	size_t		 len = 0;
-	int		 fd, k = 0;
+	size_t		 got;
+	int		 k = 0;
 
 	*nlines = 0;
 	*linesp = NULL;
-	if (n <= 0 || (fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	if ((buf = file_tail(path, off, len, n, TAIL_WINDOW, &got)) == NULL)
 		return NULL;
-	if (fstat(fd, &st) == -1 || st.st_size == 0) {
-		close(fd);
-		return NULL;
-	}
-	off = st.st_size > TAIL_WINDOW ? st.st_size - TAIL_WINDOW : 0;
-	buf = xmalloc(TAIL_WINDOW + 1);
-	while (len < TAIL_WINDOW && (got = pread(fd, buf + len,
-	    TAIL_WINDOW - len, off + len)) != 0) {
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1)
-			break;
-		len += got;
-	}
-	close(fd);
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	buf[len] = '\0';
-	if (len == 0) {
-		free(buf);
-		return NULL;
-	}
 	lines = xcalloc(n, sizeof *lines);
-	/* Back from the end, N line starts (a cut first one is left out). */
-	end = buf + len;
-	for (p = end; k < n; ) {
-		while (p > buf && p[-1] != '\n')
-			p--;
-		if (p == buf && off > 0)
-			break;
-		lines[n - 1 - k++] = p;
-		if (p == buf)
-			break;
-		p[-1] = '\0';
-		p--;
+	end = buf + got;
+	for (p = buf; k < n && p <= end; k++) {
+		lines[k] = p;
+		p += strcspn(p, "\n");
+		*p++ = '\0';
 	}
-	memmove(lines, lines + (n - k), k * sizeof *lines);
 	/* What would move the cursor or end a CI marker is shown as '?'. */
 	for (p = buf; p < end; p++) {
 		if (*p == '\r' || (*p != '\0' && *p != '\t' && *p != '\033' &&
@@ -402,23 +371,28 @@ print_tail(struct run *r, uint32_t i, char **lines, int n)
 /*
  * Task I failed for good, for WHY.  Its line; off a terminal the tail of
  * its stderr (--tail lines) under it; on GitHub Actions an annotation;
- * on a terminal the live view shows it as the newest failure.
+ * on a terminal the live view shows it as the newest failure.  RES is
+ * the result of its last try, when that is what failed it: a call's
+ * stderr is the stretch of its worker's log that RES names.
  */
 void
-event_failed(struct run *r, uint32_t i, const char *why)
+event_failed(struct run *r, uint32_t i, const char *why,
+    const struct msg_result *res)
 {
 	const char	*id = r->dag->tasks[i].id;
 	char		*path = NULL, *buf = NULL, **lines = NULL;
-	int		 n = 0;
+	int		 fn = TASK_IS_FUNCTION(&r->dag->tasks[i]), n = 0;
 
 	if (r->live != NULL) {
 		free(r->newest_failure);
 		r->newest_failure = xprintf("%s %s", id, why);
 	}
 	if ((r->live == NULL || r->ci != CI_NONE) &&
-	    !TASK_IS_FUNCTION(&r->dag->tasks[i]) &&
+	    (!fn || (res != NULL && res->err_offset >= 0 &&
+	    res->err_length >= 0)) &&
 	    (path = task_log_path(r, i, 1)) != NULL)
-		buf = read_tail(path, r->tail, &lines, &n);
+		buf = read_tail(path, fn ? res->err_offset : -1,
+		    fn ? res->err_length : -1, r->tail, &lines, &n);
 	if (!r->quiet) {
 		if (r->live != NULL && r->color)
 			line(r, "\033[31mfailed\033[0m   %s %s", id, why);

@@ -261,7 +261,7 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 		tr->why = v->message;
 		set_state(r, v->task, TS_FAILED);
 		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
-		event_failed(r, v->task, tr->why);
+		event_failed(r, v->task, tr->why, NULL);
 		failed_for_good(r, v->task);
 		break;
 	}
@@ -316,7 +316,7 @@ worker_lost(struct run *r, uint32_t i)
 		    tr->wlost);
 		set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
-		event_failed(r, i, tr->why);
+		event_failed(r, i, tr->why, NULL);
 		failed_for_good(r, i);
 		return;
 	}
@@ -405,7 +405,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	}
 	set_state(r, res->index, TS_FAILED);
 	ev_task_end(r, res->index, "failed", "failed", NULL, NULL);
-	event_failed(r, res->index, why);
+	event_failed(r, res->index, why, res);
 	free(why);
 	failed_for_good(r, res->index);
 }
@@ -469,7 +469,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 		set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
 		why = xprintf("its pool died under it %u times", tr->lost);
-		event_failed(r, i, why);
+		event_failed(r, i, why, NULL);
 		free(why);
 		failed_for_good(r, i);
 		return;

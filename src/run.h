@@ -260,7 +260,8 @@ void		 progress_flush(struct run *r);
 void		 progress_resized(struct run *r);
 void		 event_line(struct run *r, int always, const char *fmt, ...)
 	    printflike(3, 4);
-void		 event_failed(struct run *r, uint32_t i, const char *why);
+void		 event_failed(struct run *r, uint32_t i, const char *why,
+		     const struct msg_result *res);
 void		 progress_counts(struct run *r, char *buf, size_t len);
 void		 progress_times(struct run *r, char *buf, size_t len);
 void		 compact_duration(int64_t ms, char *buf, size_t len);

@@ -295,6 +295,8 @@ int		 copy_file(const char *, const char *);
 /* All of FD from where it is, NUL-ended; NULL with errno on an error. */
 char		*read_all(int, size_t *);
 int		 mkdir_p(const char *, mode_t);
+char		*file_tail(const char *, int64_t, int64_t, int, size_t,
+		     size_t *);
 
 /* strmap.c */
 /*
@@ -796,6 +798,7 @@ size_t		 plugins_loaded(const struct workflow *);
 struct sqlite3;
 struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
+int		 db_version(struct sqlite3 *);
 void		 db_time(double, char *, size_t);
 int		 db_full(struct sqlite3 *);
 const char	*db_errmsg(struct sqlite3 *);
@@ -870,6 +873,8 @@ struct report_try {
 	int		 sig;		/* 0: none */
 	char		*reason;
 	char		*stderr_path;
+	int64_t		 err_off;	/* a call's stretch of it; -1 */
+	int64_t		 err_len;
 	long long	 rss;		/* peak resident bytes, -1 unknown */
 };
 struct report_task {
@@ -917,7 +922,7 @@ void		 report_free(struct report *);
 struct report_task *report_task_at(const struct report *, int64_t);
 int		 report_failed(const char *);
 char		*report_utf8(const char *, size_t);
-char		*report_tail(const char *, int);
+char		*report_tail(const char *, int64_t, int64_t, int);
 int		 report_write(const struct report *, const char *,
 		     int (*)(const struct report *, FILE *), const char *);
 

@@ -11,7 +11,9 @@
 # worker (a crash, an exit, its walltime: what reached the files),
 # for each try of a retried call, and, with no length yet, for a
 # call still running; the task row names its last try's worker files.
-# The test function is results.chatter (tests/plugins/results.c).
+# A failed call's stderr tail, under its failed line, in the JUnit and
+# on GitHub Actions, is its own stretch of the log.  The test function
+# is results.chatter (tests/plugins/results.c).
 
 load setup
 load monitoring
@@ -33,6 +35,7 @@ setup()
 }
 
 RUN_DIR_REL=.weft/runs/0001
+PY=/usr/bin/python3
 
 # bytes FILE OFFSET LENGTH: LENGTH bytes of FILE from OFFSET (to its end
 # when LENGTH is empty).
@@ -355,4 +358,51 @@ EOF
 	check_try first 0 2
 	kill -TERM "$WEFT_PID"
 	finish_run
+}
+
+@test "a failed call's stderr tail: its own lines under its failed line, in the JUnit and with GitHub's groups" {
+	write_flow <<'EOF2'
+weft: 1
+config: {jobs: 2}
+plugins:
+  results: plugins/libresults.so
+apps:
+  chat:
+    function: results.chatter
+main:
+  - {id: f, app: chat, args: {lines: "4", fail_tries: "1"}}
+  - id: other
+    app: chat
+    foreach: {i: "1..30"}
+    args: {lines: "2"}
+EOF2
+	run -1 weft run --tail 3 --junit j.xml flow.yaml
+	assert_event 'failed   f function failed: chattered'
+	# The last three lines of the call's stderr, none of other calls'.
+	local under
+	under=$(awk '/^..:..:.. failed   f /{ on = 1; next }
+	    on && /^    / { print; next } { on = 0 }' <<<"$output")
+	[ "$under" = "$(printf '    %s\n' 'err f try 0 line 2' \
+	    'err f try 0 line 3' 'raw f try 0')" ] ||
+	    fail "under f: '$under' in: $output"
+	# The JUnit failure has its tail too.
+	run "$PY" -c '
+from junitparser import JUnitXml
+s = list(JUnitXml.fromfile("j.xml"))[0]
+c = [c for c in s if c.name == "f"][0]
+t = c.result[0].text
+tail = t.split("--- last 20 lines of stderr ---\n")[1]
+print(tail, end="")'
+	assert_success
+	assert_output "err f try 0 line 0
+err f try 0 line 1
+err f try 0 line 2
+err f try 0 line 3
+raw f try 0"
+	# On GitHub Actions: in a group, and in the annotation.
+	rm -rf .weft
+	GITHUB_ACTIONS=true run -1 weft run --tail 2 flow.yaml
+	assert_line '::group::stderr of f (last 2 lines)'
+	assert_line --partial '::error title=f::f failed: function failed: chattered%0Aerr'
+	assert_line --partial 'err f try 0 line 3%0Araw f try 0'
 }

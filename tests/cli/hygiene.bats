@@ -2,8 +2,10 @@
 #
 # hygiene.bats: process hygiene while a run goes.  No zombie lingers under
 # a weft process; each helper holds exactly the descriptors on its role's
-# list, so a pool holds no pipe but its lifeline and no log file of a
-# finished task; no descriptor leaks from the user into helpers or tasks;
+# list, so a pool holds no pipe but its lifeline and the two capture pipes
+# and files of each running command, and no log file of a finished task;
+# a task's stdout and stderr are pipes whose other ends its pool holds;
+# no descriptor leaks from the user into helpers or tasks;
 # and (under strace) every process a weft process creates execs: no bare
 # fork.
 
@@ -92,14 +94,14 @@ fds()
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f %l\n' 2>/dev/null
 }
 
-# pool_fds_clean PID: at most one pipe (the lifeline), no log file of a
-# finished (quick) task, not the canary.
+# pool_fds_clean PID: at most three pipes (the lifeline and the hold
+# task's two), no log file of a finished (quick) task, not the canary.
 pool_fds_clean()
 {
 	local out
 
 	out=$(fds "$1")
-	[ "$(grep -c ' pipe:' <<<"$out")" -le 1 ] &&
+	[ "$(grep -c ' pipe:' <<<"$out")" -le 3 ] &&
 	    ! grep -q '/tasks/q\[' <<<"$out" &&
 	    ! grep -q '/canary$' <<<"$out"
 }
@@ -111,7 +113,7 @@ pool_fds_clean()
 	finish_hold
 }
 
-@test "a pool holds only its lifeline pipe and no finished task's logs" {
+@test "a pool holds only its lifeline and running tasks' pipes, no finished task's logs" {
 	local pool
 	start_hold
 	pool=$(weft_helper_pid "pool 0") || fail "no pool 0: $(show_test_procs)"
@@ -123,7 +125,8 @@ pool_fds_clean()
 # unexpected_fds ROLE PID: the descriptors of helper PID that are not on
 # the role's list: 0 and 1 on /dev/null, 2 on its log, 3 the lifeline
 # pipe, then only what its own event loop opened (ZeroMQ's sockets,
-# eventfds and epoll, its signalfd) and the role's own files.
+# eventfds and epoll, its signalfd) and the role's own files: for a pool,
+# the running hold task's two pipes and its stdout and stderr files.
 unexpected_fds()
 {
 	local run=$WEFT_WORK/.weft/runs/0001 base=$WEFT_WORK/.weft log=$1
@@ -138,6 +141,9 @@ unexpected_fds()
 	    $1 == 2 && $2 == logf { next }
 	    $1 == 3 && $2 ~ /^pipe:/ { next }
 	    $1 > 3 && $2 ~ /^(socket:|anon_inode:\[(eventfd|eventpoll|signalfd)\])/ { next }
+	    role ~ /^pool/ && $1 > 3 && $2 ~ /^pipe:/ { next }
+	    role ~ /^pool/ && $2 == run "/tasks/h/try-0/stdout" { next }
+	    role ~ /^pool/ && $2 == run "/tasks/h/try-0/stderr" { next }
 	    role == "router" && $2 == run "/monitor.spool" { next }
 	    role == "dbwriter" && $2 == run "/dbwriter.lock" { next }
 	    role == "dbwriter" && $2 ~ "^" base "/monitoring\\.db(-wal|-shm)?$" { next }
@@ -153,8 +159,9 @@ unexpected_fds()
 		bad=$(unexpected_fds "$role" "$p")
 		[ -z "$bad" ] ||
 		    fail "$role (pid $p) holds unexpected descriptors: $bad; all: $(fds "$p")"
-		# The lifeline is the only pipe.
-		[ "$(fds "$p" | grep -c ' pipe:')" -eq 1 ] ||
+		# The lifeline is the only pipe, but for a pool's tasks'.
+		[ "$(fds "$p" | grep -c ' pipe:')" -eq \
+		    "$([ "$role" = "pool 0" ] && echo 3 || echo 1)" ] ||
 		    fail "$role (pid $p) pipes: $(fds "$p")"
 	done
 	finish_hold
@@ -172,17 +179,23 @@ unexpected_fds()
 	finish_hold
 }
 
-@test "a task has only stdin (/dev/null), its stdout and its stderr" {
-	local p t bad
+@test "a task has only stdin (/dev/null) and its stdout and stderr pipes, read by its pool" {
+	local p t out err pool
 	start_hold
 	p=$(hold_pid)
-	t=$WEFT_WORK/.weft/runs/0001/tasks/h/try-0
-	bad=$(fds "$p" | awk -v o="$t/stdout" -v e="$t/stderr" '
-	    !($2 == "/dev/null" || $2 == o || $2 == e)')
-	[ -z "$bad" ] || fail "task descriptors: $(fds "$p")"
+	[ "$(fds "$p" | wc -l)" -eq 3 ] || fail "task descriptors: $(fds "$p")"
 	fds "$p" | grep -qx "0 /dev/null"
-	fds "$p" | grep -qx "1 $t/stdout"
-	fds "$p" | grep -qx "2 $t/stderr"
+	out=$(fds "$p" | awk '$1 == 1 { print $2 }')
+	err=$(fds "$p" | awk '$1 == 2 { print $2 }')
+	[[ $out == pipe:* && $err == pipe:* && $out != "$err" ]] ||
+	    fail "task descriptors: $(fds "$p")"
+	# The other ends are the pool's, beside the files they go to.
+	pool=$(weft_helper_pid "pool 0") || fail "no pool 0"
+	t=$WEFT_WORK/.weft/runs/0001/tasks/h/try-0
+	for p in "$out" "$err" "$t/stdout" "$t/stderr"; do
+		fds "$pool" | awk -v w="$p" '$2 == w { f = 1 } END { exit !f }' ||
+		    fail "pool does not hold $p: $(fds "$pool")"
+	done
 	finish_hold
 }
 

@@ -325,6 +325,67 @@ test_read_all_pipe(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+/* TAIL: file_tail of PATH as given gives WANT (NULL: nothing). */
+static void
+check_tail(const char *path, int64_t off, int64_t len, int n, size_t window,
+    const char *want)
+{
+	char	*got;
+	size_t	 glen;
+
+	got = file_tail(path, off, len, n, window, &glen);
+	if (want == NULL) {
+		assert_null(got);
+		assert_int_equal(glen, 0);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(glen, strlen(want));
+	free(got);
+}
+
+/*
+ * The last lines of a file or of a stretch of it: trailing line ends
+ * dropped, a first line the window cut left out, a stretch past the end
+ * of the file cut to it, nothing for an empty stretch or a missing file.
+ */
+static void
+test_tail(void **state)
+{
+	static const char text[] = "one\ntwo\nthree\nfour\n\n";
+	char	*dir, *path;
+
+	(void)state;
+	dir = unit_scratch("test-file-tail");
+	path = xprintf("%s/t", dir);
+	assert_int_equal(write_file_atomic(path, text, strlen(text)), 0);
+	check_tail(path, -1, -1, 2, 4096, "three\nfour");
+	check_tail(path, -1, -1, 10, 4096, "one\ntwo\nthree\nfour");
+	check_tail(path, -1, -1, 1, 4096, "four");
+	/* The stretch "two\nthree\n": from offset 4, 10 bytes. */
+	check_tail(path, 4, 10, 5, 4096, "two\nthree");
+	check_tail(path, 4, 10, 1, 4096, "three");
+	/* A window of 8 bytes, "\nfour\n\n": "hree" is a cut line. */
+	check_tail(path, -1, -1, 5, 8, "four");
+	/* Past the end of the file, an empty stretch, no such file. */
+	check_tail(path, 14, 1000, 3, 4096, "four");
+	check_tail(path, 4, 0, 3, 4096, NULL);
+	check_tail(path, 100, 5, 3, 4096, NULL);
+	check_tail(path, -1, -1, 0, 4096, NULL);
+	free(path);
+	path = xprintf("%s/none", dir);
+	check_tail(path, -1, -1, 3, 4096, NULL);
+	free(path);
+	/* One line longer than the window: no whole line to show. */
+	path = xprintf("%s/long", dir);
+	assert_int_equal(write_file_atomic(path, "abcdefghij", 10), 0);
+	check_tail(path, -1, -1, 3, 4, NULL);
+	check_tail(path, -1, -1, 3, 10, "abcdefghij");
+	free(path);
+	rm_r(dir);
+}
+
 /* Nested directories all made; a file in the way is an error. */
 static void
 test_mkdir_p(void **state)
@@ -373,6 +434,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_read_all_pipe),
 		cmocka_unit_test(test_mkdir_p),
+		cmocka_unit_test(test_tail),
 	};
 
 	if (argc == 2 && strcmp(argv[1], "--writer") == 0)
