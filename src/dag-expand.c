@@ -139,6 +139,38 @@ result_lookup(struct scope *s, const char *name, size_t len,
 	return 0;
 }
 
+/*
+ * {KEY.FIELD}: a field of the value of foreach variable KEY (NAME, with
+ * DOT in it), such as a glob's {f.stem}.
+ */
+static int
+field_find(struct scope *s, const char *name, const char *dot,
+    const char *const **words, size_t *nwords)
+{
+	const struct wf_foreach	*fe;
+	size_t			 i, f, klen = (size_t)(dot - name);
+
+	for (i = 0; i < s->c->nforeach; i++) {
+		fe = &s->c->foreach[i];
+		if (strlen(fe->key) != klen || strncmp(fe->key, name, klen))
+			continue;
+		for (f = 0; f < fe->nfields; f++) {
+			if (strcmp(fe->fields[f], dot + 1) == 0) {
+				*words = (const char *const *)&fe->fieldvals[
+				    s->combo[i] * fe->nfields + f];
+				*nwords = 1;
+				return 0;
+			}
+		}
+		snprintf(s->why, sizeof s->why, "'{%s}': foreach '%s' has no "
+		    "field '%s'%s", name, fe->key, dot + 1, fe->nfields > 0 ?
+		    " (it has name, stem and dir)" : " (only a glob's values "
+		    "have fields)");
+		return -1;
+	}
+	return -1;
+}
+
 static int
 scope_find(struct scope *s, const char *name, const char *const **words,
     size_t *nwords)
@@ -146,6 +178,7 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 	struct dag_private	*d = s->d;
 	struct call_info	*ci;
 	char			 id[TPL_NAME_MAX + 1];
+	const char		*dot;
 	size_t			 len = strlen(name), i;
 	uint32_t		 call;
 
@@ -196,6 +229,8 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 			return 0;
 		}
 	}
+	if ((dot = strchr(name, '.')) != NULL)
+		return field_find(s, name, dot, words, nwords);
 	for (i = 0; s->argv != NULL && i < s->nargv; i++) {
 		if (strcmp(s->c->args[i].key, name) == 0) {
 			*words = (const char *const *)&s->argv[i];

@@ -505,7 +505,11 @@ struct wf_foreach {
 	struct wf_mark	 mark;
 	char	       **values;	/* ranges are expanded */
 	size_t		 nvalues;
-	char		*text;		/* a range's values, in one block */
+	char		*text;		/* values (and fields) in one block */
+	/* Fields of each value, {KEY.FIELD}: a glob's name, stem, dir. */
+	const char *const *fields;
+	size_t		 nfields;
+	char	       **fieldvals;	/* value I's field F: I * nfields + F */
 };
 struct wf_call {			/* one entry of main, unexpanded */
 	char		*id;

@@ -1,7 +1,7 @@
 /*
  * workflow-main.c: the guarded main body.  The entries of "main" are
- * checked and copied into wf->calls: ids, apps, args, foreach (lists and
- * ranges), inputs, outputs and needs.  Only check_tree (workflow.c) calls
+ * checked and copied into wf->calls: ids, apps, args, foreach (lists,
+ * ranges, and data read by workflow-data.c), inputs, outputs and needs.  Only check_tree (workflow.c) calls
  * in here, and only in WF_FULL mode, which "weft run" and "weft check"
  * alone ask for; in definitions mode ytree_build has passed over main
  * and this file is never reached.  The guard is this file's boundary.
@@ -53,14 +53,19 @@ load_strs(struct loader *l, const struct ynode *n, const char *what,
 	}
 }
 
-/* "A..B" with integers A and B. */
+/*
+ * "A..B" or "A..B:S" with integers A, B and S (S not 0; 1 by default).
+ * Returns 0, -1 when S is not such a range, -2 when a number does not
+ * fit (a range still, a bad one), -3 for a step of 0.
+ */
 static int
-parse_range(const char *s, long long *a, long long *b)
+parse_range(const char *s, long long *a, long long *b, long long *step)
 {
 	const char	*dots;
 	char		*end;
 	int		 overflow;
 
+	*step = 1;
 	if ((dots = strstr(s, "..")) == NULL || dots == s)
 		return -1;
 	errno = 0;
@@ -72,12 +77,37 @@ parse_range(const char *s, long long *a, long long *b)
 		return -1;
 	errno = 0;
 	*b = strtoll(dots + 2, &end, 10);
-	if (*end != '\0' || end == dots + 2)
+	if ((*end != '\0' && *end != ':') || end == dots + 2)
 		return -1;
-	/* A range whose bound does not fit is a range still, a bad one. */
-	if (overflow || errno == ERANGE)
+	overflow |= errno == ERANGE;
+	if (*end == ':') {
+		dots = end + 1;
+		if (*dots == '\0' || *dots == ' ')
+			return -1;
+		errno = 0;
+		*step = strtoll(dots, &end, 10);
+		if (*end != '\0' || end == dots)
+			return -1;
+		overflow |= errno == ERANGE;
+	}
+	if (overflow)
 		return -2;
-	return 0;
+	return *step == 0 ? -3 : 0;
+}
+
+/* How many values range A..B:STEP has; 0 when it goes the wrong way. */
+static unsigned long long
+range_count(long long a, long long b, long long step)
+{
+	unsigned long long	 span, st;
+
+	if ((step > 0 && a > b) || (step < 0 && a < b))
+		return 0;
+	span = step > 0 ? (unsigned long long)b - (unsigned long long)a :
+	    (unsigned long long)a - (unsigned long long)b;
+	st = step > 0 ? (unsigned long long)step :
+	    -(unsigned long long)step;
+	return span / st + 1;
 }
 
 static int
@@ -141,27 +171,40 @@ put_decimal(char *p, long long v)
 static void
 range_values(struct wf_foreach *fe, const char *s, size_t n)
 {
-	long long	 a, b;
+	long long	 a, b, step;
 	char		*p;
 	size_t		 j;
 
-	parse_range(s, &a, &b);
+	parse_range(s, &a, &b, &step);
 	fe->text = p = xreallocarray(NULL, n, 21);
 	for (j = 0; j < n; j++) {
 		fe->values[j] = p;
-		p = put_decimal(p, a + (long long)j);
+		/* In unsigned arithmetic: no step past a bound overflows. */
+		p = put_decimal(p, (long long)((unsigned long long)a +
+		    (unsigned long long)step * j));
 	}
+}
+
+static void
+foreach_free(struct wf_foreach *fe)
+{
+	free(fe->text);
+	free(fe->values);
+	free(fe->fieldvals);
+	memset(fe, 0, sizeof *fe);
 }
 
 static void
 load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 {
 	const struct ynode	*k, *v;
-	struct wf_foreach	*fe;
-	long long		 a, b;
+	struct wf_foreach	*fe, *data;
+	long long		 a, b, step;
+	unsigned long long	 count;
 	size_t			*counts, product = 1, i, j, n;
 	size_t			 max = (size_t)l->wf->max_tasks;
-	int			 bad = 0, kbad;
+	long			 got;
+	int			 bad = 0, kbad, rc;
 
 	if (map->type != YN_MAP) {
 		wf_error(&l->errs, &map->mark, "'foreach' must be a mapping, "
@@ -170,6 +213,8 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 	}
 	n = map->nkids / 2;
 	counts = xcalloc(n + 1, sizeof *counts);
+	/* Values read from data, until they move to the call. */
+	data = xcalloc(n + 1, sizeof *data);
 
 	/* Count first, so that nothing huge is ever allocated. */
 	for (i = 0; i < n; i++) {
@@ -205,29 +250,40 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 					kbad = 1;
 				}
 			}
-		} else if (v->type == YN_SCALAR && !ynode_null(v) &&
-		    parse_range(v->s, &a, &b) == -2) {
-			wf_error(&l->errs, &v->mark, "range '%s' is out of "
-			    "range: its bounds must be from %lld to %lld",
-			    v->s, LLONG_MIN, LLONG_MAX);
-			kbad = 1;
-		} else if (v->type == YN_SCALAR && !ynode_null(v) &&
-		    parse_range(v->s, &a, &b) == 0) {
-			if (a > b) {
-				wf_error(&l->errs, &v->mark, "range '%s' is "
-				    "empty: its start is above its end", v->s);
+		} else if (v->type == YN_MAP) {
+			if ((got = foreach_data(l, k, v, &data[i])) < 0)
 				kbad = 1;
-			} else if ((unsigned long long)b - a >=
-			    (unsigned long long)max) {
+			else
+				counts[i] = (size_t)got;
+		} else if (v->type == YN_SCALAR && !ynode_null(v) &&
+		    (rc = parse_range(v->s, &a, &b, &step)) != -1) {
+			count = rc == 0 ? range_count(a, b, step) : 0;
+			if (rc == -2) {
+				wf_error(&l->errs, &v->mark, "range '%s' is "
+				    "out of range: its numbers must be from "
+				    "%lld to %lld", v->s, LLONG_MIN,
+				    LLONG_MAX);
+			} else if (rc == -3) {
+				wf_error(&l->errs, &v->mark, "range '%s' has "
+				    "a step of 0", v->s);
+			} else if (count == 0) {
+				wf_error(&l->errs, &v->mark, "range '%s' is "
+				    "empty: its start is %s its end%s", v->s,
+				    a > b ? "above" : "below", a > b ?
+				    " (a negative step counts down)" :
+				    " and its step is negative");
+			} else if (count > (unsigned long long)max) {
 				wf_error(&l->errs, &v->mark, "range '%s' has "
 				    "more than %zu values%s", v->s, max,
 				    MAX_TASKS_HINT);
-				kbad = 1;
 			} else
-				counts[i] = (size_t)(b - a) + 1;
+				counts[i] = (size_t)count;
+			if (counts[i] == 0)
+				kbad = 1;
 		} else {
 			wf_error(&l->errs, &v->mark, "foreach '%s' must be a "
-			    "list or a range \"A..B\"", k->s);
+			    "list, a range \"A..B\" or \"A..B:STEP\", or "
+			    "{glob: PATTERN} or {lines: FILE}", k->s);
 			kbad = 1;
 		}
 		if (!kbad && counts[i] == 0) {
@@ -260,9 +316,15 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		k = map->kids[2 * i];
 		v = map->kids[2 * i + 1];
 		fe = &c->foreach[c->nforeach++];
+		if (v->type == YN_MAP) {
+			*fe = data[i];
+			memset(&data[i], 0, sizeof data[i]);
+		} else
+			fe->values = xcalloc(counts[i], sizeof *fe->values);
 		fe->key = xstrdup(k->s);
 		fe->mark = k->mark;
-		fe->values = xcalloc(counts[i], sizeof *fe->values);
+		if (v->type == YN_MAP)
+			continue;
 		if (v->type == YN_SEQ) {
 			for (j = 0; j < counts[i]; j++)
 				fe->values[j] = xstrdup(v->kids[j]->s);
@@ -271,6 +333,9 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		fe->nvalues = counts[i];
 	}
 out:
+	for (i = 0; i < n; i++)
+		foreach_free(&data[i]);
+	free(data);
 	free(counts);
 }
 

@@ -23,6 +23,10 @@ int		 get_string(struct loader *, const struct ynode *, const char *,
 int		 is_name(const char *, int);
 int		 check_template(struct loader *, const struct ynode *);
 
+/* workflow-data.c: for workflow-main.c only */
+long		 foreach_data(struct loader *, const struct ynode *,
+		     const struct ynode *, struct wf_foreach *);
+
 /* workflow-main.c */
 void		 load_main(struct loader *, const struct ynode *,
 		     const struct ynode *);

@@ -640,7 +640,7 @@ apps:
 main:
   - {id: t, app: hi, foreach: {i: "1..99999999999999999999"}}
 EOF
-	expect_flow_error "flow\.yaml:5:35: range '1\.\.99999999999999999999' is out of range: its bounds must be from -9223372036854775808 to 9223372036854775807"
+	expect_flow_error "flow\.yaml:5:35: range '1\.\.99999999999999999999' is out of range: its numbers must be from -9223372036854775808 to 9223372036854775807"
 	sed -i 's/1\.\.99999999999999999999/-99999999999999999999..1/' flow.yaml
 	expect_flow_error "flow\.yaml:5:35: range '-99999999999999999999\.\.1' is out of range"
 	for v in 2147483648 99999999999999999999; do

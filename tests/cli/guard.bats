@@ -3,8 +3,9 @@
 # guard.bats: the main body is guarded.  Only "weft run" expands and runs
 # main; every helper loads the definitions only.  With several pools and
 # many tasks, each task runs exactly once, every pool says in its log that
-# it loaded the definitions and not the main body, and the snapshot that
-# the children load is the input file.
+# it loaded the definitions and not the main body, the snapshot that the
+# children load is the input file, and the data files and folders a
+# foreach reads are opened by weft run alone (strace).
 
 load setup
 
@@ -80,4 +81,28 @@ EOF
 	assert_success
 	cmp flow.yaml .weft/runs/0001/workflow.yaml
 	[ "$(stat -c %a .weft/runs/0001)" = 700 ]
+}
+
+@test "only the launching process reads the data of a foreach: helpers never open it" {
+	printf 'A\nB\nC\n' >samples.txt
+	mkdir -p data && touch data/x.fa data/y.fa
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 2, provider: {kind: local, pools: 2}}
+apps:
+  qc: {command: "echo {s} {f.stem} >> got"}
+main:
+  - id: qc
+    app: qc
+    foreach: {s: {lines: samples.txt}, f: {glob: "data/*.fa"}}
+EOF
+	run strace -f -qq -e trace=openat,open -o trace "$WEFT" run -q flow.yaml
+	assert_success
+	[ "$(wc -l <got)" -eq 6 ]
+	# The first pid of the trace is weft run's own.
+	local main_pid
+	main_pid=$(head -1 trace | awk '{ print $1 }')
+	run awk -v m="$main_pid" '/samples\.txt|\/data/ && $1 != m' trace
+	assert_output ''
+	grep -q 'samples\.txt' trace || fail "nobody opened samples.txt"
 }

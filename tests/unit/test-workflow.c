@@ -523,7 +523,19 @@ test_foreach(void **state)
 {
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    foreach: {n: \"5..1\"}\n", WF_FULL,
-	    "t.yaml:6:18: range '5..1' is empty: its start is above its end");
+	    "t.yaml:6:18: range '5..1' is empty: its start is above its end "
+	    "(a negative step counts down)");
+	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    foreach: {n: \"1..5:-1\"}\n", WF_FULL,
+	    "t.yaml:6:18: range '1..5:-1' is empty: its start is below its "
+	    "end and its step is negative");
+	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    foreach: {n: \"1..5:0\"}\n", WF_FULL,
+	    "t.yaml:6:18: range '1..5:0' has a step of 0");
+	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    foreach: {n: \"0..99999999999:1000\"}"
+	    "\n", WF_FULL, "t.yaml:6:18: range '0..99999999999:1000' has more "
+	    "than 10000000 values (config.max_tasks sets the limit)");
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    foreach: {n: \"1..99999999999\"}\n",
 	    WF_FULL, "t.yaml:6:18: range '1..99999999999' has more than "
@@ -543,13 +555,39 @@ test_foreach(void **state)
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    foreach: {a: x, b: [], c: [[1]]}\n",
 	    WF_FULL,
-	    "t.yaml:6:18: foreach 'a' must be a list or a range \"A..B\"\n"
+	    "t.yaml:6:18: foreach 'a' must be a list, a range \"A..B\" or "
+	    "\"A..B:STEP\", or {glob: PATTERN} or {lines: FILE}\n"
 	    "t.yaml:6:24: foreach 'b' is empty\n"
 	    "t.yaml:6:32: foreach values must be strings or numbers, not a "
 	    "list");
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain:\n"
 	    "  - id: t\n    app: a\n    args: {n: x}\n    foreach: {n: [1]}\n",
 	    WF_FULL, "t.yaml:7:15: 'n' is both a foreach key and an argument");
+}
+
+/* Stepped ranges, up and down, to the ends of 64 bits without overflow. */
+static void
+test_foreach_steps(void **state)
+{
+	static const char *const n[] = { "10", "7", "4", "1" };
+	static const char *const m[] = { "-9223372036854775808", "-1",
+		"9223372036854775806" };
+	struct workflow	*wf;
+	size_t		 i;
+
+	(void)state;
+	wf = load_ok("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    foreach: {n: \"10..1:-3\", m: "
+	    "\"-9223372036854775808..9223372036854775807:9223372036854775807\""
+	    "}\n", WF_FULL);
+	assert_int_equal(wf->calls[0].nforeach, 2);
+	assert_int_equal(wf->calls[0].foreach[0].nvalues, 4);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(wf->calls[0].foreach[0].values[i], n[i]);
+	assert_int_equal(wf->calls[0].foreach[1].nvalues, 3);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(wf->calls[0].foreach[1].values[i], m[i]);
+	workflow_free(&wf);
 }
 
 static void
@@ -633,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_provider_and_main),
 		cmocka_unit_test(test_call_fields),
 		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_foreach_steps),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_many_errors),
 	};
