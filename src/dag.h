@@ -87,4 +87,32 @@ void		 record_refs(struct builder *, uint32_t);
 /* The call of a task: its index in the workflow's entries. */
 #define TASK_CALL(d, t)	((uint32_t)((t)->call - (d)->ci[0].c))
 
+/*
+ * What a template may name while one task is being expanded: at build
+ * time (b set: errors are reported, paths are charged) or when the task
+ * is about to run (b NULL: the build has checked everything).
+ */
+struct scope {
+	struct dag_private	*d;
+	struct builder		*b;
+	const struct wf_call	*c;
+	uint32_t		 call;
+	const size_t		*combo;		/* foreach value indices */
+	char		       **argv;		/* expanded args; NULL: none */
+	size_t			 nargv;
+	const struct task	*t;
+	int			 inputs_ok;
+	int			 outputs_ok;
+	int			 results_ok;	/* in args and commands only */
+	int			 record;	/* only note {ID.outputs} */
+	int			 charge;	/* count what is stored */
+	int			 shared;	/* the words are the arena's */
+	int			 late;		/* a result was named */
+	char			 why[256];	/* a lookup's own complaint */
+};
+
+/* dag-scope.c: what a template names, for dag-expand.c */
+int		 scope_lookup(void *, const char *, const char *const **,
+		     size_t *);
+
 #endif /* DAG_H */

@@ -251,6 +251,9 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	hash_add_str(h, t->app->function);
 	hash_add(h, rs->plugin_hash[t->app - wf->apps], HASH_LEN);
 	hash_add_str(h, rt->text.command);
+	/* A record of a sample sheet, all of it (none: as before). */
+	if (rt->text.item != NULL)
+		hash_add(h, rt->text.item, rt->text.item_len);
 	n = rt->text.nargs;
 	hash_add(h, &n, sizeof n);
 	for (j = 0; j < rt->text.nargs; j++) {

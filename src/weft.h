@@ -506,8 +506,11 @@ struct wf_foreach {
 	char	       **values;	/* ranges are expanded */
 	size_t		 nvalues;
 	char		*text;		/* values (and fields) in one block */
-	/* Fields of each value, {KEY.FIELD}: a glob's name, stem, dir. */
-	const char *const *fields;
+	/*
+	 * Fields of each value, {KEY.FIELD}: a glob's name, stem and dir, a
+	 * table's columns.  The array is the variable's, the names not.
+	 */
+	const char	**fields;
 	size_t		 nfields;
 	char	       **fieldvals;	/* value I's field F: I * nfields + F */
 };
@@ -671,6 +674,12 @@ struct task_text {
 	const char *const *arg_names;	/* the graph's */
 	char	       **arg_values;
 	size_t		 nargs;
+	/*
+	 * The fields of its foreach values ("s.reads=a.fq", NUL after each,
+	 * a table record whole), a part of its resume key; NULL: none.
+	 */
+	char		*item;
+	size_t		 item_len;
 };
 void		 dag_task_text(const struct dag *, const struct task *,
 		     struct task_text *);

@@ -8,6 +8,9 @@
  *                     and dir
  *   {lines: FILE}     one value a line, blank lines and lines starting
  *                     with '#' left out, each trimmed of blanks
+ *   {table: FILE}     one value a record of a CSV, TSV, JSON or YAML
+ *                     sample sheet, each column a field (read by
+ *                     workflow-table.c)
  *
  * The fields of a value are reached in templates as {VAR.FIELD}.  A file
  * is read once, whole, into one block that the values point into, so a
@@ -137,7 +140,8 @@ load_glob(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 	fe->text = s = xmalloc(size);
 	fe->values = xcalloc(g.gl_pathc, sizeof *fe->values);
 	fe->nfields = 3;
-	fe->fields = glob_fields;
+	fe->fields = xcalloc(3, sizeof *fe->fields);
+	memcpy(fe->fields, glob_fields, sizeof glob_fields);
 	fe->fieldvals = xcalloc(g.gl_pathc * 3, sizeof *fe->fieldvals);
 	for (i = 0; i < g.gl_pathc; i++) {
 		p = g.gl_pathv[i] + skip;
@@ -273,6 +277,22 @@ load_lines(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 	return (long)n;
 }
 
+/* {table: FILE}: a value a record (workflow-table.c). */
+static long
+load_table(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
+{
+	char	*buf, *path;
+	size_t	 len;
+	long	 n;
+
+	if (data_read(l, v, "table", &buf, &len) == -1)
+		return -1;
+	path = data_path(l, v->s);
+	n = foreach_table(l, v, path, buf, len, fe);
+	free(path);
+	return n;
+}
+
 /*
  * The values of foreach variable K given as data (the mapping V) into
  * FE.  Returns how many, or -1 with the error said.
@@ -286,14 +306,16 @@ foreach_data(struct loader *l, const struct ynode *k, const struct ynode *v,
 
 	if (v->nkids != 2 || v->kids[0]->type != YN_SCALAR) {
 		wf_error(&l->errs, &v->mark, "foreach '%s': a mapping must "
-		    "be one of {glob: PATTERN} or {lines: FILE}", k->s);
+		    "be one of {glob: PATTERN}, {lines: FILE} or {table: "
+		    "FILE}", k->s);
 		return -1;
 	}
 	kind = v->kids[0]->s;
 	src = v->kids[1];
-	if (strcmp(kind, "glob") != 0 && strcmp(kind, "lines") != 0) {
+	if (strcmp(kind, "glob") != 0 && strcmp(kind, "lines") != 0 &&
+	    strcmp(kind, "table") != 0) {
 		wf_error(&l->errs, &v->kids[0]->mark, "foreach '%s': unknown "
-		    "source '%s' (glob or lines)", k->s, kind);
+		    "source '%s' (glob, lines or table)", k->s, kind);
 		return -1;
 	}
 	if (src->type != YN_SCALAR || ynode_null(src) || *src->s == '\0') {
@@ -302,6 +324,8 @@ foreach_data(struct loader *l, const struct ynode *k, const struct ynode *v,
 		    "pattern" : "file name", ynode_kind(src));
 		return -1;
 	}
+	if (strcmp(kind, "table") == 0)
+		return load_table(l, src, fe);
 	return strcmp(kind, "glob") == 0 ? load_glob(l, src, fe) :
 	    load_lines(l, src, fe);
 }

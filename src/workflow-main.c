@@ -191,6 +191,7 @@ foreach_free(struct wf_foreach *fe)
 	free(fe->text);
 	free(fe->values);
 	free(fe->fieldvals);
+	free(fe->fields);
 	memset(fe, 0, sizeof *fe);
 }
 
@@ -283,7 +284,8 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		} else {
 			wf_error(&l->errs, &v->mark, "foreach '%s' must be a "
 			    "list, a range \"A..B\" or \"A..B:STEP\", or "
-			    "{glob: PATTERN} or {lines: FILE}", k->s);
+			    "{glob: PATTERN}, {lines: FILE} or {table: FILE}",
+			    k->s);
 			kbad = 1;
 		}
 		if (!kbad && counts[i] == 0) {

@@ -730,6 +730,7 @@ workflow_free(struct workflow **wfp)
 			free(c->foreach[j].text);
 			free(c->foreach[j].values);
 			free(c->foreach[j].fieldvals);
+			free(c->foreach[j].fields);
 		}
 		free(c->foreach);
 		free_strs(c->inputs, c->ninputs);

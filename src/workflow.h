@@ -27,6 +27,10 @@ int		 check_template(struct loader *, const struct ynode *);
 long		 foreach_data(struct loader *, const struct ynode *,
 		     const struct ynode *, struct wf_foreach *);
 
+/* workflow-table.c: for workflow-data.c only */
+long		 foreach_table(struct loader *, const struct ynode *,
+		     const char *, char *, size_t, struct wf_foreach *);
+
 /* workflow-main.c */
 void		 load_main(struct loader *, const struct ynode *,
 		     const struct ynode *);

@@ -166,7 +166,7 @@ apps:
 main:
   - {id: qc, app: qc, foreach: {s: {files: x}}}
 EOF2
-	expect_flow_error "flow.yaml:5:37: foreach 's': unknown source 'files' \(glob or lines\)"
+	expect_flow_error "flow.yaml:5:37: foreach 's': unknown source 'files' \(glob, lines or table\)"
 	printf '# nothing\n\n' >empty.txt
 	write_flow <<'EOF2'
 weft: 1
@@ -207,5 +207,98 @@ apps:
 main:
   - {id: qc, app: qc, foreach: {s: {glob: "*.fa"}}}
 EOF2
-	expect_flow_error "flow.yaml:3:23: '\{s.size\}': foreach 's' has no field 'size' \(it has name, stem and dir\)"
+	expect_flow_error "flow.yaml:3:23: '\{s.size\}': foreach 's' has no field 'size' \(its fields: name, stem, dir\)"
+}
+
+# table_flow FILE: one task per record of FILE, writing its columns.
+table_flow()
+{
+	write_flow <<EOF2
+weft: 1
+apps:
+  qc: {command: "printf '%s|%s|%s|%s\\\\n' {s} {s.sample} {s.reads} {s.note} >> got"}
+main:
+  - {id: qc, app: qc, foreach: {s: {table: $1}}}
+EOF2
+}
+
+@test "{table: FILE}: CSV with quotes, TSV, JSON and YAML; the first column names the task" {
+	printf 'sample,reads,note\r\nA,a_1.fq,"say ""hi"", twice"\r\n\r\nB,b_1.fq,\r\n' \
+	    >s.csv
+	printf 'sample\treads\tnote\nA\ta_1.fq\tsay "hi", twice\nB\tb_1.fq\t\n' \
+	    >s.tsv
+	cat >s.json <<'EOF2'
+[{"sample": "A", "reads": "a_1.fq", "note": "say \"hi\", twice"},
+ {"sample": "B", "reads": "b_1.fq", "note": ""}]
+EOF2
+	cat >s.yaml <<'EOF2'
+- {sample: A, reads: a_1.fq, note: 'say "hi", twice'}
+- sample: B
+  reads: b_1.fq
+  note: ""
+EOF2
+	local f
+	for f in s.csv s.tsv s.json s.yaml; do
+		rm -rf .weft got
+		table_flow "$f"
+		run weft run -q flow.yaml
+		assert_success
+		run sort got
+		assert_output 'A|A|a_1.fq|say "hi", twice
+B|B|b_1.fq|'
+		run ids_of_run
+		assert_output "qc[s=A]
+qc[s=B]"
+	done
+}
+
+@test "an edited sample sheet re-runs under --resume only the records that changed" {
+	printf 'sample,reads\nA,1\nB,2\nC,3\n' >s.csv
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  qc: {command: "echo {s} >> @DIR@/ran"}
+main:
+  - {id: qc, app: qc, foreach: {s: {table: s.csv}}}
+EOF2
+	run weft run -q flow.yaml
+	assert_success
+	rm ran
+	printf 'sample,reads\nA,1\nB,20\nC,3\nD,4\n' >s.csv
+	run weft run --resume flow.yaml
+	assert_success
+	assert_event 'cached   qc[s=A]'
+	assert_event 'cached   qc[s=C]'
+	[ "$(sort ran | tr '\n' ' ')" = "B D " ] || fail "ran: $(cat ran)"
+}
+
+@test "bad sample sheets are reported at their file and line" {
+	local sheet want
+	while IFS='|' read -r sheet want; do
+		printf "$sheet" >bad.csv
+		table_flow bad.csv
+		expect_flow_error "flow.yaml:5:44: bad.csv:$want"
+	done <<'EOF2'
+sample,reads\nA,1\nB,2,3\n|3: 3 fields, where the header has 2
+sample,reads\nA,1\nB\n|3: 1 field, where the header has 2
+sample,reads\nA,"1\nB,2\n|2: a quoted field never ends
+sample,reads\nA,"1"x\n|2: text after a closing quote
+sample,re ads\nA,1\n|1: column 're ads' is not a name
+sample,sample\nA,1\n|1: column 'sample' is named twice
+sample,reads\n,1\n|2: the first column, which names the task, is empty
+sample,reads\nA,"a\nb"\n|2: a value must not contain control characters
+sample,reads\n|| has a header but no record
+EOF2
+	printf '[{"sample": "A"}, {"sample": "B", "x": 1}]' >bad.json
+	table_flow bad.json
+	expect_flow_error "flow.yaml:5:44: bad.json: record 2 is not a mapping of the 1 columns of record 1"
+	printf '[{"sample": "A", "r": [1]}]' >bad.json
+	expect_flow_error "flow.yaml:5:44: bad.json: record 1: 'r' must be a string or a number"
+	printf '[{"sample": "A",}]' >bad.json
+	expect_flow_error "flow.yaml:5:44: bad.json:1: "
+	printf -- '- {sample: A}\n- {sample: B, x: 1}\n' >bad.yaml
+	table_flow bad.yaml
+	expect_flow_error "flow.yaml:5:44: bad.yaml:2: a record must be a mapping of the 1 columns of the first"
+	printf -- '- {sample: A}\n- {other: B}\n' >bad.yaml
+	expect_flow_error "flow.yaml:5:44: bad.yaml:2: 'sample' is missing"
 }

@@ -23,8 +23,8 @@ build=${1:-$here/build}
 cc=${FUZZ_CC:-clang}
 
 # Only these sources are linked; of weft's libraries they need libyaml.
-sources="strmap diag path arena ytree workflow workflow-main workflow-data template dag dag-expand rundir file log util xmalloc"
-packages="yaml-0.1"
+sources="strmap diag path arena ytree workflow workflow-main workflow-data workflow-table template dag dag-expand dag-scope rundir file log util xmalloc"
+packages="yaml-0.1 jansson"
 harnesses="fuzz-workflow fuzz-template"
 
 sanitize="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"

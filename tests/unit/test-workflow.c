@@ -556,7 +556,8 @@ test_foreach(void **state)
 	    "  - id: t\n    app: a\n    foreach: {a: x, b: [], c: [[1]]}\n",
 	    WF_FULL,
 	    "t.yaml:6:18: foreach 'a' must be a list, a range \"A..B\" or "
-	    "\"A..B:STEP\", or {glob: PATTERN} or {lines: FILE}\n"
+	    "\"A..B:STEP\", or {glob: PATTERN}, {lines: FILE} or {table: "
+	    "FILE}\n"
 	    "t.yaml:6:24: foreach 'b' is empty\n"
 	    "t.yaml:6:32: foreach values must be strings or numbers, not a "
 	    "list");
