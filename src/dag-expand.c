@@ -59,6 +59,26 @@ tpl_report(struct scope *sc, const struct wf_mark *mark, const char *s,
 }
 
 
+/*
+ * The combination of task ORD of entry C: its listed one, or its place in
+ * the cross product, the last key fastest.
+ */
+void
+call_combo(const struct wf_call *c, uint64_t ord, size_t *combo)
+{
+	size_t	 k;
+
+	if (c->combos != NULL) {
+		for (k = 0; k < c->nforeach; k++)
+			combo[k] = c->combos[ord * c->nforeach + k];
+		return;
+	}
+	for (k = c->nforeach; k-- > 0;) {
+		combo[k] = ord % c->foreach[k].nvalues;
+		ord /= c->foreach[k].nvalues;
+	}
+}
+
 /* The length of a task's id, and the id written at P (with its NUL). */
 static size_t
 id_len(const struct wf_call *c, const size_t *combo)
@@ -376,9 +396,12 @@ ids_unique(const struct wf_call *c)
 	size_t			 i, j;
 	int			 unique = 1;
 
+	/* Listed combinations may repeat; a range's values never do. */
+	if (c->combos != NULL)
+		return 0;
 	for (i = 0; i < c->nforeach && unique; i++) {
 		fe = &c->foreach[i];
-		if (fe->text != NULL)
+		if (fe->range)
 			continue;
 		strmap_init(&seen, fe->nvalues);
 		for (j = 0; j < fe->nvalues && unique; j++) {
@@ -460,6 +483,8 @@ expand_call(struct builder *b, uint32_t call)
 	combo = xcalloc(c->nforeach + 1, sizeof *combo);
 	for (i = 0; i < ci->ntasks; i++) {
 		t = &b->dag->tasks[ci->first + i];
+		if (c->combos != NULL)
+			call_combo(c, i, combo);
 		before = b->nsubst;
 		if (expand_task(b, call, combo, t, i == 0) != 0 ||
 		    id_too_long(b, c, t->id) ||
@@ -470,7 +495,7 @@ expand_call(struct builder *b, uint32_t call)
 		}
 		n += t->noutputs;
 		/* The last key varies fastest. */
-		for (j = c->nforeach; j-- > 0;) {
+		for (j = c->nforeach; c->combos == NULL && j-- > 0;) {
 			if (++combo[j] < c->foreach[j].nvalues)
 				break;
 			combo[j] = 0;
@@ -538,11 +563,7 @@ dag_task_text(const struct dag *dag, const struct task *t,
 	memset(tt, 0, sizeof *tt);
 	if (c->nforeach > COMBO_ON_STACK)
 		combo = xcalloc(c->nforeach, sizeof *combo);
-	/* The task's place in the cross product; the last key fastest. */
-	for (k = c->nforeach; k-- > 0;) {
-		combo[k] = ord % c->foreach[k].nvalues;
-		ord /= c->foreach[k].nvalues;
-	}
+	call_combo(c, ord, combo);
 	memset(&s, 0, sizeof s);
 	s.d = d;
 	s.c = c;

@@ -105,6 +105,7 @@ report_cycle(struct builder *b, const uint32_t *cyc, size_t len, int calls)
 		if (calls) {
 			combo = xcalloc(b->d->ci[cyc[i]].c->nforeach + 1,
 			    sizeof *combo);
+			call_combo(b->d->ci[cyc[i]].c, 0, combo);
 			names[i] = task_id(b->d->ci[cyc[i]].c, combo);
 			free(combo);
 		} else
@@ -505,8 +506,8 @@ plan_calls(struct builder *b)
 			    wf->calls[prev].mark.line);
 		} else
 			strmap_put(&d->callmap, c->id, i);
-		n = 1;
-		for (j = 0; j < c->nforeach; j++) {
+		n = c->combos != NULL ? c->ncombos : 1;
+		for (j = 0; c->combos == NULL && j < c->nforeach; j++) {
 			if (c->foreach[j].nvalues == 0 ||
 			    n > max / c->foreach[j].nvalues) {
 				n = max + 1;

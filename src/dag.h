@@ -111,6 +111,9 @@ struct scope {
 	char			 why[256];	/* a lookup's own complaint */
 };
 
+/* dag-expand.c */
+void		 call_combo(const struct wf_call *, uint64_t, size_t *);
+
 /* dag-scope.c: what a template names, for dag-expand.c */
 int		 scope_lookup(void *, const char *, const char *const **,
 		     size_t *);

@@ -513,6 +513,7 @@ struct wf_foreach {
 	const char	**fields;
 	size_t		 nfields;
 	char	       **fieldvals;	/* value I's field F: I * nfields + F */
+	int		 range;		/* values of a range: all distinct */
 };
 struct wf_call {			/* one entry of main, unexpanded */
 	char		*id;
@@ -521,8 +522,16 @@ struct wf_call {			/* one entry of main, unexpanded */
 	struct wf_mark	 app_mark;
 	struct wf_kv	*args;
 	size_t		 nargs;
-	struct wf_foreach *foreach;	/* in file order; cross product */
+	struct wf_foreach *foreach;	/* in file order */
 	size_t		 nforeach;
+	/*
+	 * NULL: a task for each combination of the foreach values (the
+	 * cross product, the last key fastest).  Else the tasks' own
+	 * combinations (zip, a list of mappings, exclude, include):
+	 * ncombos of them, each nforeach value indices.
+	 */
+	uint32_t	*combos;
+	size_t		 ncombos;
 	struct wf_str	*inputs;
 	size_t		 ninputs;
 	struct wf_str	*outputs;

@@ -17,7 +17,8 @@
 #include "workflow.h"
 
 static const char *const call_keys[] = {
-	"id", "app", "args", "foreach", "inputs", "outputs", "needs", NULL
+	"id", "app", "args", "foreach", "zip", "exclude", "include", "inputs",
+	"outputs", "needs", NULL
 };
 
 /* A string, or a list of strings, as wf_str entries. */
@@ -195,8 +196,13 @@ foreach_free(struct wf_foreach *fe)
 	memset(fe, 0, sizeof *fe);
 }
 
+/*
+ * foreach (every combination of its keys' values, or with ZIP the lists
+ * walked in step) of entry C from MAP.
+ */
 static void
-load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
+load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map,
+    int zip)
 {
 	const struct ynode	*k, *v;
 	struct wf_foreach	*fe, *data;
@@ -207,9 +213,14 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 	long			 got;
 	int			 bad = 0, kbad, rc;
 
+	if (map->type == YN_SEQ && !zip) {
+		matrix_list(l, c, map);
+		return;
+	}
 	if (map->type != YN_MAP) {
-		wf_error(&l->errs, &map->mark, "'foreach' must be a mapping, "
-		    "not %s", ynode_kind(map));
+		wf_error(&l->errs, &map->mark, "'%s' must be a mapping%s, "
+		    "not %s", zip ? "zip" : "foreach", zip ? "" : " or a list "
+		    "of mappings", ynode_kind(map));
 		return;
 	}
 	n = map->nkids / 2;
@@ -295,6 +306,14 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		}
 		if (kbad)
 			bad = 1;
+		else if (zip && i > 0 && counts[i] != counts[0]) {
+			wf_error(&l->errs, &v->mark, "zip walks its lists in "
+			    "step, so they must be as long as each other: "
+			    "'%s' has %zu values, '%s' %zu", k->s, counts[i],
+			    map->kids[0]->s, counts[0]);
+			bad = 1;
+		} else if (zip)
+			product = counts[i];
 		else {
 			if (product > max / counts[i])
 				product = max + 1;
@@ -330,10 +349,14 @@ load_foreach(struct loader *l, struct wf_call *c, const struct ynode *map)
 		if (v->type == YN_SEQ) {
 			for (j = 0; j < counts[i]; j++)
 				fe->values[j] = xstrdup(v->kids[j]->s);
-		} else
+		} else {
 			range_values(fe, v->s, counts[i]);
+			fe->range = 1;
+		}
 		fe->nvalues = counts[i];
 	}
+	if (zip)
+		matrix_diagonal(c, product);
 out:
 	for (i = 0; i < n; i++)
 		foreach_free(&data[i]);
@@ -379,7 +402,7 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 {
 	struct workflow		*wf = l->wf;
 	struct wf_call		*c;
-	const struct ynode	*v;
+	const struct ynode	*v, *w;
 	char			*ctx;
 
 	if (e->type != YN_MAP) {
@@ -419,7 +442,16 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 	if ((v = ynode_get(e, "args")) != NULL)
 		load_args(l, c, v);
 	if ((v = ynode_get(e, "foreach")) != NULL)
-		load_foreach(l, c, v);
+		load_foreach(l, c, v, 0);
+	if ((w = ynode_get(e, "zip")) != NULL && v != NULL)
+		wf_error(&l->errs, &w->mark, "an entry has 'foreach' or 'zip', "
+		    "not both");
+	else if (w != NULL)
+		load_foreach(l, c, w, 1);
+	v = ynode_get(e, "exclude");
+	w = ynode_get(e, "include");
+	if ((v != NULL || w != NULL) && !wf_errors_full(&l->errs))
+		matrix_edit(l, c, v, w);
 	if ((v = ynode_get(e, "inputs")) != NULL)
 		load_strs(l, v, "inputs", 1, &c->inputs, &c->ninputs);
 	if ((v = ynode_get(e, "outputs")) != NULL)

@@ -733,6 +733,7 @@ workflow_free(struct workflow **wfp)
 			free(c->foreach[j].fields);
 		}
 		free(c->foreach);
+		free(c->combos);
 		free_strs(c->inputs, c->ninputs);
 		free_strs(c->outputs, c->noutputs);
 		free_strs(c->needs, c->nneeds);

@@ -31,6 +31,13 @@ long		 foreach_data(struct loader *, const struct ynode *,
 long		 foreach_table(struct loader *, const struct ynode *,
 		     const char *, char *, size_t, struct wf_foreach *);
 
+/* workflow-matrix.c: for workflow-main.c only */
+void		 matrix_diagonal(struct wf_call *, size_t);
+void		 matrix_list(struct loader *, struct wf_call *,
+		     const struct ynode *);
+void		 matrix_edit(struct loader *, struct wf_call *,
+		     const struct ynode *, const struct ynode *);
+
 /* workflow-main.c */
 void		 load_main(struct loader *, const struct ynode *,
 		     const struct ynode *);

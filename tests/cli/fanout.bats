@@ -302,3 +302,94 @@ EOF2
 	printf -- '- {sample: A}\n- {other: B}\n' >bad.yaml
 	expect_flow_error "flow.yaml:5:44: bad.yaml:2: 'sample' is missing"
 }
+
+@test "zip walks lists in step; foreach may list its combinations" {
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  pair: {command: "echo {a}-{b}-{f.stem} >> @DIR@/got"}
+  show: {command: "echo {os}/{cc} >> @DIR@/got"}
+main:
+  - id: pair
+    app: pair
+    zip: {a: [x, y, z], b: "10..30:10", f: {glob: "*.fa"}}
+  - id: list
+    app: show
+    foreach: [{os: mac, cc: clang}, {cc: gcc, os: bsd}]
+EOF2
+	touch 1.fa 2.fa 3.fa
+	run weft run -q flow.yaml
+	assert_success
+	run ids_of_run
+	assert_output "pair[a=x,b=10,f=1.fa]
+pair[a=y,b=20,f=2.fa]
+pair[a=z,b=30,f=3.fa]
+list[os=mac,cc=clang]
+list[os=bsd,cc=gcc]"
+	run sort got
+	assert_output "bsd/gcc
+mac/clang
+x-10-1
+y-20-2
+z-30-3"
+}
+
+@test "exclude and include edit the combinations as GitHub Actions' matrix" {
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  b: {command: "true"}
+main:
+  - id: build
+    app: b
+    foreach: {os: [alpine, debian], cc: [gcc, clang], n: "1..2"}
+    exclude: [{os: alpine, cc: clang}, {n: 2, cc: gcc}]
+    include: [{os: windows, cc: msvc, n: 1}, {os: debian, cc: gcc, n: 1}]
+EOF2
+	run weft run -q flow.yaml
+	assert_success
+	run ids_of_run
+	assert_output "build[os=alpine,cc=gcc,n=1]
+build[os=debian,cc=gcc,n=1]
+build[os=debian,cc=clang,n=1]
+build[os=debian,cc=clang,n=2]
+build[os=windows,cc=msvc,n=1]"
+}
+
+@test "bad zips, lists, excludes and includes: file:line:col errors" {
+	local body want
+	while IFS='|' read -r body want; do
+		write_flow <<EOF2
+weft: 1
+apps:
+  b: {command: "true"}
+main:
+  - {id: t, app: b, $body}
+EOF2
+		expect_flow_error "flow.yaml:5:$want"
+	done <<'EOF2'
+zip: {a: [1, 2], b: [1, 2, 3]}|41: zip walks its lists in step, so they must be as long as each other: 'b' has 3 values, 'a' 2
+foreach: {a: [1]}, zip: {b: [1]}|45: an entry has 'foreach' or 'zip', not both
+foreach: [{a: 1}, {b: 2}]|39: this combination has no 'a', which the first has
+foreach: [{a: 1}, {a: 1, b: 2}]|39: each combination of 'foreach' must be a mapping of the same 1 keys as the first
+foreach: [x]|31: each combination of 'foreach' must be a mapping of its values, not a string
+foreach: [{a: [1]}]|35: a combination's values must be strings or numbers, not a list
+foreach: [{a: 1}, {a: 1}]|5: duplicate task id 't\[a=1\]'
+foreach: {a: [1, 2]}, exclude: [{b: 1}]|54: 'exclude' names 'b', which is not a foreach key \(a\)
+foreach: {os: [1, 2]}, exclude: [{oss: 1}]|55: 'exclude' names 'oss', which is not a foreach key \(did you mean 'os'\?\)
+foreach: {a: [1, 2]}, exclude: [{a: 3}]|53: this entry of 'exclude' matches no combination
+foreach: {a: [1, 2]}, exclude: [{a: 1}, {a: 2}]|52: 'exclude' takes out every combination: no task is left
+foreach: {a: [1], b: [2]}, include: [{a: 3}]|58: each entry of 'include' must be a mapping with a value for every foreach key \(a, b\)
+exclude: [{a: 1}]|30: 'exclude' needs a foreach or a zip to take combinations from
+foreach: {a: [1]}, include: {a: 2}|49: 'include' must be a list of mappings, not a mapping
+EOF2
+	touch x.fa
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  b: {command: "true"}
+main:
+  - {id: t, app: b, foreach: {f: {glob: "*.fa"}}, include: [{f: y.fa}]}
+EOF2
+	expect_flow_error "flow.yaml:5:65: 'include' cannot add the value 'y.fa' to 'f', whose values are read from data"
+}

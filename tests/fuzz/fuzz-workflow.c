@@ -7,9 +7,10 @@
  * an error string exactly when loading fails, each error line starting
  * with the file's display name (and in UTF-8, as libyaml makes every
  * value), definitions mode never holding main and reading the same
- * definitions as full mode, and a graph whose edges are consistent and
- * acyclic.  Everything is freed, so LeakSanitizer reports what the loader
- * or the builder forgets.
+ * definitions as full mode, listed combinations (zip, exclude, include)
+ * that name values their keys have, and a graph whose edges are
+ * consistent and acyclic.  Everything is freed, so LeakSanitizer reports
+ * what the loader or the builder forgets.
  */
 
 #include <sys/mman.h>
@@ -269,6 +270,19 @@ check_calls(const struct workflow *wf)
 			if (n > FUZZ_MAX_TASKS)
 				continue;
 			n *= c->foreach[j].nvalues;
+		}
+		/* Listed combinations: each names a value of every key. */
+		if (c->combos != NULL) {
+			if (c->ncombos == 0)
+				broken("a loaded entry lists no combination",
+				    NULL);
+			for (j = 0; j < c->ncombos * c->nforeach; j++) {
+				if (c->combos[j] >=
+				    c->foreach[j % c->nforeach].nvalues)
+					broken("a combination names a value "
+					    "its key does not have", NULL);
+			}
+			n = c->ncombos;
 		}
 		if (n > (size_t)wf->max_tasks)
 			n = (size_t)wf->max_tasks + 1;

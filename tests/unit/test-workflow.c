@@ -591,6 +591,57 @@ test_foreach_steps(void **state)
 	workflow_free(&wf);
 }
 
+/* WANT, "a/x b/x", is the combinations of entry 0 of WF, as values. */
+static void
+check_combos(const struct workflow *wf, const char *want)
+{
+	const struct wf_call	*c = &wf->calls[0];
+	char			 got[256] = "";
+	size_t			 i, k, n;
+
+	assert_non_null(c->combos);
+	for (i = 0; i < c->ncombos; i++) {
+		for (k = 0; k < c->nforeach; k++) {
+			n = strlen(got);
+			snprintf(got + n, sizeof got - n, "%s%s",
+			    k > 0 ? "/" : i > 0 ? " " : "",
+			    c->foreach[k].values[c->combos[i * c->nforeach +
+			    k]]);
+		}
+	}
+	assert_string_equal(got, want);
+}
+
+/*
+ * The combinations of zip, of a list of mappings, and of exclude (every
+ * combination with all of an entry's values) then include (one more,
+ * unless it is there: a range's values grow).
+ */
+static void
+test_matrix(void **state)
+{
+	struct workflow	*wf;
+
+	(void)state;
+	wf = load_ok("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    foreach: {os: [a, b], n: \"1..2\"}\n"
+	    "    exclude: [{os: a, n: 2}, {os: b, n: 1}]\n"
+	    "    include: [{os: c, n: 3}, {os: a, n: 1}, {n: 3, os: c}]\n",
+	    WF_FULL);
+	check_combos(wf, "a/1 b/2 c/3");
+	workflow_free(&wf);
+	wf = load_ok("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    zip: {x: [p, q, r], n: \"3..1:-1\"}\n",
+	    WF_FULL);
+	check_combos(wf, "p/3 q/2 r/1");
+	workflow_free(&wf);
+	wf = load_ok("weft: 1\napps: {a: {command: echo}}\nmain:\n"
+	    "  - id: t\n    app: a\n    foreach: [{x: 1, y: 2}, {y: 4, x: 3}]\n"
+	    "    exclude: [{y: 2}]\n", WF_FULL);
+	check_combos(wf, "3/4");
+	workflow_free(&wf);
+}
+
 static void
 test_aliases(void **state)
 {
@@ -673,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_call_fields),
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_foreach_steps),
+		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_many_errors),
 	};
