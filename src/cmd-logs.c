@@ -59,38 +59,6 @@ try_logs_free(struct try_logs *tl)
 	tl->try_id = -1;
 }
 
-/*
- * Whether ID matches PAT, in which '*' is any run of characters and '?'
- * one character; everything else, '[' included, stands for itself.
- */
-static int
-id_match(const char *pat, const char *id)
-{
-	const char	*star = NULL, *resume = NULL;
-
-	while (*id != '\0') {
-		if (*pat == '*') {
-			star = ++pat;
-			resume = id;
-		} else if (*pat == '?' || *pat == *id) {
-			if (*pat++ == '?') {
-				/* One character: a whole UTF-8 sequence. */
-				while (((unsigned char)*++id & 0xc0) == 0x80)
-					;
-			} else
-				id++;
-		} else if (star != NULL) {
-			pat = star;
-			while (((unsigned char)*++resume & 0xc0) == 0x80)
-				;
-			id = resume;
-		} else
-			return 0;
-	}
-	while (*pat == '*')
-		pat++;
-	return *pat == '\0';
-}
 
 /* PAT as a LIKE pattern that finds a superset of what it matches. */
 static char *
@@ -153,7 +121,7 @@ find_task(struct logs *lg, const char *pat)
 			break;
 		}
 		/* LIKE ignores case: the match itself does not. */
-		if (glob ? !id_match(pat, id) :
+		if (glob ? !id_glob_match(pat, id) :
 		    strncmp(id, pat, strlen(pat)) != 0)
 			continue;
 		if (n < LOGS_SHOWN)

@@ -612,6 +612,45 @@ task_text_free(struct task_text *tt)
 	memset(tt, 0, sizeof *tt);
 }
 
+/*
+ * The needs entry NEED of task T, its placeholders filled in from T's
+ * foreach values and arguments; NULL after the error is reported.  No
+ * outputs or results: a need names tasks, not what they make.
+ */
+char *
+need_expand(struct builder *b, const struct task *t,
+    const struct wf_str *need)
+{
+	struct dag_private	*d = b->d;
+	uint32_t		 call = TASK_CALL(d, t);
+	struct call_info	*ci = &d->ci[call];
+	struct scope		 s;
+	struct tpl_error	 te;
+	size_t			 stack[COMBO_ON_STACK], *combo = stack;
+	char			*out = NULL;
+
+	if (ci->c->nforeach > COMBO_ON_STACK)
+		combo = xcalloc(ci->c->nforeach, sizeof *combo);
+	call_combo(ci->c, t->index - ci->first, combo);
+	memset(&s, 0, sizeof s);
+	s.d = d;
+	s.b = b;
+	s.c = ci->c;
+	s.call = call;
+	s.combo = combo;
+	s.t = t;
+	if ((ci->c->nargs == 0 || expand_args(&s) == 0) &&
+	    template_expand(need->s, TPL_RAW, scope_lookup, &s, &out,
+	    &te) != 0) {
+		tpl_report(&s, &need->mark, need->s, &te);
+		out = NULL;
+	}
+	free_args(&s);
+	if (combo != stack)
+		free(combo);
+	return out;
+}
+
 /* Notes which entries' outputs an entry's templates name. */
 void
 record_refs(struct builder *b, uint32_t call)

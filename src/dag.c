@@ -192,7 +192,7 @@ dep_cmp(const void *a, const void *b)
 }
 
 /* Adds dependency p to task t unless it is there already. */
-static int
+int
 dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
     uint32_t *stamp, uint32_t t, uint32_t p)
 {
@@ -212,23 +212,6 @@ dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
 	return 0;
 }
 
-static void
-needs_unknown(struct builder *b, const struct wf_str *need)
-{
-	struct wf_suggest	 hint;
-	const char		*best;
-	size_t			 i;
-
-	wf_suggest_init(&hint, need->s);
-	for (i = 0; i < b->d->ncalls && i < 10000; i++)
-		wf_suggest_try(&hint, b->d->ci[i].c->id);
-	if ((best = wf_suggest_best(&hint)) != NULL) {
-		wf_error(&b->errs, &need->mark, "needs unknown task '%s' (did "
-		    "you mean '%s'?)", need->s, best);
-	} else
-		wf_error(&b->errs, &need->mark, "needs unknown task '%s'",
-		    need->s);
-}
 
 /*
  * The key of a path in the output map: the path itself when it is in
@@ -291,21 +274,6 @@ index_outputs(struct builder *b)
 	}
 }
 
-/* A needs entry names an entry, or else one task: found by its id. */
-static int
-need_task(struct builder *b, const char *id, uint32_t *p)
-{
-	size_t	 i;
-
-	if (!b->have_taskmap) {
-		/* Only for a need that is not an entry's id. */
-		strmap_init(&b->taskmap, b->dag->ntasks);
-		for (i = 0; i < b->dag->ntasks; i++)
-			strmap_put(&b->taskmap, b->dag->tasks[i].id, i);
-		b->have_taskmap = 1;
-	}
-	return strmap_get(&b->taskmap, id, p);
-}
 
 /* Task T's dependencies, sorted, appended to EDGES (*NEDGES, *CAP). */
 static int
@@ -318,23 +286,11 @@ task_deps(struct builder *b, struct task *t, uint32_t *stamp,
 	const char		*key;
 	char			*tmp;
 	size_t			 i, start = *nedges;
-	uint32_t		 x, p;
+	uint32_t		 p;
 	int			 found;
 
-	for (i = 0; i < c->nneeds; i++) {
-		if (strmap_get(&d->callmap, c->needs[i].s, &x) == 0) {
-			ri = &d->ci[x];
-			for (p = ri->first; p < ri->first + ri->ntasks; p++) {
-				if (dep_add(b, edges, nedges, cap, stamp,
-				    t->index, p) != 0)
-					return -1;
-			}
-		} else if (need_task(b, c->needs[i].s, &p) == 0) {
-			if (dep_add(b, edges, nedges, cap, stamp, t->index,
-			    p) != 0)
-				return -1;
-		}
-	}
+	if (c->nneeds > 0 && needs_add(b, t, stamp, edges, nedges, cap) != 0)
+		return -1;
 	for (i = 0; i < ci->nrefs; i++) {
 		ri = &d->ci[ci->refs[i]];
 		for (p = ri->first; p < ri->first + ri->ntasks; p++) {
@@ -370,18 +326,10 @@ add_deps(struct builder *b)
 	struct dag		*dag = b->dag;
 	struct dag_private	*d = b->d;
 	struct task		*t;
-	const struct wf_call	*c;
 	uint32_t		*stamp, *edges = NULL, x, *back;
 	size_t			 i, j, cap = 0, n = 0;
 
-	for (i = 0; i < d->ncalls; i++) {
-		c = d->ci[i].c;
-		for (j = 0; j < c->nneeds; j++) {
-			if (strmap_get(&d->callmap, c->needs[j].s, &x) != 0 &&
-			    need_task(b, c->needs[j].s, &x) != 0)
-				needs_unknown(b, &c->needs[j]);
-		}
-	}
+	needs_check(b);
 	if (b->errs.n > 0)
 		return;
 

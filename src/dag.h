@@ -111,8 +111,19 @@ struct scope {
 	char			 why[256];	/* a lookup's own complaint */
 };
 
+/* dag.c */
+int		 dep_add(struct builder *, uint32_t **, size_t *, size_t *,
+		     uint32_t *, uint32_t, uint32_t);
+
 /* dag-expand.c */
 void		 call_combo(const struct wf_call *, uint64_t, size_t *);
+char		*need_expand(struct builder *, const struct task *,
+		     const struct wf_str *);
+
+/* dag-needs.c: the edges of needs, for dag.c */
+void		 needs_check(struct builder *);
+int		 needs_add(struct builder *, struct task *, uint32_t *,
+		     uint32_t **, size_t *, size_t *);
 
 /* dag-scope.c: what a template names, for dag-expand.c */
 int		 scope_lookup(void *, const char *, const char *const **,

@@ -2,8 +2,9 @@
  * util.c: clocks and strict numbers, the small pieces every process
  * shares: the monotonic clock for timeouts, the wall clock in the
  * seconds the database records, decimal numbers read with no slack,
- * durations ("1m30s") both ways, ages ("7d") and sizes ("10M"), and the
- * name error messages start with.
+ * durations ("1m30s") both ways, ages ("7d") and sizes ("10M"), the
+ * name error messages start with, and the match of a task id with a
+ * pattern ("weft logs", needs).
  * Called by the commands, the helper roles and the modules they share.
  */
 
@@ -222,4 +223,37 @@ size_string(int64_t n)
 	if (v < 10)
 		return xprintf("%.1f%c", v, units[i]);
 	return xprintf("%.0f%c", v, units[i]);
+}
+
+/*
+ * Whether ID matches PAT, in which '*' is any run of characters and '?'
+ * one character; everything else, '[' included, stands for itself.
+ */
+int
+id_glob_match(const char *pat, const char *id)
+{
+	const char	*star = NULL, *resume = NULL;
+
+	while (*id != '\0') {
+		if (*pat == '*') {
+			star = ++pat;
+			resume = id;
+		} else if (*pat == '?' || *pat == *id) {
+			if (*pat++ == '?') {
+				/* One character: a whole UTF-8 sequence. */
+				while (((unsigned char)*++id & 0xc0) == 0x80)
+					;
+			} else
+				id++;
+		} else if (star != NULL) {
+			pat = star;
+			while (((unsigned char)*++resume & 0xc0) == 0x80)
+				;
+			id = resume;
+		} else
+			return 0;
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
 }

@@ -289,6 +289,13 @@ int		 locate_option(struct locate *, const char *, int,
 		     const char *);
 int		 locate_base(const char *, const struct locate *, char **);
 
+/*
+ * Whether a task id matches a pattern in which '*' is any run of
+ * characters and '?' one character; '[' and the rest stand for
+ * themselves (ids hold them).
+ */
+int		 id_glob_match(const char *, const char *);
+
 /* file.c */
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);

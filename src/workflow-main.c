@@ -457,7 +457,7 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 	if ((v = ynode_get(e, "outputs")) != NULL)
 		load_strs(l, v, "outputs", 1, &c->outputs, &c->noutputs);
 	if ((v = ynode_get(e, "needs")) != NULL)
-		load_strs(l, v, "needs", 0, &c->needs, &c->nneeds);
+		load_strs(l, v, "needs", 1, &c->needs, &c->nneeds);
 }
 
 void

@@ -2,6 +2,9 @@
 #
 # deps.bats: the three kinds of dependency (needs, {ID.outputs}, an input
 # that is another task's output) order tasks; ready tasks run in parallel.
+# needs may be templates over the entry's own values, with globs: each
+# task then waits for its own items only (proved by timing), and a
+# template that matches no task is an error.
 # Order is checked with marker files: a dependent task fails unless the
 # marker of what it depends on exists when it starts, and the task it
 # depends on sleeps first so that a wrong order shows up.
@@ -211,4 +214,82 @@ EOF
 	    -v s2="$(cat start-2)" -v e2="$(cat end-2)" \
 	    'BEGIN { exit !(s1 < e2 && s2 < e1) }' ||
 	    fail "the two tasks did not overlap"
+}
+
+@test "per-item needs: trim of A finishes while qc of C still runs" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 4}
+apps:
+  qc: {command: "if [ {s} = C ]; then while [ ! -e go ]; do @SLEEP@ 0.05; done; fi; touch qc-{s}.done"}
+  trim: {command: "test -e qc-{s}.done && touch trim-{s}.done"}
+main:
+  - {id: qc, app: qc, foreach: {s: [A, B, C], lane: [1]}}
+  - {id: trim, app: trim, foreach: {s: [A, B, C]}, needs: ["qc[s={s},*]"]}
+EOF
+	weft_start run flow.yaml
+	# The trims of the samples whose qc is done end; C's qc still waits.
+	wait_for 30 test -e trim-A.done || fail "trim of A did not run"
+	wait_for 30 test -e trim-B.done || fail "trim of B did not run"
+	[ ! -e qc-C.done ] && [ ! -e trim-C.done ] || fail "C went on"
+	touch go
+	weft_reap
+	[ "$WEFT_STATUS" -eq 0 ]
+	[ -e trim-C.done ]
+	# Each trim has one dependency, its own sample's qc.
+	run sqlite3 .weft/monitoring.db "SELECT weft_task_id, task_depends
+	    FROM task WHERE weft_task_id LIKE 'trim%' ORDER BY task_id"
+	assert_output "trim[s=A]|0
+trim[s=B]|1
+trim[s=C]|2"
+}
+
+@test "per-item needs with a glob: a test waits for every build of its os" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 2}
+apps:
+  build: {command: "@SLEEP@ 0.2; touch b-{os}-{cc}"}
+  test: {command: "test -e b-{os}-gcc && test -e b-{os}-clang && touch t-{os}"}
+main:
+  - {id: build, app: build, foreach: {os: [alpine, debian], cc: [gcc, clang]}}
+  - {id: test, app: test, foreach: {os: [alpine, debian]}, needs: ["build[os={os},*]"]}
+EOF
+	run weft run -q flow.yaml
+	assert_success
+	[ -e t-alpine ] && [ -e t-debian ]
+	run sqlite3 .weft/monitoring.db "SELECT weft_task_id, task_depends
+	    FROM task WHERE weft_task_id LIKE 'test%' ORDER BY task_id"
+	assert_output "test[os=alpine]|0,1
+test[os=debian]|2,3"
+}
+
+@test "a needs template that matches no task, or names an unknown value, is an error" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  a: {command: "true"}
+main:
+  - {id: qc, app: a, foreach: {s: [A, B]}}
+  - {id: trim, app: a, foreach: {s: [A, C]}, needs: ["qc[s={s}]"]}
+EOF
+	expect_flow_error "flow.yaml:6:54: needs 'qc\[s=\{s\}\]' matches no task for 'trim\[s=C\]' \('qc\[s=C\]'\)"
+	write_flow <<'EOF'
+weft: 1
+apps:
+  a: {command: "true"}
+main:
+  - {id: qc, app: a, foreach: {s: [A, B]}}
+  - {id: trim, app: a, foreach: {s: [A, B]}, needs: ["qc[s={x}]"]}
+EOF
+	expect_flow_error "flow.yaml:6:60: undefined placeholder '\{x\}' in task 'trim\[s=A\]'"
+	write_flow <<'EOF'
+weft: 1
+apps:
+  a: {command: "true"}
+main:
+  - {id: qc, app: a, foreach: {s: [A, B]}}
+  - {id: trim, app: a, foreach: {s: [A, B]}, needs: ["nope[*"]}
+EOF
+	expect_flow_error "flow.yaml:6:54: needs 'nope\[\*' matches no task for 'trim\[s=A\]'"
 }

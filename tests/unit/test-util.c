@@ -179,10 +179,29 @@ test_clocks(void **state)
 	assert_true(now - (double)time(NULL) < 1.0);
 }
 
+/* Task id patterns: '*' and '?' special, '[' itself, UTF-8 whole. */
+static void
+test_id_glob_match(void **state)
+{
+	(void)state;
+	assert_true(id_glob_match("qc[s=A]", "qc[s=A]"));
+	assert_false(id_glob_match("qc[s=A]", "qc[s=A,l=1]"));
+	assert_true(id_glob_match("qc[s=A,*]", "qc[s=A,l=1]"));
+	assert_false(id_glob_match("qc[s=A,*]", "qc[s=AB,l=1]"));
+	assert_true(id_glob_match("build[os=*,cc=gcc]",
+	    "build[os=alpine,cc=gcc]"));
+	assert_true(id_glob_match("t[x=?]", "t[x=\xc3\xbc]"));
+	assert_false(id_glob_match("t[x=?]", "t[x=ab]"));
+	assert_true(id_glob_match("*", ""));
+	assert_true(id_glob_match("a**b", "ab"));
+	assert_false(id_glob_match("[ab]", "a"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_glob_match),
 		cmocka_unit_test(test_parse_number),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_ages),
