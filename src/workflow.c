@@ -56,6 +56,9 @@ check_keys(struct loader *l, const struct ynode *map,
 		k = map->kids[i];
 		if (k->type != YN_SCALAR)
 			continue;
+		/* A place to park anchors, as in Compose and GitLab CI. */
+		if (map == l->t.root && strncmp(k->s, "x-", 2) == 0)
+			continue;
 		for (j = 0; valid[j] != NULL; j++) {
 			if (strcmp(k->s, valid[j]) == 0)
 				break;

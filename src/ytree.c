@@ -305,6 +305,75 @@ key_cmp(const void *a, const void *b)
 	return x->mark.col < y->mark.col ? -1 : x->mark.col > y->mark.col;
 }
 
+/* Whether N is the merge key: a plain "<<". */
+static int
+is_merge_key(const struct ynode *n)
+{
+	return n->type == YN_SCALAR && n->plain && strcmp(n->s, "<<") == 0;
+}
+
+/*
+ * YAML's merge key: "<<: *defaults" (or "<<: [*a, *b]") adds the pairs of
+ * those mappings that MAP does not have itself, the first mapping of a
+ * list winning over the next; the "<<" pairs go.  The pairs are shared
+ * with their mappings, as an alias shares its anchor's node.
+ */
+static void
+merge_keys(struct ytree *l, struct ynode *map)
+{
+	struct ynode	**kids, *v, *src;
+	struct strmap	  seen;
+	size_t		  i, j, k, nsrc, nkids = 0;
+
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		if (is_merge_key(map->kids[i]))
+			break;
+	}
+	if (i + 1 >= map->nkids)
+		return;
+	/* The map's own pairs first (their duplicates are its own). */
+	strmap_init(&seen, map->nkids);
+	kids = xreallocarray(NULL, map->nkids + 1, sizeof *kids);
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		if (is_merge_key(map->kids[i]))
+			continue;
+		if (map->kids[i]->type == YN_SCALAR)
+			strmap_put(&seen, map->kids[i]->s, 0);
+		kids[nkids++] = map->kids[i];
+		kids[nkids++] = map->kids[i + 1];
+	}
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		if (!is_merge_key(map->kids[i]))
+			continue;
+		v = map->kids[i + 1];
+		nsrc = v->type == YN_SEQ ? v->nkids : 1;
+		for (j = 0; j < nsrc; j++) {
+			src = v->type == YN_SEQ ? v->kids[j] : v;
+			if (src->type != YN_MAP) {
+				wf_error(l->errs, &src->mark, "the merge key "
+				    "'<<' takes a mapping or a list of "
+				    "mappings, such as '<<: *defaults'");
+				continue;
+			}
+			for (k = 0; k + 1 < src->nkids; k += 2) {
+				/* Own keys win, then the first merged. */
+				if (src->kids[k]->type != YN_SCALAR ||
+				    strmap_put(&seen, src->kids[k]->s, 0) != 0)
+					continue;
+				kids = xreallocarray(kids, nkids + 3,
+				    sizeof *kids);
+				kids[nkids++] = src->kids[k];
+				kids[nkids++] = src->kids[k + 1];
+			}
+		}
+	}
+	strmap_free(&seen);
+	free(map->kids);
+	map->kids = kids;
+	map->nkids = nkids;
+	map->cap = nkids + 1;
+}
+
 /* Mapping keys must be scalars and unique. */
 static void
 check_map_keys(struct ytree *l, struct ynode *map)
@@ -571,8 +640,10 @@ ytree_build(struct ytree *l)
 				break;
 			top = stack[--depth];
 			top->open = 0;
-			if (top->type == YN_MAP)
+			if (top->type == YN_MAP) {
+				merge_keys(l, top);
 				check_map_keys(l, top);
+			}
 			if (in_main && --main_depth == 0)
 				in_main = 0;
 			break;

@@ -642,6 +642,36 @@ test_matrix(void **state)
 	workflow_free(&wf);
 }
 
+/* Merge keys: own keys win, then the first mapping merged; x- ignored. */
+static void
+test_merge_keys(void **state)
+{
+	struct workflow		*wf;
+	const struct wf_app	*a;
+
+	(void)state;
+	wf = load_ok("weft: 1\nx-a: &a {command: one, retries: 1}\n"
+	    "x-b: &b {command: two, retries: 2, walltime: 5s}\n"
+	    "apps:\n  p: {<<: [*a, *b]}\n  q: {<<: *b, retries: 3}\n"
+	    "  r: {retries: 4, <<: [*b, *a]}\n"
+	    "main: [{id: t, app: p}]\n", WF_FULL);
+	a = workflow_find_app(wf, "p");
+	assert_string_equal(a->command, "one");
+	assert_int_equal(a->retries, 1);
+	assert_int_equal(a->walltime_ms, 5000);
+	a = workflow_find_app(wf, "q");
+	assert_string_equal(a->command, "two");
+	assert_int_equal(a->retries, 3);
+	a = workflow_find_app(wf, "r");
+	assert_string_equal(a->command, "two");
+	assert_int_equal(a->retries, 4);
+	workflow_free(&wf);
+	load_err("weft: 1\napps:\n  p: {<<: 5, command: x}\n"
+	    "main: [{id: t, app: p}]\n", WF_FULL,
+	    "t.yaml:3:11: the merge key '<<' takes a mapping or a list of "
+	    "mappings, such as '<<: *defaults'");
+}
+
 static void
 test_aliases(void **state)
 {
@@ -725,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_foreach_steps),
 		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_merge_keys),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_many_errors),
 	};
