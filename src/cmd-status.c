@@ -373,6 +373,8 @@ status_width(void)
 	return 80;
 }
 
+static void	 status_row(int, const char *, ...) printflike(2, 3);
+
 /* A row of the table, cut to WIDTH columns. */
 static void
 status_row(int width, const char *fmt, ...)

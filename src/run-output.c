@@ -201,6 +201,9 @@ progress_times(struct run *r, char *buf, size_t len)
 	snprintf(buf, len, "%.1f tasks/s, %s elapsed, ETA %s", rate, el, eta);
 }
 
+static void	 vline(struct run *, const char *, va_list) printflike(2, 0);
+static void	 line(struct run *, const char *, ...) printflike(2, 3);
+
 static void
 vline(struct run *r, const char *fmt, va_list ap)
 {
