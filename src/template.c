@@ -127,6 +127,35 @@ tpl_fail(struct tpl_error *err, size_t off, const char *msg, const char *text,
 	return -1;
 }
 
+/*
+ * The hint after a bad placeholder {TEXT} (N bytes) at P of TPL, for the
+ * two ways shell text meets the template language: the shell's ${NAME}
+ * and its brace groups { a; b; }.
+ */
+static void
+tpl_hint(struct tpl_error *err, const char *tpl, const char *p,
+    const char *text, size_t n)
+{
+	size_t	 len;
+
+	if (err == NULL || n > 64)
+		return;
+	len = strlen(err->msg);
+	if (p > tpl && p[-1] == '$' && name_valid(text, n) &&
+	    memchr(text, '.', n) == NULL)
+		snprintf(err->msg + len, sizeof err->msg - len, " (the "
+		    "shell's ${%.*s}? write $%.*s, or ${{%.*s}})", (int)n, text,
+		    (int)n, text, (int)n, text);
+	else if (p > tpl && p[-1] == '$')
+		snprintf(err->msg + len, sizeof err->msg - len, " (the "
+		    "shell's ${%.*s}? write ${{%.*s}})", (int)n, text, (int)n,
+		    text);
+	else if (n > 0 && (text[0] == ' ' || text[0] == '\n' ||
+	    text[0] == '\t') && memchr(text, ';', n) != NULL)
+		snprintf(err->msg + len, sizeof err->msg - len, " (a shell "
+		    "brace group? write {{%.*s}})", (int)n, text);
+}
+
 int
 template_expand(const char *tpl, enum tpl_quote quote, tpl_lookup_fn *lookup,
     void *arg, char **out, struct tpl_error *err)
@@ -178,6 +207,7 @@ template_expand(const char *tpl, enum tpl_quote quote, tpl_lookup_fn *lookup,
 		}
 		if (n > TPL_NAME_MAX || !name_valid(start, n)) {
 			tpl_fail(err, p - tpl, "invalid placeholder", start, n);
+			tpl_hint(err, tpl, p, start, n);
 			goto fail;
 		}
 		memcpy(name, start, n);
@@ -186,6 +216,7 @@ template_expand(const char *tpl, enum tpl_quote quote, tpl_lookup_fn *lookup,
 			if (lookup(arg, name, &words, &nwords) != 0) {
 				tpl_fail(err, p - tpl, "undefined placeholder",
 				    start, n);
+				tpl_hint(err, tpl, p, start, n);
 				goto fail;
 			}
 			for (i = 0; i < nwords; i++) {

@@ -301,3 +301,36 @@ EOF
 	assert_equal "$(cat c-x-3.txt)" 'c[a=x,b=3]'
 	[ -f '.weft/runs/0001/tasks/c[a=y,b=3]/try-0/stdout' ]
 }
+
+@test "shell text that collides with placeholders gets a hint of what to write" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  env: {command: "echo ${HOME}"}
+main:
+  - {id: t, app: env}
+EOF
+	expect_flow_error "flow.yaml:3:25: undefined placeholder '\{HOME\}' \(the shell's \\$\{HOME\}\? write \\\$HOME, or \\$\{\{HOME\}\}\) in task 't'"
+	write_flow <<'EOF'
+weft: 1
+apps:
+  group: {command: "{ echo a; echo b; } > out"}
+main:
+  - {id: t, app: group}
+EOF
+	expect_flow_error "flow.yaml:3:21: invalid placeholder '\{ echo a; echo b; \}' \(a shell brace group\? write \{\{ echo a; echo b; \}\}\)"
+	# Written as the hints say, both run.
+	write_flow <<'EOF'
+weft: 1
+apps:
+  env: {command: "echo $HOME ${{HOME}} > env.out"}
+  group: {command: "{{ echo a; echo b; }} > group.out"}
+main:
+  - {id: t, app: env}
+  - {id: u, app: group}
+EOF
+	run weft run -q flow.yaml
+	assert_success
+	[ "$(cat env.out)" = "$HOME $HOME" ]
+	[ "$(cat group.out | tr '\n' ' ')" = "a b " ]
+}

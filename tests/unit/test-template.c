@@ -166,6 +166,15 @@ test_errors(void **state)
 	check_error("{a b}", 0, "invalid placeholder '{a b}'");
 	check_error("{1abc}", 0, "invalid placeholder '{1abc}'");
 	check_error("echo '{\"a\": 1}'", 6, "invalid placeholder '{\"a\": 1}'");
+	/* Where shell text meets templates: a hint of what to write. */
+	check_error("echo ${HOME}", 6, "undefined placeholder '{HOME}' (the "
+	    "shell's ${HOME}? write $HOME, or ${{HOME}})");
+	check_error("echo ${HOME:-/tmp}", 6, "invalid placeholder "
+	    "'{HOME:-/tmp}' (the shell's ${HOME:-/tmp}? write "
+	    "${{HOME:-/tmp}})");
+	check_error("x; { a; b; } >f", 3, "invalid placeholder '{ a; b; }' "
+	    "(a shell brace group? write {{ a; b; }})");
+	check_error("{ a b }", 0, "invalid placeholder '{ a b }'");
 	/* A long name is cut at a character, never inside one (fuzzing). */
 	check_error("{" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
