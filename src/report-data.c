@@ -296,10 +296,9 @@ report_read_tries(sqlite3 *db, struct report *rp)
 	sqlite3_stmt		*st;
 	const char		*pool;
 	size_t			 cap = 0;
-	int			 rc, has;
+	int			 rc, has, v = db_version(db);
 
-	if (sqlite3_prepare_v2(db, report_try_sql[db_version(db) >= 4 ? 2 :
-	    db_version(db) >= 2], -1,
+	if (sqlite3_prepare_v2(db, report_try_sql[v >= 4 ? 2 : v >= 2], -1,
 	    &st, NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, rp->run, -1,
 	    SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(st);

@@ -42,19 +42,6 @@ data_path(const struct loader *l, const char *path)
 	return path_abs(l->wf->dir, path);
 }
 
-static int
-bad_char(const char *s, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
-		    s[i] == 0x7f)
-			return 1;
-	}
-	return 0;
-}
-
 /* DIR with the characters that mean something to glob(3) escaped. */
 static char *
 glob_escaped(const char *dir)
@@ -145,7 +132,7 @@ load_glob(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 	fe->fieldvals = xcalloc(g.gl_pathc * 3, sizeof *fe->fieldvals);
 	for (i = 0; i < g.gl_pathc; i++) {
 		p = g.gl_pathv[i] + skip;
-		if (bad_char(p, strlen(p))) {
+		if (has_control(p)) {
 			wf_error(&l->errs, &v->mark, "glob '%s' matches a "
 			    "name with control characters", v->s);
 			globfree(&g);
@@ -181,20 +168,18 @@ load_glob(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 }
 
 /*
- * The whole of the file named by V, NUL-ended, in *BUF; its length in
- * *LEN.  Only a regular file of at most DATA_MAX_FILE bytes is read (a
+ * The whole of PATH, the file that V names, NUL-ended, in *BUF; its
+ * length in *LEN.  Only a regular file of at most DATA_MAX_FILE bytes is read (a
  * FIFO or a device could block or never end).  Returns 0, or -1 with
  * the error said.
  */
 static int
 data_read(struct loader *l, const struct ynode *v, const char *what,
-    char **buf, size_t *len)
+    const char *path, char **buf, size_t *len)
 {
 	struct stat	 st;
-	char		*path;
 	int		 fd, saved;
 
-	path = data_path(l, v->s);
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) != -1 &&
 	    fstat(fd, &st) == 0 && (!S_ISREG(st.st_mode) ||
 	    st.st_size > DATA_MAX_FILE)) {
@@ -202,7 +187,6 @@ data_read(struct loader *l, const struct ynode *v, const char *what,
 		    S_ISREG(st.st_mode) ? "is larger than 1 GiB" :
 		    "is not a regular file");
 		close(fd);
-		free(path);
 		return -1;
 	}
 	if (fd == -1 || (*buf = read_all(fd, len)) == NULL) {
@@ -211,11 +195,9 @@ data_read(struct loader *l, const struct ynode *v, const char *what,
 		    what, v->s, strerror(saved));
 		if (fd != -1)
 			close(fd);
-		free(path);
 		return -1;
 	}
 	close(fd);
-	free(path);
 	if (memchr(*buf, '\0', *len) != NULL) {
 		wf_error(&l->errs, &v->mark, "%s file '%s' is not text: it "
 		    "holds a NUL byte", what, v->s);
@@ -229,11 +211,15 @@ data_read(struct loader *l, const struct ynode *v, const char *what,
 static long
 load_lines(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 {
-	char	*buf, *p, *end, *nl, *a, *b;
+	char	*buf, *path, *p, *end, *nl, *a, *b;
 	size_t	 len, n = 0, cap = 0;
 	long	 line = 0;
+	int	 rc;
 
-	if (data_read(l, v, "lines", &buf, &len) == -1)
+	path = data_path(l, v->s);
+	rc = data_read(l, v, "lines", path, &buf, &len);
+	free(path);
+	if (rc == -1)
 		return -1;
 	fe->text = buf;
 	for (p = buf, end = buf + len; p < end; p = nl + 1) {
@@ -249,7 +235,7 @@ load_lines(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 		*b = '\0';
 		if (a == b || *a == '#')
 			continue;
-		if (bad_char(a, (size_t)(b - a))) {
+		if (has_control(a)) {
 			wf_error(&l->errs, &v->mark, "%s:%ld: a value must not "
 			    "contain control characters", v->s, line);
 			return -1;
@@ -285,10 +271,9 @@ load_table(struct loader *l, const struct ynode *v, struct wf_foreach *fe)
 	size_t	 len;
 	long	 n;
 
-	if (data_read(l, v, "table", &buf, &len) == -1)
-		return -1;
 	path = data_path(l, v->s);
-	n = foreach_table(l, v, path, buf, len, fe);
+	n = data_read(l, v, "table", path, &buf, &len) == -1 ? -1 :
+	    foreach_table(l, v, path, buf, len, fe);
 	free(path);
 	return n;
 }

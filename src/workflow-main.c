@@ -112,16 +112,6 @@ range_count(long long a, long long b, long long step)
 }
 
 static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	}
-	return 0;
-}
-
-static int
 check_var_name(struct loader *l, const struct ynode *k, const char *what)
 {
 	if (!is_name(k->s, 1)) {

@@ -57,19 +57,15 @@ key_list(const struct wf_call *c)
 static int
 matrix_value(struct loader *l, const struct ynode *v)
 {
-	const char	*p;
-
 	if (v->type != YN_SCALAR || ynode_null(v)) {
 		wf_error(&l->errs, &v->mark, "a combination's values must be "
 		    "strings or numbers, not %s", ynode_kind(v));
 		return -1;
 	}
-	for (p = v->s; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			wf_error(&l->errs, &v->mark, "a combination's values "
-			    "must not contain control characters");
-			return -1;
-		}
+	if (has_control(v->s)) {
+		wf_error(&l->errs, &v->mark, "a combination's values must not "
+		    "contain control characters");
+		return -1;
 	}
 	return 0;
 }

@@ -64,16 +64,6 @@ sheet_error(struct sheet *t, long line, const char *fmt, ...)
 	free(msg);
 }
 
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	}
-	return 0;
-}
-
 /* A column name, checked: a name, not twice. */
 static int
 sheet_column(struct sheet *t, const char *name, long line)

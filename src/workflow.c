@@ -136,6 +136,17 @@ is_name(const char *s, int dash)
 	return 1;
 }
 
+/* Whether S holds a control character, which no id may show. */
+int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 /* A template's syntax, with the column of the fault when it is known. */
 int
 check_template(struct loader *l, const struct ynode *n)

@@ -21,6 +21,7 @@ void		 check_keys(struct loader *, const struct ynode *,
 int		 get_string(struct loader *, const struct ynode *, const char *,
 		     char **);
 int		 is_name(const char *, int);
+int		 has_control(const char *);
 int		 check_template(struct loader *, const struct ynode *);
 
 /* workflow-data.c: for workflow-main.c only */

@@ -5,8 +5,9 @@
 # "weft logs --both" interleaves them as they were written, whole and
 # under --follow.  Big outputs on both streams at once are kept whole,
 # a process left holding the streams does not hold up the try, output
-# stays readable after its pool is SIGKILLed, and a run of a thousand
-# quiet tasks makes no order file.
+# stays readable after its pool is SIGKILLed, a run of a thousand quiet
+# tasks makes no order file, and a pool raises its own limit of open
+# files to hold the pipes and files of every slot.
 
 load setup
 
@@ -172,4 +173,25 @@ EOF2
 	assert_output 0
 	run sh -c 'find .weft/runs/0001/tasks -name stdout -size 0 | wc -l'
 	assert_output 1000
+}
+
+@test "a hundred commands at once under a low open-file limit: the pool raises its own, else says why" {
+	write_flow <<'EOF2'
+weft: 1
+config: {jobs: 100}
+apps:
+  w: {command: "sleep 1"}
+main:
+  - {id: w, app: w, foreach: {n: "1..100"}}
+EOF2
+	# Four descriptors a running command: 400 with a soft limit of 200.
+	run bash -c 'ulimit -Sn 200 && exec "$0" run -q flow.yaml' "$WEFT"
+	assert_success
+	assert_line --regexp '^summary: 100 tasks: 100 done in '
+	# A hard limit the pool cannot raise: clear failures, no hang.
+	rm -rf .weft
+	run timeout 60 bash -c 'ulimit -n 200 && exec "$0" run -q flow.yaml' \
+	    "$WEFT"
+	assert_failure 1
+	assert_line --partial ': could not start: Too many open files'
 }

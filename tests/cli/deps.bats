@@ -265,31 +265,20 @@ test[os=debian]|2,3"
 }
 
 @test "a needs template that matches no task, or names an unknown value, is an error" {
-	write_flow <<'EOF'
+	local second need want
+	while IFS='|' read -r second need want; do
+		write_flow <<EOF
 weft: 1
 apps:
   a: {command: "true"}
 main:
   - {id: qc, app: a, foreach: {s: [A, B]}}
-  - {id: trim, app: a, foreach: {s: [A, C]}, needs: ["qc[s={s}]"]}
+  - {id: trim, app: a, foreach: {s: [A, $second]}, needs: ["$need"]}
 EOF
-	expect_flow_error "flow.yaml:6:54: needs 'qc\[s=\{s\}\]' matches no task for 'trim\[s=C\]' \('qc\[s=C\]'\)"
-	write_flow <<'EOF'
-weft: 1
-apps:
-  a: {command: "true"}
-main:
-  - {id: qc, app: a, foreach: {s: [A, B]}}
-  - {id: trim, app: a, foreach: {s: [A, B]}, needs: ["qc[s={x}]"]}
+		expect_flow_error "flow.yaml:6:$want"
+	done <<'EOF'
+C|qc[s={s}]|54: needs 'qc\[s=\{s\}\]' matches no task for 'trim\[s=C\]' \('qc\[s=C\]'\)
+B|qc[s={x}]|60: undefined placeholder '\{x\}' in task 'trim\[s=A\]'
+B|nope[*|54: needs 'nope\[\*' matches no task for 'trim\[s=A\]'
 EOF
-	expect_flow_error "flow.yaml:6:60: undefined placeholder '\{x\}' in task 'trim\[s=A\]'"
-	write_flow <<'EOF'
-weft: 1
-apps:
-  a: {command: "true"}
-main:
-  - {id: qc, app: a, foreach: {s: [A, B]}}
-  - {id: trim, app: a, foreach: {s: [A, B]}, needs: ["nope[*"]}
-EOF
-	expect_flow_error "flow.yaml:6:54: needs 'nope\[\*' matches no task for 'trim\[s=A\]'"
 }

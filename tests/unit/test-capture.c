@@ -91,8 +91,17 @@ test_missing(void **state)
 static void
 test_cut_short(void **state)
 {
+	static const struct {
+		const char	*text;
+		size_t		 runs;
+	} bad[] = {
+		{ "e 5\nx 3\no 1\n", 1 },
+		{ "o \n", 0 },
+		{ "o 12x\n", 0 },
+		{ "o 99999999999999999999999\n", 0 },
+	};
 	struct capture_run	*v;
-	size_t			 n;
+	size_t			 n, i;
 
 	(void)state;
 	/* The last line was being written. */
@@ -103,22 +112,12 @@ test_cut_short(void **state)
 	assert_int_equal(v[1].len, 12);
 	free(v);
 	/* Not a run: the list ends before it. */
-	write_order("e 5\nx 3\no 1\n");
-	v = capture_order_read(path, &n);
-	assert_int_equal(n, 1);
-	free(v);
-	write_order("o \n");
-	v = capture_order_read(path, &n);
-	assert_int_equal(n, 0);
-	free(v);
-	write_order("o 12x\n");
-	v = capture_order_read(path, &n);
-	assert_int_equal(n, 0);
-	free(v);
-	write_order("o 99999999999999999999999\n");
-	v = capture_order_read(path, &n);
-	assert_int_equal(n, 0);
-	free(v);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_order(bad[i].text);
+		v = capture_order_read(path, &n);
+		assert_int_equal(n, bad[i].runs);
+		free(v);
+	}
 }
 
 /* Many runs: the list grows past its first allocation. */
