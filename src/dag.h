@@ -108,7 +108,7 @@ struct scope {
 	int			 charge;	/* count what is stored */
 	int			 shared;	/* the words are the arena's */
 	int			 late;		/* a result was named */
-	char			 why[256];	/* a lookup's own complaint */
+	char			 why[1536];	/* a lookup's own complaint */
 };
 
 /* dag.c */

@@ -2,8 +2,10 @@
  * template.c: the placeholder language of workflow files.  "{name}" stands
  * for the words a lookup function gives (a foreach value, an argument, a
  * task's inputs or outputs, every output of another entry), "{{" and "}}"
- * are literal braces.  Inside commands each word is shell-quoted, so a
- * value reaches /bin/sh as literal text whatever it contains.
+ * are literal braces.  A name may be a task's id with placeholders in
+ * its brackets ("{qc[s={s}].outputs}"), filled in first.  Inside commands
+ * each word is shell-quoted, so a value reaches /bin/sh as literal text
+ * whatever it contains.
  */
 
 #include <stdio.h>
@@ -156,15 +158,172 @@ tpl_hint(struct tpl_error *err, const char *tpl, const char *p,
 		    "brace group? write {{%.*s}})", (int)n, text);
 }
 
+/*
+ * The '}' that closes the placeholder at P, or NULL if none does; *DEEP
+ * is the first '{' nested more than TPL_NEST_MAX levels down, or NULL.
+ */
+static const char *
+ph_close(const char *p, const char **deep)
+{
+	int	 depth = 0;
+
+	*deep = NULL;
+	for (; *p != '\0'; p++) {
+		if (*p == '{') {
+			if (++depth > TPL_NEST_MAX && *deep == NULL)
+				*deep = p;
+		} else if (*p == '}' && --depth == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * Whether the text of a placeholder, START to END, is a name: a plain
+ * one, or a task's, ID[BODY].NAME, in which only BODY may hold
+ * placeholders (so a name's shape is known before anything is looked
+ * up).  *LB and *RB are set to a task name's brackets.
+ */
+static int
+ph_shape(const char *start, const char *end, const char **lb,
+    const char **rb)
+{
+	const char	*p, *q;
+
+	*lb = *rb = NULL;
+	for (p = start; p < end && *p != '[' && *p != '{'; p++)
+		;
+	if (p == end)
+		return end - start <= TPL_PLAIN_MAX &&
+		    name_valid(start, end - start);
+	if (*p == '{' || !name_valid(start, p - start))
+		return 0;
+	for (q = end; q > p && q[-1] != ']' && q[-1] != '}'; q--)
+		;
+	if (q == p || q[-1] != ']' || *q != '.' ||
+	    !name_valid(q + 1, end - q - 1))
+		return 0;
+	*lb = p;
+	*rb = q - 1;
+	return 1;
+}
+
+struct tctx {
+	const char		*tpl;
+	tpl_lookup_fn		*lookup;
+	void			*arg;
+	struct tpl_error	*err;
+};
+
+static int	 ph_expand(struct tctx *, const char *, enum tpl_quote,
+		    struct tbuf *, const char **);
+
+/*
+ * The name of the placeholder at P (a '{'), the placeholders nested in
+ * it filled in raw, into NAME (TPL_NAME_MAX + 1 bytes); *ENDP is set to
+ * its '}'.
+ */
+static int
+ph_name(struct tctx *x, const char *p, char *name, const char **endp)
+{
+	struct tbuf	 nb = { NULL, 0, 0 };
+	const char	*start = p + 1, *end, *deep, *lb, *rb, *q;
+	size_t		 n;
+
+	if ((end = ph_close(p, &deep)) == NULL)
+		return tpl_fail(x->err, p - x->tpl, "unclosed '{' (write '{{' "
+		    "for a literal brace)", NULL, 0);
+	n = end - start;
+	if (n == 0)
+		return tpl_fail(x->err, p - x->tpl, "empty placeholder '{}'",
+		    NULL, 0);
+	if (!ph_shape(start, end, &lb, &rb)) {
+		tpl_fail(x->err, p - x->tpl, "invalid placeholder", start, n);
+		tpl_hint(x->err, x->tpl, p, start, n);
+		return -1;
+	}
+	if (deep != NULL)
+		return tpl_fail(x->err, p - x->tpl, "placeholders nested too "
+		    "deep in", start, n);
+	*endp = end;
+	if (lb == NULL || memchr(lb, '{', rb - lb) == NULL) {
+		if (n > TPL_NAME_MAX)
+			return tpl_fail(x->err, p - x->tpl, "invalid "
+			    "placeholder", start, n);
+		memcpy(name, start, n);
+		name[n] = '\0';
+		return 0;
+	}
+	tbuf_add(&nb, start, lb + 1 - start);
+	for (q = lb + 1; q < rb; q++) {
+		if (*q != '{') {
+			for (n = 0; q + n < rb && q[n] != '{'; n++)
+				;
+			tbuf_add(&nb, q, n);
+			q += n - 1;
+		} else if (ph_expand(x, q, TPL_RAW, &nb, &q) != 0) {
+			free(nb.p);
+			return -1;
+		}
+	}
+	tbuf_add(&nb, rb, end - rb);
+	if (nb.len > TPL_NAME_MAX) {
+		free(nb.p);
+		tpl_fail(x->err, p - x->tpl, "invalid placeholder", start,
+		    end - start);
+		if (x->err != NULL)
+			snprintf(x->err->msg + strlen(x->err->msg),
+			    sizeof x->err->msg - strlen(x->err->msg), " (more "
+			    "than %d bytes once filled in)", TPL_NAME_MAX);
+		return -1;
+	}
+	memcpy(name, nb.p, nb.len + 1);
+	free(nb.p);
+	return 0;
+}
+
+/*
+ * The placeholder at P into B: the words of its name, joined by single
+ * spaces, each quoted for the shell with TPL_SHELL.  *ENDP is set to its
+ * '}'.
+ */
+static int
+ph_expand(struct tctx *x, const char *p, enum tpl_quote quote,
+    struct tbuf *b, const char **endp)
+{
+	const char *const	*words;
+	char			 name[TPL_NAME_MAX + 1];
+	size_t			 nwords, i;
+
+	if (ph_name(x, p, name, endp) != 0)
+		return -1;
+	if (x->lookup == NULL)
+		return 0;
+	if (x->lookup(x->arg, name, &words, &nwords) != 0) {
+		tpl_fail(x->err, p - x->tpl, "undefined placeholder", p + 1,
+		    *endp - p - 1);
+		tpl_hint(x->err, x->tpl, p, p + 1, *endp - p - 1);
+		return -1;
+	}
+	for (i = 0; i < nwords; i++) {
+		if (i > 0)
+			tbuf_add(b, " ", 1);
+		if (quote == TPL_SHELL)
+			tbuf_add_quoted(b, words[i]);
+		else
+			tbuf_add(b, words[i], strlen(words[i]));
+	}
+	return 0;
+}
+
 int
 template_expand(const char *tpl, enum tpl_quote quote, tpl_lookup_fn *lookup,
     void *arg, char **out, struct tpl_error *err)
 {
-	struct tbuf		 b = { NULL, 0, 0 };
-	const char		*p, *start, *end;
-	const char *const	*words;
-	char			 name[TPL_NAME_MAX + 1];
-	size_t			 n, nwords, i;
+	struct tctx	 x = { tpl, lookup, arg, err };
+	struct tbuf	 b = { NULL, 0, 0 };
+	const char	*p;
+	size_t		 n;
 
 	if (out != NULL)
 		*out = NULL;
@@ -192,45 +351,8 @@ template_expand(const char *tpl, enum tpl_quote quote, tpl_lookup_fn *lookup,
 			p++;
 			continue;
 		}
-		start = p + 1;
-		end = start + strcspn(start, "{}");
-		if (*end != '}') {
-			tpl_fail(err, p - tpl, "unclosed '{' (write '{{' for a "
-			    "literal brace)", NULL, 0);
+		if (ph_expand(&x, p, quote, &b, &p) != 0)
 			goto fail;
-		}
-		n = end - start;
-		if (n == 0) {
-			tpl_fail(err, p - tpl, "empty placeholder '{}'", NULL,
-			    0);
-			goto fail;
-		}
-		if (n > TPL_NAME_MAX || !name_valid(start, n)) {
-			tpl_fail(err, p - tpl, "invalid placeholder", start, n);
-			tpl_hint(err, tpl, p, start, n);
-			goto fail;
-		}
-		memcpy(name, start, n);
-		name[n] = '\0';
-		if (lookup != NULL) {
-			if (lookup(arg, name, &words, &nwords) != 0) {
-				tpl_fail(err, p - tpl, "undefined placeholder",
-				    start, n);
-				tpl_hint(err, tpl, p, start, n);
-				goto fail;
-			}
-			for (i = 0; i < nwords; i++) {
-				if (i > 0)
-					tbuf_add(&b, " ", 1);
-				if (quote == TPL_SHELL)
-					tbuf_add_quoted(&b, words[i]);
-				else {
-					tbuf_add(&b, words[i],
-					    strlen(words[i]));
-				}
-			}
-		}
-		p = end;
 	}
 	if (out != NULL)
 		*out = b.p;
@@ -252,18 +374,32 @@ template_check(const char *tpl, struct tpl_error *err)
 int
 template_single(const char *s, char *name)
 {
-	size_t	 n;
+	const char	*end, *deep, *lb, *rb;
+	size_t		 n;
 
-	if (s[0] != '{' || s[1] == '{')
+	if (s[0] != '{' || s[1] == '{' || (end = ph_close(s, &deep)) == NULL ||
+	    end[1] != '\0')
 		return 0;
-	n = strcspn(s + 1, "{}");
-	if (s[1 + n] != '}' || s[2 + n] != '\0')
-		return 0;
-	if (n == 0 || n > TPL_NAME_MAX || !name_valid(s + 1, n))
+	n = end - s - 1;
+	if (n == 0 || n > TPL_NAME_MAX || memchr(s + 1, '{', n) != NULL ||
+	    !ph_shape(s + 1, end, &lb, &rb))
 		return 0;
 	memcpy(name, s + 1, n);
 	name[n] = '\0';
 	return 1;
+}
+
+int
+template_one(const char *s, tpl_lookup_fn *lookup, void *arg, char *name,
+    struct tpl_error *err)
+{
+	struct tctx	 x = { s, lookup, arg, err };
+	const char	*end, *deep;
+
+	if (s[0] != '{' || s[1] == '{' || (end = ph_close(s, &deep)) == NULL ||
+	    end[1] != '\0')
+		return 0;
+	return ph_name(&x, s, name, &end) == 0 ? 1 : -1;
 }
 
 /*

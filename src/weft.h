@@ -603,13 +603,19 @@ struct wf_plugin *workflow_find_plugin(const struct workflow *,
 /*
  * Templates: "{name}" is replaced by the words the caller's lookup function
  * gives for name, "{{" and "}}" are literal braces.  With TPL_SHELL each
- * word is shell-quoted; words are joined by single spaces.
+ * word is shell-quoted; words are joined by single spaces.  A name is
+ * plain ("sim.outputs", at most TPL_PLAIN_MAX bytes) or a task's,
+ * ID[BODY].NAME, whose BODY may hold placeholders, filled in raw before
+ * the name is looked up: "{qc[s={s}].outputs}".  Filled in, a name has at
+ * most TPL_NAME_MAX bytes; placeholders nest TPL_NEST_MAX levels deep.
  */
 enum tpl_quote {
 	TPL_RAW,
 	TPL_SHELL
 };
-#define TPL_NAME_MAX	128
+#define TPL_PLAIN_MAX	128
+#define TPL_NAME_MAX	512
+#define TPL_NEST_MAX	4
 struct tpl_error {
 	size_t		 offset;	/* byte offset of the bad '{' or '}' */
 	char		 msg[TPL_NAME_MAX + 128];
@@ -632,10 +638,17 @@ int		 template_expand(const char *, enum tpl_quote, tpl_lookup_fn *,
 /* Checks the syntax only. */
 int		 template_check(const char *, struct tpl_error *);
 /*
- * Returns 1 if s is exactly one placeholder ("{sim.outputs}") and copies
- * its name into name (size TPL_NAME_MAX + 1), else 0.
+ * Returns 1 if s is exactly one placeholder ("{sim.outputs}") with none
+ * nested in it and copies its name into name (size TPL_NAME_MAX + 1),
+ * else 0.
  */
 int		 template_single(const char *, char *);
+/*
+ * As template_single, nested placeholders filled in by the lookup: 1 and
+ * the name, 0 if s is not one placeholder, -1 with *err on an error.
+ */
+int		 template_one(const char *, tpl_lookup_fn *, void *, char *,
+		     struct tpl_error *);
 /* Column of byte offset off of a value whose text starts at col. */
 int		 template_column(const char *, size_t, int);
 

@@ -6,8 +6,9 @@
  *
  * A small reference expander written from weft-workflow(5) says what
  * template_expand must give, in TPL_RAW and TPL_SHELL, and where and why
- * it must fail; its messages must stay UTF-8 when the template is, and
- * template_check, template_single and template_column are held to the
+ * it must fail, placeholders nested in a task's name included; its
+ * messages must stay UTF-8 when the template is, and template_check,
+ * template_single, template_one and template_column are held to the
  * same reference.  shell_quote must give one word that a reference
  * parser of POSIX plain, backslash-escaped and single-quoted text reads
  * back as the original string.  The harness aborts when any of these
@@ -44,7 +45,8 @@ enum ref_status {
 	REF_UNCLOSED,		/* "unclosed '{'" */
 	REF_EMPTY,		/* "empty placeholder" */
 	REF_INVALID,		/* "invalid placeholder" */
-	REF_UNDEFINED		/* "undefined placeholder" */
+	REF_UNDEFINED,		/* "undefined placeholder" */
+	REF_DEEP		/* "placeholders nested too deep" */
 };
 
 static const struct {
@@ -55,7 +57,8 @@ static const struct {
 	{ REF_UNCLOSED, "unclosed '{'" },
 	{ REF_EMPTY, "empty placeholder '{}'" },
 	{ REF_INVALID, "invalid placeholder '{" },
-	{ REF_UNDEFINED, "undefined placeholder '{" }
+	{ REF_UNDEFINED, "undefined placeholder '{" },
+	{ REF_DEEP, "placeholders nested too deep in '{" }
 };
 
 static void __dead
@@ -95,13 +98,13 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-/* A placeholder name: a letter or '_', then letters, digits, _ - and .  */
+/* A plain name: a letter or '_', then letters, digits, _ - and .  */
 static int
 ref_name_valid(const char *s, size_t n)
 {
 	size_t	 i;
 
-	if (n == 0 || n > TPL_NAME_MAX || !(is_alpha(s[0]) || s[0] == '_'))
+	if (n == 0 || !(is_alpha(s[0]) || s[0] == '_'))
 		return 0;
 	for (i = 1; i < n; i++) {
 		if (!is_alpha(s[i]) && !is_digit(s[i]) &&
@@ -109,6 +112,24 @@ ref_name_valid(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * A name as the lookup gets it: plain, of at most TPL_PLAIN_MAX bytes,
+ * or a task's, ID[...].NAME, of at most TPL_NAME_MAX, whose brackets
+ * hold anything (what was nested in them is filled in).
+ */
+static int
+ref_lookup_name(const char *s)
+{
+	const char	*lb, *rb;
+	size_t		 n = strlen(s);
+
+	if ((lb = strchr(s, '[')) == NULL)
+		return n <= TPL_PLAIN_MAX && ref_name_valid(s, n);
+	rb = strrchr(s, ']');
+	return n <= TPL_NAME_MAX && ref_name_valid(s, lb - s) && rb > lb &&
+	    rb[1] == '.' && ref_name_valid(rb + 2, strlen(rb + 2));
 }
 
 /* The names the lookup knows, and the run of words each stands for. */
@@ -135,7 +156,7 @@ lookup(void *arg, const char *name, const char *const **words,
 	const struct words	*w = arg;
 	size_t			 start, count;
 
-	if (!ref_name_valid(name, strlen(name)))
+	if (!ref_lookup_name(name))
 		broken("the lookup was given an invalid name", name, NULL,
 		    NULL);
 	if (ref_words(w, name, &start, &count) != 0)
@@ -146,20 +167,105 @@ lookup(void *arg, const char *name, const char *const **words,
 }
 
 /*
+ * The text of a placeholder, S (N bytes, braces and all nested ones
+ * left in), is a name: plain, or ID[BODY].NAME with any placeholders
+ * inside BODY only.
+ */
+static int
+ref_shape(const char *s, size_t n)
+{
+	size_t	 k, r;
+
+	for (k = 0; k < n && s[k] != '[' && s[k] != '{'; k++)
+		;
+	if (k == n)
+		return n <= TPL_PLAIN_MAX && ref_name_valid(s, n);
+	if (s[k] == '{' || !ref_name_valid(s, k))
+		return 0;
+	for (r = n - 1; r > k && s[r] != ']' && s[r] != '}'; r--)
+		;
+	return r > k && s[r] == ']' && r + 2 < n && s[r + 1] == '.' &&
+	    ref_name_valid(s + r + 2, n - r - 2);
+}
+
+/*
+ * The placeholder at TPL[I] ('{'): its name, nested placeholders filled
+ * in by W's words joined by spaces (none when W is NULL), into NAME; or
+ * why not, *OFF at the brace to blame.  *CLOSE: the index of its '}'.
+ * *NNEST counts the nested ones.
+ */
+static enum ref_status
+ref_placeholder(const char *tpl, size_t i, const struct words *w,
+    struct buf *name, size_t *close, size_t *off, size_t *nnest)
+{
+	struct buf	 inner;
+	enum ref_status	 rs;
+	size_t		 j, k, end, depth = 0, deepest = 0;
+	size_t		 start = 0, count = 0;
+
+	for (j = i; tpl[j] != '\0'; j++) {
+		if (tpl[j] == '{' && ++depth > deepest)
+			deepest = depth;
+		if (tpl[j] == '}' && --depth == 0)
+			break;
+	}
+	*off = i;
+	if (tpl[j] == '\0')
+		return REF_UNCLOSED;
+	*close = j;
+	if (j == i + 1)
+		return REF_EMPTY;
+	if (!ref_shape(tpl + i + 1, j - i - 1))
+		return REF_INVALID;
+	if (deepest > TPL_NEST_MAX)
+		return REF_DEEP;
+	buf_add(name, "", 0);
+	for (k = i + 1; k < j; k++) {
+		if (tpl[k] != '{') {
+			buf_add(name, tpl + k, 1);
+			continue;
+		}
+		(*nnest)++;
+		memset(&inner, 0, sizeof inner);
+		rs = ref_placeholder(tpl, k, w, &inner, &end, off, nnest);
+		if (rs == REF_OK && w != NULL &&
+		    ref_words(w, inner.p, &start, &count) != 0) {
+			*off = k;
+			rs = REF_UNDEFINED;
+		}
+		free(inner.p);
+		if (rs != REF_OK)
+			return rs;
+		while (w != NULL && count-- > 0) {
+			buf_add(name, w->v[start], strlen(w->v[start]));
+			if (count > 0)
+				buf_add(name, " ", 1);
+			start++;
+		}
+		k = end;
+	}
+	*off = i;
+	return name->len > TPL_NAME_MAX ? REF_INVALID : REF_OK;
+}
+
+/*
  * The reference expander, from weft-workflow(5): "{{" and "}}" are
  * literal braces, "{name}" is replaced by name's words joined by single
  * spaces (each shell-quoted with TPL_SHELL), anything else is an error
  * at the offending brace.  w NULL: every name is empty.  *nph counts the
- * placeholders and the literal text found.
+ * placeholders, *ntext the literal text and *nnest the nested
+ * placeholders found.
  */
 static enum ref_status
 ref_expand(const char *tpl, enum tpl_quote quote, const struct words *w,
-    struct buf *out, size_t *off, size_t *nph, size_t *ntext)
+    struct buf *out, size_t *off, size_t *nph, size_t *ntext, size_t *nnest)
 {
-	size_t	 i = 0, j, k, start, count;
-	char	 name[TPL_NAME_MAX + 1], *q;
+	struct buf	 name;
+	enum ref_status	 rs;
+	size_t		 i = 0, j, k, start = 0, count = 0;
+	char		*q;
 
-	*nph = *ntext = 0;
+	*nph = *ntext = *nnest = 0;
 	buf_add(out, "", 0);
 	while (tpl[i] != '\0') {
 		*off = i;
@@ -178,31 +284,26 @@ ref_expand(const char *tpl, enum tpl_quote quote, const struct words *w,
 			i++;
 			continue;
 		}
-		for (j = i + 1; tpl[j] != '\0' && tpl[j] != '{' &&
-		    tpl[j] != '}'; j++)
-			;
-		if (tpl[j] != '}')
-			return REF_UNCLOSED;
-		if (j == i + 1)
-			return REF_EMPTY;
-		if (!ref_name_valid(tpl + i + 1, j - i - 1))
-			return REF_INVALID;
-		memcpy(name, tpl + i + 1, j - i - 1);
-		name[j - i - 1] = '\0';
+		memset(&name, 0, sizeof name);
+		rs = ref_placeholder(tpl, i, w, &name, &j, off, nnest);
+		if (rs == REF_OK && w != NULL &&
+		    ref_words(w, name.p, &start, &count) != 0) {
+			*off = i;
+			rs = REF_UNDEFINED;
+		}
+		free(name.p);
+		if (rs != REF_OK)
+			return rs;
 		(*nph)++;
-		if (w != NULL) {
-			if (ref_words(w, name, &start, &count) != 0)
-				return REF_UNDEFINED;
-			for (k = start; k < start + count; k++) {
-				if (k > start)
-					buf_add(out, " ", 1);
-				if (quote == TPL_SHELL) {
-					q = shell_quote(w->v[k]);
-					buf_add(out, q, strlen(q));
-					free(q);
-				} else
-					buf_add(out, w->v[k], strlen(w->v[k]));
-			}
+		for (k = start; w != NULL && k < start + count; k++) {
+			if (k > start)
+				buf_add(out, " ", 1);
+			if (quote == TPL_SHELL) {
+				q = shell_quote(w->v[k]);
+				buf_add(out, q, strlen(q));
+				free(q);
+			} else
+				buf_add(out, w->v[k], strlen(w->v[k]));
 		}
 		i = j + 1;
 	}
@@ -239,12 +340,12 @@ check_expand(const char *tpl, enum tpl_quote quote, const struct words *w,
 	struct tpl_error	 te;
 	struct buf		 ref = { NULL, 0, 0 };
 	enum ref_status		 rs;
-	size_t			 off = 0, nph, ntext;
+	size_t			 off = 0, nph, ntext, nnest;
 	char			*out = (char *)1;
 	int			 rc;
 
 	memset(&te, 0xa5, sizeof te);
-	rs = ref_expand(tpl, quote, w, &ref, &off, &nph, &ntext);
+	rs = ref_expand(tpl, quote, w, &ref, &off, &nph, &ntext, &nnest);
 	rc = template_expand(tpl, quote, w != NULL ? lookup : NULL,
 	    (void *)w, want_out ? &out : NULL, &te);
 	if (rc != (rs == REF_OK ? 0 : -1))
@@ -400,6 +501,54 @@ check_single_words(const char *tpl, const char *name, const struct words *w)
 	free(out);
 }
 
+/*
+ * template_one: a template that is one placeholder, braces balanced from
+ * its first byte to its last, gives its name filled in by the lookup as
+ * the reference does, or fails where the reference does; any other
+ * template gives 0.
+ */
+static void
+check_one(const char *tpl, size_t len, const struct words *w)
+{
+	struct tpl_error	 te;
+	struct buf		 ref = { NULL, 0, 0 };
+	enum ref_status		 rs = REF_OK;
+	char			 name[TPL_NAME_MAX + 1];
+	size_t			 i, depth = 0, close = 0, off = 0, nnest = 0;
+	int			 one, whole = 0;
+
+	if (tpl[0] == '{' && tpl[1] != '{') {
+		for (i = 0; i < len; i++) {
+			if (tpl[i] == '{')
+				depth++;
+			else if (tpl[i] == '}' && --depth == 0)
+				break;
+		}
+		whole = i == len - 1;
+	}
+	memset(&te, 0, sizeof te);
+	one = template_one(tpl, lookup, (void *)w, name, &te);
+	if (one != 0 && !whole)
+		broken("template_one took more than one placeholder", tpl,
+		    NULL, NULL);
+	if (!whole) {
+		if (one != 0)
+			broken("template_one took a template that is not one "
+			    "placeholder", tpl, NULL, NULL);
+		return;
+	}
+	rs = ref_placeholder(tpl, 0, w, &ref, &close, &off, &nnest);
+	if (one != (rs == REF_OK ? 1 : -1))
+		broken("template_one disagrees with the reference", tpl,
+		    one == 1 ? name : msg_of(&te), ref.p);
+	if (one == 1 && strcmp(name, ref.p) != 0)
+		broken("template_one gave the wrong name", tpl, name, ref.p);
+	if (one == -1 && (status_of(&te, tpl) != rs || te.offset != off))
+		broken("template_one failed for another reason or at another "
+		    "offset", tpl, msg_of(&te), NULL);
+	free(ref.p);
+}
+
 /* Columns count characters: the bytes that do not continue UTF-8. */
 static void
 check_column(const char *s, size_t len, size_t off)
@@ -423,7 +572,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf		 ref = { NULL, 0, 0 };
 	char			*tpl, name[TPL_NAME_MAX + 1];
 	const uint8_t		*p, *end = data + size, *nul;
-	size_t			 len, off, nph, ntext, i;
+	size_t			 len, off, nph, ntext, nnest, i;
 	enum ref_status		 rs;
 	int			 crc, single;
 
@@ -466,10 +615,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_expand(tpl, TPL_SHELL, &w, 0);
 
 	/* template_single: exactly one placeholder and nothing else. */
-	rs = ref_expand(tpl, TPL_RAW, NULL, &ref, &off, &nph, &ntext);
+	rs = ref_expand(tpl, TPL_RAW, NULL, &ref, &off, &nph, &ntext, &nnest);
 	free(ref.p);
 	single = template_single(tpl, name);
-	if (single != (rs == REF_OK && nph == 1 && ntext == 0))
+	if (single != (rs == REF_OK && nph == 1 && ntext == 0 && nnest == 0))
 		broken("template_single is wrong", tpl, NULL, NULL);
 	if (single) {
 		if (strlen(name) + 2 != len ||
@@ -478,6 +627,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    name, NULL);
 		check_single_words(tpl, name, &w);
 	}
+
+	check_one(tpl, len, &w);
 
 	/* Columns, at the error and around the end. */
 	check_column(tpl, len, 0);

@@ -64,6 +64,9 @@ lookup(void *arg, const char *name, const char *const **words,
 	static const char *const hostile[] = { "$(reboot)" };
 	static const char *const many[] = { "x", "y z", "'" };
 	static const char *const plain[] = { "v1" };
+	static const char *const qc[] = { "qc-v1.txt", "it's" };
+	static char longword[TPL_NAME_MAX];
+	static const char *const longp[] = { longword };
 
 	(void)arg;
 	if (strcmp(name, "one") == 0) {
@@ -81,6 +84,19 @@ lookup(void *arg, const char *name, const char *const **words,
 		*nwords = 0;
 	} else if (strcmp(name, "v") == 0 || strcmp(name, "with-dash") == 0) {
 		*words = plain;
+		*nwords = 1;
+	} else if (strcmp(name, "qc[s=v1].outputs") == 0 ||
+	    strcmp(name, "qc[s=a b].outputs") == 0 ||
+	    strcmp(name, "qc[s=*].outputs") == 0) {
+		/* A task's name: the one placeholder in it was filled in. */
+		*words = qc;
+		*nwords = 2;
+	} else if (strcmp(name, "fit[n=qc-v1.txt it's].result") == 0) {
+		*words = plain;
+		*nwords = 1;
+	} else if (strcmp(name, "long") == 0) {
+		memset(longword, 'a', sizeof longword - 1);
+		*words = longp;
 		*nwords = 1;
 	} else
 		return -1;
@@ -183,6 +199,56 @@ test_errors(void **state)
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
 }
 
+/* A task's name may hold placeholders, filled in raw before its lookup. */
+static void
+test_nested(void **state)
+{
+	check_expand("cat {qc[s={v}].outputs}", TPL_SHELL,
+	    "cat qc-v1.txt 'it'\\''s'");
+	check_expand("{qc[s={v}].outputs}", TPL_RAW, "qc-v1.txt it's");
+	/* The inner words are not quoted: they are part of a name. */
+	check_expand("{qc[s={one}].outputs}", TPL_SHELL,
+	    "qc-v1.txt 'it'\\''s'");
+	check_expand("{qc[s=*].outputs}", TPL_RAW, "qc-v1.txt it's");
+	check_expand("{{{qc[s={v}].outputs}}}", TPL_RAW, "{qc-v1.txt it's}");
+	check_expand("x{{qc[s={v}].outputs}}", TPL_RAW,
+	    "x{qc[s=v1].outputs}");
+	/* Two levels: the inner name is itself a task's. */
+	check_expand("{fit[n={qc[s={v}].outputs}].result}", TPL_SHELL, "v1");
+}
+
+static void
+test_nested_errors(void **state)
+{
+	check_error("{qc[s={nope}].outputs}", 6,
+	    "undefined placeholder '{nope}'");
+	check_error("{qc[s={v}].nope}", 0,
+	    "undefined placeholder '{qc[s={v}].nope}'");
+	check_error("{qc[s={v].outputs}", 0,
+	    "unclosed '{' (write '{{' for a literal brace)");
+	check_error("x {qc[s={v}.outputs", 2,
+	    "unclosed '{' (write '{{' for a literal brace)");
+	check_error("{qc[s={}].outputs}", 6, "empty placeholder '{}'");
+	check_error("{qc[s={a b}].outputs}", 6,
+	    "invalid placeholder '{a b}'");
+	check_error("{qc[s={{v}}].outputs}", 6,
+	    "invalid placeholder '{{v}}'");
+	/* Only the brackets of a task's name may hold placeholders. */
+	check_error("{qc{v}.outputs}", 0, "invalid placeholder "
+	    "'{qc{v}.outputs}'");
+	check_error("{qc[s=A].{v}}", 0, "invalid placeholder '{qc[s=A].{v}}'");
+	check_error("{qc[s=A]}", 0, "invalid placeholder '{qc[s=A]}'");
+	check_error("{q c[s=A].x}", 0, "invalid placeholder '{q c[s=A].x}'");
+	check_error("awk '{a[$1]++}'", 5, "invalid placeholder '{a[$1]++}'");
+	check_error("x; { echo {v}; } >f", 3, "invalid placeholder "
+	    "'{ echo {v}; }' (a shell brace group? write {{ echo {v}; }})");
+	check_error("{qc[s={long}].outputs}", 0, "invalid placeholder "
+	    "'{qc[s={long}].outputs}' (more than 512 bytes once filled in)");
+	check_error("{a[{b[{c[{d[{v}].x}].x}].x}].x}", 0, "placeholders "
+	    "nested too deep in '{a[{b[{c[{d[{v}].x}].x}].x}].x}'");
+	assert_int_equal(template_check("{a[{b[{c[{v}].x}].x}].x}", NULL), 0);
+}
+
 static void
 test_check_and_single(void **state)
 {
@@ -204,6 +270,36 @@ test_check_and_single(void **state)
 	assert_int_equal(template_single("{a}{b}", name), 0);
 	assert_int_equal(template_single("{}", name), 0);
 	assert_int_equal(template_single("", name), 0);
+	assert_int_equal(template_single("{qc[s=A b].outputs}", name), 1);
+	assert_string_equal(name, "qc[s=A b].outputs");
+	assert_int_equal(template_single("{qc[s={v}].outputs}", name), 0);
+
+	assert_int_equal(template_check("cat {qc[s={x}].outputs} {{", &te), 0);
+	assert_int_equal(template_check("{qc[s={x].outputs}", &te), -1);
+	assert_int_equal(te.offset, 0);
+	assert_int_equal(template_check("{qc[s={}].outputs}", &te), -1);
+	assert_int_equal(te.offset, 6);
+}
+
+static void
+test_one(void **state)
+{
+	struct tpl_error	 te;
+	char			 name[TPL_NAME_MAX + 1];
+
+	assert_int_equal(template_one("{qc[s={v}].outputs}", lookup, NULL,
+	    name, &te), 1);
+	assert_string_equal(name, "qc[s=v1].outputs");
+	assert_int_equal(template_one("{inputs}", lookup, NULL, name, &te), 1);
+	assert_string_equal(name, "inputs");
+	assert_int_equal(template_one("x{v}", lookup, NULL, name, &te), 0);
+	assert_int_equal(template_one("{v}{v}", lookup, NULL, name, &te), 0);
+	assert_int_equal(template_one("{{v}}", lookup, NULL, name, &te), 0);
+	assert_int_equal(template_one("{qc[s={nope}].outputs}", lookup, NULL,
+	    name, &te), -1);
+	assert_int_equal(te.offset, 6);
+	assert_string_equal(te.msg, "undefined placeholder '{nope}'");
+	assert_int_equal(template_one("{}", lookup, NULL, name, &te), -1);
 }
 
 static void
@@ -224,7 +320,10 @@ main(void)
 		cmocka_unit_test(test_expand_shell),
 		cmocka_unit_test(test_braces),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_nested_errors),
 		cmocka_unit_test(test_check_and_single),
+		cmocka_unit_test(test_one),
 		cmocka_unit_test(test_column),
 	};
 
