@@ -42,20 +42,29 @@ path_add(struct builder *b, char *s, uint32_t src)
 	b->pathbuf[b->npathbuf++] = s;
 }
 
-/* A template error, at its column when the value allows. */
+/*
+ * A template error, at its column when the value allows, and once: the
+ * same fault of the same template in the entry's other tasks is not
+ * said again.
+ */
 static void
 tpl_report(struct scope *sc, const struct wf_mark *mark, const char *s,
     const struct tpl_error *te)
 {
 	struct wf_mark	 m = *mark;
+	const char	*key = sc->why[0] != '\0' ? sc->why : te->msg;
 
-	if (m.text_col > 0 && memchr(s, '\n', te->offset) == NULL)
-		m.col = template_column(s, te->offset, m.text_col);
-	if (sc->why[0] != '\0')
-		wf_error(&sc->b->errs, &m, "%s", sc->why);
-	else
-		wf_error(&sc->b->errs, &m, "%s in task '%s'", te->msg,
-		    sc->t->id);
+	if (!sc->silent && !said_before(sc->b, sc->call, s, te->offset, key)) {
+		if (m.text_col > 0 && memchr(s, '\n', te->offset) == NULL)
+			m.col = template_column(s, te->offset, m.text_col);
+		if (sc->why[0] != '\0')
+			wf_error(&sc->b->errs, &m, "%s", sc->why);
+		else
+			wf_error(&sc->b->errs, &m, "%s in task '%s'", te->msg,
+			    sc->t->id);
+	}
+	sc->why[0] = '\0';
+	sc->silent = 0;
 }
 
 
@@ -128,9 +137,20 @@ task_id(const struct wf_call *c, const size_t *combo)
 static void
 result_in_path(struct scope *s, const struct wf_str *tpl, const char *what)
 {
+	if (said_before(s->b, s->call, tpl->s, 0, "result in path"))
+		return;
 	wf_error(&s->b->errs, &tpl->mark, "%s path of task '%s' uses a result "
 	    "(through an argument): a task's paths must be known before it "
 	    "runs", what, s->t->id);
+}
+
+static void
+path_empty(struct scope *s, const struct wf_str *tpl, const char *what)
+{
+	if (said_before(s->b, s->call, tpl->s, 0, "empty path"))
+		return;
+	wf_error(&s->b->errs, &tpl->mark, "empty %s path in task '%s'", what,
+	    s->t->id);
 }
 
 /* A path no system call would take: said at its template. */
@@ -142,16 +162,61 @@ path_too_long(struct scope *s, const struct wf_str *tpl, const char *what,
 
 	if (len < PATH_MAX)
 		return 0;
+	if (said_before(s->b, s->call, tpl->s, 0, "path too long"))
+		return 1;
 	wf_error(&s->b->errs, &tpl->mark, "%s path of task '%s' is %zu bytes "
 	    "long (at most %d)", what, s->t->id, len, PATH_MAX - 1);
 	return 1;
 }
 
 /*
+ * The words of one path template that is a single placeholder into the
+ * builder's buffer, shared when they are the arena's already.
+ */
+static int
+single_path(struct scope *s, const struct wf_str *tpl, size_t i,
+    const char *what, const char *name, int *identity)
+{
+	struct builder		*b = s->b;
+	struct tpl_error	 te;
+	const char *const	*words;
+	size_t			 j, nwords;
+
+	if (scope_lookup(s, name, &words, &nwords) != 0) {
+		/* Said as written, the same for every task: expanded again. */
+		if (template_expand(tpl->s, TPL_RAW, scope_lookup, s, NULL,
+		    &te) == 0) {
+			te.offset = 0;
+			snprintf(te.msg, sizeof te.msg, "undefined placeholder "
+			    "'{%s}'", name);
+		}
+		tpl_report(s, &tpl->mark, tpl->s, &te);
+		return -1;
+	}
+	for (j = 0; j < nwords; j++) {
+		if (words[j][0] == '\0') {
+			path_empty(s, tpl, what);
+			return -1;
+		}
+		if (strchr(words[j], RESULT_MARK) != NULL) {
+			result_in_path(s, tpl, what);
+			return -1;
+		}
+		if (!s->shared && path_too_long(s, tpl, what, words[j]))
+			return -1;
+		path_add(b, s->shared ? (char *)words[j] :
+		    arena_strdup(&s->d->arena, words[j]), i);
+	}
+	*identity = *identity && nwords == 1;
+	return 0;
+}
+
+/*
  * Expands a list of path templates into the task's arena-held list:
  * *PATHS, *N and *SRC (NULL when path i came from template i).  An item
  * that is exactly one placeholder becomes as many items as the
- * placeholder has words; words already in the arena are shared.
+ * placeholder has words; words already in the arena are shared.  Each
+ * template's error is reported, and the list is then left empty.
  */
 static int
 expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
@@ -160,64 +225,42 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 	struct builder		*b = s->b;
 	struct arena		*a = &s->d->arena;
 	struct tpl_error	 te;
-	const char *const	*words;
 	char			 name[TPL_NAME_MAX + 1], *e;
-	size_t			 i, j, nwords;
-	int			 identity = 1;
+	size_t			 i;
+	int			 identity = 1, one, rc = 0;
 
 	b->npathbuf = 0;
+	*n = 0;
+	*paths = NULL;
+	*src = NULL;
 	for (i = 0; i < ntpl; i++) {
-		if (template_single(tpl[i].s, name)) {
-			if (scope_lookup(s, name, &words, &nwords) != 0) {
-				te.offset = 0;
-				snprintf(te.msg, sizeof te.msg, "undefined "
-				    "placeholder '{%s}'", name);
-				tpl_report(s, &tpl[i].mark, tpl[i].s, &te);
-				return -1;
-			}
-			for (j = 0; j < nwords; j++) {
-				if (words[j][0] == '\0') {
-					wf_error(&b->errs, &tpl[i].mark,
-					    "empty %s path in task '%s'", what,
-					    s->t->id);
-					return -1;
-				}
-				if (strchr(words[j], RESULT_MARK) != NULL) {
-					result_in_path(s, &tpl[i], what);
-					return -1;
-				}
-				if (!s->shared && path_too_long(s, &tpl[i],
-				    what, words[j]))
-					return -1;
-				path_add(b, s->shared ? (char *)words[j] :
-				    arena_strdup(a, words[j]), i);
-			}
-			identity = identity && nwords == 1;
+		one = template_one(tpl[i].s, scope_lookup, s, name, &te);
+		if (one == 1) {
+			if (single_path(s, &tpl[i], i, what, name,
+			    &identity) != 0)
+				rc = -1;
 			continue;
 		}
-		if (template_expand(tpl[i].s, TPL_RAW, scope_lookup, s, &e,
-		    &te) != 0) {
+		if (one == -1 || template_expand(tpl[i].s, TPL_RAW,
+		    scope_lookup, s, &e, &te) != 0) {
 			tpl_report(s, &tpl[i].mark, tpl[i].s, &te);
-			return -1;
+			rc = -1;
+			continue;
 		}
 		if (strchr(e, RESULT_MARK) != NULL) {
-			free(e);
 			result_in_path(s, &tpl[i], what);
-			return -1;
-		}
-		if (e[0] == '\0') {
-			free(e);
-			wf_error(&b->errs, &tpl[i].mark, "empty %s path in "
-			    "task '%s'", what, s->t->id);
-			return -1;
-		}
-		if (path_too_long(s, &tpl[i], what, e)) {
-			free(e);
-			return -1;
-		}
-		path_add(b, arena_strdup(a, e), i);
+			rc = -1;
+		} else if (e[0] == '\0') {
+			path_empty(s, &tpl[i], what);
+			rc = -1;
+		} else if (path_too_long(s, &tpl[i], what, e))
+			rc = -1;
+		else
+			path_add(b, arena_strdup(a, e), i);
 		free(e);
 	}
+	if (rc != 0)
+		return -1;
 	*n = b->npathbuf;
 	*paths = NULL;
 	*src = NULL;
@@ -242,21 +285,25 @@ expand_args(struct scope *s)
 	struct tpl_error	 te;
 	size_t			 i;
 
+	int			 rc = 0;
+
 	s->argv = xcalloc(c->nargs + 1, sizeof *s->argv);
 	s->nargv = 0;			/* args see no args */
 	s->results_ok = 1;
 	for (i = 0; i < c->nargs; i++) {
 		if (template_expand(c->args[i].value, TPL_RAW, scope_lookup,
 		    s, &s->argv[i], &te) != 0) {
-			if (s->b != NULL)
-				tpl_report(s, &c->args[i].mark,
-				    c->args[i].value, &te);
-			return -1;
+			if (s->b == NULL)
+				return -1;
+			/* Left NULL: a lookup of it fails, silently. */
+			tpl_report(s, &c->args[i].mark, c->args[i].value,
+			    &te);
+			rc = -1;
 		}
 	}
 	s->nargv = c->nargs;
 	s->results_ok = 0;
-	return 0;
+	return rc;
 }
 
 static void
@@ -272,8 +319,9 @@ free_args(struct scope *s)
 
 /*
  * Fills in one task's id and paths; the first task of an entry also has
- * its command (or args) checked, and says whether they hold results.
- * On error reports it and returns -1.
+ * its command (or args) checked, and says whether they hold results, as
+ * does every task when they name tasks per item.  Reports every error
+ * and returns -1 after one.
  */
 static int
 expand_task(struct builder *b, uint32_t call, const size_t *combo,
@@ -283,7 +331,8 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	const struct wf_call	*c = ci->c;
 	struct scope		 s;
 	struct tpl_error	 te;
-	int			 rc = -1;
+	size_t			 deps = b->nitemdeps;
+	int			 rc = 0;
 
 	memset(&s, 0, sizeof s);
 	s.d = b->d;
@@ -302,30 +351,31 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	    b->wf->retries;
 
 	/* Arguments see foreach values, others' outputs and results. */
-	if ((first || c->ninputs + c->noutputs > 0) && c->nargs > 0 &&
+	if ((first || c->ninputs + c->noutputs > 0 ||
+	    (ci->itemwise & ITEMWISE_ARGS)) && c->nargs > 0 &&
 	    expand_args(&s) != 0)
-		goto out;
+		rc = -1;
 	s.charge = 1;
 	if (expand_paths(&s, c->inputs, c->ninputs, "input", &t->inputs,
 	    &t->ninputs, &t->in_src) != 0)
-		goto out;
+		rc = -1;
 	s.inputs_ok = 1;
 	if (expand_paths(&s, c->outputs, c->noutputs, "output", &t->outputs,
 	    &t->noutputs, &t->out_src) != 0)
-		goto out;
+		rc = -1;
 	s.charge = 0;
 	s.outputs_ok = 1;
 	s.results_ok = 1;
-	if (first && ci->app->function == NULL && template_expand(
-	    ci->app->command, TPL_SHELL, scope_lookup, &s, NULL, &te) != 0) {
+	if ((first || (ci->itemwise & ITEMWISE_CMD)) &&
+	    ci->app->function == NULL && template_expand(ci->app->command,
+	    TPL_SHELL, scope_lookup, &s, NULL, &te) != 0) {
 		tpl_report(&s, &ci->app->command_mark, ci->app->command, &te);
-		goto out;
+		rc = -1;
 	}
 	if (first)
 		ci->late = s.late;
 	t->late = ci->late;
-	rc = 0;
-out:
+	item_deps_done(b, deps);
 	free_args(&s);
 	return rc;
 }
@@ -463,6 +513,18 @@ function_arg_names(struct call_info *ci)
 		ci->arg_names[n++] = c->args[i].key;
 }
 
+/* A task that is not expanded, after errors: its id and entry. */
+static void
+task_stub(struct builder *b, const struct call_info *ci, const size_t *combo,
+    struct task *t)
+{
+	t->id = arena_alloc(&b->d->arena, id_len(ci->c, combo) + 1, 1);
+	id_write((char *)t->id, ci->c, combo);
+	t->call_id = ci->c->id;
+	t->call = ci->c;
+	t->app = ci->app;
+}
+
 /*
  * Expands every task of one entry, then lists its outputs if named; a
  * function entry's argument names are made once, for dag_task_text.
@@ -474,8 +536,9 @@ expand_call(struct builder *b, uint32_t call)
 	const struct wf_call	*c = ci->c;
 	struct task		*t;
 	struct strmap		 ids;
-	size_t			*combo, i, j, n = 0, before;
-	int			 check_ids;
+	size_t			*combo, i, j, n = 0, before, nerr;
+	unsigned		 idle = 0;
+	int			 check_ids, stop = 0;
 
 	check_ids = !ids_unique(c);
 	if (check_ids)
@@ -485,15 +548,28 @@ expand_call(struct builder *b, uint32_t call)
 		t = &b->dag->tasks[ci->first + i];
 		if (c->combos != NULL)
 			call_combo(c, i, combo);
+		if (stop) {
+			/* Its id only, for the checks of needs. */
+			task_stub(b, ci, combo, t);
+			goto next;
+		}
 		before = b->nsubst;
-		if (expand_task(b, call, combo, t, i == 0) != 0 ||
-		    id_too_long(b, c, t->id) ||
+		nerr = b->errs.n;
+		/* Tasks named per item may fail in each task its own way. */
+		if (expand_task(b, call, combo, t, i == 0) != 0) {
+			ci->failed = 1;
+			stop = !keep_going(b, nerr, &idle);
+		}
+		if (id_too_long(b, c, t->id) ||
 		    (check_ids && id_duplicate(b, &ids, t)) ||
 		    (i == 0 && far_over(b, ci, b->nsubst - before))) {
+			/* No checks of the graph after these. */
 			ci->failed = 1;
-			break;
+			b->partial = 1;
+			stop = 1;
 		}
 		n += t->noutputs;
+next:
 		/* The last key varies fastest. */
 		for (j = c->nforeach; c->combos == NULL && j-- > 0;) {
 			if (++combo[j] < c->foreach[j].nvalues)
@@ -651,7 +727,10 @@ need_expand(struct builder *b, const struct task *t,
 	return out;
 }
 
-/* Notes which entries' outputs an entry's templates name. */
+/*
+ * Notes which entries' outputs an entry's templates name, and which of
+ * its templates name tasks per item.
+ */
 void
 record_refs(struct builder *b, uint32_t call)
 {
@@ -669,15 +748,21 @@ record_refs(struct builder *b, uint32_t call)
 	for (i = 0; i < c->nargs; i++)
 		template_expand(c->args[i].value, TPL_RAW, scope_lookup, &s,
 		    NULL, NULL);
+	if (s.item)
+		ci->itemwise |= ITEMWISE_ARGS;
+	s.item = 0;
 	for (i = 0; i < c->ninputs; i++)
 		template_expand(c->inputs[i].s, TPL_RAW, scope_lookup, &s,
 		    NULL, NULL);
 	for (i = 0; i < c->noutputs; i++)
 		template_expand(c->outputs[i].s, TPL_RAW, scope_lookup, &s,
 		    NULL, NULL);
+	s.item = 0;
 	if (ci->app->command != NULL)
 		template_expand(ci->app->command, TPL_RAW, scope_lookup, &s,
 		    NULL, NULL);
+	if (s.item)
+		ci->itemwise |= ITEMWISE_CMD;
 }
 
 /*

@@ -13,6 +13,10 @@
  * So trim[sample=C] with needs: ["qc[sample={sample}]"] waits for
  * qc[sample=C] alone.  A pattern whose entry is known before its first
  * '*' or '?' is matched against that entry's tasks only.
+ *
+ * The tasks that a task's templates name per item, such as
+ * {qc[sample={sample}].outputs} (dag-scope.c), are edges of the same
+ * kind: noted as pairs while the task is expanded, added here.
  */
 
 #include <stdio.h>
@@ -136,6 +140,27 @@ need_matches(struct builder *b, struct task *t, const char *pat,
 	return n;
 }
 
+/*
+ * Whether the error that need NEED of task T, PAT once filled in,
+ * matches no task is to be reported: once for the entry when what PAT
+ * names is no entry at all, else for each task, whose item is missing.
+ */
+static int
+need_say(struct builder *b, const struct task *t, const struct wf_str *need,
+    const char *pat)
+{
+	char		 entry[TPL_NAME_MAX + 1];
+	size_t		 len = strcspn(pat, "[*?");
+
+	if (pat[len] != '[' || len >= sizeof entry)
+		return 1;
+	memcpy(entry, pat, len);
+	entry[len] = '\0';
+	if (strmap_get(&b->d->callmap, entry, NULL) == 0)
+		return 1;
+	return !said_before(b, TASK_CALL(b->d, t), need, 0, "no entry");
+}
+
 /* Task T's needs, as dependencies appended to EDGES. */
 int
 needs_add(struct builder *b, struct task *t, uint32_t *stamp,
@@ -156,12 +181,88 @@ needs_add(struct builder *b, struct task *t, uint32_t *stamp,
 		if ((pat = need_expand(b, t, &c->needs[i])) == NULL)
 			return -1;
 		n = need_matches(b, t, pat, stamp, edges, nedges, cap);
-		if (n == 0)
+		if (n == 0 && need_say(b, t, &c->needs[i], pat))
 			wf_error(&b->errs, &c->needs[i].mark, "needs '%s' "
 			    "matches no task for '%s' ('%s')", c->needs[i].s,
 			    t->id, pat);
 		free(pat);
 		if (n <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+item_dep(struct builder *b, uint32_t t, uint32_t p)
+{
+	if (b->nitemdeps >= b->max_edges) {
+		if (!b->edges_full)
+			wf_error(&b->errs, &b->dag->tasks[t].call->mark, "the "
+			    "task graph has more than %zu edges",
+			    b->max_edges);
+		b->edges_full = 1;
+		return -1;
+	}
+	if (b->nitemdeps == b->citemdeps) {
+		b->citemdeps = b->citemdeps == 0 ? 64 : b->citemdeps * 2;
+		b->itemdeps = xreallocarray(b->itemdeps, b->citemdeps,
+		    sizeof *b->itemdeps);
+	}
+	b->itemdeps[b->nitemdeps++] = (uint64_t)t << 32 | p;
+	return 0;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One task's item edges, noted from FROM on, sorted and each once: its
+ * templates may name the same task many times.
+ */
+void
+item_deps_done(struct builder *b, size_t from)
+{
+	size_t	 i, n = from;
+
+	if (b->nitemdeps - from < 2)
+		return;
+	qsort(b->itemdeps + from, b->nitemdeps - from, sizeof *b->itemdeps,
+	    u64_cmp);
+	for (i = from; i < b->nitemdeps; i++) {
+		if (n == from || b->itemdeps[n - 1] != b->itemdeps[i])
+			b->itemdeps[n++] = b->itemdeps[i];
+	}
+	b->nitemdeps = n;
+}
+
+/* Entries are expanded out of task order: the pairs are put in it. */
+void
+item_deps_sort(struct builder *b)
+{
+	if (b->nitemdeps > 1)
+		qsort(b->itemdeps, b->nitemdeps, sizeof *b->itemdeps,
+		    u64_cmp);
+	b->itemdep_at = 0;
+}
+
+/* Task T's item edges, appended to EDGES; tasks come in index order. */
+int
+item_deps_add(struct builder *b, struct task *t, uint32_t *stamp,
+    uint32_t **edges, size_t *nedges, size_t *cap)
+{
+	uint64_t	 pair;
+
+	for (; b->itemdep_at < b->nitemdeps; b->itemdep_at++) {
+		pair = b->itemdeps[b->itemdep_at];
+		if (pair >> 32 > t->index)
+			break;
+		if (pair >> 32 == t->index && dep_add(b, edges, nedges, cap,
+		    stamp, t->index, (uint32_t)pair) != 0)
 			return -1;
 	}
 	return 0;

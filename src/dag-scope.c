@@ -14,19 +14,58 @@
 #include "weft.h"
 #include "dag.h"
 
+/* Adds CALL to the list *V of *N entries, once. */
+static void
+note_call(uint32_t **v, size_t *n, uint32_t call)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++) {
+		if ((*v)[i] == call)
+			return;
+	}
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = call;
+}
+
 /* Notes that entry CI's templates name entry CALL, once. */
 static void
 note_ref(struct call_info *ci, uint32_t call)
 {
+	note_call(&ci->refs, &ci->nrefs, call);
+}
+
+/* Whether entry CI has a result for {NAME} here; else says why not. */
+static int
+result_ok(struct scope *s, struct call_info *ci, const char *name,
+    const char *id)
+{
 	size_t	 i;
 
-	for (i = 0; i < ci->nrefs; i++) {
-		if (ci->refs[i] == call)
-			return;
+	if (ci->app == NULL || ci->app->function == NULL) {
+		snprintf(s->why, sizeof s->why, "'{%s}': '%s' runs a command, "
+		    "and only function apps have a result", name, id);
+		return 0;
 	}
-	ci->refs = xreallocarray(ci->refs, ci->nrefs + 1, sizeof *ci->refs);
-	ci->refs[ci->nrefs++] = call;
+	if (!s->results_ok) {
+		snprintf(s->why, sizeof s->why, "'{%s}' is known only once "
+		    "'%s' has run: use it in args or a command, not in inputs "
+		    "or outputs", name, id);
+		return 0;
+	}
+	if (ci->resultwords == NULL) {
+		ci->resultwords = xcalloc(ci->ntasks + 1,
+		    sizeof *ci->resultwords);
+		for (i = 0; i < ci->ntasks; i++)
+			ci->resultwords[i] = xprintf("%c%u%c", RESULT_MARK,
+			    (unsigned)(ci->first + i), RESULT_END);
+	}
+	s->late = 1;
+	return 1;
 }
+
+static int	 item_lookup(struct scope *, const char *, const char *, int,
+		     const char *const **, size_t *);
 
 /* {ID.result}: the stand-ins for the results of every task of ID. */
 static int
@@ -37,10 +76,11 @@ result_lookup(struct scope *s, const char *name, size_t len,
 	struct call_info	*ci, *self = &d->ci[s->call];
 	char			 id[TPL_NAME_MAX + 1];
 	uint32_t		 call;
-	size_t			 i;
 
 	memcpy(id, name, len - 7);
 	id[len - 7] = '\0';
+	if (strchr(id, '[') != NULL)
+		return item_lookup(s, name, id, 1, words, nwords);
 	if (strmap_get(&d->callmap, id, &call) != 0)
 		return -1;
 	ci = &d->ci[call];
@@ -48,27 +88,166 @@ result_lookup(struct scope *s, const char *name, size_t len,
 		note_ref(self, call);
 		return 0;
 	}
-	if (ci->app == NULL || ci->app->function == NULL) {
-		snprintf(s->why, sizeof s->why, "'{%s}': '%s' runs a command, "
-		    "and only function apps have a result", name, id);
+	if (!result_ok(s, ci, name, id))
 		return -1;
-	}
-	if (!s->results_ok) {
-		snprintf(s->why, sizeof s->why, "'{%s}' is known only once "
-		    "'%s' has run: use it in args or a command, not in inputs "
-		    "or outputs", name, id);
-		return -1;
-	}
-	if (ci->resultwords == NULL) {
-		ci->resultwords = xcalloc(ci->ntasks + 1,
-		    sizeof *ci->resultwords);
-		for (i = 0; i < ci->ntasks; i++)
-			ci->resultwords[i] = xprintf("%c%u%c", RESULT_MARK,
-			    (unsigned)(ci->first + i), RESULT_END);
-	}
 	*words = (const char *const *)ci->resultwords;
 	*nwords = ci->ntasks;
-	s->late = 1;
+	return 0;
+}
+
+/* The tasks of entry CI by id, for the names of one task. */
+static void
+itemmap_fill(struct dag_private *d, struct call_info *ci)
+{
+	uint32_t	 p;
+
+	if (ci->in_itemmap)
+		return;
+	if (!d->have_itemmap) {
+		strmap_init(&d->itemmap, ci->ntasks);
+		d->have_itemmap = 1;
+	}
+	for (p = ci->first; p < ci->first + ci->ntasks; p++)
+		strmap_put(&d->itemmap, d->dag->tasks[p].id, p);
+	ci->in_itemmap = 1;
+}
+
+/* Why a name of tasks, ID in {NAME} of entry CI, names none. */
+static void
+item_none(struct scope *s, const char *name, const char *id,
+    const struct call_info *ci)
+{
+	struct wf_suggest	 hint;
+	const char		*best;
+	uint32_t		 p;
+
+	if (strpbrk(id, "*?") != NULL) {
+		snprintf(s->why, sizeof s->why, "'{%s}': no task matches '%s'",
+		    name, id);
+		return;
+	}
+	wf_suggest_init(&hint, id);
+	for (p = ci->first; p < ci->first + ci->ntasks &&
+	    p - ci->first < 1000; p++)
+		wf_suggest_try(&hint, s->d->dag->tasks[p].id);
+	if ((best = wf_suggest_best(&hint)) != NULL)
+		snprintf(s->why, sizeof s->why, "'{%s}': no task '%s' (did you "
+		    "mean '%s'?)", name, id, best);
+	else
+		snprintf(s->why, sizeof s->why, "'{%s}': no task '%s'", name,
+		    id);
+}
+
+/* Why ID in {NAME} names no task: its ENTRY is not one. */
+static void
+item_no_entry(struct scope *s, const char *name, const char *entry)
+{
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i;
+
+	wf_suggest_init(&hint, entry);
+	for (i = 0; i < s->d->ncalls && i < 10000; i++)
+		wf_suggest_try(&hint, s->d->ci[i].c->id);
+	if ((best = wf_suggest_best(&hint)) != NULL)
+		snprintf(s->why, sizeof s->why, "'{%s}': no entry '%s' (did "
+		    "you mean '%s'?)", name, entry, best);
+	else
+		snprintf(s->why, sizeof s->why, "'{%s}': no entry '%s'", name,
+		    entry);
+}
+
+/* Words for a lookup, in the graph's buffer: it holds N of them. */
+static const char **
+words_room(struct dag_private *d, size_t n)
+{
+	if (n > d->cwordbuf) {
+		d->cwordbuf = n < 16 ? 16 : n * 2;
+		d->wordbuf = xreallocarray(d->wordbuf, d->cwordbuf,
+		    sizeof *d->wordbuf);
+	}
+	return d->wordbuf;
+}
+
+/*
+ * {ID.outputs} and {ID.result} (RESULT) where ID names tasks, not an
+ * entry: a task's id, such as qc[s=A] (its values usually filled in from
+ * the task's own, "{qc[s={s}].outputs}"), or a pattern of ids with '*'
+ * and '?'.  The outputs or results of its tasks, in task order; at build
+ * time each task named becomes a dependency of the one being expanded.
+ */
+static int
+item_lookup(struct scope *s, const char *name, const char *id, int result,
+    const char *const **words, size_t *nwords)
+{
+	struct dag_private	*d = s->d;
+	struct call_info	*ci;
+	const struct task	*t;
+	char			 entry[TPL_NAME_MAX + 1];
+	char			 what[TPL_NAME_MAX + 16];
+	size_t			 n = 0, found = 0, elen = strcspn(id, "[");
+	uint32_t		 call, p, lo, hi;
+	int			 pattern = strpbrk(id + elen, "*?") != NULL;
+	const char		**w;
+
+	memcpy(entry, id, elen);
+	entry[elen] = '\0';
+	if (strmap_get(&d->callmap, entry, &call) != 0) {
+		if (!s->record)
+			item_no_entry(s, name, entry);
+		return -1;
+	}
+	ci = &d->ci[call];
+	if (s->record) {
+		note_call(&d->ci[s->call].irefs, &d->ci[s->call].nirefs, call);
+		s->item = 1;
+		return 0;
+	}
+	if (ci->failed) {
+		/* Its own errors are reported: nothing to add. */
+		s->silent = 1;
+		return -1;
+	}
+	/* Said of the entry, the same for each of its tasks. */
+	snprintf(what, sizeof what, "%s[...].result", entry);
+	if (result && !result_ok(s, ci, what, entry))
+		return -1;
+	lo = ci->first;
+	hi = ci->first + ci->ntasks;
+	if (!pattern) {
+		itemmap_fill(d, ci);
+		if (strmap_get(&d->itemmap, id, &p) != 0)
+			hi = lo;
+		else {
+			lo = p;
+			hi = p + 1;
+		}
+	}
+	for (p = lo; p < hi; p++) {
+		t = &d->dag->tasks[p];
+		if (pattern && !id_glob_match(id, t->id))
+			continue;
+		if (s->b != NULL && item_dep(s->b, s->t->index, p) != 0) {
+			s->silent = 1;
+			return -1;
+		}
+		if (result) {
+			w = words_room(d, n + 1);
+			w[n++] = ci->resultwords[p - ci->first];
+		} else if (t->noutputs > 0) {
+			w = words_room(d, n + t->noutputs);
+			memcpy(w + n, t->outputs, t->noutputs * sizeof *w);
+			n += t->noutputs;
+		}
+		found++;
+	}
+	if (found == 0) {
+		item_none(s, name, id, ci);
+		return -1;
+	}
+	*words = d->wordbuf;
+	*nwords = n;
+	s->shared = !result;
 	return 0;
 }
 
@@ -137,6 +316,8 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 	if (len > 8 && strcmp(name + len - 8, ".outputs") == 0) {
 		memcpy(id, name, len - 8);
 		id[len - 8] = '\0';
+		if (strchr(id, '[') != NULL)
+			return item_lookup(s, name, id, 0, words, nwords);
 		if (strmap_get(&d->callmap, id, &call) != 0)
 			return -1;
 		ci = &d->ci[call];
@@ -180,6 +361,11 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 		return field_find(s, name, dot, words, nwords);
 	for (i = 0; s->argv != NULL && i < s->nargv; i++) {
 		if (strcmp(s->c->args[i].key, name) == 0) {
+			/* It did not expand, and that is reported. */
+			if (s->argv[i] == NULL) {
+				s->silent = 1;
+				return -1;
+			}
 			*words = (const char *const *)&s->argv[i];
 			*nwords = 1;
 			return 0;

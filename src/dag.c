@@ -77,6 +77,10 @@ call_pred(void *arg, uint32_t x, const uint8_t *done)
 		if (!done[ci->refs[i]])
 			return ci->refs[i];
 	}
+	for (i = 0; i < ci->nirefs; i++) {
+		if (!done[ci->irefs[i]])
+			return ci->irefs[i];
+	}
 	return x;
 }
 
@@ -129,7 +133,8 @@ report_cycle(struct builder *b, const uint32_t *cyc, size_t len, int calls)
 
 /*
  * Orders the entries so that an entry is expanded after those whose
- * outputs its templates name.  Returns the order, or NULL on a cycle.
+ * outputs its templates name, or whose tasks it names per item (their
+ * ids must be known).  Returns the order, or NULL on a cycle.
  */
 static uint32_t *
 order_calls(struct builder *b)
@@ -137,6 +142,7 @@ order_calls(struct builder *b)
 	uint32_t	*order, *indeg, **users, *nusers, x, u, *cyc;
 	uint8_t		*done;
 	size_t		 i, j, head = 0, tail = 0, len, ncalls = b->d->ncalls;
+	const struct call_info *ci;
 
 	indeg = xcalloc(ncalls + 1, sizeof *indeg);
 	nusers = xcalloc(ncalls + 1, sizeof *nusers);
@@ -144,8 +150,10 @@ order_calls(struct builder *b)
 	order = xcalloc(ncalls + 1, sizeof *order);
 	done = xcalloc(ncalls + 1, 1);
 	for (i = 0; i < ncalls; i++) {
-		for (j = 0; j < b->d->ci[i].nrefs; j++) {
-			x = b->d->ci[i].refs[j];
+		ci = &b->d->ci[i];
+		for (j = 0; j < ci->nrefs + ci->nirefs; j++) {
+			x = j < ci->nrefs ? ci->refs[j] :
+			    ci->irefs[j - ci->nrefs];
 			users[x] = xreallocarray(users[x], nusers[x] + 1,
 			    sizeof **users);
 			users[x][nusers[x]++] = i;
@@ -201,6 +209,7 @@ dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
 	if (*n >= b->max_edges) {
 		wf_error(&b->errs, &b->dag->tasks[t].call->mark, "the task "
 		    "graph has more than %zu edges", b->max_edges);
+		b->edges_full = 1;
 		return -1;
 	}
 	stamp[p] = t + 1;
@@ -212,6 +221,60 @@ dep_add(struct builder *b, uint32_t **v, size_t *n, size_t *cap,
 	return 0;
 }
 
+/*
+ * After a task failed: whether to go on with the next ones, which may
+ * fail in their own ways (a task named per item that is not there).  A
+ * run of FAILS_IDLE failing tasks that report nothing new ends it, as
+ * does a full list of errors.
+ */
+#define FAILS_IDLE	64
+int
+keep_going(struct builder *b, size_t nerr, unsigned *idle)
+{
+	if (wf_errors_full(&b->errs))
+		return 0;
+	if (b->errs.n > nerr)
+		*idle = 0;
+	else if (++*idle >= FAILS_IDLE)
+		return 0;
+	return 1;
+}
+
+/*
+ * An error that every task of an entry would make is reported for the
+ * first, once: at most a list's worth are remembered, as no more are
+ * shown.
+ */
+struct said {
+	uint32_t	 call;
+	const void	*tpl;
+	size_t		 off;
+	char		*key;
+};
+
+int
+said_before(struct builder *b, uint32_t call, const void *tpl, size_t off,
+    const char *key)
+{
+	struct said	*sd;
+	size_t		 i;
+
+	for (i = 0; i < b->nsaid; i++) {
+		sd = &b->said[i];
+		if (sd->call == call && sd->tpl == tpl && sd->off == off &&
+		    strcmp(sd->key, key) == 0)
+			return 1;
+	}
+	if (b->nsaid > WF_MAX_ERRORS)
+		return 0;
+	b->said = xreallocarray(b->said, b->nsaid + 1, sizeof *b->said);
+	sd = &b->said[b->nsaid++];
+	sd->call = call;
+	sd->tpl = tpl;
+	sd->off = off;
+	sd->key = xstrdup(key);
+	return 0;
+}
 
 /*
  * The key of a path in the output map: the path itself when it is in
@@ -291,6 +354,11 @@ task_deps(struct builder *b, struct task *t, uint32_t *stamp,
 
 	if (c->nneeds > 0 && needs_add(b, t, stamp, edges, nedges, cap) != 0)
 		return -1;
+	/* An entry with errors has its needs checked, and no more. */
+	if (ci->failed)
+		return 0;
+	if (item_deps_add(b, t, stamp, edges, nedges, cap) != 0)
+		return -1;
 	for (i = 0; i < ci->nrefs; i++) {
 		ri = &d->ci[ci->refs[i]];
 		for (p = ri->first; p < ri->first + ri->ntasks; p++) {
@@ -327,15 +395,20 @@ add_deps(struct builder *b)
 	struct dag_private	*d = b->d;
 	struct task		*t;
 	uint32_t		*stamp, *edges = NULL, x, *back;
-	size_t			 i, j, cap = 0, n = 0;
+	size_t			 i, j, cap = 0, n = 0, nerr = b->errs.n;
+	unsigned		 idle = 0;
 
 	needs_check(b);
-	if (b->errs.n > 0)
+	if (b->errs.n > nerr)
 		return;
 
+	item_deps_sort(b);
 	stamp = xcalloc(dag->ntasks + 1, sizeof *stamp);
 	for (i = 0; i < dag->ntasks; i++) {
-		if (task_deps(b, &dag->tasks[i], stamp, &edges, &n, &cap) != 0)
+		nerr = b->errs.n;
+		if (task_deps(b, &dag->tasks[i], stamp, &edges, &n,
+		    &cap) != 0 && (b->edges_full ||
+		    !keep_going(b, nerr, &idle)))
 			break;
 	}
 	free(stamp);
@@ -490,10 +563,16 @@ plan_calls(struct builder *b)
 static void
 builder_free(struct builder *b)
 {
+	size_t	 i;
+
 	if (b->have_taskmap)
 		strmap_free(&b->taskmap);
 	free(b->pathbuf);
 	free(b->srcbuf);
+	free(b->itemdeps);
+	for (i = 0; i < b->nsaid; i++)
+		free(b->said[i].key);
+	free(b->said);
 }
 
 int
@@ -509,6 +588,7 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 	b.wf = wf;
 	b.dag = xcalloc(1, sizeof *b.dag);
 	b.dag->priv = b.d = xcalloc(1, sizeof *b.d);
+	b.d->dag = b.dag;
 	arena_init(&b.d->arena);
 	b.max_edges = DAG_EDGES_PER_TASK * (size_t)wf->max_tasks;
 	wf_errors_init(&b.errs, wf->display);
@@ -528,10 +608,11 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 		if (wf_errors_full(&b.errs))
 			break;
 	}
-	if (b.errs.n > 0)
+	/* With every id known, the outputs and needs are checked too. */
+	if (b.partial || wf_errors_full(&b.errs))
 		goto out;
 	index_outputs(&b);
-	if (b.errs.n > 0)
+	if (wf_errors_full(&b.errs))
 		goto out;
 	add_deps(&b);
 	if (b.errs.n > 0)
@@ -563,6 +644,7 @@ dag_free(struct dag **dagp)
 		for (i = 0; i < d->ncalls; i++) {
 			ci = &d->ci[i];
 			free(ci->refs);
+			free(ci->irefs);
 			free(ci->outwords);
 			free(ci->arg_names);
 			for (j = 0; ci->resultwords != NULL &&
@@ -573,6 +655,9 @@ dag_free(struct dag **dagp)
 		free(d->ci);
 		strmap_free(&d->callmap);
 		strmap_free(&d->outmap);
+		if (d->have_itemmap)
+			strmap_free(&d->itemmap);
+		free(d->wordbuf);
 		free(d->edges);
 		free(d->back);
 		arena_free(&d->arena);

@@ -35,7 +35,17 @@ struct call_info {
 	int			 referenced;	/* another entry names it */
 	int			 late;		/* its text holds results */
 	int			 failed;
+	uint32_t		*irefs;		/* entries it names per item */
+	size_t			 nirefs;
+	int			 itemwise;	/* ITEMWISE_*: per task */
+	int			 in_itemmap;	/* its tasks are in itemmap */
 };
+/*
+ * Templates that name tasks per item ({qc[s={s}].outputs}) differ from
+ * task to task, so they are checked for each task, not the first only.
+ */
+#define ITEMWISE_ARGS	0x1
+#define ITEMWISE_CMD	0x2
 
 /*
  * What the graph keeps beyond its tasks: a task's command and arguments
@@ -51,6 +61,11 @@ struct dag_private {
 	struct strmap		 outmap;	/* normalised output -> task */
 	uint32_t		*edges;		/* every task's deps */
 	uint32_t		*back;		/* every task's dependents */
+	struct dag		*dag;
+	struct strmap		 itemmap;	/* task id -> task, if named */
+	int			 have_itemmap;
+	const char	       **wordbuf;	/* a pattern's words, reused */
+	size_t			 cwordbuf;
 };
 
 struct builder {
@@ -67,6 +82,14 @@ struct builder {
 	size_t			 npathbuf;
 	size_t			 cpathbuf;
 	uint32_t		*srcbuf;
+	uint64_t		*itemdeps;	/* task << 32 | task it names */
+	size_t			 nitemdeps;
+	size_t			 citemdeps;
+	size_t			 itemdep_at;	/* add_deps's place in them */
+	struct said		*said;		/* template errors reported */
+	size_t			 nsaid;
+	int			 partial;	/* no checks after expansion */
+	int			 edges_full;
 };
 
 /*
@@ -108,12 +131,22 @@ struct scope {
 	int			 charge;	/* count what is stored */
 	int			 shared;	/* the words are the arena's */
 	int			 late;		/* a result was named */
+	int			 item;		/* record: names a task */
+	int			 silent;	/* the fault is reported */
 	char			 why[1536];	/* a lookup's own complaint */
 };
 
 /* dag.c */
 int		 dep_add(struct builder *, uint32_t **, size_t *, size_t *,
 		     uint32_t *, uint32_t, uint32_t);
+/* After a failed task (NERR errors before it): go on to the next? */
+int		 keep_going(struct builder *, size_t, unsigned *);
+/*
+ * Whether fault KEY of template TPL (at byte OFF) of entry CALL was
+ * reported already, for another task; notes it if not.
+ */
+int		 said_before(struct builder *, uint32_t, const void *, size_t,
+		     const char *);
 
 /* dag-expand.c */
 void		 call_combo(const struct wf_call *, uint64_t, size_t *);
@@ -123,6 +156,16 @@ char		*need_expand(struct builder *, const struct task *,
 /* dag-needs.c: the edges of needs, for dag.c */
 void		 needs_check(struct builder *);
 int		 needs_add(struct builder *, struct task *, uint32_t *,
+		     uint32_t **, size_t *, size_t *);
+/*
+ * And of tasks named per item: item_dep notes that task T names task P
+ * (dag-scope.c), item_deps_done ends a task's notes from index FROM,
+ * item_deps_sort puts them in task order, item_deps_add adds T's.
+ */
+int		 item_dep(struct builder *, uint32_t, uint32_t);
+void		 item_deps_done(struct builder *, size_t);
+void		 item_deps_sort(struct builder *);
+int		 item_deps_add(struct builder *, struct task *, uint32_t *,
 		     uint32_t **, size_t *, size_t *);
 
 /* dag-scope.c: what a template names, for dag-expand.c */

@@ -517,7 +517,9 @@ test_undefined_placeholders(void **state)
 	    "    args: {x: \"{y}\"}\n"
 	    "    inputs: \"in/{x}/{outputs}\"\n"
 	    "    outputs: \"{other.outputs}\"\n",
-	    "t.yaml:6:16: undefined placeholder '{y}' in task 't'");
+	    "t.yaml:6:16: undefined placeholder '{y}' in task 't'\n"
+	    "t.yaml:8:15: undefined placeholder '{other.outputs}' in task "
+	    "'t'");
 	build_err("weft: 1\n"
 	    "apps: {a: {command: echo}}\n"
 	    "main:\n"
