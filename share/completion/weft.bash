@@ -11,8 +11,8 @@
 # in share/completion/_weft.
 
 _weft_commands='run check status stop runs tasks logs report cache clean help'
-_weft_opts_run='-j --jobs --retries --fail-fast --keep-going --resume --no-resume --dry-run -n -p --print --plugin --run-dir --json --junit --report --tail -q --quiet -v --verbose -h --help'
-_weft_opts_check='--dot --json --plugin -h --help'
+_weft_opts_run='-j --jobs --retries --fail-fast --keep-going --resume --no-resume --dry-run -n -p --print --plugin --set --run-dir --json --junit --report --tail -q --quiet -v --verbose -h --help'
+_weft_opts_check='--dot --json --plugin --set -h --help'
 _weft_opts_status='--json --watch --interval --timeout --run-dir -f -C -h --help'
 _weft_opts_stop='--kill --json --run-dir -f -C -h --help'
 _weft_opts_runs='--json --run-dir -f -C -h --help'
@@ -23,7 +23,7 @@ _weft_opts_cache='--json --older-than --max-size --run-dir -f -C -h --help'
 _weft_opts_clean='--keep --older-than --dry-run --run-dir -f -C -h --help'
 _weft_opts_help='-h --help'
 # The options that take an argument: the next word is theirs.
-_weft_opts_arg='-j --jobs --retries --plugin --run-dir --junit --report --tail --interval --timeout --state --try -o --older-than --max-size --keep -f -C'
+_weft_opts_arg='-j --jobs --retries --plugin --set --run-dir --junit --report --tail --interval --timeout --state --try -o --older-than --max-size --keep -f -C'
 
 # _weft_rundir: the folder that holds runs/ and monitoring.db for the
 # command line being completed: --run-dir DIR, else DIR/.weft for -C DIR,
@@ -125,7 +125,7 @@ _weft()
 			COMPREPLY=($(compgen -f -- "$cur")) ;;
 		--state)
 			# shellcheck disable=SC2207
-			COMPREPLY=($(compgen -W "done cached failed dep_fail \
+			COMPREPLY=($(compgen -W "done cached failed dep_fail skipped \
 			    killed not_run pending running timeout lost" \
 			    -- "$cur")) ;;
 		esac
