@@ -106,7 +106,8 @@ read_position(const char **pp)
  * The error text of workflow_load and dag_build: lines of
  * "DISPLAY:LINE:COL: message" or "DISPLAY: message", sorted by position
  * (lines without one first), no final newline, at most WF_MAX_ERRORS
- * messages and then one "too many errors" line.
+ * messages and then one "too many errors" line.  Lines about a file the
+ * input includes (any other name) come after the input's own.
  */
 static void
 check_errors(const char *err)
@@ -114,7 +115,7 @@ check_errors(const char *err)
 	const char	*line, *p, *nl;
 	size_t		 dlen = strlen(DISPLAY), nlines = 0;
 	long		 l, c, prev_l = 0, prev_c = 0;
-	int		 too_many;
+	int		 too_many, other = 0;
 
 	if (err == NULL)
 		return;
@@ -126,9 +127,18 @@ check_errors(const char *err)
 	for (line = err; line != NULL; line = nl != NULL ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		nlines++;
-		if (strncmp(line, DISPLAY, dlen) != 0 || line[dlen] != ':')
-			broken("an error line does not start with the display "
-			    "name and ':'", err);
+		if (strncmp(line, DISPLAY, dlen) != 0 || line[dlen] != ':') {
+			/* An included file's: its own name, then a message. */
+			other = 1;
+			p = strstr(line, ": ");
+			if (p == NULL || (nl != NULL && p > nl))
+				broken("an error line of an included file has "
+				    "no ': '", err);
+			continue;
+		}
+		if (other)
+			broken("an error of the input after one of a file it "
+			    "includes", err);
 		p = line + dlen + 1;
 		too_many = strncmp(p, " too many errors", 16) == 0;
 		if (too_many) {
@@ -210,8 +220,20 @@ compare_definitions(const struct workflow *f, const struct workflow *d)
 	    !str_eq(f->dir, d->dir))
 		broken("the modes read a different config", NULL);
 	if (f->nenv != d->nenv || f->nplugins != d->nplugins ||
-	    f->napps != d->napps || f->nfunctions != d->nfunctions)
+	    f->napps != d->napps || f->nfunctions != d->nfunctions ||
+	    f->nparams != d->nparams || f->nincludes != d->nincludes)
 		broken("the modes read different counts of definitions", NULL);
+	for (i = 0; i < f->nparams; i++) {
+		if (!str_eq(f->params[i].key, d->params[i].key) ||
+		    !str_eq(f->params[i].value, d->params[i].value))
+			broken("the modes read different params", NULL);
+	}
+	for (i = 0; i < f->nenv; i++) {
+		if (!str_eq(f->env[i].from_env, d->env[i].from_env) ||
+		    (f->env[i].value == NULL) == (f->env[i].from_env == NULL))
+			broken("an env entry is not a value or a secret",
+			    NULL);
+	}
 	for (i = 0; i < f->nenv; i++) {
 		if (!str_eq(f->env[i].key, d->env[i].key) ||
 		    !str_eq(f->env[i].value, d->env[i].value) ||
@@ -262,6 +284,9 @@ check_calls(const struct workflow *wf)
 			broken("a loaded entry has no id or no app", NULL);
 		if (workflow_find_app(wf, c->app) == NULL)
 			broken("a loaded entry names an unknown app", NULL);
+		if ((c->when == WHEN_IF) != (c->when_cond != NULL) ||
+		    (c->when != WHEN_SUCCESS && c->when_text == NULL))
+			broken("an entry's when is not what it says", NULL);
 		n = 1;
 		for (j = 0; j < c->nforeach; j++) {
 			if (c->foreach[j].nvalues == 0)
@@ -368,6 +393,18 @@ check_dag(const struct dag *dag, size_t ntasks)
 		if ((tt.command == NULL) != (t->app->command == NULL))
 			broken("a task's command does not follow its app",
 			    NULL);
+		for (j = 0; j < tt.nenv; j++) {
+			if ((tt.env[j] == NULL) !=
+			    (tt.env_kv[j]->from_env != NULL) ||
+			    (tt.env[j] != NULL && (strncmp(tt.env[j],
+			    tt.env_kv[j]->key, strlen(tt.env_kv[j]->key)) ||
+			    tt.env[j][strlen(tt.env_kv[j]->key)] != '=')))
+				broken("a task's env is not NAME=VALUE or a "
+				    "secret", NULL);
+		}
+		x = (uint32_t)dag_task_when(dag, t);
+		if (x > 1)
+			broken("a condition is neither true nor false", NULL);
 		if (tt.command != NULL && !t->late &&
 		    strchr(tt.command, '\001') != NULL)
 			broken("a command holds a stand-in but is not late",
