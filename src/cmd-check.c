@@ -112,6 +112,7 @@ cmd_check(int argc, char **argv)
 		{ "dot", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "plugin", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -119,14 +120,15 @@ cmd_check(int argc, char **argv)
 	struct dag	*dag = NULL;
 	char		*err = NULL;
 	const char	*file;
-	char		**plugins;
-	size_t		 nplugins = 0, i;
+	char		**plugins, **sets;
+	size_t		 nplugins = 0, nsets = 0, i;
 	int		 ch, dot = 0, json = 0, rc;
 
 	opterr = 0;
 	optind = 1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
-	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	sets = xcalloc(argc + 1, sizeof *sets);
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			dot = 1;
@@ -137,29 +139,37 @@ cmd_check(int argc, char **argv)
 		case 'p':
 			plugins[nplugins++] = optarg;
 			break;
+		case 's':
+			sets[nsets++] = optarg;
+			break;
 		case 'h':
 			free(plugins);
+			free(sets);
 			check_usage(stdout);
 			return 0;
 		default:
 			free(plugins);
+			free(sets);
 			return cmd_bad_option("check", ch, argv);
 		}
 	}
 	if (dot && json) {
 		free(plugins);
+		free(sets);
 		fprintf(stderr, "weft check: --dot and --json do not go "
 		    "together\n");
 		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		free(plugins);
+		free(sets);
 		fprintf(stderr, "weft check: missing FILE\n");
 		check_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (optind + 1 < argc) {
 		free(plugins);
+		free(sets);
 		fprintf(stderr, "weft check: too many arguments\n");
 		check_usage(stderr);
 		return EXIT_USAGE;
@@ -169,7 +179,13 @@ cmd_check(int argc, char **argv)
 	rc = workflow_load(file, file, NULL, WF_FULL, &wf, &err);
 	for (i = 0; rc == 0 && i < nplugins; i++)
 		rc = workflow_plugin_option(wf, plugins[i], &err);
+	for (i = 0; rc == 0 && i < nsets; i++)
+		rc = workflow_set_param(wf, sets[i], &err);
+	/* A secret may be set only where the workflow runs. */
+	if (rc == 0)
+		rc = workflow_check_ready(wf, 0, &err);
 	free(plugins);
+	free(sets);
 	if (rc != 0 || plugins_load(wf, plugin_timeout_s(), &err) != 0 ||
 	    dag_build(wf, &dag, &err) != 0 ||
 	    dag_check_paths(wf, dag, &err) != 0) {

@@ -72,7 +72,8 @@
 
 enum {
 	OPT_RETRIES = 256, OPT_FAIL_FAST, OPT_KEEP_GOING, OPT_RESUME,
-	OPT_NO_RESUME, OPT_PLUGIN, OPT_TAIL, OPT_REPORT, OPT_JUNIT, OPT_JSON
+	OPT_NO_RESUME, OPT_PLUGIN, OPT_TAIL, OPT_REPORT, OPT_JUNIT, OPT_JSON,
+	OPT_SET
 };
 
 static const struct option run_longopts[] = {
@@ -89,6 +90,7 @@ static const struct option run_longopts[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "set", required_argument, NULL, OPT_SET },
 	{ "run-dir", required_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -318,6 +320,12 @@ run_setup(struct run *r, const char *base)
 		return -1;
 	}
 	free(path);
+	if (rundir_keep_includes(&r->rd, r->wf->includes, r->wf->nincludes,
+	    &err) == -1) {
+		fprintf(stderr, "weft run: %s\n", err);
+		free(err);
+		return -1;
+	}
 	/* For "weft stop", and so that every process of the run knows it. */
 	if (rundir_mark_live(&r->rd) == -1 ||
 	    setenv("WEFT_RUN_DIR", r->rd.path, 1) == -1) {
@@ -427,6 +435,9 @@ run_free(struct run *r)
 	free(r->junit_path);
 	free(r->tasks);
 	free(r->ready);
+	free(r->selected);
+	free(r->ends);
+	free(r->end_hows);
 	free(r->helpers);
 	output_free(r);
 	rundir_free(&r->rd);
@@ -441,13 +452,20 @@ run_free(struct run *r)
  */
 static int
 load_workflow(struct run *r, const char *file, char **plugins,
-    size_t nplugins)
+    size_t nplugins, char **sets, size_t nsets, int dry)
 {
 	struct wf_plugin	*pl;
 	char			*err = NULL;
 	size_t			 i;
 
 	if (workflow_load(file, file, NULL, WF_FULL, &r->wf, &err) == -1)
+		goto fail;
+	for (i = 0; i < nsets; i++) {
+		if (workflow_set_param(r->wf, sets[i], &err) == -1)
+			goto fail;
+	}
+	/* A dry run runs nothing: it needs no secret. */
+	if (workflow_check_ready(r->wf, !dry, &err) == -1)
 		goto fail;
 	r->plugin_args = xcalloc(nplugins + 1, sizeof *r->plugin_args);
 	for (i = 0; i < nplugins; i++) {
@@ -457,7 +475,8 @@ load_workflow(struct run *r, const char *file, char **plugins,
 	/* Pools and workers get them with absolute paths. */
 	for (i = 0; i < r->wf->nplugins; i++) {
 		pl = &r->wf->plugins[i];
-		if (pl->mark.line < 0)
+		/* An included file's plugins are relative to it. */
+		if (pl->mark.line < 0 || pl->mark.file != NULL)
 			r->plugin_args[r->nplugin_args++] = xprintf("%s=%s",
 			    pl->name, pl->abspath);
 	}
@@ -485,8 +504,8 @@ fail:
  */
 static int
 run_options(struct run *r, int argc, char **argv, char **plugins,
-    size_t *nplugins, const char **rundir_opt, int *jobs, int *dry,
-    int *resume, int *print)
+    size_t *nplugins, char **sets, size_t *nsets, const char **rundir_opt,
+    int *jobs, int *dry, int *resume, int *print)
 {
 	struct stat	 st;
 	int		 ch;
@@ -497,6 +516,9 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 		switch (ch) {
 		case OPT_PLUGIN:
 			plugins[(*nplugins)++] = optarg;
+			break;
+		case OPT_SET:
+			sets[(*nsets)++] = optarg;
 			break;
 		case 'p':
 			*print = 1;
@@ -588,9 +610,8 @@ run_options(struct run *r, int argc, char **argv, char **plugins,
 			return -1;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "weft run: %s\n", optind < argc ?
-		    "too many arguments" : "missing FILE");
+	if (optind >= argc) {
+		fprintf(stderr, "weft run: missing FILE\n");
 		cmd_help(stderr, "run");
 		return -1;
 	}
@@ -607,10 +628,10 @@ cmd_run(int argc, char **argv)
 {
 	struct run	 r;
 	const char	*rundir_opt = NULL;
-	char		*base, **plugins, *log;
+	char		*base, **plugins, **sets, *log;
 	const char	*state;
 	int		 jobs = 0, rc, dry = 0, resume = -1, print = 0;
-	size_t		 i, nplugins = 0;
+	size_t		 i, nplugins = 0, nsets = 0;
 	long		 ncpu;
 
 	memset(&r, 0, sizeof r);
@@ -620,15 +641,25 @@ cmd_run(int argc, char **argv)
 	r.tail = -1;
 	r.json_fd = -1;
 	plugins = xcalloc(argc + 1, sizeof *plugins);
-	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, &rundir_opt,
-	    &jobs, &dry, &resume, &print)) != 0) {
+	sets = xcalloc(argc + 1, sizeof *sets);
+	if ((rc = run_options(&r, argc, argv, plugins, &nplugins, sets,
+	    &nsets, &rundir_opt, &jobs, &dry, &resume, &print)) != 0) {
 		free(plugins);
+		free(sets);
 		free(r.report_path);
 		free(r.junit_path);
 		return rc == 1 ? 0 : EXIT_USAGE;
 	}
-	rc = load_workflow(&r, argv[optind], plugins, nplugins);
+	rc = load_workflow(&r, argv[optind], plugins, nplugins, sets, nsets,
+	    dry);
 	free(plugins);
+	free(sets);
+	/* FILE TARGET...: the targets and what they need. */
+	if (rc == 0 && run_select(&r, argv + optind + 1,
+	    (size_t)(argc - optind - 1)) == -1) {
+		run_free(&r);
+		return EXIT_USAGE;
+	}
 	if (rc == -1 || run_report_check(&r) == -1) {
 		if (rc != -1)
 			run_free(&r);
@@ -695,8 +726,10 @@ cmd_run(int argc, char **argv)
 		r.aborted = 1;
 	else {
 		for (i = 0; i < r.dag->ntasks; i++) {
-			if (r.tasks[i].waiting == 0)
-				make_ready(&r, i);
+			if (!run_selected(&r, i))
+				not_selected(&r, i);
+			else if (r.tasks[i].waiting == 0)
+				task_ready(&r, i);
 		}
 		apply_verdicts(&r);
 		heartbeat_init(&r.ix_hb, heartbeat_period(), mono_ms());
@@ -716,8 +749,8 @@ cmd_run(int argc, char **argv)
 	} else if (r.interrupted) {
 		rc = EXIT_INTERRUPTED;
 		state = "interrupted";
-	} else if (r.counts[TS_FAILED] + r.counts[TS_DEP_FAIL] > 0 ||
-	    r.failed_fast) {
+	} else if (r.counts[TS_FAILED] - r.nallowed +
+	    r.counts[TS_DEP_FAIL] > 0 || r.failed_fast) {
 		rc = EXIT_TASK_FAILED;
 		state = "failed";
 	} else {

@@ -413,6 +413,9 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 		    (long long)num(tasks, "done"),
 		    (long long)num(tasks, "failed"),
 		    (long long)num(tasks, "dep_fail"));
+		if (num(tasks, "skipped") > 0)
+			printf(", %lld skipped", (long long)num(tasks,
+			    "skipped"));
 		/* Only a resumed run has any. */
 		if (num(tasks, "cached") > 0)
 			printf(", %lld cached", (long long)num(tasks,

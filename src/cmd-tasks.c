@@ -29,10 +29,11 @@
  */
 static const char *task_states[] = {
 	"pending", "running", "done", "cached", "failed", "dep_fail",
-	"killed", "not_run"
+	"skipped", "killed", "not_run"
 };
 #define TASK_STATES_HELP \
-	"done, cached, failed, dep_fail, killed, not_run, pending, running"
+	"done, cached, failed, dep_fail, skipped, killed, not_run, pending, " \
+	"running"
 
 /* The values of try.weft_state: how a try ended, or that it has not. */
 static const char *try_states[] = {
@@ -56,7 +57,7 @@ tasks_usage(FILE *f)
  * which a database of schema version 1 does not have; RAN what the task
  * runs, which one before version 4 does not have.
  */
-#define TASKS_SQL(result, ran)						\
+#define TASKS_SQL(result, ran, reason)					\
 	"SELECT * FROM (SELECT t.weft_task_id, t.task_id,"		\
 	"  CASE WHEN t.weft_state = 'pending' AND"			\
 	"    y.task_try_time_running IS NOT NULL AND"			\
@@ -67,7 +68,7 @@ tasks_usage(FILE *f)
 	"   julianday(coalesce(y.task_try_time_running,"		\
 	"     y.task_try_time_launched))) * 86400.0,"			\
 	"  t.weft_exit_code, coalesce(t.weft_signal, y.weft_signal),"	\
-	"  y.weft_fail_reason, t.task_stdout, t.task_stderr, "		\
+	"  " reason ", t.task_stdout, t.task_stderr, "			\
 	result ", t.task_func_name, t.weft_app_kind, " ran " "	\
 	"FROM task t "							\
 	"LEFT JOIN (SELECT task_id, count(*) AS tries, max(try_id) AS last" \
@@ -83,11 +84,16 @@ tasks_usage(FILE *f)
 #define TASKS_RAN	\
 	"t.weft_command, t.weft_function, t.weft_plugin, t.weft_args"
 
-/* By schema: before version 2, before version 4, from version 4. */
-static const char *tasks_sql[3] = {
-	TASKS_SQL("NULL", TASKS_NOT_RAN),
-	TASKS_SQL("t.weft_result", TASKS_NOT_RAN),
-	TASKS_SQL("t.weft_result", TASKS_RAN)
+#define TASKS_TRY_REASON	"y.weft_fail_reason"
+/* A task that did not run may say why (schema version 5). */
+#define TASKS_REASON	"coalesce(y.weft_fail_reason, t.weft_reason)"
+
+/* By schema: before version 2, before 4, before 5, from version 5. */
+static const char *tasks_sql[4] = {
+	TASKS_SQL("NULL", TASKS_NOT_RAN, TASKS_TRY_REASON),
+	TASKS_SQL("t.weft_result", TASKS_NOT_RAN, TASKS_TRY_REASON),
+	TASKS_SQL("t.weft_result", TASKS_RAN, TASKS_TRY_REASON),
+	TASKS_SQL("t.weft_result", TASKS_RAN, TASKS_REASON)
 };
 
 enum {
@@ -121,8 +127,9 @@ enum {
 	"WHERE ?2 IS NULL OR state = ?2 "				\
 	"ORDER BY task_id, try_id"
 
-static const char *tries_sql[3] = {
+static const char *tries_sql[4] = {
 	TRIES_SQL("NULL, ", "NULL", "NULL"),
+	TRIES_SQL("y.weft_state, ", "y.weft_stdout", "y.weft_stderr"),
 	TRIES_SQL("y.weft_state, ", "y.weft_stdout", "y.weft_stderr"),
 	TRIES_SQL("y.weft_state, ", "y.weft_stdout", "y.weft_stderr")
 };
@@ -135,14 +142,15 @@ enum {
 
 /*
  * Which of the queries the database can answer: 0 before schema version
- * 2 (no results), 1 before version 4 (nothing of what ran), else 2.
+ * 2 (no results), 1 before version 4 (nothing of what ran), 2 before
+ * version 5 (no reason of a task that did not run), else 3.
  */
 static int
 tasks_schema(sqlite3 *db)
 {
 	int	 v = db_version(db);
 
-	return v < 2 ? 0 : v < 4 ? 1 : 2;
+	return v < 2 ? 0 : v < 4 ? 1 : v < 5 ? 2 : 3;
 }
 
 static const struct table_col tasks_cols[] = {

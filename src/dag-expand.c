@@ -18,12 +18,6 @@
 #include "weft.h"
 #include "dag.h"
 
-/*
- * Entries with more foreach keys than this keep their combination on the
- * heap while a task's text is expanded.
- */
-#define COMBO_ON_STACK	16
-
 
 /* Small helpers. */
 
@@ -67,6 +61,46 @@ tpl_report(struct scope *sc, const struct wf_mark *mark, const char *s,
 	sc->silent = 0;
 }
 
+
+/* A template of an env, checked with the first task's values. */
+static int
+check_env(struct scope *s, const struct wf_kv *kv, size_t n)
+{
+	struct tpl_error	 te;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		s->why[0] = '\0';
+		if (kv[i].from_env == NULL && template_expand(kv[i].value,
+		    TPL_RAW, scope_lookup, s, NULL, &te) != 0) {
+			tpl_report(s, &kv[i].mark, kv[i].value, &te);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The settings of an entry that hold templates, its env and its app's
+ * (which see its values, not results) and its condition.
+ */
+static int
+check_settings(struct scope *s, const struct call_info *ci)
+{
+	struct tpl_error	 te;
+
+	s->results_ok = 0;
+	if (check_env(s, ci->app->env, ci->app->nenv) != 0 ||
+	    check_env(s, ci->c->env, ci->c->nenv) != 0)
+		return -1;
+	s->why[0] = '\0';
+	if (ci->c->when_cond != NULL &&
+	    cond_eval(ci->c->when_cond, scope_lookup, s, &te) == -1) {
+		tpl_report(s, &ci->c->when_mark, ci->c->when_text, &te);
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * The combination of task ORD of entry C: its listed one, or its place in
@@ -278,7 +312,7 @@ expand_paths(struct scope *s, const struct wf_str *tpl, size_t ntpl,
 }
 
 /* Expands an entry's args into s->argv; on error reports it (at build). */
-static int
+int
 expand_args(struct scope *s)
 {
 	const struct wf_call	*c = s->c;
@@ -306,7 +340,7 @@ expand_args(struct scope *s)
 	return rc;
 }
 
-static void
+void
 free_args(struct scope *s)
 {
 	size_t	 i;
@@ -347,8 +381,8 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	t->call_id = c->id;
 	t->call = c;
 	t->app = ci->app;
-	t->retries = ci->app->retries >= 0 ? ci->app->retries :
-	    b->wf->retries;
+	t->retries = c->retries >= 0 ? c->retries : ci->app->retries >= 0 ?
+	    ci->app->retries : b->wf->retries;
 
 	/* Arguments see foreach values, others' outputs and results. */
 	if ((first || c->ninputs + c->noutputs > 0 ||
@@ -375,6 +409,8 @@ expand_task(struct builder *b, uint32_t call, const size_t *combo,
 	if (first)
 		ci->late = s.late;
 	t->late = ci->late;
+	if (first && check_settings(&s, ci) != 0)
+		rc = -1;
 	item_deps_done(b, deps);
 	free_args(&s);
 	return rc;
@@ -556,7 +592,8 @@ expand_call(struct builder *b, uint32_t call)
 		before = b->nsubst;
 		nerr = b->errs.n;
 		/* Tasks named per item may fail in each task its own way. */
-		if (expand_task(b, call, combo, t, i == 0) != 0) {
+		if (expand_task(b, call, combo, t, i == 0 ||
+		    (ci->itemwise & ITEMWISE_SETTINGS)) != 0) {
 			ci->failed = 1;
 			stop = !keep_going(b, nerr, &idle);
 		}
@@ -590,102 +627,6 @@ next:
 		for (j = 0; j < t->noutputs; j++)
 			ci->outwords[ci->noutwords++] = t->outputs[j];
 	}
-}
-
-/*
- * The fields of the task's foreach values into TT's item: a record of a
- * table is the task's item whole, whichever columns its templates use.
- */
-static void
-task_item(const struct wf_call *c, const size_t *combo, struct task_text *tt)
-{
-	const struct wf_foreach	*fe;
-	size_t			 i, f, len = 0;
-	char			*p;
-
-	for (i = 0; i < c->nforeach; i++) {
-		fe = &c->foreach[i];
-		for (f = 0; f < fe->nfields; f++)
-			len += strlen(fe->key) + strlen(fe->fields[f]) +
-			    strlen(fe->fieldvals[combo[i] * fe->nfields + f]) +
-			    3;
-	}
-	if (len == 0)
-		return;
-	tt->item = p = xmalloc(len);
-	tt->item_len = len;
-	for (i = 0; i < c->nforeach; i++) {
-		fe = &c->foreach[i];
-		for (f = 0; f < fe->nfields; f++) {
-			p += sprintf(p, "%s.%s=%s", fe->key, fe->fields[f],
-			    fe->fieldvals[combo[i] * fe->nfields + f]) + 1;
-		}
-	}
-}
-
-void
-dag_task_text(const struct dag *dag, const struct task *t,
-    struct task_text *tt)
-{
-	struct dag_private	*d = dag->priv;
-	uint32_t		 call = TASK_CALL(d, t);
-	struct call_info	*ci = &d->ci[call];
-	const struct wf_call	*c = ci->c;
-	struct scope		 s;
-	struct tpl_error	 te;
-	size_t			 stack[COMBO_ON_STACK], *combo = stack, i, k;
-	uint64_t		 ord = t->index - ci->first;
-
-	memset(tt, 0, sizeof *tt);
-	if (c->nforeach > COMBO_ON_STACK)
-		combo = xcalloc(c->nforeach, sizeof *combo);
-	call_combo(c, ord, combo);
-	memset(&s, 0, sizeof s);
-	s.d = d;
-	s.c = c;
-	s.call = call;
-	s.combo = combo;
-	s.t = t;
-	s.inputs_ok = s.outputs_ok = 1;
-	/* The build has checked these templates: they cannot fail. */
-	if (c->nargs > 0 && expand_args(&s) != 0)
-		fatalx("the args of task %s do not expand", t->id);
-	if (ci->app->function == NULL) {
-		s.results_ok = 1;
-		if (template_expand(ci->app->command, TPL_SHELL, scope_lookup,
-		    &s, &tt->command, &te) != 0)
-			fatalx("the command of task %s does not expand: %s",
-			    t->id, te.msg);
-	} else {
-		tt->arg_names = ci->arg_names;
-		tt->nargs = ci->nargs;
-		tt->arg_values = xcalloc(tt->nargs + 1,
-		    sizeof *tt->arg_values);
-		for (i = 0; i < c->nforeach; i++)
-			tt->arg_values[i] = xstrdup(
-			    c->foreach[i].values[combo[i]]);
-		for (k = 0; k < c->nargs; k++, i++) {
-			tt->arg_values[i] = s.argv[k];
-			s.argv[k] = NULL;
-		}
-	}
-	free_args(&s);
-	task_item(c, combo, tt);
-	if (combo != stack)
-		free(combo);
-}
-
-void
-task_text_free(struct task_text *tt)
-{
-	size_t	 i;
-
-	free(tt->item);
-	free(tt->command);
-	for (i = 0; tt->arg_values != NULL && i < tt->nargs; i++)
-		free(tt->arg_values[i]);
-	free(tt->arg_values);
-	memset(tt, 0, sizeof *tt);
 }
 
 /*
@@ -737,6 +678,7 @@ record_refs(struct builder *b, uint32_t call)
 	struct call_info	*ci = &b->d->ci[call];
 	const struct wf_call	*c = ci->c;
 	struct scope		 s;
+	struct tpl_error	 te;
 	size_t			 i;
 
 	memset(&s, 0, sizeof s);
@@ -763,30 +705,19 @@ record_refs(struct builder *b, uint32_t call)
 		    NULL, NULL);
 	if (s.item)
 		ci->itemwise |= ITEMWISE_CMD;
-}
-
-/*
- * Task T's command or arguments as it runs now: a late task's with the
- * results RESULT gives filled in (main's real ones, or a dry run's).
- */
-void
-dag_task_text_filled(const struct dag *dag, const struct task *t,
-    struct task_text *tt, dag_result_fn *result, void *arg)
-{
-	char	*filled;
-	size_t	 j;
-
-	dag_task_text(dag, t, tt);
-	if (!t->late)
-		return;
-	if (tt->command != NULL) {
-		filled = dag_fill_results(tt->command, 1, result, arg);
-		free(tt->command);
-		tt->command = filled;
+	s.item = 0;
+	for (i = 0; i < ci->app->nenv; i++) {
+		if (ci->app->env[i].from_env == NULL)
+			template_expand(ci->app->env[i].value, TPL_RAW,
+			    scope_lookup, &s, NULL, NULL);
 	}
-	for (j = 0; j < tt->nargs; j++) {
-		filled = dag_fill_results(tt->arg_values[j], 0, result, arg);
-		free(tt->arg_values[j]);
-		tt->arg_values[j] = filled;
+	for (i = 0; i < c->nenv; i++) {
+		if (c->env[i].from_env == NULL)
+			template_expand(c->env[i].value, TPL_RAW,
+			    scope_lookup, &s, NULL, NULL);
 	}
+	if (c->when_cond != NULL)
+		cond_eval(c->when_cond, scope_lookup, &s, &te);
+	if (s.item)
+		ci->itemwise |= ITEMWISE_SETTINGS;
 }

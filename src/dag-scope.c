@@ -297,6 +297,65 @@ field_find(struct scope *s, const char *name, const char *dot,
 	return -1;
 }
 
+/*
+ * {params.NAME}: a param's value.  A name that no param has may still be
+ * a field of a foreach variable called params; -2 if it is not a param.
+ */
+static int
+param_find(struct scope *s, const char *name, const char *const **words,
+    size_t *nwords)
+{
+	const struct workflow	*wf = s->d->wf;
+	struct call_info	*ci = &s->d->ci[s->call];
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i, j;
+
+	for (i = 0; i < wf->nparams; i++) {
+		if (strcmp(wf->params[i].key, name + 7) != 0)
+			continue;
+		if (s->record) {
+			for (j = 0; j < ci->nparams; j++) {
+				if (ci->params[j] == i)
+					return 0;
+			}
+			ci->params = xreallocarray(ci->params, ci->nparams + 1,
+			    sizeof *ci->params);
+			ci->params[ci->nparams++] = i;
+			return 0;
+		}
+		/* weft run and check refuse this before a graph is built. */
+		if (wf->params[i].value == NULL) {
+			snprintf(s->why, sizeof s->why, "'{%s}': param '%s' "
+			    "has no value (give it with --set %s=VALUE)", name,
+			    name + 7, name + 7);
+			return -1;
+		}
+		*words = (const char *const *)&wf->params[i].value;
+		*nwords = 1;
+		return 0;
+	}
+	for (i = 0; i < s->c->nforeach; i++) {
+		if (strcmp(s->c->foreach[i].key, "params") == 0)
+			return -2;
+	}
+	if (s->record)
+		return 0;
+	wf_suggest_init(&hint, name + 7);
+	for (i = 0; i < wf->nparams; i++)
+		wf_suggest_try(&hint, wf->params[i].key);
+	if ((best = wf_suggest_best(&hint)) != NULL)
+		snprintf(s->why, sizeof s->why, "'{%s}': no param '%s' (did "
+		    "you mean '{params.%s}'?)", name, name + 7, best);
+	else if (wf->nparams == 0)
+		snprintf(s->why, sizeof s->why, "'{%s}': no param '%s' "
+		    "(declare it under top-level 'params:')", name, name + 7);
+	else
+		snprintf(s->why, sizeof s->why, "'{%s}': no param '%s'",
+		    name, name + 7);
+	return -1;
+}
+
 static int
 scope_find(struct scope *s, const char *name, const char *const **words,
     size_t *nwords)
@@ -307,10 +366,14 @@ scope_find(struct scope *s, const char *name, const char *const **words,
 	const char		*dot;
 	size_t			 len = strlen(name), i;
 	uint32_t		 call;
+	int			 rc;
 
 	*words = NULL;
 	*nwords = 0;
 	s->shared = 0;
+	if (strncmp(name, "params.", 7) == 0 &&
+	    (rc = param_find(s, name, words, nwords)) != -2)
+		return rc;
 	if (len > 7 && strcmp(name + len - 7, ".result") == 0)
 		return result_lookup(s, name, len, words, nwords);
 	if (len > 8 && strcmp(name + len - 8, ".outputs") == 0) {

@@ -589,6 +589,7 @@ dag_build(const struct workflow *wf, struct dag **dagp, char **errp)
 	b.dag = xcalloc(1, sizeof *b.dag);
 	b.dag->priv = b.d = xcalloc(1, sizeof *b.d);
 	b.d->dag = b.dag;
+	b.d->wf = wf;
 	arena_init(&b.d->arena);
 	b.max_edges = DAG_EDGES_PER_TASK * (size_t)wf->max_tasks;
 	wf_errors_init(&b.errs, wf->display);
@@ -645,6 +646,7 @@ dag_free(struct dag **dagp)
 			ci = &d->ci[i];
 			free(ci->refs);
 			free(ci->irefs);
+			free(ci->params);
 			free(ci->outwords);
 			free(ci->arg_names);
 			for (j = 0; ci->resultwords != NULL &&

@@ -32,6 +32,8 @@ struct call_info {
 	char		       **resultwords;	/* stand-ins for its results */
 	const char	       **arg_names;	/* foreach keys, then args */
 	size_t			 nargs;
+	uint32_t		*params;	/* {params.X} its templates */
+	size_t			 nparams;
 	int			 referenced;	/* another entry names it */
 	int			 late;		/* its text holds results */
 	int			 failed;
@@ -46,6 +48,7 @@ struct call_info {
  */
 #define ITEMWISE_ARGS	0x1
 #define ITEMWISE_CMD	0x2
+#define ITEMWISE_SETTINGS 0x4	/* env, when: all that the first checks */
 
 /*
  * What the graph keeps beyond its tasks: a task's command and arguments
@@ -54,6 +57,7 @@ struct call_info {
  * live in one arena; the edges in two flat arrays.
  */
 struct dag_private {
+	const struct workflow	*wf;
 	struct arena		 arena;
 	struct call_info	*ci;
 	size_t			 ncalls;
@@ -150,6 +154,15 @@ int		 said_before(struct builder *, uint32_t, const void *, size_t,
 
 /* dag-expand.c */
 void		 call_combo(const struct wf_call *, uint64_t, size_t *);
+/* An entry's args into s->argv (reported at build); then freed. */
+int		 expand_args(struct scope *);
+void		 free_args(struct scope *);
+
+/*
+ * Entries with more foreach keys than this keep their combination on the
+ * heap while a task's text is expanded (dag-text.c).
+ */
+#define COMBO_ON_STACK	16
 char		*need_expand(struct builder *, const struct task *,
 		     const struct wf_str *);
 

@@ -176,6 +176,13 @@ static const char *schema_v4 =
 	"ALTER TABLE try ADD COLUMN weft_stderr_offset INTEGER;"
 	"ALTER TABLE try ADD COLUMN weft_stderr_length INTEGER;";
 
+/*
+ * Version 5: why a task ended as it did beyond its tries: the reason a
+ * condition skipped it, or that it was allowed to fail.
+ */
+static const char *schema_v5 =
+	"ALTER TABLE task ADD COLUMN weft_reason TEXT;";
+
 /* Formats an epoch time as the text timestamps of the database. */
 void
 db_time(double t, char *buf, size_t len)
@@ -301,7 +308,8 @@ db_migrate(sqlite3 *db, char **errp)
 	if (db_exec(db, schema_v1, errp) == -1 ||
 	    (v < 2 && db_exec(db, schema_v2, errp) == -1) ||
 	    (v < 3 && db_exec(db, schema_v3, errp) == -1) ||
-	    (v < 4 && db_exec(db, schema_v4, errp) == -1))
+	    (v < 4 && db_exec(db, schema_v4, errp) == -1) ||
+	    (v < 5 && db_exec(db, schema_v5, errp) == -1))
 		return db_migrate_fail(db);
 	sql = xprintf("INSERT OR REPLACE INTO weft_meta VALUES "
 	    "('schema_version', '%d');", DB_SCHEMA_VERSION);

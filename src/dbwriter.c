@@ -85,7 +85,8 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "WHEN ?9 = '' THEN NULL ELSE ?9 END, "
 	    "task_stderr = CASE WHEN ?10 IS NULL THEN task_stderr "
 	    "WHEN ?10 = '' THEN NULL ELSE ?10 END, "
-	    "task_memoize = coalesce(?11, task_memoize) "
+	    "task_memoize = coalesce(?11, task_memoize), "
+	    "weft_reason = coalesce(?12, weft_reason) "
 	    "WHERE run_id = ?1 AND task_id = ?2",
 	[ST_TRY] = "INSERT INTO try (run_id, task_id, try_id, block_id, "
 	    "hostname, task_executor, task_try_time_launched, "
@@ -155,7 +156,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 /* Number of fields after the kind, per event kind. */
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
-	[EV_STATUS] = 4, [EV_TASK_END] = 10, [EV_TRY] = 19,
+	[EV_STATUS] = 4, [EV_TASK_END] = 11, [EV_TRY] = 19,
 	[EV_RESOURCE] = 16, [EV_BLOCK] = 4, [EV_NODE] = 6,
 	[EV_WORKFLOW_LOST] = 1, [EV_TASK_TEXT] = 5,
 };
@@ -279,6 +280,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	    kind < EV_WORKFLOW || kind > EV_LAST ||
 	    (ev->via.array.size != dbw_nfields[kind] + 1 &&
 	    !(kind == EV_RESOURCE && ev->via.array.size == 15) &&
+	    !(kind == EV_TASK_END && ev->via.array.size == 11) &&
 	    !(kind == EV_TRY && ev->via.array.size == 16))) {
 		log_warnx("malformed event ignored");
 		return 0;
@@ -340,7 +342,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		else
 			bind_obj(st, i + 2, &f[i]);
 	}
-	/* A resource or try event of a spool written before schema 3 or 4. */
+	/* An event of a spool written before schema 3, 4 or 5. */
 	for (i = n; i < dbw_nfields[kind]; i++)
 		sqlite3_bind_null(st, i + 2);
 	if (kind == EV_NODE)

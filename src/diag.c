@@ -97,7 +97,15 @@ static int
 error_cmp(const void *a, const void *b)
 {
 	const struct wf_error	*x = a, *y = b;
+	int			 c;
 
+	/* The workflow file's first, then each included file's. */
+	if (x->mark.file != y->mark.file) {
+		if (x->mark.file == NULL || y->mark.file == NULL)
+			return x->mark.file == NULL ? -1 : 1;
+		if ((c = strcmp(x->mark.file, y->mark.file)) != 0)
+			return c;
+	}
 	if (x->mark.line != y->mark.line)
 		return x->mark.line < y->mark.line ? -1 : 1;
 	if (x->mark.col != y->mark.col)
@@ -116,7 +124,8 @@ wf_errors_take(struct wf_errors *e)
 	qsort(e->v, e->n, sizeof *e->v, error_cmp);
 	for (i = 0; i < e->n; i++) {
 		if (e->v[i].mark.line > 0) {
-			line = xprintf("%s:%d:%d: %s", e->display,
+			line = xprintf("%s:%d:%d: %s", e->v[i].mark.file !=
+			    NULL ? e->v[i].mark.file : e->display,
 			    e->v[i].mark.line, e->v[i].mark.col, e->v[i].msg);
 		} else if (e->v[i].mark.line < 0)
 			line = xprintf("%s: %s", weft_prog, e->v[i].msg);

@@ -301,6 +301,43 @@ try_end(struct pool *p, struct pool_try *pt, pid_t pid,
 
 /* Commands. */
 
+/* Whether "NAME=..." variable V is set by one of T's own. */
+static int
+env_overridden(const struct pool_task *t, const char *v)
+{
+	size_t	 i, len;
+
+	for (i = 0; i < t->nenv; i++) {
+		len = strcspn(t->env[i], "=");
+		if (strncmp(v, t->env[i], len) == 0 && v[len] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The environment of a task with an env of its own (its app's and its
+ * entry's): the pool's, with those on top, then WEFT_TASK_ID.  The array
+ * is the caller's to free, the strings are not.
+ */
+static char **
+task_env(struct pool *p, const struct pool_task *t, char *idvar)
+{
+	char	**envp;
+	size_t	 i, n = 0;
+
+	envp = xcalloc(p->envn + t->nenv + 2, sizeof *envp);
+	for (i = 0; i < p->envn; i++) {
+		if (!env_overridden(t, p->envp[i]))
+			envp[n++] = p->envp[i];
+	}
+	for (i = 0; i < t->nenv; i++)
+		envp[n++] = t->env[i];
+	envp[n++] = idvar;
+	envp[n] = NULL;
+	return envp;
+}
+
 /* Starts one command in a free slot. */
 void
 pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
@@ -309,7 +346,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	struct msg_result	*r;
 	struct pool_try		 failed;
 	char			*dirname, *dir, *out, *err, *idvar;
-	char			*argv[4];
+	char			*argv[4], **envp;
 	pid_t			 pid;
 	int			 child[2] = { -1, -1 }, error = 0;
 
@@ -335,17 +372,20 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	argv[3] = NULL;
 	p->envp[p->envn] = idvar;
 	p->envp[p->envn + 1] = NULL;
+	envp = t->nenv > 0 ? task_env(p, t, idvar) : p->envp;
 
 	spawn_init(&sp);
 	sp.path = "/bin/sh";
 	sp.argv = argv;
-	sp.envp = p->envp;
+	sp.envp = envp;
 	sp.cwd = p->workdir;
 	sp.new_pgroup = 1;
 	sp.fds[1] = child[0];
 	sp.fds[2] = child[1];
 	pid = error == 0 ? spawn_start(&sp, &error) : -1;
 	p->envp[p->envn] = NULL;
+	if (envp != p->envp)
+		free(envp);
 	if (pid != -1)
 		capture_watch(&slot->cap, child);
 	else {

@@ -48,6 +48,7 @@ static void
 pool_build_env(struct pool *p, const struct workflow *wf)
 {
 	extern char	**environ;
+	const char	*v;
 	size_t		 n, i, j, len;
 
 	for (n = 0; environ[n] != NULL; n++)
@@ -67,9 +68,12 @@ pool_build_env(struct pool *p, const struct workflow *wf)
 			p->envp[p->envn++] = environ[i];
 	}
 	p->envown = p->envn;
-	for (j = 0; j < wf->nenv; j++)
-		p->envp[p->envn++] = xprintf("%s=%s", wf->env[j].key,
-		    wf->env[j].value);
+	for (j = 0; j < wf->nenv; j++) {
+		/* A secret comes from our environment, which is main's. */
+		if ((v = workflow_env_value(&wf->env[j])) != NULL)
+			p->envp[p->envn++] = xprintf("%s=%s", wf->env[j].key,
+			    v);
+	}
 }
 
 void
@@ -89,6 +93,7 @@ task_free(struct pool_task *t)
 	free(t->command);
 	free(t->packed);
 	strs_free(t->outputs, t->noutputs);
+	strs_free(t->env, t->nenv);
 	memset(t, 0, sizeof *t);
 }
 
@@ -258,6 +263,7 @@ pool_enqueue(struct pool *p, const msgpack_object *o,
 {
 	static msgpack_sbuffer	 sb;
 	struct pool_task	 t;
+	const msgpack_object	*e;
 	msgpack_packer		 pk;
 	size_t			 i;
 
@@ -277,6 +283,17 @@ pool_enqueue(struct pool *p, const msgpack_object *o,
 		    mt->outputs_o->via.array.ptr[i].via.str.size);
 	if (mt->kind == TASK_COMMAND) {
 		t.command = xstrndup(mt->command, mt->command_len);
+		t.env = xcalloc(mt->env_o->via.array.size + 1, sizeof *t.env);
+		for (i = 0; i < mt->env_o->via.array.size; i++) {
+			e = &mt->env_o->via.array.ptr[i];
+			/* NAME=VALUE, or it is no variable at all. */
+			if (e->via.str.size > 0 && e->via.str.ptr[0] != '=' &&
+			    memchr(e->via.str.ptr, '=', e->via.str.size) !=
+			    NULL && memchr(e->via.str.ptr, '\0',
+			    e->via.str.size) == NULL)
+				t.env[t.nenv++] = xstrndup(e->via.str.ptr,
+				    e->via.str.size);
+		}
 		queue_push(&p->cmdq, &t);
 		return;
 	}

@@ -41,6 +41,8 @@ struct pool_task {
 	size_t		 packed_len;
 	char	       **outputs;	/* as declared */
 	size_t		 noutputs;
+	char	       **env;		/* commands: "NAME=VALUE" of its own */
+	size_t		 nenv;
 };
 
 /* A queue of tasks: head..tail of v. */

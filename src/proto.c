@@ -228,7 +228,7 @@ msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 {
 	int	 fn = t->kind == TASK_FUNCTION;
 
-	msgpack_pack_array(pk, 13);
+	msgpack_pack_array(pk, 14);
 	msgpack_pack_uint32(pk, t->index);
 	msgpack_pack_uint32(pk, t->attempt);
 	msg_pack_str(pk, t->id, t->id_len);
@@ -242,6 +242,7 @@ msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 	pack_strs(pk, t->inputs, t->ninputs);
 	pack_strs(pk, t->outputs, t->noutputs);
 	msgpack_pack_double(pk, t->launched);
+	pack_strs(pk, t->env, t->nenv);
 }
 
 int
@@ -251,7 +252,7 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 	uint64_t		 index, attempt, kind;
 	int64_t			 walltime;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 13 ||
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 14 ||
 	    o->via.array.ptr[12].type != MSGPACK_OBJECT_FLOAT64)
 		return -1;
 	f = o->via.array.ptr;
@@ -268,7 +269,8 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 	    msg_get_strs(&f[8], UINT32_MAX) == -1 ||
 	    msg_get_strs(&f[9], f[8].via.array.size) == -1 ||
 	    msg_get_strs(&f[10], UINT32_MAX) == -1 ||
-	    msg_get_strs(&f[11], UINT32_MAX) == -1)
+	    msg_get_strs(&f[11], UINT32_MAX) == -1 ||
+	    msg_get_strs(&f[13], UINT32_MAX) == -1)
 		return -1;
 	t->index = index;
 	t->attempt = attempt;
@@ -283,6 +285,7 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 	t->values_o = &f[9];
 	t->inputs_o = &f[10];
 	t->outputs_o = &f[11];
+	t->env_o = &f[13];
 	return 0;
 }
 

@@ -79,7 +79,8 @@ enum event_kind {
 				   stdout, stderr, invoked, kind */
 	EV_STATUS,		/* task, try, name, time */
 	EV_TASK_END,		/* task, returned, state, fail_count, exit,
-				   signal, result, stdout, stderr, memoize */
+				   signal, result, stdout, stderr, memoize,
+				   and (from version 5) reason */
 	EV_TRY,			/* task, try, block, host, executor, launched,
 				   running, returned, pid, exit, signal,
 				   reason, state, stdout, stderr, and
@@ -133,11 +134,14 @@ struct msg_task {
 	size_t			 ninputs;
 	char *const		*outputs;
 	size_t			 noutputs;
+	char *const		*env;		/* "NAME=VALUE" */
+	size_t			 nenv;
 	/* Received: */
 	const msgpack_object	*args_o;	/* [names], then [values] */
 	const msgpack_object	*values_o;
 	const msgpack_object	*inputs_o;
 	const msgpack_object	*outputs_o;
+	const msgpack_object	*env_o;
 };
 
 /* How a try ended, as the pool saw it. */

@@ -34,10 +34,15 @@ static const char *report_run_sql =
 	", weft_monitoring_complete "
 	"FROM workflow WHERE run_id = ?1";
 
-static const char *report_task_sql =
-	"SELECT task_id, weft_task_id, task_func_name, weft_app_kind,"
-	"  weft_state, task_depends, weft_exit_code, weft_signal, task_stderr "
-	"FROM task WHERE run_id = ?1 ORDER BY task_id";
+/* WHY is task.weft_reason, of schema version 5. */
+#define REPORT_TASK_SQL(why)						\
+	"SELECT task_id, weft_task_id, task_func_name, weft_app_kind,"	\
+	"  weft_state, task_depends, weft_exit_code, weft_signal,"	\
+	"  task_stderr, " why " "					\
+	"FROM task WHERE run_id = ?1 ORDER BY task_id"
+static const char *report_task_sql[2] = {
+	REPORT_TASK_SQL("NULL"), REPORT_TASK_SQL("weft_reason")
+};
 
 /*
  * STATE and ERR are the try's own columns of schema version 2, STRETCH
@@ -215,7 +220,8 @@ report_read_tasks(sqlite3 *db, struct report *rp)
 	size_t			 cap = 0;
 	int			 rc;
 
-	if (sqlite3_prepare_v2(db, report_task_sql, -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(db, report_task_sql[db_version(db) >= 5], -1,
+	    &st, NULL) !=
 	    SQLITE_OK || sqlite3_bind_text(st, 1, rp->run, -1,
 	    SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(st);
@@ -238,6 +244,7 @@ report_read_tasks(sqlite3 *db, struct report *rp)
 		t->exit_code = report_col_int(st, 6, &t->has_exit);
 		t->sig = report_col_int(st, 7, &rc);
 		t->stderr_path = report_col(st, 8);
+		t->why = report_col(st, 9);
 		t->duration = NAN;
 		t->rss = -1;
 		if (t->id == NULL)
@@ -419,6 +426,7 @@ report_free(struct report *rp)
 		free(rp->tasks[i].state);
 		free(rp->tasks[i].deps);
 		free(rp->tasks[i].reason);
+		free(rp->tasks[i].why);
 		free(rp->tasks[i].stderr_path);
 		free(rp->tasks[i].tail);
 	}

@@ -121,7 +121,8 @@ html_data(const struct report *rp)
 		    t->sig));
 		json_array_append_new(a, t->rss >= 0 ?
 		    json_integer(t->rss) : json_null());
-		json_array_append_new(a, html_str(t->reason));
+		json_array_append_new(a, html_str(t->why != NULL &&
+		    t->reason == NULL ? t->why : t->reason));
 		json_array_append_new(a, html_str(t->tail));
 		json_array_append_new(a, html_deps(rp, t));
 		json_array_append_new(tasks, a);

@@ -104,6 +104,7 @@ junit_failed_dep(const struct report *rp, const struct report_task *t)
 			end++;
 		if (d != NULL && (strcmp(d->state, "failed") == 0 ||
 		    strcmp(d->state, "dep_fail") == 0 ||
+		    strcmp(d->state, "skipped") == 0 ||
 		    strcmp(d->state, "killed") == 0))
 			return d;
 	}
@@ -173,8 +174,12 @@ junit_skipped(const struct report *rp, const struct report_task *t)
 	}
 	if (strcmp(t->state, "cached") == 0)
 		return xstrdup("cached: not run, the task cache had it");
+	if (strcmp(t->state, "skipped") == 0)
+		return xprintf("skipped: %s", t->why != NULL ? t->why :
+		    "its condition said no");
 	if (strcmp(t->state, "not_run") == 0)
-		return xstrdup("not_run: the run stopped before it started");
+		return xprintf("not_run: %s", t->why != NULL ? t->why :
+		    "the run stopped before it started");
 	if (strcmp(t->state, "pending") == 0)
 		return xstrdup(t->ntries > 0 ? "running: not ended yet" :
 		    "pending: not ended yet");
@@ -196,7 +201,8 @@ junit_testcase(FILE *f, const struct report *rp, const struct report_task *t)
 	}
 	fputs(">\n", f);
 	if (strcmp(t->state, "failed") == 0)
-		junit_failure(f, t, "failure", "failed");
+		junit_failure(f, t, "failure", t->why != NULL ?
+		    "failed, allowed to fail" : "failed");
 	else if (strcmp(t->state, "killed") == 0)
 		junit_failure(f, t, "error", "killed");
 	else if ((skip = junit_skipped(rp, t)) != NULL) {

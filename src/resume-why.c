@@ -16,7 +16,8 @@
  *
  * "def" hashes what the key holds of the app and the workflow (the app's
  * name, its function and its plugin's content, the declared outputs, the
- * env, the workflow's folder), "text" the task's expanded command or
+ * env, the task's own env and the params it names, the workflow's
+ * folder), "text" the task's expanded command or
  * arguments (a command template is seen there); each input is its path as written and its content hash,
  * each dependency its id and key.  Only hashes are kept: the parts say
  * what changed, not what it was.
@@ -35,18 +36,59 @@
 #define WHY_PARTS_VERSION	1
 
 /*
+ * What the language added to a task's definition, only when present, so
+ * that the keys of workflows without them stay as they were: the task's
+ * own env (a secret by its name only: its value is never kept, even
+ * hashed) and the params its templates name.
+ */
+void
+why_settings(const struct dag *dag, const struct task *t,
+    const struct task_text *tt, struct hash *h)
+{
+	const struct workflow	*wf = dag_workflow(dag);
+	const uint32_t		*params;
+	const struct wf_kv	*p;
+	size_t			 n, j;
+
+	if (tt->nenv > 0) {
+		hash_add_str(h, "env");
+		hash_add(h, &tt->nenv, sizeof tt->nenv);
+	}
+	for (j = 0; j < tt->nenv; j++) {
+		if (tt->env[j] != NULL)
+			hash_add_str(h, tt->env[j]);
+		else {
+			hash_add_str(h, tt->env_kv[j]->key);
+			hash_add_str(h, "from_env");
+			hash_add_str(h, tt->env_kv[j]->from_env);
+		}
+	}
+	n = dag_task_params(dag, t, &params);
+	if (n > 0) {
+		hash_add_str(h, "params");
+		hash_add(h, &n, sizeof n);
+	}
+	for (j = 0; j < n; j++) {
+		p = &wf->params[params[j]];
+		hash_add_str(h, p->key);
+		hash_add_str(h, p->value);
+	}
+}
+
+/*
  * Into DEF and TEXT (HASH_LEN each), the hashes of task T's definition
  * and text TT.  PLUGIN_HASH is its app's plugin's, ENV the workflow's env
  * sorted by name.
  */
 void
-why_hashes(const struct workflow *wf, const struct task *t,
+why_hashes(const struct dag *dag, const struct task *t,
     const struct task_text *tt, const uint8_t *plugin_hash,
     const struct wf_kv *env, uint8_t *def, uint8_t *text)
 {
-	struct hash	 h;
-	uint64_t	 n;
-	size_t		 j;
+	const struct workflow	*wf = dag_workflow(dag);
+	struct hash		 h;
+	uint64_t		 n;
+	size_t			 j;
 
 	hash_begin(&h);
 	hash_add_str(&h, "weft-why-def-1");
@@ -64,7 +106,10 @@ why_hashes(const struct workflow *wf, const struct task *t,
 	for (j = 0; j < wf->nenv; j++) {
 		hash_add_str(&h, env[j].key);
 		hash_add_str(&h, env[j].value);
+		if (env[j].from_env != NULL)
+			hash_add_str(&h, env[j].from_env);
 	}
+	why_settings(dag, t, tt, &h);
 	hash_end(&h, def);
 
 	hash_begin(&h);

@@ -269,7 +269,11 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	for (j = 0; j < wf->nenv; j++) {
 		hash_add_str(h, rs->env[j].key);
 		hash_add_str(h, rs->env[j].value);
+		/* A secret by its name (none: as before). */
+		if (rs->env[j].from_env != NULL)
+			hash_add_str(h, rs->env[j].from_env);
 	}
+	why_settings(rs->dag, t, &rt->text, h);
 }
 
 /* Whether every dependency has its key; a failed one never will. */
@@ -350,7 +354,7 @@ key_done(struct resume *rs, uint32_t i)
 	rt->state = KEY_DONE;
 	if (!rs->dry_run || rs->why) {
 		rt->why = xcalloc(2, HASH_LEN);
-		why_hashes(rs->wf, t, &rt->text,
+		why_hashes(rs->dag, t, &rt->text,
 		    rs->plugin_hash[t->app - rs->wf->apps], rs->env, rt->why,
 		    rt->why + HASH_LEN);
 	}

@@ -115,8 +115,9 @@ dry_plan_make(struct run *r, const char *base, int print, struct dry_plan *p)
 				    "%s", r->dag->tasks[t->deps[j]].id);
 		} else
 			dry_decide(r, p, x);
-		p->nrun += !p->tasks[x].cached;
-		if (print)
+		p->nrun += !p->tasks[x].cached && run_selected(r, x);
+		p->nout += !run_selected(r, x);
+		if (print && run_selected(r, x))
 			dry_text(r, &f, x, &p->tasks[x].text);
 		for (j = 0; j < t->ndependents; j++) {
 			d = t->dependents[j];
@@ -184,10 +185,12 @@ static void
 dry_plan_print(const struct run *r, const struct dry_plan *p, int print)
 {
 	const struct dry_task	*dt;
-	size_t			 i;
+	size_t			 i, j;
 
 	for (i = 0; i < p->ntasks; i++) {
 		dt = &p->tasks[i];
+		if (!run_selected(r, i))
+			continue;
 		printf("%-8s %s", dt->cached ? "cached" : "run",
 		    r->dag->tasks[i].id);
 		if (dt->why != NULL)
@@ -195,14 +198,26 @@ dry_plan_print(const struct run *r, const struct dry_plan *p, int print)
 		printf("\n");
 		if (!print)
 			continue;
+		/* A secret by where it comes from, never its value. */
+		for (j = 0; j < dt->text.nenv; j++) {
+			if (dt->text.env[j] != NULL)
+				printf("    env %s\n", dt->text.env[j]);
+			else
+				printf("    env %s=<secret from $%s>\n",
+				    dt->text.env_kv[j]->key,
+				    dt->text.env_kv[j]->from_env);
+		}
 		if (dt->text.command != NULL)
 			print_indented(dt->text.command);
 		else
 			print_call(&r->dag->tasks[i], &dt->text);
 	}
-	printf("dry run: %zu task%s: %zu to run, %zu cached\n",
-	    p->ntasks, p->ntasks == 1 ? "" : "s", p->nrun,
-	    p->ntasks - p->nrun);
+	printf("dry run: %zu task%s: %zu to run, %zu cached", p->ntasks,
+	    p->ntasks == 1 ? "" : "s", p->nrun, p->ntasks - p->nrun - p->nout);
+	if (p->nout > 0)
+		printf(", %zu not_run (not a target, nor needed by one)",
+		    p->nout);
+	printf("\n");
 }
 
 /*

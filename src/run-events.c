@@ -247,7 +247,7 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 	}
 	ran = tr->ran && tr->spawn_errno == 0 && (tr->state == TS_DONE ||
 	    tr->state == TS_FAILED);
-	pk = monitor_event(r->mon, EV_TASK_END, 10);
+	pk = monitor_event(r->mon, EV_TASK_END, 11);
 	msgpack_pack_uint32(pk, i);
 	msgpack_pack_double(pk, now);
 	monitor_pack_str(pk, state);
@@ -287,6 +287,13 @@ ev_task_end(struct run *r, uint32_t i, const char *status,
 		msgpack_pack_nil(pk);
 	}
 	msgpack_pack_int(pk, r->resume);
+	/* Why it ended so, beyond its tries. */
+	if (tr->state == TS_SKIPPED || tr->state == TS_NOT_RUN)
+		monitor_pack_str(pk, tr->why);
+	else if (tr->state == TS_FAILED && t->call->allow_failure)
+		monitor_pack_str(pk, "allowed to fail");
+	else
+		msgpack_pack_nil(pk);
 }
 
 /*

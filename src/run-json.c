@@ -96,6 +96,7 @@ json_failure(const struct run *r, uint32_t i)
 	json_object_set_new(o, "reason", s != NULL ? dbread_json_string(s) :
 	    json_string("running when the run stopped"));
 	free(s);
+	json_object_set_new(o, "allowed_failure", json_boolean(tr->allowed));
 	json_object_set_new(o, "stdout", json_path(r, i, 0));
 	json_object_set_new(o, "stderr", json_path(r, i, 1));
 	return o;
@@ -109,8 +110,8 @@ int
 run_json_write(struct run *r, const char *state, int rc)
 {
 	static const enum task_state counted[] = {
-		TS_DONE, TS_CACHED, TS_FAILED, TS_DEP_FAIL, TS_KILLED,
-		TS_NOT_RUN
+		TS_DONE, TS_CACHED, TS_FAILED, TS_DEP_FAIL, TS_SKIPPED,
+		TS_KILLED, TS_NOT_RUN
 	};
 	json_t		*root, *counts, *failures, *wf;
 	FILE		*f;
@@ -137,6 +138,8 @@ run_json_write(struct run *r, const char *state, int rc)
 	json_object_set_new(root, "workflow", wf);
 	json_object_set_new(root, "state", json_string(state));
 	json_object_set_new(root, "exit_code", json_integer(rc));
+	json_object_set_new(root, "allowed_failures",
+	    json_integer(r->nallowed));
 	json_object_set_new(root, "started", json_time(r->began));
 	json_object_set_new(root, "ended", json_time(db_now()));
 	json_object_set_new(root, "duration",

@@ -224,6 +224,8 @@ line_counts(struct run *r, struct lbuf *b)
 	    r->counts[TS_CACHED]);
 	if (r->counts[TS_DEP_FAIL] > 0)
 		lb_printf(b, NULL, ", %zu dep_fail", r->counts[TS_DEP_FAIL]);
+	if (r->counts[TS_SKIPPED] > 0)
+		lb_printf(b, NULL, ", %zu skipped", r->counts[TS_SKIPPED]);
 	if (r->counts[TS_WAITING] > 0)
 		lb_printf(b, NULL, ", %zu waiting", r->counts[TS_WAITING]);
 }

@@ -178,6 +178,9 @@ progress_counts(struct run *r, char *buf, size_t len)
 	if (r->counts[TS_DEP_FAIL] > 0 && n < len)
 		n += snprintf(buf + n, len - n, ", %zu dep_fail",
 		    r->counts[TS_DEP_FAIL]);
+	if (r->counts[TS_SKIPPED] > 0 && n < len)
+		n += snprintf(buf + n, len - n, ", %zu skipped",
+		    r->counts[TS_SKIPPED]);
 	if (r->counts[TS_WAITING] > 0 && n < len)
 		snprintf(buf + n, len - n, ", %zu waiting",
 		    r->counts[TS_WAITING]);
@@ -417,12 +420,12 @@ void
 print_summary(struct run *r)
 {
 	static const enum task_state order[] = {
-		TS_DONE, TS_CACHED, TS_FAILED, TS_DEP_FAIL, TS_KILLED,
-		TS_NOT_RUN
+		TS_DONE, TS_CACHED, TS_FAILED, TS_DEP_FAIL, TS_SKIPPED,
+		TS_KILLED, TS_NOT_RUN
 	};
 	struct task	*t;
 	char		*dir, *why;
-	const char	*sep = "";
+	const char	*sep = "", *allowed;
 	size_t		 i;
 
 	progress_clear(r);
@@ -436,6 +439,8 @@ print_summary(struct run *r)
 		sep = ",";
 	}
 	printf(" in %.2fs", elapsed_ms(&r->t0) / 1000.0);
+	if (r->nallowed > 0)
+		printf(" (%zu allowed to fail)", r->nallowed);
 	if (r->nretried > 0)
 		printf(" (%zu needed retries)", r->nretried);
 	putchar('\n');
@@ -455,17 +460,18 @@ print_summary(struct run *r)
 		dir = rundir_task_dirname(t->id);
 		why = result_string(&r->tasks[i]);
 		/* A call's stderr is in its worker's log. */
+		allowed = r->tasks[i].allowed ? " (allowed to fail)" : "";
 		if (!r->tasks[i].ran || r->tasks[i].spawn_errno != 0 ||
 		    (TASK_IS_FUNCTION(t) && r->tasks[i].worker < 0))
-			printf("failed %s: %s\n", t->id, why);
+			printf("failed %s%s: %s\n", t->id, allowed, why);
 		else if (TASK_IS_FUNCTION(t))
-			printf("failed %s: %s, stderr in %s/worker-%d.%d.log\n",
-			    t->id, why, r->rd.path, r->tasks[i].pool,
-			    r->tasks[i].worker);
+			printf("failed %s%s: %s, stderr in %s/worker-%d.%d."
+			    "log\n", t->id, allowed, why, r->rd.path,
+			    r->tasks[i].pool, r->tasks[i].worker);
 		else
-			printf("failed %s: %s, stderr in %s/tasks/%s/try-%u/"
-			    "stderr\n", t->id, why, r->rd.path, dir,
-			    r->tasks[i].attempt);
+			printf("failed %s%s: %s, stderr in %s/tasks/%s/"
+			    "try-%u/stderr\n", t->id, allowed, why,
+			    r->rd.path, dir, r->tasks[i].attempt);
 		free(why);
 		free(dir);
 	}

@@ -22,7 +22,7 @@
 
 const char *state_names[TS_NSTATES] = {
 	"waiting", "keying", "sent", "running", "done", "failed", "dep_fail",
-	"killed", "not_run", "cached"
+	"killed", "not_run", "cached", "skipped"
 };
 
 static void
@@ -91,12 +91,38 @@ task_text_now(struct run *r, const struct task *t, struct task_text *tt)
 	dag_task_text_filled(r->dag, t, tt, task_result, r);
 }
 
+/*
+ * A task's own env as the pool takes it, NAME=VALUE; a secret is read
+ * from our environment now, and goes nowhere but to the task.
+ */
+static void
+pack_env(const struct task_text *tt, struct msg_task *mt)
+{
+	char		**env;
+	const char	*v;
+	size_t		 i;
+
+	env = xcalloc(tt->nenv + 1, sizeof *env);
+	for (i = 0; i < tt->nenv; i++) {
+		if (tt->env[i] != NULL)
+			env[i] = xstrdup(tt->env[i]);
+		else {
+			v = workflow_env_value(tt->env_kv[i]);
+			env[i] = xprintf("%s=%s", tt->env_kv[i]->key,
+			    v != NULL ? v : "");
+		}
+	}
+	mt->env = env;
+	mt->nenv = tt->nenv;
+}
+
 /* Packs one task; a late one has had its results filled in. */
 static void
 pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 {
 	struct msg_task	 mt;
 	struct task_text tt;
+	size_t		 i;
 
 	task_text_now(r, t, &tt);
 	memset(&mt, 0, sizeof mt);
@@ -104,7 +130,8 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	mt.attempt = r->tasks[t->index].attempt;
 	mt.id = t->id;
 	mt.id_len = strlen(t->id);
-	mt.walltime_ms = t->app->walltime_ms;
+	mt.walltime_ms = t->call->walltime != NULL ? t->call->walltime_ms :
+	    t->app->walltime_ms;
 	mt.launched = r->tasks[t->index].launched;
 	mt.inputs = t->inputs;
 	mt.ninputs = t->ninputs;
@@ -124,7 +151,12 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 		mt.nargs = tt.nargs;
 		mt.arg_values = tt.arg_values;
 	}
+	if (tt.nenv > 0)
+		pack_env(&tt, &mt);
 	msg_pack_task(pk, &mt);
+	for (i = 0; i < mt.nenv; i++)
+		free(mt.env[i]);
+	free((char **)mt.env);
 	task_text_free(&tt);
 }
 
@@ -150,31 +182,148 @@ send_ready(struct run *r)
 	r->nready = 0;
 }
 
-/* Marks every task downstream of a failed one as dep_fail. */
+/* How a task ended, for the tasks that need it. */
+enum ending {
+	END_OK,			/* done, cached, or failed but allowed to */
+	END_FAILED,		/* failed, or dep_fail */
+	END_SKIPPED		/* its when: said no, or a need's did */
+};
+
+static void	 tell_dependents(struct run *, uint32_t, enum ending);
+static void	 go_on(struct run *);
+
+/* Task I does not run: its condition said no (REASON). */
 static void
-fail_dependents(struct run *r, uint32_t failed)
+skip(struct run *r, uint32_t i, char *reason)
+{
+	struct task_run	*tr = &r->tasks[i];
+
+	free(tr->why);
+	tr->why = reason;
+	set_state(r, i, TS_SKIPPED);
+	ev_task_end(r, i, "skipped", "skipped", NULL, NULL);
+	event_line(r, 0, "skipped  %s (%s)", r->dag->tasks[i].id, reason);
+	tell_dependents(r, i, END_SKIPPED);
+}
+
+/*
+ * Every dependency of task I has ended: its when: decides whether it
+ * runs.  The default and a condition need every dependency to have
+ * succeeded; those that did not were settled as they ended.
+ */
+static void
+decide(struct run *r, uint32_t i)
+{
+	const struct task	*t = &r->dag->tasks[i];
+	const struct wf_call	*c = t->call;
+
+	switch (c->when) {
+	case WHEN_ON_FAILURE:
+		if (!r->tasks[i].dep_failed) {
+			skip(r, i, xstrdup("when: on_failure, and no "
+			    "dependency failed"));
+			return;
+		}
+		break;
+	case WHEN_IF:
+		if (!dag_task_when(r->dag, t)) {
+			skip(r, i, xprintf("when: %s is false",
+			    c->when_text));
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	make_ready(r, i);
+}
+
+/*
+ * Task I has ended (HOW): each task waiting for it hears of it.  A
+ * failure or a skip settles at once every task that would not run for
+ * it (dep_fail, skipped), all the way down; an always or on_failure
+ * task only counts it, and decides once every dependency has ended.
+ * The endings wait in one list of the run (a task ends once, so it
+ * never holds more than every task): a task settled while the list is
+ * worked through joins it, and the outermost call works it through.
+ */
+static void
+tell_dependents(struct run *r, uint32_t i, enum ending how)
 {
 	struct task	*t;
-	uint32_t	*stack, d;
-	size_t		 n = 0, i;
+	struct task_run	*dr;
+	uint32_t	 d;
+	size_t		 k;
+	enum wf_when	 when;
 
-	stack = xcalloc(r->dag->ntasks, sizeof *stack);
-	stack[n++] = failed;
-	while (n > 0) {
-		t = &r->dag->tasks[stack[--n]];
-		for (i = 0; i < t->ndependents; i++) {
-			d = t->dependents[i];
-			if (r->tasks[d].state != TS_WAITING)
+	if (r->ends == NULL) {
+		r->ends = xcalloc(r->dag->ntasks + 1, sizeof *r->ends);
+		r->end_hows = xcalloc(r->dag->ntasks + 1, 1);
+	}
+	r->ends[r->nends] = i;
+	r->end_hows[r->nends++] = how;
+	if (r->telling)
+		return;
+	r->telling = 1;
+	while (r->nends > 0) {
+		i = r->ends[--r->nends];
+		how = r->end_hows[r->nends];
+		t = &r->dag->tasks[i];
+		for (k = 0; k < t->ndependents; k++) {
+			d = t->dependents[k];
+			dr = &r->tasks[d];
+			if (dr->state != TS_WAITING)
 				continue;
-			r->tasks[d].cause = failed;
-			set_state(r, d, TS_DEP_FAIL);
-			ev_task_end(r, d, "dep_fail", "dep_fail", NULL, NULL);
-			event_line(r, 0, "dep_fail %s (needs %s)",
-			    r->dag->tasks[d].id, r->dag->tasks[failed].id);
-			stack[n++] = d;
+			when = r->dag->tasks[d].call->when;
+			if (how == END_FAILED)
+				dr->dep_failed = 1;
+			if (how == END_OK || when == WHEN_ALWAYS ||
+			    when == WHEN_ON_FAILURE) {
+				if (--dr->waiting == 0)
+					decide(r, d);
+				continue;
+			}
+			dr->cause = i;
+			if (how == END_FAILED) {
+				set_state(r, d, TS_DEP_FAIL);
+				ev_task_end(r, d, "dep_fail", "dep_fail", NULL,
+				    NULL);
+				event_line(r, 0, "dep_fail %s (needs %s)",
+				    r->dag->tasks[d].id, t->id);
+			} else {
+				free(dr->why);
+				dr->why = xprintf("needs %s, which was skipped",
+				    t->id);
+				set_state(r, d, TS_SKIPPED);
+				ev_task_end(r, d, "skipped", "skipped", NULL,
+				    NULL);
+				event_line(r, 0, "skipped  %s (%s)",
+				    r->dag->tasks[d].id, dr->why);
+			}
+			r->ends[r->nends] = d;
+			r->end_hows[r->nends++] = how;
 		}
 	}
-	free(stack);
+	r->telling = 0;
+}
+
+/* Task I is neither a target nor needed by one. */
+void
+not_selected(struct run *r, uint32_t i)
+{
+	r->tasks[i].why = xstrdup("not a target, nor needed by one");
+	set_state(r, i, TS_NOT_RUN);
+	ev_task_end(r, i, NULL, "not_run", NULL, NULL);
+}
+
+/*
+ * A task that is ready by the graph (its dependencies all ended) runs
+ * if its when: says so; the start of a run and resume.c come here.
+ */
+void
+task_ready(struct run *r, uint32_t i)
+{
+	decide(r, i);
 }
 
 /* The retries of a task: --retries, else its app's or the config's. */
@@ -189,7 +338,20 @@ task_retries(const struct run *r, const struct task *t)
 static void
 failed_for_good(struct run *r, uint32_t i)
 {
-	fail_dependents(r, i);
+	struct task_run	*tr = &r->tasks[i];
+
+	if (r->dag->tasks[i].call->allow_failure) {
+		/* Its dependents go on, as after a success. */
+		tr->allowed = 1;
+		r->nallowed++;
+		event_line(r, 0, "allowed  %s (allow_failure: the run goes "
+		    "on)", r->dag->tasks[i].id);
+		tell_dependents(r, i, END_OK);
+		/* With --fail-fast the pools hold until told: not for this. */
+		go_on(r);
+		return;
+	}
+	tell_dependents(r, i, END_FAILED);
 	if (!r->fail_fast || r->failed_fast)
 		return;
 	r->failed_fast = 1;
@@ -221,13 +383,7 @@ go_on(struct run *r)
 static void
 task_done(struct run *r, uint32_t i)
 {
-	const struct task	*t = &r->dag->tasks[i];
-	size_t			 j;
-
-	for (j = 0; j < t->ndependents; j++) {
-		if (--r->tasks[t->dependents[j]].waiting == 0)
-			make_ready(r, t->dependents[j]);
-	}
+	tell_dependents(r, i, END_OK);
 }
 
 static void

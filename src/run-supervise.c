@@ -829,6 +829,7 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 	    "failed", (json_int_t)(r->counts[TS_FAILED] +
 	    r->counts[TS_KILLED]),
 	    "dep_fail", (json_int_t)r->counts[TS_DEP_FAIL],
+	    "skipped", (json_int_t)r->counts[TS_SKIPPED],
 	    "retried", (json_int_t)r->nretried,
 	    "requeued", (json_int_t)r->requeued);
 	helpers = json_array();

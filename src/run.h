@@ -37,6 +37,7 @@ enum task_state {
 	TS_KILLED,		/* running or queued when the run stopped */
 	TS_NOT_RUN,		/* never started because the run stopped */
 	TS_CACHED,		/* not run: its result is in the cache */
+	TS_SKIPPED,		/* not run: its when: said no (why says so) */
 	TS_NSTATES
 };
 
@@ -86,6 +87,8 @@ struct task_run {
 	int		 started;	/* a try of it was started */
 	char		*result;	/* a function task's value, once done */
 	int64_t		 running_ms;	/* its try started: ms since t0 */
+	uint8_t		 dep_failed;	/* a dependency failed */
+	uint8_t		 allowed;	/* failed, and allowed to */
 };
 
 enum ci_kind {
@@ -143,6 +146,14 @@ struct run {
 	size_t		 nsent;		/* in flight: sent or running */
 	size_t		 counts[TS_NSTATES];
 	size_t		 nretried;
+	size_t		 nallowed;	/* failed tasks allowed to fail */
+	uint8_t		*selected;	/* targets and what they need; NULL:
+					   every task (run-select.c) */
+	size_t		 nselected;
+	uint32_t	*ends;		/* tasks whose ending is being told */
+	uint8_t		*end_hows;
+	size_t		 nends;
+	int		 telling;
 
 	char	       **plugin_args;	/* --plugin NAME=ABSPATH, for pools */
 	size_t		 nplugin_args;
@@ -185,6 +196,10 @@ elapsed_ms(const struct timespec *t0)
 	    (ts.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* run-select.c */
+int		 run_select(struct run *, char **, size_t);
+int		 run_selected(const struct run *, uint32_t);
+
 /* cmd-run.c */
 void		 pump_once(struct run *r, int64_t timeout);
 
@@ -194,6 +209,8 @@ const char	*task_result(void *arg, uint32_t i);
 void		 task_text_now(struct run *, const struct task *,
 		     struct task_text *);
 void		 make_ready(struct run *r, uint32_t i);
+void		 task_ready(struct run *r, uint32_t i);
+void		 not_selected(struct run *r, uint32_t i);
 void		 send_ready(struct run *r);
 void		 apply_verdicts(struct run *r);
 char		*result_string(const struct task_run *tr);
@@ -247,6 +264,7 @@ struct dry_plan {
 	struct dry_task	*tasks;		/* by task index */
 	size_t		 ntasks;
 	size_t		 nrun;
+	size_t		 nout;		/* not a target, nor needed by one */
 	int		 resume;
 };
 int		 dry_run(struct run *r, const char *base, int print);

@@ -207,6 +207,40 @@ rundir_parse_name(const char *s, char *name, size_t len)
  * descriptor is close-on-exec, so no child holds the lock for us.
  */
 int
+rundir_keep_includes(const struct rundir *rd, char *const *files, size_t n,
+    char **errp)
+{
+	char	*dir, *path;
+	size_t	 i;
+	FILE	*f;
+	int	 rc = 0;
+
+	if (n == 0)
+		return 0;
+	dir = xprintf("%s/include", rd->path);
+	path = xprintf("%s/index", dir);
+	if (mkdir(dir, 0755) == -1 || (f = fopen(path, "w")) == NULL)
+		rc = -1;
+	else {
+		for (i = 0; i < n; i++)
+			fprintf(f, "%s\n", files[i]);
+		if (fclose(f) == EOF)
+			rc = -1;
+	}
+	for (i = 0; rc == 0 && i < n; i++) {
+		free(path);
+		path = xprintf("%s/%zu.yaml", dir, i);
+		rc = copy_file(files[i], path);
+	}
+	if (rc == -1)
+		*errp = xprintf("cannot write '%s': %s", path,
+		    weft_strerror(errno));
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int
 rundir_mark_live(struct rundir *rd)
 {
 	char	*path, buf[32];

@@ -32,7 +32,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "run", "[-qv] [-j N] [--retries N] [--fail-fast | --keep-going] "
 	  "[--resume | --no-resume] [-n | --dry-run [-p | --print]] "
 	  "[--tail N] [--json] [--report FILE] [--junit FILE] "
-	  "[--plugin NAME=PATH] [--run-dir DIR] FILE",
+	  "[--plugin NAME=PATH] [--set NAME=VALUE] [--run-dir DIR] FILE "
+	  "[TARGET...]",
 	  "  -j, --jobs N       slots per pool (1-" STR(WEFT_MAX_JOBS)
 	  "; default: config.jobs, else CPUs)\n"
 	  "      --retries N    retries of every task (0-10000), over the"
@@ -54,6 +55,11 @@ static const struct cmd_entry cmd_table[] = {
 	  "      --junit FILE   write the run's JUnit XML to FILE at the end\n"
 	  "      --plugin NAME=PATH\n"
 	  "                     add or replace a plugin (repeatable)\n"
+	  "      --set NAME=VALUE\n"
+	  "                     set a param of the workflow (repeatable)\n"
+	  "  TARGET             an entry or task id, '*' and '?' allowed:"
+	  " run only\n"
+	  "                     the targets and what they need\n"
 	  "      --run-dir DIR  keep runs in DIR instead of .weft next to"
 	  " FILE\n"
 	  "      --tail N       off a terminal, the last N lines of a"
@@ -64,12 +70,14 @@ static const struct cmd_entry cmd_table[] = {
 	  " task's line\n"
 	  "  -h, --help         this help\n",
 	  "run a workflow", 0, cmd_run },
-	{ "check", "[--dot | --json] [--plugin NAME=PATH] FILE",
+	{ "check", "[--dot | --json] [--plugin NAME=PATH] [--set NAME=VALUE] "
+	  "FILE",
 	  "\n"
 	  "options:\n"
 	  "  --dot               print the task graph in DOT format\n"
 	  "  --json              print the summary, or the error, as JSON\n"
 	  "  --plugin NAME=PATH  add or replace a plugin (repeatable)\n"
+	  "  --set NAME=VALUE    set a param of the workflow (repeatable)\n"
 	  "  -h, --help          show this help\n",
 	  "validate a workflow and summarise its task graph", 0, cmd_check },
 	{ "status", "[--json] [--watch] [--interval S] [--timeout MS] "

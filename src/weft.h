@@ -268,6 +268,13 @@ void		 rundir_free(struct rundir *);
 int		 rundir_parse_name(const char *, char *, size_t);
 int		 rundir_check_arg(const char *);
 int		 rundir_mark_live(struct rundir *);
+/*
+ * Copies the files a workflow includes (absolute paths, in the order the
+ * loader read them) into the run, for its children: include/N.yaml and
+ * include/index, which names the originals.  -1 with a message.
+ */
+int		 rundir_keep_includes(const struct rundir *, char *const *,
+		     size_t, char **);
 int		 rundir_is_live(const char *, pid_t *);
 int		 rundir_newest_live(const char *, char *, size_t);
 int		 rundir_lookup(const char *, const char *, char *, size_t,
@@ -372,6 +379,9 @@ struct wf_mark {
 	 * offset into it maps to a column (template_column); else 0.
 	 */
 	int		 text_col;
+	/* The included file it is in (its name in messages); NULL: the
+	   workflow file itself. */
+	const char	*file;
 };
 /*
  * Error lists shared by the loader, dag_build and plugins_load: at most
@@ -443,6 +453,7 @@ struct anchor;
 struct ytree {
 	struct wf_errors *errs;		/* the caller's; errors go there */
 	int		 fd;		/* the caller's, from ytree_open */
+	const char	*file;		/* an included file: its marks' */
 	int		 skip_main;	/* pass over the top-level main */
 	size_t		 nread;
 	int		 read_errno;	/* EFBIG: over WF_MAX_FILE */
@@ -473,14 +484,21 @@ const char	*ynode_kind(const struct ynode *);
 int		 ynode_int(const struct ynode *, long long *);
 
 /* workflow.c */
+struct cond;
 enum wf_mode {
 	WF_DEFINITIONS,		/* config, env, plugins, apps; main skipped */
 	WF_FULL			/* everything; only "weft run"/"weft check" */
 };
 struct wf_kv {
 	char		*key;
-	char		*value;
+	char		*value;		/* NULL for a secret */
 	struct wf_mark	 mark;		/* of the value */
+	/*
+	 * A secret, {from_env: NAME}: the variable of weft run's own
+	 * environment it is read from when a task starts.  Its value is
+	 * never written anywhere (nor hashed: the name stands for it).
+	 */
+	char		*from_env;
 };
 struct wf_str {
 	char		*s;
@@ -499,6 +517,8 @@ struct wf_app {
 	int		 retries;	/* -1: use config.retries */
 	char		*walltime;	/* as written, NULL if not given */
 	int64_t		 walltime_ms;	/* 0: none */
+	struct wf_kv	*env;		/* values are templates */
+	size_t		 nenv;
 };
 struct wf_plugin {
 	char		*name;
@@ -521,6 +541,12 @@ struct wf_foreach {
 	size_t		 nfields;
 	char	       **fieldvals;	/* value I's field F: I * nfields + F */
 	int		 range;		/* values of a range: all distinct */
+};
+enum wf_when {
+	WHEN_SUCCESS,		/* every dependency succeeded (the default) */
+	WHEN_ALWAYS,		/* once every dependency has ended */
+	WHEN_ON_FAILURE,	/* only when some dependency failed */
+	WHEN_IF			/* as WHEN_SUCCESS, and its condition holds */
 };
 struct wf_call {			/* one entry of main, unexpanded */
 	char		*id;
@@ -545,6 +571,17 @@ struct wf_call {			/* one entry of main, unexpanded */
 	size_t		 noutputs;
 	struct wf_str	*needs;
 	size_t		 nneeds;
+	/* Its own settings, over its app's: -1, NULL: not given. */
+	int		 retries;
+	char		*walltime;
+	int64_t		 walltime_ms;
+	struct wf_kv	*env;		/* over the app's, by name */
+	size_t		 nenv;
+	enum wf_when	 when;
+	char		*when_text;	/* WHEN_IF: the condition */
+	struct wf_mark	 when_mark;
+	struct cond	*when_cond;
+	int		 allow_failure;	/* its failures do not fail a run */
 };
 struct workflow {
 	char		*path;		/* the file that was read */
@@ -564,8 +601,16 @@ struct workflow {
 	double		 resource_interval; /* seconds between samples */
 	struct wf_kv	*env;
 	size_t		 nenv;
+	/* params: value is the default, or --set's; NULL: must be set */
+	struct wf_kv	*params;
+	size_t		 nparams;
 	struct wf_plugin *plugins;
 	size_t		 nplugins;
+	/* The files it includes, in the order read: absolute, normalised
+	   originals, and their names in messages. */
+	char	       **includes;
+	char	       **include_names;
+	size_t		 nincludes;
 	struct wf_app	*apps;
 	size_t		 napps;
 	size_t		 nfunctions;	/* function apps among them */
@@ -598,6 +643,20 @@ int		 workflow_plugin_option(struct workflow *, const char *,
 		     char **);
 struct wf_plugin *workflow_find_plugin(const struct workflow *,
 		     const char *);
+
+/* workflow-env.c */
+/*
+ * --set NAME=VALUE: sets a declared param.  Returns -1 with a message
+ * (an undeclared name gets a did-you-mean).
+ */
+int		 workflow_set_param(struct workflow *, const char *, char **);
+/*
+ * Before anything runs: every param has a value and (SECRETS) every
+ * secret's variable is set.  Returns -1 with one line per fault.
+ */
+int		 workflow_check_ready(const struct workflow *, int, char **);
+/* The value of an env entry: its own, or its secret's; NULL if unset. */
+const char	*workflow_env_value(const struct wf_kv *);
 
 /* template.c */
 /*
@@ -651,6 +710,19 @@ int		 template_one(const char *, tpl_lookup_fn *, void *, char *,
 		     struct tpl_error *);
 /* Column of byte offset off of a value whose text starts at col. */
 int		 template_column(const char *, size_t, int);
+
+/* cond.c */
+/*
+ * The conditions of "when:" ("{params.deploy} == 'yes' && !{dry}"):
+ * cond_parse reports a syntax error with its byte offset; cond_eval
+ * expands each value's placeholders with the lookup and returns 1 or 0,
+ * or -1 with err filled.
+ */
+struct cond;
+int		 cond_parse(const char *, struct cond **, struct tpl_error *);
+int		 cond_eval(const struct cond *, tpl_lookup_fn *, void *,
+		     struct tpl_error *);
+void		 cond_free(struct cond **);
 
 /* dag.c */
 /*
@@ -709,10 +781,24 @@ struct task_text {
 	 */
 	char		*item;
 	size_t		 item_len;
+	/*
+	 * Its env, its app's then its entry's, one per name: "NAME=VALUE",
+	 * NULL for a secret (env_kv[i]->from_env says where it is read).
+	 */
+	char	       **env;
+	const struct wf_kv **env_kv;
+	size_t		 nenv;
 };
 void		 dag_task_text(const struct dag *, const struct task *,
 		     struct task_text *);
 void		 task_text_free(struct task_text *);
+/* The workflow a graph was built from. */
+const struct workflow *dag_workflow(const struct dag *);
+/* The params task T's templates name: indices into the workflow's. */
+size_t		 dag_task_params(const struct dag *, const struct task *,
+		     const uint32_t **);
+/* Whether task T's condition (its entry's when:) holds; 1 if none. */
+int		 dag_task_when(const struct dag *, const struct task *);
 /* Expands main into tasks and edges; errors as workflow_load. */
 int		 dag_build(const struct workflow *, struct dag **, char **);
 void		 dag_free(struct dag **);
@@ -814,7 +900,10 @@ int		 resume_reaped(struct resume *, pid_t, int);
 void		 resume_commit(struct resume *);
 
 /* resume-why.c */
-void		 why_hashes(const struct workflow *, const struct task *,
+struct hash;
+void		 why_settings(const struct dag *, const struct task *,
+		     const struct task_text *, struct hash *);
+void		 why_hashes(const struct dag *, const struct task *,
 		     const struct task_text *, const uint8_t *,
 		     const struct wf_kv *, uint8_t *, uint8_t *);
 char		*why_parts(const struct dag *, uint32_t, const uint8_t *,
@@ -834,7 +923,7 @@ unsigned	 plugin_timeout_s(void);
 size_t		 plugins_loaded(const struct workflow *);
 
 /* db.c */
-#define DB_SCHEMA_VERSION	4
+#define DB_SCHEMA_VERSION	5
 #define DB_READ			0
 #define DB_WRITE		1
 struct sqlite3;
@@ -930,6 +1019,7 @@ struct report_task {
 	int		 exit_code;
 	int		 sig;
 	char		*reason;	/* of its last try */
+	char		*why;		/* task.weft_reason: skipped, allowed */
 	char		*stderr_path;
 	char		*tail;		/* failed, killed: stderr's tail */
 	int		 ntries;

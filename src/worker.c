@@ -195,6 +195,63 @@ worker_unpack(struct worker *w, const struct msg_task *t,
 	call->outputs = call->inputs + call->ninputs;
 }
 
+/*
+ * A call's env (its app's and its entry's) is set around the call only:
+ * the worker runs one call at a time.  Returns what each name held.
+ */
+static char **
+env_push(const msgpack_object *env)
+{
+	const msgpack_object	*o;
+	char			**saved, *var, *eq;
+	const char		*old;
+	size_t			 i;
+
+	if (env->via.array.size == 0)
+		return NULL;
+	saved = xcalloc(env->via.array.size, sizeof *saved);
+	for (i = 0; i < env->via.array.size; i++) {
+		o = &env->via.array.ptr[i];
+		var = xstrndup(o->via.str.ptr, o->via.str.size);
+		if ((eq = strchr(var, '=')) == NULL || eq == var) {
+			free(var);
+			continue;
+		}
+		*eq = '\0';
+		old = getenv(var);
+		saved[i] = xprintf("%c%s", old != NULL ? '=' : '-',
+		    old != NULL ? old : "");
+		setenv(var, eq + 1, 1);
+		free(var);
+	}
+	return saved;
+}
+
+static void
+env_pop(const msgpack_object *env, char **saved)
+{
+	const msgpack_object	*o;
+	char			*var;
+	size_t			 i;
+
+	if (saved == NULL)
+		return;
+	for (i = 0; i < env->via.array.size; i++) {
+		if (saved[i] == NULL)
+			continue;
+		o = &env->via.array.ptr[i];
+		var = xstrndup(o->via.str.ptr, o->via.str.size);
+		var[strcspn(var, "=")] = '\0';
+		if (saved[i][0] == '=')
+			setenv(var, saved[i] + 1, 1);
+		else
+			unsetenv(var);
+		free(var);
+		free(saved[i]);
+	}
+	free(saved);
+}
+
 static uint64_t
 tv_us(const struct timeval *tv)
 {
@@ -245,6 +302,7 @@ worker_call(struct worker *w, const msgpack_object *o)
 	weft_function		*fn;
 	char			 msg[128];
 	int64_t			 off0[2], off1[2];
+	char			**saved;
 	int			 rc;
 
 	if (msg_get_task(o, &t) == -1 || t.kind != TASK_FUNCTION)
@@ -274,11 +332,13 @@ worker_call(struct worker *w, const msgpack_object *o)
 		/* Where the last call ended: nothing writes in between. */
 		off0[0] = w->at[0];
 		off0[1] = w->at[1];
+		saved = env_push(t.env_o);
 		getrusage(RUSAGE_SELF, &r0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = fn(&call);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		getrusage(RUSAGE_SELF, &r1);
+		env_pop(t.env_o, saved);
 		worker_offsets(off1);
 		w->at[0] = off1[0];
 		w->at[1] = off1[1];

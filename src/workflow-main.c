@@ -12,14 +12,100 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "weft.h"
 #include "workflow.h"
 
 static const char *const call_keys[] = {
 	"id", "app", "args", "foreach", "zip", "exclude", "include", "inputs",
-	"outputs", "needs", NULL
+	"outputs", "needs", "retries", "walltime", "env", "when",
+	"allow_failure", NULL
 };
+
+/*
+ * A lone word that is no value a condition could mean: "alwasy" would
+ * be true, so it is taken for what it is, a mistake.
+ */
+static int
+when_word(const char *s)
+{
+	static const char *const truths[] = {
+		"true", "false", "yes", "no", "on", "off", "0", "1"
+	};
+	size_t	 i;
+
+	if (s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] != '\0')
+		return 0;
+	for (i = 0; i < sizeof truths / sizeof truths[0]; i++) {
+		if (strcasecmp(s, truths[i]) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * when: always, on_failure, on_success (the default), or a condition;
+ * a condition's fault is reported at its column.
+ */
+static void
+load_when(struct loader *l, struct wf_call *c, const struct ynode *v)
+{
+	static const char *const words[] = {
+		"always", "on_failure", "on_success"
+	};
+	struct tpl_error	 te;
+	struct wf_mark		 m = v->mark;
+	struct wf_suggest	 hint;
+	const char		*best;
+	size_t			 i;
+
+	if (get_string(l, v, "'when'", &c->when_text) != 0)
+		return;
+	c->when_mark = v->mark;
+	if (strcmp(v->s, "always") == 0)
+		c->when = WHEN_ALWAYS;
+	else if (strcmp(v->s, "on_failure") == 0)
+		c->when = WHEN_ON_FAILURE;
+	else if (strcmp(v->s, "on_success") == 0)
+		c->when = WHEN_SUCCESS;
+	else if (when_word(v->s)) {
+		/* A typo of a keyword would be a condition always true. */
+		wf_suggest_init(&hint, v->s);
+		for (i = 0; i < sizeof words / sizeof words[0]; i++)
+			wf_suggest_try(&hint, words[i]);
+		best = wf_suggest_best(&hint);
+		wf_error(&l->errs, &v->mark, "unknown when '%s'%s%s%s (it "
+		    "takes always, on_failure, on_success, true, false or a "
+		    "condition)", v->s, best != NULL ? " (did you mean '" :
+		    "", best != NULL ? best : "", best != NULL ? "'?)" : "");
+	} else if (cond_parse(v->s, &c->when_cond, &te) == 0)
+		c->when = WHEN_IF;
+	else {
+		if (m.text_col > 0 && memchr(v->s, '\n', te.offset) == NULL)
+			m.col = template_column(v->s, te.offset, m.text_col);
+		wf_error(&l->errs, &m, "%s", te.msg);
+	}
+}
+
+/* retries, walltime, env, when and allow_failure of an entry. */
+static void
+load_settings(struct loader *l, struct wf_call *c, const struct ynode *e)
+{
+	const struct ynode	*v;
+
+	if ((v = ynode_get(e, "retries")) != NULL)
+		get_int(l, v, "retries", 0, INT_MAX, &c->retries);
+	if ((v = ynode_get(e, "walltime")) != NULL)
+		get_walltime(l, v, &c->walltime, &c->walltime_ms);
+	if ((v = ynode_get(e, "env")) != NULL)
+		load_env(l, v, "'env'", 1, &c->env, &c->nenv);
+	if ((v = ynode_get(e, "when")) != NULL)
+		load_when(l, c, v);
+	if ((v = ynode_get(e, "allow_failure")) != NULL)
+		get_bool(l, v, "allow_failure", &c->allow_failure);
+}
 
 /* A string, or a list of strings, as wf_str entries. */
 static void
@@ -402,6 +488,7 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 	}
 	c = &wf->calls[wf->ncalls++];
 	c->mark = e->mark;
+	c->retries = -1;
 	if ((v = ynode_get(e, "id")) == NULL) {
 		wf_error(&l->errs, &e->mark, "missing 'id' in main entry %zu",
 		    number);
@@ -429,6 +516,7 @@ load_call(struct loader *l, const struct ynode *e, size_t number)
 		return;
 	}
 	l->total_tasks++;
+	load_settings(l, c, e);
 	if ((v = ynode_get(e, "args")) != NULL)
 		load_args(l, c, v);
 	if ((v = ynode_get(e, "foreach")) != NULL)

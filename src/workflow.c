@@ -26,7 +26,8 @@
 #include "workflow.h"
 
 static const char *const top_keys[] = {
-	"weft", "name", "config", "env", "plugins", "apps", "main", NULL
+	"weft", "name", "config", "env", "params", "plugins", "apps", "main",
+	"include", NULL
 };
 static const char *const config_keys[] = {
 	"jobs", "retries", "monitoring", "provider", "resume", "max_tasks",
@@ -37,7 +38,7 @@ static const char *const monitoring_keys[] = {
 	"enabled", "resource_interval", NULL
 };
 static const char *const app_keys[] = {
-	"command", "function", "walltime", "retries", NULL
+	"command", "function", "walltime", "retries", "env", NULL
 };
 
 /* Checking the tree. */
@@ -57,7 +58,8 @@ check_keys(struct loader *l, const struct ynode *map,
 		if (k->type != YN_SCALAR)
 			continue;
 		/* A place to park anchors, as in Compose and GitLab CI. */
-		if (map == l->t.root && strncmp(k->s, "x-", 2) == 0)
+		if ((map == l->t.root || map == l->inc_root) &&
+		    strncmp(k->s, "x-", 2) == 0)
 			continue;
 		for (j = 0; valid[j] != NULL; j++) {
 			if (strcmp(k->s, valid[j]) == 0)
@@ -93,7 +95,7 @@ get_string(struct loader *l, const struct ynode *n, const char *what,
 	return 0;
 }
 
-static int
+int
 get_int(struct loader *l, const struct ynode *n, const char *key,
     long long min, long long max, int *out)
 {
@@ -147,6 +149,19 @@ has_control(const char *s)
 	return 0;
 }
 
+/*
+ * A name that an earlier file (or mapping) defined already: reported at
+ * its second place, naming the first.
+ */
+void
+defined_twice(struct loader *l, const char *what, const char *name,
+    const struct wf_mark *now, const struct wf_mark *first)
+{
+	wf_error(&l->errs, now, "%s '%s' is defined twice (first at %s:%d:%d)",
+	    what, name, first->file != NULL ? first->file : l->wf->display,
+	    first->line, first->col);
+}
+
 /* A template's syntax, with the column of the fault when it is known. */
 int
 check_template(struct loader *l, const struct ynode *n)
@@ -168,7 +183,7 @@ check_template(struct loader *l, const struct ynode *n)
 	return -1;
 }
 
-static int
+int
 want_map(struct loader *l, const struct ynode *n, const char *what)
 {
 	if (n->type == YN_MAP)
@@ -181,7 +196,7 @@ want_map(struct loader *l, const struct ynode *n, const char *what)
 }
 
 /* A YAML boolean; returns -1 (and reports) for anything else. */
-static int
+int
 get_bool(struct loader *l, const struct ynode *v, const char *what, int *out)
 {
 	const char	*b = v->type == YN_SCALAR && v->plain ? v->s : "";
@@ -197,6 +212,21 @@ get_bool(struct loader *l, const struct ynode *v, const char *what, int *out)
 		return 0;
 	}
 	wf_error(&l->errs, &v->mark, "'%s' must be true or false", what);
+	return -1;
+}
+
+/* A walltime: a duration such as 90s. */
+int
+get_walltime(struct loader *l, const struct ynode *v, char **text,
+    int64_t *ms)
+{
+	if (get_string(l, v, "'walltime'", text) != 0)
+		return -1;
+	if (parse_duration(*text, ms) == 0)
+		return 0;
+	wf_error(&l->errs, &v->mark, "invalid walltime '%s' (write a "
+	    "duration such as 90s, 5m, 1h30m or 250ms, up to 30 days)",
+	    *text);
 	return -1;
 }
 
@@ -275,41 +305,6 @@ load_config(struct loader *l, const struct ynode *map)
 	}
 }
 
-/* env: a mapping of variable names to strings. */
-static void
-load_env(struct loader *l, const struct ynode *map)
-{
-	struct workflow		*wf = l->wf;
-	const struct ynode	*k, *v;
-	struct wf_kv		*kv;
-	size_t			 i;
-
-	if (want_map(l, map, "'env'") != 0)
-		return;
-	wf->env = xcalloc(map->nkids / 2 + 1, sizeof *wf->env);
-	for (i = 0; i + 1 < map->nkids; i += 2) {
-		k = map->kids[i];
-		v = map->kids[i + 1];
-		if (k->type != YN_SCALAR)
-			continue;
-		if (!is_name(k->s, 0)) {
-			wf_error(&l->errs, &k->mark, "invalid environment "
-			    "variable name '%s'", k->s);
-			continue;
-		}
-		if (v->type != YN_SCALAR) {
-			wf_error(&l->errs, &v->mark, "env '%s' must be a "
-			    "string, not %s", k->s, ynode_kind(v));
-			continue;
-		}
-		kv = &wf->env[wf->nenv++];
-		kv->key = xstrdup(k->s);
-		/* An empty env value is an empty string, not null. */
-		kv->value = xstrdup(ynode_null(v) && v->plain ? "" : v->s);
-		kv->mark = v->mark;
-	}
-}
-
 /* plugins: a mapping of plugin names to paths of shared objects. */
 static void
 load_plugins(struct loader *l, const struct ynode *map)
@@ -321,7 +316,8 @@ load_plugins(struct loader *l, const struct ynode *map)
 
 	if (want_map(l, map, "'plugins'") != 0)
 		return;
-	wf->plugins = xcalloc(map->nkids / 2 + 1, sizeof *wf->plugins);
+	wf->plugins = xreallocarray(wf->plugins, wf->nplugins +
+	    map->nkids / 2 + 1, sizeof *wf->plugins);
 	for (i = 0; i + 1 < map->nkids; i += 2) {
 		k = map->kids[i];
 		v = map->kids[i + 1];
@@ -339,10 +335,16 @@ load_plugins(struct loader *l, const struct ynode *map)
 			    ynode_kind(v));
 			continue;
 		}
+		if ((pl = workflow_find_plugin(wf, k->s)) != NULL) {
+			defined_twice(l, "plugin", k->s, &k->mark, &pl->mark);
+			continue;
+		}
 		pl = &wf->plugins[wf->nplugins++];
+		memset(pl, 0, sizeof *pl);
 		pl->name = xstrdup(k->s);
 		pl->path = xstrdup(v->s);
-		pl->abspath = path_abs(wf->dir, v->s);
+		/* An included file's are relative to that file. */
+		pl->abspath = path_abs(l->dir != NULL ? l->dir : wf->dir, v->s);
 		pl->mark = v->mark;
 	}
 }
@@ -426,12 +428,14 @@ load_apps(struct loader *l, const struct ynode *map)
 	struct workflow		*wf = l->wf;
 	const struct ynode	*k, *a, *v;
 	struct wf_app		*app;
+	const struct wf_app	*prev;
 	char			*ctx;
 	size_t			 i;
 
 	if (want_map(l, map, "'apps'") != 0)
 		return;
-	wf->apps = xcalloc(map->nkids / 2 + 1, sizeof *wf->apps);
+	wf->apps = xreallocarray(wf->apps, wf->napps + map->nkids / 2 + 1,
+	    sizeof *wf->apps);
 	for (i = 0; i + 1 < map->nkids; i += 2) {
 		k = map->kids[i];
 		a = map->kids[i + 1];
@@ -446,7 +450,12 @@ load_apps(struct loader *l, const struct ynode *map)
 			    "mapping, not %s", k->s, ynode_kind(a));
 			continue;
 		}
+		if ((prev = workflow_find_app(wf, k->s)) != NULL) {
+			defined_twice(l, "app", k->s, &k->mark, &prev->mark);
+			continue;
+		}
 		app = &wf->apps[wf->napps++];
+		memset(app, 0, sizeof *app);
 		app->name = xstrdup(k->s);
 		app->mark = k->mark;
 		app->retries = -1;
@@ -466,25 +475,38 @@ load_apps(struct loader *l, const struct ynode *map)
 			app->command_mark = v->mark;
 			check_template(l, v);
 		}
-		if ((v = ynode_get(a, "walltime")) != NULL &&
-		    get_string(l, v, "'walltime'", &app->walltime) == 0 &&
-		    parse_duration(app->walltime, &app->walltime_ms) != 0)
-			wf_error(&l->errs, &v->mark, "app '%s': invalid "
-			    "walltime '%s' (write a duration such as 90s, 5m, "
-			    "1h30m or 250ms, up to 30 days)", k->s,
-			    app->walltime);
+		if ((v = ynode_get(a, "walltime")) != NULL)
+			get_walltime(l, v, &app->walltime, &app->walltime_ms);
 		if ((v = ynode_get(a, "retries")) != NULL)
 			get_int(l, v, "retries", 0, INT_MAX, &app->retries);
+		if ((v = ynode_get(a, "env")) != NULL)
+			load_env(l, v, "'env'", 1, &app->env, &app->nenv);
 	}
 }
 
+/* The definitions of a workflow file or of a file it includes. */
+void
+load_definitions(struct loader *l, const struct ynode *root)
+{
+	struct workflow		*wf = l->wf;
+	const struct ynode	*v;
+
+	if ((v = ynode_get(root, "env")) != NULL)
+		load_env(l, v, "'env'", 0, &wf->env, &wf->nenv);
+	if ((v = ynode_get(root, "params")) != NULL)
+		load_params(l, v);
+	if ((v = ynode_get(root, "plugins")) != NULL)
+		load_plugins(l, v);
+	if ((v = ynode_get(root, "apps")) != NULL)
+		load_apps(l, v);
+}
 
 static void
 check_tree(struct loader *l)
 {
 	struct workflow		*wf = l->wf;
 	const struct ynode	*root = l->t.root, *v, *main_key = NULL;
-	struct wf_mark		 first = { 1, 1, 0 };
+	struct wf_mark		 first = { 1, 1, 0, NULL };
 	long long		 version;
 	size_t			 i;
 
@@ -516,12 +538,10 @@ check_tree(struct loader *l)
 		get_string(l, v, "'name'", &wf->name);
 	if ((v = ynode_get(root, "config")) != NULL)
 		load_config(l, v);
-	if ((v = ynode_get(root, "env")) != NULL)
-		load_env(l, v);
-	if ((v = ynode_get(root, "plugins")) != NULL)
-		load_plugins(l, v);
-	if ((v = ynode_get(root, "apps")) != NULL)
-		load_apps(l, v);
+	/* What other files define first, so a clash names them first. */
+	if ((v = ynode_get(root, "include")) != NULL)
+		load_includes(l, v);
+	load_definitions(l, root);
 
 	if (wf->mode != WF_FULL)
 		return;
@@ -645,6 +665,7 @@ workflow_load(const char *path, const char *display, const char *dir,
 	l.t.errs = &l.errs;
 	l.t.fd = fd;
 	l.t.skip_main = mode == WF_DEFINITIONS;
+	l.snapshot = dir != NULL;
 	wf_errors_init(&l.errs, wf->display);
 	strmap_init(&l.t.amap, 16);
 	if (ytree_build(&l.t) == 0)
@@ -655,6 +676,7 @@ workflow_load(const char *path, const char *display, const char *dir,
 	if (wf->provider == NULL)
 		wf->provider = xstrdup("local");
 	ytree_free(&l.t);
+	free(l.chain);
 	close(fd);
 
 	if (l.t.read_errno == EFBIG) {
@@ -687,6 +709,7 @@ free_kvs(struct wf_kv *kv, size_t n)
 	for (i = 0; i < n; i++) {
 		free(kv[i].key);
 		free(kv[i].value);
+		free(kv[i].from_env);
 	}
 	free(kv);
 }
@@ -716,6 +739,13 @@ workflow_free(struct workflow **wfp)
 	free(wf->name);
 	free(wf->provider);
 	free_kvs(wf->env, wf->nenv);
+	free_kvs(wf->params, wf->nparams);
+	for (i = 0; i < wf->nincludes; i++) {
+		free(wf->includes[i]);
+		free(wf->include_names[i]);
+	}
+	free(wf->includes);
+	free(wf->include_names);
 	for (i = 0; i < wf->nplugins; i++) {
 		free(wf->plugins[i].name);
 		free(wf->plugins[i].path);
@@ -729,6 +759,7 @@ workflow_free(struct workflow **wfp)
 		free(wf->apps[i].fn_plugin);
 		free(wf->apps[i].fn_symbol);
 		free(wf->apps[i].walltime);
+		free_kvs(wf->apps[i].env, wf->apps[i].nenv);
 	}
 	free(wf->apps);
 	for (i = 0; i < wf->ncalls; i++) {
@@ -751,6 +782,10 @@ workflow_free(struct workflow **wfp)
 		free_strs(c->inputs, c->ninputs);
 		free_strs(c->outputs, c->noutputs);
 		free_strs(c->needs, c->nneeds);
+		free(c->walltime);
+		free_kvs(c->env, c->nenv);
+		free(c->when_text);
+		cond_free(&c->when_cond);
 	}
 	free(wf->calls);
 	free(wf);

@@ -13,6 +13,13 @@ struct loader {
 	struct ytree	 t;		/* reports into errs */
 	size_t		 total_tasks;
 	int		 too_many_told;	/* the task limit: said once */
+	/* While an included file is read (workflow-include.c): */
+	const char	*dir;		/* its directory, for its plugins */
+	const struct ynode *inc_root;	/* its top level */
+	int		 snapshot;	/* a run's copy: includes are too */
+	size_t		*chain;		/* the files being included, nested:
+					   indices into wf->includes */
+	size_t		 nchain;
 };
 
 /* workflow.c */
@@ -23,6 +30,24 @@ int		 get_string(struct loader *, const struct ynode *, const char *,
 int		 is_name(const char *, int);
 int		 has_control(const char *);
 int		 check_template(struct loader *, const struct ynode *);
+int		 want_map(struct loader *, const struct ynode *, const char *);
+void		 defined_twice(struct loader *, const char *, const char *,
+		     const struct wf_mark *, const struct wf_mark *);
+void		 load_definitions(struct loader *, const struct ynode *);
+
+/* workflow-include.c */
+void		 load_includes(struct loader *, const struct ynode *);
+int		 get_int(struct loader *, const struct ynode *, const char *,
+		     long long, long long, int *);
+int		 get_bool(struct loader *, const struct ynode *, const char *,
+		     int *);
+int		 get_walltime(struct loader *, const struct ynode *, char **,
+		     int64_t *);
+
+/* workflow-env.c */
+void		 load_env(struct loader *, const struct ynode *, const char *,
+		     int, struct wf_kv **, size_t *);
+void		 load_params(struct loader *, const struct ynode *);
 
 /* workflow-data.c: for workflow-main.c only */
 long		 foreach_data(struct loader *, const struct ynode *,

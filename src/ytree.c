@@ -104,13 +104,14 @@ read_handler(void *arg, unsigned char *buf, size_t size, size_t *nread)
 /* Building the node tree from events. */
 
 static struct wf_mark
-mark_of(const yaml_mark_t *m)
+mark_of(const struct ytree *l, const yaml_mark_t *m)
 {
 	struct wf_mark	 wm;
 
 	wm.line = (int)m->line + 1;
 	wm.col = (int)m->column + 1;
 	wm.text_col = 0;
+	wm.file = l->file;
 	return wm;
 }
 
@@ -118,7 +119,7 @@ mark_of(const yaml_mark_t *m)
 static struct wf_mark
 mark_at(const struct ytree *l, size_t off)
 {
-	struct wf_mark	 wm = { 1, 1, 0 };
+	struct wf_mark	 wm = { 1, 1, 0, l->file };
 	char		 buf[8192];
 	size_t		 done = 0, i;
 	ssize_t		 n;
@@ -159,7 +160,7 @@ node_new(struct ytree *l, enum ynode_type type, const yaml_mark_t *m)
 	n = arena_alloc(&l->arena, sizeof *n, _Alignof(struct ynode));
 	memset(n, 0, sizeof *n);
 	n->type = type;
-	n->mark = mark_of(m);
+	n->mark = mark_of(l, m);
 	n->s = "";
 	if (type == YN_SEQ || type == YN_MAP) {
 		n->next = l->nodes;
@@ -202,7 +203,7 @@ yaml_failed(struct ytree *l, yaml_parser_t *p)
 		wf_error(l->errs, NULL, "malformed YAML: out of memory");
 		return;
 	}
-	m = mark_of(&p->problem_mark);
+	m = mark_of(l, &p->problem_mark);
 	if (p->context != NULL) {
 		wf_error(l->errs, &m, "malformed YAML: %s (%s)", problem,
 		    p->context);
@@ -533,7 +534,7 @@ ytree_build(struct ytree *l)
 			goto out;
 		}
 		n = NULL;
-		m = mark_of(&ev.start_mark);
+		m = mark_of(l, &ev.start_mark);
 		top = depth > 0 ? stack[depth - 1] : NULL;
 
 		/* Is this event the start of the top-level main's value? */

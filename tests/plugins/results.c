@@ -5,6 +5,8 @@
  *
  *   add         result x + y, as JSON number text ("11", "2.5")
  *   echo        result the value of argument v
+ *   getenv      result "NAME=VALUE" of the environment variable named by
+ *               argument name, or "NAME unset": the env of its call
  *   pid         result getpid(), as text: which worker ran the call
  *   sleep_ms    sleeps ms milliseconds, then result getpid()
  *   describe    result "task=ID|attempt=N|args=a=1,b=2|inputs=x,y|
@@ -187,6 +189,21 @@ echo(struct weft_call *call)
 	if (v == NULL)
 		return failf(call, "echo", "no argument 'v'");
 	return weft_set_result(call, v) == 0 ? WEFT_OK : WEFT_FAILED;
+}
+
+WEFT_EXPORT int
+getenv_(struct weft_call *call)
+{
+	const char	*name = weft_arg(call, "name"), *v;
+	char		 buf[512];
+
+	if (name == NULL)
+		return failf(call, "getenv", "no argument 'name'");
+	if ((v = getenv(name)) != NULL)
+		snprintf(buf, sizeof buf, "%s=%s", name, v);
+	else
+		snprintf(buf, sizeof buf, "%s unset", name);
+	return weft_set_result(call, buf) == 0 ? WEFT_OK : WEFT_FAILED;
 }
 
 static int

@@ -488,6 +488,60 @@ test_task_text(void **state)
 	workflow_free(&wf);
 }
 
+/*
+ * The settings of the language: params in every template, an entry's
+ * env over its app's (templates per task, a secret by its source), its
+ * retries over its app's over the config's, its condition per task, and
+ * the params each entry's templates name (for its resume key).
+ */
+static void
+test_settings(void **state)
+{
+	struct workflow		*wf = NULL;
+	struct dag		*dag;
+	struct task_text	 tt;
+	const struct task	*t;
+	const uint32_t		*params;
+
+	(void)state;
+	dag = build_ok("weft: 1\n"
+	    "config: {retries: 4}\n"
+	    "params: {tag: v1, unused: x, go: \"yes\"}\n"
+	    "apps:\n"
+	    "  c:\n"
+	    "    command: \"run {params.tag} {n}\"\n"
+	    "    env: {A: \"app-{n}\", B: b, K: {from_env: CI_TOKEN}}\n"
+	    "    retries: 2\n"
+	    "main:\n"
+	    "  - {id: t, app: c, foreach: {n: \"1..3\"},\n"
+	    "     env: {B: \"entry-{n}-{params.tag}\"}, retries: 0,\n"
+	    "     when: \"{n} != 2 && {params.go} == yes\",\n"
+	    "     outputs: \"out-{params.tag}-{n}\"}\n"
+	    "  - {id: u, app: c, args: {n: z}}\n", &wf);
+	t = find(dag, "t[n=2]");
+	assert_int_equal(t->retries, 0);
+	assert_int_equal(find(dag, "u")->retries, 2);
+	assert_string_equal(t->outputs[0], "out-v1-2");
+	assert_false(dag_task_when(dag, t));
+	assert_true(dag_task_when(dag, find(dag, "t[n=3]")));
+	assert_true(dag_task_when(dag, find(dag, "u")));
+	dag_task_text(dag, t, &tt);
+	assert_string_equal(tt.command, "run v1 2");
+	assert_int_equal(tt.nenv, 3);
+	assert_string_equal(tt.env[0], "A=app-2");
+	assert_string_equal(tt.env[1], "B=entry-2-v1");
+	assert_null(tt.env[2]);
+	assert_string_equal(tt.env_kv[2]->from_env, "CI_TOKEN");
+	task_text_free(&tt);
+	/* t names tag (its outputs, command, env) and go (its when). */
+	assert_int_equal(dag_task_params(dag, t, &params), 2);
+	assert_string_equal(wf->params[params[0]].key, "tag");
+	assert_string_equal(wf->params[params[1]].key, "go");
+	assert_int_equal(dag_task_params(dag, find(dag, "u"), &params), 1);
+	dag_free(&dag);
+	workflow_free(&wf);
+}
+
 static void
 test_needs_unknown(void **state)
 {
@@ -662,6 +716,7 @@ main(void)
 		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_task_text),
+		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_needs_unknown),
 		cmocka_unit_test(test_undefined_placeholders),
 		cmocka_unit_test(test_empty_path),
