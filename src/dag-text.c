@@ -92,33 +92,53 @@ task_env(struct scope *s, const struct call_info *ci, struct task_text *tt)
 	env_add(s, ci->c->env, ci->c->nenv, tt);
 }
 
+/*
+ * The scope of task T as it is about to run, its args expanded; COMBO is
+ * the caller's (COMBO_ON_STACK values), or one on the heap.  The build
+ * has checked every template: they cannot fail.
+ */
+static void
+scope_open(const struct dag *dag, const struct task *t, struct scope *s,
+    size_t *combo)
+{
+	struct dag_private	*d = dag->priv;
+	uint32_t		 call = TASK_CALL(d, t);
+	const struct wf_call	*c = d->ci[call].c;
+
+	if (c->nforeach > COMBO_ON_STACK)
+		combo = xcalloc(c->nforeach, sizeof *combo);
+	call_combo(c, t->index - d->ci[call].first, combo);
+	memset(s, 0, sizeof *s);
+	s->d = d;
+	s->c = c;
+	s->call = call;
+	s->combo = combo;
+	s->t = t;
+	s->inputs_ok = s->outputs_ok = 1;
+	if (c->nargs > 0 && expand_args(s) != 0)
+		fatalx("the args of task %s do not expand", t->id);
+}
+
+static void
+scope_close(struct scope *s, size_t *stack)
+{
+	free_args(s);
+	if (s->combo != stack)
+		free((size_t *)s->combo);
+}
+
 void
 dag_task_text(const struct dag *dag, const struct task *t,
     struct task_text *tt)
 {
-	struct dag_private	*d = dag->priv;
-	uint32_t		 call = TASK_CALL(d, t);
-	struct call_info	*ci = &d->ci[call];
+	struct call_info	*ci = &dag->priv->ci[TASK_CALL(dag->priv, t)];
 	const struct wf_call	*c = ci->c;
 	struct scope		 s;
 	struct tpl_error	 te;
-	size_t			 stack[COMBO_ON_STACK], *combo = stack, i, k;
-	uint64_t		 ord = t->index - ci->first;
+	size_t			 stack[COMBO_ON_STACK], i, k;
 
 	memset(tt, 0, sizeof *tt);
-	if (c->nforeach > COMBO_ON_STACK)
-		combo = xcalloc(c->nforeach, sizeof *combo);
-	call_combo(c, ord, combo);
-	memset(&s, 0, sizeof s);
-	s.d = d;
-	s.c = c;
-	s.call = call;
-	s.combo = combo;
-	s.t = t;
-	s.inputs_ok = s.outputs_ok = 1;
-	/* The build has checked these templates: they cannot fail. */
-	if (c->nargs > 0 && expand_args(&s) != 0)
-		fatalx("the args of task %s do not expand", t->id);
+	scope_open(dag, t, &s, stack);
 	if (ci->app->function == NULL) {
 		s.results_ok = 1;
 		if (template_expand(ci->app->command, TPL_SHELL, scope_lookup,
@@ -132,17 +152,15 @@ dag_task_text(const struct dag *dag, const struct task *t,
 		    sizeof *tt->arg_values);
 		for (i = 0; i < c->nforeach; i++)
 			tt->arg_values[i] = xstrdup(
-			    c->foreach[i].values[combo[i]]);
+			    c->foreach[i].values[s.combo[i]]);
 		for (k = 0; k < c->nargs; k++, i++) {
 			tt->arg_values[i] = s.argv[k];
 			s.argv[k] = NULL;
 		}
 	}
 	task_env(&s, ci, tt);
-	free_args(&s);
-	task_item(c, combo, tt);
-	if (combo != stack)
-		free(combo);
+	task_item(c, s.combo, tt);
+	scope_close(&s, stack);
 }
 
 const struct workflow *
@@ -165,35 +183,19 @@ dag_task_params(const struct dag *dag, const struct task *t,
 int
 dag_task_when(const struct dag *dag, const struct task *t)
 {
-	struct dag_private	*d = dag->priv;
-	uint32_t		 call = TASK_CALL(d, t);
-	const struct wf_call	*c = d->ci[call].c;
+	const struct wf_call	*c = t->call;
 	struct scope		 s;
 	struct tpl_error	 te;
-	size_t			 stack[COMBO_ON_STACK], *combo = stack;
+	size_t			 stack[COMBO_ON_STACK];
 	int			 v;
 
 	if (c->when_cond == NULL)
 		return 1;
-	if (c->nforeach > COMBO_ON_STACK)
-		combo = xcalloc(c->nforeach, sizeof *combo);
-	call_combo(c, t->index - d->ci[call].first, combo);
-	memset(&s, 0, sizeof s);
-	s.d = d;
-	s.c = c;
-	s.call = call;
-	s.combo = combo;
-	s.t = t;
-	s.inputs_ok = s.outputs_ok = 1;
-	if (c->nargs > 0 && expand_args(&s) != 0)
-		fatalx("the args of task %s do not expand", t->id);
-	/* The build has checked the condition's names. */
+	scope_open(dag, t, &s, stack);
 	if ((v = cond_eval(c->when_cond, scope_lookup, &s, &te)) == -1)
 		fatalx("the condition of task %s does not expand: %s", t->id,
 		    te.msg);
-	free_args(&s);
-	if (combo != stack)
-		free(combo);
+	scope_close(&s, stack);
 	return v;
 }
 

@@ -816,7 +816,7 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 
 	json_object_set_new(hb, "interchange", ctl_age(r->ix_hb.heard_ms));
 	tasks = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I}",
+	    "s:I, s:I, s:I}",
 	    "total", (json_int_t)r->dag->ntasks,
 	    "pending", (json_int_t)(r->counts[TS_WAITING] +
 	    r->counts[TS_KEYING] + r->counts[TS_SENT]),

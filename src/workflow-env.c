@@ -113,12 +113,8 @@ load_params(struct loader *l, const struct ynode *map)
 		v = map->kids[i + 1];
 		if (k->type != YN_SCALAR)
 			continue;
-		if (!is_name(k->s, 1)) {
-			wf_error(&l->errs, &k->mark, "invalid param name '%s' "
-			    "(letters, digits, '_' and '-', not starting with "
-			    "a digit or '-')", k->s);
+		if (check_name(l, k, "param") != 0)
 			continue;
-		}
 		if (v->type != YN_SCALAR) {
 			wf_error(&l->errs, &v->mark, "param '%s' must be a "
 			    "string, a number or a boolean, not %s", k->s,

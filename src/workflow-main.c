@@ -200,12 +200,8 @@ range_count(long long a, long long b, long long step)
 static int
 check_var_name(struct loader *l, const struct ynode *k, const char *what)
 {
-	if (!is_name(k->s, 1)) {
-		wf_error(&l->errs, &k->mark, "invalid %s name '%s' (letters, "
-		    "digits, '_' and '-', not starting with a digit or '-')",
-		    what, k->s);
+	if (check_name(l, k, what) != 0)
 		return -1;
-	}
 	if (strcmp(k->s, "inputs") == 0 || strcmp(k->s, "outputs") == 0) {
 		wf_error(&l->errs, &k->mark, "'%s' is reserved and cannot be "
 		    "%s name", k->s, strcmp(what, "argument") == 0 ?

@@ -138,6 +138,17 @@ is_name(const char *s, int dash)
 	return 1;
 }
 
+/* K names a WHAT as a name must be, or that is reported: -1. */
+int
+check_name(struct loader *l, const struct ynode *k, const char *what)
+{
+	if (is_name(k->s, 1))
+		return 0;
+	wf_error(&l->errs, &k->mark, "invalid %s name '%s' (letters, digits, "
+	    "'_' and '-', not starting with a digit or '-')", what, k->s);
+	return -1;
+}
+
 /* Whether S holds a control character, which no id may show. */
 int
 has_control(const char *s)
@@ -323,12 +334,8 @@ load_plugins(struct loader *l, const struct ynode *map)
 		v = map->kids[i + 1];
 		if (k->type != YN_SCALAR)
 			continue;
-		if (!is_name(k->s, 1)) {
-			wf_error(&l->errs, &k->mark, "invalid plugin name "
-			    "'%s' (letters, digits, '_' and '-', not "
-			    "starting with a digit or '-')", k->s);
+		if (check_name(l, k, "plugin") != 0)
 			continue;
-		}
 		if (v->type != YN_SCALAR || ynode_null(v)) {
 			wf_error(&l->errs, &v->mark, "plugin '%s' must be "
 			    "the path of a shared object, not %s", k->s,

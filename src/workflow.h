@@ -28,6 +28,8 @@ void		 check_keys(struct loader *, const struct ynode *,
 int		 get_string(struct loader *, const struct ynode *, const char *,
 		     char **);
 int		 is_name(const char *, int);
+int		 check_name(struct loader *, const struct ynode *,
+		     const char *);
 int		 has_control(const char *);
 int		 check_template(struct loader *, const struct ynode *);
 int		 want_map(struct loader *, const struct ynode *, const char *);

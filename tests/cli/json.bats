@@ -47,7 +47,7 @@ EOF
 	[[ $stderr == *"summary: 6 tasks:"* ]]
 	[[ $output != *"summary:"* ]]
 	run jsq 'sorted(d.keys())' <<<"$output"
-	assert_output '["counts","duration","ended","exit_code","failures","format_version","junit","monitoring","report","retried","run","run_dir","started","state","workflow"]'
+	assert_output '["allowed_failures","counts","duration","ended","exit_code","failures","format_version","junit","monitoring","report","retried","run","run_dir","started","state","workflow"]'
 }
 
 @test "run --json: the counts, the state and each failure say what happened" {
@@ -57,7 +57,7 @@ EOF
 	run jsq '[d["run"], d["state"], d["exit_code"], d["retried"], d["monitoring"]]' <<<"$doc"
 	assert_output '["0001","failed",1,1,"complete"]'
 	run jsq 'd["counts"]' <<<"$doc"
-	assert_output '{"total":6,"done":4,"cached":0,"failed":1,"dep_fail":1,"killed":0,"not_run":0}'
+	assert_output '{"total":6,"done":4,"cached":0,"failed":1,"dep_fail":1,"skipped":0,"killed":0,"not_run":0}'
 	run jsq 'd["workflow"]' <<<"$doc"
 	assert_output "{\"name\":\"mixed\",\"file\":\"$WEFT_WORK/flow.yaml\"}"
 	run jsq 'd["run_dir"]' <<<"$doc"
