@@ -88,11 +88,25 @@ fail:
 char *
 read_all(int fd, size_t *lenp)
 {
+	return read_all_sized(fd, 0, lenp);
+}
+
+/*
+ * read_all of a file that fstat says is SIZE bytes: one block of that
+ * size from the start (huge pages when big), grown only if it grew.
+ */
+char *
+read_all_sized(int fd, size_t size, size_t *lenp)
+{
 	char	*buf = NULL;
 	size_t	 len = 0, cap = 0;
 	ssize_t	 n;
 	int	 saved;
 
+	if (size > 0) {
+		cap = size + 4096;
+		buf = xcalloc_big(cap + 1, 1);
+	}
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap == 0 ? 65536 : cap * 2;

@@ -308,6 +308,8 @@ int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
 /* All of FD from where it is, NUL-ended; NULL with errno on an error. */
 char		*read_all(int, size_t *);
+/* read_all of a file of a known size (fstat's): no growing, no copy. */
+char		*read_all_sized(int, size_t, size_t *);
 int		 mkdir_p(const char *, mode_t);
 char		*file_tail(const char *, int64_t, int64_t, int, size_t,
 		     size_t *);

@@ -189,7 +189,8 @@ data_read(struct loader *l, const struct ynode *v, const char *what,
 		close(fd);
 		return -1;
 	}
-	if (fd == -1 || (*buf = read_all(fd, len)) == NULL) {
+	if (fd == -1 || (*buf = read_all_sized(fd, (size_t)st.st_size,
+	    len)) == NULL) {
 		saved = errno;
 		wf_error(&l->errs, &v->mark, "%s file '%s' cannot be read: %s",
 		    what, v->s, strerror(saved));

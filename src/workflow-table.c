@@ -198,7 +198,9 @@ presize(struct sheet *t, const char *p, const char *end)
 	if (lines > (size_t)t->l->wf->max_tasks)
 		lines = (size_t)t->l->wf->max_tasks;
 	t->cap = lines * t->ncols;
-	t->cells = xreallocarray(t->cells, t->cap, sizeof *t->cells);
+	/* Only the header was read: no cell yet.  Big: huge pages. */
+	free(t->cells);
+	t->cells = xcalloc_big(t->cap, sizeof *t->cells);
 }
 
 static int
@@ -454,7 +456,7 @@ foreach_table(struct loader *l, const struct ynode *src, const char *path,
 	fe->nfields = t.ncols;
 	fe->fieldvals = t.cells;
 	fe->nvalues = t.nrecords;
-	fe->values = xcalloc(t.nrecords, sizeof *fe->values);
+	fe->values = xcalloc_big(t.nrecords, sizeof *fe->values);
 	for (i = 0; i < t.nrecords; i++)
 		fe->values[i] = t.cells[i * t.ncols];
 	return (long)t.nrecords;

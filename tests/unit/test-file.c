@@ -325,6 +325,42 @@ test_read_all_pipe(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+/*
+ * read_all_sized takes the whole file whatever size it was told: the
+ * right one, one too small (the file grew) or too large (it shrank).
+ */
+static void
+test_read_all_sized(void **state)
+{
+	const size_t	 total = 3 * 65536 + 17;
+	const size_t	 hints[] = { 3 * 65536 + 17, 1, 100000, 1 << 20 };
+	char		*buf, path[] = "/tmp/weft-test-sized.XXXXXX";
+	size_t		 len, i, k;
+	int		 fd;
+
+	(void)state;
+	assert_int_not_equal(fd = mkstemp(path), -1);
+	buf = xmalloc(total);
+	for (i = 0; i < total; i++)
+		buf[i] = pattern(i);
+	assert_int_equal(write(fd, buf, total), (ssize_t)total);
+	free(buf);
+	for (k = 0; k < sizeof hints / sizeof hints[0]; k++) {
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		buf = read_all_sized(fd, hints[k], &len);
+		assert_non_null(buf);
+		assert_int_equal(len, total);
+		for (i = 0; i < total; i++) {
+			if (buf[i] != pattern(i))
+				fail_msg("hint %zu: byte %zu", hints[k], i);
+		}
+		assert_int_equal(buf[total], '\0');
+		free(buf);
+	}
+	close(fd);
+	unlink(path);
+}
+
 /* TAIL: file_tail of PATH as given gives WANT (NULL: nothing). */
 static void
 check_tail(const char *path, int64_t off, int64_t len, int n, size_t window,
@@ -433,6 +469,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_atomic_failure),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_read_all_pipe),
+		cmocka_unit_test(test_read_all_sized),
 		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_tail),
 	};
