@@ -46,6 +46,9 @@ int		 get_bool(struct loader *, const struct ynode *, const char *,
 int		 get_walltime(struct loader *, const struct ynode *, char **,
 		     int64_t *);
 
+/* workflow-config.c */
+void		 load_config(struct loader *, const struct ynode *);
+
 /* workflow-env.c */
 void		 load_env(struct loader *, const struct ynode *, const char *,
 		     int, struct wf_kv **, size_t *);
