@@ -118,7 +118,7 @@ item_none(struct scope *s, const char *name, const char *id,
     const struct call_info *ci)
 {
 	struct wf_suggest	 hint;
-	const char		*best;
+	char			 said[TPL_NAME_MAX + 32];
 	uint32_t		 p;
 
 	if (strpbrk(id, "*?") != NULL) {
@@ -130,12 +130,8 @@ item_none(struct scope *s, const char *name, const char *id,
 	for (p = ci->first; p < ci->first + ci->ntasks &&
 	    p - ci->first < 1000; p++)
 		wf_suggest_try(&hint, s->d->dag->tasks[p].id);
-	if ((best = wf_suggest_best(&hint)) != NULL)
-		snprintf(s->why, sizeof s->why, "'{%s}': no task '%s' (did you "
-		    "mean '%s'?)", name, id, best);
-	else
-		snprintf(s->why, sizeof s->why, "'{%s}': no task '%s'", name,
-		    id);
+	snprintf(s->why, sizeof s->why, "'{%s}': no task '%s'%s", name, id,
+	    wf_suggest_said(&hint, said, sizeof said));
 }
 
 /* Why ID in {NAME} names no task: its ENTRY is not one. */
@@ -143,18 +139,14 @@ static void
 item_no_entry(struct scope *s, const char *name, const char *entry)
 {
 	struct wf_suggest	 hint;
-	const char		*best;
+	char			 said[TPL_NAME_MAX + 32];
 	size_t			 i;
 
 	wf_suggest_init(&hint, entry);
 	for (i = 0; i < s->d->ncalls && i < 10000; i++)
 		wf_suggest_try(&hint, s->d->ci[i].c->id);
-	if ((best = wf_suggest_best(&hint)) != NULL)
-		snprintf(s->why, sizeof s->why, "'{%s}': no entry '%s' (did "
-		    "you mean '%s'?)", name, entry, best);
-	else
-		snprintf(s->why, sizeof s->why, "'{%s}': no entry '%s'", name,
-		    entry);
+	snprintf(s->why, sizeof s->why, "'{%s}': no entry '%s'%s", name,
+	    entry, wf_suggest_said(&hint, said, sizeof said));
 }
 
 /* Words for a lookup, in the graph's buffer: it holds N of them. */

@@ -223,3 +223,14 @@ wf_suggest_best(const struct wf_suggest *s)
 		return NULL;
 	return s->best;
 }
+
+const char *
+wf_suggest_said(const struct wf_suggest *s, char *buf, size_t len)
+{
+	const char	*best = wf_suggest_best(s);
+
+	if (best == NULL)
+		return "";
+	snprintf(buf, len, " (did you mean '%s'?)", best);
+	return buf;
+}

@@ -192,9 +192,9 @@ enum ending {
 static void	 tell_dependents(struct run *, uint32_t, enum ending);
 static void	 go_on(struct run *);
 
-/* Task I does not run: its condition said no (REASON). */
+/* Task I does not run, for REASON; its dependents are not told. */
 static void
-skip(struct run *r, uint32_t i, char *reason)
+settle_skipped(struct run *r, uint32_t i, char *reason)
 {
 	struct task_run	*tr = &r->tasks[i];
 
@@ -203,6 +203,13 @@ skip(struct run *r, uint32_t i, char *reason)
 	set_state(r, i, TS_SKIPPED);
 	ev_task_end(r, i, "skipped", "skipped", NULL, NULL);
 	event_line(r, 0, "skipped  %s (%s)", r->dag->tasks[i].id, reason);
+}
+
+/* Task I does not run: its condition said no (REASON). */
+static void
+skip(struct run *r, uint32_t i, char *reason)
+{
+	settle_skipped(r, i, reason);
 	tell_dependents(r, i, END_SKIPPED);
 }
 
@@ -290,16 +297,9 @@ tell_dependents(struct run *r, uint32_t i, enum ending how)
 				    NULL);
 				event_line(r, 0, "dep_fail %s (needs %s)",
 				    r->dag->tasks[d].id, t->id);
-			} else {
-				free(dr->why);
-				dr->why = xprintf("needs %s, which was skipped",
-				    t->id);
-				set_state(r, d, TS_SKIPPED);
-				ev_task_end(r, d, "skipped", "skipped", NULL,
-				    NULL);
-				event_line(r, 0, "skipped  %s (%s)",
-				    r->dag->tasks[d].id, dr->why);
-			}
+			} else
+				settle_skipped(r, d, xprintf("needs %s, which "
+				    "was skipped", t->id));
 			r->ends[r->nends] = d;
 			r->end_hows[r->nends++] = how;
 		}

@@ -5,6 +5,7 @@
  * usage error, with the nearest name when one is close.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,24 +50,17 @@ mark_target(struct run *r, const char *target, uint8_t *sel)
 static void
 no_match(struct run *r, const char *target)
 {
-	const struct wf_call	*c;
 	struct wf_suggest	 hint;
-	const char		*best;
+	char			 said[PATH_MAX];
 	size_t			 i;
 
 	wf_suggest_init(&hint, target);
-	for (i = 0; i < r->wf->ncalls; i++) {
-		c = &r->wf->calls[i];
-		wf_suggest_try(&hint, c->id);
-	}
+	for (i = 0; i < r->wf->ncalls; i++)
+		wf_suggest_try(&hint, r->wf->calls[i].id);
 	for (i = 0; i < r->dag->ntasks && i < SELECT_SUGGEST_MAX; i++)
 		wf_suggest_try(&hint, r->dag->tasks[i].id);
-	if ((best = wf_suggest_best(&hint)) != NULL)
-		fprintf(stderr, "weft run: no entry or task '%s' in '%s' "
-		    "(did you mean '%s'?)\n", target, r->wf->display, best);
-	else
-		fprintf(stderr, "weft run: no entry or task '%s' in '%s'\n",
-		    target, r->wf->display);
+	fprintf(stderr, "weft run: no entry or task '%s' in '%s'%s\n", target,
+	    r->wf->display, wf_suggest_said(&hint, said, sizeof said));
 }
 
 int

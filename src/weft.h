@@ -425,6 +425,8 @@ size_t		 wf_distance(const char *, const char *);
 void		 wf_suggest_init(struct wf_suggest *, const char *);
 void		 wf_suggest_try(struct wf_suggest *, const char *);
 const char	*wf_suggest_best(const struct wf_suggest *);
+/* " (did you mean 'BEST'?)" in BUF for a message, or "". */
+const char	*wf_suggest_said(const struct wf_suggest *, char *, size_t);
 
 /* ytree.c */
 /*

@@ -58,7 +58,7 @@ load_when(struct loader *l, struct wf_call *c, const struct ynode *v)
 	struct tpl_error	 te;
 	struct wf_mark		 m = v->mark;
 	struct wf_suggest	 hint;
-	const char		*best;
+	char			 said[64];
 	size_t			 i;
 
 	if (get_string(l, v, "'when'", &c->when_text) != 0)
@@ -75,11 +75,10 @@ load_when(struct loader *l, struct wf_call *c, const struct ynode *v)
 		wf_suggest_init(&hint, v->s);
 		for (i = 0; i < sizeof words / sizeof words[0]; i++)
 			wf_suggest_try(&hint, words[i]);
-		best = wf_suggest_best(&hint);
-		wf_error(&l->errs, &v->mark, "unknown when '%s'%s%s%s (it "
-		    "takes always, on_failure, on_success, true, false or a "
-		    "condition)", v->s, best != NULL ? " (did you mean '" :
-		    "", best != NULL ? best : "", best != NULL ? "'?)" : "");
+		wf_error(&l->errs, &v->mark, "unknown when '%s'%s (it takes "
+		    "always, on_failure, on_success, true, false or a "
+		    "condition)", v->s, wf_suggest_said(&hint, said,
+		    sizeof said));
 	} else if (cond_parse(v->s, &c->when_cond, &te) == 0)
 		c->when = WHEN_IF;
 	else {

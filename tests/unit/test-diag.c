@@ -155,6 +155,7 @@ test_suggest(void **state)
 		"command", "function", "retries", "walltime", "env", NULL
 	};
 	struct wf_suggest	 hint;
+	char			 buf[64];
 
 	assert_string_equal(suggest("comand", app), "command");
 	assert_string_equal(suggest("retires", app), "retries");
@@ -174,6 +175,12 @@ test_suggest(void **state)
 	wf_suggest_try(&hint, "bat");
 	wf_suggest_try(&hint, "cap");
 	assert_string_equal(wf_suggest_best(&hint), "bat");
+	/* As a message says it, or nothing. */
+	assert_string_equal(wf_suggest_said(&hint, buf, sizeof buf),
+	    " (did you mean 'bat'?)");
+	wf_suggest_init(&hint, "completely");
+	wf_suggest_try(&hint, "bat");
+	assert_string_equal(wf_suggest_said(&hint, buf, sizeof buf), "");
 }
 
 int
