@@ -132,6 +132,8 @@ read_results(struct run *r)
 			handle_requeue(r, &m);
 		else if (m.type == MSG_POOL_SILENT)
 			pool_silent(r, &m);
+		else if (m.type == MSG_LISTENING)
+			remote_listening(r, &m);
 		else
 			log_warnx("unexpected message type %d", m.type);
 		msg_in_free(&m);
@@ -430,6 +432,8 @@ run_free(struct run *r)
 		free(r->plugin_args[i]);
 	free(r->plugin_args);
 	free(r->registry);
+	free(r->listen);
+	free(r->ix_url);
 	free(r->dbpath);
 	free(r->report_path);
 	free(r->junit_path);
@@ -673,7 +677,8 @@ cmd_run(int argc, char **argv)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	r.jobs = jobs != 0 ? jobs : r.wf->jobs != 0 ? r.wf->jobs :
 	    (ncpu > 0 ? (int)ncpu : 1);
-	r.pools = r.wf->pools > 0 ? r.wf->pools : 1;
+	r.pools = r.wf->pools;
+	remote_heartbeats(r.wf);
 	if (r.json && dry) {
 		fprintf(stderr, "weft run: --json does not go with "
 		    "--dry-run\n");

@@ -357,6 +357,67 @@ status_tasks(struct status_proc *procs, size_t n)
 	return NULL;
 }
 
+static void	 status_row(int, const char *, ...) printflike(2, 3);
+
+/* The interchange's stats, if it answered. */
+static json_t *
+status_ix(struct status_proc *procs, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(procs[i].role, "interchange") == 0 &&
+		    procs[i].reply != NULL)
+			return json_object_get(procs[i].reply, "stats");
+	}
+	return NULL;
+}
+
+/*
+ * Where pools on other hosts connect, how many were refused, and one row
+ * per pool that connected by itself (not main's child: the interchange
+ * knows it).
+ */
+static void
+status_remote(json_t *ix, int width, int wide)
+{
+	json_t		*pools, *pp;
+	const char	*name;
+	char		 detail[160];
+	size_t		 i;
+
+	if (ix == NULL || json_object_get(ix, "url") == NULL)
+		return;
+	printf("pools connect to %s: %lld joined, %lld refused\n",
+	    json_string_value(json_object_get(ix, "url")),
+	    (long long)num(ix, "remote_pools_joined"),
+	    (long long)num(ix, "refused"));
+	pools = json_object_get(ix, "pools");
+	json_array_foreach(pools, i, pp) {
+		if (!json_is_true(json_object_get(pp, "remote")))
+			continue;
+		name = json_string_value(json_object_get(pp, "name"));
+		snprintf(detail, sizeof detail, "on %s%s%s: %lld of %lld "
+		    "slots busy, done %lld, heard %.1fs ago",
+		    json_string_value(json_object_get(pp, "host")),
+		    json_object_get(pp, "block") != NULL ? ", block " : "",
+		    json_object_get(pp, "block") != NULL ? json_string_value(
+		    json_object_get(pp, "block")) : "",
+		    (long long)num(pp, "outstanding"),
+		    (long long)num(pp, "slots"), (long long)num(pp, "done"),
+		    json_number_value(json_object_get(pp, "heard")));
+		if (wide)
+			status_row(width, "%-12s %7lld %-14s %8s %8s %7s %4s "
+			    "%3d  %s", name, (long long)num(pp, "pid"),
+			    json_is_true(json_object_get(pp, "silent")) ?
+			    "silent" : "remote", "-", "-", "-", "-", 0,
+			    detail);
+		else
+			status_row(width, "%-11s %7lld %-14s %3d  %s", name,
+			    (long long)num(pp, "pid"), "remote", 0, detail);
+	}
+}
+
 /* The width to fit: the terminal's, else COLUMNS, else 80. */
 static int
 status_width(void)
@@ -373,7 +434,6 @@ status_width(void)
 	return 80;
 }
 
-static void	 status_row(int, const char *, ...) printflike(2, 3);
 
 /* A row of the table, cut to WIDTH columns. */
 static void
@@ -461,6 +521,7 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 			    procs[i].name, (long)procs[i].pid,
 			    procs[i].verdict, procs[i].restarts, detail);
 	}
+	status_remote(status_ix(procs, n), width, wide);
 }
 
 static void

@@ -41,13 +41,30 @@ mkdir_p(const char *path, mode_t mode)
 	free(copy);
 	return rc;
 }
+/* Writes all of DATA to FD, through short writes and EINTR. */
+int
+write_all(int fd, const void *data, size_t len)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Writes a file whole or not at all: to a temporary name, then rename. */
 int
 write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char		*tmp;
-	const char	*p = data;
-	ssize_t		 n;
 	int		 fd, saved;
 
 	tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
@@ -56,16 +73,8 @@ write_file_atomic(const char *path, const void *data, size_t len)
 		free(tmp);
 		return -1;
 	}
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += n;
-		len -= n;
-	}
+	if (write_all(fd, data, len) == -1)
+		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
 		goto fail;

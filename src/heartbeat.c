@@ -2,7 +2,7 @@
  * heartbeat.c: the bookkeeping of heartbeats, written once for the three
  * processes that keep it: main and each pool, which send the interchange
  * a heartbeat every period and give it up when it has not answered for
- * HEARTBEAT_MISSES periods (run-supervise.c, pool.c), and the interchange,
+ * the threshold (run-supervise.c, pool.c), and the interchange,
  * which reports a pool silent that long (interchange.c).
  *
  * One struct heartbeat per watched peer: the period, when the peer was
@@ -33,11 +33,31 @@ heartbeat_period(void)
 	return (int)v;
 }
 
+/*
+ * The silence after which a peer is lost: WEFT_HEARTBEAT_THRESHOLD_MS if
+ * valid (two periods at least), else HEARTBEAT_MISSES periods.
+ */
+int64_t
+heartbeat_threshold(int period)
+{
+	const char	*s = getenv("WEFT_HEARTBEAT_THRESHOLD_MS");
+	char		*end;
+	long long	 v;
+
+	if (s != NULL && *s != '\0') {
+		v = strtoll(s, &end, 10);
+		if (*end == '\0' && v >= 2LL * period && v <= 86400000)
+			return v;
+	}
+	return (int64_t)period * HEARTBEAT_MISSES;
+}
+
 /* A peer heard at NOW, to which ours was sent at NOW. */
 void
 heartbeat_init(struct heartbeat *hb, int period, int64_t now)
 {
 	hb->period = period;
+	hb->threshold = heartbeat_threshold(period);
 	hb->heard_ms = now;
 	hb->sent_ms = now;
 }
@@ -80,6 +100,20 @@ heartbeat_silent(const struct heartbeat *hb, int64_t now)
 	int64_t	 silence = now - hb->heard_ms;
 
 	return silence < 0 ? 0 : silence / hb->period;
+}
+
+/* Whether the peer has been silent for the threshold: it is lost. */
+int
+heartbeat_lost(const struct heartbeat *hb, int64_t now)
+{
+	return now - hb->heard_ms >= hb->threshold;
+}
+
+/* The threshold in whole periods, for messages. */
+int
+heartbeat_misses(const struct heartbeat *hb)
+{
+	return (int)((hb->threshold + hb->period - 1) / hb->period);
 }
 
 /*

@@ -16,7 +16,7 @@
  * The interchange keeps, for each pool, the tries it has handed it and
  * not yet seen end.  When main reports a pool dead (MSG_POOL_LOST), those
  * go back to main (MSG_REQUEUE) to run again as new tries.  A pool that
- * sends no heartbeat for HEARTBEAT_MISSES periods gets no more tasks and
+ * sends no heartbeat for the threshold gets no more tasks and
  * is reported to main (MSG_POOL_SILENT), which kills it: a stopped or
  * stuck pool then takes the same path as a dead one.
  *
@@ -46,70 +46,7 @@
 
 #include "weft.h"
 #include "proto.h"
-
-#define IX_LIFELINE_FD		3
-#define IX_PREFETCH_WORK_US	50000	/* work queued ahead, per slot */
-#define IX_PREFETCH_MAX		32	/* tasks queued ahead, per slot */
-#define IX_PREFETCH_SAMPLES	8	/* results seen before prefetching */
-#define IX_DRAIN_MS		1500	/* last events to the router */
-
-/* Tasks a pool holds at most, per slot: one running, the rest ahead. */
-#define IX_DEPTH		(1 + IX_PREFETCH_MAX)
-
-struct ix_task {
-	uint32_t	 index;
-	uint32_t	 attempt;
-	char		*data;		/* the packed task, passed on as is */
-	size_t		 len;
-};
-
-struct ix_try {
-	uint32_t	 index;
-	uint32_t	 attempt;
-};
-
-struct ix_pool {
-	char		 ident[32];
-	size_t		 identlen;
-	int		 id;
-	uint32_t	 slots;
-	uint32_t	 outstanding;	/* sent, no result yet */
-	struct ix_try	*tries;		/* those tries, IX_DEPTH * slots at
-					   most */
-	pid_t		 pid;
-	struct heartbeat hb;		/* heard: a heartbeat, any word */
-	int		 silent;	/* reported to main; no more tasks */
-	unsigned long	 done;
-	/* Batch being built by ix_dispatch. */
-	size_t		*batch;
-	size_t		 nbatch;
-};
-
-struct ix {
-	const char	*run_name;
-	void		*ctx;
-	void		*main_sock;
-	void		*pool_sock;
-	int		 sigfd;
-
-	struct ix_task	*queue;
-	size_t		 qhead, qtail, qcap;
-
-	struct ix_pool	*pools;
-	size_t		 npools;
-
-	struct monitor	*mon;		/* NULL: monitoring off */
-	struct ctl	*ctl;
-	unsigned long	 received, dispatched, done, requeued, lost;
-	double		 avg_wall_us;	/* moving average of task wall time */
-	int		 hb_period;
-	int64_t		 checked_ms;	/* last look for silent pools */
-	int		 fail_fast;	/* a failure holds dispatch... */
-	int		 held;		/* ...until main says MSG_GO */
-	struct heartbeat main_hb;	/* heard: main's last heartbeat */
-	int		 stopping;	/* stop at the end of this turn */
-	int		 turned;	/* a turn of the loop went by */
-};
+#include "interchange.h"
 
 static void
 ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index,
@@ -137,7 +74,7 @@ ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index,
 	ix->received++;
 }
 
-static struct ix_pool *
+struct ix_pool *
 ix_find_pool(struct ix *ix, const void *ident, size_t len)
 {
 	size_t	 i;
@@ -212,7 +149,7 @@ ix_dispatch(struct ix *ix)
 			free(t->data);
 			t->data = NULL;
 		}
-		if (msg_send(ix->pool_sock, pp->ident, pp->identlen, &m) == -1)
+		if (msg_send(pp->sock, pp->ident, pp->identlen, &m) == -1)
 			fatalx("cannot send tasks to %s: %s", pp->ident,
 			    zmq_strerror(errno));
 		log_debug("%zu tasks to %s (%u outstanding)", pp->nbatch,
@@ -225,9 +162,7 @@ ix_dispatch(struct ix *ix)
 		ix->qhead = ix->qtail = 0;
 }
 
-static void	ix_from_pools(struct ix *);
-
-static void
+void
 ix_ev_block(struct ix *ix, const struct ix_pool *pp, const char *status)
 {
 	msgpack_packer	*pk;
@@ -243,6 +178,56 @@ ix_ev_block(struct ix *ix, const struct ix_pool *pp, const char *status)
 	msgpack_pack_int64(pk, pp->pid);
 }
 
+/* A pool's entry, new, for IDENT on SOCK. */
+struct ix_pool *
+ix_add_pool(struct ix *ix, void *sock, const void *ident, size_t identlen)
+{
+	struct ix_pool	*pp;
+
+	ix->pools = xreallocarray(ix->pools, ix->npools + 1,
+	    sizeof *ix->pools);
+	pp = &ix->pools[ix->npools++];
+	memset(pp, 0, sizeof *pp);
+	memcpy(pp->ident, ident, identlen);
+	pp->identlen = identlen;
+	pp->sock = sock;
+	return pp;
+}
+
+/* PP leaves the table. */
+void
+ix_drop_pool(struct ix *ix, struct ix_pool *pp)
+{
+	free(pp->batch);
+	free(pp->tries);
+	*pp = ix->pools[--ix->npools];
+}
+
+/*
+ * Tells main that pool ID (PID) is gone, with the tries PP had (none if
+ * PP is NULL): they come back to run again (MSG_REQUEUE).
+ */
+void
+ix_requeue(struct ix *ix, int64_t id, int64_t pid, const struct ix_pool *pp)
+{
+	struct msg_out	 out;
+	uint32_t	 i, n = pp != NULL ? pp->outstanding : 0;
+
+	msg_begin(&out, MSG_REQUEUE, 3);
+	msgpack_pack_int64(&out.pk, id);
+	msgpack_pack_int64(&out.pk, pid);
+	msgpack_pack_array(&out.pk, n);
+	for (i = 0; i < n; i++) {
+		msgpack_pack_array(&out.pk, 2);
+		msgpack_pack_uint32(&out.pk, pp->tries[i].index);
+		msgpack_pack_uint32(&out.pk, pp->tries[i].attempt);
+	}
+	ix->requeued += n;
+	if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
+		fatalx("cannot tell main about a lost pool: %s",
+		    zmq_strerror(errno));
+}
+
 /*
  * Main reaped a pool: its unfinished tries go back to main, and it leaves
  * the table.  Whatever the pool sent before it died is read first, so a
@@ -252,7 +237,6 @@ static void
 ix_pool_lost(struct ix *ix, const struct msg_in *m)
 {
 	struct ix_pool	*pp = NULL;
-	struct msg_out	 out;
 	int64_t		 id, pid;
 	size_t		 i;
 
@@ -261,40 +245,26 @@ ix_pool_lost(struct ix *ix, const struct msg_in *m)
 		log_warnx("malformed pool-lost notice ignored");
 		return;
 	}
-	ix_from_pools(ix);
+	ix_from_pools(ix, ix->pool_sock);
 	for (i = 0; i < ix->npools; i++) {
-		if (ix->pools[i].id == id && ix->pools[i].pid == pid) {
+		if (!ix->pools[i].remote && ix->pools[i].id == id &&
+		    ix->pools[i].pid == pid) {
 			pp = &ix->pools[i];
 			break;
 		}
 	}
-	msg_begin(&out, MSG_REQUEUE, 3);
-	msgpack_pack_int64(&out.pk, id);
-	msgpack_pack_int64(&out.pk, pid);
+	ix_requeue(ix, id, pid, pp);
 	if (pp == NULL) {
 		/* It died before it said hello: it had nothing. */
-		msgpack_pack_array(&out.pk, 0);
 		log_info("pool %d (pid %ld) lost before it registered",
 		    (int)id, (long)pid);
-	} else {
-		msgpack_pack_array(&out.pk, pp->outstanding);
-		for (i = 0; i < pp->outstanding; i++) {
-			msgpack_pack_array(&out.pk, 2);
-			msgpack_pack_uint32(&out.pk, pp->tries[i].index);
-			msgpack_pack_uint32(&out.pk, pp->tries[i].attempt);
-		}
-		log_warnx("pool %d (pid %ld) lost with %u tries; back to main",
-		    (int)id, (long)pid, pp->outstanding);
-		ix->requeued += pp->outstanding;
-		ix->lost++;
-		ix_ev_block(ix, pp, "lost");
-		free(pp->batch);
-		free(pp->tries);
-		*pp = ix->pools[--ix->npools];
+		return;
 	}
-	if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
-		fatalx("cannot tell main about a lost pool: %s",
-		    zmq_strerror(errno));
+	log_warnx("pool %d (pid %ld) lost with %u tries; back to main",
+	    (int)id, (long)pid, pp->outstanding);
+	ix->lost++;
+	ix_ev_block(ix, pp, "lost");
+	ix_drop_pool(ix, pp);
 }
 
 /*
@@ -317,9 +287,14 @@ ix_check_silent(struct ix *ix)
 	ix->checked_ms = now;
 	for (i = 0; i < ix->npools; i++) {
 		pp = &ix->pools[i];
-		if (pp->silent ||
-		    heartbeat_silent(&pp->hb, now) < HEARTBEAT_MISSES)
+		if (pp->silent || !heartbeat_lost(&pp->hb, now))
 			continue;
+		if (pp->remote) {
+			/* Not main's child: ours to give up, now. */
+			ix_remote_lost(ix, pp, "no heartbeat");
+			i--;
+			continue;
+		}
 		pp->silent = 1;
 		log_warnx("pool %d (pid %ld) silent for %lld ms; no more tasks "
 		    "for it", pp->id, (long)pp->pid,
@@ -356,7 +331,7 @@ ix_go(struct ix *ix)
 	ix->held = 0;
 	for (i = 0; i < ix->npools; i++) {
 		msg_begin(&out, MSG_GO, 0);
-		if (msg_send(ix->pool_sock, ix->pools[i].ident,
+		if (msg_send(ix->pools[i].sock, ix->pools[i].ident,
 		    ix->pools[i].identlen, &out) == -1)
 			log_warnx("cannot tell %s to go on",
 			    ix->pools[i].ident);
@@ -408,28 +383,34 @@ ix_from_main(struct ix *ix)
 	}
 }
 
+/* A local pool, started by main: [pool, slots, pid]. */
 static void
-ix_hello(struct ix *ix, const void *ident, size_t identlen,
+ix_hello(struct ix *ix, void *sock, const void *ident, size_t identlen,
     const struct msg_in *m)
 {
 	struct ix_pool	*pp;
 	int64_t		 id, slots, pid;
 
+	if (m->nfields >= 8 && msg_get_int(&m->fields[0], &id) == 0 &&
+	    id == -1) {
+		if (sock == ix->tcp_sock)
+			ix_remote_hello(ix, ident, identlen, m);
+		else
+			log_warnx("a pool on ipc:// asked for a number: "
+			    "ignored");
+		return;
+	}
 	if (m->nfields != 3 || msg_get_int(&m->fields[0], &id) == -1 ||
 	    msg_get_int(&m->fields[1], &slots) == -1 ||
 	    msg_get_int(&m->fields[2], &pid) == -1 || slots < 1 ||
-	    slots > WEFT_MAX_JOBS || identlen >= sizeof pp->ident) {
+	    slots > WEFT_MAX_JOBS || identlen >= sizeof pp->ident ||
+	    sock != ix->pool_sock) {
 		log_warnx("malformed hello ignored");
 		return;
 	}
-	if ((pp = ix_find_pool(ix, ident, identlen)) == NULL) {
-		ix->pools = xreallocarray(ix->pools, ix->npools + 1,
-		    sizeof *ix->pools);
-		pp = &ix->pools[ix->npools++];
-		memset(pp, 0, sizeof *pp);
-		memcpy(pp->ident, ident, identlen);
-		pp->identlen = identlen;
-	} else {
+	if ((pp = ix_find_pool(ix, ident, identlen)) == NULL)
+		pp = ix_add_pool(ix, sock, ident, identlen);
+	else {
 		free(pp->batch);
 		free(pp->tries);
 	}
@@ -494,33 +475,43 @@ ix_results(struct ix *ix, struct ix_pool *pp, const struct msg_in *m,
 		fatalx("cannot pass results to main: %s", zmq_strerror(errno));
 }
 
-static void
-ix_from_pools(struct ix *ix)
+/* Reads what pools sent on SOCK: the ipc:// one, or the tcp:// one. */
+void
+ix_from_pools(struct ix *ix, void *sock)
 {
 	struct ix_pool	*pp;
 	struct msg_in	 m;
 	struct msg_out	 out;
 	zmq_msg_t	 idm, zm;
+	const void	*ident;
+	size_t		 identlen;
 	int		 rc;
 
-	while ((rc = msg_recv_routed(ix->pool_sock, &idm, &zm, &m,
-	    "a pool")) != 0) {
+	while ((rc = msg_recv_routed(sock, &idm, &zm, &m, "a pool")) != 0) {
 		if (rc == -1)
 			continue;
-		pp = ix_find_pool(ix, zmq_msg_data(&idm), zmq_msg_size(&idm));
+		ident = zmq_msg_data(&idm);
+		identlen = zmq_msg_size(&idm);
+		pp = ix_find_pool(ix, ident, identlen);
 		if (pp != NULL)
 			heartbeat_heard(&pp->hb, mono_ms());
-		if (m.type == MSG_HELLO)
-			ix_hello(ix, zmq_msg_data(&idm), zmq_msg_size(&idm),
-			    &m);
+		if (pp == NULL && sock == ix->tcp_sock &&
+		    ix_remote_gone(ix, ident, identlen))
+			;	/* told to stop; what it says is not heard */
+		else if (m.type == MSG_HELLO)
+			ix_hello(ix, sock, ident, identlen, &m);
+		else if (m.type == MSG_EVENTS && sock == ix->tcp_sock)
+			ix_relay(ix, ident, identlen, &zm);
 		else if (pp == NULL)
 			log_warnx("message from an unknown pool ignored");
 		else if (m.type == MSG_RESULTS)
 			ix_results(ix, pp, &m, &zm);
 		else if (m.type == MSG_HEARTBEAT) {
 			msg_begin(&out, MSG_HEARTBEAT, 0);
-			msg_send(ix->pool_sock, pp->ident, pp->identlen, &out);
-		} else
+			msg_send(sock, pp->ident, pp->identlen, &out);
+		} else if (m.type == MSG_LEAVING && pp->remote)
+			ix_remote_lost(ix, pp, IX_LEFT);
+		else
 			log_warnx("unexpected message type %d from %s",
 			    m.type, pp->ident);
 		msg_in_free(&m);
@@ -543,10 +534,13 @@ ix_status_fill(json_t *stats, json_t *hb, void *arg)
 		pp = &ix->pools[i];
 		snprintf(name, sizeof name, "pool-%d", pp->id);
 		json_array_append_new(pools, json_pack("{s:s, s:I, s:i, s:i, "
-		    "s:I, s:b}", "name", name, "pid", (json_int_t)pp->pid,
-		    "slots", (int)pp->slots, "outstanding",
-		    (int)pp->outstanding, "done", (json_int_t)pp->done,
-		    "silent", pp->silent));
+		    "s:I, s:b, s:b, s:s, s:s?, s:o}", "name", name, "pid",
+		    (json_int_t)pp->pid, "slots", (int)pp->slots,
+		    "outstanding", (int)pp->outstanding, "done",
+		    (json_int_t)pp->done, "silent", pp->silent, "remote",
+		    pp->remote, "host", pp->remote ? pp->host : "local",
+		    "block", pp->block[0] != '\0' ? pp->block : NULL,
+		    "heard", ctl_age(pp->hb.heard_ms)));
 		json_object_set_new(hb, name, ctl_age(pp->hb.heard_ms));
 	}
 	json_object_set_new(stats, "queued",
@@ -558,6 +552,7 @@ ix_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(stats, "requeued", json_integer(ix->requeued));
 	json_object_set_new(stats, "pools_lost", json_integer(ix->lost));
 	json_object_set_new(stats, "pools", pools);
+	ix_remote_status(ix, stats);
 	json_object_set_new(hb, "main", ctl_age(ix->main_hb.heard_ms));
 }
 
@@ -610,8 +605,10 @@ ix_signalled(struct evloop *loop, void *arg)
 static int
 ix_pools_readable(struct evloop *loop, void *arg)
 {
+	struct ix	*ix = arg;
+
 	(void)loop;
-	ix_from_pools(arg);
+	ix_from_pools(ix, ix->pool_sock);
 	return 0;
 }
 
@@ -666,6 +663,11 @@ interchange_main(int argc, char **argv)
 	roleargs_get(ROLE_INTERCHANGE, argc, argv, &a);
 	ix.run_name = a.name != NULL ? a.name : "?";
 	ix.fail_fast = a.fail_fast;
+	ix.workdir = a.workdir;
+	ix.plugins = a.plugins;
+	ix.nplugins = a.nplugins;
+	ix.monitor = a.monitor;
+	ix.next_id = a.pool;
 	ix.sigfd = helper_begin("interchange", a.run, a.verbose, 0);
 	proctitle_set("weft: interchange run %s", ix.run_name);
 
@@ -679,7 +681,8 @@ interchange_main(int argc, char **argv)
 	if (ix.main_sock == NULL ||
 	    zsock_connect(ix.main_sock, "ipc://sock/main") == -1)
 		fatalx("cannot connect to main: %s", zmq_strerror(errno));
-	ix.hb_period = ix.main_hb.period = heartbeat_period();
+	heartbeat_init(&ix.main_hb, heartbeat_period(), mono_ms());
+	ix.hb_period = ix.main_hb.period;
 	ix.checked_ms = mono_ms();
 	ix.ctl = ctl_open(ix.ctx, "interchange", "interchange", ix_status_fill,
 	    &ix);
@@ -687,7 +690,10 @@ interchange_main(int argc, char **argv)
 
 	if (a.monitor)
 		ix.mon = monitor_open(ix.ctx, "interchange");
-	loop = evloop_new();
+	ix.loop = loop = evloop_new();
+	/* The endpoint pools on other hosts connect to, if any. */
+	if (a.listen != NULL && ix_listen(&ix, a.listen, a.verbose) == -1)
+		fatalx("cannot listen on %s", a.listen);
 	evloop_fd(loop, IX_LIFELINE_FD, ix_lifeline, &ix);
 	evloop_fd(loop, ix.sigfd, ix_signalled, &ix);
 	evloop_socket(loop, ix.pool_sock, ix_pools_readable, &ix);
@@ -699,6 +705,7 @@ interchange_main(int argc, char **argv)
 	evloop_prepare(loop, ix_turn, &ix);
 	if (evloop_run(loop) == -1)
 		fatal("zmq_poll");
+	ix_remote_stop_all(&ix, "the run is over");
 	evloop_free(&loop);
 	ctl_close(&ix.ctl);
 	/* As a pool's: a loaded router may take a while to acknowledge. */
@@ -709,7 +716,9 @@ interchange_main(int argc, char **argv)
 	    ix.qtail - ix.qhead);
 	zmq_close(ix.main_sock);
 	zmq_close(ix.pool_sock);
+	ix_remote_close(&ix);
 	zmq_ctx_term(ix.ctx);
 	ix_free(&ix);
+	roleargs_clear(&a);
 	return 0;
 }

@@ -65,12 +65,25 @@ struct monitor {
 struct monitor *
 monitor_open(void *ctx, const char *role)
 {
+	return monitor_connect(ctx, role, "ipc://sock/router", NULL);
+}
+
+/*
+ * The same, to ENDPOINT: a remote pool's events go to the interchange's
+ * tcp:// endpoint with the run's KEYS, which passes them on.
+ */
+struct monitor *
+monitor_connect(void *ctx, const char *role, const char *endpoint,
+    const struct curve_keys *keys)
+{
 	struct monitor	*m;
 
 	m = xcalloc(1, sizeof *m);
 	snprintf(m->sender, sizeof m->sender, "%s/%ld", role, (long)getpid());
 	m->sock = zsock_open(ctx, ZMQ_DEALER, m->sender);
-	if (m->sock == NULL || zsock_connect(m->sock, "ipc://sock/router")) {
+	if (m->sock != NULL && keys != NULL && certs_client(m->sock, keys))
+		log_warnx("monitoring: cannot set its keys");
+	if (m->sock == NULL || zsock_connect(m->sock, endpoint)) {
 		log_warnx("monitoring: cannot connect to the router: %s",
 		    zmq_strerror(errno));
 		if (m->sock != NULL)

@@ -188,7 +188,16 @@ pool_free(struct pool *p)
 			close(p->workers[k].fd);
 	}
 	free(p->workers);
-	free(p->plugin_args);
+	if (p->remote) {
+		strs_free(p->plugin_args, p->nplugin_args);
+		free(p->run_own);
+		free(p->rundir_own);
+		free(p->workdir_own);
+		explicit_bzero(&p->keys, sizeof p->keys);
+		if (p->console != -1)
+			close(p->console);
+	} else
+		free(p->plugin_args);
 }
 
 static void
@@ -324,7 +333,7 @@ pool_heartbeat(struct pool *p)
 	 * ours, not the interchange's, so it gets a fresh chance to answer.
 	 */
 	heartbeat_resumed(&p->ix_hb, now);
-	if (heartbeat_silent(&p->ix_hb, now) >= HEARTBEAT_MISSES) {
+	if (heartbeat_lost(&p->ix_hb, now)) {
 		log_warnx("the interchange has not answered for %lld ms",
 		    (long long)heartbeat_silence(&p->ix_hb, now));
 		p->lost_ix = 1;
@@ -424,6 +433,7 @@ pool_stop(struct pool *p, const char *why)
 
 	if (p->stopping)
 		return;
+	snprintf(p->stop_why, sizeof p->stop_why, "%s", why);
 	log_info("stopping (%s): %d tasks running, %zu queued", why, p->busy,
 	    queue_len(&p->cmdq) + queue_len(&p->fnq));
 	p->stopping = 1;
@@ -440,6 +450,23 @@ pool_stop(struct pool *p, const char *why)
 	if (p->lifeline_ev != 0)
 		evloop_remove(p->loop, p->lifeline_ev);
 	p->lifeline_ev = 0;
+}
+
+/* MSG_STOP: [why], to a pool that connected by itself. */
+static void
+pool_told_stop(struct pool *p, const struct msg_in *m)
+{
+	char	 why[128];
+
+	snprintf(why, sizeof why, "told to stop: %.*s", m->nfields == 1 &&
+	    m->fields[0].type == MSGPACK_OBJECT_STR ?
+	    (int)m->fields[0].via.str.size : 0, m->nfields == 1 &&
+	    m->fields[0].type == MSGPACK_OBJECT_STR ?
+	    m->fields[0].via.str.ptr : "");
+	/* Only the end of the run is a normal end. */
+	if (strstr(why, "the run is over") == NULL)
+		p->exit_code = EXIT_INTERNAL;
+	pool_stop(p, why);
 }
 
 static void
@@ -461,6 +488,8 @@ pool_recv(struct pool *p)
 		}
 		if (m.type == MSG_HEARTBEAT)
 			;
+		else if (m.type == MSG_STOP)
+			pool_told_stop(p, &m);
 		else if (m.type == MSG_GO)
 			p->held = 0;
 		else if (m.type == MSG_TASKS && m.nfields == 1 &&
@@ -656,6 +685,29 @@ pool_turn(struct evloop *loop, void *arg)
 	return timeout;
 }
 
+/* A pool started by main says hello on ipc://, with its number. */
+static void
+pool_greet(struct pool *p)
+{
+	struct msg_out	 m;
+	char		 ident[48];
+
+	/* With the pid, a restarted pool is never taken for its predecessor. */
+	snprintf(ident, sizeof ident, "pool-%d/%ld", p->id, (long)getpid());
+	if ((p->ctx = zmq_ctx_new()) == NULL)
+		fatal("zmq_ctx_new");
+	p->sock = zsock_open(p->ctx, ZMQ_DEALER, ident);
+	if (p->sock == NULL || zsock_connect(p->sock, "ipc://sock/pools") == -1)
+		fatalx("cannot connect to the interchange: %s",
+		    zmq_strerror(errno));
+	msg_begin(&m, MSG_HELLO, 3);
+	msgpack_pack_int32(&m.pk, p->id);
+	msgpack_pack_int32(&m.pk, p->jobs);
+	msgpack_pack_int64(&m.pk, getpid());
+	if (msg_send(p->sock, NULL, 0, &m) == -1)
+		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
+}
+
 static void
 pool_loop(struct pool *p)
 {
@@ -666,7 +718,9 @@ pool_loop(struct pool *p)
 	if (p->mon != NULL)
 		evloop_socket(p->loop, monitor_socket(p->mon),
 		    pool_monitor_readable, p);
-	p->lifeline_ev = evloop_fd(p->loop, p->lifeline, pool_lifeline, p);
+	if (p->lifeline >= 0)
+		p->lifeline_ev = evloop_fd(p->loop, p->lifeline,
+		    pool_lifeline, p);
 	/* The workers started before the loop. */
 	for (i = 0; p->workers != NULL && i < p->jobs; i++)
 		worker_watch(p, &p->workers[i]);
@@ -687,26 +741,35 @@ pool_main(int argc, char **argv)
 	struct roleargs		 a;
 	struct pool		 p;
 	struct workflow		*wf;
-	struct msg_out		 m;
-	char			*err = NULL, logname[32], ident[48];
+	char			*err = NULL, logname[32];
 	int			 i;
 
 	memset(&p, 0, sizeof p);
 	p.shown_busy = -1;
-	roleargs_get(ROLE_POOL, argc, argv, &a);
-	p.rundir = a.run;
-	p.run_name = a.name != NULL ? a.name : "?";
-	p.id = a.pool;
-	p.jobs = a.jobs;
-	p.workdir = a.workdir;
-	p.plugin_args = a.plugins;	/* ours now: pool_free frees it */
-	p.nplugin_args = a.nplugins;
-	p.fail_fast = a.fail_fast;
-	p.verbose = a.verbose;
-
-	snprintf(logname, sizeof logname, "pool-%d", p.id);
-	p.sigfd = helper_begin(logname, p.rundir, p.verbose, 1);
-	p.lifeline = POOL_LIFELINE_FD;
+	p.console = -1;
+	if (pool_joins(argc, argv)) {
+		roleargs_get(ROLE_JOIN, argc, argv, &a);
+		p.verbose = a.verbose;
+		p.sigfd = helper_begin("pool", ".", p.verbose, 1);
+		p.lifeline = -1;
+		pool_join(&p, &a);
+		snprintf(logname, sizeof logname, "pool-%d", p.id);
+	} else {
+		roleargs_get(ROLE_POOL, argc, argv, &a);
+		p.rundir = a.run;
+		p.run_name = a.name != NULL ? a.name : "?";
+		p.id = a.pool;
+		p.jobs = a.jobs;
+		p.workdir = a.workdir;
+		/* Ours now: pool_free frees it. */
+		p.plugin_args = a.plugins;
+		p.nplugin_args = a.nplugins;
+		p.fail_fast = a.fail_fast;
+		p.verbose = a.verbose;
+		snprintf(logname, sizeof logname, "pool-%d", p.id);
+		p.sigfd = helper_begin(logname, p.rundir, p.verbose, 1);
+		p.lifeline = POOL_LIFELINE_FD;
+	}
 	pool_title(&p);
 
 	/*
@@ -738,36 +801,32 @@ pool_main(int argc, char **argv)
 		}
 	}
 
-	/* With the pid, a restarted pool is never taken for its predecessor. */
-	snprintf(ident, sizeof ident, "pool-%d/%ld", p.id, (long)getpid());
-	if ((p.ctx = zmq_ctx_new()) == NULL)
-		fatal("zmq_ctx_new");
-	p.sock = zsock_open(p.ctx, ZMQ_DEALER, ident);
-	if (p.sock == NULL || zsock_connect(p.sock, "ipc://sock/pools") == -1)
-		fatalx("cannot connect to the interchange: %s",
-		    zmq_strerror(errno));
-	msg_begin(&m, MSG_HELLO, 3);
-	msgpack_pack_int32(&m.pk, p.id);
-	msgpack_pack_int32(&m.pk, p.jobs);
-	msgpack_pack_int64(&m.pk, getpid());
-	if (msg_send(p.sock, NULL, 0, &m) == -1)
-		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
+	if (!p.remote)
+		pool_greet(&p);
 	heartbeat_init(&p.ix_hb, heartbeat_period(), mono_ms());
 
-	snprintf(p.block, sizeof p.block, "%d", p.id);
-	if (gethostname(p.host, sizeof p.host - 1) == -1)
-		snprintf(p.host, sizeof p.host, "localhost");
+	if (!p.remote) {
+		snprintf(p.block, sizeof p.block, "%d", p.id);
+		if (gethostname(p.host, sizeof p.host - 1) == -1)
+			snprintf(p.host, sizeof p.host, "localhost");
+	}
 	p.interval = wf->resource_interval;
 	/*
 	 * The pool says itself that its block runs: a pool whose run ended
 	 * before the interchange heard from it still ran, and its "exited"
 	 * must not come without a "running" before it.
 	 */
-	if (wf->monitoring && (p.mon = monitor_open(p.ctx, logname)) != NULL) {
+	if (p.remote ? p.remote_monitor && wf->monitoring : wf->monitoring)
+		p.mon = p.remote ? monitor_connect(p.ctx, logname, p.url,
+		    &p.keys) : monitor_open(p.ctx, logname);
+	if (p.mon != NULL) {
 		pool_ev_block(&p, "running");
 		pool_ev_node(&p);
 	}
-	p.ctl = ctl_open(p.ctx, logname, "pool", pool_status_fill, &p);
+	/* A remote pool's status is the interchange's to show. */
+	if (!p.remote)
+		p.ctl = ctl_open(p.ctx, logname, "pool", pool_status_fill,
+		    &p);
 	p.sample_at_ms = mono_ms() + (int64_t)(p.interval * 1000);
 
 	pool_loop(&p);
@@ -779,10 +838,11 @@ pool_main(int argc, char **argv)
 	monitor_close(&p.mon);
 	log_info("exiting: %lu tasks started, %lu finished", p.started,
 	    p.finished);
+	pool_leave(&p, p.stop_why[0] != '\0' ? p.stop_why : "done");
 	zmq_close(p.sock);
 	zmq_ctx_term(p.ctx);
 	pool_free(&p);
 	workflow_free(&wf);
 	/* Main reports a pool that ended by itself as died: say why here. */
-	return p.lost_ix ? EXIT_INTERNAL : 0;
+	return p.lost_ix ? EXIT_INTERNAL : p.exit_code;
 }

@@ -1,7 +1,8 @@
 /*
  * pool.h: what the files of the "weft pool" role share: pool.c (setup,
  * the loop, the interchange), pool-try.c (one try), pool-workers.c (the
- * pool's side of its workers) and pool-monitor.c (events and samples).
+ * pool's side of its workers), pool-monitor.c (events and samples) and
+ * pool-remote.c (a pool that connects by itself, over tcp://).
  * The pool, its tasks and queues, its tries, its workers, and the
  * functions one of them calls in another.  Private to the pool: only
  * pool*.c include it, after weft.h and proto.h.
@@ -177,12 +178,29 @@ struct pool {
 
 	struct monitor	*mon;		/* NULL: monitoring off */
 	struct ctl	*ctl;
-	char		 block[16];	/* this pool's number, as text */
+	char		 block[32];	/* this pool's number, as text, or
+					   its provider's block */
 	char		 host[256];
 	double		 interval;	/* resource samples, seconds */
 	int64_t		 sample_at_ms;
 	unsigned long	 started, finished, calls_done;
 	double		 avg_call_us;	/* moving average of call wall time */
+	char		 stop_why[128];	/* why it stopped */
+	int		 exit_code;
+
+	/* A pool that connected by itself (pool-remote.c). */
+	int		 remote;
+	const char	*url;		/* --connect */
+	const char	*certs;		/* --certs */
+	struct curve_keys keys;
+	char		*run_own;	/* what the welcome said */
+	char		*rundir_own;
+	char		*workdir_own;
+	int		 remote_monitor;
+	int		 console;	/* the stderr it began with; -1 */
+	int		 cpus;		/* what it has */
+	int64_t		 memory;
+	int		 ngpus;
 };
 
 /* pool.c: tasks and their queues */
@@ -230,6 +248,11 @@ void		 worker_died(struct pool *, struct pool_worker *, int);
 int		 workers_tick(struct pool *);
 struct pool_worker *worker_idle(struct pool *);
 void		 workers_prefetch(struct pool *);
+
+/* pool-remote.c: a pool that connects by itself */
+int		 pool_joins(int, char **);
+void		 pool_join(struct pool *, const struct roleargs *);
+void		 pool_leave(struct pool *, const char *);
 
 /* pool-monitor.c: events and samples */
 void		 pool_ev_block(struct pool *, const char *);

@@ -23,7 +23,10 @@
 #define PROTO_VERSION	4
 
 enum msg_type {
-	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid] */
+	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid]
+				   or, from a pool that connects by itself,
+				   [-1, slots, pid, host, cpus, memory,
+				   gpus, block, weft version] */
 	MSG_TASKS,		/* main -> interchange -> pool: [[task]...] */
 	MSG_RESULTS,		/* pool -> interchange -> main:
 				   [[result]...], [[index, attempt]...]
@@ -40,13 +43,22 @@ enum msg_type {
 	MSG_REQUEUE,		/* interchange -> main: [pool, pid,
 				   [[index, attempt]...]] tries it had */
 	MSG_POOL_SILENT,	/* interchange -> main: [pool, pid] no
-				   heartbeat for HEARTBEAT_MISSES periods */
+				   heartbeat for the threshold */
 	MSG_GO,			/* main -> interchange -> pools: [] with
 				   --fail-fast, a failed try was not the
 				   end: start tasks again */
 	MSG_WRITER_SILENT,	/* router -> main: [committed, written] the
 				   dbwriter has had work and said nothing
-				   for HEARTBEAT_MISSES periods */
+				   for the heartbeat threshold */
+	MSG_WELCOME,		/* interchange -> a pool that connected by
+				   itself: [pool, run, rundir, workdir,
+				   monitor, fail_fast, [plugin args],
+				   heartbeat period ms, threshold ms] */
+	MSG_STOP,		/* interchange -> pool: [why] exit now */
+	MSG_LEAVING,		/* pool -> interchange: [why] exiting; what
+				   it had did not end */
+	MSG_LISTENING,		/* interchange -> main: [url] pools connect
+				   there */
 	/* Between a pool and its workers, on a socketpair (worker.c). */
 	MSG_W_READY,		/* worker -> pool: [pid, stdout_at,
 				   stderr_at] plugins loaded; where its
@@ -244,6 +256,22 @@ void	 msg_pack_str(msgpack_packer *, const char *, size_t);
 ssize_t	 spool_append(int, const void *, size_t);
 uint32_t spool_length(const unsigned char *);
 
+/* certs.c: the CURVE keys of a run's tcp:// endpoint, Z85 text. */
+#define CURVE_KEY_LEN	40
+struct curve_keys {
+	char	 server_public[CURVE_KEY_LEN + 1];
+	char	 server_secret[CURVE_KEY_LEN + 1];
+	char	 client_public[CURVE_KEY_LEN + 1];
+	char	 client_secret[CURVE_KEY_LEN + 1];
+};
+#define CERTS_POOL	0	/* what certs_load needs: a pool's keys */
+#define CERTS_SERVER	1	/* or the interchange's */
+int	 certs_create(const char *, struct curve_keys *, char **);
+int	 certs_load(const char *, const char *, int, struct curve_keys *,
+	     char **);
+int	 certs_server(void *, const struct curve_keys *);
+int	 certs_client(void *, const struct curve_keys *);
+
 /* ZeroMQ sockets as every weft process configures them. */
 void	*zsock_open(void *, int, const char *);
 int	 zsock_bind(void *, const char *);
@@ -252,6 +280,9 @@ int	 zsock_connect(void *, const char *);
 /* monitor.c: the sending end of monitoring. */
 struct monitor;
 struct monitor	*monitor_open(void *, const char *);
+struct curve_keys;
+struct monitor	*monitor_connect(void *, const char *, const char *,
+		     const struct curve_keys *);
 void		*monitor_socket(struct monitor *);
 msgpack_packer	*monitor_event(struct monitor *, enum event_kind, uint32_t);
 void		 monitor_pack_str(msgpack_packer *, const char *);

@@ -37,7 +37,8 @@ struct roleopt {
 #define RA(m)	offsetof(struct roleargs, m)
 enum {
 	O_RUN, O_NAME, O_DB, O_POOL, O_JOBS, O_WORKER, O_WORKDIR, O_PARENT,
-	O_MONITOR, O_FAIL_FAST, O_PLUGIN, O_VERBOSE, O_COUNT
+	O_MONITOR, O_FAIL_FAST, O_PLUGIN, O_VERBOSE, O_LISTEN, O_CONNECT,
+	O_CERTS, O_CORES, O_MEMORY, O_GPUS, O_BLOCK, O_COUNT
 };
 static const struct roleopt opts[O_COUNT] = {
 	[O_RUN] = { "run", RA_STR, RA(run), 0, "DIR", 0, 0, 0 },
@@ -55,6 +56,16 @@ static const struct roleopt opts[O_COUNT] = {
 	[O_PLUGIN] = { "plugin", RA_LIST, RA(plugins), RA(nplugins),
 	    "NAME=PATH", 0, 0, 0 },
 	[O_VERBOSE] = { "verbose", RA_FLAG, RA(verbose), 0, NULL, 0, 0, 'v' },
+	[O_LISTEN] = { "listen", RA_STR, RA(listen), 0, "tcp://HOST:PORT", 0,
+	    0, 0 },
+	[O_CONNECT] = { "connect", RA_STR, RA(connect), 0, "tcp://HOST:PORT",
+	    0, 0, 0 },
+	[O_CERTS] = { "certs", RA_STR, RA(certs), 0, "PATH", 0, 0, 0 },
+	[O_CORES] = { "cores", RA_INT, RA(cores), 0, "N", 1, WEFT_MAX_JOBS,
+	    0 },
+	[O_MEMORY] = { "memory", RA_STR, RA(memory), 0, "SIZE", 0, 0, 0 },
+	[O_GPUS] = { "gpus", RA_STR, RA(gpus), 0, "N|I,J,...", 0, 0, 0 },
+	[O_BLOCK] = { "block", RA_STR, RA(block), 0, "ID", 0, 0, 0 },
 };
 
 /* The roles: the options each takes, and those it cannot do without. */
@@ -66,7 +77,8 @@ static const struct {
 } roles[] = {
 	[ROLE_INTERCHANGE] = { "interchange",
 	    O(O_RUN) | O(O_NAME) | O(O_MONITOR) | O(O_FAIL_FAST) |
-	    O(O_VERBOSE), O(O_RUN) },
+	    O(O_VERBOSE) | O(O_LISTEN) | O(O_WORKDIR) | O(O_PLUGIN) |
+	    O(O_POOL), O(O_RUN) },
 	[ROLE_POOL] = { "pool",
 	    O(O_RUN) | O(O_NAME) | O(O_POOL) | O(O_JOBS) | O(O_WORKDIR) |
 	    O(O_FAIL_FAST) | O(O_PLUGIN) | O(O_VERBOSE),
@@ -79,6 +91,9 @@ static const struct {
 	    O(O_RUN) | O(O_NAME) | O(O_VERBOSE), O(O_RUN) },
 	[ROLE_DBWRITER] = { "dbwriter",
 	    O(O_RUN) | O(O_NAME) | O(O_DB) | O(O_VERBOSE), O(O_RUN) | O(O_DB) },
+	[ROLE_JOIN] = { "pool",
+	    O(O_CONNECT) | O(O_CERTS) | O(O_JOBS) | O(O_CORES) | O(O_MEMORY) |
+	    O(O_GPUS) | O(O_BLOCK) | O(O_VERBOSE), O(O_CONNECT) | O(O_CERTS) },
 	[ROLE_HASH] = { "hash",
 	    O(O_WORKDIR) | O(O_PARENT), O(O_WORKDIR) | O(O_PARENT) },
 };

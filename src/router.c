@@ -234,7 +234,7 @@ router_writer_silent(struct router *r, int64_t now)
 	struct msg_out	 m;
 	int64_t		 threshold;
 
-	threshold = (int64_t)heartbeat_period() * HEARTBEAT_MISSES;
+	threshold = heartbeat_threshold(heartbeat_period());
 	if (r->main_id[0] == '\0' || r->orphaned ||
 	    !(r->sent > r->committed || (r->finishing &&
 	    r->committed < r->written)) ||

@@ -179,15 +179,16 @@ start_helpers(struct run *r)
 	helper_args(r, &a);
 	a.monitor = r->mon != NULL;
 	a.fail_fast = r->fail_fast;
-	if (spawn_helper(r, add_helper(r, H_INTERCHANGE, -1,
-	    "interchange", roleargs_argv(ROLE_INTERCHANGE, &a))) == -1)
-		return -1;
-
-	a.jobs = r->jobs;
 	a.workdir = r->wf->dir;
 	/* A worker loads these too: it cannot know them otherwise. */
 	a.plugins = r->plugin_args;
 	a.nplugins = r->nplugin_args;
+	if (remote_setup(r, &a) == -1 || spawn_helper(r, add_helper(r,
+	    H_INTERCHANGE, -1, "interchange",
+	    roleargs_argv(ROLE_INTERCHANGE, &a))) == -1)
+		return -1;
+	a.listen = NULL;
+	a.jobs = r->jobs;
 	for (i = 0; i < r->pools; i++) {
 		snprintf(name, sizeof name, "pool-%d", i);
 		a.pool = i;
@@ -286,7 +287,8 @@ restart_silent_writer(struct run *r)
 			continue;
 		}
 		log_warnx("dbwriter (pid %ld) made no progress for %d "
-		    "periods; killing it", (long)h->pid, HEARTBEAT_MISSES);
+		    "periods; killing it", (long)h->pid,
+		    heartbeat_misses(&r->ix_hb));
 		kill(h->pid, SIGKILL);
 	}
 }
@@ -460,7 +462,7 @@ pool_silent(struct run *r, const struct msg_in *m)
 		fflush(stdout);
 		fprintf(stderr, "%s: %s (pid %ld) sent no heartbeat for %d "
 		    "periods; killing it\n", weft_prog, h->name, (long)pid,
-		    HEARTBEAT_MISSES);
+		    heartbeat_misses(&r->ix_hb));
 		log_warnx("%s silent; killing it", h->name);
 		kill(h->pid, SIGKILL);
 	}
@@ -766,7 +768,7 @@ finish_monitoring(struct run *r)
 
 /*
  * Sends the interchange a heartbeat when one is due; one that has not
- * answered for HEARTBEAT_MISSES periods ends the run.  Returns ms until
+ * answered for the threshold ends the run.  Returns ms until
  * the next heartbeat.
  */
 int
@@ -786,13 +788,13 @@ main_heartbeat(struct run *r)
 
 	/* Back from a stop of our own: the silence was ours. */
 	heartbeat_resumed(&r->ix_hb, now);
-	if (heartbeat_silent(&r->ix_hb, now) >= HEARTBEAT_MISSES &&
+	if (heartbeat_lost(&r->ix_hb, now) &&
 	    !r->aborted) {
 		progress_clear(r);
 		fflush(stdout);
 		fprintf(stderr, "%s: the interchange (pid %ld) sent no "
 		    "heartbeat for %d periods; stopping run %s\n", weft_prog,
-		    (long)h->pid, HEARTBEAT_MISSES, r->rd.name);
+		    (long)h->pid, heartbeat_misses(&r->ix_hb), r->rd.name);
 		log_warnx("the interchange is not answering");
 		r->aborted = 1;
 		return 0;	/* the loop must look at its condition now */
@@ -845,4 +847,5 @@ main_status_fill(json_t *stats, json_t *hb, void *arg)
 	json_object_set_new(stats, "workflow", json_string(r->wf->path));
 	json_object_set_new(stats, "tasks", tasks);
 	json_object_set_new(stats, "helpers", helpers);
+	remote_status(r, stats);
 }

@@ -1,7 +1,7 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
- * run-sched.c, run-supervise.c, run-events.c, run-output.c and
- * run-live.c, run-dry.c: the state
+ * run-sched.c, run-supervise.c, run-events.c, run-output.c,
+ * run-live.c, run-dry.c and run-remote.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
  * them; include it after weft.h and proto.h.
  */
@@ -116,6 +116,8 @@ struct run {
 	char		*registry;	/* helpers.json */
 	int		 sweep_orphans;	/* a pool died: kill what it left */
 	struct heartbeat ix_hb;		/* with the interchange */
+	char		*listen;	/* the interchange's --listen */
+	char		*ix_url;	/* where pools connect; NULL: none */
 	size_t		 requeued;
 	int		 sigfd;
 	int		 timerfd;
@@ -235,6 +237,12 @@ void		 stop_helpers(struct run *r);
 void		 finish_monitoring(struct run *r);
 int		 main_heartbeat(struct run *r);
 void		 main_status_fill(json_t *stats, json_t *hb, void *arg);
+
+/* run-remote.c */
+void		 remote_heartbeats(const struct workflow *wf);
+int		 remote_setup(struct run *r, struct roleargs *a);
+void		 remote_listening(struct run *r, const struct msg_in *m);
+void		 remote_status(struct run *r, json_t *stats);
 
 /* run-events.c */
 void		 ev_workflow(struct run *r);

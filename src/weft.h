@@ -97,6 +97,9 @@ char		*arena_strdup(struct arena *, const char *);
 char		*arena_strndup(struct arena *, const char *, size_t);
 void		 arena_free(struct arena *);
 
+/* netaddr.c */
+char		*net_address(void);
+
 /* util.c */
 int		 parse_number(const char *, long, long, int *);
 int64_t		 mono_ms(void);
@@ -127,6 +130,7 @@ size_t		 textcol_copy(char *, size_t, const char *, size_t, size_t *);
  */
 enum role {
 	ROLE_INTERCHANGE, ROLE_POOL, ROLE_WORKER, ROLE_ROUTER, ROLE_DBWRITER,
+	ROLE_JOIN,		/* a pool that connects by itself */
 	ROLE_HASH
 };
 struct roleargs {
@@ -143,6 +147,13 @@ struct roleargs {
 	char	       **plugins;	/* --plugin NAME=PATH, repeated */
 	size_t		 nplugins;
 	int		 verbose;	/* -v, --verbose */
+	const char	*listen;	/* --listen tcp://HOST:PORT[-PORT] */
+	const char	*connect;	/* --connect tcp://HOST:PORT */
+	const char	*certs;		/* --certs DIR or FILE */
+	int		 cores;		/* --cores N; 0: all */
+	const char	*memory;	/* --memory SIZE */
+	const char	*gpus;		/* --gpus N or I,J,... */
+	const char	*block;		/* --block ID: a provider's */
 };
 const char	*roleargs_name(enum role);
 char		**roleargs_argv(enum role, const struct roleargs *);
@@ -156,11 +167,12 @@ void		 roleargs_clear(struct roleargs *);
 /*
  * heartbeat.c: pools and main send the interchange a heartbeat every
  * period and it answers each.  A pool that hears nothing from the
- * interchange for HEARTBEAT_MISSES periods stops its tasks and exits;
+ * interchange for the threshold stops its tasks and exits;
  * main, in the same case, ends the run; the interchange reports a pool
  * silent that long to main, which kills it.  So a hung process cannot
- * hang the run.  WEFT_HEARTBEAT_MS in the environment sets the period
- * (tests).  Every function takes the time (mono_ms) as NOW.
+ * hang the run.  WEFT_HEARTBEAT_MS and WEFT_HEARTBEAT_THRESHOLD_MS in the
+ * environment set the period and the threshold (main sets them from the
+ * workflow's config for its helpers).  Every function takes the time (mono_ms) as NOW.
  */
 #define HEARTBEAT_MS		1000
 #define HEARTBEAT_MISSES	10
@@ -169,8 +181,12 @@ struct heartbeat {
 	int		 period;	/* ms between heartbeats */
 	int64_t		 heard_ms;	/* the peer's last word */
 	int64_t		 sent_ms;	/* our last heartbeat to it */
+	int64_t		 threshold;	/* ms of silence: lost */
 };
 int		 heartbeat_period(void);
+int64_t		 heartbeat_threshold(int);
+int		 heartbeat_lost(const struct heartbeat *, int64_t);
+int		 heartbeat_misses(const struct heartbeat *);
 void		 heartbeat_init(struct heartbeat *, int, int64_t);
 void		 heartbeat_heard(struct heartbeat *, int64_t);
 int		 heartbeat_due(struct heartbeat *, int64_t);
@@ -304,6 +320,7 @@ int		 locate_base(const char *, const struct locate *, char **);
 int		 id_glob_match(const char *, const char *);
 
 /* file.c */
+int		 write_all(int, const void *, size_t);
 int		 write_file_atomic(const char *, const void *, size_t);
 int		 copy_file(const char *, const char *);
 /* All of FD from where it is, NUL-ended; NULL with errno on an error. */
@@ -603,6 +620,12 @@ struct workflow {
 	int		 monitoring;	/* config.monitoring, default on */
 	int		 resume;	/* config.resume, default off */
 	double		 resource_interval; /* seconds between samples */
+	int		 ix_tcp;	/* listen on tcp:// too */
+	char		*ix_address;	/* given to pools; NULL: found */
+	int		 ix_port_lo;	/* 0: any free port */
+	int		 ix_port_hi;
+	int64_t		 hb_period_ms;	/* 0: the default */
+	int64_t		 hb_threshold_ms;
 	struct wf_kv	*env;
 	size_t		 nenv;
 	/* params: value is the default, or --set's; NULL: must be set */

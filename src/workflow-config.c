@@ -1,6 +1,7 @@
 /*
  * workflow-config.c: the loader's "config": jobs, retries, max_tasks,
- * resume, monitoring and the provider that runs the pools.
+ * resume, monitoring, the provider that runs the pools, the
+ * interchange's tcp:// endpoint and the heartbeats.
  */
 
 #include <limits.h>
@@ -13,8 +14,9 @@
 
 static const char *const config_keys[] = {
 	"jobs", "retries", "monitoring", "provider", "resume", "max_tasks",
-	NULL
+	"interchange", "heartbeat_period", "heartbeat_threshold", NULL
 };
+static const char *const interchange_keys[] = { "address", "port", NULL };
 static const char *const provider_keys[] = { "kind", "pools", NULL };
 static const char *const monitoring_keys[] = {
 	"enabled", "resource_interval", NULL
@@ -49,6 +51,79 @@ load_monitoring(struct loader *l, const struct ynode *v)
 	l->wf->resource_interval = d;
 }
 
+/* A duration such as 30s for KEY, in ms from MIN_MS. */
+static void
+get_duration(struct loader *l, const struct ynode *v, const char *key,
+    int64_t min_ms, int64_t *ms)
+{
+	char	*text = NULL, *what;
+	int64_t	 d;
+
+	what = xprintf("'%s'", key);
+	if (get_string(l, v, what, &text) == 0) {
+		if (parse_duration(text, &d) == 0 && d >= min_ms)
+			*ms = d;
+		else
+			wf_error(&l->errs, &v->mark, "invalid %s '%s' (write a "
+			    "duration such as 30s, 2m or 500ms, at least "
+			    "%lld ms)", what, text, (long long)min_ms);
+	}
+	free(text);
+	free(what);
+}
+
+/* A port: 5000, or a range "5000-5100" (or 5000..5100) to pick from. */
+static void
+get_port(struct loader *l, const struct ynode *v)
+{
+	struct workflow	*wf = l->wf;
+	char		*end, *sep;
+	long		 lo, hi;
+
+	if (v->type != YN_SCALAR || ynode_null(v))
+		goto bad;
+	lo = strtol(v->s, &end, 10);
+	hi = lo;
+	if (end == v->s)
+		goto bad;
+	sep = end;
+	if (*sep == '-' || (sep[0] == '.' && sep[1] == '.')) {
+		sep += *sep == '-' ? 1 : 2;
+		hi = strtol(sep, &end, 10);
+		if (end == sep)
+			goto bad;
+	}
+	if (*end != '\0' || lo < 1 || hi > 65535 || lo > hi)
+		goto bad;
+	wf->ix_port_lo = (int)lo;
+	wf->ix_port_hi = (int)hi;
+	return;
+bad:
+	wf_error(&l->errs, &v->mark, "'port' must be a port from 1 to 65535, "
+	    "or a range such as 54000-54100");
+}
+
+/* interchange: {address: HOST, port: P or a range}: listen on tcp://. */
+static void
+load_interchange(struct loader *l, const struct ynode *map)
+{
+	const struct ynode	*v;
+
+	if (want_map(l, map, "'interchange'") != 0)
+		return;
+	check_keys(l, map, interchange_keys, "in config.interchange");
+	l->wf->ix_tcp = 1;
+	if ((v = ynode_get(map, "address")) != NULL &&
+	    get_string(l, v, "'address'", &l->wf->ix_address) == 0 &&
+	    (l->wf->ix_address[0] == '\0' ||
+	    strpbrk(l->wf->ix_address, " \t/:[]") != NULL)) {
+		wf_error(&l->errs, &v->mark, "'address' must be a host name "
+		    "or an IPv4 address, not '%s'", l->wf->ix_address);
+	}
+	if ((v = ynode_get(map, "port")) != NULL)
+		get_port(l, v);
+}
+
 void
 load_config(struct loader *l, const struct ynode *map)
 {
@@ -69,6 +144,19 @@ load_config(struct loader *l, const struct ynode *map)
 		load_monitoring(l, v);
 	if ((v = ynode_get(map, "resume")) != NULL)
 		get_bool(l, v, "resume", &wf->resume);
+	if ((v = ynode_get(map, "interchange")) != NULL)
+		load_interchange(l, v);
+	if ((v = ynode_get(map, "heartbeat_period")) != NULL)
+		get_duration(l, v, "heartbeat_period", 10, &wf->hb_period_ms);
+	if ((v = ynode_get(map, "heartbeat_threshold")) != NULL) {
+		get_duration(l, v, "heartbeat_threshold", 20,
+		    &wf->hb_threshold_ms);
+		if (wf->hb_threshold_ms > 0 && wf->hb_threshold_ms <
+		    2 * (wf->hb_period_ms > 0 ? wf->hb_period_ms :
+		    HEARTBEAT_MS))
+			wf_error(&l->errs, &v->mark, "'heartbeat_threshold' "
+			    "must be two heartbeat periods at least");
+	}
 	if ((v = ynode_get(map, "provider")) == NULL)
 		return;
 	if (v->type == YN_SCALAR && !ynode_null(v))
@@ -78,7 +166,13 @@ load_config(struct loader *l, const struct ynode *map)
 			return;
 		check_keys(l, v, provider_keys, "in config.provider");
 		if ((pv = ynode_get(v, "pools")) != NULL)
-			get_int(l, pv, "pools", 1, WEFT_MAX_POOLS, &wf->pools);
+			if (get_int(l, pv, "pools", 0, WEFT_MAX_POOLS,
+			    &wf->pools) == 0 && wf->pools == 0 &&
+			    !wf->ix_tcp)
+				wf_error(&l->errs, &pv->mark, "'pools: 0' "
+				    "needs config.interchange, for pools "
+				    "that connect by themselves (weft pool "
+				    "--connect)");
 		pv = ynode_get(v, "kind");
 	}
 	if (pv == NULL)

@@ -2,7 +2,7 @@
  * test-heartbeat.c: the heartbeat bookkeeping of main, the pools and the
  * interchange (heartbeat.c), on a clock of the test's own: when ours is
  * due and the poll timeout until then, whole periods of silence and the
- * HEARTBEAT_MISSES threshold, a stop of our own forgiven, and the period
+ * threshold (HEARTBEAT_MISSES periods, or WEFT_HEARTBEAT_THRESHOLD_MS), a stop of our own forgiven, and the period
  * taken from WEFT_HEARTBEAT_MS only when it is valid.
  */
 
@@ -145,6 +145,34 @@ test_period(void **state)
 	unsetenv("WEFT_HEARTBEAT_MS");
 }
 
+/* The threshold: HEARTBEAT_MISSES periods, or a valid override. */
+static void
+test_threshold(void **state)
+{
+	struct heartbeat	 hb;
+
+	(void)state;
+	unsetenv("WEFT_HEARTBEAT_THRESHOLD_MS");
+	heartbeat_init(&hb, 100, 0);
+	assert_int_equal(hb.threshold, 100 * HEARTBEAT_MISSES);
+	assert_int_equal(heartbeat_misses(&hb), HEARTBEAT_MISSES);
+	assert_false(heartbeat_lost(&hb, 100 * HEARTBEAT_MISSES - 1));
+	assert_true(heartbeat_lost(&hb, 100 * HEARTBEAT_MISSES));
+	setenv("WEFT_HEARTBEAT_THRESHOLD_MS", "350", 1);
+	heartbeat_init(&hb, 100, 0);
+	assert_int_equal(hb.threshold, 350);
+	/* Said in whole periods, rounded up. */
+	assert_int_equal(heartbeat_misses(&hb), 4);
+	assert_false(heartbeat_lost(&hb, 349));
+	assert_true(heartbeat_lost(&hb, 350));
+	/* Less than two periods, or not a number: the default. */
+	setenv("WEFT_HEARTBEAT_THRESHOLD_MS", "150", 1);
+	assert_int_equal(heartbeat_threshold(100), 100 * HEARTBEAT_MISSES);
+	setenv("WEFT_HEARTBEAT_THRESHOLD_MS", "2s", 1);
+	assert_int_equal(heartbeat_threshold(100), 100 * HEARTBEAT_MISSES);
+	unsetenv("WEFT_HEARTBEAT_THRESHOLD_MS");
+}
+
 int
 main(void)
 {
@@ -154,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_resumed),
 		cmocka_unit_test(test_pool_turns),
 		cmocka_unit_test(test_period),
+		cmocka_unit_test(test_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

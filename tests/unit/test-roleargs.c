@@ -38,6 +38,13 @@ fill(struct roleargs *a)
 	a->plugins = plugins;
 	a->nplugins = 2;
 	a->verbose = 1;
+	a->listen = "tcp://head:54000-54100";
+	a->connect = "tcp://head:54000";
+	a->certs = "/tmp/x/certs";
+	a->cores = 8;
+	a->memory = "16G";
+	a->gpus = "2";
+	a->block = "slurm-3";
 }
 
 static int
@@ -86,6 +93,16 @@ round_trip(enum role role, const char **absent)
 		assert_null(out.run);
 		assert_int_equal(out.verbose, 0);
 		break;
+	case ROLE_JOIN:
+		assert_null(out.run);
+		assert_string_equal(out.connect, in.connect);
+		assert_string_equal(out.certs, in.certs);
+		assert_int_equal(out.cores, in.cores);
+		assert_string_equal(out.memory, in.memory);
+		assert_string_equal(out.gpus, in.gpus);
+		assert_string_equal(out.block, in.block);
+		assert_int_equal(out.verbose, 1);
+		break;
 	default:
 		assert_str_or_null(out.run, in.run);
 		assert_str_or_null(out.name, in.name);
@@ -96,22 +113,28 @@ round_trip(enum role role, const char **absent)
 		assert_string_equal(out.db, in.db);
 	else
 		assert_null(out.db);
-	if (role == ROLE_POOL || role == ROLE_WORKER || role == ROLE_HASH)
+	if (role == ROLE_POOL || role == ROLE_WORKER || role == ROLE_HASH ||
+	    role == ROLE_INTERCHANGE)
 		assert_string_equal(out.workdir, in.workdir);
 	else
 		assert_null(out.workdir);
-	if (role == ROLE_POOL || role == ROLE_WORKER)
+	if (role == ROLE_POOL || role == ROLE_WORKER ||
+	    role == ROLE_INTERCHANGE)
 		assert_int_equal(out.pool, in.pool);
 	else
 		assert_int_equal(out.pool, 0);
-	assert_int_equal(out.jobs, role == ROLE_POOL ? in.jobs : 0);
+	assert_int_equal(out.jobs, role == ROLE_POOL || role == ROLE_JOIN ?
+	    in.jobs : 0);
+	assert_str_or_null(out.listen, role == ROLE_INTERCHANGE ? in.listen :
+	    NULL);
 	assert_int_equal(out.worker, role == ROLE_WORKER ? in.worker : 0);
 	assert_int_equal(out.parent, role == ROLE_WORKER ||
 	    role == ROLE_HASH ? in.parent : 0);
 	assert_int_equal(out.monitor, role == ROLE_INTERCHANGE);
 	assert_int_equal(out.fail_fast, role == ROLE_INTERCHANGE ||
 	    role == ROLE_POOL);
-	if (role == ROLE_POOL || role == ROLE_WORKER) {
+	if (role == ROLE_POOL || role == ROLE_WORKER ||
+	    role == ROLE_INTERCHANGE) {
 		assert_int_equal(out.nplugins, 2);
 		for (i = 0; i < 2; i++)
 			assert_string_equal(out.plugins[i], plugins[i]);
@@ -126,8 +149,8 @@ round_trip(enum role role, const char **absent)
 static void
 test_round_trip(void **state)
 {
-	const char	*ix[] = { "--db", "--pool", "--jobs", "--plugin",
-	    "--parent", NULL };
+	const char	*ix[] = { "--db", "--jobs", "--parent", "--connect",
+	    NULL };
 	const char	*pool[] = { "--db", "--worker", "--parent",
 	    "--monitor", NULL };
 	const char	*worker[] = { "--db", "--jobs", "--monitor",
@@ -136,6 +159,8 @@ test_round_trip(void **state)
 	    "--fail-fast", "--plugin", NULL };
 	const char	*dbw[] = { "--pool", "--monitor", "--workdir", NULL };
 	const char	*hash[] = { "--run", "--name", "-v", "--plugin", NULL };
+	const char	*join[] = { "--run", "--name", "--pool", "--plugin",
+	    "--listen", "--workdir", NULL };
 
 	(void)state;
 	round_trip(ROLE_INTERCHANGE, ix);
@@ -144,6 +169,7 @@ test_round_trip(void **state)
 	round_trip(ROLE_ROUTER, router);
 	round_trip(ROLE_DBWRITER, dbw);
 	round_trip(ROLE_HASH, hash);
+	round_trip(ROLE_JOIN, join);
 }
 
 /* The exact list of a pool, as main starts it: a NULL string left out. */

@@ -1,0 +1,116 @@
+/*
+ * run-remote.c: main's side of pools on other hosts.  A run whose
+ * workflow has config.interchange (or, later, a provider that starts
+ * pools elsewhere) makes its credentials (certs.c) in runs/NNNN/certs/,
+ * has the interchange listen on tcp:// at the address pools are to use,
+ * and, once the interchange says where that is, writes it to the log,
+ * to runs/NNNN/interchange.url (for "weft pool --connect") and to what
+ * "weft status" shows.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "run.h"
+
+/*
+ * The workflow's heartbeats, for main and every helper, which read them
+ * from the environment (heartbeat.c).
+ */
+void
+remote_heartbeats(const struct workflow *wf)
+{
+	char	 num[32];
+
+	if (wf->hb_period_ms > 0) {
+		snprintf(num, sizeof num, "%lld", (long long)wf->hb_period_ms);
+		setenv("WEFT_HEARTBEAT_MS", num, 1);
+	}
+	if (wf->hb_threshold_ms > 0) {
+		snprintf(num, sizeof num, "%lld",
+		    (long long)wf->hb_threshold_ms);
+		setenv("WEFT_HEARTBEAT_THRESHOLD_MS", num, 1);
+	}
+}
+
+/*
+ * Before the interchange starts: the credentials, and A's --listen.
+ * Returns -1 (said) if they cannot be made.
+ */
+int
+remote_setup(struct run *r, struct roleargs *a)
+{
+	struct curve_keys	 keys;
+	char			*dir, *err, *address;
+	int			 rc;
+
+	if (!r->wf->ix_tcp)
+		return 0;
+	dir = xprintf("%s/certs", r->rd.path);
+	rc = certs_create(dir, &keys, &err);
+	explicit_bzero(&keys, sizeof keys);
+	free(dir);
+	if (rc == -1) {
+		fprintf(stderr, "%s: %s\n", weft_prog, err);
+		free(err);
+		return -1;
+	}
+	address = r->wf->ix_address != NULL ? xstrdup(r->wf->ix_address) :
+	    net_address();
+	if (r->wf->ix_port_lo == r->wf->ix_port_hi)
+		r->listen = xprintf("tcp://%s:%d", address,
+		    r->wf->ix_port_lo);
+	else
+		r->listen = xprintf("tcp://%s:%d-%d", address,
+		    r->wf->ix_port_lo, r->wf->ix_port_hi);
+	log_info("the interchange is to listen for pools at %s%s", r->listen,
+	    r->wf->ix_address == NULL ? " (address found by weft)" : "");
+	free(address);
+	a->listen = r->listen;
+	a->pool = r->pools;	/* remote pools are numbered after ours */
+	return 0;
+}
+
+/* MSG_LISTENING: [url], where pools connect. */
+void
+remote_listening(struct run *r, const struct msg_in *m)
+{
+	const char	*s;
+	char		*path, *text;
+	uint32_t	 len;
+
+	if (m->nfields != 1 || msg_get_str(&m->fields[0], &s, &len) == -1 ||
+	    memchr(s, '\0', len) != NULL) {
+		log_warnx("malformed listening notice ignored");
+		return;
+	}
+	free(r->ix_url);
+	r->ix_url = xstrndup(s, len);
+	log_info("pools connect to %s with the credentials in %s/certs",
+	    r->ix_url, r->rd.path);
+	path = xprintf("%s/interchange.url", r->rd.path);
+	text = xprintf("%s\n", r->ix_url);
+	if (write_file_atomic(path, text, strlen(text)) == -1)
+		log_warn("cannot write %s", path);
+	free(text);
+	free(path);
+	if (r->pools == 0 && !r->quiet) {
+		progress_clear(r);
+		printf("weft: waiting for pools: weft pool --connect %s "
+		    "--certs %s/certs\n", r->ix_url, r->rd.path);
+		fflush(stdout);
+	}
+}
+
+/* What "weft status" shows of it, in main's part. */
+void
+remote_status(struct run *r, json_t *stats)
+{
+	if (r->ix_url != NULL)
+		json_object_set_new(stats, "url", json_string(r->ix_url));
+}
