@@ -134,6 +134,8 @@ read_results(struct run *r)
 			pool_silent(r, &m);
 		else if (m.type == MSG_LISTENING)
 			remote_listening(r, &m);
+		else if (m.type == MSG_POOL_JOINED)
+			remote_joined(r, &m);
 		else
 			log_warnx("unexpected message type %d", m.type);
 		msg_in_free(&m);
@@ -434,6 +436,7 @@ run_free(struct run *r)
 	free(r->registry);
 	free(r->listen);
 	free(r->ix_url);
+	free(r->remotes);
 	free(r->dbpath);
 	free(r->report_path);
 	free(r->junit_path);

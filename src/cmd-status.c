@@ -400,9 +400,10 @@ status_remote(json_t *ix, int width, int wide)
 		snprintf(detail, sizeof detail, "on %s%s%s: %lld of %lld "
 		    "slots busy, done %lld, heard %.1fs ago",
 		    json_string_value(json_object_get(pp, "host")),
-		    json_object_get(pp, "block") != NULL ? ", block " : "",
-		    json_object_get(pp, "block") != NULL ? json_string_value(
-		    json_object_get(pp, "block")) : "",
+		    json_is_string(json_object_get(pp, "block")) ?
+		    ", block " : "", json_is_string(json_object_get(pp,
+		    "block")) ? json_string_value(json_object_get(pp,
+		    "block")) : "",
 		    (long long)num(pp, "outstanding"),
 		    (long long)num(pp, "slots"), (long long)num(pp, "done"),
 		    json_number_value(json_object_get(pp, "heard")));

@@ -374,6 +374,26 @@ welcome(struct ix *ix, const struct ix_pool *pp)
 	free(rundir);
 }
 
+/* Main learns of the pool: where its tries run, what it adds. */
+static void
+tell_main_joined(struct ix *ix, const struct ix_pool *pp)
+{
+	struct msg_out	 m;
+
+	msg_begin(&m, MSG_POOL_JOINED, 8);
+	msgpack_pack_int32(&m.pk, pp->id);
+	msgpack_pack_int64(&m.pk, pp->pid);
+	msg_pack_str(&m.pk, pp->host, strlen(pp->host));
+	msg_pack_str(&m.pk, pp->block, strlen(pp->block));
+	msgpack_pack_uint32(&m.pk, pp->slots);
+	msgpack_pack_int32(&m.pk, pp->cpus);
+	msgpack_pack_int64(&m.pk, pp->memory);
+	msgpack_pack_int32(&m.pk, pp->gpus);
+	if (msg_send(ix->main_sock, NULL, 0, &m) == -1)
+		log_warnx("cannot tell main of pool %d: %s", pp->id,
+		    zmq_strerror(errno));
+}
+
 /*
  * A pool that connected by itself: [-1, slots, pid, host, cpus, memory,
  * gpus, block, version].  It gets a number and the run.
@@ -425,6 +445,7 @@ ix_remote_hello(struct ix *ix, const void *ident, size_t identlen,
 	pp->batch = xcalloc(IX_DEPTH * slots, sizeof *pp->batch);
 	pp->tries = xcalloc(IX_DEPTH * slots, sizeof *pp->tries);
 	ix->remote_joined++;
+	tell_main_joined(ix, pp);
 	log_info("pool %d joined from %s: pid %ld, %d slots, %d CPUs, "
 	    "%lld MiB, %d GPUs%s%s", pp->id, host, (long)pid, (int)slots,
 	    (int)cpus, (long long)(memory >> 20), (int)gpus,

@@ -3,7 +3,8 @@
  * run whose pools connect from elsewhere and whose workflow names none:
  * the host's name, if it resolves to an address that is not loopback;
  * else the first IPv4 address of an interface that is up and not
- * loopback; else 127.0.0.1 (pools on this host only).
+ * loopback; else 127.0.0.1 (pools on this host only).  And the name of
+ * such a pool's executor.
  */
 
 #include <sys/socket.h>
@@ -55,6 +56,20 @@ resolves_out(const char *name)
 		ok = !is_loopback(ai->ai_addr);
 	freeaddrinfo(res);
 	return ok;
+}
+
+/*
+ * The executor of a pool on another host, for the record: a provider's
+ * block is named "KIND-N" (slurm-3), and a pool started by hand, with no
+ * block, is "remote".
+ */
+void
+block_executor(const char *block, char *buf, size_t size)
+{
+	if (strchr(block, '-') != NULL && block[0] != '-')
+		snprintf(buf, size, "%.*s", (int)strcspn(block, "-"), block);
+	else
+		snprintf(buf, size, "remote");
 }
 
 /* The address to tell pools on other hosts; the caller frees it. */

@@ -47,7 +47,7 @@ pool_ev_try_start(struct pool *p, const struct pool_try *pt, pid_t pid,
 	msgpack_pack_uint32(pk, pt->attempt);
 	monitor_pack_str(pk, p->block);
 	monitor_pack_str(pk, p->host);
-	monitor_pack_str(pk, "local");
+	monitor_pack_str(pk, p->executor);
 	if (pt->launched > 0)
 		msgpack_pack_double(pk, pt->launched);
 	else
@@ -163,8 +163,15 @@ pool_ev_node(struct pool *p)
 	pk = monitor_event(p->mon, EV_NODE, 6);
 	monitor_pack_str(pk, p->block);
 	monitor_pack_str(pk, p->host);
-	msgpack_pack_long(pk, sysconf(_SC_NPROCESSORS_ONLN));
-	msgpack_pack_uint64(pk, (uint64_t)si.totalram * si.mem_unit);
+	/* A remote pool's are what it said it has. */
+	if (p->cpus > 0)
+		msgpack_pack_int(pk, p->cpus);
+	else
+		msgpack_pack_long(pk, sysconf(_SC_NPROCESSORS_ONLN));
+	if (p->memory > 0)
+		msgpack_pack_int64(pk, p->memory);
+	else
+		msgpack_pack_uint64(pk, (uint64_t)si.totalram * si.mem_unit);
 	msgpack_pack_int(pk, p->jobs);
 	msgpack_pack_double(pk, db_now());
 }

@@ -369,6 +369,8 @@ pool_join(struct pool *p, const struct roleargs *a)
 	free(log);
 	snprintf(ident, sizeof ident, "pool-%d", p->id);
 	log_set_role(ident);
+	/* A provider's block is "KIND-N"; a pool started by hand has none. */
+	block_executor(p->block, p->executor, sizeof p->executor);
 	if (!p->block[0])
 		snprintf(p->block, sizeof p->block, "%d", p->id);
 	log_info("pool %d: joined run %s at %s from %s: %d slots, %d CPUs, "

@@ -806,6 +806,7 @@ pool_main(int argc, char **argv)
 	heartbeat_init(&p.ix_hb, heartbeat_period(), mono_ms());
 
 	if (!p.remote) {
+		snprintf(p.executor, sizeof p.executor, "local");
 		snprintf(p.block, sizeof p.block, "%d", p.id);
 		if (gethostname(p.host, sizeof p.host - 1) == -1)
 			snprintf(p.host, sizeof p.host, "localhost");

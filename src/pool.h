@@ -181,6 +181,7 @@ struct pool {
 	char		 block[32];	/* this pool's number, as text, or
 					   its provider's block */
 	char		 host[256];
+	char		 executor[32];	/* "local", or its provider's kind */
 	double		 interval;	/* resource samples, seconds */
 	int64_t		 sample_at_ms;
 	unsigned long	 started, finished, calls_done;

@@ -59,6 +59,9 @@ enum msg_type {
 				   it had did not end */
 	MSG_LISTENING,		/* interchange -> main: [url] pools connect
 				   there */
+	MSG_POOL_JOINED,	/* interchange -> main: [pool, pid, host,
+				   block, slots, cpus, memory, gpus] a
+				   pool connected by itself */
 	/* Between a pool and its workers, on a socketpair (worker.c). */
 	MSG_W_READY,		/* worker -> pool: [pid, stdout_at,
 				   stderr_at] plugins loaded; where its

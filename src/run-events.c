@@ -309,6 +309,7 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	const struct task	*t = &r->dag->tasks[res->index];
 	msgpack_packer		*pk;
 	char			*dir, *path, block[16], buf[PATH_MAX];
+	const struct remote_pool *rp;
 	int			 has_status, fn, ran = res->began > 0;
 
 	if (ran)
@@ -325,9 +326,16 @@ ev_try_end(struct run *r, const struct msg_result *res)
 	pk = monitor_event(r->mon, EV_TRY, fn ? 19 : 15);
 	msgpack_pack_uint32(pk, res->index);
 	msgpack_pack_uint32(pk, res->attempt);
-	monitor_pack_str(pk, block);
-	monitor_pack_str(pk, r->hostname);
-	monitor_pack_str(pk, "local");
+	/* A pool on another host: where the interchange said it is. */
+	if ((rp = remote_find(r, res->pool)) != NULL) {
+		monitor_pack_str(pk, rp->block);
+		monitor_pack_str(pk, rp->host);
+		monitor_pack_str(pk, rp->executor);
+	} else {
+		monitor_pack_str(pk, block);
+		monitor_pack_str(pk, r->hostname);
+		monitor_pack_str(pk, "local");
+	}
 	msgpack_pack_double(pk, r->tasks[res->index].launched);
 	if (ran)
 		msgpack_pack_double(pk, res->began);

@@ -114,3 +114,63 @@ remote_status(struct run *r, json_t *stats)
 	if (r->ix_url != NULL)
 		json_object_set_new(stats, "url", json_string(r->ix_url));
 }
+
+/* A string field into BUF; -1 if it is not one that fits. */
+static int
+field_text(const msgpack_object *o, char *buf, size_t size)
+{
+	const char	*s;
+	uint32_t	 len;
+
+	if (msg_get_str(o, &s, &len) == -1 || len >= size ||
+	    memchr(s, '\0', len) != NULL)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/*
+ * MSG_POOL_JOINED: [pool, pid, host, block, slots, cpus, memory, gpus]:
+ * where that pool's tries run, for their record.
+ */
+void
+remote_joined(struct run *r, const struct msg_in *m)
+{
+	struct remote_pool	 rp;
+	int64_t			 id, pid, slots;
+
+	memset(&rp, 0, sizeof rp);
+	if (m->nfields != 8 || msg_get_int(&m->fields[0], &id) == -1 ||
+	    msg_get_int(&m->fields[1], &pid) == -1 ||
+	    field_text(&m->fields[2], rp.host, sizeof rp.host) == -1 ||
+	    field_text(&m->fields[3], rp.block, sizeof rp.block) == -1 ||
+	    msg_get_int(&m->fields[4], &slots) == -1) {
+		log_warnx("malformed pool-joined notice ignored");
+		return;
+	}
+	rp.id = (int)id;
+	rp.pid = (pid_t)pid;
+	rp.slots = (int)slots;
+	/* A provider's block is "KIND-N"; a pool started by hand has none. */
+	block_executor(rp.block, rp.executor, sizeof rp.executor);
+	if (rp.block[0] == '\0')
+		snprintf(rp.block, sizeof rp.block, "%d", rp.id);
+	r->remotes = xreallocarray(r->remotes, r->nremotes + 1,
+	    sizeof *r->remotes);
+	r->remotes[r->nremotes++] = rp;
+	log_info("pool %d joined from %s (pid %ld, %d slots, block %s)",
+	    rp.id, rp.host, (long)rp.pid, rp.slots, rp.block);
+}
+
+const struct remote_pool *
+remote_find(const struct run *r, int id)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nremotes; i++) {
+		if (r->remotes[i].id == id)
+			return &r->remotes[i];
+	}
+	return NULL;
+}

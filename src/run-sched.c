@@ -96,24 +96,35 @@ task_text_now(struct run *r, const struct task *t, struct task_text *tt)
  * from our environment now, and goes nowhere but to the task.
  */
 static void
-pack_env(const struct task_text *tt, struct msg_task *mt)
+pack_env(const struct run *r, const struct task_text *tt,
+    struct msg_task *mt)
 {
-	char		**env;
-	const char	*v;
-	size_t		 i;
+	const struct workflow	*wf = r->wf;
+	char			**env;
+	const char		*v;
+	size_t			 i, n = 0;
 
-	env = xcalloc(tt->nenv + 1, sizeof *env);
+	env = xcalloc(tt->nenv + wf->nenv + 1, sizeof *env);
+	/*
+	 * A pool on another host has not main's environment: the
+	 * workflow's secrets go with each task, under the task's own.
+	 */
+	for (i = 0; wf->ix_tcp && i < wf->nenv; i++) {
+		if (wf->env[i].from_env != NULL &&
+		    (v = workflow_env_value(&wf->env[i])) != NULL)
+			env[n++] = xprintf("%s=%s", wf->env[i].key, v);
+	}
 	for (i = 0; i < tt->nenv; i++) {
 		if (tt->env[i] != NULL)
-			env[i] = xstrdup(tt->env[i]);
+			env[n++] = xstrdup(tt->env[i]);
 		else {
 			v = workflow_env_value(tt->env_kv[i]);
-			env[i] = xprintf("%s=%s", tt->env_kv[i]->key,
+			env[n++] = xprintf("%s=%s", tt->env_kv[i]->key,
 			    v != NULL ? v : "");
 		}
 	}
 	mt->env = env;
-	mt->nenv = tt->nenv;
+	mt->nenv = n;
 }
 
 /* Packs one task; a late one has had its results filled in. */
@@ -151,8 +162,8 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 		mt.nargs = tt.nargs;
 		mt.arg_values = tt.arg_values;
 	}
-	if (tt.nenv > 0)
-		pack_env(&tt, &mt);
+	if (tt.nenv > 0 || r->wf->ix_tcp)
+		pack_env(r, &tt, &mt);
 	msg_pack_task(pk, &mt);
 	for (i = 0; i < mt.nenv; i++)
 		free(mt.env[i]);

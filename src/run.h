@@ -67,6 +67,16 @@ struct helper {
 	int		 nospace;	/* hit a full disk: no restart */
 };
 
+/* A pool that connected by itself, as the interchange told main. */
+struct remote_pool {
+	int		 id;
+	pid_t		 pid;
+	char		 host[64];
+	char		 block[32];	/* its provider's, or its number */
+	char		 executor[16];	/* its provider's kind, or "remote" */
+	int		 slots;
+};
+
 struct task_run {
 	uint8_t		 state;
 	uint32_t	 waiting;	/* dependencies not yet done */
@@ -118,6 +128,8 @@ struct run {
 	struct heartbeat ix_hb;		/* with the interchange */
 	char		*listen;	/* the interchange's --listen */
 	char		*ix_url;	/* where pools connect; NULL: none */
+	struct remote_pool *remotes;	/* pools that connected by themselves */
+	size_t		 nremotes;
 	size_t		 requeued;
 	int		 sigfd;
 	int		 timerfd;
@@ -243,6 +255,8 @@ void		 remote_heartbeats(const struct workflow *wf);
 int		 remote_setup(struct run *r, struct roleargs *a);
 void		 remote_listening(struct run *r, const struct msg_in *m);
 void		 remote_status(struct run *r, json_t *stats);
+void		 remote_joined(struct run *r, const struct msg_in *m);
+const struct remote_pool *remote_find(const struct run *r, int id);
 
 /* run-events.c */
 void		 ev_workflow(struct run *r);

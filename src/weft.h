@@ -99,6 +99,7 @@ void		 arena_free(struct arena *);
 
 /* netaddr.c */
 char		*net_address(void);
+void		 block_executor(const char *, char *, size_t);
 
 /* util.c */
 int		 parse_number(const char *, long, long, int *);

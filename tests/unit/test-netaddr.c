@@ -64,11 +64,30 @@ test_address(void **state)
 	free(a);
 }
 
+static void
+test_block_executor(void **state)
+{
+	char	 buf[16];
+
+	(void)state;
+	block_executor("slurm-3", buf, sizeof buf);
+	assert_string_equal(buf, "slurm");
+	block_executor("ssh-0", buf, sizeof buf);
+	assert_string_equal(buf, "ssh");
+	block_executor("", buf, sizeof buf);
+	assert_string_equal(buf, "remote");
+	block_executor("7", buf, sizeof buf);
+	assert_string_equal(buf, "remote");
+	block_executor("-x", buf, sizeof buf);
+	assert_string_equal(buf, "remote");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address),
+		cmocka_unit_test(test_block_executor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
