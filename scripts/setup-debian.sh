@@ -1,6 +1,8 @@
 #!/bin/sh
 # Sets weft up on a fresh Debian 12 machine: installs the build and test
 # dependencies with apt-get, builds weft, and runs an example workflow.
+# The cluster tests' packages (Slurm, munge, an sshd, iproute2 and
+# nftables) are installed here; tests/cluster/ starts daemons of its own.
 # Run it from anywhere; it uses sudo when not run as root, and without
 # sudo it stops at once and says what to run as root instead.
 set -eu
@@ -12,7 +14,9 @@ packages="build-essential autoconf automake pkg-config \
     libcmocka-dev bats bats-assert bats-support \
     clang libclang-rt-14-dev \
     sqlite3 jq mandoc man-db zsh strace procps tmux python3 \
-    chromium libxml2-utils python3-junitparser curl ca-certificates"
+    chromium libxml2-utils python3-junitparser curl ca-certificates \
+    slurmctld slurmd slurm-client munge openssh-server openssh-client \
+    iproute2 nftables"
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
