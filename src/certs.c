@@ -155,7 +155,7 @@ parse_line(char *line, struct curve_keys *k, unsigned *seen, char **why)
 }
 
 /*
- * Reads keys from PATH: a file, or a folder and its FILE.  NEED names
+ * Reads keys from PATH: a file, a folder and its FILE, or "-" for stdin.  NEED names
  * the keys that must be there: CERTS_POOL (a pool's) or CERTS_SERVER.
  * Returns -1 with a message in *err (to free).
  */
@@ -174,7 +174,12 @@ certs_load(const char *path, const char *file, int need,
 		full = xprintf("%s/%s", path, file);
 	else
 		full = xstrdup(path);
-	if ((fd = open(full, O_RDONLY|O_CLOEXEC)) == -1) {
+	/* "-": from stdin, as ssh gives them, never on the host's disk. */
+	if (strcmp(full, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(full, O_RDONLY|O_CLOEXEC);
+	if (fd == -1) {
 		*err = xprintf("cannot read credentials %s: %s", full,
 		    strerror(errno));
 		free(full);

@@ -233,6 +233,7 @@ run_loop(struct run *r)
 		}
 		timeout = timeout_min(restart_due(r), main_heartbeat(r));
 		timeout = timeout_min(timeout, monitor_timeout(r->mon));
+		timeout = timeout_min(timeout, provider_tick(r));
 		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -437,6 +438,7 @@ run_free(struct run *r)
 	free(r->listen);
 	free(r->ix_url);
 	free(r->remotes);
+	provider_close(r);
 	free(r->dbpath);
 	free(r->report_path);
 	free(r->junit_path);
@@ -682,6 +684,7 @@ cmd_run(int argc, char **argv)
 	    (ncpu > 0 ? (int)ncpu : 1);
 	r.pools = r.wf->pools;
 	remote_heartbeats(r.wf);
+	provider_open(&r);
 	if (r.json && dry) {
 		fprintf(stderr, "weft run: --json does not go with "
 		    "--dry-run\n");
@@ -722,9 +725,15 @@ cmd_run(int argc, char **argv)
 	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
 	    log);
 	free(log);
-	printf("weft: run %s in %s (%zu task%s, %d pool%s x %d jobs)\n",
-	    r.rd.name, r.rd.path, r.dag->ntasks, r.dag->ntasks == 1 ? "" : "s",
-	    r.pools, r.pools == 1 ? "" : "s", r.jobs);
+	if (r.prov != NULL)
+		printf("weft: run %s in %s (%zu task%s, provider %s)\n",
+		    r.rd.name, r.rd.path, r.dag->ntasks, r.dag->ntasks == 1 ?
+		    "" : "s", r.wf->provider);
+	else
+		printf("weft: run %s in %s (%zu task%s, %d pool%s x %d "
+		    "jobs)\n", r.rd.name, r.rd.path, r.dag->ntasks,
+		    r.dag->ntasks == 1 ? "" : "s", r.pools,
+		    r.pools == 1 ? "" : "s", r.jobs);
 
 	if (r.mon != NULL) {
 		ev_workflow(&r);
@@ -745,6 +754,8 @@ cmd_run(int argc, char **argv)
 	}
 	ctl_set_state(r.ctl, "stopping");
 	stop_helpers(&r);
+	/* No job of the run is left in a queue. */
+	provider_stop(&r);
 	settle_unfinished(&r);
 	/* Tasks that succeeded while their keys were being worked out. */
 	resume_finish(r.rs, !r.interrupted && !r.aborted && !r.hurry);

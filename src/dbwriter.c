@@ -132,7 +132,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "?17)",
 	[ST_BLOCK] = "INSERT OR REPLACE INTO block (run_id, block_id, status, "
 	    "timestamp, job_id, executor_label) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, 'local')",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 'local'))",
 	[ST_NODE] = "INSERT INTO node (run_id, block_id, hostname, cpu_count, "
 	    "total_memory, worker_count, timestamp, last_heartbeat, active, "
 	    "uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8)",
@@ -157,7 +157,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
 	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
 	[EV_STATUS] = 4, [EV_TASK_END] = 11, [EV_TRY] = 19,
-	[EV_RESOURCE] = 16, [EV_BLOCK] = 4, [EV_NODE] = 6,
+	[EV_RESOURCE] = 16, [EV_BLOCK] = 5, [EV_NODE] = 6,
 	[EV_WORKFLOW_LOST] = 1, [EV_TASK_TEXT] = 5,
 };
 
@@ -281,7 +281,8 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	    (ev->via.array.size != dbw_nfields[kind] + 1 &&
 	    !(kind == EV_RESOURCE && ev->via.array.size == 15) &&
 	    !(kind == EV_TASK_END && ev->via.array.size == 11) &&
-	    !(kind == EV_TRY && ev->via.array.size == 16))) {
+	    !(kind == EV_TRY && ev->via.array.size == 16) &&
+	    !(kind == EV_BLOCK && ev->via.array.size == 5))) {
 		log_warnx("malformed event ignored");
 		return 0;
 	}

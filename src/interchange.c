@@ -168,14 +168,16 @@ ix_ev_block(struct ix *ix, const struct ix_pool *pp, const char *status)
 	msgpack_packer	*pk;
 	char		 block[16];
 
-	if (ix->mon == NULL)
+	/* A provider's block ("slurm-0") is the provider's to record. */
+	if (ix->mon == NULL || strchr(pp->block, '-') != NULL)
 		return;
-	pk = monitor_event(ix->mon, EV_BLOCK, 4);
+	pk = monitor_event(ix->mon, EV_BLOCK, 5);
 	snprintf(block, sizeof block, "%d", pp->id);
 	monitor_pack_str(pk, block);
 	monitor_pack_str(pk, status);
 	msgpack_pack_double(pk, db_now());
 	msgpack_pack_int64(pk, pp->pid);
+	monitor_pack_str(pk, pp->remote ? "remote" : "local");
 }
 
 /* A pool's entry, new, for IDENT on SOCK. */

@@ -141,13 +141,15 @@ pool_ev_block(struct pool *p, const char *status)
 {
 	msgpack_packer	*pk;
 
-	if (p->mon == NULL)
+	/* A provider's block is the provider's to record (run-provider.c). */
+	if (p->mon == NULL || (p->remote && strcmp(p->executor, "remote")))
 		return;
-	pk = monitor_event(p->mon, EV_BLOCK, 4);
+	pk = monitor_event(p->mon, EV_BLOCK, 5);
 	monitor_pack_str(pk, p->block);
 	monitor_pack_str(pk, status);
 	msgpack_pack_double(pk, db_now());
 	msgpack_pack_int64(pk, getpid());
+	monitor_pack_str(pk, p->executor);
 }
 
 void

@@ -106,7 +106,8 @@ enum event_kind {
 				   final, voluntary, involuntary (context
 				   switches; the last two absent from
 				   version 2 events) */
-	EV_BLOCK,		/* block, status, time, job */
+	EV_BLOCK,		/* block, status, time, job, and (from
+				   schema 6's weft) executor */
 	EV_NODE,		/* block, host, cpus, memory, workers, time */
 	EV_WORKFLOW_LOST,	/* time: main died before recording its end */
 	EV_TASK_TEXT,		/* task, command, function, plugin, args:

@@ -77,13 +77,18 @@ static const char *settle_sql[] = {
 	/* Never started. */
 	"UPDATE task SET weft_state = 'not_run' WHERE run_id = ?1 AND "
 	"  weft_state = 'pending'",
-	/* A pool whose last word was not that it exited. */
+	/*
+	 * A pool whose last word was not that it exited, or a provider's
+	 * block not in a final state of its scheduler's.
+	 */
 	"INSERT OR IGNORE INTO block (run_id, block_id, status, timestamp, "
 	"  job_id, executor_label) SELECT b.run_id, b.block_id, 'lost', ?2, "
 	"  b.job_id, b.executor_label FROM block b WHERE b.run_id = ?1 AND "
 	"  b.timestamp = (SELECT max(timestamp) FROM block c WHERE "
 	"  c.run_id = b.run_id AND c.block_id = b.block_id) AND "
-	"  b.status NOT IN ('exited', 'lost')",
+	"  b.status NOT IN ('exited', 'lost', 'COMPLETED', 'FAILED', "
+	"  'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', "
+	"  'BOOT_FAIL', 'DEADLINE')",
 };
 
 /*

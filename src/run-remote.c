@@ -99,7 +99,7 @@ remote_listening(struct run *r, const struct msg_in *m)
 		log_warn("cannot write %s", path);
 	free(text);
 	free(path);
-	if (r->pools == 0 && !r->quiet) {
+	if (r->pools == 0 && r->prov == NULL && !r->quiet) {
 		progress_clear(r);
 		printf("weft: waiting for pools: weft pool --connect %s "
 		    "--certs %s/certs\n", r->ix_url, r->rd.path);
@@ -113,6 +113,11 @@ remote_status(struct run *r, json_t *stats)
 {
 	if (r->ix_url != NULL)
 		json_object_set_new(stats, "url", json_string(r->ix_url));
+	if (r->prov != NULL) {
+		json_object_set_new(stats, "provider",
+		    json_string(r->wf->provider));
+		json_object_set_new(stats, "blocks", provider_json(r));
+	}
 }
 
 /* A string field into BUF; -1 if it is not one that fits. */
@@ -159,6 +164,7 @@ remote_joined(struct run *r, const struct msg_in *m)
 	r->remotes = xreallocarray(r->remotes, r->nremotes + 1,
 	    sizeof *r->remotes);
 	r->remotes[r->nremotes++] = rp;
+	provider_joined(r, rp.block, rp.slots);
 	log_info("pool %d joined from %s (pid %ld, %d slots, block %s)",
 	    rp.id, rp.host, (long)rp.pid, rp.slots, rp.block);
 }

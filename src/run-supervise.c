@@ -540,7 +540,8 @@ reap_children(struct run *r, int running)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (resume_reaped(r->rs, pid, status))
+		if (resume_reaped(r->rs, pid, status) ||
+		    provider_reaped(r, pid, status))
 			continue;
 		if ((h = find_helper(r, pid)) == NULL) {
 			log_debug("reaped orphan %ld", (long)pid);

@@ -1,7 +1,7 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
  * run-sched.c, run-supervise.c, run-events.c, run-output.c,
- * run-live.c, run-dry.c and run-remote.c: the state
+ * run-live.c, run-dry.c, run-remote.c and run-provider.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
  * them; include it after weft.h and proto.h.
  */
@@ -129,6 +129,7 @@ struct run {
 	char		*listen;	/* the interchange's --listen */
 	char		*ix_url;	/* where pools connect; NULL: none */
 	struct remote_pool *remotes;	/* pools that connected by themselves */
+	struct provider	*prov;		/* slurm or ssh; NULL: local */
 	size_t		 nremotes;
 	size_t		 requeued;
 	int		 sigfd;
@@ -257,6 +258,16 @@ void		 remote_listening(struct run *r, const struct msg_in *m);
 void		 remote_status(struct run *r, json_t *stats);
 void		 remote_joined(struct run *r, const struct msg_in *m);
 const struct remote_pool *remote_find(const struct run *r, int id);
+
+/* run-provider.c */
+struct provider;
+void		 provider_open(struct run *r);
+int		 provider_tick(struct run *r);
+void		 provider_joined(struct run *r, const char *name, int slots);
+int		 provider_reaped(struct run *r, pid_t pid, int status);
+void		 provider_stop(struct run *r);
+void		 provider_close(struct run *r);
+json_t		*provider_json(struct run *r);
 
 /* run-events.c */
 void		 ev_workflow(struct run *r);

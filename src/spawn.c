@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <poll.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -152,4 +154,146 @@ wait_status_string(int status)
 		    WCOREDUMP(status) ? " (core dumped)" : "");
 	}
 	return xprintf("unknown status 0x%x", status);
+}
+
+/* NAME found in $PATH (or NAME itself if it has a slash); NULL: none. */
+char *
+spawn_which(const char *name)
+{
+	const char	*path = getenv("PATH"), *p, *end;
+	char		*full;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		full = xprintf("%.*s/%s", (int)(end - p),
+		    end == p ? "." : p, name);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+/* Appends what FD has now to *BUF; 0 at EOF, -1 on an error. */
+static int
+drain_into(int fd, char **buf, size_t *len)
+{
+	char	 chunk[4096];
+	ssize_t	 n;
+
+	n = read(fd, chunk, sizeof chunk);
+	if (n <= 0)
+		return n == -1 && errno == EINTR ? 1 : 0;
+	/* Kept to a bound: only its start is ever shown. */
+	if (*len < 65536) {
+		*buf = xreallocarray(*buf, *len + n + 1, 1);
+		memcpy(*buf + *len, chunk, n);
+		*len += n;
+		(*buf)[*len] = '\0';
+	}
+	return 1;
+}
+
+/*
+ * Runs ARGV[0] (looked up in $PATH) with INPUT (NULL: none) on its
+ * stdin, and collects its stdout and stderr, for at most TIMEOUT_MS
+ * (then it is killed).  For short commands of main's, such as sbatch or
+ * squeue: main's loop waits for them.  Returns -1 (with res->spawn_errno)
+ * if it cannot be started.
+ */
+int
+spawn_output(char *const argv[], const char *input, int timeout_ms,
+    struct spawn_output *res)
+{
+	struct spawn	 sp;
+	struct pollfd	 pf[2];
+	int		 out[2], err[2], in[2] = { -1, -1 }, open_fds = 2, i;
+	int64_t		 until;
+	size_t		 outlen = 0, errlen = 0;
+	char		*path;
+	pid_t		 pid;
+
+	memset(res, 0, sizeof *res);
+	if ((path = spawn_which(argv[0])) == NULL) {
+		res->spawn_errno = ENOENT;
+		return -1;
+	}
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
+	    (input != NULL && pipe2(in, O_CLOEXEC) == -1))
+		fatal("pipe2");
+	spawn_init(&sp);
+	sp.path = path;
+	sp.argv = argv;
+	sp.fds[0] = in[0];
+	sp.fds[1] = out[1];
+	sp.fds[2] = err[1];
+	pid = spawn_start(&sp, &res->spawn_errno);
+	free(path);
+	close(out[1]);
+	close(err[1]);
+	if (in[0] != -1)
+		close(in[0]);
+	if (pid == -1) {
+		close(out[0]);
+		close(err[0]);
+		if (in[1] != -1)
+			close(in[1]);
+		return -1;
+	}
+	if (in[1] != -1) {
+		/* Small (a key file): the pipe takes it whole. */
+		if (write_all(in[1], input, strlen(input)) == -1)
+			log_warn("cannot give %s its input", argv[0]);
+		close(in[1]);
+	}
+	until = mono_ms() + timeout_ms;
+	pf[0].fd = out[0];
+	pf[1].fd = err[0];
+	pf[0].events = pf[1].events = POLLIN;
+	while (open_fds > 0) {
+		if (mono_ms() >= until) {
+			kill(pid, SIGKILL);
+			res->timed_out = 1;
+			break;
+		}
+		if (poll(pf, 2, (int)(until - mono_ms())) == -1 &&
+		    errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (pf[i].fd < 0 || !(pf[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (drain_into(pf[i].fd, i == 0 ? &res->out : &res->err,
+			    i == 0 ? &outlen : &errlen) == 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	}
+	while (waitpid(pid, &res->status, 0) == -1 && errno == EINTR)
+		;
+	if (res->out == NULL)
+		res->out = xstrdup("");
+	if (res->err == NULL)
+		res->err = xstrdup("");
+	return 0;
+}
+
+void
+spawn_output_free(struct spawn_output *res)
+{
+	free(res->out);
+	free(res->err);
+	memset(res, 0, sizeof *res);
 }

@@ -245,6 +245,18 @@ struct spawn {
 void		 spawn_init(struct spawn *);
 pid_t		 spawn_start(const struct spawn *, int *);
 char		*wait_status_string(int);
+/* A short command's output (spawn_output). */
+struct spawn_output {
+	int		 status;	/* its wait status */
+	int		 timed_out;	/* killed for taking too long */
+	int		 spawn_errno;	/* could not be started */
+	char		*out;		/* stdout, stderr: their first 64K */
+	char		*err;
+};
+char		*spawn_which(const char *);
+int		 spawn_output(char *const [], const char *, int,
+		     struct spawn_output *);
+void		 spawn_output_free(struct spawn_output *);
 
 /*
  * outlock.c: a run that would make an output that another running run
@@ -605,6 +617,44 @@ struct wf_call {			/* one entry of main, unexpanded */
 	struct cond	*when_cond;
 	int		 allow_failure;	/* its failures do not fail a run */
 };
+/*
+ * config.provider beyond "local": what starts pools elsewhere, and how
+ * many blocks (a Slurm job, an ssh host) it keeps.
+ */
+struct wf_provider {
+	/* slurm */
+	char		*partition;
+	char		*account;
+	char		*qos;
+	char		*walltime;	/* as written, for #SBATCH --time */
+	int64_t		 walltime_ms;	/* 0: the partition's */
+	int		 nodes_per_block;
+	int		 cores_per_node;	/* 0: all of a node's */
+	int64_t		 mem_per_node;	/* bytes; 0: not asked */
+	int		 gpus_per_node;
+	int		 exclusive;
+	char	       **scheduler_options;	/* extra #SBATCH lines */
+	size_t		 nscheduler_options;
+	char		*worker_init;	/* shell lines before the pool */
+	int		 srun;		/* launcher: srun, one pool a node */
+	/* ssh */
+	char	       **hosts;
+	size_t		 nhosts;
+	char	       **ssh_options;	/* extra arguments of ssh */
+	size_t		 nssh_options;
+	char		*weft_path;	/* weft on the hosts; NULL: ours */
+	/* blocks */
+	int		 init_blocks;
+	int		 min_blocks;
+	int		 max_blocks;
+	double		 parallelism;	/* 0..1: slots wanted per task */
+	int64_t		 max_idletime_ms;
+	int64_t		 connect_timeout_ms;	/* running, no pool: failed */
+	int64_t		 poll_ms;	/* how often the scheduler is asked */
+};
+
+void		 provider_free(struct wf_provider *);
+
 struct workflow {
 	char		*path;		/* the file that was read */
 	char		*display;	/* its name in messages */
@@ -616,7 +666,8 @@ struct workflow {
 	int		 jobs;		/* 0: number of CPUs */
 	int		 retries;
 	int		 max_tasks;	/* config.max_tasks */
-	char		*provider;	/* "local" */
+	char		*provider;	/* "local", "ssh" or "slurm" */
+	struct wf_provider prov;
 	int		 pools;		/* config.provider.pools, default 1 */
 	int		 monitoring;	/* config.monitoring, default on */
 	int		 resume;	/* config.resume, default off */

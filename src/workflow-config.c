@@ -17,7 +17,6 @@ static const char *const config_keys[] = {
 	"interchange", "heartbeat_period", "heartbeat_threshold", NULL
 };
 static const char *const interchange_keys[] = { "address", "port", NULL };
-static const char *const provider_keys[] = { "kind", "pools", NULL };
 static const char *const monitoring_keys[] = {
 	"enabled", "resource_interval", NULL
 };
@@ -128,7 +127,7 @@ void
 load_config(struct loader *l, const struct ynode *map)
 {
 	struct workflow		*wf = l->wf;
-	const struct ynode	*v, *pv;
+	const struct ynode	*v;
 
 	if (want_map(l, map, "'config'") != 0)
 		return;
@@ -157,34 +156,6 @@ load_config(struct loader *l, const struct ynode *map)
 			wf_error(&l->errs, &v->mark, "'heartbeat_threshold' "
 			    "must be two heartbeat periods at least");
 	}
-	if ((v = ynode_get(map, "provider")) == NULL)
-		return;
-	if (v->type == YN_SCALAR && !ynode_null(v))
-		pv = v;
-	else {
-		if (want_map(l, v, "'provider'") != 0)
-			return;
-		check_keys(l, v, provider_keys, "in config.provider");
-		if ((pv = ynode_get(v, "pools")) != NULL)
-			if (get_int(l, pv, "pools", 0, WEFT_MAX_POOLS,
-			    &wf->pools) == 0 && wf->pools == 0 &&
-			    !wf->ix_tcp)
-				wf_error(&l->errs, &pv->mark, "'pools: 0' "
-				    "needs config.interchange, for pools "
-				    "that connect by themselves (weft pool "
-				    "--connect)");
-		pv = ynode_get(v, "kind");
-	}
-	if (pv == NULL)
-		return;
-	if (pv->type != YN_SCALAR || ynode_null(pv)) {
-		wf_error(&l->errs, &pv->mark, "'kind' must be a string, not %s",
-		    ynode_kind(pv));
-	} else if (strcmp(pv->s, "local") != 0) {
-		wf_error(&l->errs, &pv->mark, "unsupported provider kind '%s' "
-		    "(supported: local)", pv->s);
-	} else {
-		free(wf->provider);
-		wf->provider = xstrdup(pv->s);
-	}
+	if ((v = ynode_get(map, "provider")) != NULL)
+		load_provider(l, v);
 }

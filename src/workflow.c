@@ -662,6 +662,7 @@ workflow_free(struct workflow **wfp)
 	free(wf->dir);
 	free(wf->name);
 	free(wf->provider);
+	provider_free(&wf->prov);
 	free(wf->ix_address);
 	free_kvs(wf->env, wf->nenv);
 	free_kvs(wf->params, wf->nparams);

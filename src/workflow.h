@@ -39,6 +39,7 @@ void		 load_definitions(struct loader *, const struct ynode *);
 
 /* workflow-include.c */
 void		 load_includes(struct loader *, const struct ynode *);
+void		 load_provider(struct loader *, const struct ynode *);
 int		 get_int(struct loader *, const struct ynode *, const char *,
 		     long long, long long, int *);
 int		 get_bool(struct loader *, const struct ynode *, const char *,

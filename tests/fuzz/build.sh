@@ -23,7 +23,7 @@ build=${1:-$here/build}
 cc=${FUZZ_CC:-clang}
 
 # Only these sources are linked; of weft's libraries they need libyaml.
-sources="strmap diag path arena ytree workflow workflow-main workflow-data workflow-table workflow-matrix workflow-env workflow-include workflow-config template cond dag dag-expand dag-text dag-scope dag-needs rundir file log util xmalloc"
+sources="strmap diag path arena ytree workflow workflow-main workflow-data workflow-table workflow-matrix workflow-env workflow-include workflow-config workflow-provider template cond dag dag-expand dag-text dag-scope dag-needs rundir file log util xmalloc"
 packages="yaml-0.1 jansson"
 harnesses="fuzz-workflow fuzz-template"
 
