@@ -15,7 +15,7 @@
 struct block {
 	char		 name[32];	/* "slurm-0", "ssh-1" */
 	int		 index;
-	char		 job[32];	/* Slurm's job id; ssh: the client pid */
+	char		 job[32];	/* Slurm's job id; ssh: its pid */
 	char		 state[24];	/* PENDING, RUNNING, COMPLETED, ... */
 	int		 ended;		/* in a final state */
 	int		 cancelled;	/* weft cancelled it */

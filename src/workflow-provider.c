@@ -265,8 +265,8 @@ load_provider(struct loader *l, const struct ynode *v)
 	wf->pools = 0;
 	if (kind == K_SSH) {
 		if (p->nhosts == 0)
-			wf_error(&l->errs, &v->mark, "provider kind 'ssh' needs "
-			    "'hosts', a list of at least one host");
+			wf_error(&l->errs, &v->mark, "provider kind 'ssh' "
+			    "needs 'hosts', a list of at least one host");
 		p->init_blocks = p->min_blocks = p->max_blocks =
 		    (int)p->nhosts;
 	}
