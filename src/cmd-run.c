@@ -113,7 +113,7 @@ read_results(struct run *r)
 			continue;
 		heartbeat_heard(&r->ix_hb, mono_ms());
 		if (m.type == MSG_HEARTBEAT)
-			;
+			remote_load(r, &m);
 		else if (m.type == MSG_RESULTS && m.nfields == 2 &&
 		    m.fields[0].type == MSGPACK_OBJECT_ARRAY &&
 		    m.fields[1].type == MSGPACK_OBJECT_ARRAY) {

@@ -316,9 +316,21 @@ static void
 ix_heartbeat_main(struct ix *ix)
 {
 	struct msg_out	 out;
+	size_t		 i, n;
 
 	heartbeat_heard(&ix->main_hb, mono_ms());
-	msg_begin(&out, MSG_HEARTBEAT, 0);
+	/* With the tries of each remote pool: a provider scales by them. */
+	msg_begin(&out, MSG_HEARTBEAT, 1);
+	for (i = n = 0; i < ix->npools; i++)
+		n += ix->pools[i].remote;
+	msgpack_pack_array(&out.pk, n);
+	for (i = 0; i < ix->npools; i++) {
+		if (!ix->pools[i].remote)
+			continue;
+		msgpack_pack_array(&out.pk, 2);
+		msgpack_pack_int32(&out.pk, ix->pools[i].id);
+		msgpack_pack_uint32(&out.pk, ix->pools[i].outstanding);
+	}
 	if (msg_send(ix->main_sock, NULL, 0, &out) == -1)
 		log_warnx("cannot answer main: %s", zmq_strerror(errno));
 }

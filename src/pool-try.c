@@ -469,6 +469,15 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	} else
 		reason = capture_full(&slot->pt, try_reason(&slot->pt,
 		    outcome, status, NULL), lost);
+	/*
+	 * A scheduler ending a job (scancel, its walltime) signals every
+	 * process of it, our tasks with us: a task killed so is held back
+	 * a moment, for the pool's own signal to come and make it a try
+	 * lost with its pool, to run elsewhere, not a failure.
+	 */
+	if (p->remote && WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM ||
+	    WTERMSIG(status) == SIGKILL))
+		p->hold_results_ms = mono_ms() + POOL_TERM_HOLD_MS;
 	r = try_end(p, &slot->pt, pid, outcome, status, reason, NULL);
 	r->has_usage = 1;
 	r->utime_us = tv_us(&ru->ru_utime);

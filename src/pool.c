@@ -376,7 +376,8 @@ pool_flush(struct pool *p)
 	struct msg_out	 m;
 	size_t		 i;
 
-	if ((p->nresults == 0 && p->nstarted == 0) || p->stopping)
+	if ((p->nresults == 0 && p->nstarted == 0) || p->stopping ||
+	    mono_ms() < p->hold_results_ms)
 		return;
 	msg_begin(&m, MSG_RESULTS, 2);
 	msgpack_pack_array(&m.pk, p->nresults);
@@ -681,7 +682,8 @@ pool_turn(struct evloop *loop, void *arg)
 	timeout = timeout_min(timeout, monitor_timeout(p->mon));
 	/* Calls that just failed for want of a worker. */
 	if (p->nresults > 0 && !p->stopping)
-		timeout = 0;
+		timeout = timeout_min(timeout, (int)(p->hold_results_ms >
+		    mono_ms() ? p->hold_results_ms - mono_ms() : 0));
 	return timeout;
 }
 

@@ -46,15 +46,24 @@ proctitle_set(const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 buf[256], comm[16];
-	size_t	 len;
+	size_t	 len, i, k;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 
-	/* The short name that top shows: "weft-pool" and the like. */
-	memcpy(comm, buf, sizeof comm - 1);
-	comm[sizeof comm - 1] = '\0';
+	/*
+	 * The short name that top shows, "weft:pool-0-run": without
+	 * spaces, which tools that read /proc/PID/stat word by word
+	 * (Slurm's process tracking among them) would take for its end.
+	 */
+	for (i = k = 0; buf[i] != '\0' && k < sizeof comm - 1; i++) {
+		if (buf[i] != ' ')
+			comm[k++] = buf[i];
+		else if (k > 0 && comm[k - 1] != ':' && comm[k - 1] != '-')
+			comm[k++] = '-';
+	}
+	comm[k] = '\0';
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
 
 	if (title_area == NULL || title_size < 2)

@@ -38,7 +38,9 @@ enum msg_type {
 	MSG_COMMITTED,		/* dbwriter -> router: [offset, hello] */
 	MSG_ROUTER_HELLO,	/* router -> dbwriter: [] say where you are */
 	MSG_FINISH,		/* main -> router: [] drain all, then exit */
-	MSG_HEARTBEAT,		/* pool or main -> interchange -> back: [] */
+	MSG_HEARTBEAT,		/* pool or main -> interchange -> back: [];
+				   to main: [[pool, tries]...] of the
+				   remote pools */
 	MSG_POOL_LOST,		/* main -> interchange: [pool, pid] it died */
 	MSG_REQUEUE,		/* interchange -> main: [pool, pid,
 				   [[index, attempt]...]] tries it had */

@@ -8,9 +8,9 @@
  * each change goes to the block table; then the blocks are scaled, as
  * Parsl's simple strategy does: while the tasks handed to the
  * interchange and not ended, times parallelism, are more than the slots
- * of the blocks alive, more are submitted, up to max_blocks; once
- * nothing has been outstanding for max_idletime, blocks above min_blocks
- * are cancelled.
+ * of the blocks alive, more are submitted, up to max_blocks; a block
+ * whose pools have had no task for max_idletime is cancelled, as long
+ * as min_blocks remain and the others have slots for the work.
  *
  * A block that ends, or runs for connect_timeout, without a pool having
  * joined from it has failed: that is said with the end of its output
@@ -240,6 +240,20 @@ block_cancel(struct run *r, struct block *b)
 		ssh_cancel(r, b);
 }
 
+/* Whether a pool of block B has tries now. */
+static int
+block_busy(const struct run *r, const struct block *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nremotes; i++) {
+		if (!r->remotes[i].gone && r->remotes[i].tries > 0 &&
+		    strcmp(r->remotes[i].block, b->name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Tasks handed to the interchange, not yet ended. */
 static size_t
 outstanding(const struct run *r)
@@ -275,23 +289,27 @@ scale(struct run *r)
 				return;
 		}
 	}
-	if (outstanding(r) > 0) {
-		pv->idle_since = 0;
-		return;
-	}
-	if (pv->idle_since == 0)
-		pv->idle_since = now;
-	if (now - pv->idle_since < p->max_idletime_ms)
-		return;
-	/* The newest first: the oldest may be nearer its end anyway. */
-	for (i = pv->nblocks; i > 0 && alive > (size_t)p->min_blocks; i--) {
+	/*
+	 * A block whose pools have had nothing for max_idletime goes, if
+	 * the others are enough for the work: the newest first.
+	 */
+	for (i = pv->nblocks; i > 0; i--) {
 		b = &pv->blocks[i - 1];
-		if (!block_alive(b))
+		if (!block_alive(b) || b->pools == 0 || block_busy(r, b)) {
+			b->idle_since = 0;
+			continue;
+		}
+		if (b->idle_since == 0)
+			b->idle_since = now;
+		if (now - b->idle_since < p->max_idletime_ms ||
+		    alive <= (size_t)p->min_blocks ||
+		    slots - b->slots < need)
 			continue;
 		log_info("scaling in: %s idle for %lld ms", b->name,
-		    (long long)(now - pv->idle_since));
+		    (long long)(now - b->idle_since));
 		event_line(r, 1, "block    %s idle: cancelled", b->name);
 		block_cancel(r, b);
+		slots -= b->slots;
 		alive--;
 	}
 }

@@ -24,6 +24,7 @@ struct block {
 	int		 failed_told;	/* its failure is said */
 	int64_t		 submitted_ms;	/* mono_ms */
 	int64_t		 running_ms;	/* since when it runs; 0: not yet */
+	int64_t		 idle_since;	/* mono_ms; 0: busy */
 	char		*script;	/* slurm: the job script */
 	char		*output;	/* its output file */
 	pid_t		 pid;		/* ssh: the ssh client; 0: reaped */
@@ -36,7 +37,6 @@ struct provider {
 	size_t		 nblocks;
 	int		 started;	/* the first blocks are submitted */
 	int64_t		 poll_at;	/* mono_ms of the next look */
-	int64_t		 idle_since;	/* mono_ms; 0: work to do */
 	int		 failures;	/* blocks that ended without a pool */
 };
 

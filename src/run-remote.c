@@ -180,3 +180,34 @@ remote_find(const struct run *r, int id)
 	}
 	return NULL;
 }
+
+/*
+ * MSG_HEARTBEAT from the interchange: [[pool, tries]...], what each
+ * remote pool has now; a pool not listed is gone.
+ */
+void
+remote_load(struct run *r, const struct msg_in *m)
+{
+	const msgpack_object	*list, *e;
+	int64_t			 id, tries;
+	size_t			 i, k;
+
+	if (m->nfields != 1 || m->fields[0].type != MSGPACK_OBJECT_ARRAY)
+		return;
+	list = &m->fields[0];
+	for (k = 0; k < r->nremotes; k++)
+		r->remotes[k].gone = 1;
+	for (i = 0; i < list->via.array.size; i++) {
+		e = &list->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+		    msg_get_int(&e->via.array.ptr[0], &id) == -1 ||
+		    msg_get_int(&e->via.array.ptr[1], &tries) == -1)
+			continue;
+		for (k = 0; k < r->nremotes; k++) {
+			if (r->remotes[k].id == id) {
+				r->remotes[k].tries = (uint32_t)tries;
+				r->remotes[k].gone = 0;
+			}
+		}
+	}
+}

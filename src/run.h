@@ -75,6 +75,8 @@ struct remote_pool {
 	char		 block[32];	/* its provider's, or its number */
 	char		 executor[16];	/* its provider's kind, or "remote" */
 	int		 slots;
+	uint32_t	 tries;		/* it has now, as last heard */
+	int		 gone;		/* not in the interchange's list */
 };
 
 struct task_run {
@@ -257,6 +259,7 @@ int		 remote_setup(struct run *r, struct roleargs *a);
 void		 remote_listening(struct run *r, const struct msg_in *m);
 void		 remote_status(struct run *r, json_t *stats);
 void		 remote_joined(struct run *r, const struct msg_in *m);
+void		 remote_load(struct run *r, const struct msg_in *m);
 const struct remote_pool *remote_find(const struct run *r, int id);
 
 /* run-provider.c */
