@@ -19,7 +19,7 @@
 #define POOL_WALLTIME_GRACE_MS	2000	/* the same for a task past walltime */
 #define POOL_DRAIN_MS		1500	/* last events to the router */
 #define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
-#define POOL_TERM_HOLD_MS	500	/* a task SIGTERMed: is the pool next? */
+#define POOL_TERM_HOLD_MS	500	/* a task SIGTERMed: the pool next? */
 #define WORKER_DEPTH		64	/* calls a worker holds at once */
 #define WORKER_AHEAD_US		2000	/* work a worker holds, ahead */
 #define WORKER_PREFETCH_US	10000	/* a second call only while shorter */
