@@ -404,6 +404,19 @@ provider_joined(struct run *r, const char *name, int slots)
 	}
 }
 
+/* Whether PID is an ssh client of a block: no orphan to sweep. */
+int
+provider_child(const struct run *r, pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; r->prov != NULL && i < r->prov->nblocks; i++) {
+		if (r->prov->blocks[i].pid == pid)
+			return 1;
+	}
+	return 0;
+}
+
 /* An ssh client of ours ended; 1 if PID was one. */
 int
 provider_reaped(struct run *r, pid_t pid, int status)

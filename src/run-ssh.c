@@ -93,15 +93,17 @@ ssh_start(struct run *r, struct block *b)
 	free(text);
 	free(ssh);
 	free(argv);
-	free(remote);
 	if (pid == -1) {
 		fprintf(stderr, "%s: cannot start ssh for block %s: %s\n",
 		    weft_prog, b->name, strerror(error));
+		free(remote);
 		return -1;
 	}
 	b->pid = pid;
 	snprintf(b->job, sizeof b->job, "%ld", (long)pid);
-	log_info("block %s: ssh %s (pid %ld)", b->name, b->host, (long)pid);
+	log_info("block %s: ssh %s (pid %ld): %s", b->name, b->host,
+	    (long)pid, remote);
+	free(remote);
 	block_state(r, b, "STARTING");
 	return 0;
 }

@@ -611,7 +611,8 @@ sweep_orphans(struct run *r)
 	if ((w = proc_walk_open()) == NULL)
 		return 0;
 	while ((pid = proc_walk_next(w)) != 0) {
-		if (pid == me || find_helper(r, pid) != NULL)
+		if (pid == me || find_helper(r, pid) != NULL ||
+		    provider_child(r, pid))
 			continue;
 		if (proc_stat(pid, &ps) == -1 || ps.ppid != me ||
 		    ps.state == 'Z')

@@ -268,6 +268,7 @@ void		 provider_open(struct run *r);
 int		 provider_tick(struct run *r);
 void		 provider_joined(struct run *r, const char *name, int slots);
 int		 provider_reaped(struct run *r, pid_t pid, int status);
+int		 provider_child(const struct run *r, pid_t pid);
 void		 provider_stop(struct run *r);
 void		 provider_close(struct run *r);
 json_t		*provider_json(struct run *r);
