@@ -64,7 +64,7 @@ static const struct roleopt opts[O_COUNT] = {
 	[O_CORES] = { "cores", RA_INT, RA(cores), 0, "N", 1, WEFT_MAX_JOBS,
 	    0 },
 	[O_MEMORY] = { "memory", RA_STR, RA(memory), 0, "SIZE", 0, 0, 0 },
-	[O_GPUS] = { "gpus", RA_STR, RA(gpus), 0, "N|I,J,...", 0, 0, 0 },
+	[O_GPUS] = { "gpus", RA_STR, RA(gpus), 0, "N", 0, 0, 0 },
 	[O_BLOCK] = { "block", RA_STR, RA(block), 0, "ID", 0, 0, 0 },
 };
 

@@ -5,8 +5,8 @@
  * Once the interchange listens (run-remote.c), the first blocks are
  * started: init_blocks Slurm jobs, or one pool on each ssh host.  Every
  * poll_interval after that, the blocks' states are read (squeue) and
- * each change goes to the block table; then the blocks are scaled, as
- * Parsl's simple strategy does: while the tasks handed to the
+ * each change goes to the block table; then the blocks are scaled:
+ * while the tasks handed to the
  * interchange and not ended, times parallelism, are more than the slots
  * of the blocks alive, more are submitted, up to max_blocks; a block
  * whose pools have had no task for max_idletime is cancelled, as long

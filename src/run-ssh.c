@@ -100,6 +100,8 @@ ssh_start(struct run *r, struct block *b)
 		return -1;
 	}
 	b->pid = pid;
+	/* From now on, connect_timeout counts. */
+	b->running_ms = mono_ms();
 	snprintf(b->job, sizeof b->job, "%ld", (long)pid);
 	log_info("block %s: ssh %s (pid %ld): %s", b->name, b->host,
 	    (long)pid, remote);
