@@ -196,9 +196,12 @@ join()
 	join --jobs 1
 	wait_for 20 count_sleepers 1
 	sleeper=$(sleeper_pids)
-	# The run vanishes at once: main, interchange, router, all of it.
-	kill -KILL "$WEFT_PID" $(weft_pids_of_run .weft/runs/0001 |
+	# The run vanishes at once, the interchange first (a main killed
+	# first would have it tell the pool, on its way out, that the run
+	# is over): router, writer, main, all of it.
+	kill -KILL $(weft_pids_of_run .weft/runs/0001 |
 	    grep -v "^$JOIN_PID$") 2>/dev/null
+	kill -KILL "$WEFT_PID"
 	wait_for 15 none_alive "$JOIN_PID" ||
 	    fail "the pool did not give up: $(tail .weft/runs/0001/pool-0.log)"
 	wait_for 5 none_alive $sleeper
