@@ -359,6 +359,30 @@ status_tasks(struct status_proc *procs, size_t n)
 
 static void	 status_row(int, const char *, ...) printflike(2, 3);
 
+/* A provider's blocks, as main knows them: one line each. */
+static void
+status_blocks(struct status_proc *procs, size_t n)
+{
+	json_t	*blocks = NULL, *b;
+	size_t	 i;
+
+	for (i = 0; i < n && blocks == NULL; i++) {
+		if (strcmp(procs[i].role, "main") == 0 &&
+		    procs[i].reply != NULL)
+			blocks = json_object_get(json_object_get(
+			    procs[i].reply, "stats"), "blocks");
+	}
+	json_array_foreach(blocks, i, b) {
+		printf("block %s: %s (job %s), %lld pool%s, %lld slots\n",
+		    json_string_value(json_object_get(b, "block")),
+		    json_is_string(json_object_get(b, "state")) ?
+		    json_string_value(json_object_get(b, "state")) : "-",
+		    json_string_value(json_object_get(b, "job")),
+		    (long long)num(b, "pools"), num(b, "pools") == 1 ? "" : "s",
+		    (long long)num(b, "slots"));
+	}
+}
+
 /* The interchange's stats, if it answered. */
 static json_t *
 status_ix(struct status_proc *procs, size_t n)
@@ -484,6 +508,7 @@ status_print_table(struct status *st, struct status_proc *procs, size_t n,
 		putchar('\n');
 	} else
 		printf("tasks: unknown (main did not answer)\n");
+	status_blocks(procs, n);
 	if (wide)
 		status_row(width, "%-12s %7s %-14s %8s %8s %7s %4s %3s  %s",
 		    "NAME", "PID", "VERDICT", "UPTIME", "RSS", "CPU", "FDS",

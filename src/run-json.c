@@ -151,6 +151,9 @@ run_json_write(struct run *r, const char *state, int rc)
 		    json_integer(r->counts[counted[i]]));
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "retried", json_integer(r->nretried));
+	/* Where pools ran: the provider, and its blocks (none if local). */
+	json_object_set_new(root, "provider", json_string(r->wf->provider));
+	json_object_set_new(root, "blocks", provider_json(r));
 	json_object_set_new(root, "monitoring", r->mon == NULL ?
 	    json_string("off") : json_string(r->mon_lost > 0 ||
 	    r->mon_spool_left ? "incomplete" : "complete"));

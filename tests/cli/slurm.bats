@@ -100,8 +100,12 @@ none_queued()
 	slurm_flow '    max_blocks: 1' 'main:' \
 	    '  - {id: t, app: job, foreach: {n: "1..3"}, args: {secs: 0.2},' \
 	    '     outputs: ["out-{n}.txt"]}'
-	run weft run flow.yaml
+	run --separate-stderr weft run --json flow.yaml
 	assert_success
+	echo "$output" > result.json
+	output=$stderr
+	lines=()
+	mapfile -t lines <<<"$stderr"
 	assert_line --regexp '^[0-9:]+ block    slurm-0 PENDING \(job [0-9]+\)$'
 	assert_line --regexp '^[0-9:]+ block    slurm-0 RUNNING \(job [0-9]+\)$'
 	job=$(jobs_of_run)
@@ -117,6 +121,10 @@ none_queued()
 	    "$script"
 	[ -s .weft/runs/0001/blocks/slurm-0.out ]
 	[ "$(q "select distinct executor_label from block")" = slurm ]
+	# --json has the blocks too.
+	[ "$(jq -r '.provider + " " + (.blocks[0] | .block + " " + .job +
+	    " " + .state + " " + (.pools | tostring))' result.json)" = \
+	    "slurm slurm-0 $job COMPLETED 1" ]
 	run q "select status from block where block_id = 'slurm-0'
 	    order by timestamp"
 	assert_line PENDING
@@ -157,6 +165,9 @@ none_queued()
 	wait_for 60 jobs_running 2
 	wait_for 30 count_sleepers 2 || fail "$(cat "$WEFT_OUT")"
 	victim=$(squeue -h -o %i -n weft-0001-slurm-0)
+	run weft status
+	assert_line "block slurm-0: RUNNING (job $victim), 1 pool, 1 slots"
+	assert_line --regexp "^block slurm-1: RUNNING \(job [0-9]+\), 1 pool, 1 slots$"
 	scancel "$victim"
 	wait_for 90 weft_exited || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
 	weft_reap
