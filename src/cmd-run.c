@@ -685,6 +685,7 @@ cmd_run(int argc, char **argv)
 	r.pools = r.wf->pools;
 	remote_heartbeats(r.wf);
 	provider_open(&r);
+	resources_setup(&r);
 	if (r.json && dry) {
 		fprintf(stderr, "weft run: --json does not go with "
 		    "--dry-run\n");

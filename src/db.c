@@ -182,6 +182,11 @@ static const char *schema_v4 =
  */
 static const char *schema_v5 =
 	"ALTER TABLE task ADD COLUMN weft_reason TEXT;";
+/* Version 6: what a task asked for (resources:). */
+static const char *schema_v6 =
+	"ALTER TABLE task ADD COLUMN weft_cores INTEGER;"
+	"ALTER TABLE task ADD COLUMN weft_memory INTEGER;"
+	"ALTER TABLE task ADD COLUMN weft_gpus INTEGER;";
 
 /* Formats an epoch time as the text timestamps of the database. */
 void
@@ -309,7 +314,8 @@ db_migrate(sqlite3 *db, char **errp)
 	    (v < 2 && db_exec(db, schema_v2, errp) == -1) ||
 	    (v < 3 && db_exec(db, schema_v3, errp) == -1) ||
 	    (v < 4 && db_exec(db, schema_v4, errp) == -1) ||
-	    (v < 5 && db_exec(db, schema_v5, errp) == -1))
+	    (v < 5 && db_exec(db, schema_v5, errp) == -1) ||
+	    (v < 6 && db_exec(db, schema_v6, errp) == -1))
 		return db_migrate_fail(db);
 	sql = xprintf("INSERT OR REPLACE INTO weft_meta VALUES "
 	    "('schema_version', '%d');", DB_SCHEMA_VERSION);

@@ -65,8 +65,10 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	[ST_TASK] = "INSERT INTO task (run_id, task_id, weft_task_id, "
 	    "task_func_name, task_depends, task_inputs, task_outputs, "
 	    "task_stdout, task_stderr, task_time_invoked, weft_app_kind, "
-	    "task_memoize, task_stdin, weft_state) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending') "
+	    "task_memoize, task_stdin, weft_state, weft_cores, weft_memory, "
+	    "weft_gpus) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending', ?12, "
+	    "?13, ?14) "
 	    "ON CONFLICT (run_id, task_id) DO NOTHING",
 	/*
 	 * A final status that is already there is not added again: the
@@ -155,7 +157,7 @@ static const char *dbw_sql[ST_NSTMTS] = {
 
 /* Number of fields after the kind, per event kind. */
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
-	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 10,
+	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 13,
 	[EV_STATUS] = 4, [EV_TASK_END] = 11, [EV_TRY] = 19,
 	[EV_RESOURCE] = 16, [EV_BLOCK] = 5, [EV_NODE] = 6,
 	[EV_WORKFLOW_LOST] = 1, [EV_TASK_TEXT] = 5,
@@ -282,7 +284,8 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	    !(kind == EV_RESOURCE && ev->via.array.size == 15) &&
 	    !(kind == EV_TASK_END && ev->via.array.size == 11) &&
 	    !(kind == EV_TRY && ev->via.array.size == 16) &&
-	    !(kind == EV_BLOCK && ev->via.array.size == 5))) {
+	    !(kind == EV_BLOCK && ev->via.array.size == 5) &&
+	    !(kind == EV_TASK && ev->via.array.size == 11))) {
 		log_warnx("malformed event ignored");
 		return 0;
 	}

@@ -49,8 +49,7 @@
 #include "interchange.h"
 
 static void
-ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index,
-    uint32_t attempt)
+ix_enqueue(struct ix *ix, const msgpack_object *o, const struct msg_task *mt)
 {
 	static msgpack_sbuffer	 sb;
 	msgpack_packer		 pk;
@@ -66,8 +65,14 @@ ix_enqueue(struct ix *ix, const msgpack_object *o, uint32_t index,
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, *o);
 	t = &ix->queue[ix->qtail++];
-	t->index = index;
-	t->attempt = attempt;
+	t->index = mt->index;
+	t->attempt = mt->attempt;
+	t->need.cores = mt->cores > 0 ? mt->cores : 1;
+	t->need.memory = mt->memory;
+	t->need.gpus = mt->gpus;
+	/* From the first task that asks, every task is placed to fit. */
+	if (t->need.cores > 1 || t->need.memory > 0 || t->need.gpus > 0)
+		ix->strict = 1;
 	t->len = sb.size;
 	t->data = xmalloc(sb.size);
 	memcpy(t->data, sb.data, sb.size);
@@ -118,7 +123,9 @@ ix_dispatch(struct ix *ix)
 
 	if (ix->qhead == ix->qtail || ix->npools == 0 || ix->held)
 		return;
-	rounds = ix_depth(ix);
+	rounds = ix->strict ? 0 : ix_depth(ix);
+	if (ix->strict)
+		ix_dispatch_fit(ix);
 	for (round = 1; round <= rounds; round++) {
 		do {
 			progress = 0;
@@ -130,6 +137,7 @@ ix_dispatch(struct ix *ix)
 				if (pp->silent ||
 				    pp->outstanding + pp->nbatch >= limit)
 					continue;
+				ix_hold(pp, &ix->queue[ix->qhead].need, 1);
 				pp->batch[pp->nbatch++] = ix->qhead++;
 				progress = 1;
 			}
@@ -145,6 +153,7 @@ ix_dispatch(struct ix *ix)
 			t = &ix->queue[pp->batch[j]];
 			pp->tries[pp->outstanding + j].index = t->index;
 			pp->tries[pp->outstanding + j].attempt = t->attempt;
+			pp->tries[pp->outstanding + j].need = t->need;
 			msgpack_sbuffer_write(&m.sbuf, t->data, t->len);
 			free(t->data);
 			t->data = NULL;
@@ -158,6 +167,7 @@ ix_dispatch(struct ix *ix)
 		ix->dispatched += pp->nbatch;
 		pp->nbatch = 0;
 	}
+	ix_compact(ix);
 	if (ix->qhead == ix->qtail)
 		ix->qhead = ix->qtail = 0;
 }
@@ -389,21 +399,20 @@ ix_from_main(struct ix *ix)
 				log_warnx("malformed task from main ignored");
 				continue;
 			}
-			ix_enqueue(ix, &m.fields[0].via.array.ptr[i], t.index,
-			    t.attempt);
+			ix_enqueue(ix, &m.fields[0].via.array.ptr[i], &t);
 		}
 		msg_in_free(&m);
 		zmq_msg_close(&zm);
 	}
 }
 
-/* A local pool, started by main: [pool, slots, pid]. */
+/* A local pool, started by main: [pool, slots, pid, memory, gpus]. */
 static void
 ix_hello(struct ix *ix, void *sock, const void *ident, size_t identlen,
     const struct msg_in *m)
 {
 	struct ix_pool	*pp;
-	int64_t		 id, slots, pid;
+	int64_t		 id, slots, pid, memory = 0, gpus = 0;
 
 	if (m->nfields >= 8 && msg_get_int(&m->fields[0], &id) == 0 &&
 	    id == -1) {
@@ -414,9 +423,12 @@ ix_hello(struct ix *ix, void *sock, const void *ident, size_t identlen,
 			    "ignored");
 		return;
 	}
-	if (m->nfields != 3 || msg_get_int(&m->fields[0], &id) == -1 ||
+	if ((m->nfields != 5 && m->nfields != 3) ||
+	    msg_get_int(&m->fields[0], &id) == -1 ||
 	    msg_get_int(&m->fields[1], &slots) == -1 ||
-	    msg_get_int(&m->fields[2], &pid) == -1 || slots < 1 ||
+	    msg_get_int(&m->fields[2], &pid) == -1 ||
+	    (m->nfields == 5 && (msg_get_int(&m->fields[3], &memory) == -1 ||
+	    msg_get_int(&m->fields[4], &gpus) == -1)) || slots < 1 ||
 	    slots > WEFT_MAX_JOBS || identlen >= sizeof pp->ident ||
 	    sock != ix->pool_sock) {
 		log_warnx("malformed hello ignored");
@@ -431,7 +443,10 @@ ix_hello(struct ix *ix, void *sock, const void *ident, size_t identlen,
 	pp->id = id;
 	pp->slots = slots;
 	pp->pid = pid;
+	pp->memory = memory;
+	pp->gpus = gpus;
 	pp->outstanding = 0;
+	memset(&pp->used, 0, sizeof pp->used);
 	pp->silent = 0;
 	heartbeat_init(&pp->hb, ix->hb_period, mono_ms());
 	pp->batch = xcalloc(IX_DEPTH * slots, sizeof *pp->batch);
@@ -449,6 +464,7 @@ ix_try_ended(struct ix_pool *pp, uint32_t index, uint32_t attempt)
 	for (i = 0; i < pp->outstanding; i++) {
 		if (pp->tries[i].index == index &&
 		    pp->tries[i].attempt == attempt) {
+			ix_hold(pp, &pp->tries[i].need, -1);
 			pp->tries[i] = pp->tries[--pp->outstanding];
 			return;
 		}

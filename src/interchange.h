@@ -1,8 +1,9 @@
 /*
  * interchange.h: what the files of the "weft interchange" role share:
- * interchange.c (queues, dispatch, main and local pools) and
- * interchange-remote.c (the tcp:// endpoint, its credentials, pools that
- * connect by themselves, and their monitoring).  Private to the role:
+ * interchange.c (queues, dispatch, main and local pools),
+ * interchange-fit.c (tasks that ask for resources, placed where they
+ * fit) and interchange-remote.c (the tcp:// endpoint, its credentials,
+ * pools that connect by themselves, and their monitoring).  Private to the role:
  * only interchange*.c include it, after weft.h and proto.h.
  */
 
@@ -21,16 +22,26 @@
 #define IX_IDENT_MAX		64
 #define IX_LEFT			"it is leaving"	/* MSG_LEAVING's loss */
 
+/* What a task asks of the pool that runs it (resources:). */
+struct ix_need {
+	uint32_t	 cores;		/* 1 at least */
+	uint32_t	 gpus;
+	int64_t		 memory;	/* bytes; 0: none asked */
+};
+
 struct ix_task {
 	uint32_t	 index;
 	uint32_t	 attempt;
-	char		*data;		/* the packed task, passed on as is */
+	char		*data;		/* the packed task, passed on as is;
+					   NULL: dispatched */
 	size_t		 len;
+	struct ix_need	 need;
 };
 
 struct ix_try {
 	uint32_t	 index;
 	uint32_t	 attempt;
+	struct ix_need	 need;		/* held while it runs */
 };
 
 struct ix_pool {
@@ -47,12 +58,14 @@ struct ix_pool {
 	struct heartbeat hb;		/* heard: a heartbeat, any word */
 	int		 silent;	/* reported to main; no more tasks */
 	unsigned long	 done;
-	/* What a remote pool said of itself. */
+	/* What a remote pool said of itself; a local one, its memory and
+	   GPUs; and what its tries hold of them and of its slots. */
 	char		 host[64];
 	char		 block[32];
 	int		 cpus;
 	int		 gpus;
-	int64_t		 memory;	/* bytes */
+	int64_t		 memory;	/* bytes; 0: not known */
+	struct ix_need	 used;
 	/* Batch being built by ix_dispatch. */
 	size_t		*batch;
 	size_t		 nbatch;
@@ -92,6 +105,10 @@ struct ix {
 	struct heartbeat main_hb;	/* heard: main's last heartbeat */
 	int		 stopping;	/* stop at the end of this turn */
 	int		 turned;	/* a turn of the loop went by */
+	size_t		 fit_end;	/* the window ix_dispatch_fit took */
+	int		 strict;	/* a task asked for resources: each
+					   is placed where it fits (no
+					   prefetch; interchange-fit.c) */
 
 	/* The tcp:// endpoint (interchange-remote.c); NULL: none. */
 	void		*tcp_sock;
@@ -123,6 +140,11 @@ void		 ix_ev_block(struct ix *, const struct ix_pool *,
 void		 ix_requeue(struct ix *, int64_t, int64_t,
 		     const struct ix_pool *);
 void		 ix_from_pools(struct ix *, void *);
+
+/* interchange-fit.c */
+void		 ix_dispatch_fit(struct ix *);
+void		 ix_compact(struct ix *);
+void		 ix_hold(struct ix_pool *, const struct ix_need *, int);
 
 /* interchange-remote.c */
 int		 ix_listen(struct ix *, const char *, int);

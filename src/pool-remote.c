@@ -16,11 +16,8 @@
  * started with (the ssh session's, the Slurm job's output file).
  */
 
-#include <sched.h>
-
 #include <sys/signalfd.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,48 +56,6 @@ usage_error(const char *option, const char *arg, const char *what)
 	exit(EXIT_USAGE);
 }
 
-/* The CPUs this process may run on. */
-static int
-cpus_here(void)
-{
-	cpu_set_t	 set;
-	long		 n;
-
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
-/* GPUs seen: CUDA_VISIBLE_DEVICES if set, else /dev/nvidiaN devices. */
-static int
-gpus_here(void)
-{
-	const char	*v = getenv("CUDA_VISIBLE_DEVICES");
-	struct dirent	*de;
-	DIR		*d;
-	int		 n = 0;
-
-	if (v != NULL) {
-		if (*v == '\0')
-			return 0;
-		for (n = 1; *v != '\0'; v++)
-			n += *v == ',';
-		return n;
-	}
-	if ((d = opendir("/dev")) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "nvidia", 6) == 0 &&
-		    de->d_name[6] >= '0' && de->d_name[6] <= '9' &&
-		    strspn(de->d_name + 6, "0123456789") ==
-		    strlen(de->d_name + 6))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 /* What the pool has, found or as given; its slots. */
 static void
 join_resources(struct pool *p, const struct roleargs *a)
@@ -109,12 +64,12 @@ join_resources(struct pool *p, const struct roleargs *a)
 	char		*end;
 	long		 n;
 
-	p->cpus = a->cores > 0 ? a->cores : cpus_here();
-	p->memory = (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+	p->cpus = a->cores > 0 ? a->cores : host_cpus();
+	p->memory = host_memory();
 	if (a->memory != NULL && (parse_size(a->memory, &p->memory) == -1 ||
 	    p->memory == 0))
 		usage_error("memory", a->memory, "a size such as 16G or 512M");
-	p->ngpus = gpus_here();
+	p->ngpus = host_gpus();
 	if ((s = a->gpus) != NULL) {
 		n = strtol(s, &end, 10);
 		if (end == s || *end != '\0' || n < 0 || n > 1024)

@@ -344,7 +344,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 {
 	struct spawn		 sp;
 	struct msg_result	*r;
-	struct pool_try		 failed;
+	struct pool_try		 failed, held;
 	char			*dirname, *dir, *out, *err, *idvar;
 	char			*argv[4], **envp;
 	pid_t			 pid;
@@ -370,6 +370,9 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	argv[1] = "-c";
 	argv[2] = t->command;
 	argv[3] = NULL;
+	/* Its cores and devices, held until it ends. */
+	memset(&held, 0, sizeof held);
+	pool_take(p, t, &held);
 	p->envp[p->envn] = idvar;
 	p->envp[p->envn + 1] = NULL;
 	envp = t->nenv > 0 ? task_env(p, t, idvar) : p->envp;
@@ -397,6 +400,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	}
 
 	if (pid == -1) {
+		pool_release(p, &held);
 		log_warnx("task %s: cannot start: %s", t->id, strerror(error));
 		memset(&failed, 0, sizeof failed);
 		failed.index = t->index;
@@ -415,6 +419,8 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 		slot->pid = pid;
 		try_begin(p, &slot->pt, t, pid, xprintf("%s/%s", p->rundir,
 		    out), xprintf("%s/%s", p->rundir, err));
+		slot->pt.cores = held.cores;
+		slot->pt.gpu_mask = held.gpu_mask;
 		p->busy++;
 	}
 	free(idvar);
@@ -455,6 +461,7 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	int			 lost;
 
 	kill(-pid, SIGKILL);
+	pool_release(p, &slot->pt);
 	lost = capture_end(&slot->cap);
 	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;

@@ -188,6 +188,7 @@ pool_free(struct pool *p)
 			close(p->workers[k].fd);
 	}
 	free(p->workers);
+	pool_gpus_free(p);
 	if (p->remote) {
 		strs_free(p->plugin_args, p->nplugin_args);
 		free(p->run_own);
@@ -253,7 +254,7 @@ pool_fill(struct pool *p)
 		if (f != NULL && w != NULL && (c == NULL || f->seq < c->seq)) {
 			queue_pop(&p->fnq, &t);
 			worker_send(p, w, &t);
-		} else if (c != NULL) {
+		} else if (c != NULL && pool_fits(p, c)) {
 			for (i = 0; p->slots[i].pid != 0; i++)
 				;
 			queue_pop(&p->cmdq, &t);
@@ -283,6 +284,8 @@ pool_enqueue(struct pool *p, const msgpack_object *o,
 	t.kind = mt->kind;
 	t.walltime_ms = mt->walltime_ms;
 	t.launched = mt->launched;
+	t.cores = mt->cores > 0 ? mt->cores : 1;
+	t.gpus = mt->gpus;
 	t.id = xstrndup(mt->id, mt->id_len);
 	t.noutputs = mt->outputs_o->via.array.size;
 	t.outputs = xcalloc(t.noutputs + 1, sizeof *t.outputs);
@@ -702,10 +705,12 @@ pool_greet(struct pool *p)
 	if (p->sock == NULL || zsock_connect(p->sock, "ipc://sock/pools") == -1)
 		fatalx("cannot connect to the interchange: %s",
 		    zmq_strerror(errno));
-	msg_begin(&m, MSG_HELLO, 3);
+	msg_begin(&m, MSG_HELLO, 5);
 	msgpack_pack_int32(&m.pk, p->id);
 	msgpack_pack_int32(&m.pk, p->jobs);
 	msgpack_pack_int64(&m.pk, getpid());
+	msgpack_pack_int64(&m.pk, p->memory);
+	msgpack_pack_int32(&m.pk, p->ngpus);
 	if (msg_send(p->sock, NULL, 0, &m) == -1)
 		fatalx("cannot greet the interchange: %s", zmq_strerror(errno));
 }
@@ -786,6 +791,12 @@ pool_main(int argc, char **argv)
 	    "%zu YAML events skipped)", p.id, p.rundir, wf->napps, wf->nenv,
 	    wf->main_events_skipped);
 	pool_build_env(&p, wf);
+	if (!p.remote) {
+		p.ngpus = host_gpus();
+		p.cpus = host_cpus();
+		p.memory = host_memory();
+	}
+	pool_gpus_init(&p);
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
 	capture_fd_limit(p.jobs);
 

@@ -2,7 +2,8 @@
  * pool.h: what the files of the "weft pool" role share: pool.c (setup,
  * the loop, the interchange), pool-try.c (one try), pool-workers.c (the
  * pool's side of its workers), pool-monitor.c (events and samples) and
- * pool-remote.c (a pool that connects by itself, over tcp://).
+ * pool-remote.c (a pool that connects by itself, over tcp://) and
+ * pool-resources.c (the cores and GPUs of its commands).
  * The pool, its tasks and queues, its tries, its workers, and the
  * functions one of them calls in another.  Private to the pool: only
  * pool*.c include it, after weft.h and proto.h.
@@ -21,6 +22,7 @@
 #define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
 #define POOL_TERM_HOLD_MS	500	/* a task SIGTERMed: the pool next? */
 #define WORKER_DEPTH		64	/* calls a worker holds at once */
+#define POOL_MAX_GPUS		64	/* devices a pool hands out */
 #define WORKER_AHEAD_US		2000	/* work a worker holds, ahead */
 #define WORKER_PREFETCH_US	10000	/* a second call only while shorter */
 #define WORKER_PREFETCH_SAMPLES	8	/* calls seen before that */
@@ -45,6 +47,8 @@ struct pool_task {
 	size_t		 noutputs;
 	char	       **env;		/* commands: "NAME=VALUE" of its own */
 	size_t		 nenv;
+	uint32_t	 cores;		/* what it asks: 1 core at least */
+	uint32_t	 gpus;
 };
 
 /* A queue of tasks: head..tail of v. */
@@ -70,6 +74,8 @@ struct pool_try {
 	size_t		 noutputs;
 	char		*out_path;	/* a command's stdout and stderr */
 	char		*err_path;
+	uint32_t	 cores;		/* what it holds (pool-resources.c) */
+	uint64_t	 gpu_mask;
 };
 
 /* One of a command's streams, from its pipe to its file. */
@@ -204,6 +210,10 @@ struct pool {
 	int		 cpus;		/* what it has */
 	int64_t		 memory;
 	int		 ngpus;
+	/* What its commands hold (pool-resources.c). */
+	int		 cores_busy;
+	uint64_t	 gpu_used;	/* bit i: device i is taken */
+	char	       **gpu_names;	/* device i's, as CUDA names it */
 };
 
 /* pool.c: tasks and their queues */
@@ -256,6 +266,14 @@ void		 workers_prefetch(struct pool *);
 int		 pool_joins(int, char **);
 void		 pool_join(struct pool *, const struct roleargs *);
 void		 pool_leave(struct pool *, const char *);
+
+/* pool-resources.c: cores and GPUs of commands */
+void		 pool_gpus_init(struct pool *);
+void		 pool_gpus_free(struct pool *);
+int		 pool_fits(const struct pool *, const struct pool_task *);
+void		 pool_take(struct pool *, struct pool_task *,
+		     struct pool_try *);
+void		 pool_release(struct pool *, struct pool_try *);
 
 /* pool-monitor.c: events and samples */
 void		 pool_ev_block(struct pool *, const char *);

@@ -6,12 +6,14 @@
  * of /proc (proc_walk_*), and readers of what the callers need: start
  * time and CPU time (status, the run's supervision), resident memory and
  * open descriptors (control.c), environment and command line (cmd-stop.c),
- * I/O counters (pool-monitor.c) and our own executable (weft.c).
+ * I/O counters (pool-monitor.c) and our own executable (weft.c); and
+ * what the host has (CPUs, memory, GPUs), for pools and for main.
  */
 
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,4 +283,57 @@ proc_self_exe(char *buf, size_t len)
 	if (n >= 0)
 		buf[n] = '\0';
 	return n;
+}
+
+/*
+ * What this host has, for a pool to say and for main to check tasks
+ * against: the CPUs this process may run on, its memory, its GPUs.
+ */
+int
+host_cpus(void)
+{
+	cpu_set_t	 set;
+	long		 n;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* GPUs seen: CUDA_VISIBLE_DEVICES if set, else /dev/nvidiaN devices. */
+int
+host_gpus(void)
+{
+	const char	*v = getenv("CUDA_VISIBLE_DEVICES");
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	if (v != NULL) {
+		if (*v == '\0')
+			return 0;
+		for (n = 1; *v != '\0'; v++)
+			n += *v == ',';
+		return n;
+	}
+	if ((d = opendir("/dev")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "nvidia", 6) == 0 &&
+		    de->d_name[6] >= '0' && de->d_name[6] <= '9' &&
+		    strspn(de->d_name + 6, "0123456789") ==
+		    strlen(de->d_name + 6))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int64_t
+host_memory(void)
+{
+	long	 pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (int64_t)pages * size : 0;
 }

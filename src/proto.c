@@ -228,7 +228,7 @@ msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 {
 	int	 fn = t->kind == TASK_FUNCTION;
 
-	msgpack_pack_array(pk, 14);
+	msgpack_pack_array(pk, 15);
 	msgpack_pack_uint32(pk, t->index);
 	msgpack_pack_uint32(pk, t->attempt);
 	msg_pack_str(pk, t->id, t->id_len);
@@ -243,16 +243,20 @@ msg_pack_task(msgpack_packer *pk, const struct msg_task *t)
 	pack_strs(pk, t->outputs, t->noutputs);
 	msgpack_pack_double(pk, t->launched);
 	pack_strs(pk, t->env, t->nenv);
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_uint32(pk, t->cores > 0 ? t->cores : 1);
+	msgpack_pack_int64(pk, t->memory);
+	msgpack_pack_uint32(pk, t->gpus);
 }
 
 int
 msg_get_task(const msgpack_object *o, struct msg_task *t)
 {
-	const msgpack_object	*f;
-	uint64_t		 index, attempt, kind;
-	int64_t			 walltime;
+	const msgpack_object	*f, *res;
+	uint64_t		 index, attempt, kind, cores, gpus;
+	int64_t			 walltime, memory;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 14 ||
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 15 ||
 	    o->via.array.ptr[12].type != MSGPACK_OBJECT_FLOAT64)
 		return -1;
 	f = o->via.array.ptr;
@@ -270,8 +274,18 @@ msg_get_task(const msgpack_object *o, struct msg_task *t)
 	    msg_get_strs(&f[9], f[8].via.array.size) == -1 ||
 	    msg_get_strs(&f[10], UINT32_MAX) == -1 ||
 	    msg_get_strs(&f[11], UINT32_MAX) == -1 ||
-	    msg_get_strs(&f[13], UINT32_MAX) == -1)
+	    msg_get_strs(&f[13], UINT32_MAX) == -1 ||
+	    f[14].type != MSGPACK_OBJECT_ARRAY || f[14].via.array.size != 3)
 		return -1;
+	res = f[14].via.array.ptr;
+	if (msg_get_uint(&res[0], &cores) == -1 || cores < 1 ||
+	    cores > WEFT_MAX_RESOURCE || msg_get_int(&res[1], &memory) == -1 ||
+	    memory < 0 || msg_get_uint(&res[2], &gpus) == -1 ||
+	    gpus > WEFT_MAX_RESOURCE)
+		return -1;
+	t->cores = cores;
+	t->memory = memory;
+	t->gpus = gpus;
 	t->index = index;
 	t->attempt = attempt;
 	t->id = f[2].via.str.ptr;

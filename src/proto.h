@@ -23,7 +23,8 @@
 #define PROTO_VERSION	4
 
 enum msg_type {
-	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid]
+	MSG_HELLO = 1,		/* pool -> interchange: [pool, slots, pid,
+				   memory, gpus]
 				   or, from a pool that connects by itself,
 				   [-1, slots, pid, host, cpus, memory,
 				   gpus, block, weft version] */
@@ -93,7 +94,8 @@ enum event_kind {
 	EV_WORKFLOW_END,	/* completed, done, failed, state, exit,
 				   complete */
 	EV_TASK,		/* task, id, app, depends, inputs, outputs,
-				   stdout, stderr, invoked, kind */
+				   stdout, stderr, invoked, kind, and (from
+				   version 6) cores, memory, gpus */
 	EV_STATUS,		/* task, try, name, time */
 	EV_TASK_END,		/* task, returned, state, fail_count, exit,
 				   signal, result, stdout, stderr, memoize,
@@ -120,7 +122,8 @@ enum event_kind {
 /*
  * One task to run.  On the wire: [index, attempt, id, walltime_ms, kind,
  * command, plugin, symbol, [arg names], [arg values], [inputs], [outputs],
- * launched] with nil for what the kind does not use; launched is when
+ * launched, [env], [cores, memory, gpus]] with nil for what the kind does
+ * not use; launched is when
  * main handed the try over, for the pool's record of it.  Packed from these fields;
  * when received, the strings point into the message and the four lists
  * are left as msgpack arrays (a pool passes a function task on to its
@@ -135,6 +138,9 @@ struct msg_task {
 	uint32_t		 attempt;	/* 0 for the first try */
 	int64_t			 walltime_ms;	/* 0: none */
 	double			 launched;	/* epoch seconds */
+	uint32_t		 cores;		/* resources: 0 is 1 core */
+	int64_t			 memory;	/* bytes; 0: none asked */
+	uint32_t		 gpus;
 	enum task_kind		 kind;
 	const char		*id;
 	uint32_t		 id_len;

@@ -107,6 +107,7 @@ ev_workflow(struct run *r)
 void
 ev_tasks(struct run *r)
 {
+	const struct wf_resources *res;
 	msgpack_packer	*pk;
 	struct task	*t;
 	char		*deps, *in, *out, *dir, *path;
@@ -126,7 +127,7 @@ ev_tasks(struct run *r)
 		fn = TASK_IS_FUNCTION(t);
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-0/stdout", r->rd.path, dir);
-		pk = monitor_event(r->mon, EV_TASK, 10);
+		pk = monitor_event(r->mon, EV_TASK, 13);
 		msgpack_pack_uint32(pk, t->index);
 		monitor_pack_str(pk, t->id);
 		monitor_pack_str(pk, t->app != NULL ? t->app->name : NULL);
@@ -141,6 +142,14 @@ ev_tasks(struct run *r)
 		monitor_pack_str(pk, fn ? NULL : dir);
 		msgpack_pack_double(pk, r->began);
 		monitor_pack_str(pk, fn ? "function" : "command");
+		/* What it asks of its pool: one core, unless it says. */
+		res = task_resources(t);
+		msgpack_pack_int(pk, res->cores > 0 ? res->cores : 1);
+		if (res->memory > 0)
+			msgpack_pack_int64(pk, res->memory);
+		else
+			msgpack_pack_nil(pk);
+		msgpack_pack_int(pk, res->gpus);
 		monitor_status(r->mon, t->index, 0, "pending", r->began);
 		free(dir);
 		free(path);

@@ -131,6 +131,7 @@ pack_env(const struct run *r, const struct task_text *tt,
 static void
 pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 {
+	const struct wf_resources *res;
 	struct msg_task	 mt;
 	struct task_text tt;
 	size_t		 i;
@@ -148,6 +149,10 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	mt.ninputs = t->ninputs;
 	mt.outputs = t->outputs;
 	mt.noutputs = t->noutputs;
+	res = task_resources(t);
+	mt.cores = res->cores > 0 ? res->cores : 1;
+	mt.memory = res->memory;
+	mt.gpus = res->gpus;
 	if (tt.command != NULL) {
 		mt.kind = TASK_COMMAND;
 		mt.command = tt.command;
@@ -402,6 +407,7 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 {
 	struct task_run	*tr = &r->tasks[v->task];
 	struct task	*t = &r->dag->tasks[v->task];
+	char		*why;
 
 	if (tr->state != TS_KEYING) {
 		/* The run stopped meanwhile. */
@@ -411,7 +417,17 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 	}
 	switch (v->what) {
 	case RS_RUN:
-		dispatch(r, v->task);
+		if ((why = resources_unmet(r, t)) == NULL) {
+			dispatch(r, v->task);
+			break;
+		}
+		/* No pool could ever run it: it fails now. */
+		free(tr->why);
+		tr->why = why;
+		set_state(r, v->task, TS_FAILED);
+		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
+		event_failed(r, v->task, tr->why, NULL);
+		failed_for_good(r, v->task);
 		break;
 	case RS_CACHED:
 		free(tr->result);

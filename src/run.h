@@ -1,7 +1,8 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
  * run-sched.c, run-supervise.c, run-events.c, run-output.c,
- * run-live.c, run-dry.c, run-remote.c and run-provider.c: the state
+ * run-live.c, run-dry.c, run-remote.c, run-provider.c and
+ * run-resources.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
  * them; include it after weft.h and proto.h.
  */
@@ -132,6 +133,10 @@ struct run {
 	char		*ix_url;	/* where pools connect; NULL: none */
 	struct remote_pool *remotes;	/* pools that connected by themselves */
 	struct provider	*prov;		/* slurm or ssh; NULL: local */
+	int		 cap_cores;	/* the largest pool's; -1: unknown */
+	int64_t		 cap_memory;
+	int		 cap_gpus;
+	const char	*cap_where;	/* "a pool on this host" */
 	size_t		 nremotes;
 	size_t		 requeued;
 	int		 sigfd;
@@ -272,6 +277,11 @@ int		 provider_child(const struct run *r, pid_t pid);
 void		 provider_stop(struct run *r);
 void		 provider_close(struct run *r);
 json_t		*provider_json(struct run *r);
+
+/* run-resources.c */
+const struct wf_resources *task_resources(const struct task *t);
+void		 resources_setup(struct run *r);
+char		*resources_unmet(const struct run *r, const struct task *t);
 
 /* run-events.c */
 void		 ev_workflow(struct run *r);

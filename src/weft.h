@@ -45,6 +45,7 @@
 /* Entries of main written as aliases of another entry. */
 #define WEFT_MAX_ALIAS_ENTRIES	1000000
 #define WEFT_MAX_JOBS		4096
+#define WEFT_MAX_RESOURCE	4096	/* cores or GPUs one task asks */
 #define WEFT_MAX_POOLS		256
 
 #ifndef __dead
@@ -374,6 +375,9 @@ int		 path_inside(const char *, const char *);
 char		*path_abs(const char *, const char *);
 
 /* procfs.c: everything read from /proc */
+int		 host_cpus(void);
+int64_t		 host_memory(void);
+int		 host_gpus(void);
 struct proc_stat {
 	pid_t		 pid;
 	char		 comm[64];	/* the command name, cut short */
@@ -538,6 +542,15 @@ struct wf_str {
 	char		*s;
 	struct wf_mark	 mark;
 };
+/* resources: of an app or an entry; set: given at all. */
+struct wf_resources {
+	int		 set;
+	int		 cores;		/* 0: not given (1) */
+	int64_t		 memory;	/* bytes; 0: not given */
+	int		 gpus;
+	struct wf_mark	 mark;
+};
+
 struct wf_app {
 	char		*name;
 	struct wf_mark	 mark;		/* of the app's key */
@@ -553,6 +566,7 @@ struct wf_app {
 	int64_t		 walltime_ms;	/* 0: none */
 	struct wf_kv	*env;		/* values are templates */
 	size_t		 nenv;
+	struct wf_resources res;
 };
 struct wf_plugin {
 	char		*name;
@@ -611,6 +625,7 @@ struct wf_call {			/* one entry of main, unexpanded */
 	int64_t		 walltime_ms;
 	struct wf_kv	*env;		/* over the app's, by name */
 	size_t		 nenv;
+	struct wf_resources res;	/* over the app's, whole */
 	enum wf_when	 when;
 	char		*when_text;	/* WHEN_IF: the condition */
 	struct wf_mark	 when_mark;
@@ -1002,7 +1017,7 @@ unsigned	 plugin_timeout_s(void);
 size_t		 plugins_loaded(const struct workflow *);
 
 /* db.c */
-#define DB_SCHEMA_VERSION	5
+#define DB_SCHEMA_VERSION	6
 #define DB_READ			0
 #define DB_WRITE		1
 struct sqlite3;

@@ -19,7 +19,7 @@
 
 static const char *const call_keys[] = {
 	"id", "app", "args", "foreach", "zip", "exclude", "include", "inputs",
-	"outputs", "needs", "retries", "walltime", "env", "when",
+	"outputs", "needs", "retries", "walltime", "env", "when", "resources",
 	"allow_failure", NULL
 };
 
@@ -104,6 +104,8 @@ load_settings(struct loader *l, struct wf_call *c, const struct ynode *e)
 		load_when(l, c, v);
 	if ((v = ynode_get(e, "allow_failure")) != NULL)
 		get_bool(l, v, "allow_failure", &c->allow_failure);
+	if ((v = ynode_get(e, "resources")) != NULL)
+		get_resources(l, v, &c->res);
 }
 
 /* A string, or a list of strings, as wf_str entries. */

@@ -30,7 +30,8 @@ static const char *const top_keys[] = {
 	"include", NULL
 };
 static const char *const app_keys[] = {
-	"command", "function", "walltime", "retries", "env", NULL
+	"command", "function", "walltime", "retries", "env", "resources",
+	NULL
 };
 
 /* Checking the tree. */
@@ -216,6 +217,35 @@ get_bool(struct loader *l, const struct ynode *v, const char *what, int *out)
 	}
 	wf_error(&l->errs, &v->mark, "'%s' must be true or false", what);
 	return -1;
+}
+
+/*
+ * resources: {cores: N, memory: SIZE, gpus: N}, what one task of an app
+ * or an entry asks of the pool that runs it.
+ */
+void
+get_resources(struct loader *l, const struct ynode *v,
+    struct wf_resources *res)
+{
+	static const char *const keys[] = { "cores", "memory", "gpus", NULL };
+	const struct ynode	*e;
+	char			*s = NULL;
+
+	if (want_map(l, v, "'resources'") != 0)
+		return;
+	check_keys(l, v, keys, "in resources");
+	res->set = 1;
+	res->mark = v->mark;
+	if ((e = ynode_get(v, "cores")) != NULL)
+		get_int(l, e, "cores", 1, WEFT_MAX_RESOURCE, &res->cores);
+	if ((e = ynode_get(v, "gpus")) != NULL)
+		get_int(l, e, "gpus", 0, WEFT_MAX_RESOURCE, &res->gpus);
+	if ((e = ynode_get(v, "memory")) != NULL &&
+	    get_string(l, e, "'memory'", &s) == 0 &&
+	    (parse_size(s, &res->memory) == -1 || res->memory == 0))
+		wf_error(&l->errs, &e->mark, "'memory' must be a size such as "
+		    "4G or 512M, not '%s'", s);
+	free(s);
 }
 
 /* A walltime: a duration such as 90s. */
@@ -405,6 +435,8 @@ load_apps(struct loader *l, const struct ynode *map)
 			get_int(l, v, "retries", 0, INT_MAX, &app->retries);
 		if ((v = ynode_get(a, "env")) != NULL)
 			load_env(l, v, "'env'", 1, &app->env, &app->nenv);
+		if ((v = ynode_get(a, "resources")) != NULL)
+			get_resources(l, v, &app->res);
 	}
 }
 

@@ -40,6 +40,8 @@ void		 load_definitions(struct loader *, const struct ynode *);
 /* workflow-include.c */
 void		 load_includes(struct loader *, const struct ynode *);
 void		 load_provider(struct loader *, const struct ynode *);
+void		 get_resources(struct loader *, const struct ynode *,
+		     struct wf_resources *);
 int		 get_int(struct loader *, const struct ynode *, const char *,
 		     long long, long long, int *);
 int		 get_bool(struct loader *, const struct ynode *, const char *,

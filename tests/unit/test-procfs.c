@@ -235,6 +235,22 @@ test_child(void **state)
 	assert_false(walk_finds(pid));
 }
 
+/* What the host has: its CPUs and memory, GPUs from the environment. */
+static void
+test_host(void **state)
+{
+	(void)state;
+	assert_true(host_cpus() >= 1);
+	assert_true(host_cpus() <= sysconf(_SC_NPROCESSORS_ONLN));
+	assert_true(host_memory() > (int64_t)64 << 20);
+	setenv("CUDA_VISIBLE_DEVICES", "3,5,7", 1);
+	assert_int_equal(host_gpus(), 3);
+	setenv("CUDA_VISIBLE_DEVICES", "", 1);
+	assert_int_equal(host_gpus(), 0);
+	unsetenv("CUDA_VISIBLE_DEVICES");
+	assert_true(host_gpus() >= 0);
+}
+
 int
 main(void)
 {
@@ -244,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_child),
+		cmocka_unit_test(test_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
