@@ -34,15 +34,40 @@ static const char *report_run_sql =
 	", weft_monitoring_complete "
 	"FROM workflow WHERE run_id = ?1";
 
-/* WHY is task.weft_reason, of schema version 5. */
-#define REPORT_TASK_SQL(why)						\
+/*
+ * WHY is task.weft_reason, of schema version 5; ASKED what it asked for
+ * (cores, memory, GPUs), of version 6.
+ */
+#define REPORT_TASK_SQL(why, asked)					\
 	"SELECT task_id, weft_task_id, task_func_name, weft_app_kind,"	\
 	"  weft_state, task_depends, weft_exit_code, weft_signal,"	\
-	"  task_stderr, " why " "					\
+	"  task_stderr, " why ", " asked " "				\
 	"FROM task WHERE run_id = ?1 ORDER BY task_id"
-static const char *report_task_sql[2] = {
-	REPORT_TASK_SQL("NULL"), REPORT_TASK_SQL("weft_reason")
+static const char *report_task_sql[3] = {
+	REPORT_TASK_SQL("NULL", "NULL, NULL, NULL"),
+	REPORT_TASK_SQL("weft_reason", "NULL, NULL, NULL"),
+	REPORT_TASK_SQL("weft_reason", "weft_cores, weft_memory, weft_gpus")
 };
+
+/* What a task asked beyond one core: "2 cores, 4G, 1 GPU"; or NULL. */
+static char *
+report_asked(sqlite3_stmt *st, int col)
+{
+	long long	 cores = sqlite3_column_int64(st, col);
+	long long	 gpus = sqlite3_column_int64(st, col + 2);
+	char		*mem = NULL, *s;
+
+	if (sqlite3_column_type(st, col + 1) != SQLITE_NULL)
+		mem = size_string(sqlite3_column_int64(st, col + 1));
+	if (cores <= 1 && mem == NULL && gpus <= 0)
+		return NULL;
+	s = xprintf("%lld core%s%s%s%s%.0lld%s", cores < 1 ? 1 : cores,
+	    cores > 1 ? "s" : "", mem != NULL ? ", " : "",
+	    mem != NULL ? mem : "", gpus > 0 ? ", " : "", gpus > 0 ? gpus : 0,
+	    gpus > 1 ? " GPUs" : gpus == 1 ? " GPU" : "");
+	free(mem);
+	return s;
+}
 
 /*
  * STATE and ERR are the try's own columns of schema version 2, STRETCH
@@ -60,7 +85,8 @@ static const char *report_task_sql[2] = {
 	"  " err ","							\
 	"  (SELECT max(r.psutil_process_memory_resident) FROM resource r" \
 	"   WHERE r.run_id = ?1 AND r.task_id = y.task_id"		\
-	"   AND r.try_id = y.try_id), " stretch " "			\
+	"   AND r.try_id = y.try_id), " stretch ","			\
+	"  y.hostname, y.task_executor "				\
 	"FROM try y WHERE y.run_id = ?1 ORDER BY y.task_id, y.try_id"
 
 static const char *report_try_sql[3] = {
@@ -218,9 +244,10 @@ report_read_tasks(sqlite3 *db, struct report *rp)
 	struct report_task	*t;
 	sqlite3_stmt		*st;
 	size_t			 cap = 0;
-	int			 rc;
+	int			 rc, v;
 
-	if (sqlite3_prepare_v2(db, report_task_sql[db_version(db) >= 5], -1,
+	v = db_version(db);
+	if (sqlite3_prepare_v2(db, report_task_sql[v >= 6 ? 2 : v >= 5], -1,
 	    &st, NULL) !=
 	    SQLITE_OK || sqlite3_bind_text(st, 1, rp->run, -1,
 	    SQLITE_STATIC) != SQLITE_OK) {
@@ -245,6 +272,7 @@ report_read_tasks(sqlite3 *db, struct report *rp)
 		t->sig = report_col_int(st, 7, &rc);
 		t->stderr_path = report_col(st, 8);
 		t->why = report_col(st, 9);
+		t->asked = report_asked(st, 10);
 		t->duration = NAN;
 		t->rss = -1;
 		if (t->id == NULL)
@@ -301,7 +329,7 @@ report_read_tries(sqlite3 *db, struct report *rp)
 	struct report_task	*t;
 	struct report_try	*y;
 	sqlite3_stmt		*st;
-	const char		*pool;
+	const char		*pool, *host, *exec;
 	size_t			 cap = 0;
 	int			 rc, has, v = db_version(db);
 
@@ -325,7 +353,19 @@ report_read_tries(sqlite3 *db, struct report *rp)
 		y->task = t - rp->tasks;
 		y->try_id = sqlite3_column_int(st, 1);
 		pool = (const char *)sqlite3_column_text(st, 2);
-		y->pool = pool != NULL ? atoi(pool) : -1;
+		host = (const char *)sqlite3_column_text(st, 14);
+		exec = (const char *)sqlite3_column_text(st, 15);
+		/*
+		 * The timeline's lane: a local pool by its number; a pool
+		 * elsewhere by its host and block.
+		 */
+		if (pool == NULL)
+			y->lane = NULL;
+		else if (exec == NULL || strcmp(exec, "local") == 0)
+			y->lane = xprintf("pool %s", pool);
+		else
+			y->lane = xprintf("%s %s", host != NULL ? host : "?",
+			    pool);
 		y->launched = report_col_time(st, 3);
 		y->started = report_col_time(st, 4);
 		y->ended = report_col_time(st, 5);
@@ -426,12 +466,14 @@ report_free(struct report *rp)
 		free(rp->tasks[i].state);
 		free(rp->tasks[i].deps);
 		free(rp->tasks[i].reason);
+		free(rp->tasks[i].asked);
 		free(rp->tasks[i].why);
 		free(rp->tasks[i].stderr_path);
 		free(rp->tasks[i].tail);
 	}
 	for (i = 0; i < rp->ntries; i++) {
 		free(rp->tries[i].state);
+		free(rp->tries[i].lane);
 		free(rp->tries[i].reason);
 		free(rp->tries[i].stderr_path);
 	}

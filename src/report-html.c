@@ -125,6 +125,7 @@ html_data(const struct report *rp)
 		    t->reason == NULL ? t->why : t->reason));
 		json_array_append_new(a, html_str(t->tail));
 		json_array_append_new(a, html_deps(rp, t));
+		json_array_append_new(a, html_str(t->asked));
 		json_array_append_new(tasks, a);
 	}
 	json_object_set_new(o, "tasks", tasks);
@@ -134,8 +135,7 @@ html_data(const struct report *rp)
 		a = json_array();
 		json_array_append_new(a, json_integer(y->task));
 		json_array_append_new(a, json_integer(y->try_id));
-		json_array_append_new(a, y->pool >= 0 ?
-		    json_integer(y->pool) : json_null());
+		json_array_append_new(a, html_str(y->lane));
 		json_array_append_new(a, html_secs(isnan(y->started) ?
 		    y->launched : y->started));
 		json_array_append_new(a, html_secs(y->ended));

@@ -3,7 +3,8 @@
  * report-html.c inlines them into the page (no file, no network: the
  * page is one self-contained file).  The script reads the run from the
  * page's JSON data block and draws the summary, the timeline of every
- * try by pool and slot (slots by greedy interval packing), the graph of
+ * try by pool and slot (a local pool by number, one elsewhere by host
+ * and block; slots by greedy interval packing), the graph of
  * the workflow's entries, the per-app statistics and the task table
  * (sorted by a click on a heading, filtered by text and state).  When it
  * is done it sets data-render-ms on <body>: the time from navigation to
@@ -75,10 +76,11 @@ const char report_page_js[] =
 	"\t    document.getElementById('weft-data').textContent);\n"
 	"\tvar tasks = D.tasks, tries = D.tries;\n"
 	"\t/* A task: id, app, state, tries, duration, exit, rss,\n"
-	"\t   reason, tail, deps.  A try: task, try, pool, start,\n"
+	"\t   reason, tail, deps, asked.  A try: task, try, lane, start,\n"
 	"\t   end, state, reason, rss. */\n"
 	"\tvar T_ID = 0, T_APP = 1, T_ST = 2, T_TRIES = 3, T_DUR = 4;\n"
 	"\tvar T_EXIT = 5, T_RSS = 6, T_REASON = 7, T_TAIL = 8, T_DEPS = 9;\n"
+	"\tvar T_ASKED = 10;\n"
 	"\tvar STATES = ['done', 'cached', 'failed', 'dep_fail', 'skipped',\n"
 	"\t    'killed', 'not_run', 'pending'];\n"
 	"\tfunction $(id) {\n"
@@ -186,7 +188,7 @@ const char report_page_js[] =
 	"\t\t\t\te = s;\n"
 	"\t\t\tif (e > end)\n"
 	"\t\t\t\tend = e;\n"
-	"\t\t\tp = y[2] === null ? -1 : y[2];\n"
+	"\t\t\tp = y[2] === null ? 'pool ?' : y[2];\n"
 	"\t\t\tif (!pools[p]) {\n"
 	"\t\t\t\tpools[p] = [];\n"
 	"\t\t\t\tnames.push(p);\n"
@@ -198,7 +200,7 @@ const char report_page_js[] =
 	"\t\tif (!(end > 0))\n"
 	"\t\t\tend = 1;\n"
 	"\t\tnames.sort(function (a, b) {\n"
-	"\t\t\treturn a - b;\n"
+	"\t\t\treturn a.localeCompare(b, undefined, { numeric: true });\n"
 	"\t\t});\n"
 	"\t\tnames.forEach(function (p) {\n"
 	"\t\t\tvar list = pools[p], ends = [];\n"
@@ -229,7 +231,7 @@ const char report_page_js[] =
 	"\t\t\tsvg.push('<line class=\"pool\" x1=\"0\" x2=\"' + (L + W) +\n"
 	"\t\t\t    '\" y1=\"' + y0 + '\" y2=\"' + y0 + '\"/>' +\n"
 	"\t\t\t    '<text class=\"label\" x=\"2\" y=\"' + (y0 + 11) +\n"
-	"\t\t\t    '\">' + (l[0] < 0 ? 'pool ?' : 'pool ' + l[0]) +\n"
+	"\t\t\t    '\">' + esc(l[0]) +\n"
 	"\t\t\t    ' (' + l[2] + ')</text>');\n"
 	"\t\t});\n"
 	"\t\tsvg.push('</svg>');\n"
@@ -271,7 +273,7 @@ const char report_page_js[] =
 	"\t\t\tt = tasks[y[0]];\n"
 	"\t\t\td = y[4] !== null && y[3] !== null ? y[4] - y[3] : null;\n"
 	"\t\t\ttip.innerHTML = '<b>' + esc(t[T_ID]) + '</b><br>try ' +\n"
-	"\t\t\t    y[1] + ' on pool ' + esc(y[2] === null ? '?' :\n"
+	"\t\t\t    y[1] + ' on ' + esc(y[2] === null ? 'pool ?' :\n"
 	"\t\t\t    y[2]) + ', ' + esc(y[5]) + '<br>' + dur(d) +\n"
 	"\t\t\t    (y[6] ? '<br>' + esc(y[6]) : '') +\n"
 	"\t\t\t    '<br>app ' + esc(t[T_APP] === null ? '-' :\n"
@@ -469,7 +471,8 @@ const char report_page_js[] =
 	"\t\t    '</span><span class=\"num\">' + dur(t[T_DUR]) +\n"
 	"\t\t    '</span><span>' + esc(t[T_EXIT] === null ? '-' :\n"
 	"\t\t    t[T_EXIT]) + '</span><span class=\"num\">' +\n"
-	"\t\t    bytes(t[T_RSS]) + '</span><span>' + last +\n"
+	"\t\t    bytes(t[T_RSS]) + (t[T_ASKED] ? ' (asked ' +\n"
+	"\t\t    esc(t[T_ASKED]) + ')' : '') + '</span><span>' + last +\n"
 	"\t\t    '</span></div>';\n"
 	"\t}\n"
 	"\n"

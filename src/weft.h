@@ -1088,7 +1088,7 @@ int		 dbread_print(struct sqlite3 *, char *, struct sqlite3_stmt *,
 struct report_try {
 	size_t		 task;		/* index in report.tasks */
 	int		 try_id;
-	int		 pool;		/* -1: not recorded */
+	char		*lane;		/* "pool 0", "HOST slurm-0"; NULL */
 	double		 launched;	/* seconds from the run's start, */
 	double		 started;	/* NAN when not recorded */
 	double		 ended;
@@ -1114,6 +1114,7 @@ struct report_task {
 	int		 sig;
 	char		*reason;	/* of its last try */
 	char		*why;		/* task.weft_reason: skipped, allowed */
+	char		*asked;		/* resources beyond a core; NULL */
 	char		*stderr_path;
 	char		*tail;		/* failed, killed: stderr's tail */
 	int		 ntries;

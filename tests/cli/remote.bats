@@ -16,6 +16,7 @@
 load setup
 load monitoring
 load plugins
+load browser
 
 setup_file()
 {
@@ -99,6 +100,11 @@ join()
 	[ "$WEFT_STATUS" -eq 0 ] || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
 	[ "$(cat out-3.txt)" = "hi 3 t[n=3] s3cret" ]
 	[ "$(q "select distinct task_executor from try")" = remote ]
+	# The report's timeline has its lane by host and block.
+	weft report -o report.html
+	page_dom report.html > dom.html
+	grep -q ">$(hostname) 0 (3)</text>" dom.html ||
+	    fail "lanes: $(grep -o '<text class="label"[^<]*' dom.html)"
 	[ "$(result_of sum)" = "'5'" ]
 	# The pool said what it has; it ran every try; it is gone.
 	[ "$(q "select hostname, cpu_count, total_memory, worker_count

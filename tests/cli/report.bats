@@ -15,6 +15,7 @@
 # monitoring off, bad options.
 
 load setup
+load browser
 load monitoring
 
 XSD=$WEFT_SRCDIR/tests/data/junit-weft.xsd
@@ -121,23 +122,6 @@ tries_at_least()
 {
 	[ "$(q "SELECT count(*) FROM try WHERE run_id = '0001'" \
 	    2>/dev/null)" -ge "$1" ]
-}
-
-# page_dom FILE [SHOT]: the DOM of FILE after its script ran, read by
-# headless Chromium; with SHOT, a screenshot of it too.
-page_dom()
-{
-	local url="file://$(readlink -f "$1")"
-
-	timeout 120 chromium --headless --no-sandbox --disable-gpu \
-	    --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
-	    --virtual-time-budget=20000 --dump-dom "$url" 2>/dev/null
-	if [ -n "${2:-}" ]; then
-		timeout 120 chromium --headless --no-sandbox --disable-gpu \
-		    --user-data-dir="$BATS_TEST_TMPDIR/chromium" \
-		    --virtual-time-budget=20000 --window-size=1300,1600 \
-		    --screenshot="$2" "$url" >/dev/null 2>&1
-	fi
 }
 
 # dom_counts: reads a dumped DOM on stdin and prints "ready=1 bars=N

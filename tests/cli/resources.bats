@@ -11,6 +11,7 @@
 
 load setup
 load monitoring
+load browser
 
 # Each task logs "ID start|end SECONDS DEVICES" around its sleep.
 APP_LINE='{command: '"'"'echo "$WEFT_TASK_ID start $(date +%s.%N) ${{WEFT_GPUS:--}} ${{CUDA_VISIBLE_DEVICES:--}}" >> @DIR@/log; @SLEEP@ {secs}; echo "$WEFT_TASK_ID end $(date +%s.%N)" >> @DIR@/log'"'"''
@@ -60,6 +61,12 @@ EOF
 	overlap 's[i=1]' 's[i=2]' || overlap 's[i=1]' 's[i=3]' ||
 	    fail "1-core tasks ran one by one: $(cat log)"
 	[ "$(q "select weft_cores from task where weft_task_id = 'b[i=1]'")" = 2 ]
+	# The report says what each asked, next to its peak memory.
+	run weft report -o report.html
+	assert_success
+	page_dom report.html > dom.html
+	grep -q '(asked 2 cores)</span>' dom.html || fail "no asked: $(grep -o 'asked[^<]*' dom.html)"
+	grep -q '>pool 0 (2)</text>' dom.html
 	[ "$(q "select weft_cores || ' ' || quote(weft_memory) || ' ' ||
 	    weft_gpus from task where weft_task_id = 's[i=1]'")" = "1 NULL 0" ]
 }
