@@ -12,8 +12,11 @@
 # run cleanly with the reason and the output file; and no job of weft's
 # is ever left in the queue, at the end or after SIGINT.
 
+# A block's walltime is a minute at least: that test takes two.
+BATS_TEST_TIMEOUT=300
 load setup
 load monitoring
+load plugins
 load cluster
 
 setup_file()
@@ -24,8 +27,8 @@ setup_file()
 setup()
 {
 	weft_setup
-	export WEFT_HEARTBEAT_MS=200
-	export WEFT_HEARTBEAT_THRESHOLD_MS=3000
+	export WEFT_HEARTBEAT_MS=500
+	export WEFT_HEARTBEAT_THRESHOLD_MS=5000
 }
 
 teardown()
@@ -182,6 +185,25 @@ none_queued()
 	    try_id = 1 and weft_state = 'done'")" != slurm-0 ]
 	[ "$(q "select status from block where block_id = 'slurm-0'
 	    order by timestamp desc limit 1")" = CANCELLED ]
+	none_queued
+}
+
+@test "a block that hits its Slurm walltime: its try runs on another block" {
+	# The first try sleeps past the block's minute; the second, on a
+	# new block, finds the mark and ends at once.  The pool leaves when
+	# Slurm ends the job: the default heartbeats are enough.
+	unset WEFT_HEARTBEAT_MS WEFT_HEARTBEAT_THRESHOLD_MS
+	slurm_flow '    walltime: 1m
+    max_blocks: 1' \
+	    "  once: {command: 'if [ -e mark ]; then exit 0; fi; touch mark; @SLEEP@ 300'}" \
+	    'main:' '  - {id: t, app: once}'
+	WEFT_CALL_TIMEOUT=240 run weft run flow.yaml
+	assert_success
+	grep -qx '#SBATCH --time=1' .weft/runs/0001/blocks/slurm-0.sh
+	[ "$(q "select status from block where block_id = 'slurm-0'
+	    order by timestamp desc limit 1")" = TIMEOUT ]
+	[ "$(tries_of t)" = "$(printf '0|lost|pool lost\n1|done|-')" ]
+	[ "$(q "select block_id from try where try_id = 1")" = slurm-1 ]
 	none_queued
 }
 

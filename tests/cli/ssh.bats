@@ -22,8 +22,8 @@ setup()
 {
 	weft_setup
 	cluster_sshd_up
-	export WEFT_HEARTBEAT_MS=200
-	export WEFT_HEARTBEAT_THRESHOLD_MS=3000
+	export WEFT_HEARTBEAT_MS=500
+	export WEFT_HEARTBEAT_THRESHOLD_MS=5000
 }
 
 # ssh_flow HOSTS BODY...: the ssh provider on HOSTS (a YAML list).
