@@ -56,7 +56,25 @@ usage_error(const char *option, const char *arg, const char *what)
 	exit(EXIT_USAGE);
 }
 
-/* What the pool has, found or as given; its slots. */
+/* A positive number in environment variable NAME; 0 if none. */
+static long
+env_number(const char *name)
+{
+	const char	*s = getenv(name);
+	char		*end;
+	long		 n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	n = strtol(s, &end, 10);
+	return *end == '\0' && n > 0 ? n : 0;
+}
+
+/*
+ * What the pool has: as given (--cores, --memory, --gpus), else what its
+ * Slurm job was given, else the host's; its slots are --jobs, or its
+ * cores.
+ */
 static void
 join_resources(struct pool *p, const struct roleargs *a)
 {
@@ -66,6 +84,12 @@ join_resources(struct pool *p, const struct roleargs *a)
 
 	p->cpus = a->cores > 0 ? a->cores : host_cpus();
 	p->memory = host_memory();
+	/* In a Slurm job: what the job was given, not the whole node. */
+	if ((n = env_number("SLURM_CPUS_ON_NODE")) > 0 && a->cores == 0 &&
+	    n < p->cpus)
+		p->cpus = (int)n;
+	if ((n = env_number("SLURM_MEM_PER_NODE")) > 0)
+		p->memory = (int64_t)n << 20;
 	if (a->memory != NULL && (parse_size(a->memory, &p->memory) == -1 ||
 	    p->memory == 0))
 		usage_error("memory", a->memory, "a size such as 16G or 512M");
