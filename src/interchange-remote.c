@@ -325,21 +325,6 @@ ix_remote_gone(struct ix *ix, const void *ident, size_t identlen)
 	return 0;
 }
 
-/* A string field into BUF; -1 if it is not one. */
-static int
-get_text(const msgpack_object *o, char *buf, size_t size)
-{
-	const char	*s;
-	uint32_t	 len;
-
-	if (msg_get_str(o, &s, &len) == -1 || len >= size ||
-	    memchr(s, '\0', len) != NULL)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return 0;
-}
-
 static void
 welcome(struct ix *ix, const struct ix_pool *pp)
 {
@@ -408,12 +393,12 @@ ix_remote_hello(struct ix *ix, const void *ident, size_t identlen,
 
 	if (m->nfields != 9 || msg_get_int(&m->fields[1], &slots) == -1 ||
 	    msg_get_int(&m->fields[2], &pid) == -1 ||
-	    get_text(&m->fields[3], host, sizeof host) == -1 ||
+	    msg_get_text(&m->fields[3], host, sizeof host) == -1 ||
 	    msg_get_int(&m->fields[4], &cpus) == -1 ||
 	    msg_get_int(&m->fields[5], &memory) == -1 ||
 	    msg_get_int(&m->fields[6], &gpus) == -1 ||
-	    get_text(&m->fields[7], block, sizeof block) == -1 ||
-	    get_text(&m->fields[8], version, sizeof version) == -1 ||
+	    msg_get_text(&m->fields[7], block, sizeof block) == -1 ||
+	    msg_get_text(&m->fields[8], version, sizeof version) == -1 ||
 	    slots < 1 || slots > WEFT_MAX_JOBS || identlen >= IX_IDENT_MAX) {
 		log_warnx("malformed hello from a remote pool ignored");
 		return;

@@ -2,8 +2,9 @@
  * pool.h: what the files of the "weft pool" role share: pool.c (setup,
  * the loop, the interchange), pool-try.c (one try), pool-workers.c (the
  * pool's side of its workers), pool-monitor.c (events and samples) and
- * pool-remote.c (a pool that connects by itself, over tcp://) and
- * pool-resources.c (the cores and GPUs of its commands).
+ * pool-remote.c (a pool that connects by itself, over tcp://),
+ * pool-resources.c (the cores and GPUs of its commands) and
+ * pool-queue.c (its tasks and their queues).
  * The pool, its tasks and queues, its tries, its workers, and the
  * functions one of them calls in another.  Private to the pool: only
  * pool*.c include it, after weft.h and proto.h.
@@ -216,13 +217,16 @@ struct pool {
 	char	       **gpu_names;	/* device i's, as CUDA names it */
 };
 
-/* pool.c: tasks and their queues */
+/* pool-queue.c: tasks and their queues */
 void		 strs_free(char **, size_t);
 void		 task_free(struct pool_task *);
 size_t		 queue_len(const struct pool_queue *);
 struct pool_task *queue_head(struct pool_queue *);
 void		 queue_push_front(struct pool_queue *, struct pool_task *);
 void		 queue_pop(struct pool_queue *, struct pool_task *);
+void		 queue_free(struct pool_queue *);
+void		 pool_enqueue(struct pool *, const msgpack_object *,
+		     const struct msg_task *);
 
 /* pool-try.c: one try */
 uint64_t	 since_us(const struct timespec *);

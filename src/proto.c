@@ -145,6 +145,24 @@ msg_in_free(struct msg_in *m)
 	memset(m, 0, sizeof *m);
 }
 
+/*
+ * A string field, with no NUL in it, into BUF of SIZE; -1 if it is not
+ * one, or does not fit.
+ */
+int
+msg_get_text(const msgpack_object *o, char *buf, size_t size)
+{
+	const char	*s;
+	uint32_t	 len;
+
+	if (msg_get_str(o, &s, &len) == -1 || len >= size ||
+	    memchr(s, '\0', len) != NULL)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
 int
 msg_get_uint(const msgpack_object *o, uint64_t *v)
 {

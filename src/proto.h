@@ -259,6 +259,7 @@ int	 msg_get_result(const msgpack_object *, struct msg_result *);
 int	 msg_get_uint(const msgpack_object *, uint64_t *);
 int	 msg_get_int(const msgpack_object *, int64_t *);
 int	 msg_get_str(const msgpack_object *, const char **, uint32_t *);
+int	 msg_get_text(const msgpack_object *, char *, size_t);
 int	 msg_get_strs(const msgpack_object *, uint32_t);
 void	 msg_pack_str(msgpack_packer *, const char *, size_t);
 

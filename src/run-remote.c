@@ -120,21 +120,6 @@ remote_status(struct run *r, json_t *stats)
 	}
 }
 
-/* A string field into BUF; -1 if it is not one that fits. */
-static int
-field_text(const msgpack_object *o, char *buf, size_t size)
-{
-	const char	*s;
-	uint32_t	 len;
-
-	if (msg_get_str(o, &s, &len) == -1 || len >= size ||
-	    memchr(s, '\0', len) != NULL)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return 0;
-}
-
 /*
  * MSG_POOL_JOINED: [pool, pid, host, block, slots, cpus, memory, gpus]:
  * where that pool's tries run, for their record.
@@ -148,8 +133,8 @@ remote_joined(struct run *r, const struct msg_in *m)
 	memset(&rp, 0, sizeof rp);
 	if (m->nfields != 8 || msg_get_int(&m->fields[0], &id) == -1 ||
 	    msg_get_int(&m->fields[1], &pid) == -1 ||
-	    field_text(&m->fields[2], rp.host, sizeof rp.host) == -1 ||
-	    field_text(&m->fields[3], rp.block, sizeof rp.block) == -1 ||
+	    msg_get_text(&m->fields[2], rp.host, sizeof rp.host) == -1 ||
+	    msg_get_text(&m->fields[3], rp.block, sizeof rp.block) == -1 ||
 	    msg_get_int(&m->fields[4], &slots) == -1) {
 		log_warnx("malformed pool-joined notice ignored");
 		return;

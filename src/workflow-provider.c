@@ -51,6 +51,16 @@ static const struct {
 
 static const char *const kind_names[] = { "local", "slurm", "ssh", NULL };
 
+/* Every key of every kind, for check_keys (and its did-you-mean). */
+static const char *const all_keys[] = {
+	"kind", "pools", "partition", "account", "qos", "walltime",
+	"nodes_per_block", "cores_per_node", "mem_per_node", "gpus_per_node",
+	"exclusive", "scheduler_options", "launcher", "init_blocks",
+	"min_blocks", "max_blocks", "parallelism", "max_idletime", "hosts",
+	"ssh_options", "worker_init", "connect_timeout", "poll_interval",
+	"weft", NULL
+};
+
 /* A list of strings (or one string, for a list of one). */
 static void
 get_strings(struct loader *l, const struct ynode *v, const char *key,
@@ -230,6 +240,8 @@ load_provider(struct loader *l, const struct ynode *v)
 		wf->provider = xstrdup(kv->s);
 	}
 	defaults(p);
+	if (v->type == YN_MAP)
+		check_keys(l, v, all_keys, "in config.provider");
 	for (i = 0; v->type == YN_MAP && i + 1 < v->nkids; i += 2) {
 		k = v->kids[i];
 		e = v->kids[i + 1];
@@ -238,9 +250,8 @@ load_provider(struct loader *l, const struct ynode *v)
 				break;
 		}
 		if (j == NKEYS)
-			wf_error(&l->errs, &k->mark, "unknown key '%s' in "
-			    "config.provider", k->s);
-		else if (!(provider_keys[j].kinds & kind))
+			continue;	/* check_keys said so */
+		if (!(provider_keys[j].kinds & kind))
 			wf_error(&l->errs, &k->mark, "'%s' is not a key of "
 			    "provider kind '%s' (it is for %s)", k->s,
 			    wf->provider, provider_keys[j].kinds & K_LOCAL ?

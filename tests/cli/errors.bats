@@ -140,7 +140,7 @@ EOF
 @test "config.provider.pools out of range" {
 	local v
 
-	for v in 0 257 x; do
+	for v in -1 257 x; do
 		write_flow <<EOF
 weft: 1
 config:
@@ -152,8 +152,21 @@ apps:
 main:
   - {id: t, app: hi}
 EOF
-		expect_flow_error "flow\.yaml:5:12: 'pools' must be an integer from 1 to 256"
+		expect_flow_error "flow\.yaml:5:12: 'pools' must be an integer from 0 to 256"
 	done
+	# None here: only for pools that connect by themselves.
+	write_flow <<'EOF'
+weft: 1
+config:
+  provider:
+    kind: local
+    pools: 0
+apps:
+  hi: {command: touch ran}
+main:
+  - {id: t, app: hi}
+EOF
+	expect_flow_error "flow\.yaml:5:12: 'pools: 0' needs config\.interchange, for pools that connect by themselves \(weft pool --connect\)"
 }
 
 @test "config.retries below zero" {
@@ -349,13 +362,13 @@ EOF
 	write_flow <<'EOF'
 weft: 1
 config:
-  provider: {kind: slurm}
+  provider: {kind: pbs}
 apps:
   hi: {command: touch ran}
 main:
   - {id: t, app: hi}
 EOF
-	expect_flow_error "flow\.yaml:3:20: unsupported provider kind 'slurm' \(supported: local\)"
+	expect_flow_error "flow\.yaml:3:20: unsupported provider kind 'pbs' \(supported: local, slurm, ssh\)"
 }
 
 @test "two tasks declaring one output" {

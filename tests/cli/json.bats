@@ -47,7 +47,7 @@ EOF
 	[[ $stderr == *"summary: 6 tasks:"* ]]
 	[[ $output != *"summary:"* ]]
 	run jsq 'sorted(d.keys())' <<<"$output"
-	assert_output '["allowed_failures","counts","duration","ended","exit_code","failures","format_version","junit","monitoring","report","retried","run","run_dir","started","state","workflow"]'
+	assert_output '["allowed_failures","blocks","counts","duration","ended","exit_code","failures","format_version","junit","monitoring","provider","report","retried","run","run_dir","started","state","workflow"]'
 }
 
 @test "run --json: the counts, the state and each failure say what happened" {

@@ -75,6 +75,19 @@ join()
 	WEFT_BG_PIDS+=("$JOIN_PID")
 }
 
+# lose_a_pool: starts run 0001, a pool that takes its task and is then
+# stopped (SIGSTOP), and a second pool: their pids in FIRST and SECOND.
+lose_a_pool()
+{
+	weft_start run flow.yaml
+	join --jobs 1
+	FIRST=$JOIN_PID
+	wait_for 20 count_sleepers 1
+	kill -STOP "$FIRST"
+	join --jobs 1
+	SECOND=$JOIN_PID
+}
+
 @test "a pool joins over tcp with CURVE and runs commands and calls" {
 	remote_flow 0 'main:' \
 	    '  - {id: t, app: hi, foreach: {n: "1..4"},' \
@@ -167,13 +180,7 @@ join()
 @test "a silent remote pool is lost, its try runs elsewhere, it never comes back" {
 	remote_flow 0 'main:' \
 	    '  - {id: t, app: nap, args: {secs: 3}}'
-	weft_start run flow.yaml
-	join --jobs 1
-	first=$JOIN_PID
-	wait_for 20 count_sleepers 1
-	kill -STOP "$first"
-	join --jobs 1
-	second=$JOIN_PID
+	lose_a_pool
 	# Lost after the threshold (1 s); the try runs on the second pool.
 	wait_for 30 weft_exited || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
 	weft_reap
@@ -181,18 +188,18 @@ join()
 	expect_event "requeue  t (try 1: its pool was lost)"
 	[ "$(tries_of t)" = "$(printf '0|lost|pool lost\n1|done|-')" ]
 	[ "$(q "select block_id from try where try_id = 1")" = 1 ]
-	grep -q "pool 0 on $(hostname) (pid $first) lost: no heartbeat; 1 tries back to main" \
+	grep -q "pool 0 on $(hostname) (pid $FIRST) lost: no heartbeat; 1 tries back to main" \
 	    .weft/runs/0001/interchange.log
 	# Back, it is told to go, and starts nothing.
-	kill -CONT "$first"
-	wait_for 15 none_alive "$first" ||
+	kill -CONT "$FIRST"
+	wait_for 15 none_alive "$FIRST" ||
 	    fail "the lost pool stayed: $(cat join.err)"
 	run grep -c "told to stop" .weft/runs/0001/pool-0.log
 	[ "$output" -ge 1 ]
 	# Once by the first pool (whose result was never taken), once by
 	# the second: nothing more.
 	[ "$(wc -l < effects)" -eq 2 ]
-	wait_for 10 none_alive "$second"
+	wait_for 10 none_alive "$SECOND"
 }
 
 @test "a remote pool whose interchange is gone kills its tasks and exits" {
@@ -279,16 +286,11 @@ EOF
 	remote_flow 0 'main:' \
 	    '  - {id: t, app: nap, args: {secs: 3}}'
 	sed -i 's/^  jobs: 1$/  jobs: 1\n  heartbeat_period: 100ms\n  heartbeat_threshold: 800ms/' flow.yaml
-	weft_start run flow.yaml
-	join --jobs 1
-	first=$JOIN_PID
-	wait_for 20 count_sleepers 1
-	kill -STOP "$first"
-	join --jobs 1
+	lose_a_pool
 	wait_for 20 weft_exited || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
 	weft_reap
 	[ "$WEFT_STATUS" -eq 0 ]
 	grep -q "lost: no heartbeat" .weft/runs/0001/interchange.log
-	kill -CONT "$first"
-	wait_for 10 none_alive "$first"
+	kill -CONT "$FIRST"
+	wait_for 10 none_alive "$FIRST"
 }

@@ -403,10 +403,10 @@ test_wrong_type(void **state)
 	load_err("weft: 1\nconfig:\n  jobs: many\n", WF_DEFINITIONS,
 	    "t.yaml:3:9: 'jobs' must be an integer from 1 to 4096");
 	load_err("weft: 1\nconfig:\n  jobs: 5000\n  retries: -1\n"
-	    "  provider: {pools: 0}\n", WF_DEFINITIONS,
+	    "  provider: {pools: 300}\n", WF_DEFINITIONS,
 	    "t.yaml:3:9: 'jobs' must be an integer from 1 to 4096\n"
 	    "t.yaml:4:12: 'retries' must be an integer >= 0\n"
-	    "t.yaml:5:21: 'pools' must be an integer from 1 to 256");
+	    "t.yaml:5:21: 'pools' must be an integer from 0 to 256");
 	load_err("weft: 1\nconfig:\n  jobs: \"4\"\n", WF_DEFINITIONS,
 	    "t.yaml:3:9: 'jobs' must be an integer from 1 to 4096");
 	load_err("weft: 1\napps: [a, b]\n", WF_DEFINITIONS,
@@ -485,9 +485,9 @@ test_duplicate_key_large_map(void **state)
 static void
 test_provider_and_main(void **state)
 {
-	load_err("weft: 1\nconfig:\n  provider: {kind: slurm}\n",
-	    WF_DEFINITIONS, "t.yaml:3:20: unsupported provider kind 'slurm' "
-	    "(supported: local)");
+	load_err("weft: 1\nconfig:\n  provider: {kind: pbs}\n",
+	    WF_DEFINITIONS, "t.yaml:3:20: unsupported provider kind 'pbs' "
+	    "(supported: local, slurm, ssh)");
 	load_err("weft: 1\napps: {a: {command: echo}}\nmain: []\n", WF_FULL,
 	    "t.yaml:3:1: 'main' is empty: nothing to run");
 	load_err("weft: 1\napps: {a: {command: echo}}\n", WF_FULL,
