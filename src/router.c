@@ -68,6 +68,7 @@ struct router {
 	char		 main_id[64];	/* main's routing id, once it sent */
 	int64_t		 told_silent_ms; /* main last told the writer is */
 	int64_t		 writer_word_ms; /* the writer's own last word */
+	int64_t		 work_since_ms;	/* it had nothing to do until then */
 	int64_t		 nospace_ms;	/* the disk was full: stopping */
 	uint64_t	 flush_asked;	/* commit asked up to here */
 	char		*buf;
@@ -232,18 +233,28 @@ static void
 router_writer_silent(struct router *r, int64_t now)
 {
 	struct msg_out	 m;
-	int64_t		 threshold;
+	int64_t		 threshold, since;
 
+	/*
+	 * Silent since its last word, or since it was given work after
+	 * having none: a writer idle for long is not silent the moment a
+	 * new batch comes.
+	 */
+	since = r->writer_word_ms;
+	if (r->work_since_ms > since)
+		since = r->work_since_ms;
+	if (r->finishing && r->finish_ms > since)
+		since = r->finish_ms;
 	threshold = heartbeat_threshold(heartbeat_period());
 	if (r->main_id[0] == '\0' || r->orphaned ||
 	    !(r->sent > r->committed || (r->finishing &&
 	    r->committed < r->written)) ||
-	    now - r->writer_word_ms < threshold ||
+	    now - since < threshold ||
 	    now - r->told_silent_ms < threshold)
 		return;
 	log_warnx("the writer acknowledged nothing for %lld ms with %llu "
 	    "bytes to commit; telling main",
-	    (long long)(now - r->writer_word_ms),
+	    (long long)(now - since),
 	    (unsigned long long)(r->written - r->committed));
 	msg_begin(&m, MSG_WRITER_SILENT, 2);
 	msgpack_pack_uint64(&m.pk, r->committed);
@@ -345,6 +356,8 @@ router_pump(struct router *r)
 			nrec = 1;
 		}
 		start = r->sent;
+		if (r->sent == r->committed)
+			r->work_since_ms = mono_ms();
 		msg_begin(&m, MSG_SPOOLED, 3);
 		msgpack_pack_uint64(&m.pk, start);
 		msgpack_pack_array(&m.pk, nrec);

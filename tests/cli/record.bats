@@ -231,6 +231,27 @@ no_spool()
 	check_exact_run 1500
 }
 
+@test "a writer idle for long, then given work, is not taken for a silent one" {
+	# Heartbeats of 200 ms, a threshold of 1 s: the task's quiet 5 s
+	# are five thresholds with nothing for the writer to do.
+	write_flow <<'EOF'
+weft: 1
+config: {heartbeat_period: 200ms, heartbeat_threshold: 1s}
+apps:
+  quiet: {command: 'sleep 5'}
+main:
+  - {id: t, app: quiet, foreach: {i: "1..2"}}
+EOF
+	run weft run -q flow.yaml
+	assert_success
+	! grep -q 'killing it' .weft/runs/0001/weft.log ||
+	    fail "weft.log: $(grep dbwriter .weft/runs/0001/weft.log)"
+	! grep -q 'acknowledged nothing' .weft/runs/0001/router.log ||
+	    fail "router.log: $(cat .weft/runs/0001/router.log)"
+	[ "$(grep -c 'started dbwriter' .weft/runs/0001/weft.log)" -eq 1 ]
+	[ "$(q "select weft_monitoring_complete from workflow")" = 1 ]
+}
+
 # lock_across_end SECS N: a run of N quick tasks while another process
 # holds the database's write lock for SECS seconds, taken once the run
 # has recorded something and before its last task ends: the run ends with exit 0, no word of an
