@@ -11,9 +11,16 @@
  * reads it.  The order is the one in which the pool read the two pipes:
  * writes closer together than the pool wakes up may be seen together,
  * and then stdout's come first.
+ *
+ * A stream's file is made with its first byte, so a stream that stayed
+ * empty has none; every reader of a try's streams opens them through
+ * capture_stream_open, which tells that apart from a file that is gone.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,4 +78,33 @@ capture_order_read(const char *path, size_t *np)
 	fclose(f);
 	*np = n;
 	return v;
+}
+
+/*
+ * Opens the captured stream PATH (RUN/tasks/TASK/try-N/STREAM) to read.
+ * Returns its descriptor; or -1 with *EMPTYP 1 when the stream stayed
+ * empty (no file, in a run whose tasks folder is there); or -1 with
+ * errno and *EMPTYP 0.
+ */
+int
+capture_stream_open(const char *path, int *emptyp)
+{
+	struct stat	 st;
+	char		*tasks, *slash;
+	int		 fd, k, saved;
+
+	*emptyp = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1 || errno != ENOENT)
+		return fd;
+	saved = errno;
+	tasks = xstrdup(path);
+	for (k = 0; k < 3 && (slash = strrchr(tasks, '/')) != NULL; k++)
+		*slash = '\0';
+	if (k == 3 && (slash = strrchr(tasks, '/')) != NULL &&
+	    strcmp(slash, "/tasks") == 0 && stat(tasks, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		*emptyp = 1;
+	free(tasks);
+	errno = saved;
+	return -1;
 }

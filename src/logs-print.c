@@ -91,7 +91,7 @@ copy_stream(struct logs *lg, const struct try_logs *tl, int s, off_t *pos,
 	ssize_t		 n;
 	off_t		 end = -1;
 	size_t		 want;
-	int		 fd;
+	int		 fd, empty;
 
 	if (tl->path[s] == NULL) {
 		errno = ENOENT;
@@ -105,8 +105,8 @@ copy_stream(struct logs *lg, const struct try_logs *tl, int s, off_t *pos,
 		end = limit;
 	if (end >= 0 && *pos >= end)
 		return 0;
-	if ((fd = open(tl->path[s], O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
+	if ((fd = capture_stream_open(tl->path[s], &empty)) == -1)
+		return empty ? 0 : -1;
 	for (;;) {
 		want = sizeof chunk;
 		if (end >= 0) {

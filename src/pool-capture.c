@@ -9,6 +9,12 @@
  * streams from it.  The files are written as the bytes come, so what a
  * command wrote is readable while it runs, and stays if the pool dies.
  *
+ * A file, and the try's folder, is made only when its stream's first
+ * byte comes: most commands write nothing, and a million of them must
+ * not make two million files.  A stream without a file was empty
+ * (capture.c reads it so).  A try that fails gets both files anyway, so
+ * that the stderr its failure line names is there to open.
+ *
  * When a file cannot take more (a full disk), the pool goes on reading
  * its pipe and drops what comes, so that the command never blocks on a
  * full pipe; the try's reason says that its output was lost.
@@ -39,6 +45,8 @@ stream_reset(struct pool_capture *c, int k)
 	c->s[k].which = k;
 	c->s[k].pipe = c->s[k].file = -1;
 	c->s[k].ev = 0;
+	c->s[k].eof = 0;
+	c->s[k].lost = 0;
 }
 
 static void
@@ -56,14 +64,14 @@ stream_close(struct pool_capture *c, int k)
 }
 
 /*
- * Makes the try's files in DIR and the two pipes; the command's ends are
- * put in CHILD.  Returns 0, or an errno value with nothing left open.
+ * Makes the two pipes of a try whose files go to DIR once there is
+ * something to keep; the command's ends are put in CHILD.  Returns 0,
+ * or an errno value with nothing left open.
  */
 int
 capture_open(struct pool_capture *c, struct pool *p, const char *dir,
     int child[2])
 {
-	char	*path;
 	int	 k, fds[2], error = 0;
 
 	memset(c, 0, sizeof *c);
@@ -74,18 +82,15 @@ capture_open(struct pool_capture *c, struct pool *p, const char *dir,
 	for (k = 0; k < 2; k++)
 		stream_reset(c, k);
 	for (k = 0; k < 2 && error == 0; k++) {
-		path = xprintf("%s/%s", dir, capture_names[k]);
-		c->s[k].file = open(path, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0644);
-		if (c->s[k].file == -1 || pipe2(fds, O_CLOEXEC) == -1)
+		if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
 			error = errno;
 		else {
 			c->s[k].pipe = fds[0];
 			child[k] = fds[1];
-			if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1)
+			/* The command's end blocks, as a pipe's should. */
+			if (fcntl(fds[1], F_SETFL, 0) == -1)
 				error = errno;
 		}
-		free(path);
 	}
 	if (error != 0) {
 		for (k = 0; k < 2; k++) {
@@ -110,8 +115,36 @@ stream_lost(struct pool_capture *c, struct capture_stream *cs, int error)
 		    "dropped", c->dir, capture_names[cs->which],
 		    strerror(error), capture_names[cs->which]);
 	}
-	close(cs->file);
+	if (cs->file != -1)
+		close(cs->file);
 	cs->file = -1;
+	cs->lost = 1;
+}
+
+/*
+ * Stream K's file, made now if it is not there yet (with the try's
+ * folder).  Returns 0, or an errno value: the stream is then lost.
+ */
+static int
+stream_file(struct pool_capture *c, int k)
+{
+	struct capture_stream	*cs = &c->s[k];
+	char			*path;
+	int			 error;
+
+	if (cs->file != -1 || cs->lost)
+		return cs->lost ? EIO : 0;
+	if ((error = mkdir_p(c->dir, 0755) == -1 ? errno : 0) == 0) {
+		path = xprintf("%s/%s", c->dir, capture_names[k]);
+		cs->file = open(path, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0644);
+		if (cs->file == -1)
+			error = errno;
+		free(path);
+	}
+	if (error != 0)
+		stream_lost(c, cs, error);
+	return error;
 }
 
 /* A new run begins: the one before goes to the order file. */
@@ -142,7 +175,9 @@ capture_switch(struct pool_capture *c, int k)
 
 /*
  * Moves what stream K's pipe holds into its file, at most CHUNKS times
- * (0: until it is empty).  Returns 1 at the end of the pipe, else 0.
+ * (0: until it is empty).  Until the stream's first byte its file is not
+ * made: the pipe is read, and what came is the file's start.  Returns 1
+ * at the end of the pipe, else 0.
  */
 static int
 capture_move(struct pool_capture *c, int k, int chunks)
@@ -152,6 +187,8 @@ capture_move(struct pool_capture *c, int k, int chunks)
 	ssize_t			 n = 0, w;
 	int			 i, kept;
 
+	if (cs->eof)
+		return 1;
 	for (i = 0; chunks == 0 || i < chunks; i++) {
 		kept = cs->file != -1;
 		if (kept) {
@@ -173,14 +210,19 @@ capture_move(struct pool_capture *c, int k, int chunks)
 					continue;
 				return 0;
 			}
+			if (n > 0 && !kept && !cs->lost &&
+			    stream_file(c, k) == 0)
+				kept = 1;
 			if (n > 0 && kept &&
 			    (w = write(cs->file, buf, (size_t)n)) != n) {
 				stream_lost(c, cs, w == -1 ? errno : ENOSPC);
 				kept = 0;
 			}
 		}
-		if (n == 0)
+		if (n == 0) {
+			cs->eof = 1;
 			return 1;
+		}
 		if (kept) {
 			capture_switch(c, k);
 			c->run_len += (uint64_t)n;
@@ -223,11 +265,12 @@ capture_watch(struct pool_capture *c, int child[2])
 /*
  * The command ended: what its pipes still hold goes to the files (a
  * process it left behind may hold them open: what it writes later is not
- * the try's), and everything is closed.  Returns the errno value of
- * output that was lost, or 0.
+ * the try's), and everything is closed.  A try that FAILED gets both
+ * files, empty or not.  Returns the errno value of output that was lost,
+ * or 0.
  */
 int
-capture_end(struct pool_capture *c)
+capture_end(struct pool_capture *c, int failed)
 {
 	int	 k, error;
 
@@ -236,6 +279,8 @@ capture_end(struct pool_capture *c)
 	for (k = 0; k < 2; k++) {
 		if (c->s[k].pipe != -1)
 			capture_move(c, k, 0);
+		if (failed)
+			stream_file(c, k);
 	}
 	if (c->order >= 0) {
 		if (c->cur != -1 &&

@@ -338,6 +338,28 @@ task_env(struct pool *p, const struct pool_task *t, char *idvar)
 	return envp;
 }
 
+/*
+ * ENOSPC when the file system that would hold the try folder DIR
+ * ("tasks/TASK/try-N": the task's folder if there is one, else tasks/)
+ * has no block or no inode left, else 0.
+ */
+static int
+output_room(const char *dir)
+{
+	struct statvfs	 sv;
+	char		*task;
+	int		 rc;
+
+	task = xstrdup(dir);
+	*strrchr(task, '/') = '\0';
+	rc = statvfs(task, &sv);
+	free(task);
+	if (rc == -1 && statvfs("tasks", &sv) == -1)
+		return 0;	/* what fails shows when the folder is made */
+	return sv.f_bavail == 0 || (sv.f_files > 0 && sv.f_favail == 0) ?
+	    ENOSPC : 0;
+}
+
 /* Starts one command in a free slot. */
 void
 pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
@@ -350,18 +372,16 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	pid_t			 pid;
 	int			 child[2] = { -1, -1 }, error = 0;
 
+	/*
+	 * The try's folder is made with its first byte of output; a disk
+	 * that could not take it stops the task before it runs.
+	 */
 	dirname = rundir_task_dirname(t->id);
-	dir = xprintf("tasks/%s", dirname);
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		error = errno;
-	free(dir);
 	dir = xprintf("tasks/%s/try-%u", dirname, t->attempt);
 	out = xprintf("%s/stdout", dir);
 	err = xprintf("%s/stderr", dir);
 	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
-	if (error == 0 && mkdir(dir, 0755) == -1 && errno != EEXIST)
-		error = errno;
-	if (error == 0)
+	if ((error = output_room(dir)) == 0)
 		error = capture_open(&slot->cap, p, dir, child);
 	/* A stale output must not pass for one this try made. */
 	outputs_remove(p, t->outputs, t->noutputs);
@@ -396,7 +416,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 			close(child[0]);
 		if (child[1] != -1)
 			close(child[1]);
-		capture_end(&slot->cap);
+		capture_end(&slot->cap, 0);
 	}
 
 	if (pid == -1) {
@@ -462,7 +482,8 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 
 	kill(-pid, SIGKILL);
 	pool_release(p, &slot->pt);
-	lost = capture_end(&slot->cap);
+	lost = capture_end(&slot->cap, slot->pt.timed_out ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0);
 	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -97,7 +97,7 @@ pool_free(struct pool *p)
 	free(p->results);
 	free(p->started_list);
 	for (k = 0; k < p->jobs; k++) {
-		capture_end(&p->slots[k].cap);
+		capture_end(&p->slots[k].cap, 0);
 		try_free(&p->slots[k].pt);
 	}
 	free(p->slots);

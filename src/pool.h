@@ -86,6 +86,8 @@ struct capture_stream {
 	int		 pipe;		/* our end; -1: closed */
 	int		 file;		/* -1: closed, or lost */
 	int		 ev;		/* pipe's reader in the loop; 0: none */
+	int		 eof;		/* the pipe's end was read */
+	int		 lost;		/* its file failed: the rest goes */
 };
 
 /* A command's stdout and stderr (pool-capture.c). */
@@ -250,7 +252,7 @@ int		 pool_deadlines(struct pool *);
 int		 capture_open(struct pool_capture *, struct pool *,
 		     const char *, int [2]);
 void		 capture_watch(struct pool_capture *, int [2]);
-int		 capture_end(struct pool_capture *);
+int		 capture_end(struct pool_capture *, int);
 void		 capture_fd_limit(int);
 
 /* pool-workers.c: the workers */

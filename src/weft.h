@@ -284,6 +284,7 @@ struct capture_run {
 };
 int		 capture_order_note(int, int, uint64_t);
 struct capture_run *capture_order_read(const char *, size_t *);
+int		 capture_stream_open(const char *, int *);
 
 /* rundir.c */
 struct rundir {
@@ -935,6 +936,7 @@ struct cache_entry {
 struct cache	*cache_open(const char *, int, char **);
 void		 cache_close(struct cache **);
 void		 cache_commit(struct cache *);
+int		 cache_commit_due(struct cache *);
 int		 cache_lookup(struct cache *, const uint8_t *, const char *,
 		     struct cache_entry *);
 void		 cache_entry_free(struct cache_entry *);
@@ -991,7 +993,7 @@ struct rs_verdict *resume_verdicts(struct resume *, size_t *);
 int		 resume_fd(struct resume *);
 void		 resume_read(struct resume *);
 int		 resume_reaped(struct resume *, pid_t, int);
-void		 resume_commit(struct resume *);
+int		 resume_commit(struct resume *);
 
 /* resume-why.c */
 struct hash;

@@ -159,7 +159,7 @@ err| warned"
 after"
 }
 
-@test "a thousand quiet tasks: no order file, an empty pair of files each" {
+@test "a thousand quiet tasks: no order file, no files, no folders" {
 	write_flow <<'EOF2'
 weft: 1
 apps:
@@ -169,10 +169,45 @@ main:
 EOF2
 	run weft run -q flow.yaml
 	assert_success
-	run sh -c 'find .weft/runs/0001/tasks -name order | wc -l'
+	run sh -c 'find .weft/runs/0001/tasks -mindepth 1 | wc -l'
 	assert_output 0
-	run sh -c 'find .weft/runs/0001/tasks -name stdout -size 0 | wc -l'
-	assert_output 1000
+	run weft logs --both 'nop[i=500]'
+	assert_success
+	assert_output ""
+	run weft logs --json --stderr 'nop[i=1000]'
+	assert_success
+	assert_output --partial '"text": ""'
+}
+
+@test "a stream's file comes with its first byte; a failed try gets both" {
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  out: {command: "echo one"}
+  err: {command: "echo two >&2"}
+  late: {command: "sleep 1; echo three"}
+  quiet-fail: {command: "exit 3"}
+main:
+  - {id: out, app: out}
+  - {id: err, app: err}
+  - {id: late, app: late}
+  - {id: quiet-fail, app: quiet-fail}
+EOF2
+	run weft run -j 4 flow.yaml
+	assert_failure 1
+	local t=.weft/runs/0001/tasks
+	[ -f $t/out/try-0/stdout ] && [ ! -e $t/out/try-0/stderr ]
+	[ -f $t/err/try-0/stderr ] && [ ! -e $t/err/try-0/stdout ]
+	[ -f $t/late/try-0/stdout ] && [ ! -e $t/late/try-0/stderr ]
+	# The failure line names a stderr that is there to open.
+	assert_line "failed quiet-fail: exit 3, stderr in $WEFT_WORK/.weft/runs/0001/tasks/quiet-fail/try-0/stderr"
+	[ -f $t/quiet-fail/try-0/stderr ] && [ ! -s $t/quiet-fail/try-0/stderr ]
+	[ -f $t/quiet-fail/try-0/stdout ]
+	run weft logs late
+	assert_output three
+	run weft logs --stderr out
+	assert_success
+	assert_output ""
 }
 
 @test "a hundred commands at once under a low open-file limit: the pool raises its own, else says why" {

@@ -114,7 +114,7 @@ EOF
 }
 
 # capture_flow: prep links the folder of task late's tries to the full
-# tmpfs "full"; late and other need prep.
+# tmpfs "full"; late (app hi, or the app $1) and other need prep.
 capture_flow()
 {
 	write_flow <<'EOF'
@@ -124,19 +124,21 @@ config: {jobs: 1}
 apps:
   prep: {command: 'ln -s @DIR@/full .weft/runs/0001/tasks/late'}
   hi: {command: 'echo "hello from $WEFT_TASK_ID"'}
+  big: {command: 'head -c 200000 /dev/zero'}
 main:
   - {id: prep, app: prep}
-  - {id: late, app: hi, needs: [prep]}
+  - {id: late, app: @LATE@, needs: [prep]}
   - {id: other, app: hi, needs: [prep]}
 EOF
+	sed -i "s/@LATE@/${1:-hi}/" flow.yaml
 }
 
 @test "a full disk under a try's stdout and stderr: the reason says so, in weft tasks too" {
-	capture_flow
-	# Inodes left, no block: the files are made, but what the command
-	# writes cannot be kept, so it fails though it exits 0.
+	# Two blocks left: the task starts and its files are made, but
+	# what it writes cannot be kept, so it fails though it exits 0.
+	capture_flow big
 	mount_tmpfs "$WEFT_WORK/full" size=64k,nr_inodes=100
-	dd if=/dev/zero of=full/fill bs=4k 2>/dev/null || true
+	dd if=/dev/zero of=full/fill bs=4k count=14 2>/dev/null || true
 	run -1 --separate-stderr weft run flow.yaml
 	assert_event 'failed   late exit 0; no space left on device for its stdout and stderr'
 	assert_line --regexp '^..:..:.. done +other [0-9.]+s$'

@@ -113,7 +113,9 @@ render()
 	run cat .weft/runs/0001/tasks/show/try-0/stdout
 	assert_output 'show: mean is 110'
 	[ -f 'out/sim-3-100.txt' ]
-	[ -f '.weft/runs/0001/tasks/sim[seed=3,scale=100]/try-0/stdout' ]
+	run weft logs --json 'sim[seed=3,scale=100]'
+	assert_success
+	assert_output --partial '/.weft/runs/0001/tasks/sim[seed=3,scale=100]/try-0/stdout"'
 }
 
 @test "the quoting example in weft-workflow(5) keeps values as text" {

@@ -14,7 +14,7 @@ hold_flow()
 weft: 1
 config: {jobs: 2}
 apps:
-  hold: {command: "i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1200 ] && exit 1; sleep 0.05; done"}
+  hold: {command: "echo started; i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 1200 ] && exit 1; sleep 0.05; done"}
 main:
   - {id: h, app: hold}
 EOF
@@ -96,7 +96,11 @@ weft: run 0005"
 	assert_success
 	assert_line --index 0 --regexp "^weft: run 0001 in $WEFT_WORK/elsewhere/runs/0001 "
 	[ -f elsewhere/runs/0001/workflow.yaml ]
-	[ -f elsewhere/runs/0001/tasks/mean/try-0/stdout ]
+	[ -f elsewhere/runs/0001/weft.log ]
+	# mean writes nothing, so its streams have no files (made with
+	# their first byte).
+	[ -d elsewhere/runs/0001/tasks ]
+	[ ! -e elsewhere/runs/0001/tasks/mean/try-0/stdout ]
 	[ ! -e .weft ] || fail ".weft was created despite --run-dir"
 	run weft run --run-dir "$WEFT_WORK/elsewhere" flow.yaml
 	assert_success
@@ -131,11 +135,17 @@ weft: run 0005"
 	run weft run flow.yaml
 	assert_success
 	local d=.weft/runs/0001 f
-	for f in workflow.yaml weft.log interchange.log pool-0.log \
-	    tasks/mean/try-0/stdout tasks/mean/try-0/stderr \
-	    'tasks/sim[seed=1]/try-0/stdout' 'tasks/sim[seed=3]/try-0/stderr'; do
+	for f in workflow.yaml weft.log interchange.log pool-0.log; do
 		[ -f "$d/$f" ] || fail "$d/$f is missing"
 	done
+	# The tasks wrote nothing: a stream's file comes with its first
+	# byte, so there is none, and weft logs reads them as empty.
+	for f in tasks/mean/try-0/stdout 'tasks/sim[seed=3]/try-0/stderr'; do
+		[ ! -e "$d/$f" ] || fail "$d/$f was made for an empty stream"
+	done
+	run weft logs --both 'sim[seed=1]'
+	assert_success
+	assert_output ""
 	[ -d "$d/sock" ]
 	[ -s "$d/interchange.log" ] && [ -s "$d/pool-0.log" ]
 }

@@ -77,7 +77,9 @@ EOF
 	assert_output '$(touch pwned-1)'
 	run cat 'out-t[v=; touch pwned-2]'
 	assert_output '; touch pwned-2'
-	[ -f '.weft/runs/0001/tasks/t[v=$(touch pwned-1)]/try-0/stdout' ]
+	run weft logs --json 't[v=$(touch pwned-1)]'
+	assert_success
+	assert_output --partial "/.weft/runs/0001/tasks/t[v=\$(touch pwned-1)]/try-0/stdout\""
 }
 
 @test "list placeholders quote each element separately" {
@@ -299,7 +301,9 @@ EOF
 	assert_line --regexp '^summary: 6 tasks: 6 done in '
 	assert_equal "$(cat c-y-2.txt)" 'c[a=y,b=2]'
 	assert_equal "$(cat c-x-3.txt)" 'c[a=x,b=3]'
-	[ -f '.weft/runs/0001/tasks/c[a=y,b=3]/try-0/stdout' ]
+	run weft logs --json 'c[a=y,b=3]'
+	assert_success
+	assert_output --partial '/.weft/runs/0001/tasks/c[a=y,b=3]/try-0/stdout"'
 }
 
 @test "shell text that collides with placeholders gets a hint of what to write" {
