@@ -811,11 +811,13 @@ resume_finish(struct resume *rs, int wait)
 	cache_commit(rs->cache);
 }
 
-/* Commits what was recorded this turn. */
-void
+/*
+ * Commits what was recorded once it has waited long enough; returns the
+ * milliseconds until the next commit is due, or -1.
+ */
+int
 resume_commit(struct resume *rs)
 {
-	if (rs != NULL)
-		cache_commit(rs->cache);
+	return rs != NULL ? cache_commit_due(rs->cache) : -1;
 }
 
