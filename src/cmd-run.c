@@ -723,10 +723,6 @@ cmd_run(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	outlock_name(r.outlock, r.rd.name);
-	log = xprintf("%s/weft.log", r.rd.path);
-	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
-	    log);
-	free(log);
 	if (r.prov != NULL)
 		printf("weft: run %s in %s (%zu task%s, provider %s)\n",
 		    r.rd.name, r.rd.path, r.dag->ntasks, r.dag->ntasks == 1 ?
@@ -741,9 +737,14 @@ cmd_run(int argc, char **argv)
 		ev_workflow(&r);
 		ev_tasks(&r);
 	}
+	/* The cache opens while the helpers start. */
 	if (start_helpers(&r) == -1)
 		r.aborted = 1;
-	else {
+	log = xprintf("%s/weft.log", r.rd.path);
+	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
+	    log);
+	free(log);
+	if (!r.aborted) {
 		for (i = 0; i < r.dag->ntasks; i++) {
 			if (!run_selected(&r, i))
 				not_selected(&r, i);

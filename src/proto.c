@@ -510,14 +510,17 @@ void *
 zsock_open(void *ctx, int type, const char *identity)
 {
 	void	*s;
-	int	 zero = 0, ivl = 10, ivlmax = 200;
+	int	 zero = 0, ivl = 2, ivlmax = 100;
 
 	if ((s = zmq_socket(ctx, type)) == NULL)
 		return NULL;
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
-	/* A peer that connects before the bind retries quickly. */
+	/*
+	 * A peer that connects before the bind (helpers start at once)
+	 * retries within milliseconds, backing off to 100 ms.
+	 */
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &ivlmax, sizeof ivlmax);
 	if (identity != NULL)
