@@ -245,15 +245,47 @@ pool_reap(struct pool *p)
 	}
 }
 
+/*
+ * Milliseconds until the results and starts gathered so far must go, 0
+ * for now, -1 when there are none.  While the pool has work queued of
+ * its own, they wait up to POOL_FLUSH_MS, so that one message (and one
+ * wake-up of the interchange and of main) carries several: no slot
+ * idles for it.  A failure, an empty queue, a full batch or --fail-fast
+ * sends them at once.
+ */
+static int
+pool_flush_wait(struct pool *p, int64_t now)
+{
+	size_t	 i;
+
+	if (p->nresults == 0 && p->nstarted == 0) {
+		p->flush_since_ms = 0;
+		return -1;
+	}
+	if (p->flush_since_ms == 0)
+		p->flush_since_ms = now;
+	if (p->fail_fast || p->nresults >= POOL_FLUSH_MAX ||
+	    queue_len(&p->cmdq) + queue_len(&p->fnq) == 0 ||
+	    now - p->flush_since_ms >= POOL_FLUSH_MS)
+		return 0;
+	for (i = 0; i < p->nresults; i++) {
+		if (p->results[i].outcome != OUT_DONE)
+			return 0;
+	}
+	return (int)(p->flush_since_ms + POOL_FLUSH_MS - now);
+}
+
 static void
 pool_flush(struct pool *p)
 {
 	struct msg_out	 m;
 	size_t		 i;
+	int64_t		 now = mono_ms();
 
-	if ((p->nresults == 0 && p->nstarted == 0) || p->stopping ||
-	    mono_ms() < p->hold_results_ms)
+	if (p->stopping || now < p->hold_results_ms ||
+	    pool_flush_wait(p, now) != 0)
 		return;
+	p->flush_since_ms = 0;
 	msg_begin(&m, MSG_RESULTS, 2);
 	msgpack_pack_array(&m.pk, p->nresults);
 	for (i = 0; i < p->nresults; i++)
@@ -548,6 +580,8 @@ pool_turn(struct evloop *loop, void *arg)
 		timeout = left;
 	}
 	timeout = timeout_min(timeout, pool_heartbeat(p));
+	timeout = timeout_min(timeout, p->stopping ? -1 :
+	    pool_flush_wait(p, mono_ms()));
 	timeout = timeout_min(timeout, pool_deadlines(p));
 	timeout = timeout_min(timeout, workers_tick(p));
 	if (p->mon != NULL && p->busy > 0) {

@@ -22,6 +22,8 @@
 #define POOL_DRAIN_MS		1500	/* last events to the router */
 #define POOL_DRAIN_FAST_MS	500	/* the same when stopping a run */
 #define POOL_TERM_HOLD_MS	500	/* a task SIGTERMed: the pool next? */
+#define POOL_FLUSH_MS		10	/* results wait for company this long */
+#define POOL_FLUSH_MAX		256	/* or until this many */
 #define WORKER_DEPTH		64	/* calls a worker holds at once */
 #define POOL_MAX_GPUS		64	/* devices a pool hands out */
 #define WORKER_AHEAD_US		2000	/* work a worker holds, ahead */
@@ -198,6 +200,7 @@ struct pool {
 	double		 avg_call_us;	/* moving average of call wall time */
 	char		 stop_why[128];	/* why it stopped */
 	int64_t		 hold_results_ms;	/* mono_ms: no results before */
+	int64_t		 flush_since_ms;	/* the oldest unsent; 0: none */
 	int		 exit_code;
 
 	/* A pool that connected by itself (pool-remote.c). */

@@ -64,10 +64,15 @@ spawn_start(const struct spawn *sp, int *errp)
 	 * could be overwritten by an earlier dup2 to its number.  Moving
 	 * every source above the target range first rules that out, and
 	 * dup2 onto a different number clears close-on-exec as wanted.
+	 * A source already above the range (a pipe, mostly) stays.
 	 */
 	for (i = 0; i < n; i++) {
 		if (sp->fds[i] < 0)
 			continue;
+		if (sp->fds[i] >= n) {
+			tmp[i] = sp->fds[i];
+			continue;
+		}
 		tmp[i] = fcntl(sp->fds[i], F_DUPFD_CLOEXEC, SPAWN_MAX_FDS);
 		if (tmp[i] == -1) {
 			error = errno;
@@ -120,7 +125,7 @@ spawn_start(const struct spawn *sp, int *errp)
 	posix_spawnattr_destroy(&attr);
 out:
 	for (i = 0; i < n; i++) {
-		if (tmp[i] != -1)
+		if (tmp[i] != -1 && tmp[i] != sp->fds[i])
 			close(tmp[i]);
 	}
 	if (pid == -1 && errp != NULL)
