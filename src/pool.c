@@ -580,8 +580,8 @@ pool_turn(struct evloop *loop, void *arg)
 		timeout = left;
 	}
 	timeout = timeout_min(timeout, pool_heartbeat(p));
-	timeout = timeout_min(timeout, p->stopping ? -1 :
-	    pool_flush_wait(p, mono_ms()));
+	if (!p->stopping && mono_ms() >= p->hold_results_ms)
+		timeout = timeout_min(timeout, pool_flush_wait(p, mono_ms()));
 	timeout = timeout_min(timeout, pool_deadlines(p));
 	timeout = timeout_min(timeout, workers_tick(p));
 	if (p->mon != NULL && p->busy > 0) {
@@ -589,10 +589,10 @@ pool_turn(struct evloop *loop, void *arg)
 		timeout = timeout_min(timeout, left < 0 ? 0 : (int)left);
 	}
 	timeout = timeout_min(timeout, monitor_timeout(p->mon));
-	/* Calls that just failed for want of a worker. */
-	if (p->nresults > 0 && !p->stopping)
-		timeout = timeout_min(timeout, (int)(p->hold_results_ms >
-		    mono_ms() ? p->hold_results_ms - mono_ms() : 0));
+	/* Results held back after a SIGTERM (POOL_TERM_HOLD_MS). */
+	if (p->nresults > 0 && !p->stopping && p->hold_results_ms > mono_ms())
+		timeout = timeout_min(timeout, (int)(p->hold_results_ms -
+		    mono_ms()));
 	return timeout;
 }
 
