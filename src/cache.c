@@ -44,7 +44,6 @@
 #include "weft.h"
 
 #define CACHE_SCHEMA_VERSION	1
-#define CACHE_COMMIT_MS		200	/* the longest a written entry waits */
 
 enum cache_stmt {
 	CS_GET, CS_PUT, CS_DELETE, CS_FILE_GET, CS_FILE_PUT, CS_NSTMTS
@@ -90,7 +89,6 @@ struct cache {
 	sqlite3		*db;
 	sqlite3_stmt	*st[CS_NSTMTS];
 	int		 in_tx;
-	int64_t		 tx_since;	/* mono_ms of its BEGIN */
 	int		 readonly;	/* a dry run: nothing is written */
 	int		 failed;	/* writes went wrong: stop trying */
 	int		 lock_fd;	/* cache.lock, held shared by a run */
@@ -443,27 +441,7 @@ cache_failed(struct cache *c, const char *what)
 	}
 }
 
-/*
- * Commits the writes that have waited CACHE_COMMIT_MS: one transaction
- * per result would cost more than the task it records.  An entry lost
- * with main before its commit only makes its task run again.  Returns
- * the milliseconds until the next commit is due, or -1 if none waits.
- */
-int
-cache_commit_due(struct cache *c)
-{
-	int64_t	 age;
-
-	if (c == NULL || !c->in_tx)
-		return -1;
-	age = mono_ms() - c->tx_since;
-	if (age < CACHE_COMMIT_MS)
-		return (int)(CACHE_COMMIT_MS - age);
-	cache_commit(c);
-	return -1;
-}
-
-/* Commits the writes so far. */
+/* Commits the writes of this turn. */
 void
 cache_commit(struct cache *c)
 {
@@ -490,7 +468,6 @@ cache_begin(struct cache *c)
 		return -1;
 	}
 	c->in_tx = 1;
-	c->tx_since = mono_ms();
 	return 0;
 }
 

@@ -198,12 +198,12 @@ run_loop(struct run *r)
 {
 	zmq_pollitem_t	 items[6];
 	uint64_t	 ticks;
-	int		 nitems, timeout, mon, tick, ctl, hash, fd, commit;
+	int		 nitems, timeout, mon, tick, ctl, hash, fd;
 
 	while (r->nfinished < r->dag->ntasks && !r->aborted &&
 	    !r->interrupted && !r->failed_fast) {
 		send_ready(r);
-		commit = resume_commit(r->rs);
+		resume_commit(r->rs);
 		progress_flush(r);
 		memset(items, 0, sizeof items);
 		items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
@@ -232,7 +232,6 @@ run_loop(struct run *r)
 			    0 };
 		}
 		timeout = timeout_min(restart_due(r), main_heartbeat(r));
-		timeout = timeout_min(timeout, commit);
 		timeout = timeout_min(timeout, monitor_timeout(r->mon));
 		timeout = timeout_min(timeout, provider_tick(r));
 		if (zmq_poll(items, nitems, timeout) == -1) {

@@ -811,13 +811,11 @@ resume_finish(struct resume *rs, int wait)
 	cache_commit(rs->cache);
 }
 
-/*
- * Commits what was recorded once it has waited long enough; returns the
- * milliseconds until the next commit is due, or -1.
- */
-int
+/* Commits what was recorded this turn. */
+void
 resume_commit(struct resume *rs)
 {
-	return rs != NULL ? cache_commit_due(rs->cache) : -1;
+	if (rs != NULL)
+		cache_commit(rs->cache);
 }
 

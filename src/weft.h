@@ -936,7 +936,6 @@ struct cache_entry {
 struct cache	*cache_open(const char *, int, char **);
 void		 cache_close(struct cache **);
 void		 cache_commit(struct cache *);
-int		 cache_commit_due(struct cache *);
 int		 cache_lookup(struct cache *, const uint8_t *, const char *,
 		     struct cache_entry *);
 void		 cache_entry_free(struct cache_entry *);
@@ -993,7 +992,7 @@ struct rs_verdict *resume_verdicts(struct resume *, size_t *);
 int		 resume_fd(struct resume *);
 void		 resume_read(struct resume *);
 int		 resume_reaped(struct resume *, pid_t, int);
-int		 resume_commit(struct resume *);
+void		 resume_commit(struct resume *);
 
 /* resume-why.c */
 struct hash;
