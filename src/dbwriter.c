@@ -37,7 +37,7 @@
 
 #define DBW_LIFELINE_FD	3
 #define DBW_TX_ROWS	20000	/* commit after this many rows */
-#define DBW_TX_MS	250	/* or when the transaction is this old */
+#define DBW_TX_MS	100	/* or when the transaction is this old */
 #define DBW_IDLE_MS	1000	/* orphaned and nothing heard: exit */
 #define DBW_ORPHAN_MS	2500	/* orphaned: exit after this at most,
 				   so nothing outlives main by 3 s */

@@ -29,7 +29,7 @@
 #include "weft.h"
 #include "proto.h"
 
-#define MONITOR_FLUSH_MS	50	/* oldest event waits at most this */
+#define MONITOR_FLUSH_MS	20	/* oldest event waits at most this */
 #define MONITOR_FLUSH_EVENTS	1024	/* or until this many are waiting */
 #define MONITOR_RESEND_MS	1000	/* unacknowledged this long: resend */
 #define MONITOR_DRAIN_RESEND_MS	250	/* the same, when time is short */
