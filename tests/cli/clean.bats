@@ -180,6 +180,13 @@ removed 1 run \\([0-9]+ bytes\\); 1 left\$"
 	assert_output ''
 }
 
+# workflow_open: run 0001 is in the database and has not ended.
+workflow_open()
+{
+	[ "$(q "SELECT count(*) FROM workflow WHERE run_id = '0001'
+	    AND time_completed IS NULL;" 2>/dev/null)" = 1 ]
+}
+
 @test "clean finishes the record of a run killed outright before removing it" {
 	write_flow <<'EOF'
 weft: 1
@@ -190,6 +197,9 @@ main:
 EOF
 	weft_start run flow.yaml
 	wait_for 30 test -e hold.started
+	# The writer commits within a few hundred ms: the run is then in
+	# the database, unfinished.
+	wait_for 10 workflow_open || fail "run 0001 never reached the database"
 	kill_everything
 	run q "SELECT count(*) FROM workflow WHERE run_id = '0001'
 	    AND time_completed IS NULL;"
