@@ -482,14 +482,13 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 
 	kill(-pid, SIGKILL);
 	pool_release(p, &slot->pt);
-	lost = capture_end(&slot->cap, slot->pt.timed_out ||
-	    !WIFEXITED(status) || WEXITSTATUS(status) != 0);
 	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		outcome = OUT_DONE;
 	else
 		outcome = OUT_EXIT;
+	lost = capture_end(&slot->cap, outcome != OUT_DONE);
 	/* A command that did its work but whose output was lost failed. */
 	if (outcome == OUT_DONE && lost != 0) {
 		outcome = OUT_MISSING_OUTPUT;
