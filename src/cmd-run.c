@@ -385,6 +385,14 @@ run_setup(struct run *r, const char *base)
 		    zmq_strerror(errno));
 		return -1;
 	}
+	if ((r->bound_pools = ipc_listen("ipc://sock/pools")) == -1 ||
+	    (r->wf->monitoring && ((r->bound_router[0] =
+	    ipc_listen("ipc://sock/router")) == -1 ||
+	    (r->bound_router[1] = ipc_listen("ipc://sock/dbwriter")) == -1))) {
+		fprintf(stderr, "weft run: cannot bind the helpers' endpoints "
+		    "in %s/sock: %s\n", r->rd.path, weft_strerror(errno));
+		return -1;
+	}
 	r->ctl = ctl_open(r->ctx, "main", "main", main_status_fill, r);
 	r->registry = xprintf("%s/helpers.json", r->rd.path);
 
@@ -420,6 +428,12 @@ run_free(struct run *r)
 	monitor_close(&r->mon);
 	if (r->json_fd != -1)
 		close(r->json_fd);
+	if (r->bound_pools != -1)
+		close(r->bound_pools);
+	for (i = 0; i < 2; i++) {
+		if (r->bound_router[i] != -1)
+			close(r->bound_router[i]);
+	}
 	if (r->sock != NULL)
 		zmq_close(r->sock);
 	if (r->ctx != NULL)
@@ -646,6 +660,7 @@ cmd_run(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.lifeline[0] = r.lifeline[1] = -1;
 	r.mon_lifeline[0] = r.mon_lifeline[1] = -1;
+	r.bound_pools = r.bound_router[0] = r.bound_router[1] = -1;
 	r.retries = -1;
 	r.tail = -1;
 	r.json_fd = -1;

@@ -705,7 +705,7 @@ interchange_main(int argc, char **argv)
 		fatal("zmq_ctx_new");
 	ix.pool_sock = zsock_open(ix.ctx, ZMQ_ROUTER, NULL);
 	if (ix.pool_sock == NULL ||
-	    zsock_bind(ix.pool_sock, "ipc://sock/pools") == -1)
+	    zsock_bind_bound(ix.pool_sock, "ipc://sock/pools", BOUND_FD) == -1)
 		fatalx("cannot bind ipc://sock/pools: %s", zmq_strerror(errno));
 	ix.main_sock = zsock_open(ix.ctx, ZMQ_DEALER, NULL);
 	if (ix.main_sock == NULL ||

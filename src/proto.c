@@ -5,9 +5,12 @@
  * so a confused or hostile peer produces an error, never a crash.
  */
 
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -518,8 +521,10 @@ zsock_open(void *ctx, int type, const char *identity)
 	zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
 	zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
 	/*
-	 * A peer that connects before the bind (helpers start at once)
-	 * retries within milliseconds, backing off to 100 ms.
+	 * A peer that connects before the bind (a pool on another host,
+	 * a helper's control endpoint) retries within milliseconds,
+	 * backing off to 100 ms; main binds the helpers' own endpoints
+	 * before it starts them (ipc_listen).
 	 */
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &ivlmax, sizeof ivlmax);
@@ -531,6 +536,66 @@ zsock_open(void *ctx, int type, const char *identity)
 int
 zsock_bind(void *s, const char *endpoint)
 {
+	return zmq_bind(s, endpoint);
+}
+
+/*
+ * A listening Unix socket at the ipc ENDPOINT's path, for a helper to
+ * serve (zsock_bind_bound); main keeps it, so that it outlives a helper
+ * that dies and is given again to the one started in its place.
+ */
+int
+ipc_listen(const char *endpoint)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = endpoint + strlen("ipc://");
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strncmp(endpoint, "ipc://", 6) != 0 ||
+	    strlen(path) >= sizeof sun.sun_path) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Binds S to ENDPOINT, serving descriptor FD if it is a socket listening
+ * there (main's, see ipc_listen); else (a helper started by hand) binds
+ * anew.
+ */
+int
+zsock_bind_bound(void *s, const char *endpoint, int fd)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len = sizeof sun, olen;
+	int			 listening = 0;
+
+	olen = sizeof listening;
+	memset(&sun, 0, sizeof sun);
+	if (strncmp(endpoint, "ipc://", 6) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
+	    sun.sun_family == AF_UNIX &&
+	    strncmp(sun.sun_path, endpoint + 6, sizeof sun.sun_path) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &olen) == 0 && listening) {
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		zmq_setsockopt(s, ZMQ_USE_FD, &fd, sizeof fd);
+	}
 	return zmq_bind(s, endpoint);
 }
 

@@ -288,6 +288,14 @@ int	 certs_client(void *, const struct curve_keys *);
 /* ZeroMQ sockets as every weft process configures them. */
 void	*zsock_open(void *, int, const char *);
 int	 zsock_bind(void *, const char *);
+/*
+ * Main binds the endpoints that helpers serve before it starts them, and
+ * hands each over as this descriptor (and the next): a peer that starts
+ * first is queued by the kernel instead of retrying on a timer.
+ */
+#define BOUND_FD	5
+int	 ipc_listen(const char *);
+int	 zsock_bind_bound(void *, const char *, int);
 int	 zsock_connect(void *, const char *);
 
 /* monitor.c: the sending end of monitoring. */

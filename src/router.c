@@ -574,8 +574,8 @@ router_main(int argc, char **argv)
 	r.in = zsock_open(r.ctx, ZMQ_ROUTER, NULL);
 	r.out = zsock_open(r.ctx, ZMQ_DEALER, NULL);
 	if (r.in == NULL || r.out == NULL ||
-	    zsock_bind(r.in, "ipc://sock/router") == -1 ||
-	    zsock_bind(r.out, "ipc://sock/dbwriter") == -1)
+	    zsock_bind_bound(r.in, "ipc://sock/router", BOUND_FD) == -1 ||
+	    zsock_bind_bound(r.out, "ipc://sock/dbwriter", BOUND_FD + 1) == -1)
 		fatalx("cannot bind the router's endpoints: %s",
 		    zmq_strerror(errno));
 	/* No writer connected: a send must fail, never block the router. */

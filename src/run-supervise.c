@@ -123,6 +123,15 @@ spawn_helper(struct run *r, struct helper *h)
 		sp.fds[4] = outlock_fd(r->outlock);
 		sp.nfds = 5;
 	}
+	/* The endpoints it serves, bound already (ipc_listen). */
+	if (h->role == H_INTERCHANGE) {
+		sp.fds[BOUND_FD] = r->bound_pools;
+		sp.nfds = BOUND_FD + 1;
+	} else if (h->role == H_ROUTER) {
+		sp.fds[BOUND_FD] = r->bound_router[0];
+		sp.fds[BOUND_FD + 1] = r->bound_router[1];
+		sp.nfds = BOUND_FD + 2;
+	}
 	pid = spawn_start(&sp, &error);
 	free(logpath);
 	if (pid == -1) {

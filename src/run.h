@@ -143,6 +143,9 @@ struct run {
 	int		 timerfd;
 	int		 lifeline[2];
 	int		 mon_lifeline[2];
+	/* Endpoints main binds for its helpers (ipc_listen); -1: none. */
+	int		 bound_pools;
+	int		 bound_router[2];	/* sock/router, sock/dbwriter */
 	char		*dbpath;
 	struct monitor	*mon;		/* NULL: monitoring off */
 	int		 mon_finishing;	/* router told to drain and end */

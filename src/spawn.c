@@ -92,9 +92,16 @@ spawn_start(const struct spawn *sp, int *errp)
 		else if (i == 2 && sp->stderr_path != NULL)
 			posix_spawn_file_actions_addopen(&fa, 2,
 			    sp->stderr_path, oflags, 0644);
-		else if (i < 3)
+		else {
+			/*
+			 * A gap above 2 is closed, whatever the parent has
+			 * there: opened first, so that the close cannot fail.
+			 */
 			posix_spawn_file_actions_addopen(&fa, i, "/dev/null",
 			    O_RDWR, 0);
+			if (i >= 3)
+				posix_spawn_file_actions_addclose(&fa, i);
+		}
 	}
 	posix_spawn_file_actions_addclosefrom_np(&fa, n);
 	if (sp->cwd != NULL)

@@ -298,6 +298,47 @@ EOF
 	    fail "only $output processes created by weft were traced"
 }
 
+@test "helpers reach each other's endpoints at the first connect (strace)" {
+	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
+	strace -f -qq -o /dev/null true 2>/dev/null ||
+	    skip "ptrace is not permitted here (strace fails)"
+	write_flow <<'EOF'
+weft: 1
+config:
+  jobs: 2
+  provider: {kind: local, pools: 2}
+apps:
+  quick: {command: "true"}
+main:
+  - {id: s, app: quick, foreach: {n: "1..4"}}
+EOF
+	# main binds every endpoint a helper serves before it starts one, so
+	# no connect is refused and retried on a timer, however slow the
+	# helpers are to come up: here every bind takes a quarter second.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    run timeout 60 strace -ff -qq -e trace=connect \
+	    -e inject=bind:delay_enter=250000 -o trace \
+	    "$WEFT_REAL" run flow.yaml
+	assert_success
+	# Each process's first connect to each endpoint: made, not retried.
+	# (main reconnects to the router once it has ended; that is after.)
+	local f ep first
+	for ep in pools router dbwriter; do
+		for f in trace.*; do
+			first=$(grep -m1 "sun_path=\"sock/$ep\"" "$f") || continue
+			case "$first" in
+			*') = 0') echo "$ep" >> reached ;;
+			*) fail "first connect to sock/$ep: $first" ;;
+			esac
+		done
+	done
+	# Two pools reach the interchange; main, the interchange and two
+	# pools reach the router, and the writer reaches it too.
+	[ "$(grep -c '^pools$' reached)" -eq 2 ]
+	[ "$(grep -c '^router$' reached)" -eq 4 ]
+	[ "$(grep -c '^dbwriter$' reached)" -eq 1 ]
+}
+
 # nap_flow: one function task that naps (writing its worker's pid to
 # nap.pid) and two quick ones, in one pool of two workers.
 nap_flow()
