@@ -403,8 +403,6 @@ run_setup(struct run *r, const char *base)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");
 	if (r->wf->monitoring) {
 		r->dbpath = xprintf("%s/monitoring.db", r->rd.base);
-		/* Earlier runs that ended without finishing their record. */
-		record_recover(r->rd.base, 1);
 		if (start_monitoring(r) == -1)
 			return -1;
 		if ((r->mon = monitor_open(r->ctx, "main")) == NULL)
@@ -747,13 +745,19 @@ cmd_run(int argc, char **argv)
 		    r.dag->ntasks == 1 ? "" : "s", r.pools,
 		    r.pools == 1 ? "" : "s", r.jobs);
 
+	/*
+	 * The helpers load while main sends the run's first events, ends
+	 * the records of earlier runs that ended without (record.c) and
+	 * opens the cache: nothing of that is on their way.
+	 */
+	if (start_helpers(&r) == -1)
+		r.aborted = 1;
 	if (r.mon != NULL) {
 		ev_workflow(&r);
 		ev_tasks(&r);
 	}
-	/* The cache opens while the helpers start. */
-	if (start_helpers(&r) == -1)
-		r.aborted = 1;
+	if (r.wf->monitoring)
+		record_recover(r.rd.base, 1);
 	log = xprintf("%s/weft.log", r.rd.path);
 	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
 	    log);

@@ -30,6 +30,11 @@ set_state(struct run *r, uint32_t i, enum task_state st)
 {
 	struct task_run	*tr = &r->tasks[i];
 
+	/* Started, ended, or to be sent again: no longer ahead. */
+	if (tr->ahead) {
+		tr->ahead = 0;
+		r->nahead--;
+	}
 	if (tr->state == TS_SENT || tr->state == TS_RUNNING)
 		r->nsent--;
 	r->counts[tr->state]--;
@@ -50,13 +55,16 @@ task_result(void *arg, uint32_t i)
 	return i < r->dag->ntasks ? r->tasks[i].result : NULL;
 }
 
-/* Sends task I to the interchange at the end of this turn. */
+/*
+ * Task I goes to the interchange, after the tasks already waiting to; it
+ * counts as queued from now on (TS_SENT).  A task is in the ring once
+ * at most: it comes back only after the try sent has ended or is lost.
+ */
 static void
 dispatch(struct run *r, uint32_t i)
 {
-	r->ready[r->nready++] = i;
+	r->ready[(r->ready_head + r->nready++) % r->dag->ntasks] = i;
 	set_state(r, i, TS_SENT);
-	ev_launched(r, i);
 }
 
 /*
@@ -176,26 +184,55 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	task_text_free(&tt);
 }
 
-/* Sends every ready task, in batches. */
+/*
+ * How many sent tasks may wait for a pool to start them: four a slot
+ * of every pool main knows of, and never fewer than RUN_AHEAD_MIN, so
+ * that a pool that frees a slot always finds work already at hand.
+ */
+static size_t
+dispatch_window(const struct run *r)
+{
+	size_t	 slots, i;
+
+	slots = (size_t)r->pools * (size_t)r->jobs;
+	for (i = 0; i < r->nremotes; i++) {
+		if (!r->remotes[i].gone && r->remotes[i].slots > 0)
+			slots += (size_t)r->remotes[i].slots;
+	}
+	return slots * 4 > RUN_AHEAD_MIN ? slots * 4 : RUN_AHEAD_MIN;
+}
+
+/* Sends the tasks waiting in the ring, in batches, up to the window. */
 void
 send_ready(struct run *r)
 {
 	struct msg_out	 m;
-	size_t		 i, n, off;
+	size_t		 window, n, k;
+	uint32_t	 i;
 
-	for (off = 0; off < r->nready; off += n) {
-		n = r->nready - off;
+	window = dispatch_window(r);
+	while (r->nready > 0 && r->nahead < window) {
+		n = r->nready;
+		if (n > window - r->nahead)
+			n = window - r->nahead;
 		if (n > RUN_BATCH_MAX)
 			n = RUN_BATCH_MAX;
 		msg_begin(&m, MSG_TASKS, 1);
 		msgpack_pack_array(&m.pk, n);
-		for (i = off; i < off + n; i++)
-			pack_task(r, &m.pk, &r->dag->tasks[r->ready[i]]);
+		for (k = 0; k < n; k++) {
+			i = r->ready[r->ready_head];
+			r->ready_head = (r->ready_head + 1) % r->dag->ntasks;
+			r->nready--;
+			/* Handed over now: its "launched" time. */
+			ev_launched(r, i);
+			r->tasks[i].ahead = 1;
+			r->nahead++;
+			pack_task(r, &m.pk, &r->dag->tasks[i]);
+		}
 		if (msg_send(r->sock, NULL, 0, &m) == -1)
 			log_warnx("cannot send tasks to the interchange: %s",
 			    zmq_strerror(errno));
 	}
-	r->nready = 0;
 }
 
 /* How a task ended, for the tasks that need it. */

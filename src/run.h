@@ -13,6 +13,7 @@
 #include <time.h>
 
 #define RUN_BATCH_MAX		4096	/* tasks per message to interchange */
+#define RUN_AHEAD_MIN		4096	/* sent and not started, at least */
 #define RUN_STOP_GRACE_MS	3000	/* then helpers get SIGKILL */
 #define RUN_STOP_FAST_MS	1800	/* the same when interrupted */
 #define RUN_PROGRESS_MS		100	/* live view: at most one redraw */
@@ -96,6 +97,7 @@ struct task_run {
 	int32_t		 worker;	/* of that pool, for a call; -1 */
 	int		 ran;		/* a try ended: status is that try's */
 	double		 launched;	/* its last try, handed over */
+	uint8_t		 ahead;		/* sent, not yet started (nahead) */
 	int		 launch_told;	/* its "launched" status is sent */
 	int		 started;	/* a try of it was started */
 	char		*result;	/* a function task's value, once done */
@@ -165,8 +167,16 @@ struct run {
 	size_t		 nhelpers;
 
 	struct task_run	*tasks;
-	uint32_t	*ready;		/* to send at the end of this turn */
+	/*
+	 * Tasks to send, first in first out (a ring of ntasks), and how
+	 * many sent ones no pool has started yet: main sends no more than
+	 * dispatch_window() ahead, so that neither it nor the interchange
+	 * holds a million packed tasks of a wide fan-out.
+	 */
+	uint32_t	*ready;
+	size_t		 ready_head;
 	size_t		 nready;
+	size_t		 nahead;
 	size_t		 nfinished;
 	size_t		 nsent;		/* in flight: sent or running */
 	size_t		 counts[TS_NSTATES];

@@ -8,6 +8,7 @@
 # a file:line:col error (a bad line of a data file names its own line).
 
 load setup
+load monitoring
 
 # ids_of_run: the task ids of run 0001 in the workflow's order.
 ids_of_run()
@@ -392,4 +393,52 @@ main:
   - {id: t, app: b, foreach: {f: {glob: "*.fa"}}, include: [{f: y.fa}]}
 EOF2
 	expect_flow_error "flow.yaml:5:65: 'include' cannot add the value 'y.fa' to 'f', whose values are read from data"
+}
+
+# A wide fan-out goes to the interchange a window at a time (4,096 tasks
+# ahead of the pools, or four a slot if that is more), so that neither
+# main nor the interchange holds every task of it packed at once.  Stopped
+# part-way, the tasks main still held end not_run like the others.
+@test "a wide fan-out is handed to the interchange a window at a time" {
+	write_flow <<'EOF2'
+weft: 1
+config: {jobs: 1}
+apps:
+  t: {command: "true"}
+main:
+  - {id: t, app: t, foreach: {i: "1..20000"}}
+EOF2
+	weft_start run -q flow.yaml
+	local k ix queued max=0 samples=0
+	for k in $(seq 30); do
+		sleep 0.2
+		weft status --json > st.json 2>/dev/null || continue
+		ix=$(jq '[.processes[] | select(.name == "interchange") |
+		    .reply.stats.queued][0] // empty' st.json)
+		queued=$(jq '.tasks.queued' st.json)
+		[ -n "$ix" ] && [ "$queued" -gt 4100 ] || continue
+		samples=$((samples + 1))
+		[ "$ix" -le "$max" ] || max=$ix
+	done
+	[ "$samples" -ge 3 ] || fail "only $samples samples while main held tasks"
+	[ "$max" -le 4096 ] || fail "the interchange held $max tasks"
+	[ "$max" -ge 1000 ] || fail "the interchange held only $max tasks"
+	kill -INT "$WEFT_PID"
+	wait_for 30 weft_exited || fail "the run did not stop"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 130 ] || fail "exit $WEFT_STATUS"
+	run bash -c "weft tasks 0001 --json | jq -r '.[].state' | sort | uniq -c"
+	assert_success
+	local done killed not_run
+	done=$(weft tasks 0001 --state done --json | jq length)
+	killed=$(weft tasks 0001 --state killed --json | jq length)
+	not_run=$(weft tasks 0001 --state not_run --json | jq length)
+	[ $((done + killed + not_run)) -eq 20000 ] ||
+	    fail "done $done, killed $killed, not_run $not_run: $output"
+	[ "$not_run" -gt 10000 ]
+	# A task that never started has no "launched" status.
+	run q "SELECT count(DISTINCT task_id) FROM status WHERE run_id = '0001'
+	    AND task_status_name = 'launched'"
+	[ "$output" -ge "$done" ] && [ "$output" -le $((done + killed)) ] ||
+	    fail "launched $output, done $done, killed $killed"
 }
