@@ -108,6 +108,16 @@ monitor_socket(struct monitor *m)
 msgpack_packer *
 monitor_event(struct monitor *m, enum event_kind kind, uint32_t nfields)
 {
+	/*
+	 * A full batch goes now, not at the next tick: a row for each of a
+	 * million tasks, made in one go, would else be one batch held
+	 * whole.  Acknowledgements that came meanwhile free what the router
+	 * has.
+	 */
+	if (m->nevents >= MONITOR_FLUSH_EVENTS) {
+		monitor_flush(m);
+		monitor_recv(m);
+	}
 	if (m->nevents == 0)
 		m->first_ms = mono_ms();
 	m->nevents++;

@@ -63,7 +63,7 @@ struct rs_task {
 	uint32_t	 hashes_due;	/* inputs still at the hasher */
 	uint8_t		*input_hash;	/* HASH_LEN per input */
 	uint8_t		*why;		/* def and text hashes, to record */
-	struct task_text text;		/* filled in, until the key is */
+	struct task_text *text;		/* filled in, until the key is */
 	char		*result;	/* to record */
 	uint8_t		 key[HASH_LEN];
 };
@@ -102,6 +102,17 @@ struct resume {
 };
 
 static void	 key_try(struct resume *, uint32_t);
+
+/* A task's text, held while its key is worked out, given back. */
+static void
+task_text_drop(struct task_text **tt)
+{
+	if (*tt == NULL)
+		return;
+	task_text_free(*tt);
+	free(*tt);
+	*tt = NULL;
+}
 
 /* The plugin file behind a function app, hashed once per run. */
 static void
@@ -194,7 +205,7 @@ resume_close(struct resume **rsp)
 	for (i = 0; i < rs->dag->ntasks; i++) {
 		free(rs->t[i].input_hash);
 		free(rs->t[i].why);
-		task_text_free(&rs->t[i].text);
+		task_text_drop(&rs->t[i].text);
 		free(rs->t[i].result);
 	}
 	free(rs->t);
@@ -250,15 +261,15 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 	hash_add_str(h, t->app->command);
 	hash_add_str(h, t->app->function);
 	hash_add(h, rs->plugin_hash[t->app - wf->apps], HASH_LEN);
-	hash_add_str(h, rt->text.command);
+	hash_add_str(h, rt->text->command);
 	/* A record of a sample sheet, all of it (none: as before). */
-	if (rt->text.item != NULL)
-		hash_add(h, rt->text.item, rt->text.item_len);
-	n = rt->text.nargs;
+	if (rt->text->item != NULL)
+		hash_add(h, rt->text->item, rt->text->item_len);
+	n = rt->text->nargs;
 	hash_add(h, &n, sizeof n);
-	for (j = 0; j < rt->text.nargs; j++) {
-		hash_add_str(h, rt->text.arg_names[j]);
-		hash_add_str(h, rt->text.arg_values[j]);
+	for (j = 0; j < rt->text->nargs; j++) {
+		hash_add_str(h, rt->text->arg_names[j]);
+		hash_add_str(h, rt->text->arg_values[j]);
 	}
 	n = t->noutputs;
 	hash_add(h, &n, sizeof n);
@@ -273,7 +284,7 @@ key_definition(struct resume *rs, uint32_t i, struct hash *h)
 		if (rs->env[j].from_env != NULL)
 			hash_add_str(h, rs->env[j].from_env);
 	}
-	why_settings(rs->dag, t, &rt->text, h);
+	why_settings(rs->dag, t, rt->text, h);
 }
 
 /* Whether every dependency has its key; a failed one never will. */
@@ -354,11 +365,11 @@ key_done(struct resume *rs, uint32_t i)
 	rt->state = KEY_DONE;
 	if (!rs->dry_run || rs->why) {
 		rt->why = xcalloc(2, HASH_LEN);
-		why_hashes(rs->dag, t, &rt->text,
+		why_hashes(rs->dag, t, rt->text,
 		    rs->plugin_hash[t->app - rs->wf->apps], rs->env, rt->why,
 		    rt->why + HASH_LEN);
 	}
-	task_text_free(&rt->text);
+	task_text_drop(&rt->text);
 
 	if (rt->decide) {
 		rt->decide = 0;
@@ -485,7 +496,8 @@ resume_ready(struct resume *rs, uint32_t i, struct task_text *text,
 	size_t			 j;
 	int			 error;
 
-	rt->text = *text;
+	rt->text = xmalloc(sizeof *rt->text);
+	*rt->text = *text;
 	memset(text, 0, sizeof *text);
 	rt->decide = 1;
 	rt->input_hash = xcalloc(t->ninputs + 1, HASH_LEN);
@@ -558,8 +570,11 @@ resume_done(struct resume *rs, uint32_t i, const char *result)
 	    rs->run_name, parts);
 	free(outputs);
 	free(parts);
+	/* Dependents need only the key from now on. */
 	free(rt->why);
 	rt->why = NULL;
+	free(rt->input_hash);
+	rt->input_hash = NULL;
 }
 
 /* Main's verdicts so far; *N gets their number.  Valid until the next

@@ -82,7 +82,6 @@ struct remote_pool {
 };
 
 struct task_run {
-	uint8_t		 state;
 	uint32_t	 waiting;	/* dependencies not yet done */
 	uint32_t	 attempt;
 	int		 status;
@@ -91,19 +90,21 @@ struct task_run {
 	uint32_t	 fails;		/* failed tries */
 	uint32_t	 lost;		/* tries lost with their pool */
 	uint32_t	 wlost;		/* with a worker killed from outside */
-	uint64_t	 wall_us;
-	char		*why;		/* the last failed try's reason */
 	int32_t		 pool;		/* that ran its last try */
 	int32_t		 worker;	/* of that pool, for a call; -1 */
-	int		 ran;		/* a try ended: status is that try's */
+	uint64_t	 wall_us;
+	char		*why;		/* the last failed try's reason */
 	double		 launched;	/* its last try, handed over */
-	uint8_t		 ahead;		/* sent, not yet started (nahead) */
-	int		 launch_told;	/* its "launched" status is sent */
-	int		 started;	/* a try of it was started */
 	char		*result;	/* a function task's value, once done */
 	int64_t		 running_ms;	/* its try started: ms since t0 */
+	/* Flags last, packed: a run holds one of these for every task. */
+	uint8_t		 state;
+	uint8_t		 ran;		/* a try ended: status is that try's */
+	uint8_t		 launch_told;	/* its "launched" status is sent */
+	uint8_t		 started;	/* a try of it was started */
 	uint8_t		 dep_failed;	/* a dependency failed */
 	uint8_t		 allowed;	/* failed, and allowed to */
+	uint8_t		 ahead;		/* sent, not yet started (nahead) */
 };
 
 enum ci_kind {
