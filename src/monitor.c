@@ -56,6 +56,7 @@ struct monitor {
 	int		 resend_ms;
 	unsigned long	 dropped, resent;
 	int		 disabled;
+	int		 held;		/* no router: batches kept, not sent */
 	int		 writer_silent;	/* the router said so (main only) */
 	int		 spill_fd;	/* -1, or the spool batches go to */
 	unsigned long	 lost;		/* batches that could go nowhere */
@@ -215,7 +216,37 @@ monitor_flush(struct monitor *m)
 	b->data = msgpack_sbuffer_release(&out.sbuf);
 	m->unacked_bytes += b->len;
 	msg_out_free(&out);
-	monitor_send(m, b);
+	if (m->held)
+		b->sent_ms = mono_ms();
+	else
+		monitor_send(m, b);
+}
+
+/*
+ * The router died (main's own knowledge): batches are kept, not sent,
+ * until one is started again.  A batch the dead router had taken but
+ * not spooled is only sent again later, so anything sent meanwhile
+ * would reach the next router first, and the writer would apply, say,
+ * the run's end before its start.
+ */
+void
+monitor_hold(struct monitor *m)
+{
+	if (m != NULL)
+		m->held = 1;
+}
+
+/* A router is started: every batch not acknowledged goes, in order. */
+void
+monitor_release(struct monitor *m)
+{
+	size_t	 i;
+
+	if (m == NULL || !m->held)
+		return;
+	m->held = 0;
+	for (i = 0; i < m->nunacked; i++)
+		monitor_send(m, &m->unacked[i]);
 }
 
 /* Appends one batch to the spool as the router would have. */
@@ -371,7 +402,7 @@ monitor_tick(struct monitor *m)
 	if (m->nevents >= MONITOR_FLUSH_EVENTS ||
 	    (m->nevents > 0 && now - m->first_ms >= MONITOR_FLUSH_MS))
 		monitor_flush(m);
-	for (i = 0; i < m->nunacked; i++) {
+	for (i = 0; i < m->nunacked && !m->held; i++) {
 		if (now - m->unacked[i].sent_ms < m->resend_ms)
 			continue;
 		if (m->resent++ == 0)

@@ -310,6 +310,8 @@ void		 monitor_pack_str(msgpack_packer *, const char *);
 void		 monitor_status(struct monitor *, uint32_t, uint32_t,
 		     const char *, double);
 void		 monitor_flush(struct monitor *);
+void		 monitor_hold(struct monitor *);
+void		 monitor_release(struct monitor *);
 void		 monitor_recv(struct monitor *);
 int		 monitor_timeout(struct monitor *);
 void		 monitor_tick(struct monitor *);

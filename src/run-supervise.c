@@ -147,6 +147,8 @@ spawn_helper(struct run *r, struct helper *h)
 	h->killed = 0;
 	h->silent_cpu = -1;
 	log_info("started %s, pid %ld", h->name, (long)pid);
+	if (h->role == H_ROUTER)
+		monitor_release(r->mon);
 	publish_helpers(r);
 	return 0;
 }
@@ -564,6 +566,9 @@ reap_children(struct run *r, int running)
 		if (elapsed_ms(&r->t0) - h->started_ms >= HELPER_STABLE_MS)
 			h->restarts = 0;
 		if (is_monitoring(h)) {
+			/* Until the next router: see monitor_hold. */
+			if (h->role == H_ROUTER)
+				monitor_hold(r->mon);
 			/*
 			 * Their normal end is after main's finish; a router
 			 * that gave up finishing (exit 3) left the record
