@@ -441,7 +441,7 @@ run_free(struct run *r)
 	resume_close(&r->rs);
 	for (i = 0; r->tasks != NULL && i < r->dag->ntasks; i++) {
 		free(r->tasks[i].why);
-		free(r->tasks[i].result);
+		task_result_set(&r->tasks[i], NULL);
 	}
 	for (i = 0; i < r->nplugin_args; i++)
 		free(r->plugin_args[i]);

@@ -46,6 +46,25 @@ set_state(struct run *r, uint32_t i, enum task_state st)
 		r->nfinished++;
 }
 
+/* An empty value ({ID.result} of a call that returned none): shared. */
+static char	 no_value[] = "";
+
+/*
+ * Sets task I's value (taking VALUE, which may be NULL); an empty one is
+ * no_value, so that a million calls that return nothing hold no string.
+ */
+void
+task_result_set(struct task_run *tr, char *value)
+{
+	if (tr->result != no_value)
+		free(tr->result);
+	if (value != NULL && *value == '\0') {
+		free(value);
+		value = no_value;
+	}
+	tr->result = value;
+}
+
 /* The value {ID.result} gives for task I: set once it succeeded. */
 const char *
 task_result(void *arg, uint32_t i)
@@ -467,10 +486,8 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 		failed_for_good(r, v->task);
 		break;
 	case RS_CACHED:
-		free(tr->result);
-		tr->result = v->result;
-		if (tr->result == NULL && TASK_IS_FUNCTION(t))
-			tr->result = xstrdup("");
+		task_result_set(tr, v->result != NULL ? v->result :
+		    TASK_IS_FUNCTION(t) ? xstrdup("") : NULL);
 		set_state(r, v->task, TS_CACHED);
 		ev_task_end(r, v->task, "memo_done", "cached", NULL, NULL);
 		event_line(r, 0, "cached   %s", t->id);
@@ -584,10 +601,8 @@ handle_result(struct run *r, const struct msg_result *res)
 		worker_lost(r, res->index);
 		return;
 	}
-	if (ok && res->value != NULL) {
-		free(tr->result);
-		tr->result = xstrndup(res->value, res->value_len);
-	}
+	if (ok && res->value != NULL)
+		task_result_set(tr, xstrndup(res->value, res->value_len));
 	log_debug("%s: try %u on pool %d (pid %lld): %s in %.3fs, user %.3fs, "
 	    "system %.3fs, max rss %lld KiB", t->id, res->attempt, res->pool,
 	    (long long)res->pid, ok ? "ok" : "failed", res->wall_us / 1e6,
@@ -598,7 +613,7 @@ handle_result(struct run *r, const struct msg_result *res)
 		set_state(r, res->index, TS_DONE);
 		/* Dependents may use it ({ID.result}); an absent one is "". */
 		if (TASK_IS_FUNCTION(t) && tr->result == NULL)
-			tr->result = xstrdup("");
+			task_result_set(tr, xstrdup(""));
 		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,
 		    res->wall_us / 1e6);

@@ -241,6 +241,7 @@ void		 pump_once(struct run *r, int64_t timeout);
 
 /* run-sched.c */
 const char	*task_result(void *arg, uint32_t i);
+void		 task_result_set(struct task_run *, char *);
 /* A task's command or arguments as it runs now: results filled in. */
 void		 task_text_now(struct run *, const struct task *,
 		     struct task_text *);
