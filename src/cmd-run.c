@@ -766,8 +766,16 @@ cmd_run(int argc, char **argv)
 		for (i = 0; i < r.dag->ntasks; i++) {
 			if (!run_selected(&r, i))
 				not_selected(&r, i);
-			else if (r.tasks[i].waiting == 0)
+			else if (r.tasks[i].waiting == 0 &&
+			    r.tasks[i].state == TS_WAITING)
 				task_ready(&r, i);
+			/*
+			 * A wide fan-out's verdicts are taken as they come (a
+			 * cached task's dependents are made ready then, so
+			 * the test of the state above).
+			 */
+			if (i % RUN_BATCH_MAX == RUN_BATCH_MAX - 1)
+				apply_verdicts(&r);
 		}
 		apply_verdicts(&r);
 		heartbeat_init(&r.ix_hb, heartbeat_period(), mono_ms());

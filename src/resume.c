@@ -500,7 +500,7 @@ resume_ready(struct resume *rs, uint32_t i, struct task_text *text,
 	*rt->text = *text;
 	memset(text, 0, sizeof *text);
 	rt->decide = 1;
-	rt->input_hash = xcalloc(t->ninputs + 1, HASH_LEN);
+	rt->input_hash = t->ninputs > 0 ? xcalloc(t->ninputs, HASH_LEN) : NULL;
 	rt->state = KEY_HASHING;
 	/* An input that is not there fails the task before it starts. */
 	for (j = 0; j < t->ninputs; j++) {
