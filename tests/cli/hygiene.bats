@@ -269,22 +269,33 @@ check_execs()
 	}' "$1"
 }
 
-@test "every process a weft process creates execs (strace)" {
+# need_strace: skips the test where strace cannot trace.
+need_strace()
+{
 	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
 	strace -f -qq -o /dev/null true 2>/dev/null ||
 	    skip "ptrace is not permitted here (strace fails)"
-	write_flow <<'EOF'
+}
+
+# two_pools_flow COMMAND: four tasks of COMMAND ({n} is 1 to 4) in two
+# pools of two slots.
+two_pools_flow()
+{
+	write_flow <<EOF
 weft: 1
 config:
   jobs: 2
   provider: {kind: local, pools: 2}
 apps:
-  quick: {command: "touch s-{n}"}
+  quick: {command: "$1"}
 main:
-  - id: s
-    app: quick
-    foreach: {n: "1..4"}
+  - {id: s, app: quick, foreach: {n: "1..4"}}
 EOF
+}
+
+@test "every process a weft process creates execs (strace)" {
+	need_strace
+	two_pools_flow "touch s-{n}"
 	# LeakSanitizer cannot run under ptrace, in a build with --enable-asan.
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	    run timeout 60 strace -f -qq -e trace=clone,clone3,fork,vfork,execve \
@@ -299,19 +310,8 @@ EOF
 }
 
 @test "helpers reach each other's endpoints at the first connect (strace)" {
-	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
-	strace -f -qq -o /dev/null true 2>/dev/null ||
-	    skip "ptrace is not permitted here (strace fails)"
-	write_flow <<'EOF'
-weft: 1
-config:
-  jobs: 2
-  provider: {kind: local, pools: 2}
-apps:
-  quick: {command: "true"}
-main:
-  - {id: s, app: quick, foreach: {n: "1..4"}}
-EOF
+	need_strace
+	two_pools_flow true
 	# main binds every endpoint a helper serves before it starts one, so
 	# no connect is refused and retried on a timer, however slow the
 	# helpers are to come up: here every bind takes a quarter second.
@@ -390,9 +390,7 @@ EOF
 }
 
 @test "workers are exec'd too: every process a weft process creates execs" {
-	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
-	strace -f -qq -o /dev/null true 2>/dev/null ||
-	    skip "ptrace is not permitted here (strace fails)"
+	need_strace
 	mkdir -p plugins && cp "$BATS_FILE_TMPDIR"/lib*.so plugins/
 	write_flow <<'EOF'
 weft: 1
