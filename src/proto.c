@@ -539,6 +539,13 @@ zsock_bind(void *s, const char *endpoint)
 	return zmq_bind(s, endpoint);
 }
 
+/* The file path of an ipc:// ENDPOINT, or NULL for another transport. */
+static const char *
+ipc_path(const char *endpoint)
+{
+	return strncmp(endpoint, "ipc://", 6) == 0 ? endpoint + 6 : NULL;
+}
+
 /*
  * A listening Unix socket at the ipc ENDPOINT's path, for a helper to
  * serve (zsock_bind_bound); main keeps it, so that it outlives a helper
@@ -548,13 +555,12 @@ int
 ipc_listen(const char *endpoint)
 {
 	struct sockaddr_un	 sun;
-	const char		*path = endpoint + strlen("ipc://");
+	const char		*path = ipc_path(endpoint);
 	int			 fd, saved;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (strncmp(endpoint, "ipc://", 6) != 0 ||
-	    strlen(path) >= sizeof sun.sun_path) {
+	if (path == NULL || strlen(path) >= sizeof sun.sun_path) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -583,14 +589,15 @@ zsock_bind_bound(void *s, const char *endpoint, int fd)
 {
 	struct sockaddr_un	 sun;
 	socklen_t		 len = sizeof sun, olen;
+	const char		*path = ipc_path(endpoint);
 	int			 listening = 0;
 
 	olen = sizeof listening;
 	memset(&sun, 0, sizeof sun);
-	if (strncmp(endpoint, "ipc://", 6) == 0 &&
+	if (path != NULL &&
 	    getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
 	    sun.sun_family == AF_UNIX &&
-	    strncmp(sun.sun_path, endpoint + 6, sizeof sun.sun_path) == 0 &&
+	    strncmp(sun.sun_path, path, sizeof sun.sun_path) == 0 &&
 	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
 	    &olen) == 0 && listening) {
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
