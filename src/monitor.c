@@ -212,13 +212,12 @@ monitor_flush(struct monitor *m)
 	}
 	b = &m->unacked[m->nunacked++];
 	b->seq = m->seq;
+	b->sent_ms = 0;		/* monitor_send sets it */
 	b->len = out.sbuf.size;
 	b->data = msgpack_sbuffer_release(&out.sbuf);
 	m->unacked_bytes += b->len;
 	msg_out_free(&out);
-	if (m->held)
-		b->sent_ms = mono_ms();
-	else
+	if (!m->held)
 		monitor_send(m, b);
 }
 
@@ -379,7 +378,8 @@ monitor_timeout(struct monitor *m)
 		d = m->first_ms + MONITOR_FLUSH_MS - now;
 		t = d < 0 ? 0 : d;
 	}
-	for (i = 0; i < m->nunacked; i++) {
+	/* Held batches wait for a router, not for a timer. */
+	for (i = 0; i < m->nunacked && !m->held; i++) {
 		d = m->unacked[i].sent_ms + m->resend_ms - now;
 		if (d < 0)
 			d = 0;
