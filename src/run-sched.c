@@ -486,8 +486,9 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 		failed_for_good(r, v->task);
 		break;
 	case RS_CACHED:
-		task_result_set(tr, v->result != NULL ? v->result :
-		    TASK_IS_FUNCTION(t) ? xstrdup("") : NULL);
+		task_result_set(tr, v->result);
+		if (tr->result == NULL && TASK_IS_FUNCTION(t))
+			tr->result = no_value;
 		set_state(r, v->task, TS_CACHED);
 		ev_task_end(r, v->task, "memo_done", "cached", NULL, NULL);
 		event_line(r, 0, "cached   %s", t->id);
@@ -613,7 +614,7 @@ handle_result(struct run *r, const struct msg_result *res)
 		set_state(r, res->index, TS_DONE);
 		/* Dependents may use it ({ID.result}); an absent one is "". */
 		if (TASK_IS_FUNCTION(t) && tr->result == NULL)
-			task_result_set(tr, xstrdup(""));
+			tr->result = no_value;
 		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,
 		    res->wall_us / 1e6);
