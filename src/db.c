@@ -192,17 +192,22 @@ static const char *schema_v6 =
 void
 db_time(double t, char *buf, size_t len)
 {
+	/* The date and time of the last second asked: most times share it. */
+	static time_t	 last = -1;
+	static char	 base[32];
 	struct tm	 tm;
 	time_t		 s = (time_t)t;
 	long		 us = (long)((t - (double)s) * 1e6);
-	char		 base[32];
 
 	if (us < 0)
 		us = 0;
 	if (us > 999999)
 		us = 999999;
-	localtime_r(&s, &tm);
-	strftime(base, sizeof base, "%Y-%m-%d %H:%M:%S", &tm);
+	if (s != last) {
+		localtime_r(&s, &tm);
+		strftime(base, sizeof base, "%Y-%m-%d %H:%M:%S", &tm);
+		last = s;
+	}
 	snprintf(buf, len, "%s.%06ld", base, us);
 }
 

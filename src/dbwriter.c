@@ -43,7 +43,8 @@
 				   so nothing outlives main by 3 s */
 
 enum dbw_stmt {
-	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_TASK_END, ST_TRY,
+	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_STATUS_FINAL,
+	ST_TASK_END, ST_TRY,
 	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_TASK_TEXT,
 	ST_SENDER, ST_SPOOL,
 	ST_NSTMTS
@@ -70,14 +71,15 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending', ?12, "
 	    "?13, ?14) "
 	    "ON CONFLICT (run_id, task_id) DO NOTHING",
+	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
+	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
 	/*
 	 * A final status that is already there is not added again: the
 	 * record of a run that stopped early may have been settled
 	 * (record.c) before main's own last events came.
 	 */
-	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
+	[ST_STATUS_FINAL] = "INSERT INTO status (run_id, task_id, try_id, "
 	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
-	    "?4 NOT IN ('exec_done', 'failed', 'dep_fail', 'memo_done') OR "
 	    "NOT EXISTS (SELECT 1 FROM status WHERE run_id = ?1 AND "
 	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4)",
 	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
@@ -215,8 +217,9 @@ bind_obj(sqlite3_stmt *st, int i, const msgpack_object *o)
 		sqlite3_bind_double(st, i, o->via.f64);
 		break;
 	case MSGPACK_OBJECT_STR:
+		/* The batch outlives the statement's step. */
 		sqlite3_bind_text(st, i, o->via.str.ptr, o->via.str.size,
-		    SQLITE_TRANSIENT);
+		    SQLITE_STATIC);
 		break;
 	case MSGPACK_OBJECT_BOOLEAN:
 		sqlite3_bind_int(st, i, o->via.boolean);
@@ -242,6 +245,25 @@ bind_time(sqlite3_stmt *st, int i, const msgpack_object *o)
 	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* Whether a status name is one that ends a task (see ST_STATUS_FINAL). */
+static int
+status_is_final(const msgpack_object *o)
+{
+	static const char *const final[] = {
+		"exec_done", "failed", "dep_fail", "memo_done"
+	};
+	size_t	 i;
+
+	if (o->type != MSGPACK_OBJECT_STR)
+		return 0;
+	for (i = 0; i < sizeof final / sizeof final[0]; i++) {
+		if (o->via.str.size == strlen(final[i]) &&
+		    memcmp(o->via.str.ptr, final[i], o->via.str.size) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 dbw_step(struct dbw *w, enum dbw_stmt which)
 {
@@ -253,8 +275,8 @@ dbw_step(struct dbw *w, enum dbw_stmt which)
 		w->full = db_full(w->db);
 		log_warnx("database: %s", db_errmsg(w->db));
 	}
+	/* No clear_bindings: dbw_event binds every parameter each time. */
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return -1;
 	w->tx_rows++;
@@ -306,7 +328,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		break;
 	case EV_STATUS:
 		/* Fields: task, try, name, time; columns in that order. */
-		which = ST_STATUS;
+		which = status_is_final(&f[2]) ? ST_STATUS_FINAL : ST_STATUS;
 		times = 1u << 3;
 		break;
 	case EV_TASK_END:
