@@ -15,11 +15,13 @@
  * fingerprint, so that an unchanged input is not read again in the next
  * run.
  *
- * Writes are batched in a transaction that main commits at the end of
- * each turn of its loop (cache_commit): one commit per batch of results,
- * so a task whose success main has taken in is in the cache a moment
- * later, and SQLite's WAL keeps every commit through a crash of any
- * process.  Several runs may share the cache; SQLite serialises them.
+ * Writes are grouped in a transaction that is committed when it holds
+ * CACHE_TX_ENTRIES entries or is CACHE_TX_MS old (cache_due, cache_tick),
+ * and by main before it sends the monitoring events of those tasks' ends
+ * (cache_commit): a task the record shows done is in the cache, and SQLite's
+ * WAL keeps every commit through a crash of any process.  A commit per
+ * batch of results made main spend most of a function call's time in
+ * SQLite.  Several runs may share the cache; SQLite serialises them.
  *
  * "weft cache" lists the entries (cache_items) and removes them
  * (cache_forget, cache_forget_all).  Removing is kept off a cache that
@@ -43,27 +45,42 @@
 
 #include "weft.h"
 
-#define CACHE_SCHEMA_VERSION	1
+#define CACHE_SCHEMA_VERSION	2
+#define CACHE_TX_ENTRIES	4096	/* commit after this many writes */
+#define CACHE_TX_MS		100	/* or once it is this old */
 
 enum cache_stmt {
 	CS_GET, CS_PUT, CS_DELETE, CS_FILE_GET, CS_FILE_PUT, CS_NSTMTS
 };
 
+/*
+ * Entries are kept in the order of their task's id, not of their key: a
+ * key is a hash, so a table in its order took each new entry at a random
+ * page, and every commit rewrote pages all over the file.  A fan-out's
+ * tasks, recorded in turn, land side by side.
+ */
+/*
+ * task is the id of the task that recorded it, key HASH_LEN bytes,
+ * outputs JSON ([[path, size, mtime_ns, ino]...]), result a function
+ * task's value, parts JSON of what the key was made of (for "weft run
+ * -n --resume").
+ */
+#define ENTRY_COLUMNS							\
+	"  task TEXT NOT NULL,"						\
+	"  key BLOB NOT NULL,"						\
+	"  outputs TEXT NOT NULL,"					\
+	"  result TEXT,"						\
+	"  run TEXT,"							\
+	"  recorded REAL,"						\
+	"  checksum BLOB NOT NULL,"					\
+	"  parts TEXT,"							\
+	"  PRIMARY KEY (task, key)) WITHOUT ROWID;"
+
 static const char *cache_schema =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT);"
-	"CREATE TABLE IF NOT EXISTS entry ("
-	"  key BLOB PRIMARY KEY,"	/* HASH_LEN bytes */
-	"  task TEXT NOT NULL,"		/* its id, when it was recorded */
-	/* JSON: [[path, size, mtime_ns, ino]...] */
-	"  outputs TEXT NOT NULL,"
-	"  result TEXT,"		/* a function task's value */
-	"  run TEXT,"
-	"  recorded REAL,"
-	"  checksum BLOB NOT NULL,"
-	/* JSON: what the key was made of, for "weft run -n --resume" */
-	"  parts TEXT) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS entry (" ENTRY_COLUMNS
 	"CREATE INDEX IF NOT EXISTS entry_task ON entry (task, recorded);"
 	"CREATE TABLE IF NOT EXISTS file ("
 	"  path TEXT PRIMARY KEY,"	/* absolute */
@@ -73,11 +90,11 @@ static const char *cache_schema =
 
 static const char *cache_sql[CS_NSTMTS] = {
 	[CS_GET] = "SELECT key, task, outputs, result, checksum FROM entry "
-	    "WHERE key = ?1",
+	    "WHERE task = ?2 AND key = ?1",
 	[CS_PUT] = "INSERT OR REPLACE INTO entry (key, task, outputs, result, "
 	    "run, recorded, checksum, parts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 	    "?7, ?8)",
-	[CS_DELETE] = "DELETE FROM entry WHERE key = ?1",
+	[CS_DELETE] = "DELETE FROM entry WHERE task = ?2 AND key = ?1",
 	[CS_FILE_GET] = "SELECT dev, ino, size, mtime_ns, hash, checksum "
 	    "FROM file WHERE path = ?1",
 	[CS_FILE_PUT] = "INSERT OR REPLACE INTO file (path, dev, ino, size, "
@@ -89,6 +106,8 @@ struct cache {
 	sqlite3		*db;
 	sqlite3_stmt	*st[CS_NSTMTS];
 	int		 in_tx;
+	int64_t		 tx_began_ms;
+	size_t		 tx_writes;
 	int		 readonly;	/* a dry run: nothing is written */
 	int		 failed;	/* writes went wrong: stop trying */
 	int		 lock_fd;	/* cache.lock, held shared by a run */
@@ -144,6 +163,42 @@ cache_exec(sqlite3 *db, const char *sql, char **errp)
 }
 
 /*
+ * Schema 1 kept entries in the order of their key: they move to a table
+ * in the order of their task's id (ENTRY_COLUMNS), once, in one
+ * transaction that a second run opening the cache waits for.
+ */
+static int
+cache_rekey(sqlite3 *db, char **errp)
+{
+	sqlite3_stmt	*st;
+	int		 old;
+
+	if (cache_exec(db, "BEGIN IMMEDIATE;", errp) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT pk FROM pragma_table_info('entry') "
+	    "WHERE name = 'task'", -1, &st, NULL) != SQLITE_OK) {
+		*errp = xstrdup(sqlite3_errmsg(db));
+		cache_exec(db, "ROLLBACK;", NULL);
+		return -1;
+	}
+	old = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+	sqlite3_finalize(st);
+	if (old && cache_exec(db, "CREATE TABLE entry_v2 (" ENTRY_COLUMNS
+	    "INSERT OR REPLACE INTO entry_v2 (task, key, outputs, result, run, "
+	    "recorded, checksum, parts) SELECT task, key, outputs, result, "
+	    "run, recorded, checksum, parts FROM entry;"
+	    "DROP TABLE entry;"
+	    "ALTER TABLE entry_v2 RENAME TO entry;"
+	    "CREATE INDEX entry_task ON entry (task, recorded);", errp) == -1) {
+		cache_exec(db, "ROLLBACK;", NULL);
+		return -1;
+	}
+	if (old)
+		log_info("cache: entries moved to schema 2's order");
+	return cache_exec(db, "COMMIT;", errp);
+}
+
+/*
  * A cache made before entries kept their parts gains the column (older
  * entries have none).  Older weft reads and writes the result as
  * before: the column is not in the checksum.
@@ -154,11 +209,12 @@ cache_migrate(sqlite3 *db, char **errp)
 	sqlite3_stmt	*st;
 
 	if (sqlite3_prepare_v2(db, "SELECT parts FROM entry", -1, &st,
-	    NULL) != SQLITE_OK)
-		return cache_exec(db, "ALTER TABLE entry ADD COLUMN "
-		    "parts TEXT;", errp);
+	    NULL) != SQLITE_OK &&
+	    cache_exec(db, "ALTER TABLE entry ADD COLUMN parts TEXT;",
+	    errp) == -1)
+		return -1;
 	sqlite3_finalize(st);
-	return 0;
+	return cache_rekey(db, errp);
 }
 
 /*
@@ -441,13 +497,14 @@ cache_failed(struct cache *c, const char *what)
 	}
 }
 
-/* Commits the writes of this turn. */
+/* Commits what was written, now. */
 void
 cache_commit(struct cache *c)
 {
 	if (c == NULL || !c->in_tx)
 		return;
 	c->in_tx = 0;
+	c->tx_writes = 0;
 	if (cache_exec(c->db, "COMMIT;", NULL) == -1) {
 		cache_failed(c, "write");
 		/* A failed COMMIT may have rolled back already. */
@@ -468,7 +525,30 @@ cache_begin(struct cache *c)
 		return -1;
 	}
 	c->in_tx = 1;
+	c->tx_began_ms = mono_ms();
 	return 0;
+}
+
+/* Milliseconds until the open transaction is due for its commit, or -1. */
+int
+cache_due(struct cache *c)
+{
+	int64_t	 d;
+
+	if (c == NULL || !c->in_tx)
+		return -1;
+	if (c->tx_writes >= CACHE_TX_ENTRIES)
+		return 0;
+	d = c->tx_began_ms + CACHE_TX_MS - mono_ms();
+	return d < 0 ? 0 : (int)d;
+}
+
+/* Commits the open transaction if it is due. */
+void
+cache_tick(struct cache *c)
+{
+	if (cache_due(c) == 0)
+		cache_commit(c);
 }
 
 static char *
@@ -495,6 +575,7 @@ cache_lookup(struct cache *c, const uint8_t *key, const char *task,
 
 	memset(e, 0, sizeof *e);
 	sqlite3_bind_blob(st, 1, key, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		/* A full disk is no damage: the entry is only not read. */
@@ -534,6 +615,7 @@ cache_lookup(struct cache *c, const uint8_t *key, const char *task,
 	if (cache_begin(c) == 0) {
 		st = c->st[CS_DELETE];
 		sqlite3_bind_blob(st, 1, key, HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			cache_failed(c, "write");
 		sqlite3_reset(st);
@@ -550,7 +632,7 @@ cache_entry_free(struct cache_entry *e)
 	memset(e, 0, sizeof *e);
 }
 
-/* Records a task that succeeded; written at the next cache_commit. */
+/* Records a task that succeeded, in the open transaction. */
 void
 cache_record(struct cache *c, const uint8_t *key, const char *task,
     const char *outputs, const char *result, const char *run,
@@ -582,6 +664,7 @@ cache_record(struct cache *c, const uint8_t *key, const char *task,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	c->written++;
+	c->tx_writes++;
 }
 
 /*
@@ -667,6 +750,7 @@ cache_file_put(struct cache *c, const char *path, const struct stat *st,
 		cache_failed(c, "write");
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	c->tx_writes++;
 }
 
 /* What the outputs' fingerprints say: how many, and their bytes. */
@@ -785,6 +869,7 @@ cache_forget(struct cache *c, const struct cache_item *items, size_t n,
 			continue;
 		sqlite3_bind_blob(st, 1, items[i].key, HASH_LEN,
 		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, items[i].task, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			*errp = xstrdup(db_errmsg(c->db));
 			sqlite3_reset(st);

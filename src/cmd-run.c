@@ -193,6 +193,14 @@ handle_signals(struct run *r, int running)
 	}
 }
 
+/* Before a batch of main's events goes: the tasks it says are done are
+ * cached. */
+static void
+commit_cache(void *rs)
+{
+	resume_commit(rs);
+}
+
 static void
 run_loop(struct run *r)
 {
@@ -203,7 +211,7 @@ run_loop(struct run *r)
 	while (r->nfinished < r->dag->ntasks && !r->aborted &&
 	    !r->interrupted && !r->failed_fast) {
 		send_ready(r);
-		resume_commit(r->rs);
+		resume_tick(r->rs);
 		progress_flush(r);
 		memset(items, 0, sizeof items);
 		items[0] = (zmq_pollitem_t){ r->sock, 0, ZMQ_POLLIN, 0 };
@@ -233,6 +241,7 @@ run_loop(struct run *r)
 		}
 		timeout = timeout_min(restart_due(r), main_heartbeat(r));
 		timeout = timeout_min(timeout, monitor_timeout(r->mon));
+		timeout = timeout_min(timeout, resume_due(r->rs));
 		timeout = timeout_min(timeout, provider_tick(r));
 		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
@@ -762,6 +771,8 @@ cmd_run(int argc, char **argv)
 	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
 	    log);
 	free(log);
+	if (r.mon != NULL && r.rs != NULL)
+		monitor_before_flush(r.mon, commit_cache, r.rs);
 	if (!r.aborted) {
 		for (i = 0; i < r.dag->ntasks; i++) {
 			if (!run_selected(&r, i))

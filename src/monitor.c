@@ -30,7 +30,9 @@
 #include "proto.h"
 
 #define MONITOR_FLUSH_MS	20	/* oldest event waits at most this */
-#define MONITOR_FLUSH_EVENTS	1024	/* or until this many are waiting */
+#define MONITOR_FLUSH_HOOKED_MS	100	/* the same, when a flush costs a
+					   commit (monitor_before_flush) */
+#define MONITOR_FLUSH_EVENTS	8192	/* or until this many are waiting */
 #define MONITOR_RESEND_MS	1000	/* unacknowledged this long: resend */
 #define MONITOR_DRAIN_RESEND_MS	250	/* the same, when time is short */
 #define MONITOR_MAX_UNACKED	(256u << 20)	/* bytes kept for the router */
@@ -49,6 +51,7 @@ struct monitor {
 	msgpack_packer	 pk;
 	uint32_t	 nevents;
 	int64_t		 first_ms;	/* when the open batch began */
+	int		 flush_ms;	/* how long it may stay open */
 	uint64_t	 seq;
 	struct monitor_batch *unacked;
 	size_t		 nunacked, cunacked;
@@ -59,6 +62,8 @@ struct monitor {
 	int		 held;		/* no router: batches kept, not sent */
 	int		 writer_silent;	/* the router said so (main only) */
 	int		 spill_fd;	/* -1, or the spool batches go to */
+	void		(*before_flush)(void *);
+	void		*before_flush_arg;
 	unsigned long	 lost;		/* batches that could go nowhere */
 };
 
@@ -95,8 +100,23 @@ monitor_connect(void *ctx, const char *role, const char *endpoint,
 	msgpack_sbuffer_init(&m->body);
 	msgpack_packer_init(&m->pk, &m->body, msgpack_sbuffer_write);
 	m->resend_ms = MONITOR_RESEND_MS;
+	m->flush_ms = MONITOR_FLUSH_MS;
 	m->spill_fd = -1;
 	return m;
+}
+
+/*
+ * FN(ARG) runs before each batch is closed: main commits the cache there,
+ * so that what a batch says is done is cached.  A commit costs main more
+ * than a batch, so batches stay open longer, as long as the writer's
+ * transactions (DBW_TX_MS).
+ */
+void
+monitor_before_flush(struct monitor *m, void (*fn)(void *), void *arg)
+{
+	m->before_flush = fn;
+	m->before_flush_arg = arg;
+	m->flush_ms = MONITOR_FLUSH_HOOKED_MS;
 }
 
 void *
@@ -178,6 +198,8 @@ monitor_flush(struct monitor *m)
 
 	if (m == NULL || m->nevents == 0)
 		return;
+	if (m->before_flush != NULL)
+		m->before_flush(m->before_flush_arg);
 	msg_begin(&out, MSG_EVENTS, 3);
 	monitor_pack_str(&out.pk, m->sender);
 	msgpack_pack_uint64(&out.pk, ++m->seq);
@@ -375,7 +397,7 @@ monitor_timeout(struct monitor *m)
 		return -1;
 	now = mono_ms();
 	if (m->nevents > 0) {
-		d = m->first_ms + MONITOR_FLUSH_MS - now;
+		d = m->first_ms + m->flush_ms - now;
 		t = d < 0 ? 0 : d;
 	}
 	/* Held batches wait for a router, not for a timer. */
@@ -400,7 +422,7 @@ monitor_tick(struct monitor *m)
 		return;
 	now = mono_ms();
 	if (m->nevents >= MONITOR_FLUSH_EVENTS ||
-	    (m->nevents > 0 && now - m->first_ms >= MONITOR_FLUSH_MS))
+	    (m->nevents > 0 && now - m->first_ms >= m->flush_ms))
 		monitor_flush(m);
 	for (i = 0; i < m->nunacked && !m->held; i++) {
 		if (now - m->unacked[i].sent_ms < m->resend_ms)

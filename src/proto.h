@@ -305,6 +305,8 @@ struct curve_keys;
 struct monitor	*monitor_connect(void *, const char *, const char *,
 		     const struct curve_keys *);
 void		*monitor_socket(struct monitor *);
+void		 monitor_before_flush(struct monitor *, void (*)(void *),
+		     void *);
 msgpack_packer	*monitor_event(struct monitor *, enum event_kind, uint32_t);
 void		 monitor_pack_str(msgpack_packer *, const char *);
 void		 monitor_status(struct monitor *, uint32_t, uint32_t,

@@ -826,11 +826,30 @@ resume_finish(struct resume *rs, int wait)
 	cache_commit(rs->cache);
 }
 
-/* Commits what was recorded this turn. */
+/*
+ * Commits what was recorded, now: before main sends the events that say
+ * those tasks are done, so that the record never shows done a task that
+ * --resume would run again.
+ */
 void
 resume_commit(struct resume *rs)
 {
 	if (rs != NULL)
 		cache_commit(rs->cache);
+}
+
+/* Milliseconds until the cache's writes are due for a commit, or -1. */
+int
+resume_due(struct resume *rs)
+{
+	return rs != NULL ? cache_due(rs->cache) : -1;
+}
+
+/* Commits the cache's writes if they are due. */
+void
+resume_tick(struct resume *rs)
+{
+	if (rs != NULL)
+		cache_tick(rs->cache);
 }
 

@@ -615,10 +615,11 @@ handle_result(struct run *r, const struct msg_result *res)
 		/* Dependents may use it ({ID.result}); an absent one is "". */
 		if (TASK_IS_FUNCTION(t) && tr->result == NULL)
 			tr->result = no_value;
+		/* Cached before its end is in a batch (resume_commit). */
+		resume_done(r->rs, res->index, tr->result);
 		ev_task_end(r, res->index, "exec_done", "done", NULL, NULL);
 		event_line(r, 0, "done     %s %.2fs", t->id,
 		    res->wall_us / 1e6);
-		resume_done(r->rs, res->index, tr->result);
 		task_done(r, res->index);
 		return;
 	}

@@ -936,6 +936,8 @@ struct cache_entry {
 struct cache	*cache_open(const char *, int, char **);
 void		 cache_close(struct cache **);
 void		 cache_commit(struct cache *);
+int		 cache_due(struct cache *);
+void		 cache_tick(struct cache *);
 int		 cache_lookup(struct cache *, const uint8_t *, const char *,
 		     struct cache_entry *);
 void		 cache_entry_free(struct cache_entry *);
@@ -993,6 +995,8 @@ int		 resume_fd(struct resume *);
 void		 resume_read(struct resume *);
 int		 resume_reaped(struct resume *, pid_t, int);
 void		 resume_commit(struct resume *);
+int		 resume_due(struct resume *);
+void		 resume_tick(struct resume *);
 
 /* resume-why.c */
 struct hash;

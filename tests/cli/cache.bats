@@ -12,6 +12,8 @@
 # starts while the cache is held exclusive waits for it.  Bad input gets
 # "weft cache: ..." and exit 2.  Tasks count their starts in "effects".
 # A function task's entry counts its result's bytes and its outputs'.
+# A cache of schema 1 (entries in the order of their keys) is moved to
+# schema 2's order by the next run, every entry kept byte for byte.
 
 load setup
 load monitoring
@@ -188,6 +190,53 @@ EOF
 	run weft cache clear
 	assert_success
 	assert_output 'removed 0 entries (0 bytes); 0 left (0 bytes)'
+}
+
+@test "a cache of schema 1, in the order of its keys, is moved to the order of tasks once, every entry kept" {
+	local before
+	first_run
+	# The cache as a weft of schema 1 made it.
+	cache_sql "BEGIN; CREATE TABLE old (key BLOB PRIMARY KEY,
+	    task TEXT NOT NULL, outputs TEXT NOT NULL, result TEXT, run TEXT,
+	    recorded REAL, checksum BLOB NOT NULL, parts TEXT) WITHOUT ROWID;
+	    INSERT INTO old SELECT key, task, outputs, result, run, recorded,
+	    checksum, parts FROM entry; DROP TABLE entry;
+	    ALTER TABLE old RENAME TO entry;
+	    CREATE INDEX entry_task ON entry (task, recorded);
+	    UPDATE meta SET value = '1' WHERE key = 'schema_version'; COMMIT;"
+	run cache_sql "SELECT group_concat(name) FROM (SELECT name FROM
+	    pragma_table_info('entry') WHERE pk > 0 ORDER BY pk)"
+	assert_output key
+	before=$(cache_sql "SELECT task, hex(key), outputs, result, run,
+	    recorded, hex(checksum), parts FROM entry ORDER BY task")
+	# A listing reads it as it is.
+	run cached_tasks
+	assert_output "s1
+s2
+s3
+t"
+	rm -f effects
+	run weft run --resume -q flow.yaml
+	assert_success
+	ran_exactly
+	run cache_sql "SELECT group_concat(name) FROM (SELECT name FROM
+	    pragma_table_info('entry') WHERE pk > 0 ORDER BY pk)"
+	assert_output task,key
+	run cache_sql "SELECT value FROM meta WHERE key = 'schema_version'"
+	assert_output 2
+	run cache_sql "SELECT count(*) FROM sqlite_master WHERE
+	    name = 'entry_task'"
+	assert_output 1
+	# The entries themselves, byte for byte (the run above replaced
+	# none: every task was cached).
+	run cache_sql "SELECT task, hex(key), outputs, result, run,
+	    recorded, hex(checksum), parts FROM entry ORDER BY task"
+	assert_output "$before"
+	# And they are trusted: a change re-runs only its task.
+	echo changed >s2.out
+	run weft run --resume -q flow.yaml
+	assert_success
+	ran_exactly s2
 }
 
 @test "cache clear: every entry goes, and --resume runs every task again" {

@@ -9,7 +9,8 @@
 # database, task_memoize 1, STATE cached in "weft tasks" (and --state
 # cached); a cached function's result reaches {ID.result}.  After SIGINT,
 # SIGKILL of weft run or SIGKILL of every process of the run, --resume
-# runs only what had not finished.  Editing an input file, an app, the
+# runs only what had not finished, and a task the monitoring record shows
+# done is cached however main is killed.  Editing an input file, an app, the
 # env, a function's arguments or its plugin re-runs exactly the tasks
 # concerned and their dependents; touching, replacing or deleting an
 # output re-runs its task.  A corrupt entry is reported once and not
@@ -593,4 +594,46 @@ EOF2
 	assert_line --regexp "^summary: 60 tasks: $((60 - n)) done, $n cached in [0-9.]+s\$"
 	run cached_ids
 	assert_output "$all"
+}
+
+# done_ids: the tasks of run 0001 that the monitoring record shows done.
+done_ids()
+{
+	q "SELECT weft_task_id FROM task WHERE run_id = '0001' AND
+	    weft_state = 'done' ORDER BY weft_task_id;"
+}
+
+@test "main SIGKILLed amid a stream of results, 6 times: every task the record shows done is cached" {
+	write_flow <<'EOF2'
+weft: 1
+config: {jobs: 2}
+apps:
+  t: {command: 'true'}
+main:
+  - {id: t, app: t, foreach: {n: "1..4000"}}
+EOF2
+	local round done cached missing
+	for round in 1 2 3 4 5 6; do
+		rm -rf .weft
+		weft_start run flow.yaml
+		wait_for 60 eval '[ "$(q "SELECT count(*) FROM task WHERE
+		    weft_state = '"'done'"'" 2>/dev/null)" -ge 20 ]' ||
+		    fail "round $round: no task recorded done: $(run_ctx)"
+		# Anywhere in the cache's 100 ms transactions.
+		sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
+		kill -KILL "$WEFT_PID"
+		wait_for 10 no_test_procs ||
+		    fail "round $round: left behind: $(show_test_procs)"
+		weft_reap
+		# What the spool holds is recorded by the next weft command.
+		run weft runs
+		assert_success
+		done=$(done_ids)
+		cached=$(cached_ids)
+		[ -n "$done" ] || fail "round $round: nothing recorded done"
+		missing=$(comm -23 <(echo "$done") <(echo "$cached"))
+		[ -z "$missing" ] || fail "round $round: recorded done," \
+		    "not cached: $(wc -l <<<"$missing") of" \
+		    "$(wc -l <<<"$done"): $(head -3 <<<"$missing")"
+	done
 }
