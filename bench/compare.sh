@@ -267,12 +267,33 @@ run_parallel()
 }
 
 # weft_in DIR N NAME: weft run of DIR/bench.yaml, in DIR; checks that
-# the summary says all N tasks were done.
+# the summary says all N tasks were done, and keeps in peak[NAME] the
+# largest peak memory of main (KiB, from the run's weft.log) at size N.
+declare -A peak
 weft_in()
 {
+	local log kib
+
 	(cd "$1" && exec "$weft" run -q -j "$jobs" bench.yaml) \
 	    >"$tmp/$3.out" 2>&1 &&
-	    grep -q "^summary: $2 tasks: $2 done" "$tmp/$3.out"
+	    grep -q "^summary: $2 tasks: $2 done" "$tmp/$3.out" || return 1
+	log=$(find "$1/.weft/runs" -name weft.log -newer "$1/bench.yaml" \
+	    -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 |
+	    cut -d' ' -f2-)
+	kib=$(sed -n "s/.*main's peak memory: \([0-9]*\) KiB.*/\1/p" \
+	    "$log" 2>/dev/null | tail -n 1)
+	[ -n "$kib" ] && [ "$kib" -gt "${peak[$3]:-0}" ] && peak[$3]=$kib
+	return 0
+}
+
+# per_task NAME N: main's peak memory at size N in bytes per task.
+per_task()
+{
+	if [ -n "${peak[$1]:-}" ]; then
+		echo $(( peak[$1] * 1024 / $2 ))
+	else
+		echo -
+	fi
 }
 
 run_weft()
@@ -375,6 +396,7 @@ rounds()
 	declare -A times
 
 	shift
+	peak=()
 	for ((r = 1; r <= repeat; r++)); do
 		for runner in "$@"; do
 			timed "$runner" "$n"
@@ -434,7 +456,8 @@ if [ "$do_commands" = 1 ]; then
 		row+=" | $(ratio "$w" "${rates[floor]}")"
 		row+=" | $(ratio "$w" "${rates[make]}")"
 		row+=" | $(ratio "$w" "${rates[xargs]}") | $wp"
-		row+=" | $(ratio "$w" "${rates[weftoff]}") |"
+		row+=" | $(ratio "$w" "${rates[weftoff]}")"
+		row+=" | $(per_task weft "$n") |"
 		cmd_rows+=("$row")
 	done
 fi
@@ -447,7 +470,8 @@ if [ "$do_calls" = 1 ]; then
 		rounds "$n" callon calloff
 		row="| $n | $(persec "${rates[callon]}")"
 		row+=" | $(persec "${rates[calloff]}")"
-		row+=" | $(ratio "${rates[callon]}" "${rates[calloff]}") |"
+		row+=" | $(ratio "${rates[callon]}" "${rates[calloff]}")"
+		row+=" | $(per_task callon "$n") |"
 		call_rows+=("$row")
 	done
 fi
@@ -473,17 +497,20 @@ echo
 if [ "$do_commands" = 1 ]; then
 	echo "| N | floor/s | xargs/s | make/s | parallel/s | weft/s" \
 	    "| weft no-mon/s | weft/floor | weft/make | weft/xargs" \
-	    "| weft/parallel | mon on/off |"
-	echo "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+	    "| weft/parallel | mon on/off | main B/task |"
+	echo "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	printf '%s\n' "${cmd_rows[@]}"
 	[ "$do_calls" = 1 ] && echo
 fi
 if [ "$do_calls" = 1 ]; then
-	echo "| N calls | calls/s mon on | calls/s mon off | on/off |"
-	echo "|--:|--:|--:|--:|"
+	echo "| N calls | calls/s mon on | calls/s mon off | on/off" \
+	    "| main B/task |"
+	echo "|--:|--:|--:|--:|--:|"
 	printf '%s\n' "${call_rows[@]}"
 fi
 echo
 echo "tasks/s = N / median wall-clock time of a run; each ratio is weft's" \
     "tasks/s (monitoring on) divided by the other's; mon on/off is weft" \
-    "with monitoring on divided by weft with it off."
+    "with monitoring on divided by weft with it off; main B/task is the" \
+    "peak memory of weft's main process (monitoring on, the largest of" \
+    "the rounds, as its run's weft.log says) divided by N."
