@@ -30,8 +30,6 @@
 #include "proto.h"
 
 #define MONITOR_FLUSH_MS	20	/* oldest event waits at most this */
-#define MONITOR_FLUSH_HOOKED_MS	100	/* the same, when a flush costs a
-					   commit (monitor_before_flush) */
 #define MONITOR_FLUSH_EVENTS	8192	/* or until this many are waiting */
 #define MONITOR_RESEND_MS	1000	/* unacknowledged this long: resend */
 #define MONITOR_DRAIN_RESEND_MS	250	/* the same, when time is short */
@@ -51,7 +49,6 @@ struct monitor {
 	msgpack_packer	 pk;
 	uint32_t	 nevents;
 	int64_t		 first_ms;	/* when the open batch began */
-	int		 flush_ms;	/* how long it may stay open */
 	uint64_t	 seq;
 	struct monitor_batch *unacked;
 	size_t		 nunacked, cunacked;
@@ -100,23 +97,19 @@ monitor_connect(void *ctx, const char *role, const char *endpoint,
 	msgpack_sbuffer_init(&m->body);
 	msgpack_packer_init(&m->pk, &m->body, msgpack_sbuffer_write);
 	m->resend_ms = MONITOR_RESEND_MS;
-	m->flush_ms = MONITOR_FLUSH_MS;
 	m->spill_fd = -1;
 	return m;
 }
 
 /*
  * FN(ARG) runs before each batch is closed: main commits the cache there,
- * so that what a batch says is done is cached.  A commit costs main more
- * than a batch, so batches stay open longer, as long as the writer's
- * transactions (DBW_TX_MS).
+ * so that what a batch says is done is cached.
  */
 void
 monitor_before_flush(struct monitor *m, void (*fn)(void *), void *arg)
 {
 	m->before_flush = fn;
 	m->before_flush_arg = arg;
-	m->flush_ms = MONITOR_FLUSH_HOOKED_MS;
 }
 
 void *
@@ -397,7 +390,7 @@ monitor_timeout(struct monitor *m)
 		return -1;
 	now = mono_ms();
 	if (m->nevents > 0) {
-		d = m->first_ms + m->flush_ms - now;
+		d = m->first_ms + MONITOR_FLUSH_MS - now;
 		t = d < 0 ? 0 : d;
 	}
 	/* Held batches wait for a router, not for a timer. */
@@ -422,7 +415,7 @@ monitor_tick(struct monitor *m)
 		return;
 	now = mono_ms();
 	if (m->nevents >= MONITOR_FLUSH_EVENTS ||
-	    (m->nevents > 0 && now - m->first_ms >= m->flush_ms))
+	    (m->nevents > 0 && now - m->first_ms >= MONITOR_FLUSH_MS))
 		monitor_flush(m);
 	for (i = 0; i < m->nunacked && !m->held; i++) {
 		if (now - m->unacked[i].sent_ms < m->resend_ms)
