@@ -76,7 +76,10 @@ static const char *dbw_sql[ST_NSTMTS] = {
 	/*
 	 * A final status that is already there is not added again: the
 	 * record of a run that stopped early may have been settled
-	 * (record.c) before main's own last events came.
+	 * (record.c) before main's own last events came.  The test costs a
+	 * search of the task's statuses, so it is made only once the run's
+	 * record has been settled (dbw.settled): no one settles a run while
+	 * its writer holds dbwriter.lock.
 	 */
 	[ST_STATUS_FINAL] = "INSERT INTO status (run_id, task_id, try_id, "
 	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
@@ -193,6 +196,7 @@ struct dbw {
 	unsigned long	 rows, batches, skipped, commits;
 	int		 failing;
 	int		 lost;		/* main is gone: settle each commit */
+	int		 settled;	/* the run's record has been settled */
 	int		 full;		/* the last failure was a full disk */
 	int64_t		 heard_ms;	/* last word from the router */
 	int		 orphaned;	/* the lifeline closed */
@@ -328,7 +332,8 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		break;
 	case EV_STATUS:
 		/* Fields: task, try, name, time; columns in that order. */
-		which = status_is_final(&f[2]) ? ST_STATUS_FINAL : ST_STATUS;
+		which = w->settled && status_is_final(&f[2]) ?
+		    ST_STATUS_FINAL : ST_STATUS;
 		times = 1u << 3;
 		break;
 	case EV_TASK_END:
@@ -382,6 +387,8 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	 */
 	if (kind == EV_WORKFLOW_LOST)
 		w->lost = 1;
+	if (kind == EV_WORKFLOW_END || kind == EV_WORKFLOW_LOST)
+		w->settled = 1;
 	if ((kind == EV_WORKFLOW_END || kind == EV_WORKFLOW_LOST) &&
 	    (f[0].type == MSGPACK_OBJECT_FLOAT64 ||
 	    f[0].type == MSGPACK_OBJECT_FLOAT32) &&
@@ -466,6 +473,13 @@ dbw_load(struct dbw *w)
 	}
 	sqlite3_finalize(st);
 	w->pending = w->committed;
+	if (sqlite3_prepare_v2(w->db, "SELECT 1 FROM workflow WHERE "
+	    "run_id = ?1 AND time_completed IS NOT NULL", -1, &st,
+	    NULL) != SQLITE_OK)
+		fatalx("database: %s", sqlite3_errmsg(w->db));
+	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+	w->settled = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
 }
 
 static void
