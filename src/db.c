@@ -192,12 +192,18 @@ static const char *schema_v6 =
 void
 db_time(double t, char *buf, size_t len)
 {
-	/* The date and time of the last second asked: most times share it. */
+	/*
+	 * The date and time of the last second asked: most times share it.
+	 * The writer formats several times a task, so no printf here.
+	 */
 	static time_t	 last = -1;
 	static char	 base[32];
+	static size_t	 baselen;
 	struct tm	 tm;
 	time_t		 s = (time_t)t;
 	long		 us = (long)((t - (double)s) * 1e6);
+	char		 frac[8];
+	int		 i;
 
 	if (us < 0)
 		us = 0;
@@ -205,10 +211,19 @@ db_time(double t, char *buf, size_t len)
 		us = 999999;
 	if (s != last) {
 		localtime_r(&s, &tm);
-		strftime(base, sizeof base, "%Y-%m-%d %H:%M:%S", &tm);
+		baselen = strftime(base, sizeof base, "%Y-%m-%d %H:%M:%S",
+		    &tm);
 		last = s;
 	}
-	snprintf(buf, len, "%s.%06ld", base, us);
+	frac[0] = '.';
+	for (i = 6; i >= 1; i--, us /= 10)
+		frac[i] = '0' + us % 10;
+	frac[7] = '\0';
+	if (baselen + sizeof frac <= len) {
+		memcpy(buf, base, baselen);
+		memcpy(buf + baselen, frac, sizeof frac);
+	} else if (len > 0)
+		buf[0] = '\0';
 }
 
 static int
