@@ -124,43 +124,57 @@ why_hashes(const struct dag *dag, const struct task *t,
 	hash_end(&h, text);
 }
 
-static json_t *
-hex_json(const uint8_t *hash)
+/* ",[NAME,HASH]", NAME as a JSON string, onto F; FIRST: no comma. */
+static void
+put_pair(FILE *f, int first, const char *name, const uint8_t *hash)
 {
-	char	 hex[HASH_LEN * 2 + 1];
+	json_t	*js;
+	char	 hex[HASH_LEN * 2 + 1], *q;
 
+	js = json_string(name);
+	q = js != NULL ? json_dumps(js, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	json_decref(js);
 	hash_hex(hash, hex);
-	return json_string(hex);
+	fprintf(f, "%s[%s,\"%s\"]", first ? "" : ",", q != NULL ? q :
+	    "\"\"", hex);
+	free(q);
 }
 
 /*
  * The parts of task I's key as JSON (caller frees): DEF and TEXT from
  * why_hashes, INPUT_HASH HASH_LEN per input, DEP_KEYS HASH_LEN per
- * dependency in the order of its deps.
+ * dependency in the order of its deps.  Written out, not built as a
+ * jansson object: main makes one for every task that succeeds, and only
+ * names need escaping.
  */
 char *
 why_parts(const struct dag *dag, uint32_t i, const uint8_t *def,
     const uint8_t *text, const uint8_t *input_hash, const uint8_t *dep_keys)
 {
 	const struct task	*t = &dag->tasks[i];
-	json_t			*o, *in, *deps;
-	char			*s;
-	size_t			 j;
+	char			 dhex[HASH_LEN * 2 + 1], thex[HASH_LEN * 2 + 1];
+	char			*s = NULL;
+	size_t			 len, j;
+	FILE			*f;
 
-	in = json_array();
+	if ((f = open_memstream(&s, &len)) == NULL)
+		return NULL;
+	hash_hex(def, dhex);
+	hash_hex(text, thex);
+	fprintf(f, "{\"v\":%d,\"def\":\"%s\",\"text\":\"%s\",\"function\":%s,"
+	    "\"inputs\":[", WHY_PARTS_VERSION, dhex, thex,
+	    TASK_IS_FUNCTION(t) ? "true" : "false");
 	for (j = 0; j < t->ninputs; j++)
-		json_array_append_new(in, json_pack("[s, o]", t->inputs[j],
-		    hex_json(input_hash + j * HASH_LEN)));
-	deps = json_array();
+		put_pair(f, j == 0, t->inputs[j], input_hash + j * HASH_LEN);
+	fputs("],\"deps\":[", f);
 	for (j = 0; j < t->ndeps; j++)
-		json_array_append_new(deps, json_pack("[s, o]",
-		    dag->tasks[t->deps[j]].id,
-		    hex_json(dep_keys + j * HASH_LEN)));
-	o = json_pack("{s: i, s: o, s: o, s: b, s: o, s: o}", "v",
-	    WHY_PARTS_VERSION, "def", hex_json(def), "text", hex_json(text),
-	    "function", TASK_IS_FUNCTION(t), "inputs", in, "deps", deps);
-	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
+		put_pair(f, j == 0, dag->tasks[t->deps[j]].id,
+		    dep_keys + j * HASH_LEN);
+	fputs("]}", f);
+	if (fclose(f) != 0) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
