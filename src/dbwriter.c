@@ -13,10 +13,7 @@
  * and a batch seen before is skipped.  A sender's batches can reach the
  * spool out of order (one lost in a dying router is sent again later), so
  * what was applied is kept as "every seq up to N, and these above it".
- *
- * Rows about one task or try come from several processes in no fixed
- * order, so they are upserts in which a missing (nil) field leaves the
- * column alone.
+ * The statements are in dbwriter-sql.c.
  */
 
 #include <sys/file.h>
@@ -34,6 +31,7 @@
 
 #include "weft.h"
 #include "proto.h"
+#include "dbwriter.h"
 
 #define DBW_LIFELINE_FD	3
 #define DBW_TX_ROWS	20000	/* commit after this many rows */
@@ -41,124 +39,6 @@
 #define DBW_IDLE_MS	1000	/* orphaned and nothing heard: exit */
 #define DBW_ORPHAN_MS	2500	/* orphaned: exit after this at most,
 				   so nothing outlives main by 3 s */
-
-enum dbw_stmt {
-	ST_WORKFLOW, ST_WORKFLOW_END, ST_TASK, ST_STATUS, ST_STATUS_FINAL,
-	ST_TASK_END, ST_TRY,
-	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_TASK_TEXT,
-	ST_SENDER, ST_SPOOL,
-	ST_NSTMTS
-};
-
-static const char *dbw_sql[ST_NSTMTS] = {
-	[ST_WORKFLOW] = "INSERT INTO workflow (run_id, time_began, "
-	    "workflow_name, workflow_version, host, user, rundir, "
-	    "weft_workflow_file, weft_task_count, weft_state, "
-	    "weft_monitoring_complete) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', 0) "
-	    "ON CONFLICT (run_id) DO UPDATE SET time_began = ?2, "
-	    "workflow_name = ?3, workflow_version = ?4, host = ?5, user = ?6, "
-	    "rundir = ?7, weft_workflow_file = ?8, weft_task_count = ?9",
-	[ST_WORKFLOW_END] = "UPDATE workflow SET time_completed = ?2, "
-	    "tasks_completed_count = ?3, tasks_failed_count = ?4, "
-	    "weft_state = ?5, weft_exit_code = ?6, "
-	    "weft_monitoring_complete = ?7 WHERE run_id = ?1",
-	[ST_TASK] = "INSERT INTO task (run_id, task_id, weft_task_id, "
-	    "task_func_name, task_depends, task_inputs, task_outputs, "
-	    "task_stdout, task_stderr, task_time_invoked, weft_app_kind, "
-	    "task_memoize, task_stdin, weft_state, weft_cores, weft_memory, "
-	    "weft_gpus) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending', ?12, "
-	    "?13, ?14) "
-	    "ON CONFLICT (run_id, task_id) DO NOTHING",
-	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
-	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
-	/*
-	 * A final status that is already there is not added again: the
-	 * record of a run that stopped early may have been settled
-	 * (record.c) before main's own last events came.  The test costs a
-	 * search of the task's statuses, so it is made only once the run's
-	 * record has been settled (dbw.settled): no one settles a run while
-	 * its writer holds dbwriter.lock.
-	 */
-	[ST_STATUS_FINAL] = "INSERT INTO status (run_id, task_id, try_id, "
-	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
-	    "NOT EXISTS (SELECT 1 FROM status WHERE run_id = ?1 AND "
-	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4)",
-	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
-	    "weft_state = ?4, task_fail_count = ?5, task_fail_cost = ?5, "
-	    "weft_exit_code = ?6, weft_signal = ?7, weft_result = ?8, "
-	    "task_stdout = CASE WHEN ?9 IS NULL THEN task_stdout "
-	    "WHEN ?9 = '' THEN NULL ELSE ?9 END, "
-	    "task_stderr = CASE WHEN ?10 IS NULL THEN task_stderr "
-	    "WHEN ?10 = '' THEN NULL ELSE ?10 END, "
-	    "task_memoize = coalesce(?11, task_memoize), "
-	    "weft_reason = coalesce(?12, weft_reason) "
-	    "WHERE run_id = ?1 AND task_id = ?2",
-	[ST_TRY] = "INSERT INTO try (run_id, task_id, try_id, block_id, "
-	    "hostname, task_executor, task_try_time_launched, "
-	    "task_try_time_running, task_try_time_returned, weft_pid, "
-	    "weft_exit_code, weft_signal, weft_fail_reason, weft_state, "
-	    "weft_stdout, weft_stderr, weft_stdout_offset, weft_stdout_length, "
-	    "weft_stderr_offset, weft_stderr_length) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16, ?17, ?18, ?19, ?20) "
-	    "ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET "
-	    "block_id = coalesce(?4, block_id), "
-	    "hostname = coalesce(?5, hostname), "
-	    "task_executor = coalesce(?6, task_executor), "
-	    "task_try_time_launched = coalesce(?7, task_try_time_launched), "
-	    "task_try_time_running = coalesce(?8, task_try_time_running), "
-	    "task_try_time_returned = coalesce(?9, task_try_time_returned), "
-	    "weft_pid = coalesce(?10, weft_pid), "
-	    "weft_exit_code = coalesce(?11, weft_exit_code), "
-	    "weft_signal = coalesce(?12, weft_signal), "
-	    "weft_fail_reason = coalesce(?13, weft_fail_reason), "
-	    "weft_state = coalesce(?14, weft_state), "
-	    "weft_stdout = coalesce(?15, weft_stdout), "
-	    "weft_stderr = coalesce(?16, weft_stderr), "
-	    "weft_stdout_offset = coalesce(?17, weft_stdout_offset), "
-	    "weft_stdout_length = coalesce(?18, weft_stdout_length), "
-	    "weft_stderr_offset = coalesce(?19, weft_stderr_offset), "
-	    "weft_stderr_length = coalesce(?20, weft_stderr_length)",
-	[ST_TASK_TEXT] = "UPDATE task SET "
-	    "weft_command = coalesce(?3, weft_command), "
-	    "weft_function = coalesce(?4, weft_function), "
-	    "weft_plugin = coalesce(?5, weft_plugin), "
-	    "weft_args = coalesce(?6, weft_args) "
-	    "WHERE run_id = ?1 AND task_id = ?2",
-	[ST_RESOURCE] = "INSERT INTO resource (run_id, task_id, try_id, "
-	    "timestamp, resource_monitoring_interval, psutil_process_pid, "
-	    "psutil_process_time_user, psutil_process_time_system, "
-	    "psutil_process_memory_resident, psutil_process_memory_virtual, "
-	    "psutil_process_disk_read, psutil_process_disk_write, "
-	    "psutil_process_children_count, psutil_process_status, "
-	    "weft_final, psutil_process_num_ctx_switches_voluntary, "
-	    "psutil_process_num_ctx_switches_involuntary) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "?17)",
-	[ST_BLOCK] = "INSERT OR REPLACE INTO block (run_id, block_id, status, "
-	    "timestamp, job_id, executor_label) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 'local'))",
-	[ST_NODE] = "INSERT INTO node (run_id, block_id, hostname, cpu_count, "
-	    "total_memory, worker_count, timestamp, last_heartbeat, active, "
-	    "uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8)",
-	[ST_WORKFLOW_LOST] = "UPDATE workflow SET weft_state = 'lost', "
-	    "time_completed = ?2, weft_monitoring_complete = 0, "
-	    "tasks_completed_count = (SELECT count(*) FROM task WHERE "
-	    "run_id = ?1 AND weft_state = 'done'), tasks_failed_count = "
-	    "(SELECT count(*) FROM task WHERE run_id = ?1 AND weft_state = "
-	    "'failed' AND EXISTS (SELECT 1 FROM try WHERE try.run_id = ?1 "
-	    "AND try.task_id = task.task_id AND task_try_time_running IS NOT "
-	    "NULL)) WHERE run_id = ?1 AND time_completed IS NULL",
-	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq, "
-	    "applied_above) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, "
-	    "sender) DO UPDATE SET last_seq = ?3, applied_above = ?4",
-	/* In parentheses: clang takes a two-piece last string for a typo. */
-	[ST_SPOOL] = ("INSERT INTO weft_spool (run_id, committed) "
-	    "VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET "
-	    "committed = ?2"),
-};
 
 /* Number of fields after the kind, per event kind. */
 static const uint32_t dbw_nfields[EV_LAST + 1] = {
@@ -175,11 +55,27 @@ struct dbw_sender {
 	int		 dirty;
 };
 
+/*
+ * Status and resource rows waiting to go DBW_ROWS at a time (they only
+ * ever add rows, which no other statement reads but the final status
+ * test and the settling, before which they go).  They point into the
+ * batch being applied, and all go before it is freed.
+ */
+struct dbw_rows {
+	enum dbw_stmt		 single, many;
+	uint64_t		 kind;
+	uint32_t		 times;
+	const msgpack_object	*f[DBW_ROWS];
+	uint32_t		 n[DBW_ROWS];
+	size_t			 count;
+};
+
 struct dbw {
 	const char	*run;
 	const char	*dbpath;
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_NSTMTS];
+	struct dbw_rows	 waiting[2];	/* status, resource rows */
 	void		*ctx;
 	void		*sock;
 	int		 sigfd;
@@ -268,6 +164,89 @@ status_is_final(const msgpack_object *o)
 	return 0;
 }
 
+/*
+ * Binds the N fields F of an event of KIND from parameter BASE on, TIMES
+ * saying which are epoch times; fields an older spool's event lacks are
+ * NULL.
+ */
+static void
+bind_fields(sqlite3_stmt *st, int base, uint64_t kind,
+    const msgpack_object *f, uint32_t n, uint32_t times)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (times & (1u << i))
+			bind_time(st, base + i, &f[i]);
+		else
+			bind_obj(st, base + i, &f[i]);
+	}
+	for (i = n; i < dbw_nfields[kind]; i++)
+		sqlite3_bind_null(st, base + i);
+}
+
+static int	 dbw_step(struct dbw *, enum dbw_stmt);
+
+/* Writes the rows waiting in R: DBW_ROWS in one statement, or one by one. */
+static int
+rows_flush_one(struct dbw *w, struct dbw_rows *r)
+{
+	sqlite3_stmt	*st;
+	size_t		 j, count = r->count;
+	int		 rc = 0;
+
+	r->count = 0;
+	if (count == DBW_ROWS) {
+		st = w->st[r->many];
+		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+		for (j = 0; j < count; j++)
+			bind_fields(st, 2 + j * dbw_nfields[r->kind], r->kind,
+			    r->f[j], r->n[j], r->times);
+		if (dbw_step(w, r->many) == -1)
+			return -1;
+		w->tx_rows += DBW_ROWS - 1;
+		w->rows += DBW_ROWS - 1;
+		return 0;
+	}
+	st = w->st[r->single];
+	for (j = 0; j < count && rc == 0; j++) {
+		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+		bind_fields(st, 2, r->kind, r->f[j], r->n[j], r->times);
+		rc = dbw_step(w, r->single);
+	}
+	return rc;
+}
+
+/* Writes every row waiting; -1 if one could not be. */
+static int
+rows_flush(struct dbw *w)
+{
+	int	 rc;
+
+	rc = rows_flush_one(w, &w->waiting[0]);
+	if (rows_flush_one(w, &w->waiting[1]) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Forgets the rows waiting: their batch is being rolled back. */
+static void
+rows_drop(struct dbw *w)
+{
+	w->waiting[0].count = w->waiting[1].count = 0;
+}
+
+static int
+rows_add(struct dbw *w, struct dbw_rows *r, const msgpack_object *f,
+    uint32_t n)
+{
+	r->f[r->count] = f;
+	r->n[r->count] = n;
+	if (++r->count == DBW_ROWS)
+		return rows_flush_one(w, r);
+	return 0;
+}
+
 static int
 dbw_step(struct dbw *w, enum dbw_stmt which)
 {
@@ -299,7 +278,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	sqlite3_stmt		*st;
 	uint64_t		 kind;
 	enum dbw_stmt		 which;
-	uint32_t		 i, n;
+	uint32_t		 n;
 	/* Bit i set: field i is an epoch time. */
 	uint32_t		 times;
 
@@ -365,17 +344,18 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		times = 1u << 5;
 		break;
 	}
+	if (which == ST_STATUS)
+		return rows_add(w, &w->waiting[0], f, n);
+	if (which == ST_RESOURCE)
+		return rows_add(w, &w->waiting[1], f, n);
+	/* These read the statuses. */
+	if ((which == ST_STATUS_FINAL || kind == EV_WORKFLOW_END ||
+	    kind == EV_WORKFLOW_LOST) && rows_flush(w) == -1)
+		return -1;
 	st = w->st[which];
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
-	for (i = 0; i < n; i++) {
-		if (times & (1u << i))
-			bind_time(st, i + 2, &f[i]);
-		else
-			bind_obj(st, i + 2, &f[i]);
-	}
-	/* An event of a spool written before schema 3, 4 or 5. */
-	for (i = n; i < dbw_nfields[kind]; i++)
-		sqlite3_bind_null(st, i + 2);
+	/* An event of a spool written before schema 3, 4 or 5 has fewer. */
+	bind_fields(st, 2, kind, f, n, times);
 	if (kind == EV_NODE)
 		sqlite3_bind_int64(st, 8, getuid());
 	if (dbw_step(w, which) == -1)
@@ -420,12 +400,25 @@ dbw_sender(struct dbw *w, const char *name, size_t len)
 static void
 dbw_prepare(struct dbw *w)
 {
+	char	*sql;
 	int	 i;
 
+	w->waiting[0] = (struct dbw_rows){ ST_STATUS, ST_STATUS_ROWS, EV_STATUS,
+	    1u << 3, { NULL }, { 0 }, 0 };
+	w->waiting[1] = (struct dbw_rows){ ST_RESOURCE, ST_RESOURCE_ROWS,
+	    EV_RESOURCE, 1u << 2, { NULL }, { 0 }, 0 };
 	for (i = 0; i < ST_NSTMTS; i++) {
-		if (sqlite3_prepare_v3(w->db, dbw_sql[i], -1,
+		if (i == ST_STATUS_ROWS)
+			sql = dbw_sql_rows(ST_STATUS, dbw_nfields[EV_STATUS]);
+		else if (i == ST_RESOURCE_ROWS)
+			sql = dbw_sql_rows(ST_RESOURCE,
+			    dbw_nfields[EV_RESOURCE]);
+		else
+			sql = xstrdup(dbw_sql[i]);
+		if (sqlite3_prepare_v3(w->db, sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL) != SQLITE_OK)
 			fatalx("database: %s", sqlite3_errmsg(w->db));
+		free(sql);
 	}
 }
 
@@ -641,6 +634,11 @@ dbw_batch(struct dbw *w, const char *data, size_t len)
 	evs = &m.fields[2];
 	for (i = 0; i < evs->via.array.size && rc == 0; i++)
 		rc = dbw_event(w, &evs->via.array.ptr[i]);
+	/* Rows waiting point into this batch. */
+	if (rc == 0)
+		rc = rows_flush(w);
+	else
+		rows_drop(w);
 	seqs_add(&s->now, seq);
 	s->dirty = 1;
 	w->batches++;

@@ -133,6 +133,47 @@ EOF
 	assert_output 9
 }
 
+@test "a fan-out of 300: each task's 5 statuses, in order, carry its try's own times; one final resource row each" {
+	many_flow 300
+	run weft run flow.yaml
+	assert_success
+	run q "SELECT count(*) FROM status WHERE run_id = '0001';"
+	assert_output 1500
+	# Each task's statuses, by time, are the five of a success, each
+	# with its try.
+	local ok='pending/0 launched/0 running/0 running_ended/0 exec_done/0'
+	run q "SELECT count(*) FROM (SELECT group_concat(task_status_name ||
+	    '/' || coalesce(try_id, '-'), ' ') AS seq FROM (SELECT * FROM
+	    status WHERE run_id = '0001' ORDER BY task_id, timestamp, rowid)
+	    GROUP BY task_id) WHERE seq = '$ok';"
+	assert_output 300
+	# The times are the task's own: those of its try row, which other
+	# events wrote.
+	run q "SELECT count(*) FROM try y
+	    JOIN status l ON l.run_id = y.run_id AND l.task_id = y.task_id
+	    AND l.task_status_name = 'launched'
+	    JOIN status r ON r.run_id = y.run_id AND r.task_id = y.task_id
+	    AND r.task_status_name = 'running'
+	    JOIN status e ON e.run_id = y.run_id AND e.task_id = y.task_id
+	    AND e.task_status_name = 'running_ended'
+	    WHERE y.run_id = '0001' AND l.timestamp = y.task_try_time_launched
+	    AND r.timestamp = y.task_try_time_running
+	    AND e.timestamp = y.task_try_time_returned;"
+	assert_output 300
+	run q "SELECT count(*), count(DISTINCT task_id), min(try_id),
+	    max(try_id), count(psutil_process_time_user),
+	    count(psutil_process_status) FROM resource
+	    WHERE run_id = '0001' AND weft_final = 1;"
+	assert_output '300|300|0|0|300|300'
+	# And each resource row is its try's: the same process.
+	run q "SELECT count(*) FROM resource x JOIN try y ON
+	    y.run_id = x.run_id AND y.task_id = x.task_id AND
+	    y.try_id = x.try_id WHERE x.run_id = '0001' AND
+	    x.psutil_process_pid = y.weft_pid AND x.timestamp =
+	    y.task_try_time_returned;"
+	assert_output 300
+}
+
 @test "a failing task: statuses end in failed, try and task rows say why" {
 	run_mixed
 	run status_seq bad

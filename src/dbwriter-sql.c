@@ -1,0 +1,155 @@
+/*
+ * dbwriter-sql.c: the statements of the database writer (dbwriter.c),
+ * one per kind of event and two for its own bookkeeping.
+ *
+ * Rows about one task or try come from several processes in no fixed
+ * order, so they are upserts in which a missing (nil) field leaves the
+ * column alone.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft.h"
+#include "dbwriter.h"
+
+const char *const dbw_sql[ST_NSTMTS] = {
+	[ST_WORKFLOW] = "INSERT INTO workflow (run_id, time_began, "
+	    "workflow_name, workflow_version, host, user, rundir, "
+	    "weft_workflow_file, weft_task_count, weft_state, "
+	    "weft_monitoring_complete) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', 0) "
+	    "ON CONFLICT (run_id) DO UPDATE SET time_began = ?2, "
+	    "workflow_name = ?3, workflow_version = ?4, host = ?5, user = ?6, "
+	    "rundir = ?7, weft_workflow_file = ?8, weft_task_count = ?9",
+	[ST_WORKFLOW_END] = "UPDATE workflow SET time_completed = ?2, "
+	    "tasks_completed_count = ?3, tasks_failed_count = ?4, "
+	    "weft_state = ?5, weft_exit_code = ?6, "
+	    "weft_monitoring_complete = ?7 WHERE run_id = ?1",
+	[ST_TASK] = "INSERT INTO task (run_id, task_id, weft_task_id, "
+	    "task_func_name, task_depends, task_inputs, task_outputs, "
+	    "task_stdout, task_stderr, task_time_invoked, weft_app_kind, "
+	    "task_memoize, task_stdin, weft_state, weft_cores, weft_memory, "
+	    "weft_gpus) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending', ?12, "
+	    "?13, ?14) "
+	    "ON CONFLICT (run_id, task_id) DO NOTHING",
+	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
+	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/*
+	 * A final status that is already there is not added again: the
+	 * record of a run that stopped early may have been settled
+	 * (record.c) before main's own last events came.  The test costs a
+	 * search of the task's statuses, so it is made only once the run's
+	 * record has been settled (dbw.settled): no one settles a run while
+	 * its writer holds dbwriter.lock.
+	 */
+	[ST_STATUS_FINAL] = "INSERT INTO status (run_id, task_id, try_id, "
+	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
+	    "NOT EXISTS (SELECT 1 FROM status WHERE run_id = ?1 AND "
+	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4)",
+	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
+	    "weft_state = ?4, task_fail_count = ?5, task_fail_cost = ?5, "
+	    "weft_exit_code = ?6, weft_signal = ?7, weft_result = ?8, "
+	    "task_stdout = CASE WHEN ?9 IS NULL THEN task_stdout "
+	    "WHEN ?9 = '' THEN NULL ELSE ?9 END, "
+	    "task_stderr = CASE WHEN ?10 IS NULL THEN task_stderr "
+	    "WHEN ?10 = '' THEN NULL ELSE ?10 END, "
+	    "task_memoize = coalesce(?11, task_memoize), "
+	    "weft_reason = coalesce(?12, weft_reason) "
+	    "WHERE run_id = ?1 AND task_id = ?2",
+	[ST_TRY] = "INSERT INTO try (run_id, task_id, try_id, block_id, "
+	    "hostname, task_executor, task_try_time_launched, "
+	    "task_try_time_running, task_try_time_returned, weft_pid, "
+	    "weft_exit_code, weft_signal, weft_fail_reason, weft_state, "
+	    "weft_stdout, weft_stderr, weft_stdout_offset, weft_stdout_length, "
+	    "weft_stderr_offset, weft_stderr_length) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18, ?19, ?20) "
+	    "ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET "
+	    "block_id = coalesce(?4, block_id), "
+	    "hostname = coalesce(?5, hostname), "
+	    "task_executor = coalesce(?6, task_executor), "
+	    "task_try_time_launched = coalesce(?7, task_try_time_launched), "
+	    "task_try_time_running = coalesce(?8, task_try_time_running), "
+	    "task_try_time_returned = coalesce(?9, task_try_time_returned), "
+	    "weft_pid = coalesce(?10, weft_pid), "
+	    "weft_exit_code = coalesce(?11, weft_exit_code), "
+	    "weft_signal = coalesce(?12, weft_signal), "
+	    "weft_fail_reason = coalesce(?13, weft_fail_reason), "
+	    "weft_state = coalesce(?14, weft_state), "
+	    "weft_stdout = coalesce(?15, weft_stdout), "
+	    "weft_stderr = coalesce(?16, weft_stderr), "
+	    "weft_stdout_offset = coalesce(?17, weft_stdout_offset), "
+	    "weft_stdout_length = coalesce(?18, weft_stdout_length), "
+	    "weft_stderr_offset = coalesce(?19, weft_stderr_offset), "
+	    "weft_stderr_length = coalesce(?20, weft_stderr_length)",
+	[ST_TASK_TEXT] = "UPDATE task SET "
+	    "weft_command = coalesce(?3, weft_command), "
+	    "weft_function = coalesce(?4, weft_function), "
+	    "weft_plugin = coalesce(?5, weft_plugin), "
+	    "weft_args = coalesce(?6, weft_args) "
+	    "WHERE run_id = ?1 AND task_id = ?2",
+	[ST_RESOURCE] = "INSERT INTO resource (run_id, task_id, try_id, "
+	    "timestamp, resource_monitoring_interval, psutil_process_pid, "
+	    "psutil_process_time_user, psutil_process_time_system, "
+	    "psutil_process_memory_resident, psutil_process_memory_virtual, "
+	    "psutil_process_disk_read, psutil_process_disk_write, "
+	    "psutil_process_children_count, psutil_process_status, "
+	    "weft_final, psutil_process_num_ctx_switches_voluntary, "
+	    "psutil_process_num_ctx_switches_involuntary) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17)",
+	[ST_BLOCK] = "INSERT OR REPLACE INTO block (run_id, block_id, status, "
+	    "timestamp, job_id, executor_label) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 'local'))",
+	[ST_NODE] = "INSERT INTO node (run_id, block_id, hostname, cpu_count, "
+	    "total_memory, worker_count, timestamp, last_heartbeat, active, "
+	    "uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8)",
+	[ST_WORKFLOW_LOST] = "UPDATE workflow SET weft_state = 'lost', "
+	    "time_completed = ?2, weft_monitoring_complete = 0, "
+	    "tasks_completed_count = (SELECT count(*) FROM task WHERE "
+	    "run_id = ?1 AND weft_state = 'done'), tasks_failed_count = "
+	    "(SELECT count(*) FROM task WHERE run_id = ?1 AND weft_state = "
+	    "'failed' AND EXISTS (SELECT 1 FROM try WHERE try.run_id = ?1 "
+	    "AND try.task_id = task.task_id AND task_try_time_running IS NOT "
+	    "NULL)) WHERE run_id = ?1 AND time_completed IS NULL",
+	[ST_SENDER] = "INSERT INTO weft_sender (run_id, sender, last_seq, "
+	    "applied_above) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, "
+	    "sender) DO UPDATE SET last_seq = ?3, applied_above = ?4",
+	/* In parentheses: clang takes a two-piece last string for a typo. */
+	[ST_SPOOL] = ("INSERT INTO weft_spool (run_id, committed) "
+	    "VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET "
+	    "committed = ?2"),
+};
+
+/*
+ * The statement of DBW_ROWS rows at once of SINGLE, a plain insert whose
+ * values are ?1 (the run) and then NFIELDS parameters in turn: one
+ * statement for many rows costs SQLite much less per row than a
+ * statement per row.  Caller frees.
+ */
+char *
+dbw_sql_rows(enum dbw_stmt single, unsigned nfields)
+{
+	const char	*values;
+	char		*s = NULL;
+	size_t		 len;
+	unsigned	 j, c;
+	FILE		*f;
+
+	values = strstr(dbw_sql[single], "VALUES ");
+	if (values == NULL || (f = open_memstream(&s, &len)) == NULL)
+		fatalx("dbw_sql_rows: no statement for %d", single);
+	fwrite(dbw_sql[single], 1, values + 7 - dbw_sql[single], f);
+	for (j = 0; j < DBW_ROWS; j++) {
+		fputs(j == 0 ? "(?1" : ", (?1", f);
+		for (c = 0; c < nfields; c++)
+			fprintf(f, ", ?%u", 2 + j * nfields + c);
+		fputc(')', f);
+	}
+	if (fclose(f) != 0)
+		fatalx("dbw_sql_rows: out of memory");
+	return s;
+}
