@@ -85,6 +85,26 @@ test_small_buffer(void **state)
 	assert_string_equal(buf, "");
 }
 
+/*
+ * A zone with daylight saving: the same text as strftime's.  A process's
+ * zone never changes under db_time, which keeps the text of the last
+ * second it formatted: one no test asks for comes first, so that nothing
+ * formatted in UTC is kept.
+ */
+static void
+test_zone_with_dst(void **state)
+{
+	char	 scratch[40];
+
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	db_time(1.0, scratch, sizeof scratch);
+	test_like_strftime(state);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	db_time(2.0, scratch, sizeof scratch);
+}
+
 int
 main(void)
 {
@@ -92,24 +112,10 @@ main(void)
 		cmocka_unit_test(test_utc),
 		cmocka_unit_test(test_like_strftime),
 		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_zone_with_dst),
 	};
-	const struct CMUnitTest zoned[] = {
-		cmocka_unit_test(test_like_strftime),
-	};
-	char	 scratch[40];
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	if (cmocka_run_group_tests(tests, NULL, NULL) != 0)
-		return 1;
-	/*
-	 * A zone with daylight saving: the same text as strftime's.  A
-	 * process's zone never changes under db_time, which keeps the text
-	 * of the last second it formatted: one no test asks for comes
-	 * first, so that nothing formatted in UTC is kept.
-	 */
-	setenv("TZ", "America/New_York", 1);
-	tzset();
-	db_time(1.0, scratch, sizeof scratch);
-	return cmocka_run_group_tests(zoned, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
