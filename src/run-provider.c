@@ -398,8 +398,12 @@ provider_joined(struct run *r, const char *name, int slots)
 		b->pools++;
 		if (b->running_ms == 0)
 			b->running_ms = mono_ms();
-		if (!pv->slurm)
-			block_state(r, b, "RUNNING");
+		/*
+		 * A pool runs only in a running job: Slurm's block too is
+		 * RUNNING from now on, not only from the next squeue, which
+		 * can come after the pool has started its tasks.
+		 */
+		block_state(r, b, "RUNNING");
 		return;
 	}
 }
