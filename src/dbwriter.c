@@ -3,9 +3,10 @@
  * writes the monitoring database.
  *
  * The router feeds it spooled batches with their spool offsets.  Batches
- * are applied in transactions that close by count (DBW_TX_ROWS) or by age
- * (DBW_TX_MS), whichever comes first; then the committed spool offset goes
- * back to the router.  The offset and, per sender, the last batch sequence
+ * are applied in transactions that close when the writer has caught up
+ * with the router, by count (DBW_TX_ROWS) or by age (DBW_TX_MS), whichever
+ * comes first; then the committed spool offset goes back to the router.
+ * The offset and, per sender, the last batch sequence
  * number applied are stored in the same transaction as the rows, so after
  * any death and restart (of this process, the router, or a sender that
  * sends again) every batch is applied exactly once: spool bytes out of
@@ -714,8 +715,13 @@ dbw_recv(struct evloop *loop, void *arg)
 		msg_in_free(&m);
 		zmq_msg_close(&zm);
 	}
-	if (bye)
-		dbw_commit(w);
+	/*
+	 * Caught up with the router: what came is committed now, so that a
+	 * reader sees a sparse event at once, not DBW_TX_MS later.  While
+	 * the router has more, transactions grow up to DBW_TX_ROWS rows or
+	 * DBW_TX_MS.
+	 */
+	dbw_commit(w);
 	return bye ? -1 : 0;
 }
 
