@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "weft.h"
+#include "proto.h"
 #include "dbwriter.h"
 
 const char *const dbw_sql[ST_NSTMTS] = {

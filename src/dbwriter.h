@@ -1,6 +1,7 @@
 /*
- * dbwriter.h: what the database writer (dbwriter.c) and its statements
- * (dbwriter-sql.c) share.
+ * dbwriter.h: what the database writer (dbwriter.c), its statements
+ * (dbwriter-sql.c) and its application of events (dbwriter-event.c)
+ * share.
  */
 
 #ifndef DBWRITER_H
@@ -19,5 +20,65 @@ enum dbw_stmt {
 
 extern const char *const dbw_sql[ST_NSTMTS];
 char	*dbw_sql_rows(enum dbw_stmt, unsigned);
+
+struct dbw_sender {
+	char		*name;
+	struct seqset	 now;		/* applied, maybe not yet committed */
+	struct seqset	 saved;		/* committed */
+	int		 dirty;
+};
+
+/*
+ * Status and resource rows waiting to go DBW_ROWS at a time (they only
+ * ever add rows, which no other statement reads but the final status
+ * test and the settling, before which they go).  They point into the
+ * batch being applied, and all go before it is freed.
+ */
+struct dbw_rows {
+	enum dbw_stmt		 single, many;
+	uint64_t		 kind;
+	uint32_t		 times;
+	const msgpack_object	*f[DBW_ROWS];
+	uint32_t		 n[DBW_ROWS];
+	size_t			 count;
+};
+
+struct dbw {
+	const char	*run;
+	const char	*dbpath;
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_NSTMTS];
+	struct dbw_rows	 waiting[2];	/* status, resource rows */
+	void		*ctx;
+	void		*sock;
+	int		 sigfd;
+
+	uint64_t	 committed;	/* spool offset in the database */
+	uint64_t	 pending;	/* applied in the open transaction */
+	int		 in_tx;
+	int64_t		 tx_start_ms;
+	size_t		 tx_rows;
+
+	struct dbw_sender *senders;
+	size_t		 nsenders;
+
+	unsigned long	 rows, batches, skipped, commits;
+	int		 failing;
+	int		 lost;		/* main is gone: settle each commit */
+	int		 settled;	/* the run's record has been settled */
+	int		 full;		/* the last failure was a full disk */
+	int64_t		 heard_ms;	/* last word from the router */
+	int		 orphaned;	/* the lifeline closed */
+	int64_t		 orphaned_at;
+	int		 lifeline;	/* its id in the loop */
+	struct ctl	*ctl;
+};
+
+/* dbwriter-event.c */
+void	 dbw_prepare(struct dbw *);
+int	 dbw_event(struct dbw *, const msgpack_object *);
+int	 dbw_step(struct dbw *, enum dbw_stmt);
+int	 rows_flush(struct dbw *);
+void	 rows_drop(struct dbw *);
 
 #endif

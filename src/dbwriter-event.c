@@ -1,0 +1,324 @@
+/*
+ * dbwriter-event.c: how the database writer (dbwriter.c) applies one
+ * event: its fields bound to the statement of its kind (dbwriter-sql.c),
+ * and status and resource rows gathered DBW_ROWS to a statement.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "weft.h"
+#include "proto.h"
+#include "dbwriter.h"
+
+/* Number of fields after the kind, per event kind. */
+static const uint32_t dbw_nfields[EV_LAST + 1] = {
+	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 13,
+	[EV_STATUS] = 4, [EV_TASK_END] = 11, [EV_TRY] = 19,
+	[EV_RESOURCE] = 16, [EV_BLOCK] = 5, [EV_NODE] = 6,
+	[EV_WORKFLOW_LOST] = 1, [EV_TASK_TEXT] = 5,
+};
+
+/* Binds a msgpack field to parameter I, as its natural SQL type. */
+static void
+bind_obj(sqlite3_stmt *st, int i, const msgpack_object *o)
+{
+	switch (o->type) {
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		sqlite3_bind_int64(st, i, (sqlite3_int64)o->via.u64);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		sqlite3_bind_int64(st, i, o->via.i64);
+		break;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		sqlite3_bind_double(st, i, o->via.f64);
+		break;
+	case MSGPACK_OBJECT_STR:
+		/* The batch outlives the statement's step. */
+		sqlite3_bind_text(st, i, o->via.str.ptr, o->via.str.size,
+		    SQLITE_STATIC);
+		break;
+	case MSGPACK_OBJECT_BOOLEAN:
+		sqlite3_bind_int(st, i, o->via.boolean);
+		break;
+	default:
+		sqlite3_bind_null(st, i);
+		break;
+	}
+}
+
+/* Binds an epoch time field as the database's text timestamp. */
+static void
+bind_time(sqlite3_stmt *st, int i, const msgpack_object *o)
+{
+	char	 buf[40];
+
+	if (o->type != MSGPACK_OBJECT_FLOAT64 &&
+	    o->type != MSGPACK_OBJECT_FLOAT32) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	db_time(o->via.f64, buf, sizeof buf);
+	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* Whether a status name is one that ends a task (see ST_STATUS_FINAL). */
+static int
+status_is_final(const msgpack_object *o)
+{
+	static const char *const final[] = {
+		"exec_done", "failed", "dep_fail", "memo_done"
+	};
+	size_t	 i;
+
+	if (o->type != MSGPACK_OBJECT_STR)
+		return 0;
+	for (i = 0; i < sizeof final / sizeof final[0]; i++) {
+		if (o->via.str.size == strlen(final[i]) &&
+		    memcmp(o->via.str.ptr, final[i], o->via.str.size) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Binds the N fields F of an event of KIND from parameter BASE on, TIMES
+ * saying which are epoch times; fields an older spool's event lacks are
+ * NULL.
+ */
+static void
+bind_fields(sqlite3_stmt *st, int base, uint64_t kind,
+    const msgpack_object *f, uint32_t n, uint32_t times)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (times & (1u << i))
+			bind_time(st, base + i, &f[i]);
+		else
+			bind_obj(st, base + i, &f[i]);
+	}
+	for (i = n; i < dbw_nfields[kind]; i++)
+		sqlite3_bind_null(st, base + i);
+}
+
+/* Writes the rows waiting in R: DBW_ROWS in one statement, or one by one. */
+static int
+rows_flush_one(struct dbw *w, struct dbw_rows *r)
+{
+	sqlite3_stmt	*st;
+	size_t		 j, count = r->count;
+	int		 rc = 0;
+
+	r->count = 0;
+	if (count == DBW_ROWS) {
+		st = w->st[r->many];
+		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+		for (j = 0; j < count; j++)
+			bind_fields(st, 2 + j * dbw_nfields[r->kind], r->kind,
+			    r->f[j], r->n[j], r->times);
+		if (dbw_step(w, r->many) == -1)
+			return -1;
+		w->tx_rows += DBW_ROWS - 1;
+		w->rows += DBW_ROWS - 1;
+		return 0;
+	}
+	st = w->st[r->single];
+	for (j = 0; j < count && rc == 0; j++) {
+		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+		bind_fields(st, 2, r->kind, r->f[j], r->n[j], r->times);
+		rc = dbw_step(w, r->single);
+	}
+	return rc;
+}
+
+/* Writes every row waiting; -1 if one could not be. */
+int
+rows_flush(struct dbw *w)
+{
+	int	 rc;
+
+	rc = rows_flush_one(w, &w->waiting[0]);
+	if (rows_flush_one(w, &w->waiting[1]) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Forgets the rows waiting: their batch is being rolled back. */
+void
+rows_drop(struct dbw *w)
+{
+	w->waiting[0].count = w->waiting[1].count = 0;
+}
+
+static int
+rows_add(struct dbw *w, struct dbw_rows *r, const msgpack_object *f,
+    uint32_t n)
+{
+	r->f[r->count] = f;
+	r->n[r->count] = n;
+	if (++r->count == DBW_ROWS)
+		return rows_flush_one(w, r);
+	return 0;
+}
+
+int
+dbw_step(struct dbw *w, enum dbw_stmt which)
+{
+	sqlite3_stmt	*st = w->st[which];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		w->full = db_full(w->db);
+		log_warnx("database: %s", db_errmsg(w->db));
+	}
+	/* No clear_bindings: dbw_event binds every parameter each time. */
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	w->tx_rows++;
+	w->rows++;
+	return 0;
+}
+
+/*
+ * Applies one event.  Field positions follow enum event_kind in proto.h;
+ * for each statement, which fields are times is written out here.
+ */
+int
+dbw_event(struct dbw *w, const msgpack_object *ev)
+{
+	const msgpack_object	*f;
+	sqlite3_stmt		*st;
+	uint64_t		 kind;
+	enum dbw_stmt		 which;
+	uint32_t		 n;
+	/* Bit i set: field i is an epoch time. */
+	uint32_t		 times;
+
+	if (ev->type != MSGPACK_OBJECT_ARRAY || ev->via.array.size < 1 ||
+	    msg_get_uint(&ev->via.array.ptr[0], &kind) == -1 ||
+	    kind < EV_WORKFLOW || kind > EV_LAST ||
+	    (ev->via.array.size != dbw_nfields[kind] + 1 &&
+	    !(kind == EV_RESOURCE && ev->via.array.size == 15) &&
+	    !(kind == EV_TASK_END && ev->via.array.size == 11) &&
+	    !(kind == EV_TRY && ev->via.array.size == 16) &&
+	    !(kind == EV_BLOCK && ev->via.array.size == 5) &&
+	    !(kind == EV_TASK && ev->via.array.size == 11))) {
+		log_warnx("malformed event ignored");
+		return 0;
+	}
+	f = ev->via.array.ptr + 1;
+	n = ev->via.array.size - 1;
+	switch (kind) {
+	case EV_WORKFLOW:
+		which = ST_WORKFLOW;
+		times = 1u << 0;
+		break;
+	case EV_WORKFLOW_END:
+		which = ST_WORKFLOW_END;
+		times = 1u << 0;
+		break;
+	case EV_TASK:
+		which = ST_TASK;
+		times = 1u << 8;
+		break;
+	case EV_STATUS:
+		/* Fields: task, try, name, time; columns in that order. */
+		which = w->settled && status_is_final(&f[2]) ?
+		    ST_STATUS_FINAL : ST_STATUS;
+		times = 1u << 3;
+		break;
+	case EV_TASK_END:
+		which = ST_TASK_END;
+		times = 1u << 1;
+		break;
+	case EV_TRY:
+		which = ST_TRY;
+		times = 1u << 5 | 1u << 6 | 1u << 7;
+		break;
+	case EV_RESOURCE:
+		which = ST_RESOURCE;
+		times = 1u << 2;
+		break;
+	case EV_BLOCK:
+		which = ST_BLOCK;
+		times = 1u << 2;
+		break;
+	case EV_WORKFLOW_LOST:
+		which = ST_WORKFLOW_LOST;
+		times = 1u << 0;
+		break;
+	case EV_TASK_TEXT:
+		which = ST_TASK_TEXT;
+		times = 0;
+		break;
+	default:
+		which = ST_NODE;
+		times = 1u << 5;
+		break;
+	}
+	if (which == ST_STATUS)
+		return rows_add(w, &w->waiting[0], f, n);
+	if (which == ST_RESOURCE)
+		return rows_add(w, &w->waiting[1], f, n);
+	/* These read the statuses. */
+	if ((which == ST_STATUS_FINAL || kind == EV_WORKFLOW_END ||
+	    kind == EV_WORKFLOW_LOST) && rows_flush(w) == -1)
+		return -1;
+	st = w->st[which];
+	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
+	/* An event of a spool written before schema 3, 4 or 5 has fewer. */
+	bind_fields(st, 2, kind, f, n, times);
+	if (kind == EV_NODE)
+		sqlite3_bind_int64(st, 8, getuid());
+	if (dbw_step(w, which) == -1)
+		return -1;
+	/*
+	 * The run's end: its tasks agree with their tries from now on.  When
+	 * main is gone, its pools' last events may still come: settled again
+	 * with each commit.
+	 */
+	if (kind == EV_WORKFLOW_LOST)
+		w->lost = 1;
+	if (kind == EV_WORKFLOW_END || kind == EV_WORKFLOW_LOST)
+		w->settled = 1;
+	if ((kind == EV_WORKFLOW_END || kind == EV_WORKFLOW_LOST) &&
+	    (f[0].type == MSGPACK_OBJECT_FLOAT64 ||
+	    f[0].type == MSGPACK_OBJECT_FLOAT32) &&
+	    record_settle(w->db, w->run, f[0].via.f64,
+	    kind == EV_WORKFLOW_LOST) == -1)
+		return -1;
+	return 0;
+}
+
+/* Prepares every statement, the rows' too. */
+void
+dbw_prepare(struct dbw *w)
+{
+	char	*sql;
+	int	 i;
+
+	w->waiting[0] = (struct dbw_rows){ ST_STATUS, ST_STATUS_ROWS, EV_STATUS,
+	    1u << 3, { NULL }, { 0 }, 0 };
+	w->waiting[1] = (struct dbw_rows){ ST_RESOURCE, ST_RESOURCE_ROWS,
+	    EV_RESOURCE, 1u << 2, { NULL }, { 0 }, 0 };
+	for (i = 0; i < ST_NSTMTS; i++) {
+		if (i == ST_STATUS_ROWS)
+			sql = dbw_sql_rows(ST_STATUS, dbw_nfields[EV_STATUS]);
+		else if (i == ST_RESOURCE_ROWS)
+			sql = dbw_sql_rows(ST_RESOURCE,
+			    dbw_nfields[EV_RESOURCE]);
+		else
+			sql = xstrdup(dbw_sql[i]);
+		if (sqlite3_prepare_v3(w->db, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL) != SQLITE_OK)
+			fatalx("database: %s", sqlite3_errmsg(w->db));
+		free(sql);
+	}
+}
