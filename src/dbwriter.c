@@ -324,7 +324,8 @@ dbw_spooled(struct dbw *w, const struct msg_in *m)
 		}
 	}
 	w->pending = end;
-	if (w->tx_rows >= DBW_TX_ROWS)
+	if (w->tx_rows >= DBW_TX_ROWS ||
+	    mono_ms() - w->tx_start_ms >= DBW_TX_MS)
 		dbw_commit(w);
 }
 
@@ -354,9 +355,9 @@ dbw_recv(struct evloop *loop, void *arg)
 	}
 	/*
 	 * Caught up with the router: what came is committed now, so that a
-	 * reader sees a sparse event at once, not DBW_TX_MS later.  While
-	 * the router has more, transactions grow up to DBW_TX_ROWS rows or
-	 * DBW_TX_MS.
+	 * reader sees a sparse event at once.  While the router has more,
+	 * transactions grow up to DBW_TX_ROWS rows or DBW_TX_MS
+	 * (dbw_spooled).
 	 */
 	dbw_commit(w);
 	return bye ? -1 : 0;
@@ -379,9 +380,9 @@ dbw_lifeline(struct evloop *loop, void *arg)
 }
 
 /*
- * Between two polls: closes a transaction that is old enough, or asks
- * for the spool again after a failure; then sees whether an orphaned
- * writer is done, and how long the poll may wait.
+ * Between two polls (no transaction is open: dbw_recv commits what it
+ * took): asks for the spool again after a failure; then sees whether an
+ * orphaned writer is done, and how long the poll may wait.
  */
 static int64_t
 dbw_turn(struct evloop *loop, void *arg)
@@ -389,18 +390,10 @@ dbw_turn(struct evloop *loop, void *arg)
 	struct dbw	*w = arg;
 	int64_t		 now, timeout;
 
-	if (w->in_tx && mono_ms() - w->tx_start_ms >= DBW_TX_MS)
-		dbw_commit(w);
-	else if (w->failing && !w->in_tx)
+	if (w->failing && !w->in_tx)
 		dbw_reply(w, 1);	/* ask for it all again */
 	now = mono_ms();
-	timeout = -1;
-	if (w->in_tx) {
-		timeout = w->tx_start_ms + DBW_TX_MS - now;
-		if (timeout < 0)
-			timeout = 0;
-	} else if (w->failing)
-		timeout = 1000;
+	timeout = w->failing ? 1000 : -1;
 	if (w->orphaned) {
 		if (now - w->heard_ms >= DBW_IDLE_MS ||
 		    now - w->orphaned_at >= DBW_ORPHAN_MS) {
