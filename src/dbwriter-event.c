@@ -14,12 +14,29 @@
 #include "proto.h"
 #include "dbwriter.h"
 
-/* Number of fields after the kind, per event kind. */
-static const uint32_t dbw_nfields[EV_LAST + 1] = {
-	[EV_WORKFLOW] = 8, [EV_WORKFLOW_END] = 6, [EV_TASK] = 13,
-	[EV_STATUS] = 4, [EV_TASK_END] = 11, [EV_TRY] = 19,
-	[EV_RESOURCE] = 16, [EV_BLOCK] = 5, [EV_NODE] = 6,
-	[EV_WORKFLOW_LOST] = 1, [EV_TASK_TEXT] = 5,
+/*
+ * Per event kind: its fields after the kind (and how many an event of a
+ * spool written before schema 3, 4 or 5 has, the rest then NULL), its
+ * statement, and which fields are epoch times (bit i: field i).  Field
+ * positions follow enum event_kind in proto.h.
+ */
+static const struct dbw_kind {
+	uint32_t	 nfields, older;
+	enum dbw_stmt	 stmt;
+	uint32_t	 times;
+} dbw_kinds[EV_LAST + 1] = {
+	[EV_WORKFLOW] = { 8, 8, ST_WORKFLOW, 1u << 0 },
+	[EV_WORKFLOW_END] = { 6, 6, ST_WORKFLOW_END, 1u << 0 },
+	[EV_TASK] = { 13, 10, ST_TASK, 1u << 8 },
+	/* Fields: task, try, name, time; columns in that order. */
+	[EV_STATUS] = { 4, 4, ST_STATUS, 1u << 3 },
+	[EV_TASK_END] = { 11, 10, ST_TASK_END, 1u << 1 },
+	[EV_TRY] = { 19, 15, ST_TRY, 1u << 5 | 1u << 6 | 1u << 7 },
+	[EV_RESOURCE] = { 16, 14, ST_RESOURCE, 1u << 2 },
+	[EV_BLOCK] = { 5, 4, ST_BLOCK, 1u << 2 },
+	[EV_NODE] = { 6, 6, ST_NODE, 1u << 5 },
+	[EV_WORKFLOW_LOST] = { 1, 1, ST_WORKFLOW_LOST, 1u << 0 },
+	[EV_TASK_TEXT] = { 5, 5, ST_TASK_TEXT, 0 },
 };
 
 /* Binds a msgpack field to parameter I, as its natural SQL type. */
@@ -86,15 +103,14 @@ status_is_final(const msgpack_object *o)
 }
 
 /*
- * Binds the N fields F of an event of KIND from parameter BASE on, TIMES
- * saying which are epoch times; fields an older spool's event lacks are
- * NULL.
+ * Binds the N fields F of an event of KIND from parameter BASE on; fields
+ * an older spool's event lacks are NULL.
  */
 static void
 bind_fields(sqlite3_stmt *st, int base, uint64_t kind,
-    const msgpack_object *f, uint32_t n, uint32_t times)
+    const msgpack_object *f, uint32_t n)
 {
-	uint32_t	 i;
+	uint32_t	 i, times = dbw_kinds[kind].times;
 
 	for (i = 0; i < n; i++) {
 		if (times & (1u << i))
@@ -102,7 +118,7 @@ bind_fields(sqlite3_stmt *st, int base, uint64_t kind,
 		else
 			bind_obj(st, base + i, &f[i]);
 	}
-	for (i = n; i < dbw_nfields[kind]; i++)
+	for (i = n; i < dbw_kinds[kind].nfields; i++)
 		sqlite3_bind_null(st, base + i);
 }
 
@@ -119,8 +135,8 @@ rows_flush_one(struct dbw *w, struct dbw_rows *r)
 		st = w->st[r->many];
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		for (j = 0; j < count; j++)
-			bind_fields(st, 2 + j * dbw_nfields[r->kind], r->kind,
-			    r->f[j], r->n[j], r->times);
+			bind_fields(st, 2 + j * dbw_kinds[r->kind].nfields,
+			    r->kind, r->f[j], r->n[j]);
 		if (dbw_step(w, r->many) == -1)
 			return -1;
 		w->tx_rows += DBW_ROWS - 1;
@@ -130,7 +146,7 @@ rows_flush_one(struct dbw *w, struct dbw_rows *r)
 	st = w->st[r->single];
 	for (j = 0; j < count && rc == 0; j++) {
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
-		bind_fields(st, 2, r->kind, r->f[j], r->n[j], r->times);
+		bind_fields(st, 2, r->kind, r->f[j], r->n[j]);
 		rc = dbw_step(w, r->single);
 	}
 	return rc;
@@ -186,10 +202,7 @@ dbw_step(struct dbw *w, enum dbw_stmt which)
 	return 0;
 }
 
-/*
- * Applies one event.  Field positions follow enum event_kind in proto.h;
- * for each statement, which fields are times is written out here.
- */
+/* Applies one event. */
 int
 dbw_event(struct dbw *w, const msgpack_object *ev)
 {
@@ -198,71 +211,20 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	uint64_t		 kind;
 	enum dbw_stmt		 which;
 	uint32_t		 n;
-	/* Bit i set: field i is an epoch time. */
-	uint32_t		 times;
 
 	if (ev->type != MSGPACK_OBJECT_ARRAY || ev->via.array.size < 1 ||
 	    msg_get_uint(&ev->via.array.ptr[0], &kind) == -1 ||
 	    kind < EV_WORKFLOW || kind > EV_LAST ||
-	    (ev->via.array.size != dbw_nfields[kind] + 1 &&
-	    !(kind == EV_RESOURCE && ev->via.array.size == 15) &&
-	    !(kind == EV_TASK_END && ev->via.array.size == 11) &&
-	    !(kind == EV_TRY && ev->via.array.size == 16) &&
-	    !(kind == EV_BLOCK && ev->via.array.size == 5) &&
-	    !(kind == EV_TASK && ev->via.array.size == 11))) {
+	    (ev->via.array.size - 1 != dbw_kinds[kind].nfields &&
+	    ev->via.array.size - 1 != dbw_kinds[kind].older)) {
 		log_warnx("malformed event ignored");
 		return 0;
 	}
 	f = ev->via.array.ptr + 1;
 	n = ev->via.array.size - 1;
-	switch (kind) {
-	case EV_WORKFLOW:
-		which = ST_WORKFLOW;
-		times = 1u << 0;
-		break;
-	case EV_WORKFLOW_END:
-		which = ST_WORKFLOW_END;
-		times = 1u << 0;
-		break;
-	case EV_TASK:
-		which = ST_TASK;
-		times = 1u << 8;
-		break;
-	case EV_STATUS:
-		/* Fields: task, try, name, time; columns in that order. */
-		which = w->settled && status_is_final(&f[2]) ?
-		    ST_STATUS_FINAL : ST_STATUS;
-		times = 1u << 3;
-		break;
-	case EV_TASK_END:
-		which = ST_TASK_END;
-		times = 1u << 1;
-		break;
-	case EV_TRY:
-		which = ST_TRY;
-		times = 1u << 5 | 1u << 6 | 1u << 7;
-		break;
-	case EV_RESOURCE:
-		which = ST_RESOURCE;
-		times = 1u << 2;
-		break;
-	case EV_BLOCK:
-		which = ST_BLOCK;
-		times = 1u << 2;
-		break;
-	case EV_WORKFLOW_LOST:
-		which = ST_WORKFLOW_LOST;
-		times = 1u << 0;
-		break;
-	case EV_TASK_TEXT:
-		which = ST_TASK_TEXT;
-		times = 0;
-		break;
-	default:
-		which = ST_NODE;
-		times = 1u << 5;
-		break;
-	}
+	which = dbw_kinds[kind].stmt;
+	if (which == ST_STATUS && w->settled && status_is_final(&f[2]))
+		which = ST_STATUS_FINAL;
 	if (which == ST_STATUS)
 		return rows_add(w, &w->waiting[0], f, n);
 	if (which == ST_RESOURCE)
@@ -273,8 +235,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		return -1;
 	st = w->st[which];
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
-	/* An event of a spool written before schema 3, 4 or 5 has fewer. */
-	bind_fields(st, 2, kind, f, n, times);
+	bind_fields(st, 2, kind, f, n);
 	if (kind == EV_NODE)
 		sqlite3_bind_int64(st, 8, getuid());
 	if (dbw_step(w, which) == -1)
@@ -305,15 +266,16 @@ dbw_prepare(struct dbw *w)
 	int	 i;
 
 	w->waiting[0] = (struct dbw_rows){ ST_STATUS, ST_STATUS_ROWS, EV_STATUS,
-	    1u << 3, { NULL }, { 0 }, 0 };
+	    { NULL }, { 0 }, 0 };
 	w->waiting[1] = (struct dbw_rows){ ST_RESOURCE, ST_RESOURCE_ROWS,
-	    EV_RESOURCE, 1u << 2, { NULL }, { 0 }, 0 };
+	    EV_RESOURCE, { NULL }, { 0 }, 0 };
 	for (i = 0; i < ST_NSTMTS; i++) {
 		if (i == ST_STATUS_ROWS)
-			sql = dbw_sql_rows(ST_STATUS, dbw_nfields[EV_STATUS]);
+			sql = dbw_sql_rows(ST_STATUS,
+			    dbw_kinds[EV_STATUS].nfields);
 		else if (i == ST_RESOURCE_ROWS)
 			sql = dbw_sql_rows(ST_RESOURCE,
-			    dbw_nfields[EV_RESOURCE]);
+			    dbw_kinds[EV_RESOURCE].nfields);
 		else
 			sql = xstrdup(dbw_sql[i]);
 		if (sqlite3_prepare_v3(w->db, sql, -1,

@@ -37,7 +37,6 @@ struct dbw_sender {
 struct dbw_rows {
 	enum dbw_stmt		 single, many;
 	uint64_t		 kind;
-	uint32_t		 times;
 	const msgpack_object	*f[DBW_ROWS];
 	uint32_t		 n[DBW_ROWS];
 	size_t			 count;
