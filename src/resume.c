@@ -337,6 +337,18 @@ key_why(struct resume *rs, uint32_t i, int rc)
 }
 
 /* The task's key is complete: decide, record, and tell dependents. */
+/* Task I's definition and text hashes, to record with its entry. */
+static void
+why_make(struct resume *rs, uint32_t i, const struct task_text *tt)
+{
+	const struct task	*t = &rs->dag->tasks[i];
+	struct rs_task		*rt = &rs->t[i];
+
+	rt->why = xcalloc(2, HASH_LEN);
+	why_hashes(rs->dag, t, tt, rs->plugin_hash[t->app - rs->wf->apps],
+	    rs->env, rt->why, rt->why + HASH_LEN);
+}
+
 static void
 key_done(struct resume *rs, uint32_t i)
 {
@@ -363,12 +375,9 @@ key_done(struct resume *rs, uint32_t i)
 		hash_add(&h, rs->t[t->deps[j]].key, HASH_LEN);
 	hash_end(&h, rt->key);
 	rt->state = KEY_DONE;
-	if (!rs->dry_run || rs->why) {
-		rt->why = xcalloc(2, HASH_LEN);
-		why_hashes(rs->dag, t, rt->text,
-		    rs->plugin_hash[t->app - rs->wf->apps], rs->env, rt->why,
-		    rt->why + HASH_LEN);
-	}
+	/* A run's tasks get theirs when sent (resume_sent). */
+	if (rs->why)
+		why_make(rs, i, rt->text);
 	task_text_drop(&rt->text);
 
 	if (rt->decide) {
@@ -542,6 +551,19 @@ resume_ready(struct resume *rs, uint32_t i, struct task_text *text,
 	}
 	if (rt->state == KEY_HASHING && --rt->hashes_due == 0)
 		key_try(rs, i);
+}
+
+/*
+ * Task I is being sent to run, with its text TT.  The hashes it is
+ * recorded with are made now, not when it was keyed: of a wide fan-out
+ * only the tasks sent and not yet ended hold them.
+ */
+void
+resume_sent(struct resume *rs, uint32_t i, const struct task_text *tt)
+{
+	if (rs->dry_run || rs->cache == NULL || rs->t[i].why != NULL)
+		return;
+	why_make(rs, i, tt);
 }
 
 /*

@@ -164,6 +164,7 @@ pack_task(struct run *r, msgpack_packer *pk, const struct task *t)
 	size_t		 i;
 
 	task_text_now(r, t, &tt);
+	resume_sent(r->rs, t->index, &tt);
 	memset(&mt, 0, sizeof mt);
 	mt.index = t->index;
 	mt.attempt = r->tasks[t->index].attempt;

@@ -989,6 +989,8 @@ void		 resume_close(struct resume **);
 void		 resume_ready(struct resume *, uint32_t, struct task_text *,
 		     int);
 void		 resume_finish(struct resume *, int);
+void		 resume_sent(struct resume *, uint32_t,
+		    const struct task_text *);
 void		 resume_done(struct resume *, uint32_t, const char *);
 struct rs_verdict *resume_verdicts(struct resume *, size_t *);
 int		 resume_fd(struct resume *);
