@@ -1,7 +1,8 @@
 /*
  * dbwriter-event.c: how the database writer (dbwriter.c) applies one
  * event: its fields bound to the statement of its kind (dbwriter-sql.c),
- * and status and resource rows gathered DBW_ROWS to a statement.
+ * and the rows that only add (statuses, resource samples, tries, tasks)
+ * gathered DBW_ROWS to a statement.
  */
 
 #include <stdlib.h>
@@ -17,27 +18,36 @@
 /*
  * Per event kind: its fields after the kind (and how many an event of a
  * spool written before schema 3, 4 or 5 has, the rest then NULL), its
- * statement, and which fields are epoch times (bit i: field i).  Field
- * positions follow enum event_kind in proto.h.
+ * statement, the rows it waits with to go DBW_ROWS at a time (W_NONE:
+ * it goes at once), which fields are epoch times (bit i: field i), and
+ * which rows must go before it (bit k: rows k).  Field positions follow
+ * enum event_kind in proto.h.
  */
+#define W_NONE		W_NKINDS
+#define W_ALL		((1u << W_NKINDS) - 1)
 static const struct dbw_kind {
-	uint32_t	 nfields, older;
-	enum dbw_stmt	 stmt;
-	uint32_t	 times;
+	uint32_t		 nfields, older;
+	enum dbw_stmt		 stmt;
+	enum dbw_waiting	 wait;
+	uint32_t		 times;
+	uint32_t		 after;
 } dbw_kinds[EV_LAST + 1] = {
-	[EV_WORKFLOW] = { 8, 8, ST_WORKFLOW, 1u << 0 },
-	[EV_WORKFLOW_END] = { 6, 6, ST_WORKFLOW_END, 1u << 0 },
-	[EV_TASK] = { 13, 10, ST_TASK, 1u << 8 },
+	[EV_WORKFLOW] = { 8, 8, ST_WORKFLOW, W_NONE, 1u << 0, 0 },
+	[EV_WORKFLOW_END] = { 6, 6, ST_WORKFLOW_END, W_NONE, 1u << 0, W_ALL },
+	[EV_TASK] = { 13, 10, ST_TASK, W_TASK, 1u << 8, 0 },
 	/* Fields: task, try, name, time; columns in that order. */
-	[EV_STATUS] = { 4, 4, ST_STATUS, 1u << 3 },
-	[EV_TASK_END] = { 11, 10, ST_TASK_END, 1u << 1 },
-	[EV_TRY] = { 19, 15, ST_TRY, 1u << 5 | 1u << 6 | 1u << 7 },
-	[EV_RESOURCE] = { 16, 14, ST_RESOURCE, 1u << 2 },
-	[EV_BLOCK] = { 5, 4, ST_BLOCK, 1u << 2 },
-	[EV_NODE] = { 6, 6, ST_NODE, 1u << 5 },
-	[EV_WORKFLOW_LOST] = { 1, 1, ST_WORKFLOW_LOST, 1u << 0 },
-	[EV_TASK_TEXT] = { 5, 5, ST_TASK_TEXT, 0 },
+	[EV_STATUS] = { 4, 4, ST_STATUS, W_STATUS, 1u << 3, 0 },
+	[EV_TASK_END] = { 11, 10, ST_TASK_END, W_NONE, 1u << 1,
+	    1u << W_TASK },
+	[EV_TRY] = { 19, 15, ST_TRY, W_TRY, 1u << 5 | 1u << 6 | 1u << 7, 0 },
+	[EV_RESOURCE] = { 16, 14, ST_RESOURCE, W_RESOURCE, 1u << 2, 0 },
+	[EV_BLOCK] = { 5, 4, ST_BLOCK, W_NONE, 1u << 2, 0 },
+	[EV_NODE] = { 6, 6, ST_NODE, W_NONE, 1u << 5, 0 },
+	[EV_WORKFLOW_LOST] = { 1, 1, ST_WORKFLOW_LOST, W_NONE, 1u << 0, W_ALL },
+	[EV_TASK_TEXT] = { 5, 5, ST_TASK_TEXT, W_NONE, 0, 1u << W_TASK },
 };
+/* The statement of DBW_ROWS rows of kind K. */
+#define ROWS_STMT(k)	((enum dbw_stmt)(ST_STATUS_ROWS + dbw_kinds[k].wait))
 
 /* Binds a msgpack field to parameter I, as its natural SQL type. */
 static void
@@ -132,22 +142,36 @@ rows_flush_one(struct dbw *w, struct dbw_rows *r)
 
 	r->count = 0;
 	if (count == DBW_ROWS) {
-		st = w->st[r->many];
+		st = w->st[ROWS_STMT(r->kind)];
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		for (j = 0; j < count; j++)
 			bind_fields(st, 2 + j * dbw_kinds[r->kind].nfields,
 			    r->kind, r->f[j], r->n[j]);
-		if (dbw_step(w, r->many) == -1)
+		if (dbw_step(w, ROWS_STMT(r->kind)) == -1)
 			return -1;
 		w->tx_rows += DBW_ROWS - 1;
 		w->rows += DBW_ROWS - 1;
 		return 0;
 	}
-	st = w->st[r->single];
+	st = w->st[dbw_kinds[r->kind].stmt];
 	for (j = 0; j < count && rc == 0; j++) {
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		bind_fields(st, 2, r->kind, r->f[j], r->n[j]);
-		rc = dbw_step(w, r->single);
+		rc = dbw_step(w, dbw_kinds[r->kind].stmt);
+	}
+	return rc;
+}
+
+/* Writes the rows of the kinds in MASK waiting; -1 if one could not be. */
+static int
+rows_flush_kinds(struct dbw *w, uint32_t mask)
+{
+	int	 k, rc = 0;
+
+	for (k = 0; k < W_NKINDS; k++) {
+		if ((mask & (1u << k)) &&
+		    rows_flush_one(w, &w->waiting[k]) == -1)
+			rc = -1;
 	}
 	return rc;
 }
@@ -156,19 +180,17 @@ rows_flush_one(struct dbw *w, struct dbw_rows *r)
 int
 rows_flush(struct dbw *w)
 {
-	int	 rc;
-
-	rc = rows_flush_one(w, &w->waiting[0]);
-	if (rows_flush_one(w, &w->waiting[1]) == -1)
-		rc = -1;
-	return rc;
+	return rows_flush_kinds(w, W_ALL);
 }
 
 /* Forgets the rows waiting: their batch is being rolled back. */
 void
 rows_drop(struct dbw *w)
 {
-	w->waiting[0].count = w->waiting[1].count = 0;
+	int	 k;
+
+	for (k = 0; k < W_NKINDS; k++)
+		w->waiting[k].count = 0;
 }
 
 static int
@@ -223,15 +245,14 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	f = ev->via.array.ptr + 1;
 	n = ev->via.array.size - 1;
 	which = dbw_kinds[kind].stmt;
-	if (which == ST_STATUS && w->settled && status_is_final(&f[2]))
+	/* It reads the statuses. */
+	if (which == ST_STATUS && w->settled && status_is_final(&f[2])) {
 		which = ST_STATUS_FINAL;
-	if (which == ST_STATUS)
-		return rows_add(w, &w->waiting[0], f, n);
-	if (which == ST_RESOURCE)
-		return rows_add(w, &w->waiting[1], f, n);
-	/* These read the statuses. */
-	if ((which == ST_STATUS_FINAL || kind == EV_WORKFLOW_END ||
-	    kind == EV_WORKFLOW_LOST) && rows_flush(w) == -1)
+		if (rows_flush(w) == -1)
+			return -1;
+	} else if (dbw_kinds[kind].wait != W_NONE)
+		return rows_add(w, &w->waiting[dbw_kinds[kind].wait], f, n);
+	if (rows_flush_kinds(w, dbw_kinds[kind].after) == -1)
 		return -1;
 	st = w->st[which];
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
@@ -262,25 +283,24 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 void
 dbw_prepare(struct dbw *w)
 {
-	char	*sql;
-	int	 i;
+	char		*sql[ST_NSTMTS] = { NULL };
+	uint64_t	 kind;
+	int		 i;
 
-	w->waiting[0] = (struct dbw_rows){ ST_STATUS, ST_STATUS_ROWS, EV_STATUS,
-	    { NULL }, { 0 }, 0 };
-	w->waiting[1] = (struct dbw_rows){ ST_RESOURCE, ST_RESOURCE_ROWS,
-	    EV_RESOURCE, { NULL }, { 0 }, 0 };
+	for (kind = EV_WORKFLOW; kind <= EV_LAST; kind++) {
+		if (dbw_kinds[kind].wait == W_NONE)
+			continue;
+		w->waiting[dbw_kinds[kind].wait] =
+		    (struct dbw_rows){ .kind = kind };
+		sql[ROWS_STMT(kind)] = dbw_sql_rows(dbw_kinds[kind].stmt,
+		    dbw_kinds[kind].nfields);
+	}
 	for (i = 0; i < ST_NSTMTS; i++) {
-		if (i == ST_STATUS_ROWS)
-			sql = dbw_sql_rows(ST_STATUS,
-			    dbw_kinds[EV_STATUS].nfields);
-		else if (i == ST_RESOURCE_ROWS)
-			sql = dbw_sql_rows(ST_RESOURCE,
-			    dbw_kinds[EV_RESOURCE].nfields);
-		else
-			sql = xstrdup(dbw_sql[i]);
-		if (sqlite3_prepare_v3(w->db, sql, -1,
+		if (sql[i] == NULL)
+			sql[i] = xstrdup(dbw_sql[i]);
+		if (sqlite3_prepare_v3(w->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL) != SQLITE_OK)
 			fatalx("database: %s", sqlite3_errmsg(w->db));
-		free(sql);
+		free(sql[i]);
 	}
 }

@@ -71,23 +71,34 @@ const char *const dbw_sql[ST_NSTMTS] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	    "?14, ?15, ?16, ?17, ?18, ?19, ?20) "
 	    "ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET "
-	    "block_id = coalesce(?4, block_id), "
-	    "hostname = coalesce(?5, hostname), "
-	    "task_executor = coalesce(?6, task_executor), "
-	    "task_try_time_launched = coalesce(?7, task_try_time_launched), "
-	    "task_try_time_running = coalesce(?8, task_try_time_running), "
-	    "task_try_time_returned = coalesce(?9, task_try_time_returned), "
-	    "weft_pid = coalesce(?10, weft_pid), "
-	    "weft_exit_code = coalesce(?11, weft_exit_code), "
-	    "weft_signal = coalesce(?12, weft_signal), "
-	    "weft_fail_reason = coalesce(?13, weft_fail_reason), "
-	    "weft_state = coalesce(?14, weft_state), "
-	    "weft_stdout = coalesce(?15, weft_stdout), "
-	    "weft_stderr = coalesce(?16, weft_stderr), "
-	    "weft_stdout_offset = coalesce(?17, weft_stdout_offset), "
-	    "weft_stdout_length = coalesce(?18, weft_stdout_length), "
-	    "weft_stderr_offset = coalesce(?19, weft_stderr_offset), "
-	    "weft_stderr_length = coalesce(?20, weft_stderr_length)",
+	    "block_id = coalesce(excluded.block_id, block_id), "
+	    "hostname = coalesce(excluded.hostname, hostname), "
+	    "task_executor = coalesce(excluded.task_executor, task_executor), "
+	    "task_try_time_launched = "
+	    "coalesce(excluded.task_try_time_launched, "
+	    "task_try_time_launched), "
+	    "task_try_time_running = coalesce(excluded.task_try_time_running, "
+	    "task_try_time_running), "
+	    "task_try_time_returned = "
+	    "coalesce(excluded.task_try_time_returned, "
+	    "task_try_time_returned), "
+	    "weft_pid = coalesce(excluded.weft_pid, weft_pid), "
+	    "weft_exit_code = coalesce(excluded.weft_exit_code, "
+	    "weft_exit_code), "
+	    "weft_signal = coalesce(excluded.weft_signal, weft_signal), "
+	    "weft_fail_reason = coalesce(excluded.weft_fail_reason, "
+	    "weft_fail_reason), "
+	    "weft_state = coalesce(excluded.weft_state, weft_state), "
+	    "weft_stdout = coalesce(excluded.weft_stdout, weft_stdout), "
+	    "weft_stderr = coalesce(excluded.weft_stderr, weft_stderr), "
+	    "weft_stdout_offset = coalesce(excluded.weft_stdout_offset, "
+	    "weft_stdout_offset), "
+	    "weft_stdout_length = coalesce(excluded.weft_stdout_length, "
+	    "weft_stdout_length), "
+	    "weft_stderr_offset = coalesce(excluded.weft_stderr_offset, "
+	    "weft_stderr_offset), "
+	    "weft_stderr_length = coalesce(excluded.weft_stderr_length, "
+	    "weft_stderr_length)",
 	[ST_TASK_TEXT] = "UPDATE task SET "
 	    "weft_command = coalesce(?3, weft_command), "
 	    "weft_function = coalesce(?4, weft_function), "
@@ -128,30 +139,44 @@ const char *const dbw_sql[ST_NSTMTS] = {
 };
 
 /*
- * The statement of DBW_ROWS rows at once of SINGLE, a plain insert whose
- * values are ?1 (the run) and then NFIELDS parameters in turn: one
- * statement for many rows costs SQLite much less per row than a
- * statement per row.  Caller frees.
+ * The statement of DBW_ROWS rows at once of SINGLE, an insert whose
+ * values are ?1 (the run) and then NFIELDS parameters, maybe among
+ * literals, and whose clause after them (an upsert's) reads no
+ * parameter: one statement for many rows costs SQLite much less per
+ * row than a statement per row.  Caller frees.
  */
 char *
 dbw_sql_rows(enum dbw_stmt single, unsigned nfields)
 {
-	const char	*values;
-	char		*s = NULL;
+	const char	*sql = dbw_sql[single], *values, *q, *end;
+	char		*s = NULL, *num;
 	size_t		 len;
-	unsigned	 j, c;
+	unsigned	 j;
+	unsigned long	 k;
 	FILE		*f;
 
-	values = strstr(dbw_sql[single], "VALUES ");
-	if (values == NULL || (f = open_memstream(&s, &len)) == NULL)
+	values = strstr(sql, "VALUES (");
+	end = values != NULL ? strchr(values, ')') : NULL;
+	if (end == NULL || strchr(end, '?') != NULL ||
+	    (f = open_memstream(&s, &len)) == NULL)
 		fatalx("dbw_sql_rows: no statement for %d", single);
-	fwrite(dbw_sql[single], 1, values + 7 - dbw_sql[single], f);
+	values += 7;
+	fwrite(sql, 1, values - sql, f);
 	for (j = 0; j < DBW_ROWS; j++) {
-		fputs(j == 0 ? "(?1" : ", (?1", f);
-		for (c = 0; c < nfields; c++)
-			fprintf(f, ", ?%u", 2 + j * nfields + c);
-		fputc(')', f);
+		if (j > 0)
+			fputs(", ", f);
+		/* The tuple again, its ?K renumbered for row J. */
+		for (q = values; q <= end; q++) {
+			if (*q != '?') {
+				fputc(*q, f);
+				continue;
+			}
+			k = strtoul(q + 1, &num, 10);
+			fprintf(f, "?%lu", k == 1 ? 1 : j * nfields + k);
+			q = num - 1;
+		}
 	}
+	fputs(end + 1, f);
 	if (fclose(f) != 0)
 		fatalx("dbw_sql_rows: out of memory");
 	return s;

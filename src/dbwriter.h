@@ -12,11 +12,13 @@ enum dbw_stmt {
 	ST_TASK_END, ST_TRY,
 	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_TASK_TEXT,
 	ST_SENDER, ST_SPOOL,
-	/* DBW_ROWS rows of ST_STATUS or ST_RESOURCE in one statement */
-	ST_STATUS_ROWS, ST_RESOURCE_ROWS,
+	/* DBW_ROWS rows of ST_STATUS, ST_RESOURCE, ST_TRY or ST_TASK */
+	ST_STATUS_ROWS, ST_RESOURCE_ROWS, ST_TRY_ROWS, ST_TASK_ROWS,
 	ST_NSTMTS
 };
 #define DBW_ROWS	16
+/* The kinds of row that wait to go DBW_ROWS at a time. */
+enum dbw_waiting { W_STATUS, W_RESOURCE, W_TRY, W_TASK, W_NKINDS };
 
 extern const char *const dbw_sql[ST_NSTMTS];
 char	*dbw_sql_rows(enum dbw_stmt, unsigned);
@@ -29,13 +31,13 @@ struct dbw_sender {
 };
 
 /*
- * Status and resource rows waiting to go DBW_ROWS at a time (they only
- * ever add rows, which no other statement reads but the final status
- * test and the settling, before which they go).  They point into the
- * batch being applied, and all go before it is freed.
+ * Rows waiting to go DBW_ROWS at a time: statuses, resource samples,
+ * tries and tasks.  Each kind goes in the order it came, before any
+ * statement that reads or updates its table (a task's end, the final
+ * status test, the settling).  They point into the batch being applied,
+ * and all go before it is freed.
  */
 struct dbw_rows {
-	enum dbw_stmt		 single, many;
 	uint64_t		 kind;
 	const msgpack_object	*f[DBW_ROWS];
 	uint32_t		 n[DBW_ROWS];
@@ -47,7 +49,7 @@ struct dbw {
 	const char	*dbpath;
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_NSTMTS];
-	struct dbw_rows	 waiting[2];	/* status, resource rows */
+	struct dbw_rows	 waiting[W_NKINDS];
 	void		*ctx;
 	void		*sock;
 	int		 sigfd;

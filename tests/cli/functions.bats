@@ -430,3 +430,64 @@ man_example()
 	STATS_DIGITS=0 run -2 weft check stats.yaml
 	assert_output "stats.yaml:4:10: plugin 'stats': init failed: STATS_DIGITS must be 1 to 17, not '0'"
 }
+
+@test "300 calls beside 300 commands: every task and try row holds its own task's values" {
+	write_flow <<'EOF'
+weft: 1
+config: {jobs: 2}
+plugins:
+  results: plugins/libresults.so
+apps:
+  add: {function: results.add}
+  sh: {command: "echo {i}; exit $(({i} % 3 == 0))"}
+main:
+  - id: a
+    app: add
+    foreach: {x: "1..300"}
+    args: {y: "1000"}
+  - id: s
+    app: sh
+    foreach: {i: "1..300"}
+    allow_failure: true
+EOF
+	run weft run flow.yaml
+	assert_success
+	# The rows of many tasks and tries go to the database several in one
+	# statement: each must still be its own task's.  N: the number in
+	# the id ("a[x=12]").
+	local n="CAST(substr(weft_task_id, 5, length(weft_task_id) - 5)
+	    AS INTEGER)"
+	run q "SELECT count(*) FROM task WHERE run_id = '0001' AND
+	    weft_task_id LIKE 'a[x=%' AND weft_result = $n + 1000 AND
+	    weft_function = 'add' AND weft_args =
+	    '{\"x\":\"' || $n || '\",\"y\":\"1000\"}';"
+	assert_output 300
+	run q "SELECT count(*) FROM task WHERE run_id = '0001' AND
+	    weft_task_id LIKE 's[i=%' AND weft_command =
+	    'echo ' || $n || '; exit \$((' || $n || ' % 3 == 0))' AND
+	    weft_exit_code = ($n % 3 = 0) AND weft_state =
+	    CASE WHEN $n % 3 = 0 THEN 'failed' ELSE 'done' END;"
+	assert_output 300
+	# Each task's one try: its own exit, output and times, in order.
+	run q "SELECT count(*) FROM try y JOIN task t ON t.run_id = y.run_id
+	    AND t.task_id = y.task_id WHERE y.run_id = '0001' AND
+	    y.try_id = 0 AND y.weft_exit_code = t.weft_exit_code AND
+	    y.weft_state = CASE WHEN t.weft_exit_code = 0 THEN 'done'
+	    ELSE 'failed' END AND y.weft_pid > 0 AND
+	    y.task_try_time_launched <= y.task_try_time_running AND
+	    y.task_try_time_running <= y.task_try_time_returned AND
+	    t.task_time_returned >= y.task_try_time_returned AND
+	    (t.weft_task_id LIKE 'a[%' AND y.weft_stdout_offset IS NOT NULL
+	    OR t.weft_task_id LIKE 's[%' AND y.weft_stdout = t.task_stdout);"
+	assert_output 600
+	run q "SELECT count(*) FROM try WHERE run_id = '0001';"
+	assert_output 600
+	# A command's stdout is its own.
+	run q "SELECT weft_task_id, task_stdout FROM task WHERE run_id =
+	    '0001' AND weft_task_id IN ('s[i=7]', 's[i=299]');"
+	local id path
+	while IFS='|' read -r id path; do
+		run cat "$path"
+		assert_output "${id:4:${#id}-5}"
+	done <<<"$output"
+}
