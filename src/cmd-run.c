@@ -779,8 +779,7 @@ cmd_run(int argc, char **argv)
 		for (i = 0; i < r.dag->ntasks; i++) {
 			if (!run_selected(&r, i))
 				not_selected(&r, i);
-			else if (r.tasks[i].waiting == 0 &&
-			    r.tasks[i].state == TS_WAITING)
+			else if (run_ready_at_start(&r, i))
 				task_ready(&r, i);
 			/*
 			 * A wide fan-out's verdicts are taken as they come (a

@@ -16,8 +16,8 @@
 #include "dbwriter.h"
 
 /*
- * Per event kind: its fields after the kind (and how many an event of a
- * spool written before schema 3, 4 or 5 has, the rest then NULL), its
+ * Per event kind: its fields after the kind (and the fewer that an event
+ * of an older weft's spool may have, the rest then NULL), its
  * statement, the rows it waits with to go DBW_ROWS at a time (W_NONE:
  * it goes at once), which fields are epoch times (bit i: field i), and
  * which rows must go before it (bit k: rows k).  Field positions follow
@@ -26,25 +26,30 @@
 #define W_NONE		W_NKINDS
 #define W_ALL		((1u << W_NKINDS) - 1)
 static const struct dbw_kind {
-	uint32_t		 nfields, older;
+	uint32_t		 nfields, older[2];
 	enum dbw_stmt		 stmt;
 	enum dbw_waiting	 wait;
 	uint32_t		 times;
 	uint32_t		 after;
 } dbw_kinds[EV_LAST + 1] = {
-	[EV_WORKFLOW] = { 8, 8, ST_WORKFLOW, W_NONE, 1u << 0, 0 },
-	[EV_WORKFLOW_END] = { 6, 6, ST_WORKFLOW_END, W_NONE, 1u << 0, W_ALL },
-	[EV_TASK] = { 13, 10, ST_TASK, W_TASK, 1u << 8, 0 },
+	[EV_WORKFLOW] = { 8, { 8, 8 }, ST_WORKFLOW, W_NONE, 1u << 0, 0 },
+	[EV_WORKFLOW_END] = { 6, { 6, 6 }, ST_WORKFLOW_END, W_NONE, 1u << 0,
+	    W_ALL },
+	[EV_TASK] = { 17, { 13, 10 }, ST_TASK, W_TASK, 1u << 8, 0 },
 	/* Fields: task, try, name, time; columns in that order. */
-	[EV_STATUS] = { 4, 4, ST_STATUS, W_STATUS, 1u << 3, 0 },
-	[EV_TASK_END] = { 11, 10, ST_TASK_END, W_NONE, 1u << 1,
+	[EV_STATUS] = { 4, { 4, 4 }, ST_STATUS, W_STATUS, 1u << 3, 0 },
+	[EV_TASK_END] = { 11, { 10, 10 }, ST_TASK_END, W_NONE, 1u << 1,
 	    1u << W_TASK },
-	[EV_TRY] = { 19, 15, ST_TRY, W_TRY, 1u << 5 | 1u << 6 | 1u << 7, 0 },
-	[EV_RESOURCE] = { 16, 14, ST_RESOURCE, W_RESOURCE, 1u << 2, 0 },
-	[EV_BLOCK] = { 5, 4, ST_BLOCK, W_NONE, 1u << 2, 0 },
-	[EV_NODE] = { 6, 6, ST_NODE, W_NONE, 1u << 5, 0 },
-	[EV_WORKFLOW_LOST] = { 1, 1, ST_WORKFLOW_LOST, W_NONE, 1u << 0, W_ALL },
-	[EV_TASK_TEXT] = { 5, 5, ST_TASK_TEXT, W_NONE, 0, 1u << W_TASK },
+	[EV_TRY] = { 19, { 15, 15 }, ST_TRY, W_TRY,
+	    1u << 5 | 1u << 6 | 1u << 7, 0 },
+	[EV_RESOURCE] = { 16, { 14, 14 }, ST_RESOURCE, W_RESOURCE, 1u << 2,
+	    0 },
+	[EV_BLOCK] = { 5, { 4, 4 }, ST_BLOCK, W_NONE, 1u << 2, 0 },
+	[EV_NODE] = { 6, { 6, 6 }, ST_NODE, W_NONE, 1u << 5, 0 },
+	[EV_WORKFLOW_LOST] = { 1, { 1, 1 }, ST_WORKFLOW_LOST, W_NONE, 1u << 0,
+	    W_ALL },
+	[EV_TASK_TEXT] = { 5, { 5, 5 }, ST_TASK_TEXT, W_NONE, 0,
+	    1u << W_TASK },
 };
 /* The statement of DBW_ROWS rows of kind K. */
 #define ROWS_STMT(k)	((enum dbw_stmt)(ST_STATUS_ROWS + dbw_kinds[k].wait))
@@ -238,7 +243,8 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	    msg_get_uint(&ev->via.array.ptr[0], &kind) == -1 ||
 	    kind < EV_WORKFLOW || kind > EV_LAST ||
 	    (ev->via.array.size - 1 != dbw_kinds[kind].nfields &&
-	    ev->via.array.size - 1 != dbw_kinds[kind].older)) {
+	    ev->via.array.size - 1 != dbw_kinds[kind].older[0] &&
+	    ev->via.array.size - 1 != dbw_kinds[kind].older[1])) {
 		log_warnx("malformed event ignored");
 		return 0;
 	}

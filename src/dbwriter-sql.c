@@ -34,9 +34,10 @@ const char *const dbw_sql[ST_NSTMTS] = {
 	    "task_func_name, task_depends, task_inputs, task_outputs, "
 	    "task_stdout, task_stderr, task_time_invoked, weft_app_kind, "
 	    "task_memoize, task_stdin, weft_state, weft_cores, weft_memory, "
-	    "weft_gpus) VALUES (?1, ?2, ?3, ?4, "
+	    "weft_gpus, weft_command, weft_function, weft_plugin, weft_args) "
+	    "VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, '/dev/null', 'pending', ?12, "
-	    "?13, ?14) "
+	    "?13, ?14, ?15, ?16, ?17, ?18) "
 	    "ON CONFLICT (run_id, task_id) DO NOTHING",
 	[ST_STATUS] = "INSERT INTO status (run_id, task_id, try_id, "
 	    "task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -95,7 +95,10 @@ enum event_kind {
 				   complete */
 	EV_TASK,		/* task, id, app, depends, inputs, outputs,
 				   stdout, stderr, invoked, kind, and (from
-				   version 6) cores, memory, gpus */
+				   version 6) cores, memory, gpus, and (for
+				   a task ready from the start, since weft
+				   writes it so) command, function, plugin,
+				   args as in EV_TASK_TEXT */
 	EV_STATUS,		/* task, try, name, time */
 	EV_TASK_END,		/* task, returned, state, fail_count, exit,
 				   signal, result, stdout, stderr, memoize,

@@ -103,16 +103,67 @@ ev_workflow(struct run *r)
 	msgpack_pack_uint64(pk, r->dag->ntasks);
 }
 
-/* A task row for every task, and its first status, pending. */
+/*
+ * The text of task T, TT, as four fields: a command, or a call's
+ * function, plugin and arguments.
+ */
+static void
+pack_text(msgpack_packer *pk, const struct task *t,
+    const struct task_text *tt)
+{
+	json_t	*args;
+	char	*s;
+	size_t	 j;
+
+	if (tt->command != NULL) {
+		monitor_pack_str(pk, tt->command);
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+		msgpack_pack_nil(pk);
+		return;
+	}
+	msgpack_pack_nil(pk);
+	monitor_pack_str(pk, t->app->fn_symbol);
+	monitor_pack_str(pk, t->app->fn_plugin);
+	args = json_object();
+	for (j = 0; j < tt->nargs; j++)
+		json_object_set_new(args, tt->arg_names[j],
+		    json_string(tt->arg_values[j]));
+	s = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(args);
+	monitor_pack_str(pk, s);
+	free(s);
+}
+
+/*
+ * Whether task I's text goes with its row: it is made ready as the run
+ * begins (when: a condition or on_failure may skip it instead), so its
+ * text is known now; one more statement a task saved from the writer.
+ */
+static int
+text_with_row(const struct run *r, uint32_t i)
+{
+	const struct task	*t = &r->dag->tasks[i];
+
+	return !r->aborted && run_ready_at_start(r, i) && !t->late &&
+	    (t->call->when == WHEN_SUCCESS || t->call->when == WHEN_ALWAYS);
+}
+
+/*
+ * A task row for every task, and its first status, pending; with its
+ * text when that is known (text_with_row), else ev_task_text gives it
+ * once it is.
+ */
 void
 ev_tasks(struct run *r)
 {
 	const struct wf_resources *res;
 	msgpack_packer	*pk;
 	struct task	*t;
+	struct task_text tt;
 	char		*deps, *in, *out, *dir, *path;
 	size_t		 i, j, len;
-	int		 fn;
+	int		 fn, told;
 
 	if (r->mon == NULL)
 		return;
@@ -127,7 +178,8 @@ ev_tasks(struct run *r)
 		fn = TASK_IS_FUNCTION(t);
 		dir = rundir_task_dirname(t->id);
 		path = xprintf("%s/tasks/%s/try-0/stdout", r->rd.path, dir);
-		pk = monitor_event(r->mon, EV_TASK, 13);
+		told = text_with_row(r, i);
+		pk = monitor_event(r->mon, EV_TASK, told ? 17 : 13);
 		msgpack_pack_uint32(pk, t->index);
 		monitor_pack_str(pk, t->id);
 		monitor_pack_str(pk, t->app != NULL ? t->app->name : NULL);
@@ -150,6 +202,12 @@ ev_tasks(struct run *r)
 		else
 			msgpack_pack_nil(pk);
 		msgpack_pack_int(pk, res->gpus);
+		if (told) {
+			task_text_now(r, t, &tt);
+			pack_text(pk, t, &tt);
+			task_text_free(&tt);
+			r->tasks[i].text_told = 1;
+		}
 		monitor_status(r->mon, t->index, 0, "pending", r->began);
 		free(dir);
 		free(path);
@@ -167,34 +225,13 @@ ev_tasks(struct run *r)
 void
 ev_task_text(struct run *r, uint32_t i, const struct task_text *tt)
 {
-	const struct task	*t = &r->dag->tasks[i];
-	msgpack_packer		*pk;
-	json_t			*args;
-	char			*s;
-	size_t			 j;
+	msgpack_packer	*pk;
 
 	if (r->mon == NULL)
 		return;
 	pk = monitor_event(r->mon, EV_TASK_TEXT, 5);
 	msgpack_pack_uint32(pk, i);
-	if (tt->command != NULL) {
-		monitor_pack_str(pk, tt->command);
-		msgpack_pack_nil(pk);
-		msgpack_pack_nil(pk);
-		msgpack_pack_nil(pk);
-		return;
-	}
-	msgpack_pack_nil(pk);
-	monitor_pack_str(pk, t->app->fn_symbol);
-	monitor_pack_str(pk, t->app->fn_plugin);
-	args = json_object();
-	for (j = 0; j < tt->nargs; j++)
-		json_object_set_new(args, tt->arg_names[j],
-		    json_string(tt->arg_values[j]));
-	s = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(args);
-	monitor_pack_str(pk, s);
-	free(s);
+	pack_text(pk, &r->dag->tasks[i], tt);
 }
 
 /*

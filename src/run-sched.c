@@ -103,7 +103,8 @@ make_ready(struct run *r, uint32_t i)
 	for (j = 0; j < t->ndeps && !rerun; j++)
 		rerun = r->tasks[t->deps[j]].state == TS_DONE;
 	set_state(r, i, TS_KEYING);
-	ev_task_text(r, i, &tt);
+	if (!r->tasks[i].text_told)
+		ev_task_text(r, i, &tt);
 	resume_ready(r->rs, i, &tt, rerun);
 }
 

@@ -111,3 +111,11 @@ run_selected(const struct run *r, uint32_t i)
 {
 	return r->selected == NULL || r->selected[i];
 }
+
+/* Task I is made ready as the run begins: selected, waiting for none. */
+int
+run_ready_at_start(const struct run *r, uint32_t i)
+{
+	return run_selected(r, i) && r->tasks[i].waiting == 0 &&
+	    r->tasks[i].state == TS_WAITING;
+}

@@ -105,6 +105,7 @@ struct task_run {
 	uint8_t		 dep_failed;	/* a dependency failed */
 	uint8_t		 allowed;	/* failed, and allowed to */
 	uint8_t		 ahead;		/* sent, not yet started (nahead) */
+	uint8_t		 text_told;	/* its text went with its task row */
 };
 
 enum ci_kind {
@@ -235,6 +236,7 @@ elapsed_ms(const struct timespec *t0)
 /* run-select.c */
 int		 run_select(struct run *, char **, size_t);
 int		 run_selected(const struct run *, uint32_t);
+int		 run_ready_at_start(const struct run *, uint32_t);
 
 /* cmd-run.c */
 void		 pump_once(struct run *r, int64_t timeout);

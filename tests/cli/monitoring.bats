@@ -174,6 +174,50 @@ EOF
 	assert_output 300
 }
 
+@test "weft_command: a task's text once it is ready, in its row or after it; NULL for one never ready" {
+	write_flow <<'EOF'
+weft: 1
+params: {go: "no"}
+config: {jobs: 2}
+apps:
+  sh: {command: "sh -c {cmd}"}
+main:
+  - id: root
+    app: sh
+    foreach: {i: "1..40"}
+    args: {cmd: "echo root {i}"}
+  - {id: after, app: sh, needs: [root], args: {cmd: "echo after"}}
+  - {id: bad, app: sh, args: {cmd: "exit 3"}}
+  - {id: behind, app: sh, needs: [bad], args: {cmd: "echo never"}}
+  - {id: cond, app: sh, when: "{params.go} == yes", args: {cmd: "echo cond"}}
+  - {id: fix, app: sh, needs: [bad], when: on_failure, args: {cmd: "echo fix"}}
+  - {id: tidy, app: sh, needs: [fix], when: always, args: {cmd: "echo tidy"}}
+EOF
+	run weft run flow.yaml
+	assert_failure 1
+	# The roots' commands went with their rows; the others' once ready.
+	run q "SELECT count(*) FROM task WHERE run_id = '0001' AND
+	    weft_task_id LIKE 'root[%' AND weft_command = 'sh -c ''echo root '
+	    || substr(weft_task_id, 8, length(weft_task_id) - 8) || '''';"
+	assert_output 40
+	run q "SELECT weft_task_id || '=' || coalesce(weft_command, 'NULL')
+	    FROM task WHERE run_id = '0001' AND weft_task_id NOT LIKE 'root[%'
+	    ORDER BY task_id;"
+	assert_output "after=sh -c 'echo after'
+bad=sh -c 'exit 3'
+behind=NULL
+cond=NULL
+fix=sh -c 'echo fix'
+tidy=sh -c 'echo tidy'"
+	run weft run flow.yaml --set go=yes
+	assert_failure 1
+	run q "SELECT coalesce(weft_command, 'NULL') FROM task WHERE
+	    run_id = '0002' AND weft_task_id IN ('cond', 'behind')
+	    ORDER BY task_id;"
+	assert_output "NULL
+sh -c 'echo cond'"
+}
+
 @test "a failing task: statuses end in failed, try and task rows say why" {
 	run_mixed
 	run status_seq bad
