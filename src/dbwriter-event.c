@@ -1,7 +1,7 @@
 /*
  * dbwriter-event.c: how the database writer (dbwriter.c) applies one
  * event: its fields bound to the statement of its kind (dbwriter-sql.c),
- * and the rows that only add (statuses, resource samples, tries, tasks)
+ * and the rows of statuses, resource samples, tries, tasks and their ends
  * gathered DBW_ROWS to a statement.
  */
 
@@ -20,8 +20,9 @@
  * of an older weft's spool may have, the rest then NULL), its
  * statement, the rows it waits with to go DBW_ROWS at a time (W_NONE:
  * it goes at once), which fields are epoch times (bit i: field i), and
- * which rows must go before it (bit k: rows k).  Field positions follow
- * enum event_kind in proto.h.
+ * which rows must go before it, or before its own rows (bit k: rows k,
+ * which come before its own in enum dbw_waiting).  Field positions
+ * follow enum event_kind in proto.h.
  */
 #define W_NONE		W_NKINDS
 #define W_ALL		((1u << W_NKINDS) - 1)
@@ -38,7 +39,7 @@ static const struct dbw_kind {
 	[EV_TASK] = { 17, { 13, 10 }, ST_TASK, W_TASK, 1u << 8, 0 },
 	/* Fields: task, try, name, time; columns in that order. */
 	[EV_STATUS] = { 4, { 4, 4 }, ST_STATUS, W_STATUS, 1u << 3, 0 },
-	[EV_TASK_END] = { 11, { 10, 10 }, ST_TASK_END, W_NONE, 1u << 1,
+	[EV_TASK_END] = { 11, { 10, 10 }, ST_TASK_END, W_TASK_END, 1u << 1,
 	    1u << W_TASK },
 	[EV_TRY] = { 19, { 15, 15 }, ST_TRY, W_TRY,
 	    1u << 5 | 1u << 6 | 1u << 7, 0 },
@@ -49,7 +50,7 @@ static const struct dbw_kind {
 	[EV_WORKFLOW_LOST] = { 1, { 1, 1 }, ST_WORKFLOW_LOST, W_NONE, 1u << 0,
 	    W_ALL },
 	[EV_TASK_TEXT] = { 5, { 5, 5 }, ST_TASK_TEXT, W_NONE, 0,
-	    1u << W_TASK },
+	    1u << W_TASK | 1u << W_TASK_END },
 };
 /* The statement of DBW_ROWS rows of kind K. */
 #define ROWS_STMT(k)	((enum dbw_stmt)(ST_STATUS_ROWS + dbw_kinds[k].wait))
@@ -205,7 +206,8 @@ rows_add(struct dbw *w, struct dbw_rows *r, const msgpack_object *f,
 	r->f[r->count] = f;
 	r->n[r->count] = n;
 	if (++r->count == DBW_ROWS)
-		return rows_flush_one(w, r);
+		return rows_flush_kinds(w, dbw_kinds[r->kind].after |
+		    1u << dbw_kinds[r->kind].wait);
 	return 0;
 }
 

@@ -53,16 +53,32 @@ const char *const dbw_sql[ST_NSTMTS] = {
 	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
 	    "NOT EXISTS (SELECT 1 FROM status WHERE run_id = ?1 AND "
 	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4)",
-	[ST_TASK_END] = "UPDATE task SET task_time_returned = ?3, "
-	    "weft_state = ?4, task_fail_count = ?5, task_fail_cost = ?5, "
-	    "weft_exit_code = ?6, weft_signal = ?7, weft_result = ?8, "
-	    "task_stdout = CASE WHEN ?9 IS NULL THEN task_stdout "
-	    "WHEN ?9 = '' THEN NULL ELSE ?9 END, "
-	    "task_stderr = CASE WHEN ?10 IS NULL THEN task_stderr "
-	    "WHEN ?10 = '' THEN NULL ELSE ?10 END, "
-	    "task_memoize = coalesce(?11, task_memoize), "
-	    "weft_reason = coalesce(?12, weft_reason) "
-	    "WHERE run_id = ?1 AND task_id = ?2",
+	/*
+	 * An upsert, so that ends go DBW_ROWS to a statement: the task's
+	 * row is always there (main's EV_TASK came first, in order; were
+	 * it not, the row added would have an empty weft_task_id).
+	 */
+	[ST_TASK_END] = "INSERT INTO task (run_id, task_id, weft_task_id, "
+	    "task_time_returned, weft_state, task_fail_count, task_fail_cost, "
+	    "weft_exit_code, weft_signal, weft_result, task_stdout, "
+	    "task_stderr, task_memoize, weft_reason) VALUES (?1, ?2, '', ?3, "
+	    "?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "ON CONFLICT (run_id, task_id) DO UPDATE SET "
+	    "task_time_returned = excluded.task_time_returned, "
+	    "weft_state = excluded.weft_state, "
+	    "task_fail_count = excluded.task_fail_count, "
+	    "task_fail_cost = excluded.task_fail_cost, "
+	    "weft_exit_code = excluded.weft_exit_code, "
+	    "weft_signal = excluded.weft_signal, "
+	    "weft_result = excluded.weft_result, "
+	    "task_stdout = CASE WHEN excluded.task_stdout IS NULL THEN "
+	    "task_stdout WHEN excluded.task_stdout = '' THEN NULL "
+	    "ELSE excluded.task_stdout END, "
+	    "task_stderr = CASE WHEN excluded.task_stderr IS NULL THEN "
+	    "task_stderr WHEN excluded.task_stderr = '' THEN NULL "
+	    "ELSE excluded.task_stderr END, "
+	    "task_memoize = coalesce(excluded.task_memoize, task_memoize), "
+	    "weft_reason = coalesce(excluded.weft_reason, weft_reason)",
 	[ST_TRY] = "INSERT INTO try (run_id, task_id, try_id, block_id, "
 	    "hostname, task_executor, task_try_time_launched, "
 	    "task_try_time_running, task_try_time_returned, weft_pid, "

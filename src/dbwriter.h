@@ -12,13 +12,19 @@ enum dbw_stmt {
 	ST_TASK_END, ST_TRY,
 	ST_RESOURCE, ST_BLOCK, ST_NODE, ST_WORKFLOW_LOST, ST_TASK_TEXT,
 	ST_SENDER, ST_SPOOL,
-	/* DBW_ROWS rows of ST_STATUS, ST_RESOURCE, ST_TRY or ST_TASK */
+	/* DBW_ROWS rows of ST_STATUS ... ST_TASK_END, as enum dbw_waiting */
 	ST_STATUS_ROWS, ST_RESOURCE_ROWS, ST_TRY_ROWS, ST_TASK_ROWS,
+	ST_TASK_END_ROWS,
 	ST_NSTMTS
 };
 #define DBW_ROWS	16
-/* The kinds of row that wait to go DBW_ROWS at a time. */
-enum dbw_waiting { W_STATUS, W_RESOURCE, W_TRY, W_TASK, W_NKINDS };
+/*
+ * The kinds of row that wait to go DBW_ROWS at a time, in the order they
+ * go when several do: a kind that must go before another comes first.
+ */
+enum dbw_waiting {
+	W_STATUS, W_RESOURCE, W_TRY, W_TASK, W_TASK_END, W_NKINDS
+};
 
 extern const char *const dbw_sql[ST_NSTMTS];
 char	*dbw_sql_rows(enum dbw_stmt, unsigned);
@@ -32,7 +38,7 @@ struct dbw_sender {
 
 /*
  * Rows waiting to go DBW_ROWS at a time: statuses, resource samples,
- * tries and tasks.  Each kind goes in the order it came, before any
+ * tries, tasks and their ends.  Each kind goes in the order it came, before any
  * statement that reads or updates its table (a task's end, the final
  * status test, the settling).  They point into the batch being applied,
  * and all go before it is freed.
