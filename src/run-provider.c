@@ -147,7 +147,7 @@ ev_block(struct run *r, const struct block *b)
 void
 block_state(struct run *r, struct block *b, const char *state)
 {
-	if (strcmp(b->state, state) == 0)
+	if (state == NULL || strcmp(b->state, state) == 0)
 		return;
 	snprintf(b->state, sizeof b->state, "%s", state);
 	if (strcmp(state, "RUNNING") == 0 && b->running_ms == 0)
