@@ -435,11 +435,10 @@ man_example()
 	write_flow <<'EOF'
 weft: 1
 config: {jobs: 2}
-plugins:
-  results: plugins/libresults.so
+plugins: {results: plugins/libresults.so}
 apps:
-  add: {function: results.add}
-  sh: {command: "echo {i}; exit $(({i} % 3 == 0))"}
+  {add: {function: results.add},
+   sh: {command: "echo {i}; exit $(({i} % 3 == 0))"}}
 main:
   - id: a
     app: add
