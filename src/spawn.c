@@ -107,14 +107,14 @@ spawn_start(const struct spawn *sp, int *errp)
 	if (sp->cwd != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, sp->cwd);
 
+	/*
+	 * Every signal at its default, whatever the user's shell ignored:
+	 * a task behaves the same however weft was started.  It is also
+	 * the cheap way for this glibc, which otherwise asks each signal's
+	 * disposition before setting it, two calls a signal.
+	 */
 	sigemptyset(&none);
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGPIPE);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGTERM);
-	sigaddset(&dflt, SIGHUP);
-	sigaddset(&dflt, SIGQUIT);
-	sigaddset(&dflt, SIGCHLD);
+	sigfillset(&dflt);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dflt);
 	flags = POSIX_SPAWN_SETSIGMASK|POSIX_SPAWN_SETSIGDEF;

@@ -423,3 +423,24 @@ EOF
 	[ "$(grep -c 'execve(.*"worker"' trace.txt)" -ge 4 ] ||
 	    fail "fewer than 4 workers were exec'd"
 }
+
+@test "a task starts with every signal at its default and none blocked, whatever the user's shell ignored" {
+	write_flow <<'EOF'
+weft: 1
+apps:
+  t: {command: "grep -E '^Sig(Ign|Blk):' /proc/self/status >task-signals"}
+main:
+  - {id: t, app: t}
+EOF
+	# Ignored dispositions go through exec; the task must have none of
+	# signals 1 to 31 (above, the C library keeps two of its own).
+	run bash -c "trap '' USR1 USR2 ALRM TSTP TTOU HUP PIPE INT; exec \"\$WEFT\" run -q flow.yaml"
+	assert_success
+	run cat task-signals
+	assert_line --index 0 "SigBlk:	0000000000000000"
+	local ign
+	ign=$(sed -n 's/^SigIgn:\t//p' task-signals)
+	[ -n "$ign" ] || fail "no SigIgn line: $output"
+	(( (0x$ign & 0x7fffffff) == 0 )) ||
+	    fail "the task ignores signals (mask $ign)"
+}
