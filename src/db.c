@@ -14,10 +14,12 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -283,6 +285,34 @@ db_open(const char *path, int mode, char **errp)
 		return NULL;
 	}
 	return db;
+}
+
+/*
+ * The highest run number the database at PATH holds a record of; 0 when
+ * it holds none or cannot be read.  The run folders are not the only
+ * memory of the numbers given: a record outlives its folder.
+ */
+unsigned
+db_highest_run(const char *path)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	sqlite3_int64	 n = 0;
+	char		*err = NULL;
+
+	if (access(path, F_OK) == -1 ||
+	    (db = db_open(path, DB_READ, &err)) == NULL) {
+		free(err);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT max(CAST(run_id AS INTEGER)) "
+	    "FROM workflow", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n > 0 && n < UINT_MAX ? (unsigned)n : 0;
 }
 
 /* The schema version a database says it has; 0 for a new one. */

@@ -23,14 +23,19 @@
 
 #include "weft.h"
 
-/* The highest run number: of the folders in RUNS, or noted in FD. */
+/*
+ * The highest run number: of the folders in RUNS, or noted in FD, or,
+ * when FD notes none (the runs folder was removed by hand, lock file and
+ * all), of the records in the monitoring database next to RUNS: a run
+ * given a recorded number would have its record mixed with the old one.
+ */
 static unsigned
 highest_run(const char *runs, int fd)
 {
 	DIR		*d;
 	struct dirent	*de;
 	unsigned long	 n, max = 0;
-	char		*end, buf[32];
+	char		*end, *db, buf[32];
 	ssize_t		 len;
 
 	if ((len = pread(fd, buf, sizeof buf - 1, 0)) > 0) {
@@ -38,6 +43,12 @@ highest_run(const char *runs, int fd)
 		n = strtoul(buf, &end, 10);
 		if (*end == '\n' && n < UINT_MAX)
 			max = n;
+	}
+	if (len <= 0) {
+		db = xprintf("%.*s/monitoring.db", (int)(strlen(runs) - 5),
+		    runs);
+		max = db_highest_run(db);
+		free(db);
 	}
 	if ((d = opendir(runs)) == NULL)
 		return max;

@@ -1031,6 +1031,7 @@ struct sqlite3;
 struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
 int		 db_version(struct sqlite3 *);
+unsigned	 db_highest_run(const char *);
 void		 db_time(double, char *, size_t);
 int		 db_full(struct sqlite3 *);
 const char	*db_errmsg(struct sqlite3 *);

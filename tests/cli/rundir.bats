@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 #
 # rundir.bats: the run directory: numbering (0001, 0002, also for runs
-# started at the same time), --run-dir, modes (0700), the files a run
-# leaves, and the process titles of the helpers while a run goes.
+# started at the same time, and after runs/ was removed by hand while
+# the monitoring database kept their records), --run-dir, modes (0700),
+# the files a run leaves, and the process titles of the helpers while a
+# run goes.
 
 load setup
 
@@ -31,6 +33,29 @@ EOF
 	run ls .weft/runs
 	assert_output "0001
 0002"
+}
+
+@test "runs/ removed by hand: the next run takes a number after those the monitoring database records" {
+	cp "$FIXTURES/pi.yaml" flow.yaml
+	run weft run flow.yaml
+	assert_success
+	run weft run flow.yaml
+	assert_success
+	# The folders, lock file and all, go; the record of 0001 and 0002
+	# stays.  A new 0001 would mix its record with the old one's.
+	rm -rf .weft/runs
+	run weft run flow.yaml
+	assert_success
+	assert_line --index 0 --regexp "^weft: run 0003 in "
+	run sqlite3 -batch -readonly .weft/monitoring.db "SELECT run_id ||
+	    ' ' || weft_state || ' ' || weft_monitoring_complete FROM workflow
+	    ORDER BY run_id;"
+	assert_output "0001 done 1
+0002 done 1
+0003 done 1"
+	run sqlite3 -batch -readonly .weft/monitoring.db "SELECT count(*)
+	    FROM task WHERE run_id = '0003' AND weft_state = 'done';"
+	[ "$output" -gt 0 ] || fail "run 0003 has no done task: $output"
 }
 
 @test "two weft runs at the same time get different run directories" {
