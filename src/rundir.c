@@ -24,10 +24,10 @@
 #include "weft.h"
 
 /*
- * The highest run number: of the folders in RUNS, or noted in FD, or,
- * when FD notes none (the runs folder was removed by hand, lock file and
- * all), of the records in the monitoring database next to RUNS: a run
- * given a recorded number would have its record mixed with the old one.
+ * The highest run number: of the folders in RUNS, noted in FD, or of the
+ * records in the monitoring database next to RUNS, which outlive both
+ * when runs/ is removed by hand: a run given a recorded number would
+ * have its record mixed with the old one's.
  */
 static unsigned
 highest_run(const char *runs, int fd)
@@ -44,12 +44,10 @@ highest_run(const char *runs, int fd)
 		if (*end == '\n' && n < UINT_MAX)
 			max = n;
 	}
-	if (len <= 0) {
-		db = xprintf("%.*s/monitoring.db", (int)(strlen(runs) - 5),
-		    runs);
-		max = db_highest_run(db);
-		free(db);
-	}
+	db = xprintf("%.*s/monitoring.db", (int)(strlen(runs) - 5), runs);
+	if ((n = db_highest_run(db)) > max)
+		max = n;
+	free(db);
 	if ((d = opendir(runs)) == NULL)
 		return max;
 	while ((de = readdir(d)) != NULL) {

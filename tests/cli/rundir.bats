@@ -56,6 +56,13 @@ EOF
 	run sqlite3 -batch -readonly .weft/monitoring.db "SELECT count(*)
 	    FROM task WHERE run_id = '0003' AND weft_state = 'done';"
 	[ "$output" -gt 0 ] || fail "run 0003 has no done task: $output"
+	# And a lock file that notes a lower number than the record holds.
+	rm -rf .weft/runs
+	mkdir .weft/runs
+	echo 1 >.weft/runs/.lock
+	run weft run flow.yaml
+	assert_success
+	assert_line --index 0 --regexp "^weft: run 0004 in "
 }
 
 @test "two weft runs at the same time get different run directories" {
