@@ -24,13 +24,13 @@
 #include "weft.h"
 
 /*
- * The highest run number: of the folders in RUNS, noted in FD, or of the
- * records in the monitoring database next to RUNS, which outlive both
- * when runs/ is removed by hand: a run given a recorded number would
- * have its record mixed with the old one's.
+ * The highest run number: of the folders in RUNS (BASE/runs), noted in
+ * FD, or of the records in BASE's monitoring database, which outlive
+ * both when runs/ is removed by hand: a run given a recorded number
+ * would have its record mixed with the old one's.
  */
 static unsigned
-highest_run(const char *runs, int fd)
+highest_run(const char *base, const char *runs, int fd)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -44,7 +44,7 @@ highest_run(const char *runs, int fd)
 		if (*end == '\n' && n < UINT_MAX)
 			max = n;
 	}
-	db = xprintf("%.*s/monitoring.db", (int)(strlen(runs) - 5), runs);
+	db = xprintf("%s/monitoring.db", base);
 	if ((n = db_highest_run(db)) > max)
 		max = n;
 	free(db);
@@ -91,7 +91,7 @@ rundir_lock_numbers(const char *base)
 	lock = xprintf("%s/.lock", runs);
 	fd = open(lock, O_RDWR|O_CREAT|O_CLOEXEC, 0644);
 	if (fd != -1 && (flock(fd, LOCK_EX) == -1 ||
-	    note_highest(fd, highest_run(runs, fd)) == -1)) {
+	    note_highest(fd, highest_run(base, runs, fd)) == -1)) {
 		e = errno;
 		close(fd);
 		fd = -1;
@@ -131,7 +131,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 		goto fail;
 	if (flock(fd, LOCK_EX) == -1)
 		goto fail;
-	n = highest_run(runs, fd);
+	n = highest_run(rd->base, runs, fd);
 	for (tries = 0; tries < 1000; tries++) {
 		n++;
 		free(path);
