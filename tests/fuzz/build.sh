@@ -22,9 +22,10 @@ src=${FUZZ_SRC:-$top/src}
 build=${1:-$here/build}
 cc=${FUZZ_CC:-clang}
 
-# Only these sources are linked; of weft's libraries they need libyaml.
-sources="strmap diag path arena ytree workflow workflow-main workflow-data workflow-table workflow-matrix workflow-env workflow-include workflow-config workflow-provider template cond dag dag-expand dag-text dag-scope dag-needs rundir file log util xmalloc"
-packages="yaml-0.1 jansson"
+# Only these sources are linked; of weft's libraries they need libyaml,
+# jansson and SQLite (rundir.c reads the highest recorded run).
+sources="strmap diag path arena ytree workflow workflow-main workflow-data workflow-table workflow-matrix workflow-env workflow-include workflow-config workflow-provider template cond dag dag-expand dag-text dag-scope dag-needs rundir db file log util xmalloc"
+packages="yaml-0.1 jansson sqlite3"
 harnesses="fuzz-workflow fuzz-template"
 
 sanitize="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
