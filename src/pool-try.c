@@ -500,10 +500,14 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	 * A scheduler ending a job (scancel, its walltime) signals every
 	 * process of it, our tasks with us: a task killed so is held back
 	 * a moment, for the pool's own signal to come and make it a try
-	 * lost with its pool, to run elsewhere, not a failure.
+	 * lost with its pool, to run elsewhere, not a failure.  So is one
+	 * whose shell outlived the child killed so and says it (128 + the
+	 * signal).
 	 */
-	if (p->remote && WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM ||
-	    WTERMSIG(status) == SIGKILL))
+	if (p->remote && ((WIFSIGNALED(status) &&
+	    (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL)) ||
+	    (WIFEXITED(status) && (WEXITSTATUS(status) == 128 + SIGTERM ||
+	    WEXITSTATUS(status) == 128 + SIGKILL))))
 		p->hold_results_ms = mono_ms() + POOL_TERM_HOLD_MS;
 	r = try_end(p, &slot->pt, pid, outcome, status, reason, NULL);
 	r->has_usage = 1;
