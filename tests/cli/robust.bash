@@ -625,7 +625,10 @@ resume_after_stop()
 }
 
 # kill_everything: SIGKILL of every process of the test at once (a power
-# cut for the run), until none is left.
+# cut for the run), until none is left.  Each round stops them all before
+# it kills any: kill(1) signals one process after another, and a helper
+# still running while main is already gone would see the lifeline close
+# and record the run as lost, which no power cut does.
 kill_everything()
 {
 	local i pids
@@ -633,6 +636,8 @@ kill_everything()
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		pids=$(weft_test_procs) || true
 		[ -z "$pids" ] && return 0
+		# shellcheck disable=SC2086
+		kill -STOP $pids 2>/dev/null || true
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null || true
 		sleep 0.1
