@@ -10,8 +10,10 @@
 # logged and counted in weft status; a remote pool that stops answering
 # is declared lost after the heartbeat threshold, its try recorded "pool
 # lost" and run again on another pool, and when it comes back it is told
-# to exit and gets nothing; a pool whose interchange is gone kills its
-# tasks and exits by itself; bad settings and options are refused.
+# to exit and gets nothing; a task whose shell exits 143 as its pool is
+# ended is lost with the pool, and one that exits so by itself fails; a
+# pool whose interchange is gone kills its tasks and exits by itself; bad
+# settings and options are refused.
 
 load setup
 load monitoring
@@ -201,6 +203,47 @@ lose_a_pool()
 	# the second: nothing more.
 	[ "$(wc -l < effects)" -eq 2 ]
 	wait_for 10 none_alive "$SECOND"
+}
+
+# The pool and its tasks get a scheduler's SIGTERM together (scancel, a
+# job's walltime); a task's shell may outlive the child killed so and say
+# it, exit 143, before the pool's own signal is read.  Such a result waits
+# a moment on a remote pool: the try is lost with its pool, not failed.
+@test "a remote pool's task that exits 143 as its pool is ended is lost with it, and run again" {
+	remote_flow 0 \
+	    "  term: {command: 'echo \"\$WEFT_TASK_ID\" >> @DIR@/effects; [ -e @DIR@/mark ] && exit 0; touch @DIR@/mark; trap \"kill \\\$!; exit 143\" TERM; @SLEEP@ 60 & wait \$!'}" \
+	    'main:' '  - {id: t, app: term}'
+	weft_start run flow.yaml
+	join --jobs 1
+	FIRST=$JOIN_PID
+	wait_for 20 count_sleepers 1
+	# The task's shell first, then its pool.
+	kill -TERM "$(ps -o ppid= -p "$(sleeper_pids)")"
+	sleep 0.1
+	kill -TERM "$FIRST"
+	wait_for 15 none_alive "$FIRST" || fail "$(cat join.err)"
+	join --jobs 1
+	wait_for 30 weft_exited || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 0 ] || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
+	[ "$(tries_of t)" = "$(printf '0|lost|pool lost\n1|done|-')" ] ||
+	    fail "tries: $(tries_of t)"
+	[ "$(wc -l < effects)" -eq 2 ]
+}
+
+# The same exit with no signal to the pool is the task's own failure: it
+# is only held back a moment.
+@test "a remote pool's task that exits 143 by itself fails, with its exit code" {
+	remote_flow 0 "  own: {command: 'exit 143'}" \
+	    'main:' '  - {id: t, app: own}'
+	weft_start run flow.yaml
+	join --jobs 1
+	wait_for 30 weft_exited || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
+	weft_reap
+	[ "$WEFT_STATUS" -eq 1 ] || fail "$(cat "$WEFT_OUT" "$WEFT_ERR")"
+	[ "$(tries_of t)" = "0|failed|exit 143" ] || fail "tries: $(tries_of t)"
+	expect_event "failed   t exit 143"
+	wait_for 10 none_alive "$JOIN_PID"
 }
 
 @test "a remote pool whose interchange is gone kills its tasks and exits" {
