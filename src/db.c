@@ -290,7 +290,9 @@ db_open(const char *path, int mode, char **errp)
 /*
  * The highest run number the database at PATH holds a record of; 0 when
  * it holds none or cannot be read.  The run folders are not the only
- * memory of the numbers given: a record outlives its folder.
+ * memory of the numbers given: a record outlives its folder.  The caller
+ * holds the runs lock, so a database locked by another process is waited
+ * for 2 s at most, not db_open's 30 s.
  */
 unsigned
 db_highest_run(const char *path)
@@ -305,6 +307,7 @@ db_highest_run(const char *path)
 		free(err);
 		return 0;
 	}
+	sqlite3_busy_timeout(db, 2000);
 	if (sqlite3_prepare_v2(db, "SELECT max(CAST(run_id AS INTEGER)) "
 	    "FROM workflow", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
