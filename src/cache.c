@@ -198,6 +198,61 @@ cache_migrate(sqlite3 *db, char **errp)
 	return cache_rekey(db, errp);
 }
 
+/* The schema version a cache says it has: 0 for none, -1 for no meta. */
+static int
+cache_version(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+	    "'schema_version'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Whether the index of entries by task is there. */
+static int
+cache_indexed(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int		 yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = 'index' AND name = 'entry_task'", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* Prepares C's statements; -1 (none kept) if one cannot be. */
+static int
+cache_prepare(struct cache *c)
+{
+	int	 i;
+
+	for (i = 0; i < CS_NSTMTS; i++) {
+		/* Writes name columns an older cache may lack. */
+		if (c->readonly && (i == CS_PUT || i == CS_DELETE ||
+		    i == CS_FILE_PUT))
+			continue;
+		if (sqlite3_prepare_v2(c->db, cache_sql[i], -1, &c->st[i],
+		    NULL) != SQLITE_OK) {
+			for (i = 0; i < CS_NSTMTS; i++) {
+				sqlite3_finalize(c->st[i]);
+				c->st[i] = NULL;
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Opens and sets up one database file; NULL with *errp on failure, and
  * *fullp set if it failed for a full disk.  A read-only one must exist and
@@ -207,9 +262,8 @@ struct cache *
 cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 {
 	struct cache	*c;
-	sqlite3_stmt	*st;
 	char		*sql;
-	int		 i, v = 0;
+	int		 i, v;
 
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
@@ -229,18 +283,23 @@ cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 	 */
 	sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (!readonly && (cache_exec(c->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=NORMAL;", errp) == -1 ||
-	    cache_exec(c->db, cache_schema, errp) == -1 ||
+	    "PRAGMA synchronous=NORMAL;", errp) == -1))
+		goto fail;
+	/*
+	 * A cache of this schema, with its index, whose statements all
+	 * prepare is ready as it is: no write at every run's start (and no
+	 * wait for the write lock).
+	 */
+	if (!readonly && cache_version(c->db) == CACHE_SCHEMA_VERSION &&
+	    cache_indexed(c->db) && cache_prepare(c) == 0)
+		return c;
+	if (!readonly && (cache_exec(c->db, cache_schema, errp) == -1 ||
 	    cache_migrate(c->db, errp) == -1))
 		goto fail;
-	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = "
-	    "'schema_version'", -1, &st, NULL) != SQLITE_OK) {
+	if ((v = cache_version(c->db)) == -1) {
 		*errp = xstrdup(sqlite3_errmsg(c->db));
 		goto fail;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
 	if (v > CACHE_SCHEMA_VERSION) {
 		xasprintf(errp, "its schema version %d is newer than this "
 		    "weft's (%d)", v, CACHE_SCHEMA_VERSION);
@@ -254,17 +313,10 @@ cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 		if (i == -1)
 			goto fail;
 	}
-	for (i = 0; i < CS_NSTMTS; i++) {
-		/* Writes name columns an older cache may lack. */
-		if (readonly && (i == CS_PUT || i == CS_DELETE ||
-		    i == CS_FILE_PUT))
-			continue;
-		if (sqlite3_prepare_v2(c->db, cache_sql[i], -1, &c->st[i],
-		    NULL) != SQLITE_OK) {
-			/* Read-only, a cache of only some tables is no cache. */
-			*errp = xstrdup(sqlite3_errmsg(c->db));
-			goto fail;
-		}
+	if (cache_prepare(c) == -1) {
+		/* Read-only, a cache of only some tables is no cache. */
+		*errp = xstrdup(sqlite3_errmsg(c->db));
+		goto fail;
 	}
 	return c;
 fail:
@@ -398,6 +450,8 @@ cache_close(struct cache **cp)
 	cache_commit(c);
 	for (i = 0; i < CS_NSTMTS; i++)
 		sqlite3_finalize(c->st[i]);
+	if (!c->readonly)
+		db_wal_fold(c->db);
 	sqlite3_close(c->db);
 	if (c->lock_fd != -1)
 		close(c->lock_fd);

@@ -13,6 +13,8 @@
  * changes.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -316,6 +318,30 @@ db_highest_run(const char *path)
 	}
 	sqlite3_close(db);
 	return n > 0 && n < UINT_MAX ? (unsigned)n : 0;
+}
+
+/*
+ * Called by a writer as it closes DB.  The first process to open a WAL
+ * database that no other has open reads the whole WAL to rebuild its
+ * index, so a WAL left large at rest slows the start of every weft
+ * command; past DB_WAL_FOLD_BYTES it is folded into the database and
+ * emptied.  A reader in the way for 100 ms only puts that off.
+ */
+void
+db_wal_fold(sqlite3 *db)
+{
+	const char	*wal;
+	struct stat	 st;
+
+	wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	if (wal == NULL || stat(wal, &st) == -1 ||
+	    st.st_size <= DB_WAL_FOLD_BYTES)
+		return;
+	sqlite3_busy_timeout(db, 100);
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL) == SQLITE_OK)
+		log_info("folded the WAL of %s (%lld bytes) into it",
+		    sqlite3_db_filename(db, "main"), (long long)st.st_size);
 }
 
 /* The schema version a database says it has; 0 for a new one. */

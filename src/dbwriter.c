@@ -495,6 +495,7 @@ dbwriter_main(int argc, char **argv)
 	zmq_close(w.sock);
 	zmq_ctx_term(w.ctx);
 	dbw_release(&w);
+	db_wal_fold(w.db);
 	sqlite3_close(w.db);
 	close(lockfd);
 	return 0;

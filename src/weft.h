@@ -1027,6 +1027,7 @@ size_t		 plugins_loaded(const struct workflow *);
 #define DB_SCHEMA_VERSION	6
 #define DB_READ			0
 #define DB_WRITE		1
+#define DB_WAL_FOLD_BYTES	(1024 * 1024)	/* WAL left at rest, at most */
 struct sqlite3;
 struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
@@ -1035,6 +1036,7 @@ unsigned	 db_highest_run(const char *);
 void		 db_time(double, char *, size_t);
 int		 db_full(struct sqlite3 *);
 const char	*db_errmsg(struct sqlite3 *);
+void		 db_wal_fold(struct sqlite3 *);
 
 /* cmd-run.c */
 int		 cmd_run(int, char **);

@@ -13,7 +13,8 @@
 # "weft cache: ..." and exit 2.  Tasks count their starts in "effects".
 # A function task's entry counts its result's bytes and its outputs'.
 # A cache of schema 1 (entries in the order of their keys) is moved to
-# schema 2's order by the next run, every entry kept byte for byte.
+# schema 2's order by the next run, every entry kept byte for byte.  A run
+# that finds every task cached writes nothing to the cache.
 
 load setup
 load monitoring
@@ -442,4 +443,24 @@ t"
 	run weft cache clear --run-dir sub/rd
 	assert_success
 	assert_output 'removed 4 entries (603 bytes); 0 left (0 bytes)'
+}
+
+@test "a run that finds every task cached writes nothing to the cache" {
+	local c=.weft/cache before
+	first_run
+	before=$(cat "$c/cache.db" "$c/cache.db-wal" | cksum)
+	rm -f effects
+	run weft run --resume -q flow.yaml
+	assert_success
+	ran_exactly
+	assert_output --partial 'summary: 4 tasks: 4 cached in '
+	[ "$(cat "$c/cache.db" "$c/cache.db-wal" | cksum)" = "$before" ] ||
+	    fail "the cache was written to"
+	# A cache that lost its index is brought back to shape by the next run.
+	cache_sql 'DROP INDEX entry_task'
+	run weft run --resume -q flow.yaml
+	assert_success
+	run cache_sql "SELECT count(*) FROM sqlite_master WHERE
+	    name = 'entry_task'"
+	assert_output 1
 }

@@ -8,7 +8,8 @@
 # router is SIGKILLed mid-run (main restarts it), nor while readers hold
 # the database; when the router cannot be kept alive the run still
 # succeeds and says once that the record is incomplete.  The 20,000-task
-# count is in monitoring-big.bats.
+# count is in monitoring-big.bats.  A write-ahead log over 1 MiB is folded
+# into its database (monitoring and cache) as the run closes it.
 
 load setup
 load monitoring
@@ -954,4 +955,50 @@ reader_out_lines()
 		assert_output --regexp '^[01]\|0$'
 	fi
 	wait_for 3 no_test_procs || fail "left behind: $(show_test_procs)"
+}
+
+# pad_wal DB: DB's write-ahead log grows past 1 MiB (a table written and
+# dropped), and stays so after sqlite3 closes it.
+pad_wal()
+{
+	sqlite3 -cmd '.timeout 10000' -cmd '.dbconfig no_ckpt_on_close on' \
+	    "$1" 'PRAGMA wal_autocheckpoint = 0; CREATE TABLE pad (x);
+	    INSERT INTO pad SELECT randomblob(3000) FROM generate_series(1, 600);
+	    DROP TABLE pad;' >/dev/null
+	[ "$(stat -c %s "$1-wal")" -gt 1048576 ] || fail "$1-wal not padded"
+}
+
+@test "a write-ahead log over 1 MiB is folded in as its database closes; a small one is left" {
+	local db=.weft/monitoring.db cache=.weft/cache/cache.db
+	write_flow <<'EOF2'
+weft: 1
+apps:
+  say: {command: 'echo hi >{outputs}'}
+main:
+  - {id: t, app: say, outputs: t.out}
+EOF2
+	run weft run -q flow.yaml
+	assert_success
+	# One run's log is small: it is left, saving the syncs of a fold.
+	[ "$(stat -c %s "$db-wal")" -gt 0 ] || fail "a small WAL was folded"
+	[ "$(stat -c %s "$cache-wal")" -gt 0 ] || fail "a small WAL was folded"
+	pad_wal "$db"
+	pad_wal "$cache"
+	rm t.out
+	run weft run -q flow.yaml
+	assert_success
+	[ "$(stat -c %s "$db-wal")" -eq 0 ] ||
+	    fail "monitoring WAL: $(stat -c %s "$db-wal") bytes"
+	[ "$(stat -c %s "$cache-wal")" -eq 0 ] ||
+	    fail "cache WAL: $(stat -c %s "$cache-wal") bytes"
+	grep -q "info: folded the WAL of $WEFT_WORK/$db ([0-9]* bytes) into it" \
+	    .weft/runs/0002/dbwriter.log
+	grep -q "info: folded the WAL of $WEFT_WORK/$cache ([0-9]* bytes) into it" \
+	    .weft/runs/0002/weft.log
+	# Nothing of either run is lost in the fold.
+	[ "$(q "PRAGMA integrity_check")" = ok ]
+	[ "$(q "SELECT group_concat(run_id || ':' || weft_state) FROM
+	    (SELECT * FROM workflow ORDER BY run_id)")" = "0001:done,0002:done" ]
+	[ "$(q "SELECT count(*) FROM task WHERE weft_state = 'done'")" = 2 ]
+	[ "$(sqlite3 -readonly "$cache" "SELECT count(*) FROM entry")" = 1 ]
 }
