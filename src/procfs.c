@@ -3,7 +3,7 @@
  *
  * One parser of /proc/PID/stat (proc_stat_parse, on a buffer so that the
  * tricky command names can be tested), one walk over the numeric entries
- * of /proc (proc_walk_*), and readers of what the callers need: start
+ * of /proc or over our own children (proc_walk_*), and readers of what the callers need: start
  * time and CPU time (status, the run's supervision), resident memory and
  * open descriptors (control.c), environment and command line (cmd-stop.c),
  * I/O counters (pool-monitor.c) and our own executable (weft.c); and
@@ -23,7 +23,9 @@
 #include "weft.h"
 
 struct proc_walk {
-	DIR	*dir;
+	DIR	*dir;		/* over /proc, or NULL: */
+	pid_t	*pids;		/* our children, read at the start */
+	size_t	 npids, next;
 };
 
 /*
@@ -109,6 +111,47 @@ proc_walk_open(void)
 	return w;
 }
 
+/*
+ * Starts a walk over this process's children only, as each of its threads
+ * lists them in /proc/self/task/TID/children: a few reads, where a walk
+ * over /proc reads every process's stat.  A child that starts during the
+ * walk may be missed.  NULL if the kernel has no such list.
+ */
+struct proc_walk *
+proc_walk_children(void)
+{
+	struct proc_walk	*w;
+	struct dirent		*de;
+	char			 path[64];
+	FILE			*f;
+	DIR			*d;
+	long			 pid;
+
+	snprintf(path, sizeof path, "/proc/self/task/%ld/children",
+	    (long)getpid());
+	if (access(path, R_OK) == -1 ||
+	    (d = opendir("/proc/self/task")) == NULL)
+		return NULL;
+	w = xcalloc(1, sizeof *w);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%.16s/children",
+		    de->d_name);
+		/* A thread that ended meanwhile has no children left. */
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		while (fscanf(f, "%ld", &pid) == 1) {
+			w->pids = xreallocarray(w->pids, w->npids + 1,
+			    sizeof *w->pids);
+			w->pids[w->npids++] = pid;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return w;
+}
+
 /* The next process's pid, or 0 at the end. */
 pid_t
 proc_walk_next(struct proc_walk *w)
@@ -117,6 +160,8 @@ proc_walk_next(struct proc_walk *w)
 	const char	*s;
 	long		 pid;
 
+	if (w->dir == NULL)
+		return w->next < w->npids ? w->pids[w->next++] : 0;
 	while ((de = readdir(w->dir)) != NULL) {
 		for (s = de->d_name; *s >= '0' && *s <= '9'; s++)
 			;
@@ -133,7 +178,9 @@ proc_walk_close(struct proc_walk *w)
 {
 	if (w == NULL)
 		return;
-	closedir(w->dir);
+	if (w->dir != NULL)
+		closedir(w->dir);
+	free(w->pids);
 	free(w);
 }
 

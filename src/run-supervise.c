@@ -609,8 +609,9 @@ reap_children(struct run *r, int running)
 }
 
 /*
- * One pass over /proc that kills whatever task processes were orphaned to
- * us (their pool died), each with its process group.  Returns how many
+ * One pass over our children (over /proc if the kernel cannot list them)
+ * that kills whatever task processes were orphaned to us (their pool
+ * died, or they outlived their task), each with its process group.  Returns how many
  * were found alive.  They are reaped like any child.
  */
 int
@@ -622,7 +623,8 @@ sweep_orphans(struct run *r)
 	int		 found = 0;
 
 	r->sweep_orphans = 0;
-	if ((w = proc_walk_open()) == NULL)
+	if ((w = proc_walk_children()) == NULL &&
+	    (w = proc_walk_open()) == NULL)
 		return 0;
 	while ((pid = proc_walk_next(w)) != 0) {
 		if (pid == me || find_helper(r, pid) != NULL ||

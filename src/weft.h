@@ -395,6 +395,7 @@ struct proc_walk;
 int		 proc_stat_parse(const char *, struct proc_stat *);
 int		 proc_stat(pid_t, struct proc_stat *);
 struct proc_walk *proc_walk_open(void);
+struct proc_walk *proc_walk_children(void);
 pid_t		 proc_walk_next(struct proc_walk *);
 void		 proc_walk_close(struct proc_walk *);
 long long	 proc_start_ticks(pid_t, char *);

@@ -1,8 +1,9 @@
 /*
  * test-procfs.c: the /proc readers (procfs.c): the stat parser on tricky
  * lines and on the real /proc/self/stat, a child of ours as the stat
- * reader, the walk, the environ and cmdline readers see it, and what is
- * said of it once it is a zombie and once it is gone.
+ * reader, the walks (all processes, our children), the environ and
+ * cmdline readers see it, and what is said of it once it is a zombie and
+ * once it is gone.
  */
 
 #include <sys/types.h>
@@ -152,6 +153,25 @@ walk_finds(pid_t pid)
 	return found;
 }
 
+/* Whether the walk over our children comes upon PID, and only them. */
+static int
+children_have(pid_t pid)
+{
+	struct proc_walk	*w;
+	struct proc_stat	 ps;
+	pid_t			 p;
+	int			 found = 0;
+
+	assert_non_null(w = proc_walk_children());
+	while ((p = proc_walk_next(w)) != 0) {
+		found |= p == pid;
+		if (proc_stat(p, &ps) == 0)
+			assert_int_equal(ps.ppid, getpid());
+	}
+	proc_walk_close(w);
+	return found;
+}
+
 static void
 test_child(void **state)
 {
@@ -197,6 +217,7 @@ test_child(void **state)
 	assert_true(st == 'S' || st == 'R');
 	assert_true(proc_cpu_ticks(pid, NULL) >= 0);
 	assert_true(walk_finds(pid));
+	assert_true(children_have(pid));
 
 	assert_true(proc_has_env(pid, "WEFT_TEST_PROCFS=yes"));
 	assert_true(proc_has_env(pid, "A=b"));
@@ -233,6 +254,7 @@ test_child(void **state)
 	assert_int_equal(rd, 5);
 	assert_int_equal(wr, 7);
 	assert_false(walk_finds(pid));
+	assert_false(children_have(pid));
 }
 
 /* What the host has: its CPUs and memory, GPUs from the environment. */
