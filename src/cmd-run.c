@@ -244,6 +244,7 @@ run_loop(struct run *r)
 		timeout = timeout_min(timeout, monitor_timeout(r->mon));
 		timeout = timeout_min(timeout, resume_due(r->rs));
 		timeout = timeout_min(timeout, provider_tick(r));
+		publish_helpers(r);
 		if (zmq_poll(items, nitems, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -300,6 +301,7 @@ pump_once(struct run *r, int64_t timeout)
 	t = monitor_timeout(r->mon);
 	if (t != -1 && t < timeout)
 		timeout = t;
+	publish_helpers(r);
 	if (zmq_poll(items, n, timeout) > 0) {
 		if (items[0].revents != 0)
 			handle_signals(r, 0);
@@ -407,7 +409,7 @@ run_setup(struct run *r, const char *base)
 	r->registry = xprintf("%s/helpers.json", r->rd.path);
 
 	r->helpers = xcalloc(r->pools + 3, sizeof *r->helpers);
-	publish_helpers(r);
+	helpers_changed(r);
 	r->began = db_now();
 	if (gethostname(r->hostname, sizeof r->hostname - 1) == -1)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");

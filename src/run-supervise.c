@@ -31,8 +31,19 @@ static const char *role_names[] = {
 };
 
 /*
+ * A helper started, died or was given up: helpers.json is written again
+ * before main next waits (publish_helpers), once for all that changed
+ * since, so the four helpers started together cost one file, not four.
+ */
+void
+helpers_changed(struct run *r)
+{
+	r->registry_stale = 1;
+}
+
+/*
  * Writes helpers.json, the list of the run's processes that "weft status"
- * reads (see control.c); called whenever one starts, dies or is given up.
+ * reads (see control.c), if it is behind; called before main waits.
  */
 void
 publish_helpers(struct run *r)
@@ -42,8 +53,9 @@ publish_helpers(struct run *r)
 	size_t			 i;
 	int			 full;
 
-	if (r->registry == NULL)
+	if (r->registry == NULL || !r->registry_stale)
 		return;
+	r->registry_stale = 0;
 	procs = xcalloc(r->nhelpers + 1, sizeof *procs);
 	procs[0].name = "main";
 	procs[0].role = "main";
@@ -149,7 +161,7 @@ spawn_helper(struct run *r, struct helper *h)
 	log_info("started %s, pid %ld", h->name, (long)pid);
 	if (h->role == H_ROUTER)
 		monitor_release(r->mon);
-	publish_helpers(r);
+	helpers_changed(r);
 	return 0;
 }
 
@@ -381,12 +393,12 @@ schedule_restart(struct run *r, struct helper *h)
 			}
 		}
 		free(why);
-		publish_helpers(r);
+		helpers_changed(r);
 		return;
 	}
 	h->restart_at = elapsed_ms(&r->t0) +
 	    ((int64_t)HELPER_RESTART_MS << h->restarts);
-	publish_helpers(r);
+	helpers_changed(r);
 }
 
 /* Restarts whatever is due; returns ms until the next one, or -1. */
@@ -603,7 +615,7 @@ reap_children(struct run *r, int running)
 			    "ended badly: %s (see %s/%s.log)\n", weft_prog,
 			    h->name, (long)pid, why, r->rd.path, h->name);
 		}
-		publish_helpers(r);
+		helpers_changed(r);
 		free(why);
 	}
 }

@@ -163,6 +163,7 @@ struct run {
 	int		 nospace;	/* the record hit a full disk */
 	int		 record_retried; /* retry_record was called */
 	int		 registry_full;	/* helpers.json hit one */
+	int		 registry_stale; /* helpers.json behind the table */
 	char		 hostname[256];
 
 	struct helper	*helpers;
@@ -260,6 +261,7 @@ void		 reconcile_with_record(struct run *r);
 void		 settle_unfinished(struct run *r);
 
 /* run-supervise.c */
+void		 helpers_changed(struct run *r);
 void		 publish_helpers(struct run *r);
 int		 start_monitoring(struct run *r);
 int		 start_helpers(struct run *r);
