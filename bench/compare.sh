@@ -18,7 +18,7 @@ usage()
 {
 	cat <<EOF
 usage: bench/compare.sh [-n "N ..."] [-c "N ..."] [-j J] [-r R] [-p P]
-			[--commands-only | --calls-only] [--no-parallel]
+			[-l L] [--commands-only | --calls-only] [--no-parallel]
 
   -n "N ..."       command tasks per run, one run per size
                    (WEFT_BENCH_SIZES, default "1000 10000 100000")
@@ -30,6 +30,9 @@ usage: bench/compare.sh [-n "N ..."] [-c "N ..."] [-j J] [-r R] [-p P]
                    (WEFT_BENCH_REPEAT, default 3)
   -p P             at most P tasks per GNU parallel run, whatever N
                    (WEFT_BENCH_PARALLEL_N, default 2000)
+  -l L             one-task runs of weft and GNU parallel, interleaved;
+                   the median is reported; 0 skips them
+                   (WEFT_BENCH_START_RUNS, default 21)
   --commands-only  skip the function calls
   --calls-only     skip the command tasks
   --no-parallel    skip GNU parallel (otherwise it is installed with
@@ -52,6 +55,7 @@ call_sizes=${WEFT_BENCH_CALL_SIZES:-}
 jobs=${WEFT_BENCH_JOBS:-2}
 repeat=${WEFT_BENCH_REPEAT:-3}
 par_max=${WEFT_BENCH_PARALLEL_N:-2000}
+start_runs=${WEFT_BENCH_START_RUNS:-21}
 do_commands=1
 do_calls=1
 use_parallel=1
@@ -63,6 +67,7 @@ while [ $# -gt 0 ]; do
 	-j)	[ $# -ge 2 ] || die "-j needs a value"; jobs=$2; shift 2 ;;
 	-r)	[ $# -ge 2 ] || die "-r needs a value"; repeat=$2; shift 2 ;;
 	-p)	[ $# -ge 2 ] || die "-p needs a value"; par_max=$2; shift 2 ;;
+	-l)	[ $# -ge 2 ] || die "-l needs a value"; start_runs=$2; shift 2 ;;
 	--commands-only) do_calls=0; shift ;;
 	--calls-only) do_commands=0; shift ;;
 	--no-parallel) use_parallel=0; shift ;;
@@ -88,6 +93,9 @@ for v in $sizes $call_sizes "$jobs" "$repeat" "$par_max"; do
 	''|*[!0-9]*|0*) die "'$v' is not a positive integer" ;;
 	esac
 done
+case $start_runs in
+''|*[!0-9]*|0?*) die "'$start_runs' is not a count of runs" ;;
+esac
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 weft=${WEFT:-$srcdir/weft}
@@ -430,6 +438,72 @@ if [ "$do_calls" = 1 ]; then
 	timed calloff "$warm"
 fi
 
+# one_task DIR: one timed "weft run -q" of DIR/bench.yaml (one task),
+# checked after the clock stops; sets ns.
+one_task()
+{
+	local t0 t1
+
+	t0=$(now)
+	(cd "$1" && exec "$weft" run -q bench.yaml) >"$tmp/one.out" 2>&1
+	t1=$(now)
+	ns=$((t1 - t0))
+	grep -q '^summary: 1 task: 1 done' "$tmp/one.out" || {
+		echo "compare.sh: a one-task weft run failed; its output:" >&2
+		tail -n 20 "$tmp/one.out" >&2
+		exit 1
+	}
+}
+
+# one_parallel: one timed GNU parallel run of one task; sets ns.
+one_parallel()
+{
+	local t0 t1
+
+	t0=$(now)
+	parallel --will-cite /bin/sh -c true ::: 1 >"$tmp/one.out" 2>&1 || {
+		echo "compare.sh: a one-task GNU parallel run failed" >&2
+		exit 1
+	}
+	t1=$(now)
+	ns=$((t1 - t0))
+}
+
+# ms NS: nanoseconds as milliseconds with one decimal.
+ms()
+{
+	local t=$(( ($1 + 50000) / 100000 ))
+
+	printf '%d.%d' $((t / 10)) $((t % 10))
+}
+
+# The fixed cost of a run: L one-task runs of each, interleaved.
+start_row=
+if [ "$do_commands" = 1 ] && [ "$start_runs" -gt 0 ]; then
+	echo "compare.sh: one-task runs, $start_runs of each" >&2
+	weft_flow "$tmp/one-on" 1 true
+	weft_flow "$tmp/one-off" 1 false
+	one_on=() one_off=() one_par=()
+	for ((r = 1; r <= start_runs; r++)); do
+		one_task "$tmp/one-on"
+		one_on+=("$ns")
+		one_task "$tmp/one-off"
+		one_off+=("$ns")
+		if [ "$have_parallel" = 1 ]; then
+			one_parallel
+			one_par+=("$ns")
+		fi
+	done
+	on=$(median "${one_on[@]}")
+	start_row="| $(ms "$on") | $(ms "$(median "${one_off[@]}")")"
+	if [ "$have_parallel" = 1 ]; then
+		p=$(median "${one_par[@]}")
+		start_row+=" | $(ms "$p") | $(ratio "$on" "$p") |"
+	else
+		start_row+=" | - | - |"
+	fi
+fi
+
 # Run directories are kept until the end: deleting thousands of files
 # stalls this kind of file system for a while after, which would slow
 # whatever is measured next (see bench/README.md).
@@ -502,6 +576,13 @@ if [ "$do_commands" = 1 ]; then
 	printf '%s\n' "${cmd_rows[@]}"
 	[ "$do_calls" = 1 ] && echo
 fi
+if [ -n "$start_row" ]; then
+	echo "| one-task run: weft ms | weft no-mon ms | parallel ms" \
+	    "| weft/parallel |"
+	echo "|--:|--:|--:|--:|"
+	echo "$start_row"
+	echo
+fi
 if [ "$do_calls" = 1 ]; then
 	echo "| N calls | calls/s mon on | calls/s mon off | on/off" \
 	    "| main B/task |"
@@ -514,3 +595,8 @@ echo "tasks/s = N / median wall-clock time of a run; each ratio is weft's" \
     "with monitoring on divided by weft with it off; main B/task is the" \
     "peak memory of weft's main process (monitoring on, the largest of" \
     "the rounds, as its run's weft.log says) divided by N."
+[ -n "$start_row" ] &&
+    echo "A one-task run is the median of $start_runs interleaved runs of" \
+    "a workflow of one 'true' task, start to finish (weft run -q), and of" \
+    "GNU parallel running one '/bin/sh -c true'; weft/parallel divides" \
+    "the times, so lower is better."

@@ -413,10 +413,9 @@ run_setup(struct run *r, const char *base)
 	r->began = db_now();
 	if (gethostname(r->hostname, sizeof r->hostname - 1) == -1)
 		snprintf(r->hostname, sizeof r->hostname, "localhost");
+	/* The router's endpoint is bound: events wait there until it runs. */
 	if (r->wf->monitoring) {
 		r->dbpath = xprintf("%s/monitoring.db", r->rd.base);
-		if (start_monitoring(r) == -1)
-			return -1;
 		if ((r->mon = monitor_open(r->ctx, "main")) == NULL)
 			give_up_monitoring(r, "cannot reach the router");
 	}
@@ -761,9 +760,14 @@ cmd_run(int argc, char **argv)
 	/*
 	 * The helpers load while main sends the run's first events, ends
 	 * the records of earlier runs that ended without (record.c) and
-	 * opens the cache: nothing of that is on their way.
+	 * opens the cache: nothing of that is on their way.  The task side
+	 * starts first, as the first task needs it; the router and the
+	 * writer are needed once events are to be written, and nothing
+	 * sent to their endpoints, bound already, is lost meanwhile.
 	 */
 	if (start_helpers(&r) == -1)
+		r.aborted = 1;
+	if (r.mon != NULL && start_monitoring(&r) == -1)
 		r.aborted = 1;
 	if (r.mon != NULL) {
 		ev_workflow(&r);

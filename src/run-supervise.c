@@ -90,14 +90,28 @@ publish_helpers(struct run *r)
 	free(procs);
 }
 
-/* Adds a helper to the table; ARGV (roleargs_argv) becomes its own. */
+/*
+ * Adds a helper to the table; ARGV (roleargs_argv) becomes its own.  The
+ * table (and so weft status) lists the router, the writer, the
+ * interchange and the pools in this order, whatever order they start in.
+ */
 static struct helper *
 add_helper(struct run *r, enum helper_role role, int pool, const char *name,
     char **argv)
 {
+	static const int rank[] = {
+		[H_ROUTER] = 0, [H_DBWRITER] = 1, [H_INTERCHANGE] = 2,
+		[H_POOL] = 3
+	};
 	struct helper	*h;
+	size_t		 i = r->nhelpers;
 
-	h = &r->helpers[r->nhelpers++];
+	while (i > 0 && rank[r->helpers[i - 1].role] > rank[role])
+		i--;
+	memmove(&r->helpers[i + 1], &r->helpers[i],
+	    (r->nhelpers - i) * sizeof *r->helpers);
+	r->nhelpers++;
+	h = &r->helpers[i];
 	memset(h, 0, sizeof *h);
 	snprintf(h->name, sizeof h->name, "%s", name);
 	h->role = role;
@@ -175,7 +189,10 @@ helper_args(struct run *r, struct roleargs *a)
 	a->verbose = r->verbose;
 }
 
-/* The router and the writer come first, so that no event is missed. */
+/*
+ * The router and the writer, after the task side: their endpoints are
+ * bound already (run_setup), so no event sent meanwhile is missed.
+ */
 int
 start_monitoring(struct run *r)
 {
