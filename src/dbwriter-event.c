@@ -148,7 +148,7 @@ rows_flush_one(struct dbw *w, struct dbw_rows *r)
 
 	r->count = 0;
 	if (count == DBW_ROWS) {
-		st = w->st[ROWS_STMT(r->kind)];
+		st = dbw_st(w, ROWS_STMT(r->kind));
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		for (j = 0; j < count; j++)
 			bind_fields(st, 2 + j * dbw_kinds[r->kind].nfields,
@@ -159,7 +159,7 @@ rows_flush_one(struct dbw *w, struct dbw_rows *r)
 		w->rows += DBW_ROWS - 1;
 		return 0;
 	}
-	st = w->st[dbw_kinds[r->kind].stmt];
+	st = dbw_st(w, dbw_kinds[r->kind].stmt);
 	for (j = 0; j < count && rc == 0; j++) {
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		bind_fields(st, 2, r->kind, r->f[j], r->n[j]);
@@ -214,7 +214,7 @@ rows_add(struct dbw *w, struct dbw_rows *r, const msgpack_object *f,
 int
 dbw_step(struct dbw *w, enum dbw_stmt which)
 {
-	sqlite3_stmt	*st = w->st[which];
+	sqlite3_stmt	*st = dbw_st(w, which);
 	int		 rc;
 
 	rc = sqlite3_step(st);
@@ -262,7 +262,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 		return rows_add(w, &w->waiting[dbw_kinds[kind].wait], f, n);
 	if (rows_flush_kinds(w, dbw_kinds[kind].after) == -1)
 		return -1;
-	st = w->st[which];
+	st = dbw_st(w, which);
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 	bind_fields(st, 2, kind, f, n);
 	if (kind == EV_NODE)
@@ -287,28 +287,42 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	return 0;
 }
 
-/* Prepares every statement, the rows' too. */
+/* Sets up the waiting rows of each kind; statements wait for dbw_st. */
 void
 dbw_prepare(struct dbw *w)
 {
-	char		*sql[ST_NSTMTS] = { NULL };
 	uint64_t	 kind;
-	int		 i;
 
 	for (kind = EV_WORKFLOW; kind <= EV_LAST; kind++) {
 		if (dbw_kinds[kind].wait == W_NONE)
 			continue;
 		w->waiting[dbw_kinds[kind].wait] =
 		    (struct dbw_rows){ .kind = kind };
-		sql[ROWS_STMT(kind)] = dbw_sql_rows(dbw_kinds[kind].stmt,
+	}
+}
+
+/*
+ * Statement WHICH, prepared at its first use: a small run needs few of
+ * them (none of DBW_ROWS rows), and the writer starts while the run's
+ * other processes do, on the same CPUs.
+ */
+sqlite3_stmt *
+dbw_st(struct dbw *w, enum dbw_stmt which)
+{
+	uint64_t	 kind;
+	char		*sql;
+
+	if (w->st[which] != NULL)
+		return w->st[which];
+	if (which >= ST_STATUS_ROWS) {
+		kind = w->waiting[which - ST_STATUS_ROWS].kind;
+		sql = dbw_sql_rows(dbw_kinds[kind].stmt,
 		    dbw_kinds[kind].nfields);
-	}
-	for (i = 0; i < ST_NSTMTS; i++) {
-		if (sql[i] == NULL)
-			sql[i] = xstrdup(dbw_sql[i]);
-		if (sqlite3_prepare_v3(w->db, sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL) != SQLITE_OK)
-			fatalx("database: %s", sqlite3_errmsg(w->db));
-		free(sql[i]);
-	}
+	} else
+		sql = xstrdup(dbw_sql[which]);
+	if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &w->st[which], NULL) != SQLITE_OK)
+		fatalx("database: %s", sqlite3_errmsg(w->db));
+	free(sql);
+	return w->st[which];
 }

@@ -189,7 +189,7 @@ dbw_save(struct dbw *w)
 		s = &w->senders[i];
 		if (!s->dirty)
 			continue;
-		st = w->st[ST_SENDER];
+		st = dbw_st(w, ST_SENDER);
 		above = seqs_text(&s->now);
 		sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
@@ -202,7 +202,7 @@ dbw_save(struct dbw *w)
 	}
 	if (w->lost && record_settle(w->db, w->run, db_now(), 1) == -1)
 		return -1;
-	st = w->st[ST_SPOOL];
+	st = dbw_st(w, ST_SPOOL);
 	sqlite3_bind_text(st, 1, w->run, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, w->pending);
 	return dbw_step(w, ST_SPOOL);

@@ -83,6 +83,7 @@ struct dbw {
 
 /* dbwriter-event.c */
 void	 dbw_prepare(struct dbw *);
+sqlite3_stmt *dbw_st(struct dbw *, enum dbw_stmt);
 int	 dbw_event(struct dbw *, const msgpack_object *);
 int	 dbw_step(struct dbw *, enum dbw_stmt);
 int	 rows_flush(struct dbw *);
