@@ -286,7 +286,7 @@ cmd_clean(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* A run that ended without finishing its record gets it now. */
-	record_recover(dir, 0);
+	record_recover(dir, 0, 0);
 	runs = xprintf("%s/runs", dir);
 	if ((fd = rundir_lock_numbers(dir)) == -1 && errno != ENOENT) {
 		fprintf(stderr, "weft clean: cannot lock %s/.lock: %s\n",

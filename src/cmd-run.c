@@ -774,7 +774,7 @@ cmd_run(int argc, char **argv)
 		ev_tasks(&r);
 	}
 	if (r.wf->monitoring)
-		record_recover(r.rd.base, 1);
+		record_recover(r.rd.base, 1, r.rd.record_known);
 	log = xprintf("%s/weft.log", r.rd.path);
 	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
 	    log);
@@ -832,6 +832,9 @@ cmd_run(int argc, char **argv)
 	/* A run that could not be recorded says so by its exit status. */
 	if (r.nospace)
 		rc = EXIT_INTERNAL;
+	/* The next run numbers itself without reading the database. */
+	else if (!r.wf->monitoring || (r.mon != NULL && !r.mon_incomplete))
+		rundir_note_record(&r.rd);
 	/* Nothing of the run is left to look at. */
 	if (r.registry != NULL)
 		unlink(r.registry);

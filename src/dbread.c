@@ -64,10 +64,10 @@ dbread_open(const char *dir, sqlite3 **dbp, char **pathp, int *emptyp)
 	/* Runs that ended without finishing their record get it now. */
 	if (stat(open_path, &sb) == 0) {
 		if (base[0] == '/')
-			record_recover(base, 0);
+			record_recover(base, 0, 0);
 		else {
 			err = xprintf("./%s", base);
-			record_recover(err, 0);
+			record_recover(err, 0, 0);
 			free(err);
 			err = NULL;
 		}

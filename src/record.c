@@ -351,11 +351,13 @@ open_runs(const char *dbpath, int migrate, char ***names, size_t *n)
  * there is nothing to do, when the database does not exist or is not ours
  * to write.  FROM_RUN is for "weft run": it may bring an older database
  * up to date, and it says on stderr when a record cannot be finished;
- * the commands that only read do neither.  Returns how many runs were
- * finished.
+ * the commands that only read do neither.  KNOWN says the database is as
+ * the last run left it, that run's record complete (rundir.c): only runs
+ * with a spool left can be unfinished, and the database is not read to
+ * find others.  Returns how many runs were finished.
  */
 int
-record_recover(const char *base, int from_run)
+record_recover(const char *base, int from_run, int known)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -367,8 +369,10 @@ record_recover(const char *base, int from_run)
 
 	dbpath = xprintf("%s/monitoring.db", base);
 	runs = xprintf("%s/runs", base);
-	if (access(dbpath, W_OK) == -1 || open_runs(dbpath, from_run, &open,
-	    &nopen) == -1)
+	open = NULL;
+	nopen = 0;
+	if (access(dbpath, W_OK) == -1 || (!known && open_runs(dbpath,
+	    from_run, &open, &nopen) == -1))
 		d = NULL;
 	else if ((d = opendir(runs)) == NULL) {
 		for (i = 0; i < nopen; i++)

@@ -5,7 +5,8 @@
  * never share one.  The lock file also holds the highest number given so
  * far, so that a number is never given twice, even after "weft clean"
  * removed the newest runs: the monitoring database keeps their records
- * under those numbers.
+ * under those numbers.  Its second line, when there is one, is the
+ * database's stamp as the last run left it (see highest_run).
  */
 
 #include <sys/file.h>
@@ -24,28 +25,66 @@
 #include "weft.h"
 
 /*
+ * What BASE's monitoring database and its WAL are on disk, as one line:
+ * device, inode, size, modification and change times of each (zeros for
+ * a file that is not there).  Any write changes it.
+ */
+static void
+record_stamp(const char *base, char *buf, size_t size)
+{
+	const char	*sfx[] = { "", "-wal" };
+	struct stat	 st;
+	char		*path;
+	size_t		 i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < 2 && len < size; i++) {
+		path = xprintf("%s/monitoring.db%s", base, sfx[i]);
+		if (stat(path, &st) == -1)
+			memset(&st, 0, sizeof st);
+		len += snprintf(buf + len, size - len, "%s%llu %llu %lld "
+		    "%lld.%09ld %lld.%09ld", i > 0 ? " " : "",
+		    (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino, (long long)st.st_size,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		    (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+		free(path);
+	}
+}
+
+/*
  * The highest run number: of the folders in RUNS (BASE/runs), noted in
  * FD, or of the records in BASE's monitoring database, which outlive
  * both when runs/ is removed by hand: a run given a recorded number
- * would have its record mixed with the old one's.
+ * would have its record mixed with the old one's.  The database is not
+ * read when the lock file's second line is its stamp (record_stamp), as
+ * the last run to end left it (rundir_note_record): nothing recorded
+ * since, its numbers are all noted.  *KNOWN (if not NULL) says so.
  */
 static unsigned
-highest_run(const char *base, const char *runs, int fd)
+highest_run(const char *base, const char *runs, int fd, int *known)
 {
 	DIR		*d;
 	struct dirent	*de;
 	unsigned long	 n, max = 0;
-	char		*end, *db, buf[32];
+	char		*end, *db, buf[512], stamp[256], want[260];
 	ssize_t		 len;
+	int		 same = 0;
 
 	if ((len = pread(fd, buf, sizeof buf - 1, 0)) > 0) {
 		buf[len] = '\0';
 		n = strtoul(buf, &end, 10);
-		if (*end == '\n' && n < UINT_MAX)
+		if (*end == '\n' && n < UINT_MAX) {
 			max = n;
+			record_stamp(base, stamp, sizeof stamp);
+			snprintf(want, sizeof want, "%s\n", stamp);
+			same = strcmp(end + 1, want) == 0;
+		}
 	}
+	if (known != NULL)
+		*known = same;
 	db = xprintf("%s/monitoring.db", base);
-	if ((n = db_highest_run(db)) > max)
+	if (!same && (n = db_highest_run(db)) > max)
 		max = n;
 	free(db);
 	if ((d = opendir(runs)) == NULL)
@@ -91,7 +130,7 @@ rundir_lock_numbers(const char *base)
 	lock = xprintf("%s/.lock", runs);
 	fd = open(lock, O_RDWR|O_CREAT|O_CLOEXEC, 0644);
 	if (fd != -1 && (flock(fd, LOCK_EX) == -1 ||
-	    note_highest(fd, highest_run(base, runs, fd)) == -1)) {
+	    note_highest(fd, highest_run(base, runs, fd, NULL)) == -1)) {
 		e = errno;
 		close(fd);
 		fd = -1;
@@ -131,7 +170,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 		goto fail;
 	if (flock(fd, LOCK_EX) == -1)
 		goto fail;
-	n = highest_run(rd->base, runs, fd);
+	n = highest_run(rd->base, runs, fd, &rd->record_known);
 	for (tries = 0; tries < 1000; tries++) {
 		n++;
 		free(path);
@@ -177,6 +216,42 @@ fail:
 	free(lock);
 	rundir_free(rd);
 	return -1;
+}
+
+/*
+ * Called by a run whose record is complete, once its writer is gone:
+ * notes the monitoring database's stamp under the run's number in the
+ * lock file, so that the next run need not read the database to number
+ * itself (highest_run).  Left alone when a later run was numbered since:
+ * its own end will note it.
+ */
+void
+rundir_note_record(const struct rundir *rd)
+{
+	char		*lock, *end, buf[32], line[300], stamp[256];
+	unsigned long	 n;
+	ssize_t		 len;
+	int		 fd;
+
+	lock = xprintf("%s/runs/.lock", rd->base);
+	fd = open(lock, O_RDWR|O_CLOEXEC);
+	free(lock);
+	if (fd == -1)
+		return;
+	if (flock(fd, LOCK_EX) == 0 &&
+	    (len = pread(fd, buf, sizeof buf - 1, 0)) > 0) {
+		buf[len] = '\0';
+		n = strtoul(buf, &end, 10);
+		if (*end == '\n' && n == rd->number) {
+			record_stamp(rd->base, stamp, sizeof stamp);
+			len = snprintf(line, sizeof line, "%u\n%s\n",
+			    rd->number, stamp);
+			if (ftruncate(fd, 0) == -1 ||
+			    pwrite(fd, line, len, 0) != len)
+				log_warn("cannot note the record's stamp");
+		}
+	}
+	close(fd);
 }
 
 void

@@ -293,9 +293,11 @@ struct rundir {
 	unsigned	 number;
 	char		 name[16];	/* "0007" */
 	int		 live_fd;	/* main.pid, locked while main lives */
+	int		 record_known;	/* database as the last run left it */
 };
 int		 rundir_create(const char *, struct rundir *, char **);
 void		 rundir_free(struct rundir *);
+void		 rundir_note_record(const struct rundir *);
 int		 rundir_parse_name(const char *, char *, size_t);
 int		 rundir_check_arg(const char *);
 int		 rundir_mark_live(struct rundir *);
@@ -1252,7 +1254,7 @@ int		 dbwriter_import(struct sqlite3 *, const char *, int);
 
 /* record.c: finishing a run's record (see there). */
 int		 record_settle(struct sqlite3 *, const char *, double, int);
-int		 record_recover(const char *, int);
+int		 record_recover(const char *, int, int);
 
 /* worker.c */
 int		 worker_main(int, char **);

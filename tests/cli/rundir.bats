@@ -65,6 +65,41 @@ EOF
 	assert_line --index 0 --regexp "^weft: run 0004 in "
 }
 
+@test "numbering reads the monitoring database only when it changed since the last run ended" {
+	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
+	cp "$FIXTURES/pi.yaml" flow.yaml
+	run weft run flow.yaml
+	assert_success
+	# The lock file notes the database as the finished run left it.
+	[ "$(sed -n 1p .weft/runs/.lock)" = 1 ]
+	[[ $(sed -n 2p .weft/runs/.lock) =~ ^[0-9]+\ [0-9]+\ [0-9]+\  ]] ||
+	    fail "lock file: $(cat .weft/runs/.lock)"
+	# Unchanged: main numbers the next run without opening it.
+	strace -qq -e trace=openat,open -o trace.main "$WEFT" run -q flow.yaml
+	grep -q 'runs/0002' trace.main || fail "not traced: $(head trace.main)"
+	! grep -q 'monitoring\.db' trace.main ||
+	    fail "main opened the database: $(grep monitoring trace.main)"
+	# A record written since by anything else: it is read again, and
+	# its numbers are not given twice.
+	sqlite3 -batch .weft/monitoring.db "INSERT INTO workflow (run_id,
+	    workflow_name, weft_state) VALUES ('0007', 'elsewhere', 'done');"
+	run weft run flow.yaml
+	assert_success
+	assert_line --index 0 --regexp "^weft: run 0008 in "
+	[ "$(sed -n 1p .weft/runs/.lock)" = 8 ]
+	# A run being numbered drops the stamp: a run killed outright
+	# leaves none, and the next one reads the database.
+	hold_flow
+	weft_start run flow.yaml
+	wait_for 20 grep -q started .weft/runs/0009/tasks/h/try-0/stdout
+	[ "$(cat .weft/runs/.lock)" = 9 ]
+	touch go
+	wait_for 30 weft_exited
+	weft_reap
+	[ "$WEFT_STATUS" -eq 0 ]
+	[ -n "$(sed -n 2p .weft/runs/.lock)" ]
+}
+
 @test "two weft runs at the same time get different run directories" {
 	hold_flow
 	WEFT_OUT=$WEFT_WORK/a.out WEFT_ERR=$WEFT_WORK/a.err weft_start run flow.yaml
