@@ -198,22 +198,6 @@ cache_migrate(sqlite3 *db, char **errp)
 	return cache_rekey(db, errp);
 }
 
-/* The schema version a cache says it has: 0 for none, -1 for no meta. */
-static int
-cache_version(sqlite3 *db)
-{
-	sqlite3_stmt	*st;
-	int		 v = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
-	    "'schema_version'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Whether the index of entries by task is there. */
 static int
 cache_indexed(sqlite3 *db)
@@ -290,13 +274,14 @@ cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 	 * prepare is ready as it is: no write at every run's start (and no
 	 * wait for the write lock).
 	 */
-	if (!readonly && cache_version(c->db) == CACHE_SCHEMA_VERSION &&
+	if (!readonly &&
+	    db_meta_version(c->db, "meta") == CACHE_SCHEMA_VERSION &&
 	    cache_indexed(c->db) && cache_prepare(c) == 0)
 		return c;
 	if (!readonly && (cache_exec(c->db, cache_schema, errp) == -1 ||
 	    cache_migrate(c->db, errp) == -1))
 		goto fail;
-	if ((v = cache_version(c->db)) == -1) {
+	if ((v = db_meta_version(c->db, "meta")) == -1) {
 		*errp = xstrdup(sqlite3_errmsg(c->db));
 		goto fail;
 	}

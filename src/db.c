@@ -320,6 +320,8 @@ db_highest_run(const char *path)
 	return n > 0 && n < UINT_MAX ? (unsigned)n : 0;
 }
 
+#define DB_WAL_FOLD_BYTES	(1024 * 1024)	/* WAL left at rest, at most */
+
 /*
  * Called by a writer as it closes DB.  The first process to open a WAL
  * database that no other has open reads the whole WAL to rebuild its
@@ -344,20 +346,36 @@ db_wal_fold(sqlite3 *db)
 		    sqlite3_db_filename(db, "main"), (long long)st.st_size);
 }
 
-/* The schema version a database says it has; 0 for a new one. */
+/*
+ * The schema version that TABLE (key, value) of DB holds: 0 for none, -1
+ * if TABLE cannot be read.  The cache keeps one too (cache.c).
+ */
 int
-db_version(sqlite3 *db)
+db_meta_version(sqlite3 *db, const char *table)
 {
 	sqlite3_stmt	*st;
-	int		 v = 0;
+	char		*sql;
+	int		 v = 0, rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT value FROM weft_meta WHERE "
-	    "key = 'schema_version'", -1, &st, NULL) != SQLITE_OK)
-		return 0;
+	sql = xprintf("SELECT value FROM %s WHERE key = 'schema_version'",
+	    table);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* The schema version a database says it has; 0 for a new one. */
+int
+db_version(sqlite3 *db)
+{
+	int	 v = db_meta_version(db, "weft_meta");
+
+	return v == -1 ? 0 : v;
 }
 
 /*

@@ -3,11 +3,12 @@
  *
  * One parser of /proc/PID/stat (proc_stat_parse, on a buffer so that the
  * tricky command names can be tested), one walk over the numeric entries
- * of /proc or over our own children (proc_walk_*), and readers of what the callers need: start
- * time and CPU time (status, the run's supervision), resident memory and
- * open descriptors (control.c), environment and command line (cmd-stop.c),
- * I/O counters (pool-monitor.c) and our own executable (weft.c); and
- * what the host has (CPUs, memory, GPUs), for pools and for main.
+ * of /proc or over our own children (proc_walk_*), and readers of what
+ * the callers need: start time and CPU time (status, the run's
+ * supervision), resident memory and open descriptors (control.c),
+ * environment and command line (cmd-stop.c), I/O counters
+ * (pool-monitor.c) and our own executable (weft.c); and what the host
+ * has (CPUs, memory, GPUs), for pools and for main.
  */
 
 #include <sys/types.h>

@@ -640,8 +640,8 @@ reap_children(struct run *r, int running)
 /*
  * One pass over our children (over /proc if the kernel cannot list them)
  * that kills whatever task processes were orphaned to us (their pool
- * died, or they outlived their task), each with its process group.  Returns how many
- * were found alive.  They are reaped like any child.
+ * died, or they outlived their task), each with its process group.
+ * Returns how many were found alive.  They are reaped like any child.
  */
 int
 sweep_orphans(struct run *r)

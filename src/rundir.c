@@ -53,6 +53,26 @@ record_stamp(const char *base, char *buf, size_t size)
 }
 
 /*
+ * The number noted on the first line of the lock file FD, and in REST
+ * (SIZE bytes) what follows that line; -1 if no number is noted.
+ */
+static int
+note_read(int fd, unsigned long *n, char *rest, size_t size)
+{
+	char	*end, buf[512];
+	ssize_t	 len;
+
+	if ((len = pread(fd, buf, sizeof buf - 1, 0)) <= 0)
+		return -1;
+	buf[len] = '\0';
+	*n = strtoul(buf, &end, 10);
+	if (*end != '\n' || *n >= UINT_MAX)
+		return -1;
+	snprintf(rest, size, "%s", end + 1);
+	return 0;
+}
+
+/*
  * The highest run number: of the folders in RUNS (BASE/runs), noted in
  * FD, or of the records in BASE's monitoring database, which outlive
  * both when runs/ is removed by hand: a run given a recorded number
@@ -67,19 +87,14 @@ highest_run(const char *base, const char *runs, int fd, int *known)
 	DIR		*d;
 	struct dirent	*de;
 	unsigned long	 n, max = 0;
-	char		*end, *db, buf[512], stamp[256], want[260];
-	ssize_t		 len;
+	char		*end, *db, rest[512], stamp[256], want[260];
 	int		 same = 0;
 
-	if ((len = pread(fd, buf, sizeof buf - 1, 0)) > 0) {
-		buf[len] = '\0';
-		n = strtoul(buf, &end, 10);
-		if (*end == '\n' && n < UINT_MAX) {
-			max = n;
-			record_stamp(base, stamp, sizeof stamp);
-			snprintf(want, sizeof want, "%s\n", stamp);
-			same = strcmp(end + 1, want) == 0;
-		}
+	if (note_read(fd, &n, rest, sizeof rest) == 0) {
+		max = n;
+		record_stamp(base, stamp, sizeof stamp);
+		snprintf(want, sizeof want, "%s\n", stamp);
+		same = strcmp(rest, want) == 0;
 	}
 	if (known != NULL)
 		*known = same;
@@ -100,14 +115,18 @@ highest_run(const char *base, const char *runs, int fd, int *known)
 	return max;
 }
 
-/* Notes N in the lock file FD as the highest number given. */
+/*
+ * Notes N in the lock file FD as the highest number given, with the
+ * database's STAMP on the next line if it is not NULL.
+ */
 static int
-note_highest(int fd, unsigned n)
+note_highest(int fd, unsigned n, const char *stamp)
 {
-	char	 buf[32];
+	char	 buf[300];
 	int	 len;
 
-	len = snprintf(buf, sizeof buf, "%u\n", n);
+	len = snprintf(buf, sizeof buf, "%u\n%s%s", n,
+	    stamp != NULL ? stamp : "", stamp != NULL ? "\n" : "");
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, len, 0) != len)
 		return -1;
 	return 0;
@@ -130,7 +149,7 @@ rundir_lock_numbers(const char *base)
 	lock = xprintf("%s/.lock", runs);
 	fd = open(lock, O_RDWR|O_CREAT|O_CLOEXEC, 0644);
 	if (fd != -1 && (flock(fd, LOCK_EX) == -1 ||
-	    note_highest(fd, highest_run(base, runs, fd, NULL)) == -1)) {
+	    note_highest(fd, highest_run(base, runs, fd, NULL), NULL) == -1)) {
 		e = errno;
 		close(fd);
 		fd = -1;
@@ -181,7 +200,7 @@ rundir_create(const char *base, struct rundir *rd, char **errp)
 			goto fail;
 	}
 	/* Not fatal: the folder keeps the number while it is there. */
-	if (note_highest(fd, n) == -1)
+	if (note_highest(fd, n, NULL) == -1)
 		log_warn("cannot note run %u in %s", n, lock);
 	close(fd);
 	fd = -1;
@@ -228,9 +247,8 @@ fail:
 void
 rundir_note_record(const struct rundir *rd)
 {
-	char		*lock, *end, buf[32], line[300], stamp[256];
+	char		*lock, rest[512], stamp[256];
 	unsigned long	 n;
-	ssize_t		 len;
 	int		 fd;
 
 	lock = xprintf("%s/runs/.lock", rd->base);
@@ -239,17 +257,10 @@ rundir_note_record(const struct rundir *rd)
 	if (fd == -1)
 		return;
 	if (flock(fd, LOCK_EX) == 0 &&
-	    (len = pread(fd, buf, sizeof buf - 1, 0)) > 0) {
-		buf[len] = '\0';
-		n = strtoul(buf, &end, 10);
-		if (*end == '\n' && n == rd->number) {
-			record_stamp(rd->base, stamp, sizeof stamp);
-			len = snprintf(line, sizeof line, "%u\n%s\n",
-			    rd->number, stamp);
-			if (ftruncate(fd, 0) == -1 ||
-			    pwrite(fd, line, len, 0) != len)
-				log_warn("cannot note the record's stamp");
-		}
+	    note_read(fd, &n, rest, sizeof rest) == 0 && n == rd->number) {
+		record_stamp(rd->base, stamp, sizeof stamp);
+		if (note_highest(fd, rd->number, stamp) == -1)
+			log_warn("cannot note the record's stamp");
 	}
 	close(fd);
 }

@@ -1030,11 +1030,11 @@ size_t		 plugins_loaded(const struct workflow *);
 #define DB_SCHEMA_VERSION	6
 #define DB_READ			0
 #define DB_WRITE		1
-#define DB_WAL_FOLD_BYTES	(1024 * 1024)	/* WAL left at rest, at most */
 struct sqlite3;
 struct sqlite3	*db_open(const char *, int, char **);
 int		 db_migrate(struct sqlite3 *, char **);
 int		 db_version(struct sqlite3 *);
+int		 db_meta_version(struct sqlite3 *, const char *);
 unsigned	 db_highest_run(const char *);
 void		 db_time(double, char *, size_t);
 int		 db_full(struct sqlite3 *);
