@@ -454,23 +454,23 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 /*
  * A command's peak memory, from wait4's rusage of it, in KiB; -1 if it
  * cannot be told from the pool's own.  The child was started with
- * posix_spawn, which runs it in the pool's memory until the exec, and
+ * vfork (spawn.c), which runs it in the pool's memory until the exec, and
  * Linux keeps that memory's high-water mark as the child's ru_maxrss:
  * a figure not above the pool's own peak may be nothing but the pool's.
  */
 static int64_t
 command_maxrss(const struct rusage *ru)
 {
+	static long	 own;	/* the pool's, last asked: it only grows */
 	struct rusage	 self;
 
-	if (getrusage(RUSAGE_SELF, &self) == 0 &&
-	    ru->ru_maxrss <= self.ru_maxrss)
-		return -1;
-	return ru->ru_maxrss;
+	if (ru->ru_maxrss > own && getrusage(RUSAGE_SELF, &self) == 0)
+		own = self.ru_maxrss;
+	return ru->ru_maxrss <= own ? -1 : ru->ru_maxrss;
 }
 
 /* A command's process ended: report it, and leave nothing of it. */
-void
+static void
 command_ended(struct pool *p, struct pool_slot *slot, int status,
     const struct rusage *ru)
 {
@@ -481,7 +481,6 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	int			 lost;
 
 	kill(-pid, SIGKILL);
-	pool_release(p, &slot->pt);
 	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -518,8 +517,44 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	r->nivcsw = ru->ru_nivcsw;
 	r->inblock = ru->ru_inblock;
 	r->oublock = ru->ru_oublock;
+}
+
+/*
+ * A command's process was reaped: its slot and what it held are free at
+ * once, and the rest of its end (its output, its result, its record)
+ * waits for commands_settle, after the pool has started what the slot
+ * can take next.  With 2 CPUs a slot otherwise idles through all of it.
+ * With --fail-fast a failure must hold the queue first: settled now.
+ */
+void
+command_reaped(struct pool *p, struct pool_slot *slot, int status,
+    const struct rusage *ru)
+{
+	struct pool_ended	*e = &p->ended[p->nended++];
+
+	pool_release(p, &slot->pt);
+	e->slot.pid = slot->pid;
+	e->slot.pt = slot->pt;
+	capture_detach(&slot->cap, &e->slot.cap);
+	e->status = status;
+	e->ru = *ru;
+	memset(&slot->pt, 0, sizeof slot->pt);
 	slot->pid = 0;
 	p->busy--;
+	if (p->fail_fast)
+		commands_settle(p);
+}
+
+/* The end of every command reaped and not yet settled. */
+void
+commands_settle(struct pool *p)
+{
+	int	 i;
+
+	for (i = 0; i < p->nended; i++)
+		command_ended(p, &p->ended[i].slot, p->ended[i].status,
+		    &p->ended[i].ru);
+	p->nended = 0;
 }
 
 /* Walltime: SIGTERM past the deadline, SIGKILL after the grace. */

@@ -13,6 +13,8 @@
 #ifndef POOL_H
 #define POOL_H
 
+#include <sys/resource.h>
+
 #include <time.h>
 
 #define POOL_LIFELINE_FD	3
@@ -109,6 +111,13 @@ struct pool_slot {
 	struct pool_capture cap;
 };
 
+/* A command that ended, out of its slot until its end is settled. */
+struct pool_ended {
+	struct pool_slot slot;
+	int		 status;
+	struct rusage	 ru;
+};
+
 enum worker_state {
 	WS_STARTING,		/* spawned, not yet ready */
 	WS_READY,
@@ -162,6 +171,8 @@ struct pool {
 	size_t		 envown;	/* envp[envown..envn) are ours */
 
 	struct pool_slot *slots;
+	struct pool_ended *ended;	/* jobs of them: reaped, unsettled */
+	int		 nended;
 	struct pool_worker *workers;	/* jobs of them, or NULL */
 	char	       **plugin_args;	/* --plugin options for workers */
 	int64_t		 start_ms;	/* a worker's time to get ready */
@@ -247,8 +258,9 @@ struct msg_result *try_end(struct pool *, struct pool_try *, pid_t,
 		     enum try_outcome, int, char *, char *);
 void		 pool_start(struct pool *, struct pool_task *,
 		     struct pool_slot *);
-void		 command_ended(struct pool *, struct pool_slot *, int,
+void		 command_reaped(struct pool *, struct pool_slot *, int,
 		     const struct rusage *);
+void		 commands_settle(struct pool *);
 int		 pool_deadlines(struct pool *);
 
 /* pool-capture.c: a command's stdout and stderr */
@@ -256,6 +268,7 @@ int		 capture_open(struct pool_capture *, struct pool *,
 		     const char *, int [2]);
 void		 capture_watch(struct pool_capture *, int [2]);
 int		 capture_end(struct pool_capture *, int);
+void		 capture_detach(struct pool_capture *, struct pool_capture *);
 void		 capture_fd_limit(int);
 
 /* pool-workers.c: the workers */
