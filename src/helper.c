@@ -48,8 +48,8 @@ helper_begin(const char *role, const char *rundir, int verbose,
 
 /*
  * A child without a lifeline pipe (a worker, a hasher) dies with the
- * process that started it, PARENT: spawn_start does not ask for that, so
- * the child does, then checks that the parent did not die before it asked.
+ * process that started it, PARENT: posix_spawn cannot ask for that, so the
+ * child does, then checks that the parent did not die before it asked.
  * Returns -1 if it did.
  */
 int

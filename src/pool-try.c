@@ -454,7 +454,7 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 /*
  * A command's peak memory, from wait4's rusage of it, in KiB; -1 if it
  * cannot be told from the pool's own.  The child was started with
- * vfork (spawn.c), which runs it in the pool's memory until the exec, and
+ * posix_spawn, which runs it in the pool's memory until the exec, and
  * Linux keeps that memory's high-water mark as the child's ru_maxrss:
  * a figure not above the pool's own peak may be nothing but the pool's.
  */

@@ -1,7 +1,7 @@
 /*
  * pool.c: the "weft pool" helper role.  A pool takes tasks from the
  * interchange and runs at most "jobs" of them at a time: a command task
- * with vfork and exec of /bin/sh -c (spawn.c) in a process group of its own, with
+ * with posix_spawn of /bin/sh -c in a process group of its own, with
  * stdout and stderr in the run directory's tasks/<id>/ folder; a function
  * task in one of its workers.  It reports each try's outcome, wall time
  * and rusage back in batches.

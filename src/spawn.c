@@ -1,20 +1,17 @@
 /*
  * spawn.c: the only place where weft starts a process.
  *
- * Every child is created by vfork and exec, as posix_spawn does it
- * (clone(CLONE_VM|CLONE_VFORK)): nothing of the parent runs in the child
- * but a few system calls and the exec, and a failed exec comes back as
- * an error.  Unlike glibc's posix_spawn it maps no stack per child: a
- * task's start is on a pool's critical path.  The caller names exactly
- * which of its descriptors the child keeps and at which numbers;
- * everything else is closed in the child by closefrom, on top of every
- * descriptor in weft being opened close-on-exec anyway.  Signal handling
- * is reset to defaults and the signal mask emptied, because weft
+ * Every child is created by posix_spawn (glibc implements it with
+ * clone(CLONE_VM|CLONE_VFORK), so nothing of the parent runs in the child
+ * but the exec, and a failed exec comes back as an error).  The caller
+ * names exactly which of its descriptors the child keeps and at which
+ * numbers; everything else is closed in the child by closefrom, on top of
+ * every descriptor in weft being opened close-on-exec anyway.  Signal
+ * handling is reset to defaults and the signal mask emptied, because weft
  * processes block the signals that they read through signalfd.
  */
 
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <poll.h>
@@ -22,7 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,122 +42,25 @@ spawn_init(struct spawn *sp)
 }
 
 /*
- * What the child does between vfork and exec, from the plan the parent
- * made: only system calls, nothing that allocates or locks, since it
- * runs in the parent's memory while the parent waits.
- */
-struct spawn_plan {
-	const struct spawn *sp;
-	const int	*src;		/* [i]: dup2 to i; -1: open or close */
-	int		 n;		/* descriptors 0..n-1 are set */
-	int		 oflags;	/* for stdout_path and stderr_path */
-	char *const	*envp;
-	volatile int	 error;		/* the child's errno, if it failed */
-};
-
-/* Opens PATH at descriptor I in the child; -1 on failure. */
-static int
-child_open_at(const char *path, int flags, int i)
-{
-	int	 fd;
-
-	if ((fd = open(path, flags, 0644)) == -1)
-		return -1;
-	if (fd != i) {
-		if (dup2(fd, i) == -1)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
-
-static void __attribute__((noreturn, noinline))
-spawn_child(struct spawn_plan *pl)
-{
-	static const unsigned long kernel_dfl[8];
-	const struct spawn	*sp = pl->sp;
-	struct sigaction	 dfl;
-	sigset_t		 none;
-	int			 i, sig, rc;
-
-	/*
-	 * Every signal at its default, whatever the user's shell ignored:
-	 * a task behaves the same however weft was started.  No handler of
-	 * the parent's may run here: all signals stay blocked until then.
-	 */
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++) {
-		/*
-		 * glibc keeps the signals below SIGRTMIN to itself, and its
-		 * posix_spawn leaves them ignored (inherited, through make
-		 * say): the kernel's call, all zeros, is SIG_DFL.
-		 */
-		if (sigaction(sig, &dfl, NULL) == -1 && sig >= 32 &&
-		    sig < SIGRTMIN)
-			(void)syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL,
-			    (size_t)(NSIG - 1) / 8);
-	}
-	if (sp->new_pgroup && setpgid(0, 0) == -1)
-		goto fail;
-	for (i = 0; i < pl->n; i++) {
-		if (pl->src[i] != -1)
-			rc = dup2(pl->src[i], i);
-		else if (i == 1 && sp->stdout_path != NULL)
-			rc = child_open_at(sp->stdout_path, pl->oflags, 1);
-		else if (i == 2 && sp->stderr_path != NULL)
-			rc = child_open_at(sp->stderr_path, pl->oflags, 2);
-		else if (i < 3)
-			rc = child_open_at("/dev/null", O_RDWR, i);
-		else {
-			/* A gap above 2 is closed, whatever is there. */
-			(void)close(i);
-			rc = 0;
-		}
-		if (rc == -1)
-			goto fail;
-	}
-	closefrom(pl->n);
-	if (sp->cwd != NULL && chdir(sp->cwd) == -1)
-		goto fail;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(sp->path, sp->argv, pl->envp);
-fail:
-	pl->error = errno != 0 ? errno : EIO;
-	_exit(127);
-}
-
-/* Its own frame, so that nothing of the caller's is the child's too. */
-static pid_t __attribute__((noinline))
-spawn_vfork(struct spawn_plan *pl)
-{
-	pid_t	 pid;
-
-	if ((pid = vfork()) == 0)
-		spawn_child(pl);
-	return pid;
-}
-
-/*
  * Starts the child.  Returns its pid, or -1 with the reason in *errp (an
  * errno value: from the exec itself, or from opening a named file).
  */
 pid_t
 spawn_start(const struct spawn *sp, int *errp)
 {
-	struct spawn_plan	 pl;
-	sigset_t		 all, old;
-	int			 tmp[SPAWN_MAX_FDS];
-	int			 i, n, status, error = 0;
-	pid_t			 pid = -1;
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	sigset_t			 none, dflt;
+	int				 tmp[SPAWN_MAX_FDS];
+	int				 i, n, flags, oflags, error = 0;
+	pid_t				 pid = -1;
 
 	n = sp->nfds > SPAWN_MAX_FDS ? SPAWN_MAX_FDS : sp->nfds;
 	for (i = 0; i < SPAWN_MAX_FDS; i++)
 		tmp[i] = -1;
 
 	/*
-	 * The child sets its descriptors in order, so a source descriptor
+	 * File actions run in order in the child, so a source descriptor
 	 * could be overwritten by an earlier dup2 to its number.  Moving
 	 * every source above the target range first rules that out, and
 	 * dup2 onto a different number clears close-on-exec as wanted.
@@ -180,32 +80,56 @@ spawn_start(const struct spawn *sp, int *errp)
 		}
 	}
 
-	memset(&pl, 0, sizeof pl);
-	pl.sp = sp;
-	pl.src = tmp;
-	pl.n = n;
-	pl.oflags = O_WRONLY|O_CREAT|(sp->append ? O_APPEND : O_TRUNC);
-	pl.envp = sp->envp != NULL ? sp->envp : environ;
-	pl.error = 0;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	oflags = O_WRONLY|O_CREAT|(sp->append ? O_APPEND : O_TRUNC);
+	for (i = 0; i < n; i++) {
+		if (tmp[i] != -1)
+			posix_spawn_file_actions_adddup2(&fa, tmp[i], i);
+		else if (i == 1 && sp->stdout_path != NULL)
+			posix_spawn_file_actions_addopen(&fa, 1,
+			    sp->stdout_path, oflags, 0644);
+		else if (i == 2 && sp->stderr_path != NULL)
+			posix_spawn_file_actions_addopen(&fa, 2,
+			    sp->stderr_path, oflags, 0644);
+		else {
+			/*
+			 * A gap above 2 is closed, whatever the parent has
+			 * there: opened first, so that the close cannot fail.
+			 */
+			posix_spawn_file_actions_addopen(&fa, i, "/dev/null",
+			    O_RDWR, 0);
+			if (i >= 3)
+				posix_spawn_file_actions_addclose(&fa, i);
+		}
+	}
+	posix_spawn_file_actions_addclosefrom_np(&fa, n);
+	if (sp->cwd != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, sp->cwd);
 
 	/*
-	 * The child borrows this process's memory until its exec; this
-	 * thread waits until then (or its _exit), and a failure comes back
-	 * in pl.error.  With every signal blocked, no handler of ours can
-	 * run in the child.
+	 * Every signal at its default, whatever the user's shell ignored:
+	 * a task behaves the same however weft was started.  It is also
+	 * the cheap way for this glibc, which otherwise asks each signal's
+	 * disposition before setting it, two calls a signal.
 	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = spawn_vfork(&pl);
-	if (pid == -1)
-		error = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (pid > 0 && pl.error != 0) {
-		error = pl.error;
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		pid = -1;
+	sigemptyset(&none);
+	sigfillset(&dflt);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	flags = POSIX_SPAWN_SETSIGMASK|POSIX_SPAWN_SETSIGDEF;
+	if (sp->new_pgroup) {
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&attr, 0);
 	}
+	posix_spawnattr_setflags(&attr, flags);
+
+	error = posix_spawn(&pid, sp->path, &fa, &attr, sp->argv,
+	    sp->envp != NULL ? sp->envp : environ);
+	if (error != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 out:
 	for (i = 0; i < n; i++) {
 		if (tmp[i] != -1 && tmp[i] != sp->fds[i])
