@@ -266,7 +266,8 @@ try_end(struct pool *p, struct pool_try *pt, pid_t pid,
 {
 	struct msg_result	*r;
 	char			*missing;
-	double			 now = db_now();
+	/* A command reaped before it was settled ended then. */
+	double			 now = pt->ended > 0 ? pt->ended : db_now();
 
 	if (outcome == OUT_DONE &&
 	    (missing = outputs_missing(p, pt->outputs, pt->noutputs)) !=
@@ -290,7 +291,7 @@ try_end(struct pool *p, struct pool_try *pt, pid_t pid,
 		p->held = 1;
 	r->status = status;
 	r->pid = pid;
-	r->wall_us = since_us(&pt->start);
+	r->wall_us = pt->ended > 0 ? pt->wall_us : since_us(&pt->start);
 	/* Main no longer reads results: the signal goes to the record. */
 	if (p->stopping && outcome != OUT_DONE)
 		pool_ev_try_killed(p, pt, status);
@@ -533,6 +534,8 @@ command_reaped(struct pool *p, struct pool_slot *slot, int status,
 	struct pool_ended	*e = &p->ended[p->nended++];
 
 	pool_release(p, &slot->pt);
+	slot->pt.ended = db_now();
+	slot->pt.wall_us = since_us(&slot->pt.start);
 	e->slot.pid = slot->pid;
 	e->slot.pt = slot->pt;
 	capture_detach(&slot->cap, &e->slot.cap);

@@ -71,6 +71,8 @@ struct pool_try {
 	struct timespec	 start;
 	double		 launched;	/* by main */
 	double		 began;		/* wall clock, for the record */
+	double		 ended;		/* once reaped, its end; 0: not yet */
+	uint64_t	 wall_us;	/* and its wall time then */
 	int		 start_told;	/* its start is in the record */
 	int64_t		 deadline_ms;	/* mono_ms; 0: no walltime */
 	int		 timed_out;

@@ -134,6 +134,23 @@ EOF
 	assert_output 9
 }
 
+@test "one job at a time: each try is recorded ended before the next one runs" {
+	# The pool starts the next task before it settles the end of the
+	# last: the end's time is the reap's, not the settle's.
+	many_flow 200
+	sed -i 's/jobs: 2/jobs: 1/' flow.yaml
+	run weft run flow.yaml
+	assert_success
+	run q "SELECT count(*), count(task_try_time_returned) FROM try
+	    WHERE run_id = '0001';"
+	assert_output '200|200'
+	run q "SELECT count(*) FROM (SELECT task_try_time_running AS running,
+	    lag(task_try_time_returned) OVER (ORDER BY
+	    task_try_time_running) AS before FROM try WHERE run_id = '0001')
+	    WHERE before > running;"
+	assert_output 0
+}
+
 @test "a fan-out of 300: each task's 5 statuses, in order, carry its try's own times; one final resource row each" {
 	many_flow 300
 	run weft run flow.yaml
