@@ -63,18 +63,6 @@ stream_close(struct pool_capture *c, int k)
 	stream_reset(c, k);
 }
 
-/* Nothing open, nothing to finish. */
-static void
-capture_clear(struct pool_capture *c)
-{
-	int	 k;
-
-	memset(c, 0, sizeof *c);
-	c->order = c->cur = -1;
-	for (k = 0; k < 2; k++)
-		stream_reset(c, k);
-}
-
 /*
  * Makes the two pipes of a try whose files go to DIR once there is
  * something to keep; the command's ends are put in CHILD.  Returns 0,
@@ -86,9 +74,13 @@ capture_open(struct pool_capture *c, struct pool *p, const char *dir,
 {
 	int	 k, fds[2], error = 0;
 
-	capture_clear(c);
+	memset(c, 0, sizeof *c);
 	c->pool = p;
+	c->cur = -1;
+	c->order = -1;
 	child[0] = child[1] = -1;
+	for (k = 0; k < 2; k++)
+		stream_reset(c, k);
 	for (k = 0; k < 2 && error == 0; k++) {
 		if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
 			error = errno;
@@ -300,28 +292,11 @@ capture_end(struct pool_capture *c, int failed)
 		stream_close(c, k);
 	error = c->error;
 	free(c->dir);
-	capture_clear(c);
+	memset(c, 0, sizeof *c);
+	c->order = c->cur = -1;
+	for (k = 0; k < 2; k++)
+		stream_reset(c, k);
 	return error;
-}
-
-/*
- * Moves the capture of a command that ended from FROM, its slot's, to TO,
- * for capture_end to finish later: its pipes leave the loop (what they
- * still hold is read then), and FROM is free for the next command.
- */
-void
-capture_detach(struct pool_capture *from, struct pool_capture *to)
-{
-	int	 k;
-
-	*to = *from;
-	for (k = 0; k < 2; k++) {
-		if (to->s[k].ev != 0 && to->pool->loop != NULL)
-			evloop_remove(to->pool->loop, to->s[k].ev);
-		to->s[k].ev = 0;
-		to->s[k].cap = to;
-	}
-	capture_clear(from);
 }
 
 /*

@@ -266,8 +266,7 @@ try_end(struct pool *p, struct pool_try *pt, pid_t pid,
 {
 	struct msg_result	*r;
 	char			*missing;
-	/* A command reaped before it was settled ended then. */
-	double			 now = pt->ended > 0 ? pt->ended : db_now();
+	double			 now = db_now();
 
 	if (outcome == OUT_DONE &&
 	    (missing = outputs_missing(p, pt->outputs, pt->noutputs)) !=
@@ -291,7 +290,7 @@ try_end(struct pool *p, struct pool_try *pt, pid_t pid,
 		p->held = 1;
 	r->status = status;
 	r->pid = pid;
-	r->wall_us = pt->ended > 0 ? pt->wall_us : since_us(&pt->start);
+	r->wall_us = since_us(&pt->start);
 	/* Main no longer reads results: the signal goes to the record. */
 	if (p->stopping && outcome != OUT_DONE)
 		pool_ev_try_killed(p, pt, status);
@@ -471,7 +470,7 @@ command_maxrss(const struct rusage *ru)
 }
 
 /* A command's process ended: report it, and leave nothing of it. */
-static void
+void
 command_ended(struct pool *p, struct pool_slot *slot, int status,
     const struct rusage *ru)
 {
@@ -482,6 +481,7 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	int			 lost;
 
 	kill(-pid, SIGKILL);
+	pool_release(p, &slot->pt);
 	if (slot->pt.timed_out)
 		outcome = OUT_TIMEOUT;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -518,46 +518,8 @@ command_ended(struct pool *p, struct pool_slot *slot, int status,
 	r->nivcsw = ru->ru_nivcsw;
 	r->inblock = ru->ru_inblock;
 	r->oublock = ru->ru_oublock;
-}
-
-/*
- * A command's process was reaped: its slot and what it held are free at
- * once, and the rest of its end (its output, its result, its record)
- * waits for commands_settle, after the pool has started what the slot
- * can take next.  With 2 CPUs a slot otherwise idles through all of it.
- * With --fail-fast a failure must hold the queue first: settled now.
- */
-void
-command_reaped(struct pool *p, struct pool_slot *slot, int status,
-    const struct rusage *ru)
-{
-	struct pool_ended	*e = &p->ended[p->nended++];
-
-	pool_release(p, &slot->pt);
-	slot->pt.ended = db_now();
-	slot->pt.wall_us = since_us(&slot->pt.start);
-	e->slot.pid = slot->pid;
-	e->slot.pt = slot->pt;
-	capture_detach(&slot->cap, &e->slot.cap);
-	e->status = status;
-	e->ru = *ru;
-	memset(&slot->pt, 0, sizeof slot->pt);
 	slot->pid = 0;
 	p->busy--;
-	if (p->fail_fast)
-		commands_settle(p);
-}
-
-/* The end of every command reaped and not yet settled. */
-void
-commands_settle(struct pool *p)
-{
-	int	 i;
-
-	for (i = 0; i < p->nended; i++)
-		command_ended(p, &p->ended[i].slot, p->ended[i].status,
-		    &p->ended[i].ru);
-	p->nended = 0;
 }
 
 /* Walltime: SIGTERM past the deadline, SIGKILL after the grace. */

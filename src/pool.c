@@ -101,7 +101,6 @@ pool_free(struct pool *p)
 		try_free(&p->slots[k].pt);
 	}
 	free(p->slots);
-	free(p->ended);
 	for (k = 0; p->workers != NULL && k < p->jobs; k++) {
 		for (i = 0; i < (size_t)p->workers[k].ncalls; i++)
 			task_free(&p->workers[k].calls[i]);
@@ -235,7 +234,7 @@ pool_reap(struct pool *p)
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		for (i = 0; i < p->jobs; i++) {
 			if (p->slots[i].pid == pid) {
-				command_reaped(p, &p->slots[i], status, &ru);
+				command_ended(p, &p->slots[i], status, &ru);
 				break;
 			}
 			if (p->workers != NULL && p->workers[i].pid == pid) {
@@ -554,7 +553,6 @@ pool_turn(struct evloop *loop, void *arg)
 			pool_recv(p);
 		p->signalled = p->ix_readable = 0;
 		pool_fill(p);
-		commands_settle(p);
 		pool_flush(p);
 		if (p->mon != NULL)
 			pool_tell_starts(p);
@@ -706,7 +704,6 @@ pool_main(int argc, char **argv)
 	}
 	pool_gpus_init(&p);
 	p.slots = xcalloc(p.jobs, sizeof *p.slots);
-	p.ended = xcalloc(p.jobs, sizeof *p.ended);
 	capture_fd_limit(p.jobs);
 
 	/* Workers first: they load plugins while the rest gets ready. */

@@ -13,8 +13,6 @@
 #ifndef POOL_H
 #define POOL_H
 
-#include <sys/resource.h>
-
 #include <time.h>
 
 #define POOL_LIFELINE_FD	3
@@ -71,8 +69,6 @@ struct pool_try {
 	struct timespec	 start;
 	double		 launched;	/* by main */
 	double		 began;		/* wall clock, for the record */
-	double		 ended;		/* once reaped, its end; 0: not yet */
-	uint64_t	 wall_us;	/* and its wall time then */
 	int		 start_told;	/* its start is in the record */
 	int64_t		 deadline_ms;	/* mono_ms; 0: no walltime */
 	int		 timed_out;
@@ -111,13 +107,6 @@ struct pool_slot {
 	pid_t		 pid;		/* 0: free */
 	struct pool_try	 pt;
 	struct pool_capture cap;
-};
-
-/* A command that ended, out of its slot until its end is settled. */
-struct pool_ended {
-	struct pool_slot slot;
-	int		 status;
-	struct rusage	 ru;
 };
 
 enum worker_state {
@@ -173,8 +162,6 @@ struct pool {
 	size_t		 envown;	/* envp[envown..envn) are ours */
 
 	struct pool_slot *slots;
-	struct pool_ended *ended;	/* jobs of them: reaped, unsettled */
-	int		 nended;
 	struct pool_worker *workers;	/* jobs of them, or NULL */
 	char	       **plugin_args;	/* --plugin options for workers */
 	int64_t		 start_ms;	/* a worker's time to get ready */
@@ -260,9 +247,8 @@ struct msg_result *try_end(struct pool *, struct pool_try *, pid_t,
 		     enum try_outcome, int, char *, char *);
 void		 pool_start(struct pool *, struct pool_task *,
 		     struct pool_slot *);
-void		 command_reaped(struct pool *, struct pool_slot *, int,
+void		 command_ended(struct pool *, struct pool_slot *, int,
 		     const struct rusage *);
-void		 commands_settle(struct pool *);
 int		 pool_deadlines(struct pool *);
 
 /* pool-capture.c: a command's stdout and stderr */
@@ -270,7 +256,6 @@ int		 capture_open(struct pool_capture *, struct pool *,
 		     const char *, int [2]);
 void		 capture_watch(struct pool_capture *, int [2]);
 int		 capture_end(struct pool_capture *, int);
-void		 capture_detach(struct pool_capture *, struct pool_capture *);
 void		 capture_fd_limit(int);
 
 /* pool-workers.c: the workers */

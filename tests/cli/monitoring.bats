@@ -135,8 +135,8 @@ EOF
 }
 
 @test "one job at a time: each try is recorded ended before the next one runs" {
-	# The pool starts the next task before it settles the end of the
-	# last: the end's time is the reap's, not the settle's.
+	# The record never shows one slot running two tries: a try's end
+	# is the time its process was reaped, before the next one starts.
 	many_flow 200
 	sed -i 's/jobs: 2/jobs: 1/' flow.yaml
 	run weft run flow.yaml
