@@ -51,7 +51,11 @@
  * Entries are kept in the order of their task's id, not of their key: a
  * key is a hash, so a table in its order took each new entry at a random
  * page, and every commit rewrote pages all over the file.  A fan-out's
- * tasks, recorded in turn, land side by side.
+ * tasks, recorded in turn, land side by side.  The table's own order
+ * finds a task's entries, so there is no index beside it: the one by
+ * (task, recorded) that caches before had doubled the B-tree work and
+ * the pages written of every entry.  An older weft that opens the cache
+ * builds it again, and this one drops it again.
  */
 /*
  * task is the id of the task that recorded it, key HASH_LEN bytes,
@@ -75,7 +79,7 @@ static const char *cache_schema =
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT);"
 	"CREATE TABLE IF NOT EXISTS entry (" ENTRY_COLUMNS
-	"CREATE INDEX IF NOT EXISTS entry_task ON entry (task, recorded);"
+	"DROP INDEX IF EXISTS entry_task;"
 	"CREATE TABLE IF NOT EXISTS file ("
 	"  path TEXT PRIMARY KEY,"	/* absolute */
 	"  dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER,"
@@ -169,8 +173,7 @@ cache_rekey(sqlite3 *db, char **errp)
 	    "recorded, checksum, parts) SELECT task, key, outputs, result, "
 	    "run, recorded, checksum, parts FROM entry;"
 	    "DROP TABLE entry;"
-	    "ALTER TABLE entry_v2 RENAME TO entry;"
-	    "CREATE INDEX entry_task ON entry (task, recorded);", errp) == -1) {
+	    "ALTER TABLE entry_v2 RENAME TO entry;", errp) == -1) {
 		cache_exec(db, "ROLLBACK;", NULL);
 		return -1;
 	}
@@ -198,9 +201,9 @@ cache_migrate(sqlite3 *db, char **errp)
 	return cache_rekey(db, errp);
 }
 
-/* Whether the index of entries by task is there. */
+/* Whether an older weft's index of entries by task is there. */
 static int
-cache_indexed(sqlite3 *db)
+cache_has_task_index(sqlite3 *db)
 {
 	sqlite3_stmt	*st;
 	int		 yes = 0;
@@ -208,7 +211,7 @@ cache_indexed(sqlite3 *db)
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "
 	    "type = 'index' AND name = 'entry_task'", -1, &st,
 	    NULL) != SQLITE_OK)
-		return 0;
+		return 1;	/* then the schema is set up again */
 	yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return yes;
@@ -270,13 +273,13 @@ cache_try_open(const char *path, int readonly, char **errp, int *fullp)
 	    "PRAGMA synchronous=NORMAL;", errp) == -1))
 		goto fail;
 	/*
-	 * A cache of this schema, with its index, whose statements all
-	 * prepare is ready as it is: no write at every run's start (and no
-	 * wait for the write lock).
+	 * A cache of this schema, without an older weft's index, whose
+	 * statements all prepare is ready as it is: no write at every run's
+	 * start (and no wait for the write lock).
 	 */
 	if (!readonly &&
 	    db_meta_version(c->db, "meta") == CACHE_SCHEMA_VERSION &&
-	    cache_indexed(c->db) && cache_prepare(c) == 0)
+	    !cache_has_task_index(c->db) && cache_prepare(c) == 0)
 		return c;
 	if (!readonly && (cache_exec(c->db, cache_schema, errp) == -1 ||
 	    cache_migrate(c->db, errp) == -1))

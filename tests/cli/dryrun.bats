@@ -254,7 +254,7 @@ dry run: 6 tasks: 3 to run, 3 cached"
 	run sqlite3 "$db" "SELECT count(*) FROM entry WHERE parts IS NULL"
 	assert_output 0
 	# The cache as a weft that kept no parts made it.
-	sqlite3 "$db" 'DROP INDEX entry_task; ALTER TABLE entry DROP COLUMN parts'
+	sqlite3 "$db" 'ALTER TABLE entry DROP COLUMN parts'
 	echo '>C changed' >data/C.fa
 	fan_data D
 	fan_flow 'A, B, C, D'
@@ -284,7 +284,7 @@ qc[sample=D]|1|1
 report|1|2
 say|1|2"
 	run sqlite3 "$db" "SELECT name FROM sqlite_master WHERE name = 'entry_task'"
-	assert_output entry_task
+	assert_output ''
 	echo '>A changed' >data/A.fa
 	echo '>C changed again' >data/C.fa
 	run --separate-stderr weft run -n --resume flow.yaml
