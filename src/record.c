@@ -79,7 +79,8 @@ static const char *settle_sql[] = {
 	"  weft_state = 'pending'",
 	/*
 	 * A pool whose last word was not that it exited, or a provider's
-	 * block not in a final state of its scheduler's.
+	 * block not in a final state of its scheduler's.  Last: the only
+	 * statement made for every run (record_settle).
 	 */
 	"INSERT OR IGNORE INTO block (run_id, block_id, status, timestamp, "
 	"  job_id, executor_label) SELECT b.run_id, b.block_id, 'lost', ?2, "
@@ -98,12 +99,22 @@ static const char *settle_sql[] = {
  * or a command that could not start, not a task killed with the run).
  */
 static const char *recount_sql =
-	"UPDATE workflow SET tasks_completed_count = (SELECT count(*) FROM "
-	"  task WHERE run_id = ?1 AND weft_state = 'done'), "
-	"  tasks_failed_count = (SELECT count(*) FROM task WHERE "
-	"  run_id = ?1 AND weft_state = 'failed' AND EXISTS (SELECT 1 FROM "
-	"  try y WHERE y.run_id = ?1 AND y.task_id = task.task_id AND "
-	"  y.task_try_time_running IS NOT NULL)) WHERE run_id = ?1";
+	"UPDATE workflow SET (tasks_completed_count, tasks_failed_count) = "
+	"  (SELECT count(*) FILTER (WHERE weft_state = 'done'), "
+	"  count(*) FILTER (WHERE weft_state = 'failed' AND EXISTS (SELECT 1 "
+	"  FROM try y WHERE y.run_id = ?1 AND y.task_id = task.task_id AND "
+	"  y.task_try_time_running IS NOT NULL)) FROM task WHERE "
+	"  run_id = ?1) WHERE run_id = ?1";
+
+/*
+ * Whether a task or a try of the run is in a state that settle_sql's
+ * statements about tasks and tries would change (each of them scans the
+ * run's tasks or tries, a big part of a long run's last transaction).
+ */
+static const char *unsettled_sql =
+	"SELECT EXISTS (SELECT 1 FROM task WHERE task.run_id = ?1 AND "
+	NOT_DONE ") OR EXISTS (SELECT 1 FROM try WHERE run_id = ?1 AND "
+	"  task_try_time_returned IS NULL)";
 
 /* Runs SQL with ?1 RUN, ?2 the time WHEN, ?3 WHY; -1 on an error. */
 static int
@@ -131,23 +142,49 @@ settle_step(sqlite3 *db, const char *sql, const char *run, const char *when,
 	return 0;
 }
 
+/* 1 if the run has a task or try to settle, 0 if not, -1 on an error. */
+static int
+unsettled(sqlite3 *db, const char *run)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, unsettled_sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("record: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 :
+	    -1;
+	if (rc == -1)
+		log_warnx("record: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /*
  * Settles run RUN as of time WHEN (epoch seconds), in the caller's
  * transaction; LOST says that main died without recording the end.
- * Returns how many rows changed, or -1.
+ * Returns how many rows changed, or -1.  A run whose every task and
+ * try ended as it should (the usual end) needs only its blocks looked
+ * at and its counts made.
  */
 int
 record_settle(sqlite3 *db, const char *run, double when, int lost)
 {
 	const char	*why;
 	char		 ts[40];
-	size_t		 i;
-	int		 changed = 0;
+	size_t		 i, nsql = sizeof settle_sql / sizeof settle_sql[0];
+	int		 changed = 0, todo;
 
 	db_time(when, ts, sizeof ts);
 	why = lost ? "killed: main died, the run was lost" :
 	    "killed: the run stopped";
-	for (i = 0; i < sizeof settle_sql / sizeof settle_sql[0]; i++) {
+	if ((todo = unsettled(db, run)) == -1)
+		return -1;
+	/* The last statement, about blocks, is always made. */
+	for (i = todo ? 0 : nsql - 1; i < nsql; i++) {
 		if (settle_step(db, settle_sql[i], run, ts, why,
 		    &changed) == -1)
 			return -1;
