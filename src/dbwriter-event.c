@@ -103,6 +103,7 @@ bind_time(sqlite3_stmt *st, int i, const msgpack_object *o)
 static int
 status_is_final(const msgpack_object *o)
 {
+	/* The names of DB_FINAL_STATUS. */
 	static const char *const final[] = {
 		"exec_done", "failed", "dep_fail", "memo_done"
 	};

@@ -45,14 +45,16 @@ const char *const dbw_sql[ST_NSTMTS] = {
 	 * A final status that is already there is not added again: the
 	 * record of a run that stopped early may have been settled
 	 * (record.c) before main's own last events came.  The test costs a
-	 * search of the task's statuses, so it is made only once the run's
-	 * record has been settled (dbw.settled): no one settles a run while
-	 * its writer holds dbwriter.lock.
+	 * search of the task's final statuses (DB_FINAL_STATUS lets it use
+	 * index status_final), so it is made only once the run's record has
+	 * been settled (dbw.settled): no one settles a run while its writer
+	 * holds dbwriter.lock.
 	 */
 	[ST_STATUS_FINAL] = "INSERT INTO status (run_id, task_id, try_id, "
 	    "task_status_name, timestamp) SELECT ?1, ?2, ?3, ?4, ?5 WHERE "
 	    "NOT EXISTS (SELECT 1 FROM status WHERE run_id = ?1 AND "
-	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4)",
+	    "task_id = ?2 AND try_id IS ?3 AND task_status_name = ?4 AND "
+	    DB_FINAL_STATUS ")",
 	/*
 	 * An upsert, so that ends go DBW_ROWS to a statement: the task's
 	 * row is always there (main's EV_TASK came first, in order; were

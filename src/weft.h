@@ -1027,7 +1027,12 @@ unsigned	 plugin_timeout_s(void);
 size_t		 plugins_loaded(const struct workflow *);
 
 /* db.c */
-#define DB_SCHEMA_VERSION	6
+#define DB_SCHEMA_VERSION	7
+/* A final status (status_final's rows), as SQL about a status row. */
+#define DB_FINAL_STATUS							\
+	"(task_status_name = 'exec_done' OR "				\
+	"task_status_name = 'failed' OR task_status_name = 'dep_fail' "	\
+	"OR task_status_name = 'memo_done')"
 #define DB_READ			0
 #define DB_WRITE		1
 struct sqlite3;

@@ -6,15 +6,15 @@
 #
 #   schema_sql [V]          the CREATE (and ALTER) statements of src/db.c
 #                           up to schema version V (default: the newest,
-#                           6), and the schema version row
+#                           7), and the schema version row
 #   make_db [DIR] [V]       DIR/monitoring.db (default .weft) with the
 #                           fixture rows, in WAL mode as the dbwriter
-#                           leaves it, at schema version V (default 6)
+#                           leaves it, at schema version V (default 7)
 #   sql STATEMENTS          runs them on .weft/monitoring.db
 
 schema_sql()
 {
-	local v version=${1:-6}
+	local v version=${1:-7}
 
 	for v in $(seq 1 "$version"); do
 		sed -n "/^static const char \\*schema_v$v =/,/;\$/p" \
@@ -26,7 +26,7 @@ schema_sql()
 
 make_db()
 {
-	local dir=${1:-.weft} version=${2:-6}
+	local dir=${1:-.weft} version=${2:-7}
 
 	command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 	mkdir -p "$dir"

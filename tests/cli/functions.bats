@@ -143,7 +143,7 @@ line-2"
 	assert_output '<>
 <cat.txt>'
 	run q "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 6
+	assert_output 7
 	run q "SELECT weft_task_id, weft_app_kind, quote(weft_result)
 	    FROM task WHERE run_id = '0001' ORDER BY task_id;"
 	assert_output "gen[n=1]|command|NULL

@@ -51,13 +51,13 @@ run_mixed()
 	[ -f "$MON_DB" ] || fail "no $MON_DB after the run; ls .weft: $(ls -a .weft)"
 }
 
-@test "a run creates .weft/monitoring.db: WAL, schema version 6" {
+@test "a run creates .weft/monitoring.db: WAL, schema version 7" {
 	many_flow 3
 	run weft run flow.yaml
 	assert_success
 	[ -f "$MON_DB" ] || fail "no $MON_DB; ls .weft: $(ls -a .weft)"
 	run q "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 6
+	assert_output 7
 	run q "PRAGMA journal_mode;"
 	assert_output wal
 	refute_line --partial 'record incomplete'

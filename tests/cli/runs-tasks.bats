@@ -467,7 +467,7 @@ EOF
 	sql "UPDATE weft_meta SET value = '99' WHERE key = 'schema_version'"
 	run weft runs
 	assert_failure 2
-	assert_output 'weft runs: .weft/monitoring.db has schema version 99 (this weft reads version 6)'
+	assert_output 'weft runs: .weft/monitoring.db has schema version 99 (this weft reads version 7)'
 }
 
 @test "reading never changes the database" {
@@ -659,7 +659,7 @@ EOF
 	assert_line --index 1 --regexp '^n +0 +killed +[0-9.]+s +SIGTERM +killed: the run stopped$'
 }
 
-@test "a version 1 database: read as it is, then brought to version 6 by a run" {
+@test "a version 1 database: read as it is, then brought to version 7 by a run" {
 	make_db .weft 1
 	local old_resources
 	old_resources=$(sql "SELECT count(*) FROM resource;")
@@ -681,7 +681,7 @@ EOF2
 	assert_success
 	assert_line --index 0 --partial "run 0004 in"
 	run sql "SELECT value FROM weft_meta WHERE key = 'schema_version';"
-	assert_output 6
+	assert_output 7
 	# The rows of the three old runs are all still there.
 	run sql "SELECT count(*) FROM task WHERE run_id IN ('0001', '0002',
 	    '0003');"
