@@ -43,6 +43,16 @@ one(sqlite3 *db, const char *sql)
 	return s != NULL ? s : xstrdup("");
 }
 
+/* That the first column of SQL's first row is WANT. */
+static void
+expect_one(sqlite3 *db, const char *sql, const char *want)
+{
+	char	*s = one(db, sql);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
 /* The query plan of SQL, its lines joined by '|'. */
 static char *
 plan(sqlite3 *db, const char *sql)
@@ -86,19 +96,13 @@ check_schema(sqlite3 *db)
 	assert_int_equal(atoi(s), DB_SCHEMA_VERSION);
 	assert_int_equal(DB_SCHEMA_VERSION, 7);
 	free(s);
-	s = one(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
-	    "sqlite_master WHERE type = 'index' AND tbl_name = 'status' "
-	    "ORDER BY name)");
-	assert_string_equal(s, "status_final,status_run");
-	free(s);
-	s = one(db, "SELECT group_concat(name, ',') FROM "
-	    "pragma_index_info('status_run')");
-	assert_string_equal(s, "run_id");
-	free(s);
-	s = one(db, "SELECT group_concat(name, ',') FROM "
-	    "pragma_index_info('status_final')");
-	assert_string_equal(s, "run_id,task_id");
-	free(s);
+	expect_one(db, "SELECT group_concat(name, ',') FROM (SELECT name "
+	    "FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+	    "'status' ORDER BY name)", "status_final,status_run");
+	expect_one(db, "SELECT group_concat(name, ',') FROM "
+	    "pragma_index_info('status_run')", "run_id");
+	expect_one(db, "SELECT group_concat(name, ',') FROM "
+	    "pragma_index_info('status_final')", "run_id,task_id");
 	s = one(db, "SELECT sql FROM sqlite_master WHERE name = "
 	    "'status_final'");
 	if (strstr(s, "WHERE " DB_FINAL_STATUS) == NULL)
@@ -159,7 +163,6 @@ static void
 test_from_v6(void **state)
 {
 	sqlite3	*db;
-	char	*s;
 
 	(void)state;
 	unlink(path);
@@ -176,15 +179,12 @@ test_from_v6(void **state)
 	db = open_writer();
 	check_schema(db);
 	check_lookups(db);
-	s = one(db, "SELECT group_concat(task_status_name, ',') FROM "
+	expect_one(db, "SELECT group_concat(task_status_name, ',') FROM "
 	    "(SELECT task_status_name FROM status WHERE run_id = '0001' "
-	    "ORDER BY rowid)");
-	assert_string_equal(s, "pending,exec_done,failed");
-	free(s);
-	s = one(db, "SELECT count(*) FROM status INDEXED BY status_final "
-	    "WHERE run_id = '0001' AND task_id = 0 AND " DB_FINAL_STATUS);
-	assert_string_equal(s, "1");
-	free(s);
+	    "ORDER BY rowid)", "pending,exec_done,failed");
+	expect_one(db, "SELECT count(*) FROM status INDEXED BY status_final "
+	    "WHERE run_id = '0001' AND task_id = 0 AND " DB_FINAL_STATUS,
+	    "1");
 	sqlite3_close(db);
 }
 
