@@ -42,6 +42,7 @@
 /* A try that succeeded outranks what main thought of its task. */
 #define NOT_DONE	"task.weft_state IN ('pending', 'not_run', 'killed')"
 
+/* What a settle changes of the run's tasks and tries. */
 static const char *settle_sql[] = {
 	/* A try that succeeded: the task is done. */
 	"INSERT INTO status (run_id, task_id, try_id, task_status_name, "
@@ -77,11 +78,13 @@ static const char *settle_sql[] = {
 	/* Never started. */
 	"UPDATE task SET weft_state = 'not_run' WHERE run_id = ?1 AND "
 	"  weft_state = 'pending'",
-	/*
-	 * A pool whose last word was not that it exited, or a provider's
-	 * block not in a final state of its scheduler's.  Last: the only
-	 * statement made for every run (record_settle).
-	 */
+};
+
+/*
+ * A pool whose last word was not that it exited, or a provider's block
+ * not in a final state of its scheduler's: made at every settle.
+ */
+static const char *settle_blocks_sql =
 	"INSERT OR IGNORE INTO block (run_id, block_id, status, timestamp, "
 	"  job_id, executor_label) SELECT b.run_id, b.block_id, 'lost', ?2, "
 	"  b.job_id, b.executor_label FROM block b WHERE b.run_id = ?1 AND "
@@ -89,8 +92,7 @@ static const char *settle_sql[] = {
 	"  c.run_id = b.run_id AND c.block_id = b.block_id) AND "
 	"  b.status NOT IN ('exited', 'lost', 'COMPLETED', 'FAILED', "
 	"  'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', "
-	"  'BOOT_FAIL', 'DEADLINE')",
-};
+	"  'BOOT_FAIL', 'DEADLINE')";
 
 /*
  * The counts of a run's row, from its tasks, as Parsl counts them: those
@@ -175,7 +177,7 @@ record_settle(sqlite3 *db, const char *run, double when, int lost)
 {
 	const char	*why;
 	char		 ts[40];
-	size_t		 i, nsql = sizeof settle_sql / sizeof settle_sql[0];
+	size_t		 i;
 	int		 changed = 0, todo;
 
 	db_time(when, ts, sizeof ts);
@@ -183,12 +185,14 @@ record_settle(sqlite3 *db, const char *run, double when, int lost)
 	    "killed: the run stopped";
 	if ((todo = unsettled(db, run)) == -1)
 		return -1;
-	/* The last statement, about blocks, is always made. */
-	for (i = todo ? 0 : nsql - 1; i < nsql; i++) {
+	for (i = 0; todo && i < sizeof settle_sql / sizeof settle_sql[0];
+	    i++) {
 		if (settle_step(db, settle_sql[i], run, ts, why,
 		    &changed) == -1)
 			return -1;
 	}
+	if (settle_step(db, settle_blocks_sql, run, ts, why, &changed) == -1)
+		return -1;
 	if (changed > 0)
 		log_info("record of run %s settled: %d rows", run, changed);
 	if (settle_step(db, recount_sql, run, ts, why, &changed) == -1)
