@@ -50,6 +50,9 @@ die()
 	exit 1
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 sizes=${WEFT_BENCH_SIZES:-1000 10000 100000}
 call_sizes=${WEFT_BENCH_CALL_SIZES:-}
 jobs=${WEFT_BENCH_JOBS:-2}
@@ -97,16 +100,13 @@ case $start_runs in
 ''|*[!0-9]*|0?*) die "'$start_runs' is not a count of runs" ;;
 esac
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$srcdir/weft}
-cc=${CC:-cc}
-[ -x "$weft" ] || die "no weft binary at '$weft' (run make, or set WEFT)"
+bench_weft
 case $weft in
 /*)	;;
 *)	weft=$(cd "$(dirname "$weft")" && pwd)/$(basename "$weft") ;;
 esac
 [ -x /bin/sh ] || die "no /bin/sh"
-command -v "$cc" >/dev/null 2>&1 || die "no C compiler '$cc' (set CC)"
+bench_cc
 if [ "$do_commands" = 1 ]; then
 	command -v xargs >/dev/null 2>&1 || die "no xargs"
 	command -v make >/dev/null 2>&1 || die "no make"
@@ -143,10 +143,7 @@ else
 	par_note="GNU parallel skipped (--no-parallel)"
 fi
 
-# Next to the build, not in /tmp: see bench/README.md on file systems.
-tmp=$(mktemp -d "${TMPDIR:-$srcdir}/bench-tmp.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+bench_tmp
 
 if [ "$do_commands" = 1 ]; then
 	"$cc" -O2 -o "$tmp/floor" "$srcdir/bench/floor.c" ||

@@ -33,6 +33,9 @@ die()
 	exit 1
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 n=${WEFT_BENCH_N:-100000}
 jobs=${WEFT_BENCH_JOBS:-2}
 repeat=${WEFT_BENCH_REPEAT:-3}
@@ -55,16 +58,9 @@ for v in "$n" "$jobs" "$repeat" "$xn"; do
 	esac
 done
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$srcdir/weft}
-cc=${CC:-cc}
-[ -x "$weft" ] || die "no weft binary at '$weft' (run make, or set WEFT)"
-command -v "$cc" >/dev/null 2>&1 || die "no C compiler '$cc' (set CC)"
-
-# Next to the build, not in /tmp: see bench/README.md on file systems.
-tmp=$(mktemp -d "${TMPDIR:-$srcdir}/bench-tmp.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+bench_weft
+bench_cc
+bench_tmp
 
 "$cc" -O2 -shared -fPIC -I"$srcdir/include" -o "$tmp/libnoop.so" \
     "$srcdir/bench/plugin/noop.c" || die "cannot build the plugin"

@@ -27,6 +27,9 @@ die()
 	exit 1
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 rounds=${WEFT_BENCH_START_RUNS:-41}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,16 +42,9 @@ case $rounds in
 ''|*[!0-9]*|0*) die "'$rounds' is not a positive integer" ;;
 esac
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$srcdir/weft}
-cc=${CC:-cc}
-[ -x "$weft" ] || die "no weft binary at '$weft' (run make, or set WEFT)"
-command -v "$cc" >/dev/null 2>&1 || die "no C compiler '$cc' (set CC)"
-
-# Next to the build, not in /tmp: see bench/README.md on file systems.
-tmp=$(mktemp -d "${TMPDIR:-$srcdir}/bench-tmp.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+bench_weft
+bench_cc
+bench_tmp
 "$cc" -O2 -o "$tmp/startup" "$srcdir/bench/startup.c" ||
     die "cannot build bench/startup.c"
 

@@ -34,6 +34,9 @@ die()
 	exit 1
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 n=${WEFT_BENCH_N:-2000}
 jobs=${WEFT_BENCH_JOBS:-2}
 repeat=${WEFT_BENCH_REPEAT:-3}
@@ -58,9 +61,7 @@ for v in "$n" "$jobs" "$repeat" "$lat_runs"; do
 	esac
 done
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$srcdir/weft}
-[ -x "$weft" ] || die "no weft binary at '$weft' (run make, or set WEFT)"
+bench_weft
 [ -x /bin/sh ] || die "no /bin/sh"
 
 have_parallel=0
@@ -69,10 +70,7 @@ if [ "$use_parallel" = 1 ] && command -v parallel >/dev/null 2>&1 &&
 	have_parallel=1
 fi
 
-# Next to the build, not in /tmp: see bench/README.md on file systems.
-tmp=$(mktemp -d "${TMPDIR:-$srcdir}/bench-tmp.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+bench_tmp
 
 # The workflows: N tasks of "true", and one task for the latency runs.
 mkdir "$tmp/many" "$tmp/one"

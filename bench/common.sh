@@ -1,0 +1,32 @@
+# common.sh: what the benchmark scripts share, sourced by them: where the
+# build and its weft binary are, the C compiler, and a scratch folder.
+# A script defines die() before it calls these.
+# shellcheck shell=bash
+
+# bench_weft: sets srcdir (the source tree) and weft ($WEFT, default the
+# build's ./weft); stops if there is no such binary.
+bench_weft()
+{
+	srcdir=$(cd "$(dirname "$0")/.." && pwd)
+	weft=${WEFT:-$srcdir/weft}
+	[ -x "$weft" ] ||
+	    die "no weft binary at '$weft' (run make, or set WEFT)"
+}
+
+# bench_cc: sets cc ($CC, default cc); stops if there is no such command.
+bench_cc()
+{
+	cc=${CC:-cc}
+	command -v "$cc" >/dev/null 2>&1 || die "no C compiler '$cc' (set CC)"
+}
+
+# bench_tmp: sets tmp, a new folder removed at exit, next to the build
+# unless $TMPDIR says otherwise (not in /tmp: see bench/README.md on file
+# systems).
+bench_tmp()
+{
+	tmp=$(mktemp -d "${TMPDIR:-$srcdir}/bench-tmp.XXXXXX") ||
+	    die "mktemp failed"
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 130' INT TERM
+}
