@@ -2,10 +2,9 @@
  * startup.c: runs one command once and prints its wall time and the CPU
  * time of it and of every process it waited for, in microseconds, and
  * its exit status: "WALL_US CPU_US STATUS".  What the command prints
- * goes to /dev/null.  bench/startup.sh calls it
- * for each run it times.  The CPU time comes from wait4: a process's
- * usage includes the children it reaped, so a weft run's covers main,
- * its helpers and its tasks.
+ * goes to /dev/null.  bench/startup.sh calls it for each run it times.
+ * The CPU time comes from wait4: a process's usage includes the children
+ * it reaped, so a weft run's covers main, its helpers and its tasks.
  *
  *     startup CMD [ARG...]
  */
@@ -43,6 +42,7 @@ main(int argc, char **argv)
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	error = posix_spawnp(&pid, argv[1], &fa, NULL, argv + 1, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	if (error != 0) {
 		fprintf(stderr, "startup: cannot run %s\n", argv[1]);
 		return 1;

@@ -44,6 +44,10 @@ esac
 
 bench_weft
 bench_cc
+for tool in readelf ldd; do
+	command -v "$tool" >/dev/null 2>&1 ||
+	    die "no $tool (Debian: binutils, libc-bin)"
+done
 bench_tmp
 "$cc" -O2 -o "$tmp/startup" "$srcdir/bench/startup.c" ||
     die "cannot build bench/startup.c"
