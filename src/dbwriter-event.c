@@ -99,11 +99,13 @@ bind_time(sqlite3_stmt *st, int i, const msgpack_object *o)
 	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
-/* Whether a status name is one that ends a task (see ST_STATUS_FINAL). */
-static int
-status_is_final(const msgpack_object *o)
+/*
+ * Whether a status name is one that ends a task (see ST_STATUS_FINAL):
+ * one of DB_FINAL_STATUS's names, which test-db checks this agrees with.
+ */
+int
+dbw_status_is_final(const msgpack_object *o)
 {
-	/* The names of DB_FINAL_STATUS. */
 	static const char *const final[] = {
 		"exec_done", "failed", "dep_fail", "memo_done"
 	};
@@ -255,7 +257,7 @@ dbw_event(struct dbw *w, const msgpack_object *ev)
 	n = ev->via.array.size - 1;
 	which = dbw_kinds[kind].stmt;
 	/* It reads the statuses. */
-	if (which == ST_STATUS && w->settled && status_is_final(&f[2])) {
+	if (which == ST_STATUS && w->settled && dbw_status_is_final(&f[2])) {
 		which = ST_STATUS_FINAL;
 		if (rows_flush(w) == -1)
 			return -1;

@@ -85,6 +85,7 @@ struct dbw {
 void	 dbw_prepare(struct dbw *);
 sqlite3_stmt *dbw_st(struct dbw *, enum dbw_stmt);
 int	 dbw_event(struct dbw *, const msgpack_object *);
+int	 dbw_status_is_final(const msgpack_object *);
 int	 dbw_step(struct dbw *, enum dbw_stmt);
 int	 rows_flush(struct dbw *);
 void	 rows_drop(struct dbw *);

@@ -5,7 +5,8 @@
  * and task; the writer's look for a late final status and record.c's
  * for a task's exec_done or failed status are searches of that partial
  * index, not scans of the run's statuses: its condition in db.c and
- * DB_FINAL_STATUS in weft.h must agree for that.
+ * DB_FINAL_STATUS in weft.h must agree for that, and the writer's own
+ * list of the final names must agree with both.
  */
 
 #include <stdarg.h>
@@ -188,6 +189,53 @@ test_from_v6(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * The writer tells a final status by name (dbw_status_is_final) where
+ * SQL has DB_FINAL_STATUS: the two agree on every status weft writes,
+ * and on Parsl's names it does not.
+ */
+static void
+test_final_names(void **state)
+{
+	static const char *const names[] = {
+		"pending", "launched", "running", "running_ended",
+		"fail_retryable", "exec_done", "failed", "dep_fail",
+		"memo_done", "skipped", "unsched", "joining", "",
+		"exec_don", "exec_done ", "FAILED",
+	};
+	msgpack_object	 o;
+	sqlite3_stmt	*st;
+	sqlite3		*db;
+	size_t		 i;
+	int		 sql, nfinal = 0;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT " DB_FINAL_STATUS
+	    " FROM (SELECT ?1 AS task_status_name)", -1, &st, NULL),
+	    SQLITE_OK);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		sql = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		memset(&o, 0, sizeof o);
+		o.type = MSGPACK_OBJECT_STR;
+		o.via.str.ptr = names[i];
+		o.via.str.size = (uint32_t)strlen(names[i]);
+		if (dbw_status_is_final(&o) != sql)
+			fail_msg("'%s': DB_FINAL_STATUS says %d, the writer %d",
+			    names[i], sql, dbw_status_is_final(&o));
+		nfinal += sql;
+	}
+	/* exec_done, failed, dep_fail, memo_done. */
+	assert_int_equal(nfinal, 4);
+	o.type = MSGPACK_OBJECT_NIL;
+	assert_int_equal(dbw_status_is_final(&o), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 static int
 setup(void **state)
 {
@@ -220,6 +268,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new),
 		cmocka_unit_test(test_from_v6),
+		cmocka_unit_test(test_final_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
