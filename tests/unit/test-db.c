@@ -192,7 +192,8 @@ test_from_v6(void **state)
 /*
  * The writer tells a final status by name (dbw_status_is_final) where
  * SQL has DB_FINAL_STATUS: the two agree on every status weft writes,
- * and on Parsl's names it does not.
+ * on Parsl's two that weft does not (unsched, joining), and on near
+ * misses.
  */
 static void
 test_final_names(void **state)
