@@ -4,13 +4,18 @@
 # shellcheck shell=bash
 
 # bench_weft: sets srcdir (the source tree) and weft ($WEFT, default the
-# build's ./weft); stops if there is no such binary.
+# build's ./weft), as an absolute path, since scripts run it from other
+# folders; stops if there is no such binary.
 bench_weft()
 {
 	srcdir=$(cd "$(dirname "$0")/.." && pwd)
 	weft=${WEFT:-$srcdir/weft}
 	[ -x "$weft" ] ||
 	    die "no weft binary at '$weft' (run make, or set WEFT)"
+	case $weft in
+	/*)	;;
+	*)	weft=$(cd "$(dirname "$weft")" && pwd)/$(basename "$weft") ;;
+	esac
 }
 
 # bench_cc: sets cc ($CC, default cc); stops if there is no such command.

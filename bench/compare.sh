@@ -101,10 +101,6 @@ case $start_runs in
 esac
 
 bench_weft
-case $weft in
-/*)	;;
-*)	weft=$(cd "$(dirname "$weft")" && pwd)/$(basename "$weft") ;;
-esac
 [ -x /bin/sh ] || die "no /bin/sh"
 bench_cc
 if [ "$do_commands" = 1 ]; then
