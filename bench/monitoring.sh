@@ -37,6 +37,9 @@ die()
 	exit 1
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 n=${WEFT_BENCH_N:-5000}
 jobs=${WEFT_BENCH_JOBS:-2}
 repeat=${WEFT_BENCH_REPEAT:-3}
@@ -62,9 +65,7 @@ case $wn in
 ''|*[!0-9]*) die "'$wn' is not a number" ;;
 esac
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$srcdir/weft}
-[ -x "$weft" ] || die "no weft binary at '$weft' (run make, or set WEFT)"
+bench_weft
 command -v sqlite3 >/dev/null 2>&1 || die "the sqlite3 command is needed"
 
 tmp=$(mktemp -d "$PWD/bench-tmp.XXXXXX") || die "mktemp failed"

@@ -34,6 +34,9 @@ die()
 	exit 1
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 n=${WEFT_BENCH_N:-10000}
 repeat=${WEFT_BENCH_REPEAT:-3}
 jobs=${WEFT_BENCH_JOBS:-2}
@@ -51,10 +54,8 @@ case $n$repeat$jobs in
 esac
 [ "$n" -ge 2 ] || die "N must be at least 2"
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$here/weft}
+bench_weft
 chromium=${CHROMIUM:-chromium}
-[ -x "$weft" ] || die "no weft binary at $weft (build first)"
 command -v "$chromium" >/dev/null || die "no $chromium (apt-get install chromium)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-report-bench.XXXXXX")

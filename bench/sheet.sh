@@ -31,6 +31,9 @@ die()
 	exit 2
 }
 
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 n=${WEFT_BENCH_N:-1000000}
 repeat=${WEFT_BENCH_REPEAT:-5}
 while [ $# -gt 0 ]; do
@@ -44,9 +47,7 @@ done
 [[ $n =~ ^[1-9][0-9]*$ && $repeat =~ ^[1-9][0-9]*$ ]] ||
     die "N and R must be positive integers"
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-weft=${WEFT:-$srcdir/weft}
-[ -x "$weft" ] || die "no weft binary at $weft (build it first)"
+bench_weft
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

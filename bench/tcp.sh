@@ -9,6 +9,15 @@
 #   bench/tcp.sh [-n N] [-j J] [-r ROUNDS]
 set -eu
 
+die()
+{
+	echo "tcp.sh: $*" >&2
+	exit 1
+}
+
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 n=${WEFT_BENCH_N:-2000}
 jobs=${WEFT_BENCH_JOBS:-2}
 rounds=${WEFT_BENCH_REPEAT:-3}
@@ -20,15 +29,13 @@ while getopts n:j:r: o; do
 	*) echo "usage: $0 [-n N] [-j J] [-r ROUNDS]" >&2; exit 2 ;;
 	esac
 done
-here=$(cd "$(dirname "$0")" && pwd)
-weft=${WEFT:-$here/../weft}
-weft=$(cd "$(dirname "$weft")" && pwd)/$(basename "$weft")
+bench_weft
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # The no-op plugin of bench/plugin, built here.
-${CC:-cc} -shared -fPIC -O2 -I"$here/../include" \
-    -o "$tmp/libnoop.so" "$here/plugin/noop.c"
+${CC:-cc} -shared -fPIC -O2 -I"$srcdir/include" \
+    -o "$tmp/libnoop.so" "$srcdir/bench/plugin/noop.c"
 
 # flow KIND POOLS: a workflow of N tasks of KIND (command or function).
 flow() {
