@@ -18,6 +18,12 @@
  * When a file cannot take more (a full disk), the pool goes on reading
  * its pipe and drops what comes, so that the command never blocks on a
  * full pipe; the try's reason says that its output was lost.
+ *
+ * The pool holds the command's ends of the pipes too, until the command
+ * has ended: no pipe reaches its end before that, so a command's exit
+ * wakes the pool once (SIGCHLD), not once more for each pipe its exit
+ * closes.  What the pipes still hold then is read at once (capture_end):
+ * all of it was written before the process ended.
  */
 
 #include <sys/resource.h>
@@ -47,6 +53,7 @@ stream_reset(struct pool_capture *c, int k)
 	c->s[k].ev = 0;
 	c->s[k].eof = 0;
 	c->s[k].lost = 0;
+	c->s[k].held = -1;
 }
 
 static void
@@ -58,51 +65,75 @@ stream_close(struct pool_capture *c, int k)
 		evloop_remove(c->pool->loop, cs->ev);
 	if (cs->pipe != -1)
 		close(cs->pipe);
+	if (cs->held != -1)
+		close(cs->held);
 	if (cs->file != -1)
 		close(cs->file);
 	stream_reset(c, k);
 }
 
 /*
- * Makes the two pipes of a try whose files go to DIR once there is
- * something to keep; the command's ends are put in CHILD.  Returns 0,
- * or an errno value with nothing left open.
+ * Makes a command's two pipes: the pool reads OURS[k], without blocking,
+ * and the command writes THEIRS[k], blocking as a pipe's writer should.
+ * Returns 0, or an errno value with nothing left open.
  */
 int
-capture_open(struct pool_capture *c, struct pool *p, const char *dir,
-    int child[2])
+capture_pipes(int ours[2], int theirs[2])
 {
 	int	 k, fds[2], error = 0;
+
+	ours[0] = ours[1] = theirs[0] = theirs[1] = -1;
+	for (k = 0; k < 2 && error == 0; k++) {
+		if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+			error = errno;
+			break;
+		}
+		ours[k] = fds[0];
+		theirs[k] = fds[1];
+		if (fcntl(fds[1], F_SETFL, 0) == -1)
+			error = errno;
+	}
+	if (error != 0)
+		capture_pipes_close(ours, theirs);
+	return error;
+}
+
+/* Closes what capture_pipes made and nobody took. */
+void
+capture_pipes_close(int ours[2], int theirs[2])
+{
+	int	 k;
+
+	for (k = 0; k < 2; k++) {
+		if (ours[k] != -1)
+			close(ours[k]);
+		if (theirs[k] != -1)
+			close(theirs[k]);
+		ours[k] = theirs[k] = -1;
+	}
+}
+
+/*
+ * The capture of a try whose files go to DIR once there is something to
+ * keep, from the pool's ends OURS of its pipes (capture_pipes), which
+ * become C's.
+ */
+void
+capture_open(struct pool_capture *c, struct pool *p, const char *dir,
+    int ours[2])
+{
+	int	 k;
 
 	memset(c, 0, sizeof *c);
 	c->pool = p;
 	c->cur = -1;
 	c->order = -1;
-	child[0] = child[1] = -1;
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 2; k++) {
 		stream_reset(c, k);
-	for (k = 0; k < 2 && error == 0; k++) {
-		if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
-			error = errno;
-		else {
-			c->s[k].pipe = fds[0];
-			child[k] = fds[1];
-			/* The command's end blocks, as a pipe's should. */
-			if (fcntl(fds[1], F_SETFL, 0) == -1)
-				error = errno;
-		}
-	}
-	if (error != 0) {
-		for (k = 0; k < 2; k++) {
-			if (child[k] != -1)
-				close(child[k]);
-			child[k] = -1;
-			stream_close(c, k);
-		}
-		return error;
+		c->s[k].pipe = ours[k];
+		ours[k] = -1;
 	}
 	c->dir = xstrdup(dir);
-	return 0;
 }
 
 /* A write to a stream's file failed: what comes from now on is lost. */
@@ -247,16 +278,18 @@ capture_readable(struct evloop *loop, void *arg)
 	return 0;
 }
 
-/* The command runs: its ends of the pipes go, the pool reads its own. */
+/*
+ * The command runs: the pool reads its own ends of the pipes, and holds
+ * the command's ends THEIRS until the command has ended.
+ */
 void
-capture_watch(struct pool_capture *c, int child[2])
+capture_watch(struct pool_capture *c, int theirs[2])
 {
 	int	 k;
 
 	for (k = 0; k < 2; k++) {
-		if (child[k] != -1)
-			close(child[k]);
-		child[k] = -1;
+		c->s[k].held = theirs[k];
+		theirs[k] = -1;
 		c->s[k].ev = evloop_fd(c->pool->loop, c->s[k].pipe,
 		    capture_readable, &c->s[k]);
 	}
@@ -300,14 +333,16 @@ capture_end(struct pool_capture *c, int failed)
 }
 
 /*
- * Each running command holds four descriptors of the pool's: the soft
- * limit is raised, within the hard one, so that JOBS of them fit.
+ * Each running command holds six descriptors of the pool's (both ends of
+ * its two pipes, its two files), and the next one's start made ready
+ * holds four: the soft limit is raised, within the hard one, so that
+ * JOBS of them fit.
  */
 void
 capture_fd_limit(int jobs)
 {
 	struct rlimit	 rl;
-	rlim_t		 want = (rlim_t)jobs * 4 + 256;
+	rlim_t		 want = (rlim_t)jobs * 6 + 256;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
 		return;

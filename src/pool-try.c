@@ -360,6 +360,91 @@ output_room(const char *dir)
 	    ENOSPC : 0;
 }
 
+/* The folder of T's try: "tasks/TASK/try-N". */
+static char *
+try_dir(const struct pool_task *t)
+{
+	char	*dirname, *dir;
+
+	dirname = rundir_task_dirname(t->id);
+	dir = xprintf("tasks/%s/try-%u", dirname, t->attempt);
+	free(dirname);
+	return dir;
+}
+
+/* Drops the start made ready, if any. */
+void
+pool_ready_drop(struct pool *p)
+{
+	if (!p->ready.made)
+		return;
+	capture_pipes_close(p->ready.ours, p->ready.theirs);
+	p->ready.made = 0;
+}
+
+/*
+ * Between two turns, makes the start of the next command waiting ready
+ * (its pipes, and whether the disk has room for its output), so that
+ * the time between one command's end and the next one's start is spent
+ * on the start alone.
+ */
+void
+pool_ready_next(struct pool *p)
+{
+	struct pool_ready	*r = &p->ready;
+	struct pool_task	*t = queue_head(&p->cmdq);
+	char			*dir;
+
+	if (t == NULL || p->stopping) {
+		pool_ready_drop(p);
+		return;
+	}
+	if (r->made && r->seq == t->seq)
+		return;
+	pool_ready_drop(p);
+	/* Not now, then: pool_start tries again, and says why. */
+	if (capture_pipes(r->ours, r->theirs) != 0)
+		return;
+	dir = try_dir(t);
+	r->room = output_room(dir);
+	free(dir);
+	r->seq = t->seq;
+	r->made_ms = mono_ms();
+	r->made = 1;
+}
+
+/*
+ * T's pipes, OURS and THEIRS, made ready ahead or now, if the disk has
+ * room for its try's folder DIR: a verdict made ready is asked again once
+ * it is POOL_READY_MS old.  Returns 0, or an errno value with nothing
+ * open.
+ */
+static int
+pool_ready_take(struct pool *p, const struct pool_task *t, const char *dir,
+    int ours[2], int theirs[2])
+{
+	struct pool_ready	*r = &p->ready;
+	int			 error, k;
+
+	if (r->made && r->seq == t->seq) {
+		for (k = 0; k < 2; k++) {
+			ours[k] = r->ours[k];
+			theirs[k] = r->theirs[k];
+		}
+		r->made = 0;
+		error = mono_ms() - r->made_ms <= POOL_READY_MS ? r->room :
+		    output_room(dir);
+	} else {
+		pool_ready_drop(p);
+		ours[0] = ours[1] = theirs[0] = theirs[1] = -1;
+		if ((error = output_room(dir)) == 0)
+			error = capture_pipes(ours, theirs);
+	}
+	if (error != 0)
+		capture_pipes_close(ours, theirs);
+	return error;
+}
+
 /* Starts one command in a free slot. */
 void
 pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
@@ -367,22 +452,21 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	struct spawn		 sp;
 	struct msg_result	*r;
 	struct pool_try		 failed, held;
-	char			*dirname, *dir, *out, *err, *idvar;
+	char			*dir, *out, *err, *idvar;
 	char			*argv[4], **envp;
 	pid_t			 pid;
-	int			 child[2] = { -1, -1 }, error = 0;
+	int			 ours[2], theirs[2], error;
 
 	/*
 	 * The try's folder is made with its first byte of output; a disk
 	 * that could not take it stops the task before it runs.
 	 */
-	dirname = rundir_task_dirname(t->id);
-	dir = xprintf("tasks/%s/try-%u", dirname, t->attempt);
+	dir = try_dir(t);
 	out = xprintf("%s/stdout", dir);
 	err = xprintf("%s/stderr", dir);
 	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
-	if ((error = output_room(dir)) == 0)
-		error = capture_open(&slot->cap, p, dir, child);
+	if ((error = pool_ready_take(p, t, dir, ours, theirs)) == 0)
+		capture_open(&slot->cap, p, dir, ours);
 	/* A stale output must not pass for one this try made. */
 	outputs_remove(p, t->outputs, t->noutputs);
 
@@ -403,19 +487,16 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	sp.envp = envp;
 	sp.cwd = p->workdir;
 	sp.new_pgroup = 1;
-	sp.fds[1] = child[0];
-	sp.fds[2] = child[1];
+	sp.fds[1] = theirs[0];
+	sp.fds[2] = theirs[1];
 	pid = error == 0 ? spawn_start(&sp, &error) : -1;
 	p->envp[p->envn] = NULL;
 	if (envp != p->envp)
 		free(envp);
 	if (pid != -1)
-		capture_watch(&slot->cap, child);
+		capture_watch(&slot->cap, theirs);
 	else {
-		if (child[0] != -1)
-			close(child[0]);
-		if (child[1] != -1)
-			close(child[1]);
+		capture_pipes_close(ours, theirs);
 		capture_end(&slot->cap, 0);
 	}
 
@@ -447,7 +528,6 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	free(err);
 	free(out);
 	free(dir);
-	free(dirname);
 	task_free(t);
 }
 

@@ -96,6 +96,7 @@ pool_free(struct pool *p)
 	}
 	free(p->results);
 	free(p->started_list);
+	pool_ready_drop(p);
 	for (k = 0; k < p->jobs; k++) {
 		capture_end(&p->slots[k].cap, 0);
 		try_free(&p->slots[k].pt);
@@ -345,6 +346,7 @@ pool_stop(struct pool *p, const char *why)
 	log_info("stopping (%s): %d tasks running, %zu queued", why, p->busy,
 	    queue_len(&p->cmdq) + queue_len(&p->fnq));
 	p->stopping = 1;
+	pool_ready_drop(p);
 	ctl_set_state(p->ctl, "stopping");
 	p->killing = p->busy > 0;
 	p->kill_at_ms = mono_ms() + POOL_KILL_GRACE_MS;
@@ -556,6 +558,7 @@ pool_turn(struct evloop *loop, void *arg)
 		pool_flush(p);
 		if (p->mon != NULL)
 			pool_tell_starts(p);
+		pool_ready_next(p);
 		pool_title(p);
 		if (p->mon != NULL && mono_ms() >= p->sample_at_ms) {
 			pool_sample(p);

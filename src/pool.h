@@ -27,6 +27,7 @@
 #define WORKER_DEPTH		64	/* calls a worker holds at once */
 #define POOL_MAX_GPUS		64	/* devices a pool hands out */
 #define WORKER_AHEAD_US		2000	/* work a worker holds, ahead */
+#define POOL_READY_MS		10	/* a room verdict made ready holds */
 #define WORKER_PREFETCH_US	10000	/* a second call only while shorter */
 #define WORKER_PREFETCH_SAMPLES	8	/* calls seen before that */
 #define WORKER_PREFETCH_BYTES	(16 * 1024)	/* and while they are small */
@@ -90,6 +91,7 @@ struct capture_stream {
 	int		 ev;		/* pipe's reader in the loop; 0: none */
 	int		 eof;		/* the pipe's end was read */
 	int		 lost;		/* its file failed: the rest goes */
+	int		 held;		/* the command's end, held; -1 */
 };
 
 /* A command's stdout and stderr (pool-capture.c). */
@@ -101,6 +103,18 @@ struct pool_capture {
 	int		 order;		/* the order file; -1: not made */
 	char		*dir;		/* the try's folder */
 	int		 error;		/* why output was lost; 0: none */
+};
+
+/*
+ * The next command's start, made ready between two turns
+ * (pool_ready_next): its pipes, and whether the disk had room then.
+ */
+struct pool_ready {
+	int		 made;
+	uint64_t	 seq;		/* of the task it is for */
+	int64_t		 made_ms;	/* mono_ms */
+	int		 room;		/* output_room's verdict: 0, ENOSPC */
+	int		 ours[2], theirs[2];	/* capture_pipes' */
 };
 
 struct pool_slot {
@@ -162,6 +176,7 @@ struct pool {
 	size_t		 envown;	/* envp[envown..envn) are ours */
 
 	struct pool_slot *slots;
+	struct pool_ready ready;	/* the next command's start */
 	struct pool_worker *workers;	/* jobs of them, or NULL */
 	char	       **plugin_args;	/* --plugin options for workers */
 	int64_t		 start_ms;	/* a worker's time to get ready */
@@ -247,12 +262,16 @@ struct msg_result *try_end(struct pool *, struct pool_try *, pid_t,
 		     enum try_outcome, int, char *, char *);
 void		 pool_start(struct pool *, struct pool_task *,
 		     struct pool_slot *);
+void		 pool_ready_next(struct pool *);
+void		 pool_ready_drop(struct pool *);
 void		 command_ended(struct pool *, struct pool_slot *, int,
 		     const struct rusage *);
 int		 pool_deadlines(struct pool *);
 
 /* pool-capture.c: a command's stdout and stderr */
-int		 capture_open(struct pool_capture *, struct pool *,
+int		 capture_pipes(int [2], int [2]);
+void		 capture_pipes_close(int [2], int [2]);
+void		 capture_open(struct pool_capture *, struct pool *,
 		     const char *, int [2]);
 void		 capture_watch(struct pool_capture *, int [2]);
 int		 capture_end(struct pool_capture *, int);

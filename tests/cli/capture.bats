@@ -219,7 +219,7 @@ apps:
 main:
   - {id: w, app: w, foreach: {n: "1..100"}}
 EOF2
-	# Four descriptors a running command: 400 with a soft limit of 200.
+	# Six descriptors a running command: 600 with a soft limit of 200.
 	run bash -c 'ulimit -Sn 200 && exec "$0" run -q flow.yaml' "$WEFT"
 	assert_success
 	assert_line --regexp '^summary: 100 tasks: 100 done in '

@@ -165,6 +165,34 @@ EOF
 	assert_line --regexp '^0001 +capture +.* failed +3 +2 +1$'
 }
 
+@test "a disk that fills while a command waits in its pool: asked again at its start, could not start" {
+	local WEFT_CALL_TIMEOUT=30
+	# Ten quick tasks first, so that the pool is given fill and late
+	# together: late waits behind fill, and the pool makes its start
+	# ready (its pipes, and room on the disk) while fill runs.  fill
+	# fills the disk after that, and ends after POOL_READY_MS.
+	mount_tmpfs "$WEFT_WORK/full" size=64k,nr_inodes=100
+	write_flow <<'EOF'
+weft: 1
+name: stale
+config: {jobs: 1}
+apps:
+  quick: {command: "true"}
+  prep: {command: 'ln -s @DIR@/full .weft/runs/0001/tasks/late'}
+  fill: {command: 'sleep 0.3; i=0; while {{ true >@DIR@/full/f-$i; }} 2>/dev/null; do i=$((i+1)); done; dd if=/dev/zero of=@DIR@/full/f-0 bs=4k 2>/dev/null; sleep 0.3; true'}
+  hi: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects'}
+main:
+  - {id: q, app: quick, foreach: {n: "1..10"}}
+  - {id: prep, app: prep, needs: [q]}
+  - {id: fill, app: fill, needs: [prep]}
+  - {id: late, app: hi, needs: [prep]}
+EOF
+	run -1 --separate-stderr weft run flow.yaml
+	assert_event 'failed   late could not start: tasks/late/try-0: no space left on device'
+	assert_line --regexp '^..:..:.. done +fill [0-9.]+s$'
+	[ ! -e effects ] || fail "late ran on a full disk: $(cat effects)"
+}
+
 @test "a full disk that frees up as the run stops: the run's end is recorded, not left running" {
 	local WEFT_CALL_TIMEOUT=45 t0 secs
 	# fill fills the disk, and frees it when it is killed.

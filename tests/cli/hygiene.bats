@@ -2,9 +2,11 @@
 #
 # hygiene.bats: process hygiene while a run goes.  No zombie lingers under
 # a weft process; each helper holds exactly the descriptors on its role's
-# list, so a pool holds no pipe but its lifeline and the two capture pipes
-# and files of each running command, and no log file of a finished task;
-# a task's stdout and stderr are pipes whose other ends its pool holds;
+# list, so a pool holds no pipe but its lifeline and both ends of the two
+# capture pipes of each running command (it holds the command's ends too,
+# so that no pipe ends before the command does), its files, and no log
+# file of a finished task; a task's stdout and stderr are pipes whose
+# both ends its pool holds;
 # no descriptor leaks from the user into helpers or tasks;
 # and (under strace) every process a weft process creates execs: no bare
 # fork.
@@ -94,14 +96,15 @@ fds()
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f %l\n' 2>/dev/null
 }
 
-# pool_fds_clean PID: at most three pipes (the lifeline and the hold
-# task's two), no log file of a finished (quick) task, not the canary.
+# pool_fds_clean PID: at most five pipe descriptors (the lifeline, and
+# both ends of the hold task's two pipes), no log file of a finished
+# (quick) task, not the canary.
 pool_fds_clean()
 {
 	local out
 
 	out=$(fds "$1")
-	[ "$(grep -c ' pipe:' <<<"$out")" -le 3 ] &&
+	[ "$(grep -c ' pipe:' <<<"$out")" -le 5 ] &&
 	    ! grep -q '/tasks/q\[' <<<"$out" &&
 	    ! grep -q '/canary$' <<<"$out"
 }
@@ -160,12 +163,50 @@ unexpected_fds()
 		bad=$(unexpected_fds "$role" "$p")
 		[ -z "$bad" ] ||
 		    fail "$role (pid $p) holds unexpected descriptors: $bad; all: $(fds "$p")"
-		# The lifeline is the only pipe, but for a pool's tasks'.
+		# The lifeline is the only pipe, but for both ends of a
+		# pool's running tasks' two.
 		[ "$(fds "$p" | grep -c ' pipe:')" -eq \
-		    "$([ "$role" = "pool 0" ] && echo 3 || echo 1)" ] ||
+		    "$([ "$role" = "pool 0" ] && echo 5 || echo 1)" ] ||
 		    fail "$role (pid $p) pipes: $(fds "$p")"
 	done
 	finish_hold
+}
+
+# pipes_flow N: N commands one at a time; command 150 waits (up to 5 s)
+# until its pool (its shell's parent) holds nine pipe descriptors, and
+# command N until it holds five, and each writes how many it saw to
+# pipes-I.
+pipes_flow()
+{
+	cat >count.sh <<'EOF'
+i=0
+while n=$(ls -l "/proc/$3/fd" | grep -c 'pipe:') && [ "$n" -ne "$2" ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+done
+echo "$n" >"pipes-$1"
+EOF
+	write_flow <<EOF
+weft: 1
+config: {jobs: 1}
+apps:
+  t: {command: 'case {n} in 150) sh ./count.sh 150 9 \$PPID ;; $1) sh ./count.sh $1 5 \$PPID ;; esac'}
+main:
+  - {id: t, app: t, foreach: {n: "1..$1"}}
+EOF
+}
+
+@test "a pool makes the next command's pipes ready while one runs, and leaks none over 300 commands" {
+	pipes_flow 300
+	run weft run -q flow.yaml
+	assert_success
+	# While 150 runs: the lifeline, both ends of 150's two pipes, and
+	# both ends of the two made ready for 151.
+	run cat pipes-150
+	assert_output 9
+	# The last one: nothing waits after it, and nothing is left of the
+	# 299 before it.
+	run cat pipes-300
+	assert_output 5
 }
 
 @test "helpers do not inherit the user's descriptors" {
@@ -190,13 +231,14 @@ unexpected_fds()
 	err=$(fds "$p" | awk '$1 == 2 { print $2 }')
 	[[ $out == pipe:* && $err == pipe:* && $out != "$err" ]] ||
 	    fail "task descriptors: $(fds "$p")"
-	# The other ends are the pool's.  The task has written nothing, so
-	# its files are not made yet: they come with the first byte.
+	# The pool holds both ends of each, the task's too, until the task
+	# has ended.  The task has written nothing, so its files are not
+	# made yet: they come with the first byte.
 	pool=$(weft_helper_pid "pool 0") || fail "no pool 0"
 	t=$WEFT_WORK/.weft/runs/0001/tasks/h/try-0
 	for p in "$out" "$err"; do
-		fds "$pool" | awk -v w="$p" '$2 == w { f = 1 } END { exit !f }' ||
-		    fail "pool does not hold $p: $(fds "$pool")"
+		fds "$pool" | awk -v w="$p" '$2 == w { n++ } END { exit n != 2 }' ||
+		    fail "pool does not hold both ends of $p: $(fds "$pool")"
 	done
 	[ ! -e "$t" ] || fail "$t was made before the task wrote anything"
 	finish_hold
