@@ -35,3 +35,15 @@ bench_tmp()
 	trap 'rm -rf "$tmp"' EXIT
 	trap 'exit 130' INT TERM
 }
+
+# bench_positive V...: stops unless every V is a positive integer.
+bench_positive()
+{
+	local v
+
+	for v in "$@"; do
+		case $v in
+		''|*[!0-9]*|0*) die "'$v' is not a positive integer" ;;
+		esac
+	done
+}

@@ -91,11 +91,8 @@ call_sizes=${list[*]}
 [ -n "$sizes" ] || die "-n: no sizes"
 [ -n "$call_sizes" ] || die "-c: no sizes"
 
-for v in $sizes $call_sizes "$jobs" "$repeat" "$par_max"; do
-	case $v in
-	''|*[!0-9]*|0*) die "'$v' is not a positive integer" ;;
-	esac
-done
+# shellcheck disable=SC2086 # lists of sizes
+bench_positive $sizes $call_sizes "$jobs" "$repeat" "$par_max"
 case $start_runs in
 ''|*[!0-9]*|0?*) die "'$start_runs' is not a count of runs" ;;
 esac

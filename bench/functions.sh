@@ -52,11 +52,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for v in "$n" "$jobs" "$repeat" "$xn"; do
-	case $v in
-	''|*[!0-9]*|0*) die "'$v' is not a positive integer" ;;
-	esac
-done
+bench_positive "$n" "$jobs" "$repeat" "$xn"
 
 bench_weft
 bench_cc

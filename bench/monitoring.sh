@@ -56,11 +56,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for v in "$n" "$jobs" "$repeat"; do
-	case $v in
-	''|*[!0-9]*|0*) die "'$v' is not a positive integer" ;;
-	esac
-done
+bench_positive "$n" "$jobs" "$repeat"
 case $wn in
 ''|*[!0-9]*) die "'$wn' is not a number" ;;
 esac

@@ -38,9 +38,7 @@ while [ $# -gt 0 ]; do
 	*)	usage >&2; exit 2 ;;
 	esac
 done
-case $rounds in
-''|*[!0-9]*|0*) die "'$rounds' is not a positive integer" ;;
-esac
+bench_positive "$rounds"
 
 bench_weft
 bench_cc

@@ -55,11 +55,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for v in "$n" "$jobs" "$repeat" "$lat_runs"; do
-	case $v in
-	''|*[!0-9]*|0*) die "'$v' is not a positive integer" ;;
-	esac
-done
+bench_positive "$n" "$jobs" "$repeat" "$lat_runs"
 
 bench_weft
 [ -x /bin/sh ] || die "no /bin/sh"
