@@ -379,6 +379,8 @@ pool_ready_drop(struct pool *p)
 	if (!p->ready.made)
 		return;
 	capture_pipes_close(p->ready.ours, p->ready.theirs);
+	free(p->ready.dir);
+	p->ready.dir = NULL;
 	p->ready.made = 0;
 }
 
@@ -393,7 +395,6 @@ pool_ready_next(struct pool *p)
 {
 	struct pool_ready	*r = &p->ready;
 	struct pool_task	*t = queue_head(&p->cmdq);
-	char			*dir;
 
 	if (t == NULL || p->stopping) {
 		pool_ready_drop(p);
@@ -405,22 +406,21 @@ pool_ready_next(struct pool *p)
 	/* Not now, then: pool_start tries again, and says why. */
 	if (capture_pipes(r->ours, r->theirs) != 0)
 		return;
-	dir = try_dir(t);
-	r->room = output_room(dir);
-	free(dir);
+	r->dir = try_dir(t);
+	r->room = output_room(r->dir);
 	r->seq = t->seq;
 	r->made_ms = mono_ms();
 	r->made = 1;
 }
 
 /*
- * T's pipes, OURS and THEIRS, made ready ahead or now, if the disk has
- * room for its try's folder DIR: a verdict made ready is asked again once
- * it is POOL_READY_MS old.  Returns 0, or an errno value with nothing
- * open.
+ * T's try folder *DIRP and its pipes OURS and THEIRS, made ready ahead or
+ * now, if the disk has room for that folder: a verdict made ready is
+ * asked again once it is POOL_READY_MS old.  Returns 0, or an errno
+ * value with no pipe open; *DIRP is the caller's to free either way.
  */
 static int
-pool_ready_take(struct pool *p, const struct pool_task *t, const char *dir,
+pool_ready_take(struct pool *p, const struct pool_task *t, char **dirp,
     int ours[2], int theirs[2])
 {
 	struct pool_ready	*r = &p->ready;
@@ -431,13 +431,16 @@ pool_ready_take(struct pool *p, const struct pool_task *t, const char *dir,
 			ours[k] = r->ours[k];
 			theirs[k] = r->theirs[k];
 		}
+		*dirp = r->dir;
+		r->dir = NULL;
 		r->made = 0;
 		error = mono_ms() - r->made_ms <= POOL_READY_MS ? r->room :
-		    output_room(dir);
+		    output_room(*dirp);
 	} else {
 		pool_ready_drop(p);
+		*dirp = try_dir(t);
 		ours[0] = ours[1] = theirs[0] = theirs[1] = -1;
-		if ((error = output_room(dir)) == 0)
+		if ((error = output_room(*dirp)) == 0)
 			error = capture_pipes(ours, theirs);
 	}
 	if (error != 0)
@@ -461,12 +464,11 @@ pool_start(struct pool *p, struct pool_task *t, struct pool_slot *slot)
 	 * The try's folder is made with its first byte of output; a disk
 	 * that could not take it stops the task before it runs.
 	 */
-	dir = try_dir(t);
+	if ((error = pool_ready_take(p, t, &dir, ours, theirs)) == 0)
+		capture_open(&slot->cap, p, dir, ours);
 	out = xprintf("%s/stdout", dir);
 	err = xprintf("%s/stderr", dir);
 	idvar = xprintf("WEFT_TASK_ID=%s", t->id);
-	if ((error = pool_ready_take(p, t, dir, ours, theirs)) == 0)
-		capture_open(&slot->cap, p, dir, ours);
 	/* A stale output must not pass for one this try made. */
 	outputs_remove(p, t->outputs, t->noutputs);
 

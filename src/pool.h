@@ -107,12 +107,14 @@ struct pool_capture {
 
 /*
  * The next command's start, made ready between two turns
- * (pool_ready_next): its pipes, and whether the disk had room then.
+ * (pool_ready_next): its try's folder, its pipes, and whether the disk
+ * had room for that folder then.
  */
 struct pool_ready {
 	int		 made;
 	uint64_t	 seq;		/* of the task it is for */
 	int64_t		 made_ms;	/* mono_ms */
+	char		*dir;		/* its try's folder */
 	int		 room;		/* output_room's verdict: 0, ENOSPC */
 	int		 ours[2], theirs[2];	/* capture_pipes' */
 };
