@@ -758,12 +758,22 @@ cmd_run(int argc, char **argv)
 		    r.pools == 1 ? "" : "s", r.jobs);
 
 	/*
-	 * The helpers load while main sends the run's first events, ends
-	 * the records of earlier runs that ended without (record.c) and
-	 * opens the cache: nothing of that is on their way.  The task side
-	 * starts first, as the first task needs it; the router and the
-	 * writer are needed once events are to be written, and nothing
-	 * sent to their endpoints, bound already, is lost meanwhile.
+	 * The cache is opened before any helper writes to the disk: SQLite
+	 * frees its shared-memory file's pages and takes them again as it
+	 * opens, and on a full disk a helper writing meanwhile would take
+	 * them, leaving a resume without its cached tasks.
+	 */
+	log = xprintf("%s/weft.log", r.rd.path);
+	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
+	    log);
+	free(log);
+	/*
+	 * The helpers load while main sends the run's first events and ends
+	 * the records of earlier runs that ended without (record.c): nothing
+	 * of that is on their way.  The task side starts first, as the
+	 * first task needs it; the router and the writer are needed once
+	 * events are to be written, and nothing sent to their endpoints,
+	 * bound already, is lost meanwhile.
 	 */
 	if (start_helpers(&r) == -1)
 		r.aborted = 1;
@@ -775,10 +785,6 @@ cmd_run(int argc, char **argv)
 	}
 	if (r.wf->monitoring)
 		record_recover(r.rd.base, 1, r.rd.record_known);
-	log = xprintf("%s/weft.log", r.rd.path);
-	r.rs = resume_open(r.wf, r.dag, r.rd.base, r.resume, 0, r.rd.name,
-	    log);
-	free(log);
 	if (r.mon != NULL && r.rs != NULL)
 		monitor_before_flush(r.mon, commit_cache, r.rs);
 	if (!r.aborted) {

@@ -311,14 +311,6 @@ check_execs()
 	}' "$1"
 }
 
-# need_strace: skips the test where strace cannot trace.
-need_strace()
-{
-	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
-	strace -f -qq -o /dev/null true 2>/dev/null ||
-	    skip "ptrace is not permitted here (strace fails)"
-}
-
 # two_pools_flow COMMAND: four tasks of COMMAND ({n} is 1 to 4) in two
 # pools of two slots.
 two_pools_flow()

@@ -24,6 +24,7 @@
 #   proc_stat PID           sets PS_STATE PS_PPID PS_PGRP PS_SID
 #   assert_event LINE       $output has LINE after a time (HH:MM:SS)
 #   expect_event LINE       $WEFT_OUT has LINE after a time
+#   need_strace             skips the test where strace cannot trace
 #   expect_flow_error ERE [FILE]
 #                           run and check of FILE (flow.yaml) fail with
 #                           exit 2 and a FILE:LINE:COL: error matching ERE
@@ -124,6 +125,14 @@ expect_event()
 	sed -E 's/^[0-2][0-9]:[0-5][0-9]:[0-6][0-9] //' "$WEFT_OUT" |
 	    grep -qxF -- "$1" ||
 	    fail "no event line '$1' in: $(cat "$WEFT_OUT" 2>&1)"
+}
+
+# need_strace: skips the test where strace cannot trace.
+need_strace()
+{
+	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
+	strace -f -qq -o /dev/null true 2>/dev/null ||
+	    skip "ptrace is not permitted here (strace fails)"
 }
 
 # weft ARGS...: the binary under test.
