@@ -73,6 +73,16 @@ struct router {
 	uint64_t	 flush_asked;	/* commit asked up to here */
 	char		*buf;
 	unsigned long	 batches, acked, events;
+	/*
+	 * Senders one of whose batches could not be spooled: none of their
+	 * later batches is spooled before that one, so that a sender's
+	 * events reach the writer in the order they were made.
+	 */
+	struct {
+		char	 name[64];
+		uint64_t seq;	/* the first batch not spooled */
+	}		*held;
+	size_t		 nheld, cheld;
 	struct ctl	*ctl;
 	/* When each sender was last heard, for status; oldest replaced. */
 	struct {
@@ -102,6 +112,73 @@ router_heard(struct router *r, const msgpack_object *sender)
 		r->senders[i].name[len] = '\0';
 	}
 	r->senders[i].ms = mono_ms();
+}
+
+/* The held sender SENDER (a msgpack string), or -1. */
+static ssize_t
+router_held_find(struct router *r, const msgpack_object *sender)
+{
+	size_t	 i, len = sender->via.str.size;
+
+	if (len >= sizeof r->held[0].name)
+		len = sizeof r->held[0].name - 1;
+	for (i = 0; i < r->nheld; i++) {
+		if (strlen(r->held[i].name) == len &&
+		    memcmp(r->held[i].name, sender->via.str.ptr, len) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/*
+ * Whether batch SEQ of SENDER may be spooled now: not while an earlier
+ * one of the same sender waits to be sent again.  An older one, sent
+ * again, is spooled: the writer skips a batch it has.
+ */
+static int
+router_in_order(struct router *r, const msgpack_object *sender,
+    uint64_t seq)
+{
+	ssize_t	 i = router_held_find(r, sender);
+
+	return i == -1 || seq <= r->held[i].seq;
+}
+
+/* Batch SEQ of SENDER was spooled (STORED) or not. */
+static void
+router_spooled(struct router *r, const msgpack_object *sender,
+    uint64_t seq, int stored)
+{
+	ssize_t	 i = router_held_find(r, sender);
+	size_t	 len = sender->via.str.size;
+
+	if (stored) {
+		/* The first held back is in: the others may follow. */
+		if (i != -1 && seq == r->held[i].seq) {
+			log_info("spool: %s's batches are taken in again",
+			    r->held[i].name);
+			r->held[i] = r->held[--r->nheld];
+		}
+		return;
+	}
+	if (i != -1) {
+		if (seq < r->held[i].seq)
+			r->held[i].seq = seq;
+		return;
+	}
+	if (r->nheld == r->cheld) {
+		r->cheld = r->cheld == 0 ? 8 : r->cheld * 2;
+		r->held = xreallocarray(r->held, r->cheld, sizeof *r->held);
+	}
+	if (len >= sizeof r->held[0].name)
+		len = sizeof r->held[0].name - 1;
+	memcpy(r->held[r->nheld].name, sender->via.str.ptr, len);
+	r->held[r->nheld].name[len] = '\0';
+	r->held[r->nheld].seq = seq;
+	log_info("spool: %s's batches from %llu on wait until it sends "
+	    "that one again", r->held[r->nheld].name,
+	    (unsigned long long)seq);
+	r->nheld++;
 }
 
 /* What "weft status" shows of the router. */
@@ -301,9 +378,14 @@ router_from_senders(struct evloop *loop, void *arg)
 			r->events += m.fields[2].via.array.size;
 			router_heard(r, &m.fields[0]);
 			router_note_main(r, &m.fields[0]);
-			if (router_append(r, zmq_msg_data(&zm),
-			    zmq_msg_size(&zm)) == 0)
+			/* Not acknowledged: its sender sends it again. */
+			if (router_in_order(r, &m.fields[0], seq) &&
+			    router_append(r, zmq_msg_data(&zm),
+			    zmq_msg_size(&zm)) == 0) {
+				router_spooled(r, &m.fields[0], seq, 1);
 				router_ack(r, &id, seq);
+			} else
+				router_spooled(r, &m.fields[0], seq, 0);
 		} else
 			log_warnx("unexpected message type %d ignored", m.type);
 		msg_in_free(&m);
@@ -598,15 +680,16 @@ router_main(int argc, char **argv)
 	if (evloop_run(loop) == -1)
 		fatal("zmq_poll");
 	evloop_free(&loop);
-	if (r.writer_known && r.committed == r.written) {
+	/*
+	 * Everything is in the database: the spool has done its job, and
+	 * the writer is told to go.  Not when the disk was full: a router
+	 * started again to finish the record goes on from the spool's end,
+	 * with this writer.
+	 */
+	if (r.writer_known && r.committed == r.written && r.nospace_ms == 0) {
 		msg_begin(&bye, MSG_BYE, 0);
 		msg_send(r.out, NULL, 0, &bye);
-		/*
-		 * Everything is in the database: the spool has done its job,
-		 * unless the disk was full, when a router started again to
-		 * finish the record goes on from its end.
-		 */
-		if (r.nospace_ms == 0 && unlink("monitor.spool") == -1)
+		if (unlink("monitor.spool") == -1)
 			log_warn("cannot remove monitor.spool");
 	}
 	log_info("exiting: %lu batches received, %lu acknowledged, %llu "
@@ -620,6 +703,7 @@ router_main(int argc, char **argv)
 	zmq_close(r.out);
 	zmq_ctx_term(r.ctx);
 	free(r.buf);
+	free(r.held);
 	close(r.spool);
 	/* Main records the run as incomplete when it sees this. */
 	if (r.nospace_ms != 0)
