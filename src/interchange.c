@@ -739,7 +739,8 @@ interchange_main(int argc, char **argv)
 	evloop_free(&loop);
 	ctl_close(&ix.ctl);
 	/* As a pool's: a loaded router may take a while to acknowledge. */
-	monitor_drain(ix.mon, IX_DRAIN_MS);
+	if (monitor_drain(ix.mon, IX_DRAIN_MS) == -1)
+		monitor_spill(ix.mon, "monitor.spool");
 	monitor_close(&ix.mon);
 	log_info("exiting: %lu tasks received, %lu dispatched, %lu done, "
 	    "%zu still queued", ix.received, ix.dispatched, ix.done,

@@ -15,6 +15,7 @@
  */
 
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -267,10 +268,19 @@ monitor_release(struct monitor *m)
 static void
 spill_batch(struct monitor *m, const void *data, size_t len)
 {
-	if (spool_append(m->spill_fd, data, len) != (ssize_t)len +
-	    SPOOL_HEADER) {
+	struct stat	 st;
+	ssize_t		 n;
+
+	if (fstat(m->spill_fd, &st) == -1)
+		st.st_size = -1;
+	n = spool_append(m->spill_fd, data, len);
+	if (n != (ssize_t)len + SPOOL_HEADER) {
 		if (m->lost++ == 0)
 			log_warn("monitoring: cannot append to the spool");
+		/* A torn record would hide whatever is appended after it. */
+		if (n > 0 && st.st_size != -1 &&
+		    ftruncate(m->spill_fd, st.st_size) == -1)
+			log_warn("monitoring: cannot cut a torn record");
 	}
 }
 

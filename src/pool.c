@@ -756,8 +756,14 @@ pool_main(int argc, char **argv)
 
 	ctl_close(&p.ctl);
 	pool_ev_block(&p, "exited");
-	/* A run being stopped must be gone within two seconds. */
-	monitor_drain(p.mon, p.killing ? POOL_DRAIN_FAST_MS : POOL_DRAIN_MS);
+	/*
+	 * A run being stopped must be gone within two seconds.  What the
+	 * router did not take (it is gone: a full disk) goes to the spool,
+	 * for the next router or weft command.
+	 */
+	if (monitor_drain(p.mon, p.killing ? POOL_DRAIN_FAST_MS :
+	    POOL_DRAIN_MS) == -1 && !p.remote)
+		monitor_spill(p.mon, "monitor.spool");
 	monitor_close(&p.mon);
 	log_info("exiting: %lu tasks started, %lu finished", p.started,
 	    p.finished);
