@@ -508,6 +508,16 @@ pool_silent(struct run *r, const struct msg_in *m)
 	}
 }
 
+/* Starts H once more, its last start, to finish the record. */
+static void
+restart_for_record(struct run *r, struct helper *h)
+{
+	h->nospace = 0;
+	h->record_retry = 1;
+	h->restart_at = elapsed_ms(&r->t0) + 1;
+	log_info("starting %s again to finish the record", h->name);
+}
+
 /*
  * The router could not spool, or the dbwriter could not commit, because
  * the disk is full (they end with EXIT_NOSPACE once what they had is
@@ -520,6 +530,7 @@ pool_silent(struct run *r, const struct msg_in *m)
 static void
 record_nospace(struct run *r, struct helper *h)
 {
+	size_t	 i;
 	char	*path;
 
 	path = h->role == H_ROUTER ? xprintf("%s/monitor.spool",
@@ -537,7 +548,21 @@ record_nospace(struct run *r, struct helper *h)
 	r->aborted |= !r->mon_finishing;
 	if (!r->record_retried)
 		h->nospace = 1;
-	else if (!r->mon_given_up) {
+	else if (!h->record_retry) {
+		/*
+		 * It met the full disk before the retry but ended after it
+		 * (a router waits for the writer first): its one more start
+		 * is now, and a router needs a writer, which may have ended
+		 * on the full disk too.
+		 */
+		restart_for_record(r, h);
+		for (i = 0; i < r->nhelpers && h->role == H_ROUTER; i++) {
+			if (r->helpers[i].role == H_DBWRITER &&
+			    !r->helpers[i].alive &&
+			    r->helpers[i].restart_at == 0)
+				restart_for_record(r, &r->helpers[i]);
+		}
+	} else if (!r->mon_given_up) {
 		r->mon_given_up = 1;
 		monitor_disable(r->mon);
 	}
@@ -559,9 +584,7 @@ retry_record(struct run *r)
 		h = &r->helpers[i];
 		if (!h->nospace || h->alive || r->mon_given_up)
 			continue;
-		h->nospace = 0;
-		h->restart_at = elapsed_ms(&r->t0) + 1;
-		log_info("starting %s again to finish the record", h->name);
+		restart_for_record(r, h);
 	}
 }
 
@@ -809,8 +832,10 @@ finish_monitoring(struct run *r)
 	r->mon_lost = monitor_lost(r->mon) + monitor_pending(r->mon);
 	if (r->mon_spool_left || r->mon_lost > 0)
 		r->mon_incomplete = 1;
-	else if (r->mon_incomplete)
+	else if (r->mon_incomplete) {
 		log_info("monitoring: the record is complete after all");
+		r->mon_incomplete = 0;
+	}
 }
 
 /*

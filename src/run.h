@@ -67,6 +67,7 @@ struct helper {
 	int64_t		 started_ms;	/* ms since start of the run */
 	int64_t		 restart_at;	/* ms since start; 0: none due */
 	int		 nospace;	/* hit a full disk: no restart */
+	int		 record_retry;	/* started again for the record */
 };
 
 /* A pool that connected by itself, as the interchange told main. */

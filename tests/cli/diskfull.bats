@@ -296,3 +296,49 @@ EOF2
 	assert_line --regexp '^a +done +1 '
 	assert_line --regexp '^fill +killed +1 '
 }
+
+@test "a full database disk stops the run: the tasks that ran are killed in the summary, as in the record" {
+	local WEFT_CALL_TIMEOUT=45 i summary killed
+	# The database is on the tmpfs, the run directories are not.
+	mount_tmpfs "$WEFT_WORK/disk" size=2m,nr_inodes=2000
+	mkdir -p disk/.weft runs
+	ln -s "$WEFT_WORK/runs" disk/.weft/runs
+	# fill fills the disk and frees it when it is killed; the 60 w tasks
+	# run until the run stops, most before main hears that they started.
+	{
+		cat <<'EOF2'
+weft: 1
+name: dbfull
+config: {jobs: 64}
+apps:
+  hi: {command: 'echo "$WEFT_TASK_ID"'}
+  fill: {command: 'trap "rm -f @DIR@/disk/big; exit 1" TERM; dd if=/dev/zero of=@DIR@/disk/big bs=64k 2>/dev/null; sleep 30 & wait'}
+  wait: {command: 'sleep 30'}
+main:
+  - {id: a, app: hi}
+  - {id: fill, app: fill, needs: [a]}
+EOF2
+		for i in $(seq 60); do
+			echo "  - {id: w$i, app: wait, needs: [a]}"
+		done
+	} | write_flow disk/flow.yaml
+	run -3 --separate-stderr weft run disk/flow.yaml
+	expect_err_line "weft run: cannot record run 0001: $WEFT_WORK/disk/.weft/monitoring.db: no space left on device; stopping the run"
+	[ ! -e disk/big ] || fail "fill was not stopped"
+	summary=$(grep '^summary: ' <<<"$output") || fail "no summary: $output"
+	# The record was finished once fill freed the disk ...
+	[[ $output != *"record incomplete"* ]] || fail "$output"
+	cd disk
+	run weft tasks
+	assert_line --regexp '^a +done +1 '
+	assert_line --regexp '^fill +killed +1 '
+	for i in 1 30 60; do
+		assert_line --regexp "^w$i +killed( \(SIGTERM\))? +1 "
+	done
+	# ... and the summary says the same: the w tasks ran, and were
+	# killed, not left not_run.
+	killed=$(grep -c '^[a-z0-9]* *killed ' <<<"$output")
+	[[ $summary == *", $killed killed in "* ]] ||
+	    fail "summary: '$summary'; the record: $output"
+	[[ $summary != *not_run* ]] || fail "summary: $summary"
+}
