@@ -43,6 +43,7 @@
 #define ROUTER_ORPHAN_MS	2000	/* main gone: time to drain */
 #define ROUTER_STUCK_MS		5000	/* finishing, and nothing moves */
 #define ROUTER_SENDERS		32	/* remembered for status */
+#define ROUTER_NAME		64	/* a sender's name kept, with its NUL */
 
 struct router {
 	const char	*run_name;
@@ -79,84 +80,88 @@ struct router {
 	 * events reach the writer in the order they were made.
 	 */
 	struct {
-		char	 name[64];
+		char	 name[ROUTER_NAME];
 		uint64_t seq;	/* the first batch not spooled */
 	}		*held;
 	size_t		 nheld, cheld;
 	struct ctl	*ctl;
 	/* When each sender was last heard, for status; oldest replaced. */
 	struct {
-		char	 name[64];
+		char	 name[ROUTER_NAME];
 		int64_t	 ms;
 	}		 senders[ROUTER_SENDERS];
 };
 
-/* Remembers when SENDER (a msgpack string) last sent a batch. */
+/* SENDER (a msgpack string) as a C string in NAME, cut to fit. */
 static void
-router_heard(struct router *r, const msgpack_object *sender)
+router_sender_name(const msgpack_object *sender, char name[ROUTER_NAME])
 {
-	size_t	 i, oldest = 0, len = sender->via.str.size;
+	size_t	 len = sender->via.str.size;
 
-	if (len >= sizeof r->senders[0].name)
-		len = sizeof r->senders[0].name - 1;
+	if (len >= ROUTER_NAME)
+		len = ROUTER_NAME - 1;
+	memcpy(name, sender->via.str.ptr, len);
+	name[len] = '\0';
+}
+
+/* Remembers when NAME last sent a batch. */
+static void
+router_heard(struct router *r, const char *name)
+{
+	size_t	 i, oldest = 0;
+
 	for (i = 0; i < ROUTER_SENDERS; i++) {
-		if (strlen(r->senders[i].name) == len &&
-		    memcmp(r->senders[i].name, sender->via.str.ptr, len) == 0)
+		if (strcmp(r->senders[i].name, name) == 0)
 			break;
 		if (r->senders[i].ms < r->senders[oldest].ms)
 			oldest = i;
 	}
 	if (i == ROUTER_SENDERS) {
 		i = oldest;
-		memcpy(r->senders[i].name, sender->via.str.ptr, len);
-		r->senders[i].name[len] = '\0';
+		snprintf(r->senders[i].name, sizeof r->senders[i].name, "%s",
+		    name);
 	}
 	r->senders[i].ms = mono_ms();
 }
 
-/* The held sender SENDER (a msgpack string), or -1. */
+/* The held sender NAME, or -1. */
 static ssize_t
-router_held_find(struct router *r, const msgpack_object *sender)
+router_held_find(struct router *r, const char *name)
 {
-	size_t	 i, len = sender->via.str.size;
+	size_t	 i;
 
-	if (len >= sizeof r->held[0].name)
-		len = sizeof r->held[0].name - 1;
 	for (i = 0; i < r->nheld; i++) {
-		if (strlen(r->held[i].name) == len &&
-		    memcmp(r->held[i].name, sender->via.str.ptr, len) == 0)
+		if (strcmp(r->held[i].name, name) == 0)
 			return (ssize_t)i;
 	}
 	return -1;
 }
 
 /*
- * Whether batch SEQ of SENDER may be spooled now: not while an earlier
- * one of the same sender waits to be sent again.  An older one, sent
- * again, is spooled: the writer skips a batch it has.
+ * Whether batch SEQ of NAME may be spooled now: not while an earlier one
+ * of the same sender waits to be sent again.  An older one, sent again,
+ * is spooled: the writer skips a batch it has.
  */
 static int
-router_in_order(struct router *r, const msgpack_object *sender,
-    uint64_t seq)
+router_in_order(struct router *r, const char *name, uint64_t seq)
 {
-	ssize_t	 i = router_held_find(r, sender);
+	ssize_t	 i = router_held_find(r, name);
 
 	return i == -1 || seq <= r->held[i].seq;
 }
 
-/* Batch SEQ of SENDER was spooled (STORED) or not. */
+/* Batch SEQ of NAME was spooled (STORED) or not. */
 static void
-router_spooled(struct router *r, const msgpack_object *sender,
-    uint64_t seq, int stored)
+router_spooled(struct router *r, const char *name, uint64_t seq,
+    int stored)
 {
-	ssize_t	 i = router_held_find(r, sender);
-	size_t	 len = sender->via.str.size;
+	ssize_t	 i = router_held_find(r, name);
 
 	if (stored) {
 		/* The first held back is in: the others may follow. */
 		if (i != -1 && seq == r->held[i].seq) {
 			log_info("spool: %s's batches are taken in again",
-			    r->held[i].name);
+			    name);
 			r->held[i] = r->held[--r->nheld];
 		}
 		return;
@@ -170,15 +175,10 @@ router_spooled(struct router *r, const msgpack_object *sender,
 		r->cheld = r->cheld == 0 ? 8 : r->cheld * 2;
 		r->held = xreallocarray(r->held, r->cheld, sizeof *r->held);
 	}
-	if (len >= sizeof r->held[0].name)
-		len = sizeof r->held[0].name - 1;
-	memcpy(r->held[r->nheld].name, sender->via.str.ptr, len);
-	r->held[r->nheld].name[len] = '\0';
-	r->held[r->nheld].seq = seq;
+	snprintf(r->held[r->nheld].name, sizeof r->held[0].name, "%s", name);
+	r->held[r->nheld++].seq = seq;
 	log_info("spool: %s's batches from %llu on wait until it sends "
-	    "that one again", r->held[r->nheld].name,
-	    (unsigned long long)seq);
-	r->nheld++;
+	    "that one again", name, (unsigned long long)seq);
 }
 
 /* What "weft status" shows of the router. */
@@ -360,6 +360,7 @@ router_from_senders(struct evloop *loop, void *arg)
 	struct msg_in	 m;
 	zmq_msg_t	 id, zm;
 	uint64_t	 seq;
+	char		 name[ROUTER_NAME];
 	int		 rc;
 
 	(void)loop;
@@ -376,16 +377,17 @@ router_from_senders(struct evloop *loop, void *arg)
 		    m.fields[2].type == MSGPACK_OBJECT_ARRAY) {
 			r->batches++;
 			r->events += m.fields[2].via.array.size;
-			router_heard(r, &m.fields[0]);
+			router_sender_name(&m.fields[0], name);
+			router_heard(r, name);
 			router_note_main(r, &m.fields[0]);
 			/* Not acknowledged: its sender sends it again. */
-			if (router_in_order(r, &m.fields[0], seq) &&
+			if (router_in_order(r, name, seq) &&
 			    router_append(r, zmq_msg_data(&zm),
 			    zmq_msg_size(&zm)) == 0) {
-				router_spooled(r, &m.fields[0], seq, 1);
+				router_spooled(r, name, seq, 1);
 				router_ack(r, &id, seq);
 			} else
-				router_spooled(r, &m.fields[0], seq, 0);
+				router_spooled(r, name, seq, 0);
 		} else
 			log_warnx("unexpected message type %d ignored", m.type);
 		msg_in_free(&m);

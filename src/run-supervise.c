@@ -251,7 +251,7 @@ find_helper(struct run *r, pid_t pid)
 	return NULL;
 }
 
-int
+static int
 is_monitoring(const struct helper *h)
 {
 	return h->role == H_ROUTER || h->role == H_DBWRITER;

@@ -266,7 +266,6 @@ void		 helpers_changed(struct run *r);
 void		 publish_helpers(struct run *r);
 int		 start_monitoring(struct run *r);
 int		 start_helpers(struct run *r);
-int		 is_monitoring(const struct helper *h);
 size_t		 helpers_alive(struct run *r, int monitoring);
 int		 restart_due(struct run *r);
 void		 pool_silent(struct run *r, const struct msg_in *m);
@@ -274,6 +273,7 @@ void		 reap_children(struct run *r, int running);
 int		 sweep_orphans(struct run *r);
 void		 stop_helpers(struct run *r);
 int		 main_heartbeat(struct run *r);
+void		 main_status_fill(json_t *stats, json_t *hb, void *arg);
 
 /* run-monitoring.c */
 void		 give_up_monitoring(struct run *r, const char *why);
@@ -282,7 +282,6 @@ int		 router_running(struct run *r);
 void		 record_nospace(struct run *r, struct helper *h);
 void		 retry_record(struct run *r);
 void		 finish_monitoring(struct run *r);
-void		 main_status_fill(json_t *stats, json_t *hb, void *arg);
 
 /* run-remote.c */
 void		 remote_heartbeats(const struct workflow *wf);
