@@ -487,7 +487,8 @@ EOF
 	mount_tmpfs "$disk" size=4m,nr_inodes=1000
 	# (How the run ends is the test above.)
 	run --separate-stderr weft run --run-dir "$disk/rd" flow.yaml
-	[ "$(cat count.txt)" -gt 0 ] || fail "the disk was not filled"
+	[ "$(cat count.txt)" -gt 0 ] ||
+	    fail "the disk was not filled: $output; stderr: $stderr"
 	# Still full: the database as the run left it.
 	for db in "$disk/rd/monitoring.db" "$disk/rd/cache/cache.db"; do
 		[ -e "$db" ] || continue

@@ -708,7 +708,10 @@ big_flow()
 
 # fill_flow: fill (one slot) fills the file system of the folder "disk"
 # (every inode, then every block) and succeeds; late needs fill and
-# later needs late; both append their id to "effects".
+# later needs late; both append their id to "effects".  count.txt, the
+# files made, is written before the blocks are filled: once they are,
+# the run may be stopped (the record cannot be written) and fill killed
+# before its last command.
 fill_flow()
 {
 	write_flow <<'EOF2'
@@ -716,7 +719,7 @@ weft: 1
 name: fill
 config: {jobs: 1}
 apps:
-  fill: {command: 'i=0; while {{ true >@DIR@/disk/f-$i; }} 2>/dev/null; do i=$((i+1)); done; dd if=/dev/zero of=@DIR@/disk/f-0 bs=4k 2>/dev/null; echo $i >count.txt'}
+  fill: {command: 'i=0; while {{ true >@DIR@/disk/f-$i; }} 2>/dev/null; do i=$((i+1)); done; echo $i >count.txt; dd if=/dev/zero of=@DIR@/disk/f-0 bs=4k 2>/dev/null; true'}
   after: {command: 'echo "$WEFT_TASK_ID" >>@DIR@/effects'}
 main:
   - {id: fill, app: fill}
