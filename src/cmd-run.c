@@ -12,9 +12,10 @@
  * This file holds the command: its options, the setup and end of a run,
  * and the event loop with the one switch over the interchange's
  * messages.  Its companions share run.h: run-sched.c (the state of
- * every task), run-supervise.c (the helpers: spawn, reap, restart,
- * stop), run-events.c (main's monitoring events), run-output.c (the
- * terminal) and run-dry.c (--dry-run).
+ * every task), run-dispatch.c (tasks sent to the interchange),
+ * run-supervise.c (the helpers: spawn, reap, restart, stop),
+ * run-events.c (main's monitoring events), run-output.c (the terminal)
+ * and run-dry.c (--dry-run).
  *
  * Helpers hold the read end of a lifeline pipe whose write end only main
  * holds.  Closing it is how main tells them to stop, and the kernel closes

@@ -1,6 +1,6 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
- * run-sched.c, run-supervise.c, run-events.c, run-output.c,
+ * run-sched.c, run-dispatch.c, run-supervise.c, run-events.c, run-output.c,
  * run-live.c, run-dry.c, run-remote.c, run-provider.c and
  * run-resources.c: the state
  * of a run (struct run), of its tasks and of its helpers.  Private to
@@ -244,15 +244,11 @@ int		 run_ready_at_start(const struct run *, uint32_t);
 void		 pump_once(struct run *r, int64_t timeout);
 
 /* run-sched.c */
+void		 set_state(struct run *r, uint32_t i, enum task_state st);
 const char	*task_result(void *arg, uint32_t i);
 void		 task_result_set(struct task_run *, char *);
-/* A task's command or arguments as it runs now: results filled in. */
-void		 task_text_now(struct run *, const struct task *,
-		     struct task_text *);
-void		 make_ready(struct run *r, uint32_t i);
 void		 task_ready(struct run *r, uint32_t i);
 void		 not_selected(struct run *r, uint32_t i);
-void		 send_ready(struct run *r);
 void		 apply_verdicts(struct run *r);
 char		*result_string(const struct task_run *tr);
 void		 handle_result(struct run *r, const struct msg_result *res);
@@ -260,6 +256,14 @@ void		 handle_started(struct run *r, const msgpack_object *o);
 void		 handle_requeue(struct run *r, const struct msg_in *m);
 void		 reconcile_with_record(struct run *r);
 void		 settle_unfinished(struct run *r);
+
+/* run-dispatch.c */
+void		 dispatch(struct run *r, uint32_t i);
+void		 make_ready(struct run *r, uint32_t i);
+/* A task's command or arguments as it runs now: results filled in. */
+void		 task_text_now(struct run *, const struct task *,
+		     struct task_text *);
+void		 send_ready(struct run *r);
 
 /* run-supervise.c */
 void		 helpers_changed(struct run *r);
