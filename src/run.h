@@ -1,10 +1,10 @@
 /*
  * run.h: what "weft run" shares between cmd-run.c and its companions
- * run-sched.c, run-dispatch.c, run-supervise.c, run-events.c, run-output.c,
- * run-live.c, run-dry.c, run-remote.c, run-provider.c and
- * run-resources.c: the state
- * of a run (struct run), of its tasks and of its helpers.  Private to
- * them; include it after weft.h and proto.h.
+ * run-options.c, run-sched.c, run-dispatch.c, run-supervise.c,
+ * run-events.c, run-output.c, run-live.c, run-dry.c, run-remote.c,
+ * run-provider.c and run-resources.c: the state of a run (struct run),
+ * of its tasks and of its helpers.  Private to them; include it after
+ * weft.h and proto.h.
  */
 
 #ifndef RUN_H
@@ -242,6 +242,15 @@ int		 run_ready_at_start(const struct run *, uint32_t);
 
 /* cmd-run.c */
 void		 pump_once(struct run *r, int64_t timeout);
+
+/* run-options.c */
+int		 run_options(struct run *r, int argc, char **argv,
+		     char **plugins, size_t *nplugins, char **sets,
+		     size_t *nsets, const char **rundir_opt, int *jobs,
+		     int *dry, int *resume, int *print);
+int		 load_workflow(struct run *r, const char *file,
+		     char **plugins, size_t nplugins, char **sets,
+		     size_t nsets, int dry);
 
 /* run-sched.c */
 void		 set_state(struct run *r, uint32_t i, enum task_state st);
