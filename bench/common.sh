@@ -47,3 +47,29 @@ bench_positive()
 		esac
 	done
 }
+
+# bench_noop: builds the no-op plugin function (bench/plugin/noop.c) as
+# $tmp/libnoop.so; after bench_weft, bench_cc and bench_tmp.
+bench_noop()
+{
+	"$cc" -O2 -shared -fPIC -I"$srcdir/include" -o "$tmp/libnoop.so" \
+	    "$srcdir/bench/plugin/noop.c" || die "cannot build the plugin"
+}
+
+# bench_call_flow FILE N J MONITORING: FILE, a workflow of N calls of
+# noop.noop (bench_noop's), J at a time, with monitoring true or false.
+bench_call_flow()
+{
+	cat >"$1" <<EOF2
+weft: 1
+name: calls
+config: {jobs: $3, monitoring: $4}
+plugins: {noop: $tmp/libnoop.so}
+apps:
+  noop: {function: noop.noop}
+main:
+  - id: call
+    app: noop
+    foreach: {i: "1..$2"}
+EOF2
+}

@@ -143,8 +143,7 @@ if [ "$do_commands" = 1 ]; then
 	    die "cannot build bench/floor.c"
 fi
 if [ "$do_calls" = 1 ]; then
-	"$cc" -O2 -shared -fPIC -I"$srcdir/include" -o "$tmp/libnoop.so" \
-	    "$srcdir/bench/plugin/noop.c" || die "cannot build the plugin"
+	bench_noop
 fi
 
 # The inputs of one size, each in its own directory under $tmp/N.
@@ -170,18 +169,7 @@ EOF
 call_flow()
 {
 	mkdir -p "$1"
-	cat >"$1/bench.yaml" <<EOF
-weft: 1
-name: bench
-config: {jobs: $jobs, monitoring: $3}
-plugins: {noop: $tmp/libnoop.so}
-apps:
-  noop: {function: noop.noop}
-main:
-  - id: call
-    app: noop
-    foreach: {i: "1..$2"}
-EOF
+	bench_call_flow "$1/bench.yaml" "$2" "$jobs" "$3"
 }
 
 # make_file DIR N: DIR/Makefile, N independent targets of /bin/sh -c true.

@@ -58,23 +58,10 @@ bench_weft
 bench_cc
 bench_tmp
 
-"$cc" -O2 -shared -fPIC -I"$srcdir/include" -o "$tmp/libnoop.so" \
-    "$srcdir/bench/plugin/noop.c" || die "cannot build the plugin"
-
+bench_noop
 # The workflows: N calls of noop.noop, recorded or not.
 for mon in true false; do
-	cat >"$tmp/$mon.yaml" <<EOF
-weft: 1
-name: functions
-config: {jobs: $jobs, monitoring: $mon}
-plugins: {noop: libnoop.so}
-apps:
-  noop: {function: noop.noop}
-main:
-  - id: call
-    app: noop
-    foreach: {i: "1..$n"}
-EOF
+	bench_call_flow "$tmp/$mon.yaml" "$n" "$jobs" "$mon"
 done
 seq 1 "$xn" >"$tmp/list"
 

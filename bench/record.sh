@@ -56,26 +56,13 @@ command -v pkg-config >/dev/null 2>&1 || die "pkg-config is needed"
 [ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is needed"
 bench_tmp
 
-"$cc" -O2 -shared -fPIC -I"$srcdir/include" -o "$tmp/libnoop.so" \
-    "$srcdir/bench/plugin/noop.c" || die "cannot build the plugin"
+bench_noop
 # shellcheck disable=SC2046
 "$cc" -O2 -o "$tmp/recordfloor" "$srcdir/bench/recordfloor.c" \
     $(pkg-config --cflags --libs sqlite3) || die "cannot build recordfloor"
-
 for mon in true false; do
 	mkdir "$tmp/$mon"
-	cat >"$tmp/$mon/calls.yaml" <<EOF
-weft: 1
-name: record
-config: {jobs: $jobs, monitoring: $mon}
-plugins: {noop: $tmp/libnoop.so}
-apps:
-  noop: {function: noop.noop}
-main:
-  - id: call
-    app: noop
-    foreach: {i: "1..$n"}
-EOF
+	bench_call_flow "$tmp/$mon/calls.yaml" "$n" "$jobs" "$mon"
 done
 
 # The schema, with its indexes, of a database that this weft made.
