@@ -125,19 +125,139 @@ int
 msg_recv_routed(void *sock, zmq_msg_t *id, zmq_msg_t *zm, struct msg_in *m,
     const char *from)
 {
+	int	 rc;
+
+	if ((rc = msg_recv_frames(sock, id, zm, from)) != 1)
+		return rc;
+	if (msg_parse(m, zmq_msg_data(zm), zmq_msg_size(zm)) == -1) {
+		log_warnx("malformed message from %s ignored", from);
+		zmq_msg_close(zm);
+		zmq_msg_close(id);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The same, the message left unread: 1 with both frames for the caller
+ * to close, 0 when nothing is waiting, -1 (logged) for a message
+ * without its two frames.
+ */
+int
+msg_recv_frames(void *sock, zmq_msg_t *id, zmq_msg_t *zm, const char *from)
+{
 	zmq_msg_init(id);
 	if (zmq_msg_recv(id, sock, ZMQ_DONTWAIT) == -1) {
 		zmq_msg_close(id);
 		return 0;
 	}
 	zmq_msg_init(zm);
-	if (!zmq_msg_more(id) || zmq_msg_recv(zm, sock, 0) == -1 ||
-	    msg_parse(m, zmq_msg_data(zm), zmq_msg_size(zm)) == -1) {
+	if (!zmq_msg_more(id) || zmq_msg_recv(zm, sock, 0) == -1) {
 		log_warnx("malformed message from %s ignored", from);
 		zmq_msg_close(zm);
 		zmq_msg_close(id);
 		return -1;
 	}
+	return 1;
+}
+
+/*
+ * A cursor over the first bytes of a message, for msg_events_head: each
+ * reader takes one MessagePack header of its kind, the shortest forms
+ * msgpack-c packs and the longer ones, or fails.  msgpack-c unpacks only
+ * whole objects, and a batch's whole object is thousands of events.
+ */
+struct head_cursor {
+	const uint8_t	*p, *end;
+};
+
+static int
+head_bytes(struct head_cursor *c, size_t n, uint64_t *v)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return -1;
+	for (*v = 0; n > 0; n--)
+		*v = *v << 8 | *c->p++;
+	return 0;
+}
+
+static int
+head_uint(struct head_cursor *c, uint64_t *v)
+{
+	uint8_t	 b;
+
+	if (c->p == c->end)
+		return -1;
+	b = *c->p++;
+	if (b <= 0x7f) {
+		*v = b;
+		return 0;
+	}
+	if (b >= 0xcc && b <= 0xcf)
+		return head_bytes(c, (size_t)1 << (b - 0xcc), v);
+	return -1;
+}
+
+static int
+head_array(struct head_cursor *c, uint64_t *n)
+{
+	uint8_t	 b;
+
+	if (c->p == c->end)
+		return -1;
+	b = *c->p++;
+	if ((b & 0xf0) == 0x90) {
+		*n = b & 0x0f;
+		return 0;
+	}
+	if (b == 0xdc || b == 0xdd)
+		return head_bytes(c, b == 0xdc ? 2 : 4, n);
+	return -1;
+}
+
+static int
+head_str(struct head_cursor *c, const char **s, uint64_t *len)
+{
+	uint8_t	 b;
+
+	if (c->p == c->end)
+		return -1;
+	b = *c->p++;
+	if ((b & 0xe0) == 0xa0)
+		*len = b & 0x1f;
+	else if (b < 0xd9 || b > 0xdb ||
+	    head_bytes(c, (size_t)1 << (b - 0xd9), len) == -1)
+		return -1;
+	if ((uint64_t)(c->end - c->p) < *len)
+		return -1;
+	*s = (const char *)c->p;
+	c->p += *len;
+	return 0;
+}
+
+/*
+ * Reads the head of the message in DATA: 1 for a MSG_EVENTS message,
+ * its head in *H (its events are not looked at: whoever applies them
+ * checks them); 0 for a message of another type, for msg_parse; -1 for
+ * bytes that are no message of this version.
+ */
+int
+msg_events_head(const void *data, size_t len, struct msg_events_head *h)
+{
+	struct head_cursor	 c = { data, (const uint8_t *)data + len };
+	uint64_t		 n, version, type, slen, nevents;
+
+	if (head_array(&c, &n) == -1 || n < 2 ||
+	    head_uint(&c, &version) == -1 || version != PROTO_VERSION ||
+	    head_uint(&c, &type) == -1 || type < MSG_HELLO || type > MSG_LAST)
+		return -1;
+	if (type != MSG_EVENTS)
+		return 0;
+	if (n != 5 || head_str(&c, &h->sender, &slen) == -1 ||
+	    head_uint(&c, &h->seq) == -1 || head_array(&c, &nevents) == -1)
+		return -1;
+	h->sender_len = (uint32_t)slen;
+	h->nevents = (uint32_t)nevents;
 	return 1;
 }
 

@@ -243,6 +243,18 @@ struct msg_in {
 	uint32_t		 nfields;
 };
 
+/*
+ * The head of a MSG_EVENTS message, [version, type, sender, seq, events],
+ * read from its first bytes (msg_events_head): the router passes the
+ * events on unread.
+ */
+struct msg_events_head {
+	const char	*sender;	/* not NUL-terminated */
+	uint32_t	 sender_len;
+	uint64_t	 seq;
+	uint32_t	 nevents;
+};
+
 void	 msg_begin(struct msg_out *, enum msg_type, uint32_t);
 int	 msg_send(void *, const void *, size_t, struct msg_out *);
 void	 msg_out_free(struct msg_out *);
@@ -250,6 +262,8 @@ int	 msg_parse(struct msg_in *, const void *, size_t);
 int	 msg_recv(void *, zmq_msg_t *, struct msg_in *, const char *);
 int	 msg_recv_routed(void *, zmq_msg_t *, zmq_msg_t *, struct msg_in *,
 	     const char *);
+int	 msg_recv_frames(void *, zmq_msg_t *, zmq_msg_t *, const char *);
+int	 msg_events_head(const void *, size_t, struct msg_events_head *);
 void	 msg_in_free(struct msg_in *);
 int	 msg_next(msgpack_unpacker *, struct msg_in *);
 ssize_t	 msg_read(int, msgpack_unpacker *, size_t);

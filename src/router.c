@@ -4,9 +4,12 @@
  * Every process of the run sends batches of events here (ipc://sock/router,
  * a ROUTER socket).  Each batch is appended to the spool file,
  * runs/NNNN/monitor.spool, before it is acknowledged to its sender, so an
- * acknowledged batch survives the death of any process.  The database
- * writer is fed from the spool (ipc://sock/dbwriter) with the file offsets
- * of what it gets; it acknowledges the offset it has committed.  Whatever
+ * acknowledged batch survives the death of any process.  Only a batch's
+ * head (its sender, sequence number and count of events) is read here
+ * (msg_events_head); its events go on as they came, and the writer
+ * checks them as it applies them.  The database writer is fed from the
+ * spool (ipc://sock/dbwriter) with the file offsets of what it gets; it
+ * acknowledges the offset it has committed.  Whatever
  * is sent but not committed when the writer dies or goes quiet is sent
  * again from the committed offset, so a slow, stopped or restarting writer
  * delays the record and never loses it.
@@ -94,13 +97,13 @@ struct router {
 
 /* SENDER (a msgpack string) as a C string in NAME, cut to fit. */
 static void
-router_sender_name(const msgpack_object *sender, char name[ROUTER_NAME])
+router_sender_name(const struct msg_events_head *h, char name[ROUTER_NAME])
 {
-	size_t	 len = sender->via.str.size;
+	size_t	 len = h->sender_len;
 
 	if (len >= ROUTER_NAME)
 		len = ROUTER_NAME - 1;
-	memcpy(name, sender->via.str.ptr, len);
+	memcpy(name, h->sender, len);
 	name[len] = '\0';
 }
 
@@ -289,13 +292,13 @@ router_append(struct router *r, const void *data, size_t len)
 
 /* Main's batches name it "main/PID", which is also its routing id. */
 static void
-router_note_main(struct router *r, const msgpack_object *sender)
+router_note_main(struct router *r, const struct msg_events_head *h)
 {
-	size_t	 len = sender->via.str.size;
+	size_t	 len = h->sender_len;
 
 	if (len >= 5 && len < sizeof r->main_id &&
-	    memcmp(sender->via.str.ptr, "main/", 5) == 0) {
-		memcpy(r->main_id, sender->via.str.ptr, len);
+	    memcmp(h->sender, "main/", 5) == 0) {
+		memcpy(r->main_id, h->sender, len);
 		r->main_id[len] = '\0';
 	}
 }
@@ -353,44 +356,62 @@ router_ack(struct router *r, zmq_msg_t *id, uint64_t seq)
 	r->acked++;
 }
 
+/*
+ * A batch of events from a sender: spooled as it came, only its head
+ * read (unpacking the thousands of events of a big one was most of the
+ * router's time); the writer checks the events as it applies them.
+ */
+static void
+router_take_events(struct router *r, zmq_msg_t *id, zmq_msg_t *zm,
+    const struct msg_events_head *h)
+{
+	char	 name[ROUTER_NAME];
+
+	r->batches++;
+	r->events += h->nevents;
+	router_sender_name(h, name);
+	router_heard(r, name);
+	router_note_main(r, h);
+	/* Not acknowledged: its sender sends it again. */
+	if (router_in_order(r, name, h->seq) &&
+	    router_append(r, zmq_msg_data(zm), zmq_msg_size(zm)) == 0) {
+		router_spooled(r, name, h->seq, 1);
+		router_ack(r, id, h->seq);
+	} else
+		router_spooled(r, name, h->seq, 0);
+}
+
 static int
 router_from_senders(struct evloop *loop, void *arg)
 {
-	struct router	*r = arg;
-	struct msg_in	 m;
-	zmq_msg_t	 id, zm;
-	uint64_t	 seq;
-	char		 name[ROUTER_NAME];
-	int		 rc;
+	struct router		*r = arg;
+	struct msg_events_head	 h;
+	struct msg_in		 m;
+	zmq_msg_t		 id, zm;
+	int			 rc, kind;
 
 	(void)loop;
-	while ((rc = msg_recv_routed(r->in, &id, &zm, &m, "a sender")) != 0) {
+	while ((rc = msg_recv_frames(r->in, &id, &zm, "a sender")) != 0) {
 		if (rc == -1)
 			continue;
-		if (m.type == MSG_FINISH) {
-			log_info("main asks to finish: %llu bytes to commit",
-			    (unsigned long long)(r->written - r->committed));
-			r->finishing = 1;
-		} else if (m.type == MSG_EVENTS && m.nfields == 3 &&
-		    m.fields[0].type == MSGPACK_OBJECT_STR &&
-		    msg_get_uint(&m.fields[1], &seq) == 0 &&
-		    m.fields[2].type == MSGPACK_OBJECT_ARRAY) {
-			r->batches++;
-			r->events += m.fields[2].via.array.size;
-			router_sender_name(&m.fields[0], name);
-			router_heard(r, name);
-			router_note_main(r, &m.fields[0]);
-			/* Not acknowledged: its sender sends it again. */
-			if (router_in_order(r, name, seq) &&
-			    router_append(r, zmq_msg_data(&zm),
-			    zmq_msg_size(&zm)) == 0) {
-				router_spooled(r, name, seq, 1);
-				router_ack(r, &id, seq);
+		kind = msg_events_head(zmq_msg_data(&zm), zmq_msg_size(&zm),
+		    &h);
+		if (kind == 1)
+			router_take_events(r, &id, &zm, &h);
+		else if (kind == -1 || msg_parse(&m, zmq_msg_data(&zm),
+		    zmq_msg_size(&zm)) == -1)
+			log_warnx("malformed message from a sender ignored");
+		else {
+			if (m.type == MSG_FINISH) {
+				log_info("main asks to finish: %llu bytes to "
+				    "commit", (unsigned long long)
+				    (r->written - r->committed));
+				r->finishing = 1;
 			} else
-				router_spooled(r, name, seq, 0);
-		} else
-			log_warnx("unexpected message type %d ignored", m.type);
-		msg_in_free(&m);
+				log_warnx("unexpected message type %d ignored",
+				    m.type);
+			msg_in_free(&m);
+		}
 		zmq_msg_close(&zm);
 		zmq_msg_close(&id);
 	}

@@ -4,7 +4,8 @@
  * every field comes back as it went, a call's worker and output ranges
  * with them, and a result that is not exactly what a pool sends (another
  * length, a range with half its numbers, a range without a worker) is
- * refused.
+ * refused.  And the head of a batch of events as the router reads it
+ * (msg_events_head), which must agree with the whole message unpacked.
  */
 
 #include <stdarg.h>
@@ -169,12 +170,114 @@ test_refused(void **state)
 	done(&sb, &up);
 }
 
+/* A MSG_EVENTS message from SENDER (LEN bytes), SEQ, with N nil events. */
+static void
+events_message(struct msg_out *m, const char *sender, size_t len,
+    uint64_t seq, uint32_t n)
+{
+	uint32_t	 i;
+
+	msg_begin(m, MSG_EVENTS, 3);
+	msgpack_pack_str(&m->pk, len);
+	msgpack_pack_str_body(&m->pk, sender, len);
+	msgpack_pack_uint64(&m->pk, seq);
+	msgpack_pack_array(&m->pk, n);
+	for (i = 0; i < n; i++)
+		msgpack_pack_nil(&m->pk);
+}
+
+/* The head read from the first bytes agrees with the message unpacked. */
+static void
+check_head(const char *sender, size_t len, uint64_t seq, uint32_t n)
+{
+	struct msg_events_head	 h;
+	struct msg_out		 m;
+	struct msg_in		 in;
+	uint64_t		 got;
+
+	events_message(&m, sender, len, seq, n);
+	assert_int_equal(msg_events_head(m.sbuf.data, m.sbuf.size, &h), 1);
+	assert_int_equal(h.sender_len, len);
+	assert_memory_equal(h.sender, sender, len);
+	assert_true(h.seq == seq);
+	assert_int_equal(h.nevents, n);
+	assert_int_equal(msg_parse(&in, m.sbuf.data, m.sbuf.size), 0);
+	assert_int_equal(in.type, MSG_EVENTS);
+	assert_int_equal(in.fields[0].via.str.size, h.sender_len);
+	assert_int_equal(msg_get_uint(&in.fields[1], &got), 0);
+	assert_true(got == h.seq);
+	assert_int_equal(in.fields[2].via.array.size, h.nevents);
+	msg_in_free(&in);
+	msg_out_free(&m);
+}
+
+static void
+test_events_head(void **state)
+{
+	struct msg_events_head	 h;
+	struct msg_out		 m;
+	char			 name[70000];
+	size_t			 len;
+
+	(void)state;
+	memset(name, 'p', sizeof name);
+	/* Each length of each header: fixed, 8, 16, 32 and 64 bits. */
+	check_head("main/42", 7, 1, 0);
+	check_head("pool-0/4242", 11, 127, 15);
+	check_head(name, 31, 128, 16);
+	check_head(name, 32, 255, 65535);
+	check_head(name, 255, 256, 65536);
+	check_head(name, 256, 65536, 3);
+	check_head(name, sizeof name, 5000000000ULL, 1);
+	check_head("", 0, UINT64_MAX, 2);
+
+	/* Another type: msg_parse's, and nothing is read into H. */
+	msg_begin(&m, MSG_FINISH, 0);
+	assert_int_equal(msg_events_head(m.sbuf.data, m.sbuf.size, &h), 0);
+	msg_out_free(&m);
+
+	/* Cut anywhere in its head: no message. */
+	events_message(&m, "main/42", 7, 70000, 20);
+	for (len = 0; len < 1 + 1 + 1 + 8 + 5 + 3; len++)
+		assert_int_equal(msg_events_head(m.sbuf.data, len, &h), -1);
+	/* Another version. */
+	((uint8_t *)m.sbuf.data)[1] = PROTO_VERSION + 1;
+	assert_int_equal(msg_events_head(m.sbuf.data, m.sbuf.size, &h), -1);
+	msg_out_free(&m);
+
+	/* Fields that are not a batch's: one too many, a sender in bin. */
+	msg_begin(&m, MSG_EVENTS, 4);
+	msgpack_pack_str(&m.pk, 1);
+	msgpack_pack_str_body(&m.pk, "x", 1);
+	msgpack_pack_uint64(&m.pk, 1);
+	msgpack_pack_array(&m.pk, 0);
+	msgpack_pack_nil(&m.pk);
+	assert_int_equal(msg_events_head(m.sbuf.data, m.sbuf.size, &h), -1);
+	msg_out_free(&m);
+	msg_begin(&m, MSG_EVENTS, 3);
+	msgpack_pack_bin(&m.pk, 1);
+	msgpack_pack_bin_body(&m.pk, "x", 1);
+	msgpack_pack_uint64(&m.pk, 1);
+	msgpack_pack_array(&m.pk, 0);
+	assert_int_equal(msg_events_head(m.sbuf.data, m.sbuf.size, &h), -1);
+	msg_out_free(&m);
+	/* A sequence number that is negative. */
+	msg_begin(&m, MSG_EVENTS, 3);
+	msgpack_pack_str(&m.pk, 1);
+	msgpack_pack_str_body(&m.pk, "x", 1);
+	msgpack_pack_int64(&m.pk, -3);
+	msgpack_pack_array(&m.pk, 0);
+	assert_int_equal(msg_events_head(m.sbuf.data, m.sbuf.size, &h), -1);
+	msg_out_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_events_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
