@@ -440,6 +440,12 @@ provider_reaped(struct run *r, pid_t pid, int status)
 		free(why);
 		block_state(r, b, b->cancelled || (WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0) ? "COMPLETED" : "FAILED");
+		/*
+		 * Said now, not at the next look: the run may be over
+		 * before it, its tasks done by the other blocks.
+		 */
+		if (b->pools == 0 && !b->cancelled)
+			block_failed(r, b, b->state);
 		return 1;
 	}
 	return 0;

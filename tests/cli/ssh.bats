@@ -26,7 +26,8 @@ setup()
 	export WEFT_HEARTBEAT_THRESHOLD_MS=5000
 }
 
-# ssh_flow HOSTS BODY...: the ssh provider on HOSTS (a YAML list).
+# ssh_flow HOSTS BODY...: the ssh provider on HOSTS (a YAML list),
+# looked at every $SSH_POLL (default 300ms).
 ssh_flow()
 {
 	local hosts=$1
@@ -39,7 +40,7 @@ config:
     kind: ssh
     hosts: $hosts
     ssh_options: [-F, $CLUSTER_SSH_CONFIG]
-    poll_interval: 300ms
+    poll_interval: ${SSH_POLL:-300ms}
 apps:
   job: {command: 'echo "\$WEFT_TASK_ID \$SSH_CONNECTION" > out-{n}.txt; @SLEEP@ {secs}'}
 $(printf '%s\n' "$@")
@@ -115,6 +116,20 @@ no_pools()
 	assert_output --regexp "weft run: block ssh-1 \(job [0-9]+\) FAILED before any pool connected from it; its output is $out:"
 	assert_output --partial "nosuchhost.invalid"
 	[ "$(q "select distinct block_id from try")" = ssh-0 ]
+}
+
+@test "an unreachable host is reported as its session ends, not at the provider's next look" {
+	local SSH_POLL=60s t0
+	# The run is over long before a look at the blocks would come.
+	ssh_flow '[weft-ssh-a, nosuchhost.invalid]' 'main:' \
+	    '  - {id: t, app: job, foreach: {n: "1..3"}, args: {secs: 0}}'
+	t0=$(now_us)
+	run weft run flow.yaml
+	assert_success
+	[ $(( ($(now_us) - t0) / 1000000 )) -lt 30 ] || fail "$output"
+	assert_output --regexp "weft run: block ssh-1 \(job [0-9]+\) FAILED before any pool connected from it; its output is $PWD/.weft/runs/0001/blocks/ssh-1.out:"
+	assert_output --partial "nosuchhost.invalid"
+	assert_line --regexp '^summary: 3 tasks: 3 done in '
 }
 
 @test "no host reachable: the run ends with the reason" {
