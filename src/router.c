@@ -95,7 +95,7 @@ struct router {
 	}		 senders[ROUTER_SENDERS];
 };
 
-/* SENDER (a msgpack string) as a C string in NAME, cut to fit. */
+/* The sender of batch H as a C string in NAME, cut to fit. */
 static void
 router_sender_name(const struct msg_events_head *h, char name[ROUTER_NAME])
 {
