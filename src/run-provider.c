@@ -143,25 +143,6 @@ ev_block(struct run *r, const struct block *b)
 	monitor_pack_str(pk, r->wf->provider);
 }
 
-/* Block B is in STATE now: recorded, and said if it matters. */
-void
-block_state(struct run *r, struct block *b, const char *state)
-{
-	if (state == NULL || strcmp(b->state, state) == 0)
-		return;
-	snprintf(b->state, sizeof b->state, "%s", state);
-	if (strcmp(state, "RUNNING") == 0 && b->running_ms == 0)
-		b->running_ms = mono_ms();
-	b->ended = final_state(state);
-	log_info("block %s (job %s): %s", b->name, b->job, state);
-	if (b->job[0] != '\0')
-		event_line(r, 1, "block    %s %s (job %s)", b->name, state,
-		    b->job);
-	else
-		event_line(r, 1, "block    %s %s", b->name, state);
-	ev_block(r, b);
-}
-
 /* A block that ends or runs on without a pool has failed: said once. */
 static void
 block_failed(struct run *r, struct block *b, const char *how)
@@ -181,6 +162,31 @@ block_failed(struct run *r, struct block *b, const char *how)
 	    tail != NULL ? ":\n" : "", tail != NULL ? tail : "");
 	log_warnx("block %s failed: %s", b->name, how);
 	free(tail);
+}
+
+/* Block B is in STATE now: recorded, and said if it matters. */
+void
+block_state(struct run *r, struct block *b, const char *state)
+{
+	if (state == NULL || strcmp(b->state, state) == 0)
+		return;
+	snprintf(b->state, sizeof b->state, "%s", state);
+	if (strcmp(state, "RUNNING") == 0 && b->running_ms == 0)
+		b->running_ms = mono_ms();
+	b->ended = final_state(state);
+	log_info("block %s (job %s): %s", b->name, b->job, state);
+	if (b->job[0] != '\0')
+		event_line(r, 1, "block    %s %s (job %s)", b->name, state,
+		    b->job);
+	else
+		event_line(r, 1, "block    %s %s", b->name, state);
+	ev_block(r, b);
+	/*
+	 * Ended without a pool: said now, not at the next look, which a
+	 * run whose tasks other blocks did may end before.
+	 */
+	if (b->ended && b->pools == 0 && !b->cancelled)
+		block_failed(r, b, state);
 }
 
 static int
@@ -326,12 +332,11 @@ check_failures(struct run *r)
 
 	for (i = 0; i < pv->nblocks; i++) {
 		b = &pv->blocks[i];
-		if (b->pools > 0 || b->cancelled || b->failed_told)
+		/* One that ended was said so then (block_state). */
+		if (b->pools > 0 || b->cancelled || b->failed_told ||
+		    b->ended)
 			continue;
-		if (b->ended)
-			block_failed(r, b, b->state[0] != '\0' ?
-			    b->state : "ended");
-		else if (b->running_ms > 0 &&
+		if (b->running_ms > 0 &&
 		    now - b->running_ms >= p->connect_timeout_ms) {
 			block_failed(r, b, "ran for the connect_timeout");
 			block_cancel(r, b);
@@ -440,12 +445,6 @@ provider_reaped(struct run *r, pid_t pid, int status)
 		free(why);
 		block_state(r, b, b->cancelled || (WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0) ? "COMPLETED" : "FAILED");
-		/*
-		 * Said now, not at the next look: the run may be over
-		 * before it, its tasks done by the other blocks.
-		 */
-		if (b->pools == 0 && !b->cancelled)
-			block_failed(r, b, b->state);
 		return 1;
 	}
 	return 0;
