@@ -24,10 +24,10 @@
  * at most: it comes back only after the try sent has ended or is lost.
  */
 void
-dispatch(struct run *r, uint32_t i)
+run_dispatch_task(struct run *r, uint32_t i)
 {
 	r->ready[(r->ready_head + r->nready++) % r->dag->ntasks] = i;
-	set_state(r, i, TS_SENT);
+	run_set_state(r, i, TS_SENT);
 }
 
 /*
@@ -46,7 +46,7 @@ make_ready(struct run *r, uint32_t i)
 	/* After a task that ran, what it made may differ: run this too. */
 	for (j = 0; j < t->ndeps && !rerun; j++)
 		rerun = r->tasks[t->deps[j]].state == TS_DONE;
-	set_state(r, i, TS_KEYING);
+	run_set_state(r, i, TS_KEYING);
 	if (!r->tasks[i].text_told)
 		ev_task_text(r, i, &tt);
 	resume_ready(r->rs, i, &tt, rerun);

@@ -28,7 +28,7 @@ const char *state_names[TS_NSTATES] = {
 };
 
 void
-set_state(struct run *r, uint32_t i, enum task_state st)
+run_set_state(struct run *r, uint32_t i, enum task_state st)
 {
 	struct task_run	*tr = &r->tasks[i];
 
@@ -94,7 +94,7 @@ settle_skipped(struct run *r, uint32_t i, char *reason)
 
 	free(tr->why);
 	tr->why = reason;
-	set_state(r, i, TS_SKIPPED);
+	run_set_state(r, i, TS_SKIPPED);
 	ev_task_end(r, i, "skipped", "skipped", NULL, NULL);
 	event_line(r, 0, "skipped  %s (%s)", r->dag->tasks[i].id, reason);
 }
@@ -186,7 +186,7 @@ tell_dependents(struct run *r, uint32_t i, enum ending how)
 			}
 			dr->cause = i;
 			if (how == END_FAILED) {
-				set_state(r, d, TS_DEP_FAIL);
+				run_set_state(r, d, TS_DEP_FAIL);
 				ev_task_end(r, d, "dep_fail", "dep_fail", NULL,
 				    NULL);
 				event_line(r, 0, "dep_fail %s (needs %s)",
@@ -206,7 +206,7 @@ void
 not_selected(struct run *r, uint32_t i)
 {
 	r->tasks[i].why = xstrdup("not a target, nor needed by one");
-	set_state(r, i, TS_NOT_RUN);
+	run_set_state(r, i, TS_NOT_RUN);
 	ev_task_end(r, i, NULL, "not_run", NULL, NULL);
 }
 
@@ -296,13 +296,13 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 	switch (v->what) {
 	case RS_RUN:
 		if ((why = resources_unmet(r, t)) == NULL) {
-			dispatch(r, v->task);
+			run_dispatch_task(r, v->task);
 			break;
 		}
 		/* No pool could ever run it: it fails now. */
 		free(tr->why);
 		tr->why = why;
-		set_state(r, v->task, TS_FAILED);
+		run_set_state(r, v->task, TS_FAILED);
 		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
 		event_failed(r, v->task, tr->why, NULL);
 		failed_for_good(r, v->task);
@@ -311,7 +311,7 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 		task_result_set(tr, v->result);
 		if (tr->result == NULL && TASK_IS_FUNCTION(t))
 			tr->result = no_value;
-		set_state(r, v->task, TS_CACHED);
+		run_set_state(r, v->task, TS_CACHED);
 		ev_task_end(r, v->task, "memo_done", "cached", NULL, NULL);
 		event_line(r, 0, "cached   %s", t->id);
 		task_done(r, v->task);
@@ -319,7 +319,7 @@ apply_verdict(struct run *r, struct rs_verdict *v)
 	case RS_MISSING:
 		free(tr->why);
 		tr->why = v->message;
-		set_state(r, v->task, TS_FAILED);
+		run_set_state(r, v->task, TS_FAILED);
 		ev_task_end(r, v->task, "failed", "failed", tr->why, "failed");
 		event_failed(r, v->task, tr->why, NULL);
 		failed_for_good(r, v->task);
@@ -374,7 +374,7 @@ worker_lost(struct run *r, uint32_t i)
 		free(tr->why);
 		tr->why = xprintf("its worker was killed from outside %u times",
 		    tr->wlost);
-		set_state(r, i, TS_FAILED);
+		run_set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
 		event_failed(r, i, tr->why, NULL);
 		failed_for_good(r, i);
@@ -385,7 +385,7 @@ worker_lost(struct run *r, uint32_t i)
 	event_line(r, 1, "requeue  %s (try %u: its worker was lost)", t->id,
 	    tr->attempt);
 	r->requeued++;
-	dispatch(r, i);
+	run_dispatch_task(r, i);
 	go_on(r);
 }
 
@@ -433,7 +433,7 @@ handle_result(struct run *r, const struct msg_result *res)
 	    (long long)res->maxrss_kb);
 
 	if (ok) {
-		set_state(r, res->index, TS_DONE);
+		run_set_state(r, res->index, TS_DONE);
 		/* Dependents may use it ({ID.result}); an absent one is "". */
 		if (TASK_IS_FUNCTION(t) && tr->result == NULL)
 			tr->result = no_value;
@@ -457,12 +457,12 @@ handle_result(struct run *r, const struct msg_result *res)
 			r->nretried++;
 		event_line(r, 1, "retry    %s %s (retry %u of %d)", t->id,
 		    why, tr->fails, task_retries(r, t));
-		dispatch(r, res->index);
+		run_dispatch_task(r, res->index);
 		go_on(r);
 		free(why);
 		return;
 	}
-	set_state(r, res->index, TS_FAILED);
+	run_set_state(r, res->index, TS_FAILED);
 	ev_task_end(r, res->index, "failed", "failed", NULL, NULL);
 	event_failed(r, res->index, why, res);
 	free(why);
@@ -483,7 +483,7 @@ handle_started(struct run *r, const msgpack_object *o)
 	}
 	if (r->tasks[index].state == TS_SENT &&
 	    r->tasks[index].attempt == attempt) {
-		set_state(r, index, TS_RUNNING);
+		run_set_state(r, index, TS_RUNNING);
 		r->tasks[index].started = 1;
 		r->tasks[index].running_ms = elapsed_ms(&r->t0);
 		ev_launch_told(r, index);
@@ -525,7 +525,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 		msgpack_pack_nil(pk);
 	}
 	if (tr->lost > POOL_LOST_MAX) {
-		set_state(r, i, TS_FAILED);
+		run_set_state(r, i, TS_FAILED);
 		ev_task_end(r, i, "failed", "failed", NULL, NULL);
 		why = xprintf("its pool died under it %u times", tr->lost);
 		event_failed(r, i, why, NULL);
@@ -537,7 +537,7 @@ requeue_try(struct run *r, uint32_t i, uint32_t attempt)
 	event_line(r, 1, "requeue  %s (try %u: its pool was lost)", t->id,
 	    attempt + 1);
 	r->requeued++;
-	dispatch(r, i);
+	run_dispatch_task(r, i);
 }
 
 /* MSG_REQUEUE: [pool, pid, [[index, attempt]...]]. */
@@ -606,7 +606,7 @@ reconcile_with_record(struct run *r)
 			log_info("%s: %s as the record says, not %s",
 			    r->dag->tasks[i].id, state_names[want],
 			    state_names[r->tasks[i].state]);
-			set_state(r, i, want);
+			run_set_state(r, i, want);
 		}
 		sqlite3_finalize(st);
 	}
@@ -649,15 +649,15 @@ settle_unfinished(struct run *r)
 	for (i = 0; i < r->dag->ntasks; i++) {
 		tr = &r->tasks[i];
 		if (tr->state == TS_RUNNING) {
-			set_state(r, i, TS_KILLED);
+			run_set_state(r, i, TS_KILLED);
 			ev_task_end(r, i, "failed", "killed",
 			    "killed: the run stopped", "killed");
 		} else if (tr->state == TS_SENT && tr->attempt > 0) {
-			set_state(r, i, TS_KILLED);
+			run_set_state(r, i, TS_KILLED);
 			ev_task_end(r, i, "failed", "killed", NULL, NULL);
 		} else if (tr->state == TS_SENT || tr->state == TS_KEYING ||
 		    tr->state == TS_WAITING) {
-			set_state(r, i, TS_NOT_RUN);
+			run_set_state(r, i, TS_NOT_RUN);
 			ev_task_end(r, i, NULL, "not_run", NULL, NULL);
 		}
 	}

@@ -253,7 +253,7 @@ int		 load_workflow(struct run *r, const char *file,
 		     size_t nsets, int dry);
 
 /* run-sched.c */
-void		 set_state(struct run *r, uint32_t i, enum task_state st);
+void		 run_set_state(struct run *r, uint32_t i, enum task_state st);
 const char	*task_result(void *arg, uint32_t i);
 void		 task_result_set(struct task_run *, char *);
 void		 task_ready(struct run *r, uint32_t i);
@@ -267,7 +267,7 @@ void		 reconcile_with_record(struct run *r);
 void		 settle_unfinished(struct run *r);
 
 /* run-dispatch.c */
-void		 dispatch(struct run *r, uint32_t i);
+void		 run_dispatch_task(struct run *r, uint32_t i);
 void		 make_ready(struct run *r, uint32_t i);
 /* A task's command or arguments as it runs now: results filled in. */
 void		 task_text_now(struct run *, const struct task *,
