@@ -56,6 +56,23 @@ bench_noop()
 	    "$srcdir/bench/plugin/noop.c" || die "cannot build the plugin"
 }
 
+# bench_command_flow FILE N J MONITORING: FILE, a workflow of N command
+# tasks of "true", J at a time, with monitoring true or false.
+bench_command_flow()
+{
+	cat >"$1" <<EOF2
+weft: 1
+name: bench
+config: {jobs: $3, monitoring: $4}
+apps:
+  t: {command: "true"}
+main:
+  - id: t
+    app: t
+    foreach: {i: "1..$2"}
+EOF2
+}
+
 # bench_call_flow FILE N J MONITORING: FILE, a workflow of N calls of
 # noop.noop (bench_noop's), J at a time, with monitoring true or false.
 bench_call_flow()

@@ -152,17 +152,7 @@ fi
 weft_flow()
 {
 	mkdir -p "$1"
-	cat >"$1/bench.yaml" <<EOF
-weft: 1
-name: bench
-config: {jobs: $jobs, monitoring: $3}
-apps:
-  t: {command: "true"}
-main:
-  - id: t
-    app: t
-    foreach: {i: "1..$2"}
-EOF
+	bench_command_flow "$1/bench.yaml" "$2" "$jobs" "$3"
 }
 
 # call_flow DIR N MONITORING: DIR/bench.yaml, N calls of noop.noop.

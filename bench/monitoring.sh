@@ -82,17 +82,7 @@ trap 'exit 130' INT TERM
 flow()
 {
 	mkdir -p "$1"
-	cat >"$1/bench.yaml" <<EOF
-weft: 1
-name: bench
-config: {jobs: $jobs, monitoring: $3}
-apps:
-  t: {command: "true"}
-main:
-  - id: t
-    app: t
-    foreach: {i: "1..$2"}
-EOF
+	bench_command_flow "$1/bench.yaml" "$2" "$jobs" "$3"
 }
 
 flow "$tmp/on" "$n" true

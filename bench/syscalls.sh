@@ -168,17 +168,7 @@ if [ -z "${sys_ns:-}" ] || [ -z "${wake_ns:-}" ]; then
 fi
 
 mkdir -p "$tmp/cmd"
-cat >"$tmp/cmd/bench.yaml" <<EOF
-weft: 1
-name: bench
-config: {jobs: $jobs, monitoring: true}
-apps:
-  t: {command: "true"}
-main:
-  - id: t
-    app: t
-    foreach: {i: "1..$ncmd"}
-EOF
+bench_command_flow "$tmp/cmd/bench.yaml" "$ncmd" "$jobs" true
 echo "syscalls.sh: floor and weft, $ncmd commands" >&2
 traced floor "$tmp/floor" "$ncmd" "$jobs"
 weft_traced weft "$tmp/cmd" "$ncmd"
